@@ -1,0 +1,105 @@
+"""Export trajectories as CSV, JSON or NPZ (written atomically).
+
+Examples
+--------
+>>> import engine, tempfile, pathlib
+>>> traj = engine.simulate("quartic", engine.OptimizerSpec("SGD", lr=0.001), steps=3, cache=False)
+>>> path = traj.to_csv(pathlib.Path(tempfile.mkdtemp()) / "t.csv")
+>>> path.read_text().splitlines()[0]
+'particle,step,lr,loss,w,grad_w,noise_w'
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from engine.fileio import atomic_path
+
+if TYPE_CHECKING:
+    from engine.simulate import Trajectory
+
+__all__ = ["to_csv", "to_json", "to_npz", "load_npz"]
+
+
+def _axis_names(traj: Trajectory) -> list[str]:
+    from engine.landscapes import get_landscape, list_landscapes
+
+    if traj.landscape in list_landscapes():
+        labels = get_landscape(traj.landscape).axis_labels
+        if len(labels) == traj.dim:
+            return [str(a) for a in labels]
+    return [f"x{i}" for i in range(traj.dim)]
+
+
+def to_csv(traj: Trajectory, path: str | os.PathLike[str]) -> Path:
+    """One row per (particle, step): lr, loss, coordinates, gradient, noise and state."""
+    axes = _axis_names(traj)
+    names = ["particle", "step", "lr", "loss", *axes, *(f"grad_{a}" for a in axes)]
+    names += [f"noise_{a}" for a in axes]
+    state = dict(traj.state)
+    for n, v in state.items():
+        names += (
+            [f"{n}_{a}" for a in axes]
+            if v.shape[-1:] == (traj.dim,) and v.ndim == traj.params.ndim
+            else [n]
+        )
+    target = Path(path)
+    with atomic_path(target) as tmp, open(tmp, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(names)
+        for k, p in enumerate(traj):
+            for t in range(p.steps + 1):
+                row: list[Any] = [k, t, repr(float(p.lr[t])), repr(float(p.loss[t]))]
+                row += [repr(float(v)) for v in p.params[t]]
+                row += [repr(float(v)) for v in p.grad[t]]
+                row += [repr(float(v)) for v in p.noise[t]]
+                for v in p.state.values():
+                    cell = np.atleast_1d(v[t])
+                    row += [repr(float(c)) for c in cell]
+                writer.writerow(row)
+    return target
+
+
+def _nested(a: np.ndarray) -> Any:
+    """Nested lists with non-finite values as the strings 'inf', '-inf', 'nan' (valid JSON)."""
+    if a.ndim == 0:
+        x = float(a)
+        return x if np.isfinite(x) else repr(x)
+    return [_nested(v) for v in a]
+
+
+def to_json(traj: Trajectory, path: str | os.PathLike[str]) -> Path:
+    """Metadata plus every array as nested lists (non-finite numbers as strings)."""
+    data = traj.metadata()
+    data["axes"] = _axis_names(traj)
+    data["arrays"] = {n: _nested(np.asarray(v, dtype=np.float64)) for n, v in traj.arrays().items()}
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps(data, allow_nan=False))
+    return target
+
+
+def to_npz(traj: Trajectory, path: str | os.PathLike[str]) -> Path:
+    """Every array plus the metadata (as a JSON string under ``metadata``)."""
+    target = Path(path)
+    with atomic_path(target) as tmp, open(tmp, "wb") as fh:
+        arrays: dict[str, Any] = {
+            "metadata": np.array(json.dumps(traj.metadata())),
+            **traj.arrays(),
+        }
+        np.savez(fh, **arrays)
+    return target
+
+
+def load_npz(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """``(metadata, arrays)`` from a file written by :func:`to_npz`."""
+    with np.load(path, allow_pickle=False) as npz:
+        meta = json.loads(str(npz["metadata"]))
+        arrays = {n: np.array(npz[n]) for n in npz.files if n != "metadata"}
+    return meta, arrays

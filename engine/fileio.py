@@ -1,0 +1,77 @@
+"""Atomic file writing and the cache directory.
+
+An interrupted write never leaves a truncated file where a good one was: data goes
+to a temporary file in the same folder, is flushed to disk, then renamed over the
+target (``os.replace`` is atomic on POSIX).
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> with atomic_path(d / "out.txt") as tmp:
+...     _ = tmp.write_text("hello")
+>>> (d / "out.txt").read_text()
+'hello'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["atomic_path", "cache_dir", "TEMP_PREFIX", "clean_stale_temps"]
+
+#: Prefix of in-progress files; a later run removes stale ones it finds.
+TEMP_PREFIX = ".descent-tmp-"
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it over ``target`` on success.
+
+    On any exception (or interrupt) the temporary file is removed and ``target`` is
+    left as it was.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def clean_stale_temps(folder: str | os.PathLike[str], *, older_than_s: float = 0.0) -> int:
+    """Remove leftover temporary files (from killed runs) in ``folder``; return how many."""
+    import time
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    now = time.time()
+    for path in folder.glob(TEMP_PREFIX + "*"):
+        with contextlib.suppress(OSError):
+            if now - path.stat().st_mtime >= older_than_s:
+                path.unlink()
+                removed += 1
+    return removed
+
+
+def cache_dir() -> Path:
+    """The trajectory cache folder: ``$DESCENT_CACHE_DIR``, else the user cache dir."""
+    env = os.environ.get("DESCENT_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "descent"

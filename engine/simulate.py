@@ -1,0 +1,566 @@
+"""Exact ``torch.optim`` trajectories, recorded step by step.
+
+:func:`simulate` runs the real torch optimizer on a landscape and records, for
+every step ``t = 0 … steps``: the parameters, the loss, the gradient, the
+optimizer's own state, the learning rate and the injected gradient noise.
+
+K starts run in one batched pass when the optimizer is elementwise: the K
+particles are the rows of one parameter tensor ``P`` of shape ``(K, dim)`` and the
+objective is ``Σₖ f(Pₖ)``, whose gradient row ``k`` is ``∇f(Pₖ)``. Elementwise
+optimizers update each coordinate independently, so this equals K separate runs.
+
+The update at step ``t`` (``t = 0 … steps − 1``)::
+
+    g_t  = ∇f(θ_t)                      (recorded as grad[t]; minibatch gradient for data)
+    g̃_t  = g_t + σ·ε_t,  ε_t ~ N(0, I)  (grad_noise = σ; ε_t recorded in noise[t])
+    θ_{t+1} = torch_optimizer.step(θ_t, g̃_t)
+
+Examples
+--------
+>>> import engine
+>>> traj = engine.simulate("bowl", engine.OptimizerSpec("SGD", lr=0.1), start=[10, 10], steps=20, cache=False)
+>>> float(traj.loss[0])
+201.0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import ArrayLike, NDArray
+
+from engine.errors import EngineError
+from engine.fileio import atomic_path, cache_dir
+from engine.landscapes import Landscape, as_landscape
+from engine.optim import OptimizerSpec, build_optimizer, build_scheduler
+
+__all__ = ["Trajectory", "simulate", "CACHE_VERSION"]
+
+#: Bumped whenever the recorded format or the simulation semantics change.
+CACHE_VERSION = 1
+
+Array = NDArray[Any]
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """Everything a scene needs about one run (or K runs) of a torch optimizer.
+
+    Arrays are read-only. Single run: ``params`` is ``(steps+1, dim)``; K batched runs
+    add a leading ``K`` axis to every array (``params`` ``(K, steps+1, dim)``).
+
+    Attributes
+    ----------
+    params
+        ``params[t]`` after ``t`` optimizer steps; ``params[0]`` is the start.
+    loss
+        Loss at ``params[t]`` (the full-data loss for data-driven landscapes).
+    grad
+        Gradient at ``params[t]`` before noise: the one the optimizer received at step
+        ``t`` (the minibatch gradient for data-driven landscapes with ``batch_size``).
+    state
+        The optimizer's own per-coordinate state after ``t`` steps, by torch's names
+        (``momentum_buffer``, ``exp_avg``, ``exp_avg_sq``, ``sum``, ``square_avg``, ...);
+        scalar state (``step``, ASGD's ``eta``) is ``(steps+1,)``. Entries that torch
+        creates lazily at the first step read 0 at ``t = 0``.
+    lr
+        Learning rate used for step ``t``, ``(steps+1,)`` (shared by all particles;
+        ``lr[steps]`` is the rate after the last scheduler step).
+    noise
+        The noise added to ``grad[t]`` (zeros when ``grad_noise`` is 0; last row zero).
+    diverged
+        Whether the loss or parameters became non-finite.
+    diverged_at
+        First step whose loss or params are non-finite (``None``; batched: ``-1`` for
+        "never"). The run is not stopped or clipped there: what follows is exactly what
+        torch computed from the non-finite values (``inf``/``nan``).
+    """
+
+    landscape: str
+    spec: OptimizerSpec
+    params: Array
+    loss: Array
+    grad: Array
+    state: Mapping[str, Array]
+    lr: Array
+    noise: Array
+    diverged: bool | Array
+    diverged_at: int | None | Array
+    grad_noise: float = 0.0
+    seed: int = 0
+    from_cache: bool = False
+
+    @property
+    def batched(self) -> bool:
+        """Whether this holds K particles (a leading K axis)."""
+        return self.loss.ndim == 2
+
+    @property
+    def steps(self) -> int:
+        """Number of optimizer steps (arrays hold ``steps + 1`` rows)."""
+        return int(self.loss.shape[-1]) - 1
+
+    @property
+    def dim(self) -> int:
+        """Number of coordinates."""
+        return int(self.params.shape[-1])
+
+    @property
+    def label(self) -> str:
+        """Display name of the optimizer (``"Momentum"``, ``"Adam"``, ...)."""
+        return self.spec.label
+
+    def __len__(self) -> int:
+        return int(self.loss.shape[0]) if self.batched else 1
+
+    def particle(self, k: int) -> Trajectory:
+        """The single-run trajectory of particle ``k`` of a batched run."""
+        if not self.batched:
+            if k != 0:
+                raise IndexError("a single trajectory has only particle 0")
+            return self
+        at = int(np.asarray(self.diverged_at)[k])
+        return dataclasses.replace(
+            self,
+            params=self.params[k],
+            loss=self.loss[k],
+            grad=self.grad[k],
+            state={n: v[k] for n, v in self.state.items()},
+            noise=self.noise[k],
+            diverged=bool(np.asarray(self.diverged)[k]),
+            diverged_at=None if at < 0 else at,
+        )
+
+    def __iter__(self) -> Iterator[Trajectory]:
+        for k in range(len(self)):
+            yield self.particle(k)
+
+    def arrays(self) -> dict[str, Array]:
+        """All recorded arrays by name (state entries as ``state.<name>``)."""
+        out = {
+            "params": self.params,
+            "loss": self.loss,
+            "grad": self.grad,
+            "lr": self.lr,
+            "noise": self.noise,
+        }
+        out.update({f"state.{n}": v for n, v in self.state.items()})
+        return out
+
+    def metadata(self) -> dict[str, Any]:
+        """What produced the arrays, as plain data."""
+        return {
+            "landscape": self.landscape,
+            "optimizer": self.spec.to_dict(),
+            "steps": self.steps,
+            "grad_noise": self.grad_noise,
+            "seed": self.seed,
+            "diverged": np.asarray(self.diverged).tolist(),
+            "diverged_at": (
+                np.asarray(self.diverged_at).tolist() if self.batched else self.diverged_at
+            ),
+            "torch": torch.__version__,
+        }
+
+    # -- export (engine.export holds the formats) -----------------------------------------------
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write one row per (particle, step); see :func:`engine.export.to_csv`."""
+        from engine.export import to_csv
+
+        return to_csv(self, path)
+
+    def to_json(self, path: str | os.PathLike[str]) -> Path:
+        """Write metadata and every array as nested lists; see :func:`engine.export.to_json`."""
+        from engine.export import to_json
+
+        return to_json(self, path)
+
+    def to_npz(self, path: str | os.PathLike[str]) -> Path:
+        """Write every array to one ``.npz``; see :func:`engine.export.to_npz`."""
+        from engine.export import to_npz
+
+        return to_npz(self, path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Input checking
+# ---------------------------------------------------------------------------------------------
+def _parse_start(start: ArrayLike | None, land: Landscape | None, dim: int | None) -> np.ndarray:
+    if start is None:
+        if land is None:
+            raise EngineError("a callable landscape needs an explicit start")
+        start = land.default_start
+    try:
+        arr = np.asarray(start, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise EngineError(f"start must be numbers; got {start!r}") from None
+    dim = land.dim if land is not None else dim
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if dim is None:
+        dim = int(arr.shape[-1])
+    name = f"'{land.name}'" if land is not None else "the landscape"
+    if arr.ndim > 2 or arr.shape[-1] != dim or arr.size == 0:
+        raise EngineError(
+            f"start of shape {arr.shape} does not match {name} of dim {dim}: "
+            f"give ({dim},) for one run or (K, {dim}) for K runs"
+        )
+    if not np.isfinite(arr).all():
+        raise EngineError(f"start must be finite; got {arr.tolist()}")
+    return arr
+
+
+def _check_scalar(
+    name: str, value: Any, *, integer: bool = False, minimum: float | None = None
+) -> None:
+    ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
+    if isinstance(value, bool) or not ok_type or (not integer and not math.isfinite(value)):
+        kind = "an integer" if integer else "a finite number"
+        raise EngineError(f"{name} must be {kind}; got {value!r}")
+    if minimum is not None and value < minimum:
+        raise EngineError(f"{name} must be ≥ {minimum:g}; got {value!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The simulation
+# ---------------------------------------------------------------------------------------------
+def _noise(grad_noise: float, seed: int, k: int, steps: int, dim: int) -> np.ndarray:
+    """Gaussian gradient noise ``(K, steps+1, dim)``: particle ``k`` has its own stream.
+
+    Stream ``k`` is child ``k`` of ``np.random.SeedSequence(seed)``, so particle ``k``
+    of a batch sees the same numbers whatever ``K`` is, and particle 0 matches a
+    single run with the same seed.
+    """
+    out = np.zeros((k, steps + 1, dim), dtype=np.float32)
+    if grad_noise == 0.0:
+        return out
+    for i, child in enumerate(np.random.SeedSequence(seed).spawn(k)):
+        out[i, :steps] = grad_noise * np.random.default_rng(child).standard_normal((steps, dim))
+    return out
+
+
+def _batches(land: Landscape, seed: int, count: int) -> list[torch.Tensor] | None:
+    """Minibatch indices for ``count`` evaluations, drawn as ``DataLoader(shuffle=True)``."""
+    if land.batch_fn is None or land.batch_size is None or land.data is None:
+        return None
+    from torch.utils.data import DataLoader
+
+    n = int(land.data[0].shape[0])
+    gen = torch.Generator().manual_seed(seed)
+    # A real DataLoader over the indices: its shuffling (and its use of the generator) is torch's.
+    loader = DataLoader(range(n), batch_size=land.batch_size, shuffle=True, generator=gen)
+    out: list[torch.Tensor] = []
+    while len(out) < count:
+        for batch in loader:  # each epoch reshuffles with the same generator
+            out.append(batch.to(torch.long))
+            if len(out) == count:
+                break
+    return out
+
+
+def _run(
+    land: Landscape,
+    spec: OptimizerSpec,
+    start: torch.Tensor,
+    steps: int,
+    noise: torch.Tensor | None,
+    batches: list[torch.Tensor] | None,
+) -> dict[str, Any]:
+    """One torch optimizer over one parameter tensor ``start`` (shape ``(K, dim)`` or ``(dim,)``).
+
+    ``noise`` is ``(K, steps+1, dim)`` or ``None`` for none.
+    """
+    dim = land.dim
+    param = torch.nn.Parameter(start.clone())
+    k = start.numel() // dim
+    optimizer = build_optimizer(spec, [param])
+    scheduler = build_scheduler(spec, optimizer)
+    plateau = isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
+    needs_closure = spec.name == "LBFGS"
+
+    params = torch.empty((k, steps + 1, dim), dtype=start.dtype)
+    loss = torch.empty((k, steps + 1), dtype=start.dtype)
+    grad = torch.empty((k, steps + 1, dim), dtype=start.dtype)
+    lr = np.empty(steps + 1)
+    vec_state: dict[str, torch.Tensor] = {}
+    scal_state: dict[str, np.ndarray] = {}
+
+    def record_state(t: int) -> None:
+        st = optimizer.state.get(param)
+        if not st:
+            return
+        for name, value in st.items():
+            if isinstance(value, torch.Tensor) and value.shape == param.shape:
+                if name not in vec_state:
+                    vec_state[name] = torch.zeros((k, steps + 1, dim), dtype=start.dtype)
+                vec_state[name][:, t] = value.detach().reshape(k, dim)
+            elif isinstance(value, int | float) or (
+                isinstance(value, torch.Tensor) and value.ndim == 0
+            ):
+                if name not in scal_state:
+                    scal_state[name] = np.zeros(steps + 1)
+                scal_state[name][t] = float(value)
+
+    def objective(t: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(loss per particle at θ_t, gradient the optimizer gets at step t)."""
+        view = param.view(k, dim)
+        with torch.enable_grad():
+            if batches is None:
+                values = land.fn(view)
+                (g,) = torch.autograd.grad(values.sum(), param)
+            else:
+                assert land.batch_fn is not None
+                batch_values = land.batch_fn(view, batches[t])
+                (g,) = torch.autograd.grad(batch_values.sum(), param)
+                with torch.no_grad():
+                    values = land.fn(view)
+        if values.shape != (k,):
+            raise EngineError(
+                f"landscape '{land.name}' must return one loss per point; got shape {tuple(values.shape)}"
+            )
+        return values.detach(), g
+
+    record_state(0)
+    for t in range(steps + 1):
+        values, g = objective(t)
+        params[:, t] = param.detach().view(k, dim)
+        loss[:, t] = values
+        grad[:, t] = g.view(k, dim)
+        lr[t] = float(optimizer.param_groups[0]["lr"])
+        if t == steps:
+            break
+        kick = None if noise is None else noise[:, t].reshape(param.shape)
+        if needs_closure:
+
+            def closure(step_t: int = t, kick: torch.Tensor | None = kick) -> float:
+                optimizer.zero_grad()
+                values_c, g_c = objective(step_t)
+                param.grad = g_c if kick is None else g_c + kick
+                return float(values_c.sum())
+
+            optimizer.step(closure)
+        else:
+            param.grad = g if kick is None else g + kick
+            optimizer.step()
+        if scheduler is not None:
+            scheduler.step(float(values.mean())) if plateau else scheduler.step()
+        record_state(t + 1)
+
+    state: dict[str, np.ndarray] = {n: v.numpy() for n, v in vec_state.items()}
+    state.update({n: np.broadcast_to(v, (k, steps + 1)).copy() for n, v in scal_state.items()})
+    return {
+        "params": params.numpy(),
+        "loss": loss.numpy(),
+        "grad": grad.numpy(),
+        "lr": lr,
+        "state": state,
+    }
+
+
+def _simulate_arrays(
+    land: Landscape,
+    spec: OptimizerSpec,
+    start: np.ndarray,
+    steps: int,
+    grad_noise: float,
+    seed: int,
+) -> dict[str, Any]:
+    k = start.shape[0]
+    dim = land.dim
+    noise = _noise(grad_noise, seed, k, steps, dim)
+    batches = _batches(land, seed, steps + 1)
+    x0 = torch.as_tensor(start, dtype=torch.float32)
+    noise_t = torch.from_numpy(noise) if grad_noise != 0.0 else None
+    if spec.elementwise:
+        out = _run(land, spec, x0, steps, noise_t, batches)
+    else:  # LBFGS and other non-elementwise optimizers: one run per particle
+        runs = [
+            _run(land, spec, x0[i], steps, None if noise_t is None else noise_t[i : i + 1], batches)
+            for i in range(k)
+        ]
+        out = {
+            key: np.concatenate([r[key] for r in runs], axis=0)
+            for key in ("params", "loss", "grad")
+        }
+        out["lr"] = runs[0]["lr"]
+        names = set().union(*(r["state"] for r in runs))
+        out["state"] = {
+            n: np.concatenate(
+                [r["state"].get(n, np.zeros_like(runs[0]["loss"])) for r in runs], axis=0
+            )
+            for n in sorted(names)
+        }
+    out["noise"] = noise
+    return out
+
+
+def _cache_key(
+    land: Landscape,
+    spec: OptimizerSpec,
+    start: np.ndarray,
+    steps: int,
+    grad_noise: float,
+    seed: int,
+) -> str | None:
+    fingerprint = land.fingerprint
+    if fingerprint is None:
+        return None
+    spec_data = spec.to_dict()
+    spec_data.pop("label")
+    payload = {
+        "version": CACHE_VERSION,
+        "landscape": fingerprint,
+        "spec": spec_data,
+        "start": hashlib.sha256(start.astype(np.float32).tobytes()).hexdigest(),
+        "start_shape": list(start.shape),
+        "steps": steps,
+        "grad_noise": grad_noise,
+        "seed": seed,
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _cache_load(path: Path, key: str, k: int, steps: int, dim: int) -> dict[str, Any] | None:
+    """The cached arrays, or ``None`` when missing, corrupt, truncated or mismatched."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            if str(npz["key"]) != key:
+                return None
+            out: dict[str, Any] = {
+                n: np.array(npz[n]) for n in ("params", "loss", "grad", "lr", "noise")
+            }
+            out["state"] = {n[6:]: np.array(npz[n]) for n in npz.files if n.startswith("state.")}
+    except Exception:  # noqa: BLE001 - any unreadable cache file is simply recomputed
+        return None
+    if out["params"].shape != (k, steps + 1, dim) or out["loss"].shape != (k, steps + 1):
+        return None
+    return out
+
+
+def _cache_store(path: Path, key: str, arrays: dict[str, Any]) -> None:
+    flat = {n: arrays[n] for n in ("params", "loss", "grad", "lr", "noise")}
+    flat.update({f"state.{n}": v for n, v in arrays["state"].items()})
+    try:
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, key=np.array(key), **flat)
+    except OSError:
+        pass  # a read-only or full cache folder must not stop a simulation
+
+
+def simulate(
+    landscape: str | Landscape | Callable[[torch.Tensor], torch.Tensor],
+    spec: OptimizerSpec | str,
+    *,
+    start: ArrayLike | None = None,
+    steps: int = 100,
+    grad_noise: float = 0.0,
+    seed: int = 0,
+    cache: bool = True,
+) -> Trajectory:
+    """Run a real ``torch.optim`` optimizer on a landscape and record every step.
+
+    Parameters
+    ----------
+    landscape
+        A registry name, an :class:`engine.Landscape`, or a callable mapping a ``(dim,)``
+        tensor to a scalar tensor (vectorised with ``torch.func.vmap``).
+    spec
+        The optimizer (an :class:`OptimizerSpec`, or a bare class name for its defaults).
+    start
+        ``(dim,)`` for one run, ``(K, dim)`` for K runs in one batched pass; defaults to
+        the landscape's default start.
+    steps
+        Number of optimizer steps (≥ 1).
+    grad_noise
+        Standard deviation σ of Gaussian noise added to the gradient before each step.
+    seed
+        Seeds the noise (particle ``k``: child ``k`` of ``SeedSequence(seed)``) and the
+        minibatch shuffling (``torch.Generator().manual_seed(seed)``). No global seeding.
+    cache
+        Reuse / store results under :func:`engine.fileio.cache_dir` keyed by a content hash.
+
+    Returns
+    -------
+    Trajectory
+        Single run: arrays ``(steps+1, ...)``; K runs: a leading ``K`` axis.
+
+    Raises
+    ------
+    EngineError
+        Bad landscape, optimizer, start, steps, noise or seed (one-line message).
+    """
+    if isinstance(spec, str):
+        spec = OptimizerSpec(spec)
+    if not isinstance(spec, OptimizerSpec):
+        raise EngineError(
+            f"spec must be an engine.OptimizerSpec or a name; got {type(spec).__name__}"
+        )
+    _check_scalar("steps", steps, integer=True, minimum=1)
+    _check_scalar("grad_noise", grad_noise, minimum=0.0)
+    _check_scalar("seed", seed, integer=True, minimum=0)
+    if isinstance(landscape, Landscape | str):
+        land = as_landscape(landscape)
+        start_arr = _parse_start(start, land, None)
+    else:
+        start_arr = _parse_start(start, None, None)
+        land = as_landscape(landscape, dim=int(start_arr.shape[-1]))
+    batched = start_arr.ndim == 2
+    starts = start_arr if batched else start_arr[None]
+
+    key = _cache_key(land, spec, starts, steps, float(grad_noise), seed) if cache else None
+    path = cache_dir() / "trajectories" / f"{key}.npz" if key else None
+    arrays = _cache_load(path, key, starts.shape[0], steps, land.dim) if path and key else None
+    from_cache = arrays is not None
+    if arrays is None:
+        arrays = _simulate_arrays(land, spec, starts, steps, float(grad_noise), seed)
+        if path is not None and key is not None:
+            _cache_store(path, key, arrays)
+
+    finite = np.isfinite(arrays["loss"]) & np.isfinite(arrays["params"]).all(-1)
+    bad = ~finite
+    diverged = bad.any(axis=1)
+    diverged_at = np.where(diverged, bad.argmax(axis=1), -1)
+
+    def ro(a: np.ndarray) -> np.ndarray:
+        a = a if batched else a[0]
+        a = np.asarray(a)
+        a.flags.writeable = False
+        return a
+
+    return Trajectory(
+        landscape=land.name,
+        spec=spec,
+        params=ro(arrays["params"]),
+        loss=ro(arrays["loss"]),
+        grad=ro(arrays["grad"]),
+        state={n: ro(v) for n, v in sorted(arrays["state"].items())},
+        lr=_readonly(arrays["lr"]),
+        noise=ro(arrays["noise"]),
+        diverged=diverged if batched else bool(diverged[0]),
+        diverged_at=diverged_at
+        if batched
+        else (None if diverged_at[0] < 0 else int(diverged_at[0])),
+        grad_noise=float(grad_noise),
+        seed=seed,
+        from_cache=from_cache,
+    )
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a)
+    a.flags.writeable = False
+    return a

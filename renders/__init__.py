@@ -1,0 +1,1 @@
+"""descent renders: the ``descent`` command line and the render pipeline."""

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# descent set-up: system packages, a .venv in the project root, the pinned Python packages.
+# Idempotent: every step checks whether it is already done and skips it.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+APT_PACKAGES=(build-essential pkg-config libcairo2-dev libpango1.0-dev)
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+# 1. System packages (to build pycairo / manimpango).
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$pkg")
+    fi
+done
+if ((${#missing[@]})); then
+    if [ "$(id -u)" -eq 0 ]; then
+        say "installing system packages: ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        say "missing system packages; run this, then re-run ./setup.sh:"
+        printf 'sudo apt-get update && sudo apt-get install -y %s\n' "${missing[*]}"
+        exit 1
+    fi
+fi
+
+# 2. A Python >= 3.11 and the virtual environment.
+PY=""
+for cand in python3.13 python3.12 python3.11 python3; do
+    if command -v "$cand" >/dev/null 2>&1 &&
+        "$cand" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        PY=$cand
+        break
+    fi
+done
+if [ -z "$PY" ]; then
+    say "descent needs Python >= 3.11; none found on PATH"
+    exit 1
+fi
+if [ ! -x .venv/bin/python ]; then
+    say "creating .venv with $PY"
+    "$PY" -m venv .venv
+fi
+
+# 3. Pinned packages; re-installed only when pyproject.toml or constraints.txt change.
+stamp=.venv/.descent-installed
+want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
+    say "installing pinned packages into .venv (first run takes a few minutes)"
+    .venv/bin/python -m pip install -q --upgrade pip
+    PIP_CONSTRAINT=constraints.txt .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
+    echo "$want" >"$stamp"
+fi

@@ -1,0 +1,86 @@
+"""Content-addressed cache and CSV / JSON / NPZ export."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import engine
+
+SPEC = engine.OptimizerSpec("Adam", lr=0.05)
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DESCENT_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "trajectories"
+
+
+def run(**kw: object) -> engine.Trajectory:
+    args: dict[str, object] = dict(start=[[0.5, 0.5], [-1.0, 2.0]], steps=40, grad_noise=0.5, seed=2)
+    args.update(kw)
+    return engine.simulate("himmelblau", SPEC, **args)  # type: ignore[arg-type]
+
+
+def test_cache_hit_returns_identical_arrays(cache: Path) -> None:
+    first = run()
+    files = list(cache.glob("*.npz"))
+    assert len(files) == 1 and not first.from_cache
+    second = run()
+    assert second.from_cache
+    for name, arr in first.arrays().items():
+        np.testing.assert_array_equal(arr, second.arrays()[name], err_msg=name)
+    assert second.diverged.tolist() == first.diverged.tolist()
+
+
+def test_cache_key_covers_everything(cache: Path) -> None:
+    run()
+    run(seed=3)
+    run(steps=41)
+    run(grad_noise=0.6)
+    run(start=[[0.5, 0.5], [-1.0, 2.1]])
+    engine.simulate("himmelblau", engine.OptimizerSpec("Adam", lr=0.06), start=[0.5, 0.5], steps=40)
+    engine.simulate(engine.get_landscape("ellipse", condition=3), SPEC, steps=5)
+    engine.simulate(engine.get_landscape("ellipse", condition=4), SPEC, steps=5)
+    assert len(list(cache.glob("*.npz"))) == 8
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
+def test_corrupt_cache_file_is_recomputed(cache: Path, damage: str) -> None:
+    good = run()
+    (path,) = cache.glob("*.npz")
+    data = path.read_bytes()
+    path.write_bytes({"truncate": data[: len(data) // 2], "garbage": os.urandom(500), "empty": b""}[damage])
+    again = run()
+    assert not again.from_cache
+    np.testing.assert_array_equal(again.params, good.params)
+    assert run().from_cache  # rewritten
+
+
+def test_cache_disabled_writes_nothing(cache: Path) -> None:
+    run(cache=False)
+    assert not cache.exists() or not list(cache.glob("*.npz"))
+
+
+def test_export_csv_json_npz(tmp_path: Path) -> None:
+    traj = engine.simulate("bowl", engine.OptimizerSpec("SGD", lr=10), start=[[10.0, 10.0], [3.0, -2.0]], steps=20)
+    rows = list(csv.DictReader(traj.to_csv(tmp_path / "t.csv").open()))
+    assert len(rows) == 2 * 21
+    assert rows[0]["particle"] == "0" and float(rows[0]["loss"]) == 201.0 and float(rows[0]["x"]) == 10.0
+    assert rows[21]["particle"] == "1" and float(rows[41]["y"]) == -2.0
+    assert rows[20]["loss"] in ("inf", "nan")
+
+    data = json.loads(traj.to_json(tmp_path / "t.json").read_text())
+    assert data["landscape"] == "bowl" and data["optimizer"]["kwargs"] == {"lr": 10}
+    assert data["diverged"] == [True, False]
+    assert data["arrays"]["loss"][0][0] == 201.0 and data["arrays"]["loss"][0][-1] in ("inf", "nan")
+
+    meta, arrays = engine.load_npz(traj.to_npz(tmp_path / "t.npz"))
+    np.testing.assert_array_equal(arrays["params"], traj.params)
+    assert meta["steps"] == 20
+    assert not list(tmp_path.glob(".descent-tmp-*"))
