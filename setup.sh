@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-APT_PACKAGES=(build-essential pkg-config libcairo2-dev libpango1.0-dev)
+APT_PACKAGES=(build-essential pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 

@@ -651,8 +651,11 @@ REGRESSION_LOSSES = ("mse", "l1", "huber", "smooth_l1")
 REGRESSION_DATASETS = ("quadratic", "line")
 
 
-def _pointwise_loss(pred: torch.Tensor, target: torch.Tensor, loss: str) -> torch.Tensor:
-    """Elementwise loss of ``torch.nn.functional`` (reduction='none')."""
+def _pointwise_loss(
+    pred: torch.Tensor, target: torch.Tensor, loss: str, delta: float
+) -> torch.Tensor:
+    """Elementwise loss of ``torch.nn.functional`` (reduction='none'); ``delta`` is Huber's δ
+    and SmoothL1's β."""
     target = target.expand_as(pred)
     f = torch.nn.functional
     if loss == "mse":
@@ -660,21 +663,29 @@ def _pointwise_loss(pred: torch.Tensor, target: torch.Tensor, loss: str) -> torc
     if loss == "l1":
         return f.l1_loss(pred, target, reduction="none")
     if loss == "huber":
-        return f.huber_loss(pred, target, reduction="none", delta=1.0)
-    return f.smooth_l1_loss(pred, target, reduction="none", beta=1.0)
+        return f.huber_loss(pred, target, reduction="none", delta=delta)
+    return f.smooth_l1_loss(pred, target, reduction="none", beta=delta)
 
 
-def _regression(x: torch.Tensor, *, xs: torch.Tensor, ys: torch.Tensor, loss: str) -> torch.Tensor:
+def _regression(
+    x: torch.Tensor, *, xs: torch.Tensor, ys: torch.Tensor, loss: str, delta: float = 1.0
+) -> torch.Tensor:
     """L(w, b) = mean_i ℓ(w·xᵢ + b, yᵢ), ℓ one of mse, l1, huber, smooth_l1."""
     pred = x[..., 0, None] * xs.to(x.dtype) + x[..., 1, None]
-    return _pointwise_loss(pred, ys.to(x.dtype), loss).mean(-1)
+    return _pointwise_loss(pred, ys.to(x.dtype), loss, delta).mean(-1)
 
 
 def _regression_batch(
-    x: torch.Tensor, idx: torch.Tensor, *, xs: torch.Tensor, ys: torch.Tensor, loss: str
+    x: torch.Tensor,
+    idx: torch.Tensor,
+    *,
+    xs: torch.Tensor,
+    ys: torch.Tensor,
+    loss: str,
+    delta: float = 1.0,
 ) -> torch.Tensor:
     """The same loss on the minibatch ``idx`` of the data."""
-    return _regression(x, xs=xs[idx], ys=ys[idx], loss=loss)
+    return _regression(x, xs=xs[idx], ys=ys[idx], loss=loss, delta=delta)
 
 
 def regression_data(
@@ -700,7 +711,9 @@ def regression_data(
     return x, y
 
 
-def _irls_optimum(x: FloatArray, y: FloatArray, loss: str) -> tuple[float, float]:
+def _irls_optimum(
+    x: FloatArray, y: FloatArray, loss: str, delta: float = 1.0
+) -> tuple[float, float]:
     """Minimiser (w, b) of the regression loss, by iteratively reweighted least squares."""
     a = np.stack([x, np.ones_like(x)], axis=1)
     wts = np.ones_like(x)
@@ -711,8 +724,8 @@ def _irls_optimum(x: FloatArray, y: FloatArray, loss: str) -> tuple[float, float
         r = np.abs(a @ coef - y)
         if loss == "l1":
             wts = 1.0 / np.maximum(r, 1e-9)
-        else:  # huber / smooth_l1 with delta = beta = 1: quadratic inside, linear outside
-            wts = np.where(r <= 1.0, 1.0, 1.0 / np.maximum(r, 1e-12))
+        else:  # huber / smooth_l1: quadratic inside |r| ≤ δ, linear outside
+            wts = np.where(r <= delta, 1.0, delta / np.maximum(r, 1e-12))
     return float(coef[0]), float(coef[1])
 
 
@@ -724,6 +737,7 @@ def regression(
     y: ArrayLike | None = None,
     seed: int = 0,
     batch_size: int | None = None,
+    delta: float = 1.0,
 ) -> Landscape:
     """Linear regression ``ŷ = w·x + b`` in (weight, bias) on data.
 
@@ -740,7 +754,14 @@ def regression(
     batch_size
         Minibatch size; ``None`` uses all the data each step. Batches are drawn as
         ``DataLoader(shuffle=True)`` draws them, seeded by :func:`engine.simulate`'s seed.
+    delta
+        Huber's ``delta`` / SmoothL1's ``beta`` (torch's default 1.0, where the two coincide).
     """
+    if not (isinstance(delta, int | float) and math.isfinite(delta) and delta > 0):
+        raise EngineError(
+            f"landscape 'regression': delta must be a finite number > 0; got {delta!r}"
+        )
+    delta = float(delta)
     if loss not in REGRESSION_LOSSES:
         raise unknown_name("regression loss", str(loss), REGRESSION_LOSSES)
     if x is None and y is None:
@@ -763,7 +784,7 @@ def regression(
         )
     xs = torch.as_tensor(xa, dtype=torch.float32)
     ys = torch.as_tensor(ya, dtype=torch.float32)
-    w_opt, b_opt = _irls_optimum(xa, ya, loss)
+    w_opt, b_opt = _irls_optimum(xa, ya, loss, delta)
     span_w = max(abs(w_opt) * 1.5, 8.0)
     view: tuple[tuple[float, float], tuple[float, float]] = (
         (float(math.floor(w_opt - span_w)), float(math.ceil(w_opt + span_w))),
@@ -777,7 +798,7 @@ def regression(
     return Landscape(
         name="regression",
         dim=2,
-        fn=functools.partial(_regression, xs=xs, ys=ys, loss=loss),
+        fn=functools.partial(_regression, xs=xs, ys=ys, loss=loss, delta=delta),
         formula=f"{label}(w·x + b, y) over {n} points",
         latex=rf"\mathrm{{{label}}}(w x + b,\ y)",
         view=(
@@ -790,8 +811,14 @@ def regression(
         value_range=None,
         optimum=(w_opt, b_opt),
         axis_labels=("weight", "bias"),
-        params={"loss": loss, "dataset": dataset, "seed": seed, "batch_size": batch_size},
+        params={
+            "loss": loss,
+            "dataset": dataset,
+            "seed": seed,
+            "batch_size": batch_size,
+            "delta": delta,
+        },
         data=(xa, ya),
         batch_size=batch_size,
-        batch_fn=functools.partial(_regression_batch, xs=xs, ys=ys, loss=loss),
+        batch_fn=functools.partial(_regression_batch, xs=xs, ys=ys, loss=loss, delta=delta),
     )

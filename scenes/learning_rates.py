@@ -1,0 +1,38 @@
+"""LearningRates: one bowl, three learning rates — slow, fast, diverging.
+
+SGD on (x−3)² + (y+2)² + 8 from (10, 10) with lr 0.1, 0.25 and 10. With lr 0.25 the
+first step lands on the minimum; lr 0.1 creeps in (one marker per step); lr 10
+overshoots by a factor 19 each step and leaves the view — pinned at the edge with
+"diverged" while its loss read-out goes to ∞.
+
+Render: ``manim -ql scenes/learning_rates.py LearningRates``
+"""
+
+from __future__ import annotations
+
+from manim import *  # noqa: F403
+
+from engine import OptimizerSpec
+from scenes.kit import SurfaceScene
+
+__all__ = ["LearningRates"]
+
+
+class LearningRates(SurfaceScene):
+    description = "bowl, SGD with lr 0.1 / 0.25 / 10: slow, fast, diverging"
+    title = "Learning rate: too small, just right, too large"
+    subtitle = "SGD on (x − 3)² + (y + 2)² + 8 from (10, 10)"
+    landscape = "bowl"
+    start = (10.0, 10.0)
+    steps = 20
+    optimizers = (
+        OptimizerSpec("SGD", lr=0.1, label="lr = 0.1"),
+        OptimizerSpec("SGD", lr=0.25, label="lr = 0.25"),
+        OptimizerSpec("SGD", lr=10.0, label="lr = 10"),
+    )
+    run_time = 7.0
+    plot_width = 5.0
+    plot_height = 5.5
+    log_heat = True
+    markers = True
+    panel_y_range = (0.5, 4.0)

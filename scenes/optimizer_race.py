@@ -1,0 +1,60 @@
+"""OptimizerRace and SteepOptima: six torch optimizers on the same landscape.
+
+``OptimizerRace``: the ravine tanh²(w₁) + 0.01|w₁| + sigmoid(w₂) from (5, 5) with lr 10 for
+100 steps — SGD, Momentum, Nesterov, Adagrad, RMSprop (α = 0.1) and Adam. Plateaus with
+tiny gradients: SGD barely moves, the momentum methods build speed and fly far, the
+adaptive methods normalise the tiny gradients and stride down the slope.
+
+``SteepOptima``: three narrow Gaussian wells (σ = 0.2) from (0, 0) with lr 0.05. The
+gradient at the start is ~1e-4: SGD and momentum stay put; Adagrad, RMSprop and Adam
+rescale it and drop into a well.
+
+Render: ``manim -ql scenes/optimizer_race.py OptimizerRace``
+"""
+
+from __future__ import annotations
+
+from manim import *  # noqa: F403
+
+from engine import OptimizerSpec
+from scenes.kit import SurfaceScene
+
+__all__ = ["OptimizerRace", "SteepOptima", "race"]
+
+
+def race(lr: float) -> tuple[OptimizerSpec, ...]:
+    """The six contestants, all with learning rate ``lr``."""
+    return (
+        OptimizerSpec("SGD", lr=lr),
+        OptimizerSpec("SGD", lr=lr, momentum=0.9),
+        OptimizerSpec("SGD", lr=lr, momentum=0.9, nesterov=True),
+        OptimizerSpec("Adagrad", lr=lr),
+        OptimizerSpec("RMSprop", lr=lr, alpha=0.1),
+        OptimizerSpec("Adam", lr=lr),
+    )
+
+
+class OptimizerRace(SurfaceScene):
+    description = "ravine from (5, 5), lr 10: SGD, Momentum, Nesterov, Adagrad, RMSprop, Adam"
+    title = "Optimizer race across a ravine"
+    subtitle = "tanh²(w₁) + 0.01·|w₁| + sigmoid(w₂) from (5, 5), lr = 10, 100 steps"
+    landscape = "ravine"
+    start = (5.0, 5.0)
+    steps = 100
+    optimizers = race(10.0)
+    run_time = 10.0
+    auto_view = True
+    plot_width = 5.6
+    plot_height = 5.6
+    panel_log = False
+    legend_font = 21
+
+
+class SteepOptima(OptimizerRace):
+    description = "three narrow Gaussian wells from (0, 0), lr 0.05: only adaptive methods find one"
+    title = "Flat plains, steep wells: adaptive steps"
+    subtitle = "−Σ exp(−|p − cₖ|² / 2σ²), σ = 0.2, from (0, 0), lr = 0.05"
+    landscape = "steep_optima"
+    start = (0.0, 0.0)
+    optimizers = race(0.05)
+    auto_view = False

@@ -1,0 +1,41 @@
+"""SaddlePoint: plain SGD crawls toward the flat saddle of w³; momentum sails past.
+
+Both start at w = 4 with lr 0.01. The gradient 3w² vanishes at 0, so SGD's steps shrink
+as it approaches (it is still short of 0 after 100 steps). Momentum 0.9 carries its
+velocity through the flat point within 5 steps and runs down toward −∞: it leaves the
+view, pinned at the edge with "loss → −∞".
+
+Render: ``manim -ql scenes/saddle_point.py SaddlePoint``
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import *  # noqa: F403
+
+from engine import Landscape, OptimizerSpec
+from scenes.kit import CurveScene, PlotArea, label
+
+__all__ = ["SaddlePoint"]
+
+
+class SaddlePoint(CurveScene):
+    description = "w³ from 4, lr 0.01: SGD crawls toward the saddle, momentum 0.9 passes it"
+    title = "Saddle point: SGD stalls, momentum passes"
+    subtitle = "f(w) = w³ from w = 4, lr = 0.01"
+    landscape = "cubic"
+    start = (4.0,)
+    steps = 100
+    optimizers = (
+        OptimizerSpec("SGD", lr=0.01),
+        OptimizerSpec("SGD", lr=0.01, momentum=0.9),
+    )
+    run_time = 8.0
+    y_range = (-30.0, 95.0)
+
+    def annotate(self, land: Landscape, area: PlotArea) -> None:
+        at = area.to_scene(np.array([0.0, 0.0]))
+        self.add(
+            Dot(at, radius=0.07, color=self.theme.muted),
+            label("saddle: gradient 0", 20, self.theme.muted).next_to(at, UP + LEFT, buff=0.15),
+        )

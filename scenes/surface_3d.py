@@ -1,0 +1,130 @@
+"""Surface3D: balls rolling down Himmelblau's surface, camera orbiting.
+
+Three optimizers from three starts end in three of the four minima. The surface is a
+24 × 24 ``Surface`` (Cairo renders a moving camera at ~19 s per 5 s of 480p for 32 × 32;
+keep it small); heights come from one vectorised engine grid, log-scaled.
+
+Render: ``manim -ql scenes/surface_3d.py Surface3D``
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import *  # noqa: F403
+
+import engine
+from engine import OptimizerSpec
+from scenes.kit import DescentScene, StepClock, label, step_weights
+
+__all__ = ["Surface3D"]
+
+
+class Surface3D(DescentScene, ThreeDScene):
+    description = "balls rolling into Himmelblau's minima on a 3-D surface, orbiting camera"
+    title = "Rolling downhill in 3-D"
+    landscape = "himmelblau"
+    runs = (
+        (OptimizerSpec("SGD", lr=0.01), (0.0, 0.0)),
+        (OptimizerSpec("SGD", lr=0.01, momentum=0.9), (-0.5, 0.5)),
+        (OptimizerSpec("Adam", lr=0.1), (-0.3, -1.5)),
+    )
+    steps = 80
+    run_time = 5.0
+    resolution = 24
+    height = 2.6
+
+    def lift(self, z: np.ndarray) -> np.ndarray:
+        """Loss → height on screen (log-scaled, 0 … ``height``)."""
+        return self.height * np.log1p(np.maximum(z, 0.0)) / np.log1p(self.zmax)
+
+    def construct(self) -> None:
+        # -- data --
+        land = self.get_landscape()
+        trajs = [
+            engine.simulate(land, spec, start=start, steps=self.steps) for spec, start in self.runs
+        ]
+        (x0, x1), (y0, y1) = land.view
+        us, vs = np.linspace(x0, x1, self.resolution + 1), np.linspace(y0, y1, self.resolution + 1)
+        grid = land.grid(us, vs)  # one vectorised evaluation
+        self.zmax = float(grid.max())
+        axes = ThreeDAxes(
+            x_range=[x0, x1, 1],
+            y_range=[y0, y1, 1],
+            z_range=[0, self.height, 1],
+            x_length=6.5,
+            y_length=6.5,
+            z_length=self.height,
+            tips=False,
+        )
+        axes.set_opacity(0.35)
+
+        # -- static: surface --
+        self.set_camera_orientation(phi=62 * DEGREES, theta=-50 * DEGREES, zoom=0.95)
+        title = label(self.title, 34, self.theme.text).to_edge(UP, buff=0.25)
+        self.add_fixed_in_frame_mobjects(title)
+        heights = self.lift(grid)
+
+        def point(u: float, v: float) -> np.ndarray:
+            i = int(round((v - y0) / (y1 - y0) * self.resolution))
+            j = int(round((u - x0) / (x1 - x0) * self.resolution))
+            return axes.c2p(u, v, heights[i, j])
+
+        surface = Surface(
+            point,
+            u_range=[x0, x1],
+            v_range=[y0, y1],
+            resolution=(self.resolution, self.resolution),
+            fill_opacity=0.85,
+            stroke_width=0.3,
+            stroke_color=self.theme.background,
+        )
+        surface.set_fill_by_value(
+            axes=axes,
+            colorscale=[(c, i * self.height / 4) for i, c in enumerate(self.theme.heat)],
+            axis=2,
+        )
+        self.add(axes, surface)
+
+        # -- balls and trails from the recorded arrays --
+        pts3 = [
+            np.array(
+                [
+                    axes.c2p(x, y, h + 0.06)
+                    for (x, y), h in zip(t.params, self.lift(np.asarray(t.loss)), strict=True)
+                ]
+            )
+            for t in trajs
+        ]
+        self.clock = StepClock(self.steps, step_weights(pts3))
+        self.add(self.clock.tracker)
+        legend = VGroup()
+        for i, (traj, path) in enumerate(zip(trajs, pts3, strict=True)):
+            color = self.theme.color_for(traj.label, i)
+            ball = Sphere(radius=0.11, resolution=(8, 8)).set_color(color).move_to(path[0])
+            trail = VMobject(stroke_color=color, stroke_width=4)
+
+            def refresh(m: VMobject, path: np.ndarray = path, ball: Mobject = ball) -> None:
+                s = self.clock.step()
+                n = int(np.floor(s))
+                f = s - n
+                here = path[n] if n + 1 >= len(path) else (1 - f) * path[n] + f * path[n + 1]
+                m.set_points_as_corners(np.vstack([path[: n + 1], here[None]]))
+                ball.move_to(here)
+
+            refresh(trail)
+            trail.add_updater(refresh)
+            self.add(trail, ball)
+            legend.add(
+                VGroup(
+                    Dot(radius=0.09, color=color),
+                    label(f"{traj.label} (lr {traj.spec.lr:g})", 22, self.theme.text),
+                ).arrange(RIGHT, buff=0.12)
+            )
+        legend.arrange(DOWN, aligned_edge=LEFT, buff=0.15).to_corner(DOWN + LEFT, buff=0.35)
+        self.add_fixed_in_frame_mobjects(legend)
+
+        # -- run with the camera orbiting --
+        self.begin_ambient_camera_rotation(rate=0.12)
+        self.play(self.clock.to(self.steps, self.run_time))
+        self.stop_ambient_camera_rotation()
+        self.finish()
