@@ -51,11 +51,15 @@ def main() -> None:
     per_start = (time.perf_counter() - t0) / args.sample
     t_loop = per_start * args.starts
 
-    print(f"engine benchmark: rosenbrock, SGD(lr=1e-4, momentum=0.9), {args.starts} starts × {args.steps} steps")
+    print(
+        f"engine benchmark: rosenbrock, SGD(lr=1e-4, momentum=0.9), {args.starts} starts × {args.steps} steps"
+    )
     print(f"  recorded arrays: params {traj.params.shape}, state {sorted(traj.state)}")
     print(f"  batched, one pass      : {t_batch:8.3f} s   (best of {args.repeat}; target < 1 s)")
-    print(f"  looped, one at a time  : {t_loop:8.1f} s   ({per_start * 1e3:.1f} ms/start × {args.starts}, "
-          f"from {args.sample} timed)")
+    print(
+        f"  looped, one at a time  : {t_loop:8.1f} s   ({per_start * 1e3:.1f} ms/start × {args.starts}, "
+        f"from {args.sample} timed)"
+    )
     print(f"  speed-up batched/looped: {t_loop / t_batch:8.0f} ×  (target ≥ 300 ×)")
 
 

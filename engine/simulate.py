@@ -253,16 +253,18 @@ def _batches(land: Landscape, seed: int, count: int) -> list[torch.Tensor] | Non
     """Minibatch indices for ``count`` evaluations, drawn as ``DataLoader(shuffle=True)``."""
     if land.batch_fn is None or land.batch_size is None or land.data is None:
         return None
-    from torch.utils.data import DataLoader
+    from torch.utils.data import DataLoader, TensorDataset
 
     n = int(land.data[0].shape[0])
     gen = torch.Generator().manual_seed(seed)
     # A real DataLoader over the indices: its shuffling (and its use of the generator) is torch's.
-    loader = DataLoader(range(n), batch_size=land.batch_size, shuffle=True, generator=gen)
+    loader: DataLoader[tuple[torch.Tensor, ...]] = DataLoader(
+        TensorDataset(torch.arange(n)), batch_size=land.batch_size, shuffle=True, generator=gen
+    )
     out: list[torch.Tensor] = []
     while len(out) < count:
-        for batch in loader:  # each epoch reshuffles with the same generator
-            out.append(batch.to(torch.long))
+        for (batch,) in loader:  # each epoch reshuffles with the same generator
+            out.append(batch)
             if len(out) == count:
                 break
     return out

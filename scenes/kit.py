@@ -75,6 +75,7 @@ __all__ = [
     "THEMES",
     "get_theme",
     "optimizer_color",
+    "palette_for",
     "colormap",
     "PlotArea",
     "plot_area",
@@ -201,6 +202,14 @@ def get_theme(name: str | None = None) -> Theme:
     if name not in THEMES:
         raise engine.errors.unknown_name("theme", name, THEMES)
     return THEMES[name]
+
+
+def palette_for(labels: Sequence[str], theme: Theme) -> list[str]:
+    """Colours for optimizers shown together: each label's fixed colour, or — when labels
+    repeat or are not optimizer names (``"lr = 0.1"``) — the palette in order."""
+    if len(set(labels)) < len(labels) or any(lb not in _BY_LABEL for lb in labels):
+        return [theme.color_for("", i + 1) for i in range(len(labels))]
+    return [theme.color_for(lb) for lb in labels]
 
 
 def optimizer_color(label: str, theme: Theme | None = None, index: int = 0) -> str:
@@ -552,15 +561,18 @@ class StepClock:
 def lookahead_form(traj: Trajectory) -> np.ndarray:
     """Positions of a ``nesterov=True`` SGD run in the textbook look-ahead form.
 
-    torch stores the look-ahead point φ_t; the textbook iterate (Sutskever et al., 2013)
-    is θ_t = φ_t + μ·η_t·b_{t−1} (b the recorded momentum buffer, b_{−1} = 0): the
-    momentum step μ·v_t = −μ·η·b_{t−1} leads from θ_t to φ_t, where the gradient is
-    taken, and θ_{t+1} = φ_t − η·∇f(φ_t). Pure array arithmetic on recorded values.
+    With ``b[t]`` the recorded momentum buffer after ``t`` steps, torch's step is
+    ``b[t+1] = μ·b[t] + ∇f(φ_t)`` and ``φ_{t+1} = φ_t − η·(∇f(φ_t) + μ·b[t+1])``: its
+    parameter φ_t is the *look-ahead* point. The textbook iterate (Sutskever et al., 2013)
+    is ``θ_t = φ_t + μ·η·b[t]``: the momentum step ``−μ·η·b[t]`` leads from θ_t to φ_t,
+    where the gradient is taken, and ``θ_{t+1} = φ_t − η·∇f(φ_t)``. Pure arithmetic on
+    recorded arrays (η of the step that produced ``b[t]``).
     """
     mu = float(traj.spec.kwargs.get("momentum", 0.0))
     buf = np.asarray(traj.state["momentum_buffer"])
-    prev = np.concatenate([np.zeros_like(buf[:1]), buf[:-1]], 0)
-    return np.asarray(traj.params) + mu * np.asarray(traj.lr)[:, None] * prev
+    lr = np.asarray(traj.lr)
+    lr_prev = np.concatenate([lr[:1], lr[:-1]])
+    return np.asarray(traj.params) + mu * lr_prev[:, None] * buf
 
 
 class Track(VGroup):
@@ -624,7 +636,7 @@ class Track(VGroup):
         self.arrow_data = arrows or {}
         self.arrow_scale = arrow_scale
         self.arrows: dict[str, Arrow] = {}
-        for name, vecs in self.arrow_data.items():
+        for name in self.arrow_data:
             self.arrows[name] = Arrow(
                 ORIGIN,
                 RIGHT,
@@ -704,7 +716,11 @@ class Track(VGroup):
 
 
 class Legend(VGroup):
-    """Optimizer swatches with labels and, optionally, a live loss read-out per row."""
+    """Optimizer swatches with labels and, optionally, a live read-out per row.
+
+    ``entries`` are ``(text, colour, trajectory)``; with a clock, each row shows
+    ``value_name value(traj, step)`` (default: the loss) in a column beside the labels.
+    """
 
     def __init__(
         self,
@@ -718,36 +734,39 @@ class Legend(VGroup):
         value_name: str = "loss",
     ) -> None:
         super().__init__()
-        self.rows = VGroup()
-        self.readouts: list[tuple[Text, Trajectory]] = []
-        for text, color, traj in entries:
-            swatch = Dot(radius=0.1, color=color)
-            name = label(text, font_size, theme.text).next_to(swatch, RIGHT, buff=0.15)
-            row = VGroup(swatch, name)
-            self.rows.add(row)
-            if show_loss and traj is not None and clock is not None:
-                self.readouts.append((name, traj))
-        self.rows.arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+        self.rows = VGroup(
+            *[
+                VGroup(Dot(radius=0.1, color=color), label(text, font_size, theme.text)).arrange(
+                    RIGHT, buff=0.15
+                )
+                for text, color, _ in entries
+            ]
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
         self.add(self.rows)
-        self.values = VGroup()
-        if self.readouts and clock is not None:
-            width = max(r.width for r in self.rows)
-            getter = value or (lambda tr, t: float(tr.loss[t]))
-            for (name, traj), row in zip(self.readouts, self.rows, strict=False):
-                holder = VGroup()
-                self.values.add(holder)
+        if not (show_loss and clock is not None):
+            return
+        getter = value or (lambda tr, t: float(tr.loss[t]))
+        column = self.rows.get_right()[0] + 0.4
+        for (_, _, traj), row in zip(entries, self.rows, strict=True):
+            if traj is None:
+                continue
+            holder = VGroup()
+            offset = (
+                column - row[0].get_right()[0]
+            )  # fixed, so the column follows the legend when moved
 
-                def refresh(m: VGroup, traj: Trajectory = traj, row: VGroup = row) -> None:
-                    t = int(round(min(clock.step(), traj.steps)))
-                    m.become(
-                        label(
-                            f"{value_name} {fmt_value(getter(traj, t))}", font_size - 2, theme.muted
-                        ).next_to(row[0], RIGHT, buff=0.15 + width + 0.25)
-                    )
+            def refresh(
+                m: VGroup, traj: Trajectory = traj, row: VGroup = row, offset: float = offset
+            ) -> None:
+                t = int(round(min(clock.step(), traj.steps)))
+                text = label(
+                    f"{value_name} {fmt_value(getter(traj, t))}", font_size - 2, theme.muted
+                )
+                m.become(text.next_to(row[0], RIGHT, buff=offset))
 
-                refresh(holder)
-                holder.add_updater(refresh)
-            self.add(self.values)
+            refresh(holder)
+            holder.add_updater(refresh)
+            self.add(holder)
 
 
 def fmt_value(v: float) -> str:
@@ -943,26 +962,28 @@ class DescentScene(Scene):
             self.camera.background_opacity = 0.0
 
     # -- data ---------------------------------------------------------------------------------
-    def get_landscape(self) -> Landscape:
-        return engine.get_landscape(self.landscape, **self.landscape_params)
+    @classmethod
+    def get_landscape(cls) -> Landscape:
+        """The scene's landscape (from its class attributes)."""
+        return engine.get_landscape(cls.landscape, **cls.landscape_params)
 
+    @classmethod
     def simulate(
-        self, specs: Sequence[OptimizerSpec] | None = None, **overrides: Any
+        cls, specs: Sequence[OptimizerSpec] | None = None, **overrides: Any
     ) -> tuple[Landscape, list[Trajectory]]:
-        """The landscape and one trajectory per optimizer (cached by the engine)."""
-        land = self.get_landscape()
+        """The landscape and one trajectory per optimizer (cached by the engine).
+
+        A classmethod: tests and tools get a scene's data without building the scene.
+        """
+        land = cls.get_landscape()
         kw: dict[str, Any] = dict(
-            start=self.start if self.start is not None else land.default_start,
-            steps=self.steps,
-            grad_noise=self.grad_noise,
-            seed=self.seed,
+            start=cls.start if cls.start is not None else land.default_start,
+            steps=cls.steps,
+            grad_noise=cls.grad_noise,
+            seed=cls.seed,
         )
         kw.update(overrides)
-        return land, [engine.simulate(land, s, **kw) for s in (specs or self.optimizers)]
-
-    def color(self, traj_or_label: Trajectory | str, index: int = 0) -> str:
-        name = traj_or_label if isinstance(traj_or_label, str) else traj_or_label.label
-        return self.theme.color_for(name, index)
+        return land, [engine.simulate(land, s, **kw) for s in (specs or cls.optimizers)]
 
     # -- layout helpers -------------------------------------------------------------------------
     def add_title(self) -> VGroup:
@@ -1067,11 +1088,18 @@ class DescentScene(Scene):
         return traj.params if traj.dim == 2 else np.stack([traj.params[:, 0], traj.loss], -1)
 
     def colors_for(self, trajs: Sequence[Trajectory]) -> list[str]:
-        """One colour per trajectory: by optimizer label, or cycling when labels repeat."""
-        labels = [t.label for t in trajs]
-        if len(set(labels)) < len(labels) or any(lb not in _BY_LABEL for lb in labels):
-            return [self.theme.color_for("", i + 1) for i in range(len(trajs))]
-        return [self.theme.color_for(lb) for lb in labels]
+        """One colour per trajectory (see :func:`palette_for`)."""
+        return palette_for([t.label for t in trajs], self.theme)
+
+    @classmethod
+    def specs(cls) -> list[OptimizerSpec]:
+        """Every optimizer spec the scene shows (``optimizers``, ``optimizer`` or ``runs``)."""
+        found = list(cls.optimizers)
+        single = getattr(cls, "optimizer", None)
+        if isinstance(single, OptimizerSpec):
+            found.append(single)
+        found += [spec for spec, _ in getattr(cls, "runs", ())]
+        return found
 
     def legend(
         self,
@@ -1123,7 +1151,7 @@ class CurveScene(DescentScene):
 
     plot_width: ClassVar[float] = 7.6
     plot_height: ClassVar[float] = 5.3
-    plot_center: ClassVar[np.ndarray] = LEFT * 2.3 + DOWN * 0.75
+    plot_center: ClassVar[np.ndarray] = LEFT * 2.3 + DOWN * 0.3
     y_range: ClassVar[tuple[float, float] | None] = None
 
     def annotate(self, land: Landscape, area: PlotArea) -> None:
@@ -1176,7 +1204,7 @@ class SurfaceScene(DescentScene):
 
     plot_width: ClassVar[float] = 6.0
     plot_height: ClassVar[float] = 5.4
-    plot_center: ClassVar[np.ndarray] = LEFT * 3.2 + DOWN * 0.75
+    plot_center: ClassVar[np.ndarray] = LEFT * 3.2 + DOWN * 0.3
     log_heat: ClassVar[bool] = False
     markers: ClassVar[bool] = False
     panel_log: ClassVar[bool] = True

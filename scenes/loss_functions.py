@@ -21,8 +21,17 @@ import numpy as np
 from manim import *  # noqa: F403
 
 import engine
-from engine import OptimizerSpec
-from scenes.kit import DescentScene, auto_view, fmt_value, label, live_text, step_counter, swapped
+from engine import Landscape, OptimizerSpec, Trajectory
+from scenes.kit import (
+    DescentScene,
+    auto_view,
+    fmt_value,
+    label,
+    live_text,
+    palette_for,
+    step_counter,
+    swapped,
+)
 
 __all__ = [
     "LossFunctions",
@@ -58,21 +67,26 @@ class LossFunctions(DescentScene):
     def subtitle(self) -> str:  # type: ignore[override]
         return f"linear regression on 50 points, {self.optimizer.label} ({self.optimizer.describe()}), from weight 6, bias −3"
 
-    def construct(self) -> None:
-        # -- data: one landscape and one trajectory per loss --
+    @classmethod
+    def data(cls) -> tuple[list[Landscape], list[Trajectory]]:
+        """One landscape and one trajectory per loss, in panel order."""
         lands = [
             engine.get_landscape("regression", loss=loss, delta=delta) for loss, delta, _ in LOSSES
         ]
         trajs = [
-            engine.simulate(land, self.optimizer, start=self.start, steps=self.steps)
-            for land in lands
+            engine.simulate(land, cls.optimizer, start=cls.start, steps=cls.steps) for land in lands
         ]
+        return lands, trajs
+
+    def construct(self) -> None:
+        # -- data: one landscape and one trajectory per loss --
+        lands, trajs = self.data()
         shown = [swapped(land) for land in lands]  # plot (bias, weight)
         paths = [np.asarray(t.params)[:, ::-1] for t in trajs]
         view = auto_view(
             engine.Landscape(**{**shown[0].__dict__, "view": self.view}), paths, pad=0.04
         )
-        color = self.color(self.optimizer)
+        color = palette_for([self.optimizer.label], self.theme)[0]
 
         # -- static background: four surfaces --
         self.add_title()

@@ -8,7 +8,7 @@ valley and corrects earlier; then both run on and Nesterov overshoots less.
 
 Nesterov is drawn in the textbook look-ahead form (Sutskever et al., 2013): torch's
 ``nesterov=True`` parameter *is* the look-ahead point φ_t; the iterate θ_t is
-φ_t + μ·lr·b_{t−1} (see :func:`scenes.kit.lookahead_form`). Everything comes from the
+φ_t + μ·lr·b_t (see :func:`scenes.kit.lookahead_form`). Everything comes from the
 recorded params, gradients and momentum buffers.
 
 Render: ``manim -ql scenes/nesterov_correction.py NesterovCorrection``
@@ -29,18 +29,21 @@ __all__ = ["NesterovCorrection", "step_anatomy"]
 
 
 def step_anatomy(traj: Trajectory, path: np.ndarray, t: int) -> dict[str, np.ndarray]:
-    """Data-space points of step ``t``: ``start``, ``ahead`` (after the momentum step),
-    ``grad_at`` (where the gradient is taken) and ``end`` (the next iterate)."""
+    """Data-space points of step ``t``: ``start``, ``ahead`` (after the momentum step
+    −η·μ·b[t]), ``grad_at`` (where the gradient is taken: ``start`` for classical momentum,
+    ``ahead`` for Nesterov) and ``end`` (the next iterate)."""
     lr = float(traj.lr[t])
     mu = float(traj.spec.kwargs.get("momentum", 0.0))
     buf = np.asarray(traj.state["momentum_buffer"])
-    prev = buf[t - 1] if t > 0 else np.zeros_like(buf[0])
     start = path[t]
-    ahead = start - lr * mu * prev
+    ahead = start - lr * mu * buf[t]
     nesterov = bool(traj.spec.kwargs.get("nesterov", False))
-    grad_at = ahead if nesterov else start
-    end = path[t + 1]
-    return {"start": start, "ahead": ahead, "grad_at": grad_at, "end": end}
+    return {
+        "start": start,
+        "ahead": ahead,
+        "grad_at": ahead if nesterov else start,
+        "end": path[t + 1],
+    }
 
 
 class NesterovCorrection(SurfaceScene):

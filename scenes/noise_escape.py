@@ -47,22 +47,22 @@ class NoiseEscape(DescentScene):
     run_time = 10.0
     ease = False
 
-    def starts(self) -> np.ndarray:
-        return (4.0 + np.linspace(-0.15, 0.15, self.particles))[:, None]
+    @classmethod
+    def data(cls) -> tuple[Trajectory, Trajectory]:
+        """The swarm with gradient noise and the same swarm without."""
+        land = cls.get_landscape()
+        starts = (4.0 + np.linspace(-0.15, 0.15, cls.particles))[:, None]
+        spec = cls.optimizers[0]
+        noisy = engine.simulate(
+            land, spec, start=starts, steps=cls.steps, grad_noise=cls.grad_noise, seed=cls.seed
+        )
+        clean = engine.simulate(land, spec, start=starts, steps=cls.steps, seed=cls.seed)
+        return noisy, clean
 
     def construct(self) -> None:
         # -- data: the same swarm with and without gradient noise --
         land = self.get_landscape()
-        spec = self.optimizers[0]
-        noisy = engine.simulate(
-            land,
-            spec,
-            start=self.starts(),
-            steps=self.steps,
-            grad_noise=self.grad_noise,
-            seed=self.seed,
-        )
-        clean = engine.simulate(land, spec, start=self.starts(), steps=self.steps, seed=self.seed)
+        noisy, clean = self.data()
         color = self.theme.color_for("SGD")
 
         # -- static background: two curves side by side --

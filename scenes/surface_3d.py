@@ -13,7 +13,7 @@ import numpy as np
 from manim import *  # noqa: F403
 
 import engine
-from engine import OptimizerSpec
+from engine import OptimizerSpec, Trajectory
 from scenes.kit import DescentScene, StepClock, label, step_weights
 
 __all__ = ["Surface3D"]
@@ -37,12 +37,18 @@ class Surface3D(DescentScene, ThreeDScene):
         """Loss → height on screen (log-scaled, 0 … ``height``)."""
         return self.height * np.log1p(np.maximum(z, 0.0)) / np.log1p(self.zmax)
 
+    @classmethod
+    def data(cls) -> list[Trajectory]:
+        """One trajectory per (optimizer, start) in ``runs``."""
+        land = cls.get_landscape()
+        return [
+            engine.simulate(land, spec, start=start, steps=cls.steps) for spec, start in cls.runs
+        ]
+
     def construct(self) -> None:
         # -- data --
         land = self.get_landscape()
-        trajs = [
-            engine.simulate(land, spec, start=start, steps=self.steps) for spec, start in self.runs
-        ]
+        trajs = self.data()
         (x0, x1), (y0, y1) = land.view
         us, vs = np.linspace(x0, x1, self.resolution + 1), np.linspace(y0, y1, self.resolution + 1)
         grid = land.grid(us, vs)  # one vectorised evaluation

@@ -22,7 +22,9 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run(**kw: object) -> engine.Trajectory:
-    args: dict[str, object] = dict(start=[[0.5, 0.5], [-1.0, 2.0]], steps=40, grad_noise=0.5, seed=2)
+    args: dict[str, object] = dict(
+        start=[[0.5, 0.5], [-1.0, 2.0]], steps=40, grad_noise=0.5, seed=2
+    )
     args.update(kw)
     return engine.simulate("himmelblau", SPEC, **args)  # type: ignore[arg-type]
 
@@ -55,7 +57,9 @@ def test_corrupt_cache_file_is_recomputed(cache: Path, damage: str) -> None:
     good = run()
     (path,) = cache.glob("*.npz")
     data = path.read_bytes()
-    path.write_bytes({"truncate": data[: len(data) // 2], "garbage": os.urandom(500), "empty": b""}[damage])
+    path.write_bytes(
+        {"truncate": data[: len(data) // 2], "garbage": os.urandom(500), "empty": b""}[damage]
+    )
     again = run()
     assert not again.from_cache
     np.testing.assert_array_equal(again.params, good.params)
@@ -68,10 +72,16 @@ def test_cache_disabled_writes_nothing(cache: Path) -> None:
 
 
 def test_export_csv_json_npz(tmp_path: Path) -> None:
-    traj = engine.simulate("bowl", engine.OptimizerSpec("SGD", lr=10), start=[[10.0, 10.0], [3.0, -2.0]], steps=20)
+    traj = engine.simulate(
+        "bowl", engine.OptimizerSpec("SGD", lr=10), start=[[10.0, 10.0], [3.0, -2.0]], steps=20
+    )
     rows = list(csv.DictReader(traj.to_csv(tmp_path / "t.csv").open()))
     assert len(rows) == 2 * 21
-    assert rows[0]["particle"] == "0" and float(rows[0]["loss"]) == 201.0 and float(rows[0]["x"]) == 10.0
+    assert (
+        rows[0]["particle"] == "0"
+        and float(rows[0]["loss"]) == 201.0
+        and float(rows[0]["x"]) == 10.0
+    )
     assert rows[21]["particle"] == "1" and float(rows[41]["y"]) == -2.0
     assert rows[20]["loss"] in ("inf", "nan")
 

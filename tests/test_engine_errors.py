@@ -107,5 +107,7 @@ def test_callable_without_vmap_support_still_works() -> None:
     def branchy(p: torch.Tensor) -> torch.Tensor:
         return p[0] ** 2 if bool(p[0].detach() > 0) else -p[0]  # data-dependent control flow
 
-    traj = engine.simulate(branchy, engine.OptimizerSpec("SGD", lr=0.1), start=[[1.0], [-1.0]], steps=3, cache=False)
+    traj = engine.simulate(
+        branchy, engine.OptimizerSpec("SGD", lr=0.1), start=[[1.0], [-1.0]], steps=3, cache=False
+    )
     assert traj.params[0, -1, 0] < 1.0 and traj.params[1, -1, 0] > -1.0

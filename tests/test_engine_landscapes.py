@@ -9,8 +9,18 @@ import torch
 import engine
 
 REQUIRED = {
-    "cubic", "quartic", "bowl", "ellipse", "ravine", "steep_optima", "rosenbrock",
-    "beale", "himmelblau", "saddle", "rastrigin", "regression",
+    "cubic",
+    "quartic",
+    "bowl",
+    "ellipse",
+    "ravine",
+    "steep_optima",
+    "rosenbrock",
+    "beale",
+    "himmelblau",
+    "saddle",
+    "rastrigin",
+    "regression",
 }
 
 
@@ -42,7 +52,11 @@ def test_listed_points_are_stationary_and_of_their_kind(name: str) -> None:
         assert np.abs(g).max() < 1e-3 * scale, (name, point, g)
         f0 = float(land.value(p))
         angles = np.linspace(0, 2 * np.pi, 16, endpoint=False)
-        dirs = np.array([[1.0], [-1.0]]) if land.dim == 1 else np.stack([np.cos(angles), np.sin(angles)], 1)
+        dirs = (
+            np.array([[1.0], [-1.0]])
+            if land.dim == 1
+            else np.stack([np.cos(angles), np.sin(angles)], 1)
+        )
         around = land.value(p + h * dirs) - f0
         if point.kind in ("global_min", "local_min"):
             assert (around > 0).all(), (name, point)
@@ -51,9 +65,13 @@ def test_listed_points_are_stationary_and_of_their_kind(name: str) -> None:
         else:
             assert (around > 0).any() and (around < 0).any(), (name, point)
     if land.optimum is not None:
-        assert float(land.value(np.array(land.optimum))) <= land.value(
-            np.stack(np.meshgrid(*[np.linspace(lo, hi, 61) for lo, hi in land.view]), -1)
-        ).min() + 1e-3
+        assert (
+            float(land.value(np.array(land.optimum)))
+            <= land.value(
+                np.stack(np.meshgrid(*[np.linspace(lo, hi, 61) for lo, hi in land.view]), -1)
+            ).min()
+            + 1e-3
+        )
 
 
 def test_quartic_points() -> None:
@@ -129,8 +147,12 @@ def test_minibatches_follow_dataloader_shuffle() -> None:
     land = engine.get_landscape("regression", batch_size=8)
     ours = _batches(land, seed=11, count=20)
     n = land.data[0].shape[0]
-    loader = DataLoader(TensorDataset(torch.arange(n)), batch_size=8, shuffle=True,  # noqa: E501
-                        generator=torch.Generator().manual_seed(11))
+    loader = DataLoader(
+        TensorDataset(torch.arange(n)),
+        batch_size=8,
+        shuffle=True,  # noqa: E501
+        generator=torch.Generator().manual_seed(11),
+    )
     ref: list[list[int]] = []
     while len(ref) < 20:
         ref += [b[0].tolist() for b in loader]

@@ -40,7 +40,9 @@ def test_bowl_lr_10_diverges_without_exception() -> None:
 
 def test_quartic_sgd_local_momentum_global() -> None:
     plain = engine.simulate("quartic", sgd(lr=0.001), start=[6.0], steps=100, cache=False)
-    heavy = engine.simulate("quartic", sgd(lr=0.001, momentum=0.9), start=[6.0], steps=100, cache=False)
+    heavy = engine.simulate(
+        "quartic", sgd(lr=0.001, momentum=0.9), start=[6.0], steps=100, cache=False
+    )
     assert abs(plain.params[-1, 0] - 4.0) < 0.05
     assert abs(heavy.params[-1, 0] + 2.0) < 0.1
     assert heavy.state["momentum_buffer"].shape == (101, 1)
@@ -48,7 +50,9 @@ def test_quartic_sgd_local_momentum_global() -> None:
 
 def test_cubic_sgd_crawls_momentum_passes_saddle() -> None:
     plain = engine.simulate("cubic", sgd(lr=0.01), start=[4.0], steps=100, cache=False)
-    heavy = engine.simulate("cubic", sgd(lr=0.01, momentum=0.9), start=[4.0], steps=100, cache=False)
+    heavy = engine.simulate(
+        "cubic", sgd(lr=0.01, momentum=0.9), start=[4.0], steps=100, cache=False
+    )
     w = plain.params[:, 0]
     assert (np.diff(w) < 0).all() and (w > 0).all()  # monotone toward 0, never past it
     assert w[-1] > 0.25  # still crawling after 100 steps
@@ -92,7 +96,9 @@ def test_batched_equals_separate_runs(name: str) -> None:
 
 def test_lbfgs_loops_over_particles_and_converges() -> None:
     spec = engine.OptimizerSpec("LBFGS", lr=1.0, line_search_fn="strong_wolfe")
-    batch = engine.simulate("rosenbrock", spec, start=[[-1.2, 1.0], [0.0, 0.0]], steps=30, cache=False)
+    batch = engine.simulate(
+        "rosenbrock", spec, start=[[-1.2, 1.0], [0.0, 0.0]], steps=30, cache=False
+    )
     np.testing.assert_allclose(batch.params[:, -1], [[1.0, 1.0], [1.0, 1.0]], atol=1e-3)
     one = engine.simulate("rosenbrock", spec, start=[0.0, 0.0], steps=30, cache=False)
     np.testing.assert_array_equal(one.params, batch.params[1])
@@ -141,14 +147,20 @@ def test_grad_noise_is_seeded_reproducible_and_changes_the_path() -> None:
     assert not np.array_equal(a.params, clean.params)
     np.testing.assert_array_equal(clean.noise, 0.0)
     # the recorded gradient is the clean one; the step used gradient + noise
-    np.testing.assert_allclose(a.params[1], a.params[0] - 0.01 * (a.grad[0] + a.noise[0]), rtol=1e-6)
+    np.testing.assert_allclose(
+        a.params[1], a.params[0] - 0.01 * (a.grad[0] + a.noise[0]), rtol=1e-6
+    )
 
 
 def test_each_particle_has_its_own_noise_stream() -> None:
     starts = np.full((6, 1), 4.0)
-    swarm = engine.simulate("quartic", sgd(lr=0.01), start=starts, steps=30, grad_noise=3.0, seed=1, cache=False)
+    swarm = engine.simulate(
+        "quartic", sgd(lr=0.01), start=starts, steps=30, grad_noise=3.0, seed=1, cache=False
+    )
     assert len({swarm.params[k, -1, 0] for k in range(6)}) == 6
-    one = engine.simulate("quartic", sgd(lr=0.01), start=[4.0], steps=30, grad_noise=3.0, seed=1, cache=False)
+    one = engine.simulate(
+        "quartic", sgd(lr=0.01), start=[4.0], steps=30, grad_noise=3.0, seed=1, cache=False
+    )
     np.testing.assert_array_equal(swarm.noise[0], one.noise)  # particle 0 == a single run
     np.testing.assert_allclose(swarm.params[0], one.params, rtol=1e-6)
 
@@ -156,10 +168,14 @@ def test_each_particle_has_its_own_noise_stream() -> None:
 def test_global_rng_is_not_used() -> None:
     torch.manual_seed(0)
     np.random.seed(0)
-    a = engine.simulate("quartic", sgd(lr=0.01), start=[4.0], steps=20, grad_noise=2.0, seed=9, cache=False)
+    a = engine.simulate(
+        "quartic", sgd(lr=0.01), start=[4.0], steps=20, grad_noise=2.0, seed=9, cache=False
+    )
     torch.manual_seed(123)
     np.random.seed(123)
-    b = engine.simulate("quartic", sgd(lr=0.01), start=[4.0], steps=20, grad_noise=2.0, seed=9, cache=False)
+    b = engine.simulate(
+        "quartic", sgd(lr=0.01), start=[4.0], steps=20, grad_noise=2.0, seed=9, cache=False
+    )
     np.testing.assert_array_equal(a.params, b.params)
 
 
@@ -168,22 +184,32 @@ def test_callable_landscape_matches_registry() -> None:
     def bowl(p: torch.Tensor) -> torch.Tensor:
         return (p[0] - 3) ** 2 + (p[1] + 2) ** 2 + 8
 
-    mine = engine.simulate(bowl, sgd(lr=0.1), start=[[10.0, 10.0], [0.0, 0.0]], steps=20, cache=False)
-    ref = engine.simulate("bowl", sgd(lr=0.1), start=[[10.0, 10.0], [0.0, 0.0]], steps=20, cache=False)
+    mine = engine.simulate(
+        bowl, sgd(lr=0.1), start=[[10.0, 10.0], [0.0, 0.0]], steps=20, cache=False
+    )
+    ref = engine.simulate(
+        "bowl", sgd(lr=0.1), start=[[10.0, 10.0], [0.0, 0.0]], steps=20, cache=False
+    )
     np.testing.assert_allclose(mine.params, ref.params, rtol=1e-6)
 
 
 def test_lr_scheduler_is_recorded_per_step() -> None:
-    spec = engine.OptimizerSpec("SGD", lr=0.1, scheduler="StepLR", scheduler_kwargs={"step_size": 5, "gamma": 0.5})
+    spec = engine.OptimizerSpec(
+        "SGD", lr=0.1, scheduler="StepLR", scheduler_kwargs={"step_size": 5, "gamma": 0.5}
+    )
     traj = engine.simulate("bowl", spec, start=[10.0, 10.0], steps=12, cache=False)
     np.testing.assert_allclose(traj.lr[:12], [0.1] * 5 + [0.05] * 5 + [0.025] * 2)
 
 
 def test_particle_view_and_iteration() -> None:
-    traj = engine.simulate("bowl", sgd(lr=10), start=[[10.0, 10.0], [3.0, -2.0]], steps=20, cache=False)
+    traj = engine.simulate(
+        "bowl", sgd(lr=10), start=[[10.0, 10.0], [3.0, -2.0]], steps=20, cache=False
+    )
     assert len(traj) == 2 and traj.batched
     assert traj.diverged.tolist() == [True, False]
-    assert traj.particle(1).diverged_at is None and traj.particle(0).diverged_at == traj.diverged_at[0]
+    assert (
+        traj.particle(1).diverged_at is None and traj.particle(0).diverged_at == traj.diverged_at[0]
+    )
     assert [p.params.shape for p in traj] == [(21, 2), (21, 2)]
     with pytest.raises(ValueError):
         traj.params[0, 0, 0] = 1.0  # read-only
