@@ -3,6 +3,9 @@
 Pure torch + numpy (never imports manim). Its output is plain arrays: positions,
 losses, gradients and the optimizer's own state for every step.
 
+The public names load lazily (PEP 562), so ``import engine.errors`` or
+``engine.fileio`` does not import torch (the ``descent`` command stays fast).
+
 Examples
 --------
 >>> import engine
@@ -15,20 +18,45 @@ Examples
 
 from __future__ import annotations
 
-from engine.errors import EngineError, UnknownNameError
-from engine.export import load_npz
-from engine.fileio import atomic_path, cache_dir
-from engine.landscapes import (
-    Landscape,
-    StationaryPoint,
-    as_landscape,
-    from_callable,
-    get_landscape,
-    list_landscapes,
-    register_landscape,
-)
-from engine.optim import ELEMENTWISE, OptimizerSpec, list_optimizers, list_schedulers
-from engine.simulate import Trajectory, simulate
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.errors import EngineError, UnknownNameError
+    from engine.export import load_npz
+    from engine.fileio import atomic_path, cache_dir
+    from engine.landscapes import (
+        Landscape,
+        StationaryPoint,
+        as_landscape,
+        from_callable,
+        get_landscape,
+        list_landscapes,
+        register_landscape,
+    )
+    from engine.optim import ELEMENTWISE, OptimizerSpec, list_optimizers, list_schedulers
+    from engine.simulation import Trajectory, simulate
+
+_WHERE = {
+    "EngineError": "errors",
+    "UnknownNameError": "errors",
+    "load_npz": "export",
+    "atomic_path": "fileio",
+    "cache_dir": "fileio",
+    "Landscape": "landscapes",
+    "StationaryPoint": "landscapes",
+    "as_landscape": "landscapes",
+    "from_callable": "landscapes",
+    "get_landscape": "landscapes",
+    "list_landscapes": "landscapes",
+    "register_landscape": "landscapes",
+    "ELEMENTWISE": "optim",
+    "OptimizerSpec": "optim",
+    "list_optimizers": "optim",
+    "list_schedulers": "optim",
+    "Trajectory": "simulation",
+    "simulate": "simulation",
+}
 
 __all__ = [
     "ELEMENTWISE",
@@ -50,3 +78,15 @@ __all__ = [
     "register_landscape",
     "simulate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"engine.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

@@ -22,7 +22,7 @@ import numpy as np
 from engine.fileio import atomic_path
 
 if TYPE_CHECKING:
-    from engine.simulate import Trajectory
+    from engine.simulation import Trajectory
 
 __all__ = ["to_csv", "to_json", "to_npz", "load_npz"]
 

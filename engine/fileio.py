@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_path", "cache_dir", "TEMP_PREFIX", "clean_stale_temps"]
+__all__ = ["atomic_path", "cache_dir", "TEMP_PREFIX", "clean_stale_temps", "temp_prefix"]
 
 #: Prefix of in-progress files; a later run removes stale ones it finds.
 TEMP_PREFIX = ".descent-tmp-"
@@ -37,9 +37,12 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
+    fd, name = tempfile.mkstemp(prefix=temp_prefix(), suffix=target.suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a finished file gets the usual mode
     try:
         yield tmp
         with open(tmp, "rb") as fh:
@@ -51,20 +54,43 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
-def clean_stale_temps(folder: str | os.PathLike[str], *, older_than_s: float = 0.0) -> int:
-    """Remove leftover temporary files (from killed runs) in ``folder``; return how many."""
-    import time
+def temp_prefix() -> str:
+    """Prefix of this process's temporary files: ``.descent-tmp-<pid>-``."""
+    return f"{TEMP_PREFIX}{os.getpid()}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_temps(folder: str | os.PathLike[str]) -> int:
+    """Remove temporary files and folders left in ``folder`` by processes that are gone
+    (a render killed with ``kill -9``); those of running processes are kept.
+
+    Returns how many were removed.
+    """
+    import shutil
 
     folder = Path(folder)
     if not folder.is_dir():
         return 0
     removed = 0
-    now = time.time()
     for path in folder.glob(TEMP_PREFIX + "*"):
+        pid_text = path.name[len(TEMP_PREFIX) :].split("-", 1)[0]
+        if pid_text.isdigit() and _alive(int(pid_text)):
+            continue
         with contextlib.suppress(OSError):
-            if now - path.stat().st_mtime >= older_than_s:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
                 path.unlink()
-                removed += 1
+            removed += 1
     return removed
 
 

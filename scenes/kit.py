@@ -662,6 +662,8 @@ class Track(VGroup):
         i = int(min(max(math.floor(s), 0), len(self.screen) - 1))
         j = min(i + 1, len(self.screen) - 1)
         f = s - i
+        if self.out[i] and self.out[j]:  # pinned at the edge: jump between pins, never glide across
+            return self.screen[j] if f >= 0.5 else self.screen[i]
         return (1 - f) * self.screen[i] + f * self.screen[j]
 
     def _vector(self, name: str, s: float) -> np.ndarray:

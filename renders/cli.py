@@ -1,0 +1,404 @@
+"""The ``descent`` command line.
+
+Commands
+--------
+``descent list``
+    Scenes (one line each), landscapes, optimizers.
+``descent render SCENE... [--all] [--format mp4,gif,webm,png] [--quality low] ...``
+    Render scenes (or ``.toml`` spec files) into ``media/`` (or ``--out``).
+``descent preview SCENE``
+    In seconds: a storyboard PNG and a small GIF.
+``descent trajectory LANDSCAPE --optimizer SGD --lr 0.1 ... [--csv|--json|--npz]``
+    The numbers only.
+
+Bad input prints one line on stderr and exits with code 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from engine.errors import EngineError, unknown_name
+
+__all__ = ["main", "build_parser"]
+
+
+class UsageError(Exception):
+    """Bad command-line input: one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be ≥ 1: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="descent", description="Show how optimizers move: render descent's scenes."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("list", help="scenes, landscapes and optimizers")
+
+    render = sub.add_parser("render", help="render scenes or .toml spec files")
+    render.add_argument("scenes", nargs="*", metavar="SCENE", help="scene names or spec.toml files")
+    render.add_argument("--all", action="store_true", help="every scene")
+    render.add_argument(
+        "--format", default="mp4", help="comma-separated: mp4, gif, webm, png, mov (default mp4)"
+    )
+    render.add_argument(
+        "--quality", default="low", help="preview, low, medium, high, 4k (default low)"
+    )
+    render.add_argument("--fps", type=_positive_float, help="frame rate (default: the quality's)")
+    render.add_argument("--theme", default="dark", help="dark, light or transparent (default dark)")
+    render.add_argument("--out", default="media", help="output folder (default media/)")
+    render.add_argument("--force", action="store_true", help="re-render even if cached")
+    render.add_argument(
+        "--jobs", type=_positive_int, help="parallel render processes (default: cores)"
+    )
+    render.add_argument(
+        "--gif-width", type=_positive_int, default=640, help="GIF width in px (default 640)"
+    )
+    render.add_argument(
+        "--gif-fps", type=_positive_float, default=20, help="GIF frame rate, snapped to divide 100"
+    )
+    render.add_argument(
+        "--max-gif-mb", type=_positive_float, help="shrink the GIF until it fits this size"
+    )
+    render.add_argument(
+        "--no-progress", action="store_true", help="plain output instead of a live display"
+    )
+
+    preview = sub.add_parser("preview", help="a storyboard PNG and a small GIF, in seconds")
+    preview.add_argument("scene", metavar="SCENE")
+    preview.add_argument("--out", default="media")
+    preview.add_argument("--theme", default="dark")
+    preview.add_argument("--force", action="store_true")
+
+    traj = sub.add_parser("trajectory", help="export a trajectory's numbers (no rendering)")
+    traj.add_argument("landscape", metavar="LANDSCAPE")
+    traj.add_argument("--optimizer", default="SGD")
+    for name in ("lr", "momentum", "dampening", "weight-decay", "alpha", "eps"):
+        traj.add_argument(f"--{name}", type=float)
+    traj.add_argument("--nesterov", action="store_true")
+    traj.add_argument("--betas", help="two numbers, e.g. 0.9,0.999")
+    traj.add_argument(
+        "--opt",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other torch keyword argument (a TOML value), repeatable",
+    )
+    traj.add_argument("--start", help="comma-separated start; ';' between several starts")
+    traj.add_argument("--steps", type=_positive_int, default=100)
+    traj.add_argument("--noise", type=float, default=0.0, help="gradient noise σ")
+    traj.add_argument("--seed", type=int, default=0)
+    fmt = traj.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_const", const="csv", dest="export")
+    fmt.add_argument("--json", action="store_const", const="json", dest="export")
+    fmt.add_argument("--npz", action="store_const", const="npz", dest="export")
+    traj.add_argument(
+        "--output", "-o", help="file to write (default: standard output for csv/json)"
+    )
+    return parser
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------------------------
+def cmd_list() -> int:
+    import engine
+    from scenes import list_scenes
+
+    width = max(len(n) for n, _ in list_scenes())
+    print("Scenes:")
+    for name, text in list_scenes():
+        print(f"  {name:<{width}}  {text}")
+    print("\nLandscapes:")
+    for name in engine.list_landscapes():
+        print(f"  {name:<{width}}  {engine.get_landscape(name).description}")
+    print("\nOptimizers (torch.optim):")
+    print("  " + ", ".join(engine.list_optimizers()))
+    return 0
+
+
+def _jobs(
+    args: argparse.Namespace,
+    names: Sequence[str],
+    formats: tuple[str, ...],
+    *,
+    storyboard: bool = False,
+) -> list[Any]:
+    from renders.pipeline import Job
+    from renders.presets import THEMES, check_fps, get_quality
+    from scenes import SCENES
+
+    quality = get_quality(args.quality)
+    fps = check_fps(args.fps) if getattr(args, "fps", None) else quality.fps
+    if args.theme not in THEMES:
+        raise unknown_name("theme", args.theme, THEMES)
+    jobs = []
+    out = Path(args.out).resolve()
+    for name in names:
+        if name.endswith(".toml"):
+            from renders.spec import load_spec
+
+            path = Path(name)
+            load_spec(path)  # validate now: bad specs fail before anything renders
+            job_name, scene, spec = path.stem, None, path.resolve()
+        else:
+            if name not in SCENES:
+                raise unknown_name("scene", name, SCENES)
+            job_name, scene, spec = name, name, None
+        jobs.append(
+            Job(
+                name=job_name,
+                scene=scene,
+                spec=spec,
+                formats=formats,
+                quality=quality,
+                fps=fps,
+                theme=args.theme,
+                out_dir=out,
+                gif_width=getattr(args, "gif_width", 640),
+                gif_fps=getattr(args, "gif_fps", 20),
+                max_gif_mb=getattr(args, "max_gif_mb", None),
+                storyboard=storyboard,
+            )
+        )
+    if args.theme == "transparent":
+        from renders.pipeline import _video_formats
+
+        for job in jobs:
+            _video_formats(job)  # raises for mp4/gif: nothing is written
+    return jobs
+
+
+def _run(jobs: list[Any], args: argparse.Namespace) -> int:
+    from renders.pipeline import run_jobs
+
+    progress = not getattr(args, "no_progress", False) and sys.stderr.isatty()
+    if progress:
+        results = _run_live(jobs, args)
+    else:
+
+        def report(job: Any, state: str) -> None:
+            if state in ("done", "cached", "failed"):
+                print(f"{job.name}: {state}", file=sys.stderr)
+
+        results = run_jobs(
+            jobs, force=args.force, workers=getattr(args, "jobs", None), report=report
+        )
+    _summary(results)
+    failed = [r for r in results if r.status == "failed"]
+    for r in failed:
+        print(f"descent: {r.job.name} failed: {r.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _run_live(jobs: list[Any], args: argparse.Namespace) -> list[Any]:
+    import threading
+    import time
+
+    from rich.console import Console
+    from rich.live import Live
+    from rich.table import Table
+
+    from renders.pipeline import run_jobs
+
+    states = {job.name: ("queued", time.perf_counter()) for job in jobs}
+    lock = threading.Lock()
+
+    def report(job: Any, state: str) -> None:
+        with lock:
+            states[job.name] = (
+                state,
+                states[job.name][1] if state != "rendering mp4" else time.perf_counter(),
+            )
+
+    def table() -> Table:
+        t = Table(title="descent render", show_edge=False)
+        t.add_column("scene")
+        t.add_column("state")
+        with lock:
+            for name, (state, _) in states.items():
+                t.add_row(name, state)
+        return t
+
+    console = Console(stderr=True)
+    with Live(table(), console=console, refresh_per_second=4, transient=True) as live:
+        done: list[Any] = []
+        worker = threading.Thread(
+            target=lambda: done.extend(
+                run_jobs(jobs, force=args.force, workers=getattr(args, "jobs", None), report=report)
+            )
+        )
+        worker.start()
+        while worker.is_alive():
+            live.update(table())
+            worker.join(0.25)
+    return done
+
+
+def _summary(results: Sequence[Any]) -> None:
+    rows = []
+    for r in results:
+        for path in r.files or []:
+            size = path.stat().st_size if path.exists() else 0
+            rows.append(
+                (
+                    str(path),
+                    f"{size / 1e6:.2f} MB" if size >= 1e5 else f"{size / 1e3:.0f} kB",
+                    f"{r.seconds:.1f} s",
+                    r.status,
+                )
+            )
+        if r.status == "failed":
+            rows.append((r.job.name, "-", f"{r.seconds:.1f} s", "failed"))
+    if not rows:
+        return
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    for r in results:
+        for note in r.notes:
+            print(f"{r.job.name}: {note}")
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from renders.presets import parse_formats
+    from scenes import SCENES
+
+    names = list(SCENES) if args.all else list(args.scenes)
+    if not names:
+        raise UsageError("render needs SCENE names, .toml spec files or --all")
+    return _run(_jobs(args, names, parse_formats(args.format)), args)
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    args.quality = "preview"
+    args.fps = None
+    args.gif_width, args.gif_fps, args.max_gif_mb = 426, 10, None
+    args.jobs, args.no_progress = 1, True
+    jobs = _jobs(args, [args.scene], ("gif",), storyboard=True)
+    jobs = [_with_name(j, f"{j.name}.preview") for j in jobs]
+    return _run(jobs, args)
+
+
+def _with_name(job: Any, name: str) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(job, name=name)
+
+
+def _toml_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text  # a bare word: keep it as a string (torch will say if it is wrong)
+
+
+def cmd_trajectory(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    import engine
+
+    kwargs: dict[str, Any] = {}
+    for name in ("lr", "momentum", "dampening", "weight_decay", "alpha", "eps"):
+        value = getattr(args, name)
+        if value is not None:
+            kwargs[name] = value
+    if args.nesterov:
+        kwargs["nesterov"] = True
+    if args.betas:
+        try:
+            kwargs["betas"] = tuple(float(b) for b in args.betas.split(","))
+        except ValueError:
+            raise UsageError(
+                f"--betas needs two numbers like 0.9,0.999; got {args.betas!r}"
+            ) from None
+    for item in args.opt:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--opt needs KEY=VALUE; got {item!r}")
+        kwargs[key.strip()] = _toml_value(value.strip())
+    spec = engine.OptimizerSpec(args.optimizer, **kwargs)
+    land = engine.get_landscape(args.landscape)
+    start = None
+    if args.start:
+        try:
+            rows = [[float(v) for v in part.split(",")] for part in args.start.split(";")]
+        except ValueError:
+            raise UsageError(
+                f"--start needs numbers like 1.5,-2 (';' between starts); got {args.start!r}"
+            ) from None
+        start = np.array(rows[0] if len(rows) == 1 else rows)
+    traj = engine.simulate(
+        land, spec, start=start, steps=args.steps, grad_noise=args.noise, seed=args.seed
+    )
+    export = args.export or "csv"
+    if args.output:
+        getattr(traj, f"to_{export}")(args.output)
+        print(f"wrote {args.output}", file=sys.stderr)
+        return 0
+    if export == "npz":
+        raise UsageError("--npz needs --output FILE")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = getattr(traj, f"to_{export}")(Path(tmp) / f"out.{export}")
+        sys.stdout.write(Path(path).read_text())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``descent`` command; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "list":
+            return cmd_list()
+        if args.command == "render":
+            return cmd_render(args)
+        if args.command == "preview":
+            return cmd_preview(args)
+        return cmd_trajectory(args)
+    except (UsageError, EngineError) as exc:
+        print(f"descent: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "descent: interrupted; finished files are intact, partial ones were discarded",
+            file=sys.stderr,
+        )
+        return 130
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())

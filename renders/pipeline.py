@@ -1,0 +1,306 @@
+"""The render pipeline: jobs, a content-hash render cache, one process per job.
+
+A :class:`Job` is one scene (or TOML spec) rendered at one quality into one or more
+formats. :func:`run_job` renders it in a fresh ``python -m renders.worker`` process
+(Manim's config is global, so never threads), post-processes the video into each format,
+and moves every file into place atomically. :func:`run_jobs` runs several at once, one
+process per job, up to the number of cores, reporting each job's state as it changes.
+
+Examples
+--------
+>>> from renders.presets import QUALITIES
+>>> job = Job(name="LearningRates", scene="LearningRates", formats=("mp4",),
+...           quality=QUALITIES["low"], fps=15, theme="dark", out_dir=Path("media"))
+>>> sorted(job.outputs())
+['mp4']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from engine.errors import EngineError
+from engine.fileio import atomic_path, clean_stale_temps, temp_prefix
+from renders.presets import Quality
+
+__all__ = ["Job", "JobResult", "run_job", "run_jobs", "CACHE_FILE"]
+
+ROOT = Path(__file__).resolve().parent.parent
+#: per-output-folder record of which content hash produced which file
+CACHE_FILE = ".descent-renders.json"
+_cache_lock = threading.Lock()
+VIDEO_FORMATS = ("mp4", "gif", "webm", "mov")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One scene (registry name or spec file) at one quality, into several formats."""
+
+    name: str
+    formats: tuple[str, ...]
+    quality: Quality
+    fps: float
+    theme: str
+    out_dir: Path
+    scene: str | None = None
+    spec: Path | None = None
+    gif_width: int = 640
+    gif_fps: float = 20
+    max_gif_mb: float | None = None
+    storyboard: bool = False
+
+    def outputs(self) -> dict[str, Path]:
+        """Format → final path (``storyboard`` is ``<name>.storyboard.png``)."""
+        out = {fmt: self.out_dir / f"{self.name}.{fmt}" for fmt in self.formats}
+        if self.storyboard:
+            out["storyboard"] = self.out_dir / f"{self.name}.storyboard.png"
+        return out
+
+    def sources(self) -> list[Path]:
+        """Every file whose content determines the output."""
+        files = sorted((ROOT / "engine").glob("*.py"))
+        files += [ROOT / "scenes" / "kit.py", ROOT / "scenes" / "__init__.py"]
+        files += [ROOT / "renders" / "worker.py", ROOT / "renders" / "media.py"]
+        if self.spec is not None:
+            files += [self.spec, ROOT / "renders" / "spec.py"]
+        if self.scene is not None:
+            from scenes import scene_file
+
+            files.append(scene_file(self.scene))
+            # scenes that build on another scene module (shared helpers)
+            files += sorted(p for p in (ROOT / "scenes").glob("*.py") if p not in files)
+        return files
+
+    def key(self) -> str:
+        """Content hash of the sources, parameters, quality, formats and package versions."""
+        h = hashlib.sha256()
+        for path in self.sources():
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+        versions = {
+            pkg: _version(pkg) for pkg in ("descent", "manim", "torch", "av", "numpy", "pillow")
+        }
+        params = {
+            "formats": sorted(self.formats),
+            "quality": [self.quality.width, self.quality.height],
+            "fps": self.fps,
+            "theme": self.theme,
+            "gif": [self.gif_width, self.gif_fps, self.max_gif_mb],
+            "storyboard": self.storyboard,
+            "versions": versions,
+        }
+        h.update(json.dumps(params, sort_keys=True).encode())
+        return h.hexdigest()
+
+
+def _version(pkg: str) -> str:
+    try:
+        return metadata.version(pkg)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+@dataclass
+class JobResult:
+    """What happened to one job."""
+
+    job: Job
+    status: str  # "rendered", "cached" or "failed"
+    seconds: float = 0.0
+    files: list[Path] = field(default_factory=list)
+    error: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Render cache
+# ---------------------------------------------------------------------------------------------
+def _read_record(out_dir: Path) -> dict[str, str]:
+    try:
+        data = json.loads((out_dir / CACHE_FILE).read_text())
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_record(out_dir: Path, updates: dict[str, str]) -> None:
+    with _cache_lock:
+        record = _read_record(out_dir)
+        record.update(updates)
+        with atomic_path(out_dir / CACHE_FILE) as tmp:
+            tmp.write_text(json.dumps(record, indent=1, sort_keys=True))
+
+
+def is_cached(job: Job, key: str | None = None) -> bool:
+    """Whether every output exists and was produced from the same content hash."""
+    key = key or job.key()
+    record = _read_record(job.out_dir)
+    return all(path.is_file() and record.get(path.name) == key for path in job.outputs().values())
+
+
+# ---------------------------------------------------------------------------------------------
+# One job
+# ---------------------------------------------------------------------------------------------
+def _video_formats(job: Job) -> list[str]:
+    """The video containers the worker must render (usually one)."""
+    wanted = set(job.formats) & set(VIDEO_FORMATS) or ({"mp4"} if job.storyboard else set())
+    if job.theme == "transparent":
+        bad = wanted & {"mp4", "gif"}
+        if bad:
+            raise EngineError(
+                f"format {'/'.join(sorted(bad))} cannot carry transparency; use webm or mov with --theme transparent"
+            )
+        return sorted(wanted)  # webm (VP9 + alpha) and/or mov (QuickTime Animation)
+    if "mov" in wanted:
+        raise EngineError("format mov is for the transparent theme; use mp4 or webm")
+    return ["mp4"] if wanted else []
+
+
+def _worker(payload: dict[str, Any]) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "renders.worker", json.dumps(payload)],
+        capture_output=True,
+        text=True,
+        cwd=str(ROOT),
+        env={**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")},
+    )
+    if proc.returncode != 0:
+        lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
+        raise RuntimeError(lines[-1] if lines else f"worker exited with code {proc.returncode}")
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def _copy(src: str | Path, target: Path) -> Path:
+    with atomic_path(target) as tmp:
+        shutil.copyfile(src, tmp)
+    return target
+
+
+def run_job(
+    job: Job, *, force: bool = False, report: Callable[[str], None] | None = None
+) -> JobResult:
+    """Render ``job`` (unless cached) and write its outputs atomically."""
+    say = report or (lambda _state: None)
+    started = time.perf_counter()
+    job.out_dir.mkdir(parents=True, exist_ok=True)
+    clean_stale_temps(job.out_dir)  # litter of killed runs
+    key = job.key()
+    outputs = job.outputs()
+    if not force and is_cached(job, key):
+        say("cached")
+        return JobResult(job, "cached", time.perf_counter() - started, list(outputs.values()))
+    from renders import media  # PyAV: only when there is something to encode
+
+    work = Path(tempfile.mkdtemp(prefix=temp_prefix(), dir=job.out_dir)).resolve()
+    result = JobResult(job, "rendered")
+    try:
+        videos: dict[str, Path] = {}
+        png: Path | None = None
+        srt: Path | None = None
+        containers = _video_formats(job)
+        for i, container in enumerate(containers or [None]):
+            say(f"rendering {container or 'png'}")
+            payload = {
+                "scene": job.scene,
+                "spec": str(job.spec) if job.spec else None,
+                "name": job.name,
+                "theme": job.theme,
+                "width": job.quality.width,
+                "height": job.quality.height,
+                "fps": job.fps,
+                "video": container is not None,
+                "video_format": container,
+                "png": "png" in job.formats and i == 0,
+                "workdir": str(work / (container or "png")),
+            }
+            out = _worker(payload)
+            if container is not None:
+                videos[container] = Path(out["video"])
+            png = Path(out["png"]) if "png" in out else png
+            srt = Path(out["srt"]) if "srt" in out else srt
+        written: list[Path] = []
+        source = videos.get("mp4")
+        for fmt, target in outputs.items():
+            say(f"writing {fmt}")
+            if fmt == "mp4" and source:
+                written.append(media.remux_mp4(source, target))
+                if srt is not None:  # narrated scenes: captions beside the video
+                    written.append(_copy(srt, target.with_suffix(".srt")))
+            elif fmt == "gif" and source:
+                _, width, rate = media.to_gif(
+                    source, target, width=job.gif_width, fps=job.gif_fps, max_mb=job.max_gif_mb
+                )
+                size = target.stat().st_size / 1e6
+                result.notes.append(f"gif {width}px {rate}fps {size:.2f} MB")
+                if job.max_gif_mb is not None and size > job.max_gif_mb:
+                    result.notes.append(
+                        f"gif is {size:.2f} MB, over the {job.max_gif_mb:g} MB budget at the smallest size"
+                    )
+                written.append(target)
+            elif fmt == "webm":
+                written.append(
+                    _copy(videos["webm"], target)
+                    if "webm" in videos
+                    else media.to_webm(source, target)
+                )  # type: ignore[arg-type]
+            elif fmt == "mov":
+                written.append(_copy(videos["mov"], target))
+            elif fmt == "png" and png is not None:
+                written.append(_copy(png, target))
+            elif fmt == "storyboard":
+                shown = source or next(iter(videos.values()))
+                written.append(
+                    media.storyboard(shown, target, title=f"{job.name} — {job.quality.name}")
+                )
+        _write_record(job.out_dir, {p.name: key for p in outputs.values()})
+        result.files = written
+        say("done")
+    except Exception as exc:  # noqa: BLE001 - one failing scene must not stop the others
+        result.status = "failed"
+        result.error = " ".join(str(exc).split()) or type(exc).__name__
+        say("failed")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def run_jobs(
+    jobs: Sequence[Job],
+    *,
+    force: bool = False,
+    workers: int | None = None,
+    report: Callable[[Job, str], None] | None = None,
+) -> list[JobResult]:
+    """Run ``jobs``: one render process per job, at most ``workers`` (default: cores) at once."""
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+
+    def one(job: Job) -> JobResult:
+        return run_job(
+            job, force=force, report=(lambda state: report(job, state)) if report else None
+        )
+
+    if workers == 1:
+        return [one(job) for job in jobs]
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # threads only wait on processes
+        return list(pool.map(one, jobs))
+
+
+def remove_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()

@@ -1,0 +1,74 @@
+"""Quality presets and output formats of the ``descent`` command.
+
+Presets follow Manim's: low = 854×480@15, medium = 1280×720@30, high = 1920×1080@60,
+4k = 3840×2160@60; ``preview`` is smaller and faster still (426×240@10).
+
+Examples
+--------
+>>> QUALITIES["high"]
+Quality(name='high', width=1920, height=1080, fps=60)
+>>> parse_formats("mp4,gif")
+('mp4', 'gif')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.errors import EngineError, unknown_name
+
+__all__ = ["Quality", "QUALITIES", "FORMATS", "THEMES", "parse_formats", "get_quality", "check_fps"]
+
+
+@dataclass(frozen=True)
+class Quality:
+    """A render size and frame rate."""
+
+    name: str
+    width: int
+    height: int
+    fps: int
+
+
+QUALITIES: dict[str, Quality] = {
+    q.name: q
+    for q in (
+        Quality("preview", 426, 240, 10),
+        Quality("low", 854, 480, 15),
+        Quality("medium", 1280, 720, 30),
+        Quality("high", 1920, 1080, 60),
+        Quality("4k", 3840, 2160, 60),
+    )
+}
+#: mp4 (H.264), gif (palette), webm (VP9; with alpha for the transparent theme), png (last
+#: frame), mov (QuickTime Animation with alpha, transparent theme only)
+FORMATS = ("mp4", "gif", "webm", "png", "mov")
+THEMES = ("dark", "light", "transparent")
+
+
+def get_quality(name: str) -> Quality:
+    if name not in QUALITIES:
+        raise unknown_name("quality", name, QUALITIES)
+    return QUALITIES[name]
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """``"mp4,gif"`` → ``("mp4", "gif")``; unknown names raise with the known ones."""
+    out: list[str] = []
+    for part in text.split(","):
+        name = part.strip().lower()
+        if not name:
+            continue
+        if name not in FORMATS:
+            raise unknown_name("format", name, FORMATS)
+        if name not in out:
+            out.append(name)
+    if not out:
+        raise EngineError("no output format given; known: " + ", ".join(FORMATS))
+    return tuple(out)
+
+
+def check_fps(fps: float) -> float:
+    if not (1 <= fps <= 120):
+        raise EngineError(f"fps must be between 1 and 120; got {fps:g}")
+    return fps
