@@ -144,6 +144,12 @@ class OptimizerSpec:
         scheduler_kwargs: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
+        if scheduler_kwargs is not None and not isinstance(scheduler_kwargs, Mapping):
+            raise EngineError(
+                f"{name}: scheduler_kwargs must be a table of keyword arguments; got {type(scheduler_kwargs).__name__}"
+            )
+        if scheduler is not None and not isinstance(scheduler, str):
+            raise EngineError(f"{name}: scheduler must be a torch.optim.lr_scheduler class name")
         kw = {k: _freeze(v) for k, v in kwargs.items()}
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "kwargs", MappingProxyType(kw))
@@ -151,6 +157,9 @@ class OptimizerSpec:
         object.__setattr__(self, "scheduler_kwargs", MappingProxyType(dict(scheduler_kwargs or {})))
         object.__setattr__(self, "label", label or self._default_label())
         self._validate()
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.to_dict(), sort_keys=True))
 
     def _default_label(self) -> str:
         if self.name == "SGD":

@@ -52,6 +52,8 @@ from manim import (
     UP,
     Arrow,
     Axes,
+    Circle,
+    DashedLine,
     Dot,
     Group,
     ImageMobject,
@@ -87,6 +89,8 @@ __all__ = [
     "step_weights",
     "Track",
     "lookahead_form",
+    "velocity_arrows",
+    "gradient_arrows",
     "Legend",
     "LossPanel",
     "step_counter",
@@ -558,6 +562,18 @@ class StepClock:
 # ---------------------------------------------------------------------------------------------
 # Moving parts
 # ---------------------------------------------------------------------------------------------
+def velocity_arrows(traj: Trajectory) -> dict[str, np.ndarray] | None:
+    """``{"velocity": −lr·b}``: the step the momentum buffer makes, or ``None`` without one."""
+    if "momentum_buffer" not in traj.state:
+        return None
+    return {"velocity": -np.asarray(traj.lr)[:, None] * np.asarray(traj.state["momentum_buffer"])}
+
+
+def gradient_arrows(traj: Trajectory) -> dict[str, np.ndarray]:
+    """``{"gradient": −lr·∇f}``: the plain gradient step at each recorded point."""
+    return {"gradient": -np.asarray(traj.lr)[:, None] * np.asarray(traj.grad)}
+
+
 def lookahead_form(traj: Trajectory) -> np.ndarray:
     """Positions of a ``nesterov=True`` SGD run in the textbook look-ahead form.
 
@@ -611,6 +627,7 @@ class Track(VGroup):
         arrow_scale: float = 1.0,
         escape_label: str | None = None,
         markers: bool = False,
+        ghost: np.ndarray | None = None,
     ) -> None:
         super().__init__()
         self.path = np.asarray(path, dtype=np.float64)
@@ -651,6 +668,15 @@ class Track(VGroup):
         self.markers = VGroup(
             *[Dot(p, radius=radius * 0.45, color=color) for p in self.screen] if markers else []
         )
+        # look-ahead ghost: a hollow ring at another recorded point, tied to the dot by a dashed line
+        self.ghost_screen = None if ghost is None else area.to_scene(area.display_path(ghost)[0])
+        self.ghost = VGroup()
+        if self.ghost_screen is not None:
+            self.ghost = VGroup(
+                DashedLine(ORIGIN, RIGHT, color=color, stroke_width=2, dash_length=0.06),
+                Circle(radius=radius * 1.1, color=color, stroke_width=3),
+            )
+            self.add(self.ghost)
         if trail:
             self.add(self.trail_parts, self.markers)
         self.add(*self.arrows.values(), self.dot, self.pin)
@@ -688,6 +714,15 @@ class Track(VGroup):
                 part.set_points_as_corners(seg)
             else:
                 part.set_points_as_corners([here, here])
+        if self.ghost_screen is not None:
+            i, f = int(min(math.floor(s), len(self.screen) - 1)), s - math.floor(s)
+            j = min(i + 1, len(self.screen) - 1)
+            ghost = (1 - f) * self.ghost_screen[i] + f * self.ghost_screen[j]
+            line, ring = self.ghost
+            line.put_start_and_end_on(
+                here, ghost + (RIGHT * 1e-3 if np.allclose(here, ghost) else 0)
+            )
+            ring.move_to(ghost)
         for t, marker in enumerate(self.markers):
             marker.set_opacity(1.0 if t <= n and not self.out[t] else 0.0)
         for name, arrow in self.arrows.items():
@@ -1206,7 +1241,7 @@ class SurfaceScene(DescentScene):
 
     plot_width: ClassVar[float] = 6.0
     plot_height: ClassVar[float] = 5.4
-    plot_center: ClassVar[np.ndarray] = LEFT * 3.2 + DOWN * 0.3
+    plot_center: ClassVar[np.ndarray] = LEFT * 2.95 + DOWN * 0.3
     log_heat: ClassVar[bool] = False
     markers: ClassVar[bool] = False
     panel_log: ClassVar[bool] = True
@@ -1214,6 +1249,7 @@ class SurfaceScene(DescentScene):
     panel_y_range: ClassVar[tuple[float, float] | None] = None
     auto_view: ClassVar[bool] = False
     legend_font: ClassVar[int] = 24
+    show_panel: ClassVar[bool] = True
 
     def view_for(
         self, land: Landscape, trajs: Sequence[Trajectory]
@@ -1221,6 +1257,9 @@ class SurfaceScene(DescentScene):
         return auto_view(land, [self.path_of(t) for t in trajs]) if self.auto_view else land.view
 
     def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
+        return None
+
+    def ghost_for(self, traj: Trajectory) -> np.ndarray | None:
         return None
 
     def panel_series(self, land: Landscape, trajs: Sequence[Trajectory]) -> list[np.ndarray]:
@@ -1248,7 +1287,9 @@ class SurfaceScene(DescentScene):
         # -- moving parts on one clock --
         self.make_clock([(area, self.path_of(t)) for t in trajs])
         tracks = [
-            self.track(t, area, c, markers=self.markers, arrows=self.arrows_for(t))
+            self.track(
+                t, area, c, markers=self.markers, arrows=self.arrows_for(t), ghost=self.ghost_for(t)
+            )
             for t, c in zip(trajs, colors, strict=True)
         ]
         # -- side: legend with live loss, synced panel --
@@ -1259,19 +1300,21 @@ class SurfaceScene(DescentScene):
         )
         legend = self.legend(trajs, colors, font_size=self.legend_font)
         legend.next_to(counter, DOWN, buff=0.3).align_to(counter, LEFT)
+        self.add(legend, counter)
         room = legend.get_bottom()[1] - (-config.frame_height / 2 + 0.55) - 0.75
-        panel = LossPanel(
-            list(zip(colors, self.panel_series(land, trajs), strict=True)),
-            self.clock,
-            self.theme,
-            log=self.panel_log,
-            y_label=self.panel_label,
-            y_range=self.panel_y_range,
-            height=min(2.6, room - 0.6),
-            width=min(4.6, config.frame_width / 2 - column_left - 0.4),
-        )
-        panel.to_corner(RIGHT + DOWN, buff=0.5)
-        self.add(legend, panel, counter, *reversed(tracks))
+        if self.show_panel and room > 1.6:
+            panel = LossPanel(
+                list(zip(colors, self.panel_series(land, trajs), strict=True)),
+                self.clock,
+                self.theme,
+                log=self.panel_log,
+                y_label=self.panel_label,
+                y_range=self.panel_y_range,
+                height=min(2.6, room - 0.6),
+                width=min(4.6, config.frame_width / 2 - column_left - 0.4),
+            )
+            self.add(panel.to_corner(RIGHT + DOWN, buff=0.5))
+        self.add(*reversed(tracks))
         # -- run --
         self.before_run(land, area, trajs, tracks)
         self.play_steps()

@@ -17,7 +17,7 @@ import numpy as np
 from manim import *  # noqa: F403
 
 from engine import Landscape, OptimizerSpec, Trajectory
-from scenes.kit import SurfaceScene
+from scenes.kit import SurfaceScene, velocity_arrows
 
 __all__ = ["MomentumOvershoot", "distance_to_optimum"]
 
@@ -48,11 +48,7 @@ class MomentumOvershoot(SurfaceScene):
     panel_label = "distance to optimum"
 
     def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
-        if "momentum_buffer" not in traj.state:
-            return None
-        return {
-            "velocity": -np.asarray(traj.lr)[:, None] * np.asarray(traj.state["momentum_buffer"])
-        }
+        return velocity_arrows(traj)
 
     def panel_series(self, land: Landscape, trajs: Sequence[Trajectory]) -> list[np.ndarray]:
         return [distance_to_optimum(land, self.path_of(t)) for t in trajs]
