@@ -160,9 +160,8 @@ def _numbers(value: Any) -> np.ndarray | None:
         isinstance(value, list)
         and value
         and all(isinstance(r, list) and r and all(ok(v) for v in r) for r in value)
-    ):
-        if len({len(r) for r in value}) == 1:
-            return np.array(value, dtype=np.float64)
+    ) and len({len(r) for r in value}) == 1:
+        return np.array(value, dtype=np.float64)
     return None
 
 
