@@ -60,7 +60,8 @@ def probe(path: str | Path) -> VideoInfo:
         stream = container.streams.video[0]
         codec = stream.codec_context.name
         pix_fmt = stream.codec_context.pix_fmt or ""
-        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        # the nominal rate (r_frame_rate): concatenated segments can skew the average slightly
+        rate = stream.base_rate or stream.guessed_rate or stream.average_rate
         frames = 0
         last_time = 0.0
         for frame in container.decode(stream):

@@ -917,7 +917,10 @@ def title_block(title: str, subtitle: str | None, theme: Theme) -> VGroup:
         head.scale_to_fit_width(config.frame_width - 0.8)
     group = VGroup(head)
     if subtitle:
-        group.add(label(subtitle, 22, theme.muted).next_to(head, DOWN, buff=0.12))
+        sub = label(subtitle, 22, theme.muted)
+        if sub.width > config.frame_width - 0.8:
+            sub.scale_to_fit_width(config.frame_width - 0.8)
+        group.add(sub.next_to(head, DOWN, buff=0.12))
     return group.to_edge(UP, buff=0.25)
 
 
@@ -1250,10 +1253,14 @@ class SurfaceScene(DescentScene):
     auto_view: ClassVar[bool] = False
     legend_font: ClassVar[int] = 24
     show_panel: ClassVar[bool] = True
+    #: a view box of its own (else the landscape's, or ``auto_view``)
+    view: ClassVar[tuple[tuple[float, float], ...] | None] = None
 
     def view_for(
         self, land: Landscape, trajs: Sequence[Trajectory]
     ) -> tuple[tuple[float, float], ...]:
+        if self.view is not None:
+            return self.view
         return auto_view(land, [self.path_of(t) for t in trajs]) if self.auto_view else land.view
 
     def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:

@@ -65,7 +65,7 @@ class LossFunctions(DescentScene):
 
     @property
     def subtitle(self) -> str:  # type: ignore[override]
-        return f"linear regression on 50 points, {self.optimizer.label} ({self.optimizer.describe()}), from weight 6, bias −3"
+        return f"regression on 50 points · {self.optimizer.label}: {self.optimizer.describe()} · from w = 6, b = −3"
 
     @classmethod
     def data(cls) -> tuple[list[Landscape], list[Trajectory]]:

@@ -59,13 +59,14 @@ class NesterovCorrection(SurfaceScene):
         OptimizerSpec("SGD", lr=0.05, momentum=0.9, nesterov=True),
     )
     run_time = 8.0
-    plot_width = 6.0
-    plot_height = 3.2
-    plot_center = LEFT * 3.2 + DOWN * 0.3
+    plot_width = 7.2
+    plot_height = 3.6
+    plot_center = LEFT * 2.9 + DOWN * 0.2
     panel_log = False
     panel_label = "distance to optimum"
+    view = ((-5.5, 3.0), (-2.3, 2.3))  # where the action is: the first steps' arrows read larger
     #: the steps explained one by one, slowed down
-    explained_steps = (1, 2, 3, 4)
+    explained_steps = (2, 3, 4, 5)
     seconds_per_explained_step = 2.4
 
     def path_of(self, traj: Trajectory) -> np.ndarray:
@@ -81,7 +82,12 @@ class NesterovCorrection(SurfaceScene):
         caption = label(
             "momentum step  →  gradient step there  →  next point", 22, self.theme.muted
         )
-        caption.next_to(area.frame, UP, buff=0.2)
+        caption.move_to(np.array([area.center[0], area.frame.get_bottom()[1] - 0.3, 0.0]))
+        self.add_subcaption(
+            "Both keep 90 % of their velocity. Classical momentum takes the gradient where it"
+            " stands; Nesterov takes it at the look-ahead point (ring), where momentum is carrying it.",
+            duration=len(self.explained_steps) * (self.seconds_per_explained_step + 1.0),
+        )
         self.play(FadeIn(caption), run_time=0.5)
         for t in self.explained_steps:
             self.play(self.clock.to(t, 0.6))
@@ -95,6 +101,13 @@ class NesterovCorrection(SurfaceScene):
             self.play(*[FadeOut(p["group"]) for p in parts], run_time=0.3)
         self.play(FadeOut(caption), run_time=0.4)
 
+    def finish(self) -> None:
+        self.add_subcaption(
+            "Then both run on: Nesterov's early correction means smaller overshoots.",
+            duration=self.end_wait,
+        )
+        super().finish()
+
     def anatomy(self, area: PlotArea, traj: Trajectory, color: str, t: int) -> dict[str, object]:
         """Arrows of one step (built here, played by the caller)."""
         pts = {k: area.to_scene(v) for k, v in step_anatomy(traj, self.path_of(traj), t).items()}
@@ -103,7 +116,7 @@ class NesterovCorrection(SurfaceScene):
             pts["ahead"],
             buff=0,
             color=color,
-            stroke_width=5,
+            stroke_width=7,
             max_tip_length_to_length_ratio=0.35,
         )
         ghost = Circle(radius=0.09, color=color, stroke_width=3).move_to(pts["grad_at"])
@@ -112,7 +125,7 @@ class NesterovCorrection(SurfaceScene):
             pts["end"],
             buff=0,
             color=self.theme.text,
-            stroke_width=5,
+            stroke_width=7,
             max_tip_length_to_length_ratio=0.35,
         )
         probe = (

@@ -24,18 +24,25 @@ class Surface3D(DescentScene, ThreeDScene):
     title = "Rolling downhill in 3-D"
     landscape = "himmelblau"
     runs = (
-        (OptimizerSpec("SGD", lr=0.01), (0.0, 0.0)),
-        (OptimizerSpec("SGD", lr=0.01, momentum=0.9), (-0.5, 0.5)),
-        (OptimizerSpec("Adam", lr=0.1), (-0.3, -1.5)),
+        (OptimizerSpec("SGD", lr=0.01), (0.5, -1.2)),
+        (OptimizerSpec("SGD", lr=0.01, momentum=0.9), (-0.8, -1.5)),
+        (OptimizerSpec("Adam", lr=0.1), (1.0, -0.5)),
     )
     steps = 80
     run_time = 5.0
     resolution = 24
     height = 2.6
 
+    #: height scale: log1p(loss / scale) keeps the basins smooth and the steep rim low
+    scale = 50.0
+
     def lift(self, z: np.ndarray) -> np.ndarray:
-        """Loss → height on screen (log-scaled, 0 … ``height``)."""
-        return self.height * np.log1p(np.maximum(z, 0.0)) / np.log1p(self.zmax)
+        """Loss → height on screen: ``height · log1p(z/scale) / log1p(zmax/scale)``."""
+        return (
+            self.height
+            * np.log1p(np.maximum(z, 0.0) / self.scale)
+            / np.log1p(self.zmax / self.scale)
+        )
 
     @classmethod
     def data(cls) -> list[Trajectory]:
@@ -65,7 +72,7 @@ class Surface3D(DescentScene, ThreeDScene):
         axes.set_opacity(0.35)
 
         # -- static: surface --
-        self.set_camera_orientation(phi=62 * DEGREES, theta=-50 * DEGREES, zoom=0.95)
+        self.set_camera_orientation(phi=60 * DEGREES, theta=-100 * DEGREES, zoom=0.95)
         title = label(self.title, 34, self.theme.text).to_edge(UP, buff=0.25)
         self.add_fixed_in_frame_mobjects(title)
         heights = self.lift(grid)
@@ -130,7 +137,7 @@ class Surface3D(DescentScene, ThreeDScene):
         self.add_fixed_in_frame_mobjects(legend)
 
         # -- run with the camera orbiting --
-        self.begin_ambient_camera_rotation(rate=0.12)
+        self.begin_ambient_camera_rotation(rate=0.1)
         self.play(self.clock.to(self.steps, self.run_time))
         self.stop_ambient_camera_rotation()
         self.finish()
