@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-gif-mb", type=_positive_float, help="shrink the GIF until it fits this size"
     )
     render.add_argument(
+        "--run-time", type=_positive_float, help="seconds of animation (default: the scene's)"
+    )
+    render.add_argument(
         "--no-progress", action="store_true", help="plain output instead of a live display"
     )
 
@@ -190,6 +193,7 @@ def _jobs(
                 gif_fps=getattr(args, "gif_fps", 20),
                 max_gif_mb=getattr(args, "max_gif_mb", None),
                 storyboard=storyboard,
+                run_time=_run_time(args),
             )
         )
     if args.theme == "transparent":
@@ -198,6 +202,13 @@ def _jobs(
         for job in jobs:
             _video_formats(job)  # raises for mp4/gif: nothing is written
     return jobs
+
+
+def _run_time(args: argparse.Namespace) -> float | None:
+    value: float | None = getattr(args, "run_time", None)
+    if value is not None and not 0.5 <= value <= 600:
+        raise UsageError(f"--run-time must be between 0.5 and 600 seconds; got {value:g}")
+    return value
 
 
 def _run(jobs: list[Any], args: argparse.Namespace) -> int:

@@ -63,6 +63,7 @@ class Job:
     gif_fps: float = 20
     max_gif_mb: float | None = None
     storyboard: bool = False
+    run_time: float | None = None
 
     def outputs(self) -> dict[str, Path]:
         """Format → final path (``storyboard`` is ``<name>.storyboard.png``)."""
@@ -102,6 +103,7 @@ class Job:
             "theme": self.theme,
             "gif": [self.gif_width, self.gif_fps, self.max_gif_mb],
             "storyboard": self.storyboard,
+            "run_time": self.run_time,
             "versions": versions,
         }
         h.update(json.dumps(params, sort_keys=True).encode())
@@ -227,6 +229,7 @@ def run_job(
                 "video_format": container,
                 "png": "png" in job.formats and i == 0,
                 "workdir": str(work / (container or "png")),
+                "run_time": job.run_time,
             }
             out = _worker(payload)
             if container is not None:

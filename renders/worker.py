@@ -34,6 +34,8 @@ def render(job: dict[str, Any]) -> dict[str, Any]:
     from renders.media import save_png
 
     cls = load_scene(job)
+    if job.get("run_time"):  # a variant is a subclass that changes class attributes
+        cls = type(cls.__name__, (cls,), {"run_time": float(job["run_time"])})
     work = Path(job["workdir"])
     transparent = job["theme"] == "transparent"
     video_format = job.get("video_format") or ("webm" if transparent else "mp4")

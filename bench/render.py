@@ -1,0 +1,209 @@
+"""Render benchmark: descent vs the same animation written by hand with matplotlib.
+
+Renders ``OptimizerRace`` (5 s of animation + descent's 1 s hold) at 854×480@15 and
+1920×1080@60 with ``descent render``, and in the same run the same content the way a
+user would write it without descent: a matplotlib ``FuncAnimation`` (heat map +
+contours + six trails with dots + legend; the engine's own trajectories), saved with
+ffmpeg libx264 ``veryfast`` at the same size, frame rate and frame count. Prints both
+times, their ratio, and the real-time factor.
+
+Then the docs GIF: descent's palette GIF (640 px, 15 fps requested — GIF delays are
+centiseconds, so it is written at the nearest rate dividing 100) against Manim's own
+``--format gif`` of the same scene at 854×480.
+
+Targets: descent ≥ 5× faster than matplotlib at 1080p60 and no slower than real time;
+docs GIF ≤ 1.5 MB.
+
+Run: ``.venv/bin/python bench/render.py [--skip-high]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DESCENT = str(Path(sys.executable).with_name("descent"))
+ANIMATION_S = 5.0  # seconds of animation; descent adds its 1 s hold on the final frame
+HOLD_S = 1.0
+
+
+def time_descent(out: Path, quality: str, *extra: str) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(
+        [
+            DESCENT,
+            "render",
+            "OptimizerRace",
+            "--quality",
+            quality,
+            "--run-time",
+            str(ANIMATION_S),
+            "--force",
+            "--no-progress",
+            "--out",
+            str(out),
+            *extra,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - t0
+
+
+def time_matplotlib(path: Path, width: int, height: int, fps: int) -> float:
+    """The same content hand-written with matplotlib (what a user would do without descent)."""
+    t0 = time.perf_counter()
+    import imageio_ffmpeg
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.animation import FFMpegWriter, FuncAnimation
+
+    from scenes import get_scene
+
+    plt.rcParams["animation.ffmpeg_path"] = imageio_ffmpeg.get_ffmpeg_exe()
+    scene = get_scene("OptimizerRace")
+    land, trajs = scene.simulate()
+    shown = object.__new__(scene)  # only for its view logic: no Scene is built
+    (x0, x1), (y0, y1) = shown.view_for(land, trajs)  # the same view box descent shows
+    xs, ys = np.linspace(x0, x1, 220), np.linspace(y0, y1, 220)
+    grid = land.grid(xs, ys)
+    frames = int(round((ANIMATION_S + HOLD_S) * fps))
+    anim_frames = int(round(ANIMATION_S * fps))
+    colors = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#CC79A7", "#D55E00"]
+
+    fig, ax = plt.subplots(figsize=(width / 100, height / 100), dpi=100)
+    fig.patch.set_facecolor("#0E1117")
+    ax.imshow(
+        np.log1p(grid - grid.min()),
+        extent=(x0, x1, y0, y1),
+        origin="lower",
+        cmap="Blues_r",
+        aspect="auto",
+    )
+    ax.contour(
+        xs, ys, np.log1p(grid - grid.min()), levels=12, colors="white", linewidths=0.6, alpha=0.3
+    )
+    lines = [
+        ax.plot([], [], color=c, lw=2, label=t.label)[0] for t, c in zip(trajs, colors, strict=True)
+    ]
+    dots = [ax.plot([], [], "o", color=c, ms=8, mec="white")[0] for c in colors]
+    ax.legend(loc="upper right", fontsize=9)
+    ax.set_title("Optimizer race across a ravine", color="white")
+
+    def update(i: int) -> list:
+        s = min(i / max(anim_frames - 1, 1), 1.0) * trajs[0].steps
+        n = int(s)
+        for t, line, dot in zip(trajs, lines, dots, strict=True):
+            p = np.asarray(t.params)
+            here = p[n] if n + 1 >= len(p) else p[n] + (s - n) * (p[n + 1] - p[n])
+            path = np.vstack([p[: n + 1], here])
+            line.set_data(path[:, 0], path[:, 1])
+            dot.set_data([here[0]], [here[1]])
+        return [*lines, *dots]
+
+    anim = FuncAnimation(fig, update, frames=frames, blit=False)
+    writer = FFMpegWriter(
+        fps=fps, codec="libx264", extra_args=["-preset", "veryfast", "-pix_fmt", "yuv420p"]
+    )
+    anim.save(str(path), writer=writer, dpi=100)
+    plt.close(fig)
+    return time.perf_counter() - t0
+
+
+def manim_gif_size(work: Path) -> int:
+    """Manim's own --format gif of the same scene (fixed palette, full size)."""
+    job = {
+        "scene": "OptimizerRace",
+        "theme": "dark",
+        "width": 854,
+        "height": 480,
+        "fps": 15,
+        "video": True,
+        "png": False,
+        "video_format": "gif",
+        "workdir": str(work),
+        "name": "OptimizerRace",
+        "run_time": ANIMATION_S,
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "renders.worker", json.dumps(job)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=str(ROOT),
+    )
+    return Path(json.loads(out.stdout.strip().splitlines()[-1])["video"]).stat().st_size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-high", action="store_true", help="skip the 1080p60 comparison")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from renders.media import probe
+
+    video_s = ANIMATION_S + HOLD_S
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        print(
+            f"render benchmark: OptimizerRace, {ANIMATION_S:g} s animation + {HOLD_S:g} s hold = {video_s:g} s video"
+        )
+        sizes = [("low", 854, 480, 15)] + ([] if args.skip_high else [("high", 1920, 1080, 60)])
+        for quality, w, h, fps in sizes:
+            d = time_descent(tmp_path / quality, quality)
+            info = probe(tmp_path / quality / "OptimizerRace.mp4")
+            m_path = tmp_path / f"mpl-{quality}.mp4"
+            m = time_matplotlib(m_path, w, h, fps)
+            m_info = probe(m_path)
+            print(
+                f"  {w}×{h}@{fps}: descent {d:6.1f} s ({info.frames} frames)   "
+                f"matplotlib {m:6.1f} s ({m_info.frames} frames)   "
+                f"descent is {m / d:4.1f}× faster; {d / video_s:4.1f}× real time"
+            )
+
+        gif_dir = tmp_path / "gif"
+        subprocess.run(
+            [
+                DESCENT,
+                "render",
+                "OptimizerRace",
+                "--quality",
+                "low",
+                "--run-time",
+                str(ANIMATION_S),
+                "--format",
+                "gif",
+                "--gif-width",
+                "640",
+                "--gif-fps",
+                "15",
+                "--no-progress",
+                "--out",
+                str(gif_dir),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        gif = gif_dir / "OptimizerRace.gif"
+        g = probe(gif)
+        ours = gif.stat().st_size
+        theirs = manim_gif_size(tmp_path / "manim-gif")
+        print(
+            f"  docs GIF: descent {ours / 1e6:5.2f} MB ({g.width} px, {g.fps:g} fps, {g.duration:.1f} s; target ≤ 1.5 MB)"
+            f"   Manim's own GIF {theirs / 1e6:5.2f} MB (854 px, 15 fps)   ratio {theirs / ours:4.1f}×"
+        )
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()
