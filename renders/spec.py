@@ -316,6 +316,10 @@ def scene_from_spec(path: str | Path) -> type:
     class SpecScene(base):  # type: ignore[misc, valid-type]
         title = spec.title
         subtitle = spec.subtitle
+        optimizers = spec.optimizers
+        start = spec.start
+        grad_noise = spec.grad_noise
+        seed = spec.seed
         steps = spec.steps
         run_time = spec.run_time
         show_panel = spec.panel != "none"
@@ -331,19 +335,8 @@ def scene_from_spec(path: str | Path) -> type:
         @classmethod
         def simulate(cls, specs: Any = None, **overrides: Any) -> tuple[Any, list[Any]]:
             """Every particle of every optimizer as its own trajectory."""
-            shown = cls.get_landscape()
-            out = []
-            for s in spec.optimizers:
-                traj = engine.simulate(
-                    shown,
-                    s,
-                    start=spec.start,
-                    steps=spec.steps,
-                    grad_noise=spec.grad_noise,
-                    seed=spec.seed,
-                )
-                out += list(traj)
-            return shown, out
+            shown, trajs = super().simulate(specs, **overrides)
+            return shown, [particle for traj in trajs for particle in traj]
 
         def view_for(self, land_: Any, trajs: Any) -> Any:
             return (

@@ -86,6 +86,7 @@ __all__ = [
     "marching_squares",
     "curve",
     "StepClock",
+    "partial_path",
     "step_weights",
     "Track",
     "lookahead_form",
@@ -95,6 +96,7 @@ __all__ = [
     "LossPanel",
     "step_counter",
     "live_text",
+    "FastText",
     "label",
     "auto_view",
     "swapped",
@@ -504,6 +506,15 @@ def curve(land: Landscape, area: PlotArea, theme: Theme, *, samples: int = 400) 
 # ---------------------------------------------------------------------------------------------
 # Time: one clock per scene
 # ---------------------------------------------------------------------------------------------
+def partial_path(points: np.ndarray, s: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(polyline, here)``: the points up to fractional index ``s``, ending at the point
+    linearly interpolated at ``s`` (which is returned too)."""
+    n = int(min(max(math.floor(s), 0), len(points) - 1))
+    f = s - n
+    here = points[n] if n + 1 >= len(points) else (1 - f) * points[n] + f * points[n + 1]
+    return np.vstack([points[: n + 1], here[None]]), here
+
+
 def step_weights(
     paths: Iterable[np.ndarray], *, floor: float = 0.25, turn_bonus: float = 1.5
 ) -> np.ndarray:
@@ -734,22 +745,22 @@ class Track(VGroup):
         return self
 
     def _update_pin(self, s: float, here: np.ndarray) -> None:
+        """Show the edge pin (outward arrow + label) while the point is out of view."""
         i = int(round(min(s, len(self.out) - 1)))
-        self.pin.become(VGroup())
         if not self.out[i]:
+            self.pin.set_opacity(0)
             return
+        if not len(self.pin):  # built once, on first use
+            self.pin.add(
+                Arrow(ORIGIN, RIGHT, buff=0, color=self.color, stroke_width=6),
+                label(self.escape_label or "diverged", 22, self.color),
+            )
         direction = here - self.area.center
         direction /= np.linalg.norm(direction) + 1e-9
-        arrow = Arrow(
-            here - direction * 0.05,
-            here + direction * 0.55,
-            buff=0,
-            color=self.color,
-            stroke_width=6,
-        )
-        text = self.escape_label or "diverged"
-        tag = label(text, 22, self.color).next_to(here, -direction, buff=0.25)
-        self.pin.become(VGroup(arrow, tag))
+        arrow, tag = self.pin
+        arrow.put_start_and_end_on(here - direction * 0.05, here + direction * 0.55)
+        tag.next_to(here, -direction, buff=0.25)
+        self.pin.set_opacity(1)
 
 
 class Legend(VGroup):
@@ -787,23 +798,19 @@ class Legend(VGroup):
         for (_, _, traj), row in zip(entries, self.rows, strict=True):
             if traj is None:
                 continue
-            holder = VGroup()
-            offset = (
-                column - row[0].get_right()[0]
-            )  # fixed, so the column follows the legend when moved
+            readout = FastText(
+                f"{value_name} {fmt_value(getter(traj, 0))}", font_size - 2, theme.muted
+            )
+            readout.place(
+                np.array([column, row[1].get_bottom()[1], 0.0])
+            )  # on the label's baseline
 
-            def refresh(
-                m: VGroup, traj: Trajectory = traj, row: VGroup = row, offset: float = offset
-            ) -> None:
+            def refresh(m: FastText, traj: Trajectory = traj) -> None:
                 t = int(round(min(clock.step(), traj.steps)))
-                text = label(
-                    f"{value_name} {fmt_value(getter(traj, t))}", font_size - 2, theme.muted
-                )
-                m.become(text.next_to(row[0], RIGHT, buff=offset))
+                m.set_text(f"{value_name} {fmt_value(getter(traj, t))}")
 
-            refresh(holder)
-            holder.add_updater(refresh)
-            self.add(holder)
+            readout.add_updater(refresh)
+            self.add(readout)
 
 
 def fmt_value(v: float) -> str:
@@ -862,17 +869,74 @@ class LossPanel(VGroup):
             self.lines.add(marker)
 
             def refresh(m: VMobject, data: np.ndarray = data, marker: Dot = marker) -> None:
-                pts = self.area.to_scene(data)  # live: the panel may have been moved
-                s = clock.step()
-                n = int(math.floor(s))
-                f = s - n
-                here = pts[n] if n + 1 >= len(pts) else (1 - f) * pts[n] + f * pts[n + 1]
-                m.set_points_as_corners(np.vstack([pts[: n + 1], here[None]]))
+                # mapped live: the panel may have been moved after it was built
+                polyline, here = partial_path(self.area.to_scene(data), clock.step())
+                m.set_points_as_corners(polyline)
                 marker.move_to(here)
 
             refresh(line)
             line.add_updater(refresh)
         self.add(self.lines)
+
+
+class FastText(VMobject):
+    """Text that can change every frame cheaply: one ``VMobject`` built from cached glyphs.
+
+    Each character is shaped by Pango once per font size and its outline kept as points;
+    :meth:`set_text` only concatenates those arrays. Creating a ``Text`` per frame costs
+    ~40 ms (Pango, SVG parsing, a deep copy); this costs microseconds.
+
+    The anchor — the left end of the baseline — is stored as the first (zero-length) curve
+    of the points, so moving the text or any group holding it moves the anchor too.
+    """
+
+    _glyphs: ClassVar[dict[tuple[str, int], tuple[np.ndarray, float]]] = {}
+
+    def __init__(self, text: str, font_size: int, color: str, **kw: Any) -> None:
+        super().__init__(fill_color=color, fill_opacity=1.0, stroke_width=0, **kw)
+        self.font_size = font_size
+        self.text: str | None = None
+        self.set_points(np.zeros((4, 3)))
+        self.set_text(text)
+
+    @classmethod
+    def glyph(cls, ch: str, font_size: int) -> tuple[np.ndarray, float]:
+        """``(outline points relative to the pen, advance)`` of one character."""
+        key = (ch, font_size)
+        if key not in cls._glyphs:
+            bars = Text("||", font=FONT, font_size=font_size)
+            bearing = float(bars[1].get_left()[0] - bars[0].get_right()[0])  # the bars' own sides
+            probe = Text(f"|{ch}|", font=FONT, font_size=font_size)
+            left, right = probe[0], probe[-1]
+            pen = np.array([left.get_right()[0] + bearing / 2, left.get_bottom()[1], 0.0])
+            inner = probe[1:-1]
+            members = [m.points for m in inner.family_members_with_points()] if len(inner) else []
+            pts = np.concatenate(members, 0) if members else np.zeros((0, 3))
+            advance = float(right.get_left()[0] - left.get_right()[0]) - bearing
+            cls._glyphs[key] = (pts - pen, advance)
+        return cls._glyphs[key]
+
+    @property
+    def anchor(self) -> np.ndarray:
+        return np.array(self.points[0])
+
+    def set_text(self, text: str) -> FastText:
+        if text == self.text:
+            return self
+        self.text = text
+        anchor = self.anchor
+        pen, parts = 0.0, [np.repeat(anchor[None], 4, axis=0)]
+        for ch in text:
+            pts, advance = self.glyph(ch, self.font_size)
+            if len(pts):
+                parts.append(pts + anchor + np.array([pen, 0.0, 0.0]))
+            pen += advance
+        self.set_points(np.concatenate(parts, 0))
+        return self
+
+    def place(self, anchor: np.ndarray) -> FastText:
+        """Move the baseline's left end to ``anchor``."""
+        return self.shift(np.asarray(anchor, dtype=np.float64) - self.anchor)
 
 
 def live_text(
@@ -883,15 +947,14 @@ def live_text(
     font_size: int = 24,
     color: str | None = None,
 ) -> VGroup:
-    """A text read-out ``text(step)`` refreshed from the clock (left edge kept in place)."""
-    holder = VGroup(label(text(0), font_size, color or theme.muted))
+    """A text read-out ``text(step)`` refreshed from the clock (its left edge stays put)."""
+    readout = FastText(text(0), font_size, color or theme.muted)
 
-    def refresh(m: VGroup) -> None:
-        t = int(round(min(clock.step(), clock.steps)))
-        m.become(VGroup(label(text(t), font_size, color or theme.muted).move_to(m, LEFT)))
+    def refresh(m: FastText) -> None:
+        m.set_text(text(int(round(min(clock.step(), clock.steps)))))
 
-    holder.add_updater(refresh)
-    return holder
+    readout.add_updater(refresh)
+    return VGroup(readout)
 
 
 def step_counter(clock: StepClock, theme: Theme, *, font_size: int = 24) -> VGroup:

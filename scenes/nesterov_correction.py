@@ -22,8 +22,8 @@ import numpy as np
 from manim import *  # noqa: F403
 
 from engine import Landscape, OptimizerSpec, Trajectory
-from scenes.kit import PlotArea, SurfaceScene, Track, label, lookahead_form
-from scenes.momentum_overshoot import distance_to_optimum
+from scenes.kit import PlotArea, Track, label, lookahead_form
+from scenes.momentum_overshoot import MomentumOvershoot
 
 __all__ = ["NesterovCorrection", "step_anatomy"]
 
@@ -46,24 +46,17 @@ def step_anatomy(traj: Trajectory, path: np.ndarray, t: int) -> dict[str, np.nda
     }
 
 
-class NesterovCorrection(SurfaceScene):
+class NesterovCorrection(MomentumOvershoot):
+    """The same valley, layout and distance panel as :class:`MomentumOvershoot`."""
+
     description = "momentum vs Nesterov, same lr and μ: the look-ahead gradient corrects earlier"
     title = "Nesterov: the gradient at the look-ahead point"
     subtitle = "½(x² + 10·y²) from (−5, 2), lr = 0.05, μ = 0.9"
-    landscape = "ellipse"
-    landscape_params = {"condition": 10.0}
-    start = (-5.0, 2.0)
-    steps = 80
     optimizers = (
         OptimizerSpec("SGD", lr=0.05, momentum=0.9),
         OptimizerSpec("SGD", lr=0.05, momentum=0.9, nesterov=True),
     )
     run_time = 8.0
-    plot_width = 7.2
-    plot_height = 3.6
-    plot_center = LEFT * 2.9 + DOWN * 0.2
-    panel_log = False
-    panel_label = "distance to optimum"
     view = ((-5.5, 3.0), (-2.3, 2.3))  # where the action is: the first steps' arrows read larger
     #: the steps explained one by one, slowed down
     explained_steps = (2, 3, 4, 5)
@@ -72,8 +65,8 @@ class NesterovCorrection(SurfaceScene):
     def path_of(self, traj: Trajectory) -> np.ndarray:
         return lookahead_form(traj) if traj.spec.kwargs.get("nesterov") else np.asarray(traj.params)
 
-    def panel_series(self, land: Landscape, trajs: Sequence[Trajectory]) -> list[np.ndarray]:
-        return [distance_to_optimum(land, self.path_of(t)) for t in trajs]
+    def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
+        return None  # the step anatomy draws the momentum steps itself
 
     def before_run(
         self, land: Landscape, area: PlotArea, trajs: Sequence[Trajectory], tracks: Sequence[Track]

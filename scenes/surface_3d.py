@@ -14,7 +14,7 @@ from manim import *  # noqa: F403
 
 import engine
 from engine import OptimizerSpec, Trajectory
-from scenes.kit import DescentScene, StepClock, label, step_weights
+from scenes.kit import DescentScene, StepClock, label, partial_path, step_weights
 
 __all__ = ["Surface3D"]
 
@@ -117,11 +117,8 @@ class Surface3D(DescentScene, ThreeDScene):
             trail = VMobject(stroke_color=color, stroke_width=4)
 
             def refresh(m: VMobject, path: np.ndarray = path, ball: Mobject = ball) -> None:
-                s = self.clock.step()
-                n = int(np.floor(s))
-                f = s - n
-                here = path[n] if n + 1 >= len(path) else (1 - f) * path[n] + f * path[n + 1]
-                m.set_points_as_corners(np.vstack([path[: n + 1], here[None]]))
+                polyline, here = partial_path(path, self.clock.step())
+                m.set_points_as_corners(polyline)
                 ball.move_to(here)
 
             refresh(trail)
