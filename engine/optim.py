@@ -21,17 +21,21 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import inspect
 import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import torch
 
 from engine.errors import EngineError, unknown_name
+from engine.fileio import cache_dir
 
 __all__ = [
     "OptimizerSpec",
@@ -227,6 +231,8 @@ class OptimizerSpec:
             raise EngineError(
                 f"{self.name}: arguments must be plain numbers, booleans or tuples ({exc})"
             ) from None
+        if _known_valid(self):
+            return
         probe = torch.nn.Parameter(torch.zeros(1, 2))
         try:
             build_optimizer(self, [probe])
@@ -239,6 +245,7 @@ class OptimizerSpec:
                 build_scheduler(self, build_optimizer(self, [probe]))
             except (ValueError, TypeError, RuntimeError, KeyError) as exc:
                 raise EngineError(f"{self.scheduler}: invalid scheduler arguments: {exc}") from None
+        _remember_valid(self)
 
     def _culprit(self) -> str:
         """The argument that alone makes torch reject the spec (or all of them)."""
@@ -256,6 +263,29 @@ class OptimizerSpec:
             except (ValueError, TypeError, RuntimeError):
                 return f"argument '{key}'={_fmt(value)}"
         return "arguments " + self.describe()
+
+
+def _validity_record(spec: OptimizerSpec) -> Path:
+    data = spec.to_dict()
+    data.pop("label")
+    key = hashlib.sha256(json.dumps([data, torch.__version__], sort_keys=True).encode()).hexdigest()
+    return cache_dir() / "valid-specs" / key
+
+
+def _known_valid(spec: OptimizerSpec) -> bool:
+    """Whether torch accepted exactly this spec before (same torch version).
+
+    Building a torch optimizer imports ``torch._dynamo`` (~1.2 s); a render process that
+    only reads cached trajectories need not pay that just to re-check its specs.
+    """
+    return _validity_record(spec).is_file()
+
+
+def _remember_valid(spec: OptimizerSpec) -> None:
+    path = _validity_record(spec)
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
 
 
 def _fmt(value: Any) -> str:

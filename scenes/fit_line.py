@@ -114,7 +114,7 @@ class FitLine(DescentScene):
             .next_to(legend, DOWN, buff=0.3)
             .align_to(legend, LEFT)
         )
-        self.add(panel, legend, counter, *lines, *reversed(tracks))
+        self.add_layered(panel, legend, counter, *lines, *reversed(tracks))
 
         # -- run --
         self.play_steps()

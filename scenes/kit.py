@@ -58,6 +58,7 @@ from manim import (
     Group,
     ImageMobject,
     Line,
+    Mobject,
     Rectangle,
     Scene,
     Star,
@@ -1226,16 +1227,43 @@ class DescentScene(Scene):
         steps = steps if steps is not None else self.steps
         paths = [area.to_scene(area.clamp(p)) for area, p in areas_paths]
         self.clock = StepClock(steps, step_weights(paths) if self.ease and paths else None)
-        self.add(self.clock.tracker)
-        return self.clock
+        return self.clock  # its tracker joins the scene when first played, after the static parts
+
+    def add_layered(self, *mobjects: Mobject) -> None:
+        """Add ``mobjects`` so that only their parts with updaters are redrawn every frame.
+
+        Manim draws the mobjects before the first moving one once per ``play()``, and every
+        later one each frame; a legend whose read-outs update would otherwise redraw all of
+        its static labels too. Static leaves are inserted before anything that moves.
+        """
+        static: list[Mobject] = []
+        moving: list[Mobject] = []
+
+        def split(m: Mobject) -> None:
+            if not m.get_family_updaters():
+                static.append(m)
+            elif m.updaters or not m.submobjects or (isinstance(m, VMobject) and len(m.points)):
+                moving.append(m)
+            else:
+                for sub in m.submobjects:
+                    split(sub)
+
+        for m in mobjects:
+            split(m)
+        self.remove(*static)
+        first = next(
+            (i for i, m in enumerate(self.mobjects) if m.get_family_updaters()), len(self.mobjects)
+        )
+        self.mobjects[first:first] = static
+        self.add(*moving)
 
     def play_steps(self, to: float | None = None, run_time: float | None = None) -> None:
         """Advance the shared clock to step ``to`` (default: the end)."""
         self.play(self.clock.to(self.clock.steps if to is None else to, run_time or self.run_time))
 
     def finish(self) -> None:
-        """Hold the final state so the last frame shows it."""
-        self.wait(self.end_wait)
+        """Hold the final state so the last frame shows it (rendered once, then repeated)."""
+        self.wait(self.end_wait, frozen_frame=True)
 
 
 def _star(point: np.ndarray, theme: Theme) -> VMobject:
@@ -1292,7 +1320,7 @@ class CurveScene(DescentScene):
             .next_to(legend, UP, buff=0.4)
             .align_to(legend, LEFT)
         )
-        self.add(legend, counter, *reversed(tracks))
+        self.add_layered(legend, counter, *reversed(tracks))
         # -- run --
         self.play_steps()
         self.finish()
@@ -1370,7 +1398,7 @@ class SurfaceScene(DescentScene):
         )
         legend = self.legend(trajs, colors, font_size=self.legend_font)
         legend.next_to(counter, DOWN, buff=0.3).align_to(counter, LEFT)
-        self.add(legend, counter)
+        parts: list[Mobject] = [legend, counter]
         room = legend.get_bottom()[1] - (-config.frame_height / 2 + 0.55) - 0.75
         if self.show_panel and room > 1.6:
             panel = LossPanel(
@@ -1383,8 +1411,8 @@ class SurfaceScene(DescentScene):
                 height=min(2.6, room - 0.6),
                 width=min(4.6, config.frame_width / 2 - column_left - 0.4),
             )
-            self.add(panel.to_corner(RIGHT + DOWN, buff=0.5))
-        self.add(*reversed(tracks))
+            parts.append(panel.to_corner(RIGHT + DOWN, buff=0.5))
+        self.add_layered(*parts, *reversed(tracks))
         # -- run --
         self.before_run(land, area, trajs, tracks)
         self.play_steps()

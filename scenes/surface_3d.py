@@ -109,7 +109,6 @@ class Surface3D(DescentScene, ThreeDScene):
             for t in trajs
         ]
         self.clock = StepClock(self.steps, step_weights(pts3))
-        self.add(self.clock.tracker)
         legend = VGroup()
         for i, (traj, path) in enumerate(zip(trajs, pts3, strict=True)):
             color = self.theme.color_for(traj.label, i)
