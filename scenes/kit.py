@@ -1312,7 +1312,7 @@ class CurveScene(DescentScene):
         legend = self.legend(trajs, colors)
         legend.shift(
             RIGHT
-            * (area.to_scene(np.array([area.x_range[1], 0.0]))[0] + 0.9 - legend.get_left()[0])
+            * (area.to_scene(np.array([area.x_range[1], 0.0]))[0] + 0.6 - legend.get_left()[0])
         )
         legend.shift(UP * (0.6 - legend.get_center()[1]))
         counter = (
