@@ -17,7 +17,6 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -303,7 +302,3 @@ def run_jobs(
     with ThreadPoolExecutor(max_workers=workers) as pool:  # threads only wait on processes
         return list(pool.map(one, jobs))
 
-
-def remove_quietly(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()
