@@ -301,4 +301,3 @@ def run_jobs(
         return [one(job) for job in jobs]
     with ThreadPoolExecutor(max_workers=workers) as pool:  # threads only wait on processes
         return list(pool.map(one, jobs))
-
