@@ -122,6 +122,12 @@ def test_theme_light_and_transparent(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     webm = probe(tmp_path / "media" / "SaddlePoint.webm")
     assert webm.codec in ("vp9", "libvpx-vp9") and webm.frames > 10
+    import av
+
+    with av.open(str(tmp_path / "media" / "SaddlePoint.webm")) as container:
+        assert (
+            container.streams.video[0].metadata.get("alpha_mode") == "1"
+        )  # VP9 with an alpha plane
     from PIL import Image
 
     png = Image.open(tmp_path / "media" / "SaddlePoint.png")
@@ -142,6 +148,39 @@ def test_theme_light_and_transparent(tmp_path: Path) -> None:
     assert light.returncode == 0, light.stderr
     corner = Image.open(tmp_path / "light" / "SaddlePoint.png").convert("RGB").getpixel((2, 2))
     assert corner == (255, 255, 255)
+
+
+def test_gif_budget_shrinks_until_it_fits(tmp_path: Path) -> None:
+    free = descent(
+        "render",
+        "SaddlePoint",
+        "--format",
+        "gif",
+        "--quality",
+        "low",
+        "--out",
+        "free",
+        cwd=tmp_path,
+    )
+    assert free.returncode == 0, free.stderr
+    size = (tmp_path / "free" / "SaddlePoint.gif").stat().st_size
+    budget = 0.6 * size / 1e6
+    out = descent(
+        "render",
+        "SaddlePoint",
+        "--format",
+        "gif",
+        "--quality",
+        "low",
+        "--max-gif-mb",
+        f"{budget:.4f}",
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    gif = tmp_path / "media" / "SaddlePoint.gif"
+    assert gif.stat().st_size <= budget * 1e6
+    info = probe(gif)
+    assert (info.width < 640 or info.fps < 20) and info.loop == 0 and 100 % round(info.fps) == 0
 
 
 @pytest.mark.parametrize("spec", EXAMPLES, ids=[p.stem for p in EXAMPLES])
