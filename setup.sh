@@ -51,7 +51,12 @@ stamp=.venv/.descent-installed
 want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
     say "installing pinned packages into .venv (first run takes a few minutes)"
-    .venv/bin/python -m pip install -q --upgrade pip
-    PIP_CONSTRAINT=constraints.txt .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
+    log=.venv/setup-pip.log
+    if ! { .venv/bin/python -m pip install -q --upgrade pip &&
+        PIP_CONSTRAINT=constraints.txt .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]'; } >"$log" 2>&1; then
+        cat "$log" >&2
+        say "pip install failed (log above, also in $log)"
+        exit 1
+    fi
     echo "$want" >"$stamp"
 fi
