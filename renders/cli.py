@@ -402,6 +402,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, EngineError) as exc:
         print(f"descent: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `descent list | head`: the reader left; nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(
             "descent: interrupted; finished files are intact, partial ones were discarded",
