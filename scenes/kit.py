@@ -163,7 +163,6 @@ class Theme:
     heat: tuple[str, ...]
     contour: str
     contour_opacity: float
-    panel: str
     optimizer: dict[str, str] = field(default_factory=lambda: dict(OKABE_ITO))
 
     def color_for(self, label: str, index: int = 0) -> str:
@@ -184,7 +183,6 @@ THEMES: dict[str, Theme] = {
         heat=("#07111F", "#0F2742", "#1E4166", "#3A5F85", "#6C86A3"),
         contour="#FFFFFF",
         contour_opacity=0.22,
-        panel="#1A2230",
     ),
     "light": Theme(
         name="light",
@@ -194,7 +192,6 @@ THEMES: dict[str, Theme] = {
         heat=("#F7F9FC", "#DCE5EF", "#B4C5D8", "#7F97B3", "#4F6A8A"),
         contour="#1F2A3A",
         contour_opacity=0.25,
-        panel="#EEF2F7",
         optimizer={**OKABE_ITO, "yellow": "#B59F00", "sky": "#2A8FCB"},
     ),
 }
@@ -566,9 +563,6 @@ class StepClock:
         return self.tracker.animate(run_time=run_time, rate_func=linear).set_value(
             self.alpha_of(step)
         )
-
-    def set(self, step: float) -> None:
-        self.tracker.set_value(self.alpha_of(step))
 
 
 # ---------------------------------------------------------------------------------------------
