@@ -538,10 +538,7 @@ def simulate(
     diverged_at = np.where(diverged, bad.argmax(axis=1), -1)
 
     def ro(a: np.ndarray) -> np.ndarray:
-        a = a if batched else a[0]
-        a = np.asarray(a)
-        a.flags.writeable = False
-        return a
+        return _readonly(a if batched else a[0])
 
     return Trajectory(
         landscape=land.name,

@@ -235,7 +235,6 @@ def _run(jobs: list[Any], args: argparse.Namespace) -> int:
 
 def _run_live(jobs: list[Any], args: argparse.Namespace) -> list[Any]:
     import threading
-    import time
 
     from rich.console import Console
     from rich.live import Live
@@ -243,22 +242,19 @@ def _run_live(jobs: list[Any], args: argparse.Namespace) -> list[Any]:
 
     from renders.pipeline import run_jobs
 
-    states = {job.name: ("queued", time.perf_counter()) for job in jobs}
+    states = {job.name: "queued" for job in jobs}
     lock = threading.Lock()
 
     def report(job: Any, state: str) -> None:
         with lock:
-            states[job.name] = (
-                state,
-                states[job.name][1] if state != "rendering mp4" else time.perf_counter(),
-            )
+            states[job.name] = state
 
     def table() -> Table:
         t = Table(title="descent render", show_edge=False)
         t.add_column("scene")
         t.add_column("state")
         with lock:
-            for name, (state, _) in states.items():
+            for name, state in states.items():
                 t.add_row(name, state)
         return t
 

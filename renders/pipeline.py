@@ -73,17 +73,19 @@ class Job:
 
     def sources(self) -> list[Path]:
         """Every file whose content determines the output."""
+        scenes = ROOT / "scenes"
         files = sorted((ROOT / "engine").glob("*.py"))
-        files += [ROOT / "scenes" / "kit.py", ROOT / "scenes" / "__init__.py"]
         files += [ROOT / "renders" / "worker.py", ROOT / "renders" / "media.py"]
         if self.spec is not None:
-            files += [self.spec, ROOT / "renders" / "spec.py"]
+            files += [
+                scenes / "kit.py",
+                scenes / "__init__.py",
+                self.spec,
+                ROOT / "renders" / "spec.py",
+            ]
         if self.scene is not None:
-            from scenes import scene_file
-
-            files.append(scene_file(self.scene))
-            # scenes that build on another scene module (shared helpers)
-            files += sorted(p for p in (ROOT / "scenes").glob("*.py") if p not in files)
+            # every scene module: a scene may build on another (NesterovCorrection on MomentumOvershoot)
+            files += sorted(scenes.glob("*.py"))
         return files
 
     def key(self) -> str:
@@ -266,9 +268,9 @@ def run_job(
                 written.append(_copy(png, target))
             elif fmt == "storyboard":
                 shown = source or next(iter(videos.values()))
-                written.append(
-                    media.storyboard(shown, target, title=f"{job.name} — {job.quality.name}")
-                )
+                # an ASCII title: PIL's default bitmap font has no dashes
+                title = f"{job.name} - {job.quality.name}"
+                written.append(media.storyboard(shown, target, title=title))
         _write_record(job.out_dir, {p.name: key for p in outputs.values()})
         result.files = written
         say("done")

@@ -721,9 +721,7 @@ class Track(VGroup):
             else:
                 part.set_points_as_corners([here, here])
         if self.ghost_screen is not None:
-            i, f = int(min(math.floor(s), len(self.screen) - 1)), s - math.floor(s)
-            j = min(i + 1, len(self.screen) - 1)
-            ghost = (1 - f) * self.ghost_screen[i] + f * self.ghost_screen[j]
+            _, ghost = partial_path(self.ghost_screen, s)
             line, ring = self.ghost
             line.put_start_and_end_on(
                 here, ghost + (RIGHT * 1e-3 if np.allclose(here, ghost) else 0)
