@@ -23,46 +23,52 @@ engine.errors.EngineError: formula '().__class__': attribute access (.) is not a
 from __future__ import annotations
 
 import ast
+import functools
 import math
 from collections.abc import Callable
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import EngineError
 from engine.landscapes import Landscape
 
+if TYPE_CHECKING:
+    import torch
+else:
+    from engine._lazy import torch  # imported when a formula is first evaluated
+
 __all__ = ["compile_formula", "formula_landscape", "FUNCTIONS", "MAX_LENGTH"]
 
-Op = Callable[[dict[str, torch.Tensor]], torch.Tensor]
+Op = Callable[[dict[str, "torch.Tensor"]], "torch.Tensor"]
 
-FUNCTIONS: dict[str, tuple[int, Callable[..., torch.Tensor]]] = {
-    "sin": (1, torch.sin),
-    "cos": (1, torch.cos),
-    "tan": (1, torch.tan),
-    "exp": (1, torch.exp),
-    "log": (1, torch.log),
-    "log1p": (1, torch.log1p),
-    "sqrt": (1, torch.sqrt),
-    "abs": (1, torch.abs),
-    "tanh": (1, torch.tanh),
-    "sinh": (1, torch.sinh),
-    "cosh": (1, torch.cosh),
-    "atan": (1, torch.atan),
-    "sigmoid": (1, torch.sigmoid),
-    "softplus": (1, torch.nn.functional.softplus),
-    "relu": (1, torch.relu),
-    "min": (2, torch.minimum),
-    "max": (2, torch.maximum),
+#: name in a formula → (number of arguments, the torch function's path under ``torch``)
+FUNCTIONS: dict[str, tuple[int, str]] = {
+    "sin": (1, "sin"),
+    "cos": (1, "cos"),
+    "tan": (1, "tan"),
+    "exp": (1, "exp"),
+    "log": (1, "log"),
+    "log1p": (1, "log1p"),
+    "sqrt": (1, "sqrt"),
+    "abs": (1, "abs"),
+    "tanh": (1, "tanh"),
+    "sinh": (1, "sinh"),
+    "cosh": (1, "cosh"),
+    "atan": (1, "atan"),
+    "sigmoid": (1, "sigmoid"),
+    "softplus": (1, "nn.functional.softplus"),
+    "relu": (1, "relu"),
+    "min": (2, "minimum"),
+    "max": (2, "maximum"),
 }
 CONSTANTS = {"pi": math.pi, "e": math.e}
 MAX_LENGTH = 500
 MAX_NODES = 300
-_BINARY: dict[type[ast.operator], Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    ast.Add: torch.add,
-    ast.Sub: torch.sub,
-    ast.Mult: torch.mul,
-    ast.Div: torch.div,
-    ast.Pow: torch.pow,
+_BINARY: dict[type[ast.operator], str] = {
+    ast.Add: "add",
+    ast.Sub: "sub",
+    ast.Mult: "mul",
+    ast.Div: "div",
+    ast.Pow: "pow",
 }
 _NODE_NAMES = {
     ast.Attribute: "attribute access (.)",
@@ -77,6 +83,15 @@ _NODE_NAMES = {
     ast.NamedExpr: ":=",
     ast.JoinedStr: "f-string",
 }
+
+
+@functools.cache
+def _torch_fn(path: str) -> Callable[..., Any]:
+    """The torch function at ``path`` (e.g. ``"nn.functional.softplus"``), looked up once."""
+    obj: Any = torch
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj  # type: ignore[no-any-return]
 
 
 def _allowed(variables: tuple[str, ...]) -> str:
@@ -140,9 +155,9 @@ def compile_formula(text: str) -> tuple[tuple[str, ...], Callable[[torch.Tensor]
                 return lambda env: torch.neg(inner(env))
             return inner
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-            op = _BINARY[type(node.op)]
+            op_name = _BINARY[type(node.op)]
             left, right = build(node.left), build(node.right)
-            return lambda env: op(left(env), right(env))
+            return lambda env: _torch_fn(op_name)(left(env), right(env))
         if isinstance(node, ast.Call):
             if isinstance(node.func, ast.Attribute):
                 raise fail(_NODE_NAMES[ast.Attribute])
@@ -152,13 +167,13 @@ def compile_formula(text: str) -> tuple[tuple[str, ...], Callable[[torch.Tensor]
                 raise fail(f"calling '{node.func.id}'")
             if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
                 raise fail("keyword or starred arguments")
-            arity, fn = FUNCTIONS[node.func.id]
+            arity, path = FUNCTIONS[node.func.id]
             if len(node.args) != arity:
                 raise EngineError(
                     f"formula {text!r}: {node.func.id}() takes {arity} argument{'s' if arity > 1 else ''}, got {len(node.args)}"
                 )
             args = [build(a) for a in node.args]
-            return lambda env: fn(*(a(env) for a in args))
+            return lambda env: _torch_fn(path)(*(a(env) for a in args))
         raise fail(_NODE_NAMES.get(type(node), type(node).__name__))
 
     op = build(tree)

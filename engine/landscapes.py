@@ -24,13 +24,20 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import torch
 from numpy.typing import ArrayLike, NDArray
 
 from engine.errors import EngineError, unknown_name
+from engine.fileio import atomic_path, cache_dir
+
+if TYPE_CHECKING:
+    import torch
+else:
+    from engine._lazy import torch  # a render from cached samples never imports it
+from engine._lazy import is_tensor, torch_version
 
 __all__ = [
     "Landscape",
@@ -44,9 +51,12 @@ __all__ = [
     "from_callable",
 ]
 
+#: bump when sampling changes in a way the key does not see
+SAMPLES_VERSION = 1
+
 PointKind = Literal["global_min", "local_min", "saddle", "max"]
-LossFn = Callable[[torch.Tensor], torch.Tensor]
-BatchLossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+LossFn = Callable[["torch.Tensor"], "torch.Tensor"]
+BatchLossFn = Callable[["torch.Tensor", "torch.Tensor"], "torch.Tensor"]
 FloatArray = NDArray[np.float64]
 
 
@@ -131,10 +141,38 @@ class Landscape:
             )
         return t
 
-    def value(self, x: ArrayLike) -> FloatArray:
-        """Loss at points ``x`` of shape ``(..., dim)`` (or scalars when ``dim == 1``)."""
+    def value(self, x: ArrayLike, *, cache: bool = True) -> FloatArray:
+        """Loss at points ``x`` of shape ``(..., dim)`` (or scalars when ``dim == 1``).
+
+        Samples are cached under :func:`engine.fileio.cache_dir` by the landscape's
+        :attr:`fingerprint` and the points' bytes, as trajectories are: a scene whose heat
+        map and curve were sampled before does not import torch to draw them again.
+        """
+        path = self._sample_path(x) if cache else None
+        if path is not None:
+            try:
+                return np.load(path, allow_pickle=False)  # type: ignore[no-any-return]
+            except (OSError, ValueError):
+                pass  # missing or unreadable: computed again
         with torch.no_grad():
-            return self.fn(self._points(x)).double().numpy()
+            out: FloatArray = self.fn(self._points(x)).double().numpy()
+        if path is not None:
+            try:
+                with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+                    np.save(fh, out)
+            except OSError:
+                pass  # a read-only or full cache folder must not stop anything
+        return out
+
+    def _sample_path(self, x: ArrayLike) -> Path | None:
+        fingerprint = self.fingerprint
+        if fingerprint is None:
+            return None
+        pts = np.ascontiguousarray(np.asarray(x, dtype=np.float32))
+        h = hashlib.sha256(f"{SAMPLES_VERSION} {fingerprint} {torch_version()}".encode())
+        h.update(repr(pts.shape).encode())
+        h.update(pts.tobytes())
+        return cache_dir() / "samples" / f"{h.hexdigest()}.npy"
 
     def gradient(self, x: ArrayLike) -> FloatArray:
         """Exact (autograd) gradient at points ``x`` of shape ``(..., dim)``."""
@@ -194,7 +232,7 @@ def _jsonable(obj: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in sorted(obj.items())}
     if isinstance(obj, list | tuple):
         return [_jsonable(v) for v in obj]
-    if isinstance(obj, torch.Tensor):
+    if is_tensor(obj):
         obj = obj.detach().cpu().numpy()
     if isinstance(obj, np.ndarray):
         return hashlib.sha256(np.ascontiguousarray(obj).tobytes()).hexdigest()
@@ -219,7 +257,7 @@ def _source_of(fn: Callable[..., Any]) -> str | None:
             value = cell.cell_contents
         except ValueError:  # empty cell
             continue
-        if isinstance(value, torch.Tensor):
+        if is_tensor(value):
             parts.append(hashlib.sha256(value.detach().cpu().numpy().tobytes()).hexdigest())
         elif callable(value):
             inner = _source_of(value)
@@ -668,24 +706,33 @@ def _pointwise_loss(
 
 
 def _regression(
-    x: torch.Tensor, *, xs: torch.Tensor, ys: torch.Tensor, loss: str, delta: float = 1.0
+    x: torch.Tensor,
+    *,
+    xs: NDArray[np.float32],
+    ys: NDArray[np.float32],
+    loss: str,
+    delta: float = 1.0,
 ) -> torch.Tensor:
-    """L(w, b) = mean_i ℓ(w·xᵢ + b, yᵢ), ℓ one of mse, l1, huber, smooth_l1."""
-    pred = x[..., 0, None] * xs.to(x.dtype) + x[..., 1, None]
-    return _pointwise_loss(pred, ys.to(x.dtype), loss, delta).mean(-1)
+    """L(w, b) = mean_i ℓ(w·xᵢ + b, yᵢ), ℓ one of mse, l1, huber, smooth_l1.
+
+    The data stay numpy arrays until the loss is evaluated (at ``x``'s precision).
+    """
+    pred = x[..., 0, None] * torch.as_tensor(xs, dtype=x.dtype) + x[..., 1, None]
+    return _pointwise_loss(pred, torch.as_tensor(ys, dtype=x.dtype), loss, delta).mean(-1)
 
 
 def _regression_batch(
     x: torch.Tensor,
     idx: torch.Tensor,
     *,
-    xs: torch.Tensor,
-    ys: torch.Tensor,
+    xs: NDArray[np.float32],
+    ys: NDArray[np.float32],
     loss: str,
     delta: float = 1.0,
 ) -> torch.Tensor:
     """The same loss on the minibatch ``idx`` of the data."""
-    return _regression(x, xs=xs[idx], ys=ys[idx], loss=loss, delta=delta)
+    rows = idx.numpy()
+    return _regression(x, xs=xs[rows], ys=ys[rows], loss=loss, delta=delta)
 
 
 def regression_data(
@@ -782,8 +829,8 @@ def regression(
         raise EngineError(
             f"landscape 'regression': batch_size must be an integer in 1..{n}; got {batch_size!r}"
         )
-    xs = torch.as_tensor(xa, dtype=torch.float32)
-    ys = torch.as_tensor(ya, dtype=torch.float32)
+    xs = xa.astype(np.float32)  # the precision the runs use (float32 parameters)
+    ys = ya.astype(np.float32)
     w_opt, b_opt = _irls_optimum(xa, ya, loss, delta)
     span_w = max(abs(w_opt) * 1.5, 8.0)
     view: tuple[tuple[float, float], tuple[float, float]] = (

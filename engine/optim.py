@@ -30,12 +30,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-
+from engine._lazy import torch_version
 from engine.errors import EngineError, unknown_name
 from engine.fileio import cache_dir
+
+if TYPE_CHECKING:
+    import torch
+else:
+    from engine._lazy import torch  # a spec torch accepted before is not re-checked
 
 __all__ = [
     "OptimizerSpec",
@@ -209,6 +213,11 @@ class OptimizerSpec:
         return ", ".join(f"{k}={_fmt(v)}" for k, v in self.kwargs.items())
 
     def _validate(self) -> None:
+        try:
+            if _known_valid(self):  # same spec, same torch: accepted before
+                return
+        except TypeError:
+            pass  # not plain data: reported below, after the name
         if not isinstance(self.name, str) or self.name not in list_optimizers():
             if self.name in _UNSUPPORTED:
                 raise EngineError(
@@ -231,8 +240,6 @@ class OptimizerSpec:
             raise EngineError(
                 f"{self.name}: arguments must be plain numbers, booleans or tuples ({exc})"
             ) from None
-        if _known_valid(self):
-            return
         probe = torch.nn.Parameter(torch.zeros(1, 2))
         try:
             build_optimizer(self, [probe])
@@ -268,15 +275,16 @@ class OptimizerSpec:
 def _validity_record(spec: OptimizerSpec) -> Path:
     data = spec.to_dict()
     data.pop("label")
-    key = hashlib.sha256(json.dumps([data, torch.__version__], sort_keys=True).encode()).hexdigest()
+    key = hashlib.sha256(json.dumps([data, torch_version()], sort_keys=True).encode()).hexdigest()
     return cache_dir() / "valid-specs" / key
 
 
 def _known_valid(spec: OptimizerSpec) -> bool:
     """Whether torch accepted exactly this spec before (same torch version).
 
-    Building a torch optimizer imports ``torch._dynamo`` (~1.2 s); a render process that
-    only reads cached trajectories need not pay that just to re-check its specs.
+    Checking a spec imports torch (~1.5 s) and building an optimizer ``torch._dynamo``
+    (~1.2 s); a render process that only reads cached trajectories need not pay that
+    just to re-check its specs.
     """
     return _validity_record(spec).is_file()
 

@@ -33,16 +33,21 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from numpy.typing import ArrayLike, NDArray
 
+from engine._lazy import torch_version
 from engine.errors import EngineError
 from engine.fileio import atomic_path, cache_dir
 from engine.landscapes import Landscape, as_landscape
 from engine.optim import OptimizerSpec, build_optimizer, build_scheduler
+
+if TYPE_CHECKING:
+    import torch
+else:
+    from engine._lazy import torch  # a cached trajectory is read without it
 
 __all__ = ["Trajectory", "simulate", "CACHE_VERSION"]
 
@@ -169,7 +174,7 @@ class Trajectory:
             "diverged_at": (
                 np.asarray(self.diverged_at).tolist() if self.batched else self.diverged_at
             ),
-            "torch": torch.__version__,
+            "torch": torch_version(),
         }
 
     # -- export (engine.export holds the formats) -----------------------------------------------
@@ -428,7 +433,7 @@ def _cache_key(
         "steps": steps,
         "grad_noise": grad_noise,
         "seed": seed,
-        "torch": torch.__version__,
+        "torch": torch_version(),
         "numpy": np.__version__,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

@@ -37,6 +37,10 @@ A minimal scene::
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import inspect
+import json
 import math
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -264,12 +268,21 @@ class PlotArea:
     x_range: tuple[float, float]
     y_range: tuple[float, float]
     frame: VGroup = field(default_factory=VGroup)
+    _basis_of: tuple[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def _basis(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        o = np.asarray(self.axes.c2p(self.x_range[0], self.y_range[0]))
-        ex = np.asarray(self.axes.c2p(self.x_range[1], self.y_range[0])) - o
-        ey = np.asarray(self.axes.c2p(self.x_range[0], self.y_range[1])) - o
-        return o, ex, ey
+        # ``c2p`` costs ~80 µs and tracks call this every frame: recompute only when the
+        # axis lines themselves moved (their end points are the key)
+        xa, ya = self.axes.x_axis.points, self.axes.y_axis.points
+        key = b"".join(a.tobytes() for a in (xa[0], xa[-1], ya[0], ya[-1]))
+        if self._basis_of is None or self._basis_of[0] != key:
+            o = np.asarray(self.axes.c2p(self.x_range[0], self.y_range[0]))
+            ex = np.asarray(self.axes.c2p(self.x_range[1], self.y_range[0])) - o
+            ey = np.asarray(self.axes.c2p(self.x_range[0], self.y_range[1])) - o
+            self._basis_of = (key, (o, ex, ey))
+        return self._basis_of[1]
 
     def to_scene(self, xy: np.ndarray) -> np.ndarray:
         """Data points ``(..., 2)`` → scene points ``(..., 3)`` (no clamping)."""
@@ -549,11 +562,16 @@ class StepClock:
             raise ValueError(f"need {steps} weights, got {w.shape}")
         cum = np.concatenate([[0.0], np.cumsum(w)])
         self._alpha = cum / cum[-1]
+        self._index = np.arange(steps + 1, dtype=np.float64)
+        self._last = (math.nan, 0.0)  # (tracker value, step): a dozen read-outs ask per frame
         self.tracker = ValueTracker(0.0)
 
     def step(self) -> float:
         """Current fractional step."""
-        return float(np.interp(self.tracker.get_value(), self._alpha, np.arange(self.steps + 1)))
+        alpha = self.tracker.get_value()
+        if alpha != self._last[0]:
+            self._last = (alpha, float(np.interp(alpha, self._alpha, self._index)))
+        return self._last[1]
 
     def alpha_of(self, step: float) -> float:
         return float(np.interp(step, np.arange(self.steps + 1), self._alpha))
@@ -686,6 +704,7 @@ class Track(VGroup):
         if trail:
             self.add(self.trail_parts, self.markers)
         self.add(*self.arrows.values(), self.dot, self.pin)
+        self._markers_at = -1
         self.add_updater(lambda m: m.update_to(clock.step()))
         self.update_to(0.0)
 
@@ -710,7 +729,8 @@ class Track(VGroup):
 
     def update_to(self, s: float) -> Track:
         here = self.point_at(s)
-        self.dot.move_to(here)
+        dot = self.dot.points  # a Dot's centre is the middle of its points' box (as move_to)
+        self.dot.shift(here - (dot.min(0) + dot.max(0)) / 2)
         n = int(math.floor(s))
         pts = np.vstack([self.screen[: n + 1], here[None]])
         cuts = np.linspace(0, len(pts) - 1, self.tiers + 1).round().astype(int)
@@ -727,8 +747,10 @@ class Track(VGroup):
                 here, ghost + (RIGHT * 1e-3 if np.allclose(here, ghost) else 0)
             )
             ring.move_to(ghost)
-        for t, marker in enumerate(self.markers):
-            marker.set_opacity(1.0 if t <= n and not self.out[t] else 0.0)
+        if n != self._markers_at:  # markers change only when a step is reached
+            self._markers_at = n
+            for t, marker in enumerate(self.markers):
+                marker.set_opacity(1.0 if t <= n and not self.out[t] else 0.0)
         for name, arrow in self.arrows.items():
             vec = self._vector(name, s)
             visible = np.linalg.norm(vec) > 0 and not self.out[int(round(s))]
@@ -884,6 +906,8 @@ class FastText(VMobject):
     """
 
     _glyphs: ClassVar[dict[tuple[str, int], tuple[np.ndarray, float]]] = {}
+    #: whole strings → outline relative to the anchor (read-outs repeat their strings)
+    _strings: ClassVar[dict[tuple[str, int], np.ndarray]] = {}
 
     def __init__(self, text: str, font_size: int, color: str, **kw: Any) -> None:
         super().__init__(fill_color=color, fill_opacity=1.0, stroke_width=0, **kw)
@@ -897,15 +921,14 @@ class FastText(VMobject):
         """``(outline points relative to the pen, advance)`` of one character."""
         key = (ch, font_size)
         if key not in cls._glyphs:
-            bars = Text("||", font=FONT, font_size=font_size)
-            bearing = float(bars[1].get_left()[0] - bars[0].get_right()[0])  # the bars' own sides
-            probe = Text(f"|{ch}|", font=FONT, font_size=font_size)
+            bars = text_outlines("||", font_size)
+            bearing = float(bars[1][:, 0].min() - bars[0][:, 0].max())  # the bars' own sides
+            probe = text_outlines(f"|{ch}|", font_size)
             left, right = probe[0], probe[-1]
-            pen = np.array([left.get_right()[0] + bearing / 2, left.get_bottom()[1], 0.0])
+            pen = np.array([left[:, 0].max() + bearing / 2, left[:, 1].min(), 0.0])
             inner = probe[1:-1]
-            members = [m.points for m in inner.family_members_with_points()] if len(inner) else []
-            pts = np.concatenate(members, 0) if members else np.zeros((0, 3))
-            advance = float(right.get_left()[0] - left.get_right()[0]) - bearing
+            pts = np.concatenate(inner, 0) if inner else np.zeros((0, 3))
+            advance = float(right[:, 0].min() - left[:, 0].max()) - bearing
             cls._glyphs[key] = (pts - pen, advance)
         return cls._glyphs[key]
 
@@ -917,14 +940,19 @@ class FastText(VMobject):
         if text == self.text:
             return self
         self.text = text
-        anchor = self.anchor
-        pen, parts = 0.0, [np.repeat(anchor[None], 4, axis=0)]
-        for ch in text:
-            pts, advance = self.glyph(ch, self.font_size)
-            if len(pts):
-                parts.append(pts + anchor + np.array([pen, 0.0, 0.0]))
-            pen += advance
-        self.set_points(np.concatenate(parts, 0))
+        key = (text, self.font_size)
+        outline = self._strings.get(key)
+        if outline is None:
+            pen, parts = 0.0, [np.zeros((4, 3))]
+            for ch in text:
+                pts, advance = self.glyph(ch, self.font_size)
+                if len(pts):
+                    parts.append(pts + np.array([pen, 0.0, 0.0]))
+                pen += advance
+            if len(self._strings) > 50_000:  # bounded: a long scene formats many numbers
+                self._strings.clear()
+            outline = self._strings[key] = np.concatenate(parts, 0)
+        self.set_points(outline + self.anchor)
         return self
 
     def place(self, anchor: np.ndarray) -> FastText:
@@ -955,15 +983,56 @@ def step_counter(clock: StepClock, theme: Theme, *, font_size: int = 24) -> VGro
     return live_text(clock, lambda t: f"step {t} / {clock.steps}", theme, font_size=font_size)
 
 
-_TEXT_CACHE: dict[tuple[str, int, str], Text] = {}
+_OUTLINES: dict[tuple[str, int], list[np.ndarray]] = {}
+#: bump when the stored outline format changes
+TEXT_CACHE_VERSION = 1
 
 
-def label(text: str, font_size: int, color: str) -> Text:
-    """A Pango ``Text`` (no LaTeX), cached: read-outs re-create the same strings often."""
-    key = (text, font_size, color)
-    if key not in _TEXT_CACHE:
-        _TEXT_CACHE[key] = Text(text, font=FONT, font_size=font_size, color=color)
-    return _TEXT_CACHE[key].copy()
+def text_outlines(text: str, font_size: int) -> list[np.ndarray]:
+    """The outline points of each glyph of ``Text(text)`` in :data:`FONT`, at the origin.
+
+    Pango lays the text out and Manim parses its SVG: ~15 ms a string, most of a scene's
+    set-up. The outlines are kept in memory and in ``engine.cache_dir()/text`` (keyed by
+    text, size, font and the Manim and ManimPango versions), so a second render of a scene
+    builds its labels from arrays.
+    """
+    key = (text, font_size)
+    if key in _OUTLINES:
+        return _OUTLINES[key]
+    import manimpango
+    from manim import __version__ as manim_version
+
+    ident = json.dumps(
+        [TEXT_CACHE_VERSION, text, font_size, FONT, manim_version, manimpango.__version__]
+    )
+    path = engine.cache_dir() / "text" / f"{hashlib.sha256(ident.encode()).hexdigest()}.npz"
+    parts: list[np.ndarray] | None = None
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            parts = [np.array(npz[f"glyph{i}"]) for i in range(int(npz["count"]))]
+    except (OSError, ValueError, KeyError):
+        parts = None  # missing or unreadable: laid out again
+    if parts is None:
+        glyphs = Text(text, font=FONT, font_size=font_size).family_members_with_points()
+        parts = [np.array(m.points) for m in glyphs]
+        arrays = {f"glyph{i}": p for i, p in enumerate(parts)}
+        with contextlib.suppress(OSError), engine.atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, count=np.array(len(parts)), **arrays)
+    _OUTLINES[key] = parts
+    return parts
+
+
+def label(text: str, font_size: int, color: str) -> VGroup:
+    """A Pango text (no LaTeX) as one filled ``VMobject`` per glyph, like Manim's ``Text``.
+
+    Built from :func:`text_outlines`, so it costs microseconds once the text was laid out.
+    """
+    return VGroup(
+        *[
+            VMobject(fill_color=color, fill_opacity=1.0, stroke_width=0).set_points(pts)
+            for pts in text_outlines(text, font_size)
+        ]
+    )
 
 
 def title_block(title: str, subtitle: str | None, theme: Theme) -> VGroup:
@@ -1050,6 +1119,8 @@ class DescentScene(Scene):
     theme_name: ClassVar[str | None] = None
     #: ease the clock through dull stretches (False: one step, one tick)
     ease: ClassVar[bool] = True
+
+    _updaters: tuple[Any, list[tuple[Mobject, Callable[..., Any], bool]]] | None = None
 
     def setup(self) -> None:
         self.theme = get_theme(self.theme_name)
@@ -1248,6 +1319,31 @@ class DescentScene(Scene):
         )
         self.mobjects[first:first] = static
         self.add(*moving)
+
+    def update_mobjects(self, dt: float) -> None:
+        """Run every updater in the scene, in Manim's order, without walking static families.
+
+        Manim's ``Mobject.update`` recurses through every family each frame and calls
+        ``inspect.signature`` on each updater: ~530 calls a frame for a dozen updaters in
+        ``OptimizerRace``. The list of ``(mobject, updater, takes dt)`` is built once per
+        animation (families do not change while one plays) and when the scene's mobjects do.
+        """
+        key = (self.renderer.num_plays, tuple(map(id, self.mobjects)))
+        if self._updaters is None or self._updaters[0] != key:
+            seen: set[int] = set()
+            found: list[tuple[Mobject, Callable[..., Any], bool]] = []
+            for top in self.mobjects:
+                for mob in top.get_family():
+                    if id(mob) in seen:
+                        continue
+                    seen.add(id(mob))
+                    found += [
+                        (mob, u, "dt" in inspect.signature(u).parameters) for u in mob.updaters
+                    ]
+            self._updaters = (key, found)
+        for mob, updater, takes_dt in self._updaters[1]:
+            if not mob.updating_suspended:
+                updater(mob, dt) if takes_dt else updater(mob)
 
     def play_steps(self, to: float | None = None, run_time: float | None = None) -> None:
         """Advance the shared clock to step ``to`` (default: the end)."""
