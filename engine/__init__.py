@@ -4,7 +4,10 @@ Pure torch + numpy (never imports manim). Its output is plain arrays: positions,
 losses, gradients and the optimizer's own state for every step.
 
 The public names load lazily (PEP 562), so ``import engine.errors`` or
-``engine.fileio`` does not import torch (the ``descent`` command stays fast).
+``engine.fileio`` does not import torch (the ``descent`` command stays fast). The
+modules that use torch reach it through ``engine._lazy``: it is imported the first time
+something is computed, so reading cached trajectories and landscape samples never
+imports it (importing torch costs 1.5–2 s).
 
 Examples
 --------

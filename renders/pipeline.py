@@ -75,7 +75,7 @@ class Job:
         """Every file whose content determines the output."""
         scenes = ROOT / "scenes"
         files = sorted((ROOT / "engine").glob("*.py"))
-        files += [ROOT / "renders" / "worker.py", ROOT / "renders" / "media.py"]
+        files += [ROOT / "renders" / n for n in ("worker.py", "encoder.py", "media.py")]
         if self.spec is not None:
             files += [
                 scenes / "kit.py",
@@ -99,7 +99,7 @@ class Job:
         }
         params = {
             "formats": sorted(self.formats),
-            "quality": [self.quality.width, self.quality.height],
+            "quality": [self.quality.width, self.quality.height, list(self.quality.x264)],
             "fps": self.fps,
             "theme": self.theme,
             "gif": [self.gif_width, self.gif_fps, self.max_gif_mb],
@@ -207,12 +207,11 @@ def run_job(
     if not force and is_cached(job, key):
         say("cached")
         return JobResult(job, "cached", time.perf_counter() - started, list(outputs.values()))
-    from renders import media  # PyAV: only when there is something to encode
-
     work = Path(tempfile.mkdtemp(prefix=temp_prefix(), dir=job.out_dir)).resolve()
     result = JobResult(job, "rendered")
     try:
         videos: dict[str, Path] = {}
+        faststart = False
         png: Path | None = None
         srt: Path | None = None
         containers = _video_formats(job)
@@ -226,6 +225,7 @@ def run_job(
                 "width": job.quality.width,
                 "height": job.quality.height,
                 "fps": job.fps,
+                "x264": dict(job.quality.x264),
                 "video": container is not None,
                 "video_format": container,
                 "png": "png" in job.formats and i == 0,
@@ -235,14 +235,20 @@ def run_job(
             out = _worker(payload)
             if container is not None:
                 videos[container] = Path(out["video"])
+                faststart = faststart or (container == "mp4" and bool(out.get("faststart")))
             png = Path(out["png"]) if "png" in out else png
             srt = Path(out["srt"]) if "srt" in out else srt
         written: list[Path] = []
         source = videos.get("mp4")
+        if set(outputs) - {"mp4", "png", "mov"} or (source and not faststart):
+            from renders import media  # PyAV: only for post-processing
         for fmt, target in outputs.items():
             say(f"writing {fmt}")
             if fmt == "mp4" and source:
-                written.append(media.remux_mp4(source, target))
+                # the worker's ffmpeg already wrote +faststart: a copy (atomic) is enough
+                written.append(
+                    _copy(source, target) if faststart else media.remux_mp4(source, target)
+                )
                 if srt is not None:  # narrated scenes: captions beside the video
                     written.append(_copy(srt, target.with_suffix(".srt")))
             elif fmt == "gif" and source:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +71,55 @@ def test_corrupt_cache_file_is_recomputed(cache: Path, damage: str) -> None:
 def test_cache_disabled_writes_nothing(cache: Path) -> None:
     run(cache=False)
     assert not cache.exists() or not list(cache.glob("*.npz"))
+
+
+def test_landscape_samples_are_cached_and_damaged_ones_recomputed(cache: Path) -> None:
+    land = engine.get_landscape("rosenbrock")
+    xs, ys = np.linspace(-2, 2, 30), np.linspace(-1, 3, 20)
+    first = land.grid(xs, ys)
+    files = list((cache.parent / "samples").glob("*.npy"))
+    assert len(files) == 1
+    np.testing.assert_array_equal(land.grid(xs, ys), first)
+    files[0].write_bytes(b"damaged")
+    np.testing.assert_array_equal(land.grid(xs, ys), first)
+    assert land.grid(xs, ys + 1e-3).shape == first.shape  # other points: another file
+    assert len(list((cache.parent / "samples").glob("*.npy"))) == 2
+    np.testing.assert_array_equal(land.value([[0.5, 0.5]], cache=False), land.value([[0.5, 0.5]]))
+
+
+CACHED_RENDER_DATA = """
+import sys
+import numpy as np
+from scenes import get_scene
+cls = get_scene("OptimizerRace")
+land, trajs = cls.simulate()
+grid = land.grid(np.linspace(-1, 1, 40), np.linspace(-1, 1, 40))
+print("torch" in sys.modules, trajs[0].from_cache, float(trajs[0].params[-1, 0]), float(grid.sum()))
+"""
+
+
+def test_a_second_process_reads_trajectories_and_samples_without_importing_torch(
+    tmp_path: Path,
+) -> None:
+    """Importing torch costs seconds: a render of cached numbers must not pay it."""
+    env = {**os.environ, "DESCENT_CACHE_DIR": str(tmp_path / "cache")}
+    root = Path(__file__).resolve().parent.parent
+
+    def once() -> list[str]:
+        out = subprocess.run(
+            [sys.executable, "-c", CACHED_RENDER_DATA],
+            env=env,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return out.stdout.split()
+
+    cold, warm = once(), once()
+    assert cold[:2] == ["True", "False"]  # computed: torch was needed
+    assert warm[:2] == ["False", "True"]  # read back: torch never imported
+    assert warm[2:] == cold[2:]  # the same numbers
 
 
 def test_export_csv_json_npz(tmp_path: Path) -> None:

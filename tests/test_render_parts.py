@@ -1,0 +1,180 @@
+"""The parts that make renders fast, each checked against what it replaces.
+
+- ``renders.encoder.PipeFileWriter``: frames piped to ffmpeg give a complete, decodable
+  MP4 with the index first; a failing ffmpeg or a failing scene leaves no file behind.
+- ``scenes.kit.PathCamera``: the same pixels as Manim's ``Camera``.
+- ``scenes.kit.text_outlines`` / ``label``: the same outlines as Manim's ``Text``, from disk
+  the second time.
+- ``DescentScene.update_mobjects``: every updater, in order, with ``dt`` where asked,
+  none while suspended.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from manim import RIGHT, Camera, Dot, Scene, Text, tempconfig
+
+import scenes.kit as kit
+from renders.encoder import PipeFileWriter, ffmpeg_command
+from renders.media import probe
+from scenes import get_scene
+
+
+def settings(media: Path, **extra: Any) -> dict[str, Any]:
+    return {
+        "media_dir": str(media),
+        "pixel_width": 320,
+        "pixel_height": 180,
+        "frame_rate": 10,
+        "disable_caching": True,
+        "progress_bar": "none",
+        "verbosity": "ERROR",
+        **extra,
+    }
+
+
+class Slide(Scene):
+    """1 s of a moving dot, then a 0.5 s hold: 15 frames at 10 fps."""
+
+    fail = False
+
+    def construct(self) -> None:
+        dot = Dot()
+        self.add(dot)
+        self.play(dot.animate.shift(RIGHT * 2), run_time=1.0)
+        if self.fail:
+            raise RuntimeError("scene failed mid-way")
+        self.wait(0.5)
+
+
+def render_piped(scene_cls: type[Scene], media: Path, **options: str) -> Path:
+    with tempconfig(settings(media, format="mp4")):
+        scene = scene_cls()
+        writer = PipeFileWriter(scene.file_writer_settings)
+        writer.options = dict(options)
+        scene.renderer.file_writer = writer
+        path = writer.movie_file_path
+        scene.render()
+    return Path(path)
+
+
+# -- the ffmpeg pipe ---------------------------------------------------------------------------------
+def test_piped_mp4_is_complete_and_decodable(tmp_path: Path) -> None:
+    path = render_piped(Slide, tmp_path)
+    info = probe(path)
+    assert (info.width, info.height, info.fps, info.frames) == (320, 180, 10.0, 15)
+    assert (info.codec, info.pix_fmt) == ("h264", "yuv420p")
+    data = path.read_bytes()
+    assert data.find(b"moov") < data.find(b"mdat")  # written with +faststart
+    assert not list(tmp_path.rglob("partial_movie_files/**/*.mp4"))  # one stream, no segments
+
+
+def test_ffmpeg_failure_is_reported_and_leaves_no_file(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="ffmpeg failed"):
+        render_piped(Slide, tmp_path, preset="no-such-preset")
+    assert not list(tmp_path.rglob("*.mp4"))
+
+
+def test_failing_scene_stops_ffmpeg_and_removes_the_partial_file(tmp_path: Path) -> None:
+    failing = type("FailingSlide", (Slide,), {"fail": True})
+    with pytest.raises(RuntimeError, match="scene failed mid-way"):
+        render_piped(failing, tmp_path)
+    assert not list(tmp_path.rglob("*.mp4"))
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert str(tmp_path) not in ps  # no ffmpeg left writing into the folder
+
+
+def test_ffmpeg_command_reads_rgba_and_writes_browser_h264() -> None:
+    cmd = ffmpeg_command(Path("x.mp4"), width=64, height=32, fps=30, options={"crf": "30"})
+    assert cmd[cmd.index("-pix_fmt") + 1] == "rgba"  # input
+    assert cmd[len(cmd) - 1 - cmd[::-1].index("-pix_fmt") + 1] == "yuv420p"  # output
+    assert cmd[cmd.index("-crf") + 1] == "30" and cmd[cmd.index("-preset") + 1] == "veryfast"
+    assert "+faststart" in cmd and "eval" not in " ".join(cmd)
+
+
+# -- the camera -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["OptimizerRace", "NesterovCorrection", "LearningRates"])
+def test_path_camera_draws_the_same_pixels_as_manims(name: str, tmp_path: Path) -> None:
+    frames = []
+    for camera in (None, Camera):
+        with tempconfig(settings(tmp_path, save_last_frame=True, write_to_movie=False)):
+            scene = get_scene(name)(**({"camera_class": camera} if camera else {}))
+            scene.render()
+            frames.append((type(scene.camera), scene.renderer.get_frame()))
+    (ours, a), (theirs, b) = frames
+    assert ours is kit.PathCamera and theirs is Camera
+    assert np.array_equal(a, b)
+
+
+# -- text outlines --------------------------------------------------------------------------------------
+def test_label_has_manims_text_outlines_and_is_read_back_from_disk(tmp_path: Path) -> None:
+    text = "loss 0.5 → ∞"
+    reference = [
+        m.points for m in Text(text, font=kit.FONT, font_size=30).family_members_with_points()
+    ]
+    kit._OUTLINES.clear()
+    made = kit.label(text, 30, "#FFFFFF")
+    assert [len(m.points) for m in made] == [len(p) for p in reference]
+    assert all(np.allclose(m.points, p) for m, p in zip(made, reference, strict=True))
+    assert made[0].get_fill_opacity() == 1.0 and made[0].get_stroke_width() == 0
+    kit._OUTLINES.clear()
+    kit.Text = None  # type: ignore[assignment, misc]  # the disk copy must be enough now
+    try:
+        again = kit.label(text, 30, "#FFFFFF")
+    finally:
+        kit.Text = Text  # type: ignore[misc]
+    assert all(np.array_equal(m.points, n.points) for m, n in zip(made, again, strict=True))
+
+
+def test_unreadable_text_cache_file_is_laid_out_again(tmp_path: Path) -> None:
+    kit._OUTLINES.clear()
+    kit.text_outlines("cache me", 20)
+    files = list((kit.engine.cache_dir() / "text").glob("*.npz"))
+    assert files
+    for f in files:
+        f.write_bytes(b"not an npz")
+    kit._OUTLINES.clear()
+    assert len(kit.text_outlines("cache me", 20)) == len("cacheme")
+
+
+# -- updaters -----------------------------------------------------------------------------------------
+def updates_construct(scene: Scene, log: list[tuple[str, float | None]]) -> None:
+    parent, child, frozen = Dot(), Dot(), Dot()
+    parent.add(child)
+    parent.add_updater(lambda m: log.append(("parent", None)))
+    child.add_updater(lambda m, dt: log.append(("child", round(dt, 9))))
+    frozen.add_updater(lambda m: log.append(("frozen", None)))
+    frozen.suspend_updating()
+    scene.add(parent, frozen)
+    scene.play(parent.animate.shift(RIGHT), run_time=0.3)
+    scene.wait(0.3)
+
+
+class Updates(kit.DescentScene):
+    log: list[tuple[str, float | None]] = []
+
+    def construct(self) -> None:
+        updates_construct(self, self.log)
+
+
+class ManimUpdates(Scene):
+    log: list[tuple[str, float | None]] = []
+
+    def construct(self) -> None:
+        updates_construct(self, self.log)
+
+
+def test_updaters_run_as_manims_own_update_runs_them(tmp_path: Path) -> None:
+    for cls in (Updates, ManimUpdates):
+        cls.log = []
+        with tempconfig(settings(tmp_path, write_to_movie=False)):
+            cls().render()
+    assert Updates.log == ManimUpdates.log  # same calls, same order, same dt
+    names = [n for n, _ in Updates.log]
+    assert "frozen" not in names and names.count("child") >= 3
+    assert any(dt == pytest.approx(0.1) for n, dt in Updates.log if n == "child")
