@@ -99,10 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     preview = sub.add_parser("preview", help="a storyboard PNG and a small GIF, in seconds")
-    preview.add_argument("scene", metavar="SCENE")
-    preview.add_argument("--out", default="media")
-    preview.add_argument("--theme", default="dark")
-    preview.add_argument("--force", action="store_true")
+    preview.add_argument("scene", metavar="SCENE", help="scene name or spec.toml file")
+    preview.add_argument("--out", default="media", help="output folder (default media/)")
+    preview.add_argument(
+        "--theme", default="dark", help="dark, light or transparent (default dark)"
+    )
+    preview.add_argument("--force", action="store_true", help="re-render even if cached")
+    preview.add_argument(
+        "--no-progress", action="store_true", help="accepted for symmetry with render"
+    )
 
     traj = sub.add_parser("trajectory", help="export a trajectory's numbers (no rendering)")
     traj.add_argument("landscape", metavar="LANDSCAPE")

@@ -1394,7 +1394,9 @@ class DescentScene(Scene):
         Manim's ``Mobject.update`` recurses through every family each frame and calls
         ``inspect.signature`` on each updater: ~530 calls a frame for a dozen updaters in
         ``OptimizerRace``. The list of ``(mobject, updater, takes dt)`` is built once per
-        animation (families do not change while one plays) and when the scene's mobjects do.
+        animation and again whenever the scene's top-level mobjects change. One difference
+        from Manim: an updater added *inside another updater* to a mobject already in the
+        scene runs from the next animation on (nothing in descent does that).
         """
         key = (self.renderer.num_plays, tuple(map(id, self.mobjects)))
         if self._updaters is None or self._updaters[0] != key:
