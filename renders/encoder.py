@@ -29,10 +29,11 @@ import fcntl
 import os
 import queue
 import subprocess
+import tempfile
 import threading
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 from manim.scene.scene_file_writer import SceneFileWriter
@@ -99,6 +100,7 @@ class PipeFileWriter(SceneFileWriter):
         self._frames: queue.Queue[tuple[int, np.ndarray | None]] = queue.Queue(_QUEUE_FRAMES)
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self._log: IO[bytes] | None = None
 
     # -- the ffmpeg process ------------------------------------------------------------------
     def _start(self) -> None:
@@ -115,8 +117,11 @@ class PipeFileWriter(SceneFileWriter):
             options=self.options,
             sws_flags=self.sws_flags,
         )
+        # ffmpeg's messages go to a file, not a pipe: a chatty ffmpeg can never block on a
+        # full stderr pipe while this side blocks on its stdin
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _read_log()
         self._proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log
         )
         assert self._proc.stdin is not None
         # older kernels or a lower pipe-max-size: the default pipe still works
@@ -151,6 +156,15 @@ class PipeFileWriter(SceneFileWriter):
         except OSError as exc:
             self._error = self._error or exc
 
+    def _read_log(self) -> str:
+        """ffmpeg's messages (and close the file holding them)."""
+        log, self._log = self._log, None
+        if log is None:
+            return ""
+        with log:
+            log.seek(0)
+            return log.read().decode(errors="replace")
+
     def _stop(self) -> None:
         if self._thread is not None:
             self._frames.put((0, None))
@@ -182,10 +196,8 @@ class PipeFileWriter(SceneFileWriter):
         if proc is None:
             return
         self._stop()
-        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
         code = proc.wait()
-        if proc.stderr:
-            proc.stderr.close()
+        stderr = self._read_log()
         self._proc = None
         if code != 0 or self._error is not None:
             self.movie_file_path.unlink(missing_ok=True)
@@ -207,7 +219,6 @@ class PipeFileWriter(SceneFileWriter):
         proc.kill()
         self._stop()
         proc.wait()
-        if proc.stderr:
-            proc.stderr.close()
+        self._read_log()
         self._proc = None
         self.movie_file_path.unlink(missing_ok=True)

@@ -2,6 +2,10 @@
 
 Run by the pipeline as ``python -m renders.worker '<json job>'``; prints one JSON line
 with the files it wrote into the job's work folder. Never writes anywhere else.
+
+MP4 frames go to an ffmpeg process through :class:`renders.encoder.PipeFileWriter`, with
+the job's libx264 settings (``renders.presets``); WebM and MOV (the transparent theme) and
+Manim's own GIF go through Manim's writer.
 """
 
 from __future__ import annotations
