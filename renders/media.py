@@ -1,4 +1,4 @@
-"""Video post-processing with PyAV: MP4 remux, palette GIF, VP9 WebM, probing, storyboards.
+"""Video post-processing with PyAV: palette GIF, VP9 WebM, probing, storyboards.
 
 Every writer goes through :func:`engine.atomic_path`: the result appears under its final
 name only when complete, so an interrupted run never leaves a truncated file in place
@@ -27,7 +27,6 @@ from engine.fileio import atomic_path
 __all__ = [
     "VideoInfo",
     "probe",
-    "remux_mp4",
     "to_gif",
     "gif_fps",
     "to_webm",
@@ -84,21 +83,6 @@ def _gif_loop(path: Path) -> int | None:
     if i < 0:
         return None
     return int.from_bytes(data[i + 13 : i + 15], "little")
-
-
-def remux_mp4(source: str | Path, target: str | Path) -> Path:
-    """Copy the H.264 stream into ``target`` with ``+faststart`` (moov atom first)."""
-    target = Path(target)
-    with av.open(str(source)) as src, atomic_path(target) as tmp:
-        with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as dst:
-            stream = src.streams.video[0]
-            out = dst.add_stream_from_template(template=stream)
-            for packet in src.demux(stream):
-                if packet.dts is None:
-                    continue
-                packet.stream = out
-                dst.mux(packet)
-    return target
 
 
 def gif_fps(requested: float) -> int:

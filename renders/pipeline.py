@@ -211,7 +211,6 @@ def run_job(
     result = JobResult(job, "rendered")
     try:
         videos: dict[str, Path] = {}
-        faststart = False
         png: Path | None = None
         srt: Path | None = None
         containers = _video_formats(job)
@@ -235,20 +234,17 @@ def run_job(
             out = _worker(payload)
             if container is not None:
                 videos[container] = Path(out["video"])
-                faststart = faststart or (container == "mp4" and bool(out.get("faststart")))
             png = Path(out["png"]) if "png" in out else png
             srt = Path(out["srt"]) if "srt" in out else srt
         written: list[Path] = []
         source = videos.get("mp4")
-        if set(outputs) - {"mp4", "png", "mov"} or (source and not faststart):
+        if set(outputs) - {"mp4", "png", "mov"}:
             from renders import media  # PyAV: only for post-processing
         for fmt, target in outputs.items():
             say(f"writing {fmt}")
             if fmt == "mp4" and source:
-                # the worker's ffmpeg already wrote +faststart: a copy (atomic) is enough
-                written.append(
-                    _copy(source, target) if faststart else media.remux_mp4(source, target)
-                )
+                # the worker's ffmpeg wrote it with +faststart: a copy (atomic) is enough
+                written.append(_copy(source, target))
                 if srt is not None:  # narrated scenes: captions beside the video
                     written.append(_copy(srt, target.with_suffix(".srt")))
             elif fmt == "gif" and source:

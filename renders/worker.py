@@ -56,22 +56,18 @@ def render(job: dict[str, Any]) -> dict[str, Any]:
         "transparent": transparent,
         "output_file": job["name"],
     }
-    piped = job["video"] and video_format == "mp4"
-    x264 = {**H264_OPTIONS, **job.get("x264", {})}
-    if video_format == "mp4":
-        settings["video_encoder_options"] = x264
     with tempconfig(settings):
         scene = cls()
-        if piped:  # frames go to an ffmpeg process, beside the frame loop (renders.encoder)
+        if job["video"] and video_format == "mp4":
+            # frames go to an ffmpeg process, beside the frame loop (renders.encoder)
             writer = PipeFileWriter(scene.file_writer_settings)
-            writer.options = x264
+            writer.options = {**H264_OPTIONS, **job.get("x264", {})}
             scene.renderer.file_writer = writer
         scene.render()
         writer = scene.renderer.file_writer
         out: dict[str, Any] = {}
         if job["video"]:
             out["video"] = str(writer.movie_file_path)
-            out["faststart"] = piped  # ffmpeg wrote the index first: no remux needed
             srt = Path(writer.movie_file_path).with_suffix(".srt")
             if srt.is_file() and srt.stat().st_size:
                 out["srt"] = str(srt)
