@@ -72,9 +72,8 @@ class Surface3D(DescentScene, ThreeDScene):
         axes.set_opacity(0.35)
 
         # -- static: surface --
-        self.set_camera_orientation(phi=60 * DEGREES, theta=-100 * DEGREES, zoom=0.95)
+        self.set_camera_orientation(phi=60 * DEGREES, theta=-100 * DEGREES, zoom=0.9)
         title = label(self.title, 34, self.theme.text).to_edge(UP, buff=0.25)
-        self.add_fixed_in_frame_mobjects(title)
         heights = self.lift(grid)
 
         def point(u: float, v: float) -> np.ndarray:
@@ -97,6 +96,7 @@ class Surface3D(DescentScene, ThreeDScene):
             axis=2,
         )
         self.add(axes, surface)
+        self.add_fixed_in_frame_mobjects(title)  # after the surface: drawn over its peaks
 
         # -- balls and trails from the recorded arrays --
         pts3 = [
