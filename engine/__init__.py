@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from engine.errors import EngineError, UnknownNameError
     from engine.export import load_npz
-    from engine.fileio import atomic_path, cache_dir
+    from engine.fileio import atomic_path, cache_dir, write_cache
     from engine.landscapes import (
         Landscape,
         StationaryPoint,
@@ -46,6 +46,7 @@ _WHERE = {
     "load_npz": "export",
     "atomic_path": "fileio",
     "cache_dir": "fileio",
+    "write_cache": "fileio",
     "Landscape": "landscapes",
     "StationaryPoint": "landscapes",
     "as_landscape": "landscapes",
@@ -72,6 +73,7 @@ __all__ = [
     "as_landscape",
     "atomic_path",
     "cache_dir",
+    "write_cache",
     "from_callable",
     "get_landscape",
     "list_landscapes",

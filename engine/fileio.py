@@ -19,10 +19,18 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-__all__ = ["atomic_path", "cache_dir", "TEMP_PREFIX", "clean_stale_temps", "temp_prefix"]
+__all__ = [
+    "atomic_path",
+    "write_cache",
+    "cache_dir",
+    "TEMP_PREFIX",
+    "clean_stale_temps",
+    "temp_prefix",
+]
 
 #: Prefix of in-progress files; a later run removes stale ones it finds.
 TEMP_PREFIX = ".descent-tmp-"
@@ -52,6 +60,16 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def write_cache(target: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
+    """Write a cache file atomically with ``write(file)``; failing to write is no error.
+
+    A read-only or full cache folder must not stop the work that the cache only speeds up
+    (the file is then simply recomputed next time).
+    """
+    with contextlib.suppress(OSError), atomic_path(target) as tmp, open(tmp, "wb") as fh:
+        write(fh)
 
 
 def temp_prefix() -> str:

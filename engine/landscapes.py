@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from engine.errors import EngineError, unknown_name
-from engine.fileio import atomic_path, cache_dir
+from engine.fileio import cache_dir, write_cache
 
 if TYPE_CHECKING:
     import torch
@@ -157,11 +157,7 @@ class Landscape:
         with torch.no_grad():
             out: FloatArray = self.fn(self._points(x)).double().numpy()
         if path is not None:
-            try:
-                with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-                    np.save(fh, out)
-            except OSError:
-                pass  # a read-only or full cache folder must not stop anything
+            write_cache(path, lambda fh: np.save(fh, out))
         return out
 
     def _sample_path(self, x: ArrayLike) -> Path | None:

@@ -40,7 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from engine._lazy import torch_version
 from engine.errors import EngineError
-from engine.fileio import atomic_path, cache_dir
+from engine.fileio import cache_dir, write_cache
 from engine.landscapes import Landscape, as_landscape
 from engine.optim import OptimizerSpec, build_optimizer, build_scheduler
 
@@ -461,11 +461,7 @@ def _cache_load(path: Path, key: str, k: int, steps: int, dim: int) -> dict[str,
 def _cache_store(path: Path, key: str, arrays: dict[str, Any]) -> None:
     flat = {n: arrays[n] for n in ("params", "loss", "grad", "lr", "noise")}
     flat.update({f"state.{n}": v for n, v in arrays["state"].items()})
-    try:
-        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, key=np.array(key), **flat)
-    except OSError:
-        pass  # a read-only or full cache folder must not stop a simulation
+    write_cache(path, lambda fh: np.savez(fh, key=np.array(key), **flat))
 
 
 def simulate(

@@ -58,7 +58,6 @@ def ffmpeg_command(
     height: int,
     fps: float,
     options: dict[str, str] | None = None,
-    sws_flags: str = SWS_FLAGS,
 ) -> list[str]:
     """The ffmpeg command line that reads raw RGBA frames on stdin into an H.264 MP4.
 
@@ -74,7 +73,7 @@ def ffmpeg_command(
     opts = {**H264_OPTIONS, **(options or {})}
     cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error"]
     cmd += ["-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{width}x{height}", "-r", str(rate)]
-    cmd += ["-i", "pipe:0", "-an", "-sws_flags", sws_flags, "-c:v", "libx264"]
+    cmd += ["-i", "pipe:0", "-an", "-sws_flags", SWS_FLAGS, "-c:v", "libx264"]
     for key, value in opts.items():
         cmd += [f"-{key}", str(value)]
     cmd += ["-pix_fmt", "yuv420p", "-movflags", "+faststart", "-y", str(target)]
@@ -92,7 +91,6 @@ class PipeFileWriter(SceneFileWriter):
 
     #: extra libx264 options (class attribute so a subclass can change them)
     options: dict[str, str] = {}
-    sws_flags: str = SWS_FLAGS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,7 +113,6 @@ class PipeFileWriter(SceneFileWriter):
             height=spec.height,
             fps=spec.frame_rate,
             options=self.options,
-            sws_flags=self.sws_flags,
         )
         # ffmpeg's messages go to a file, not a pipe: a chatty ffmpeg can never block on a
         # full stderr pipe while this side blocks on its stdin

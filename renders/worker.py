@@ -35,7 +35,7 @@ def render(job: dict[str, Any]) -> dict[str, Any]:
     os.environ["DESCENT_THEME"] = job["theme"]
     from manim import tempconfig
 
-    from renders.encoder import H264_OPTIONS, PipeFileWriter
+    from renders.encoder import PipeFileWriter
     from renders.media import save_png
 
     cls = load_scene(job)
@@ -61,7 +61,7 @@ def render(job: dict[str, Any]) -> dict[str, Any]:
         if job["video"] and video_format == "mp4":
             # frames go to an ffmpeg process, beside the frame loop (renders.encoder)
             writer = PipeFileWriter(scene.file_writer_settings)
-            writer.options = {**H264_OPTIONS, **job.get("x264", {})}
+            writer.options = dict(job.get("x264", {}))  # over the defaults (ffmpeg_command)
             scene.renderer.file_writer = writer
         scene.render()
         writer = scene.renderer.file_writer

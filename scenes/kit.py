@@ -40,7 +40,6 @@ A minimal scene::
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import inspect
 import json
@@ -581,7 +580,7 @@ class StepClock:
         return self._last[1]
 
     def alpha_of(self, step: float) -> float:
-        return float(np.interp(step, np.arange(self.steps + 1), self._alpha))
+        return float(np.interp(step, self._index, self._alpha))
 
     def to(self, step: float, run_time: float) -> Any:
         """An animation moving the clock to ``step`` (eased by the weights) in ``run_time`` s."""
@@ -1023,8 +1022,7 @@ def text_outlines(text: str, font_size: int) -> list[np.ndarray]:
         glyphs = Text(text, font=FONT, font_size=font_size).family_members_with_points()
         parts = [np.array(m.points) for m in glyphs]
         arrays = {f"glyph{i}": p for i, p in enumerate(parts)}
-        with contextlib.suppress(OSError), engine.atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, count=np.array(len(parts)), **arrays)
+        engine.write_cache(path, lambda fh: np.savez(fh, count=np.array(len(parts)), **arrays))
     _OUTLINES[key] = parts
     return parts
 
