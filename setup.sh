@@ -52,6 +52,11 @@ want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
     say "installing pinned packages into .venv (first run takes a few minutes)"
     log=.venv/setup-pip.log
+    # the distribution was called "descent" before it became "manim-descent": an editable
+    # install of this folder under the old name would still map the old top-level modules
+    if .venv/bin/python -m pip show descent 2>/dev/null | grep -qx "Editable project location: $PWD"; then
+        .venv/bin/python -m pip uninstall -q -y descent >/dev/null
+    fi
     if ! { .venv/bin/python -m pip install -q --upgrade pip &&
         PIP_CONSTRAINT=constraints.txt .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]'; } >"$log" 2>&1; then
         cat "$log" >&2

@@ -21,7 +21,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 import numpy as np  # noqa: E402
 
-import engine  # noqa: E402
+from descent import engine  # noqa: E402
 
 
 def main() -> None:

@@ -78,7 +78,7 @@ def time_matplotlib(path: Path, width: int, height: int, fps: int) -> float:
     import numpy as np
     from matplotlib.animation import FFMpegWriter, FuncAnimation
 
-    from scenes import get_scene
+    from descent.scenes import get_scene
 
     plt.rcParams["animation.ffmpeg_path"] = imageio_ffmpeg.get_ffmpeg_exe()
     scene = get_scene("OptimizerRace")
@@ -149,7 +149,7 @@ def manim_gif_size(work: Path) -> int:
         "run_time": ANIMATION_S,
     }
     out = subprocess.run(
-        [sys.executable, "-m", "renders.worker", json.dumps(job)],
+        [sys.executable, "-m", "descent.renders.worker", json.dumps(job)],
         check=True,
         capture_output=True,
         text=True,
@@ -166,8 +166,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from renders.media import probe
-    from renders.presets import QUALITIES
+    from descent.renders.media import probe
+    from descent.renders.presets import QUALITIES
 
     video_s = ANIMATION_S + HOLD_S
     with tempfile.TemporaryDirectory() as tmp:

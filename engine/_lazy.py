@@ -7,7 +7,7 @@ Type checkers see the real module (``if TYPE_CHECKING: import torch``).
 
 Examples
 --------
->>> from engine._lazy import torch, is_tensor
+>>> from descent.engine._lazy import torch, is_tensor
 >>> is_tensor(3.0)
 False
 >>> torch.zeros(2).shape[0]  # the first attribute read imports torch

@@ -2,7 +2,8 @@
 
 Examples
 --------
->>> import engine, tempfile, pathlib
+>>> import tempfile, pathlib
+>>> from descent import engine
 >>> traj = engine.simulate("quartic", engine.OptimizerSpec("SGD", lr=0.001), steps=3, cache=False)
 >>> path = traj.to_csv(pathlib.Path(tempfile.mkdtemp()) / "t.csv")
 >>> path.read_text().splitlines()[0]
@@ -14,21 +15,60 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from engine.fileio import atomic_path
+from descent.engine.fileio import atomic_path
 
-if TYPE_CHECKING:
-    from engine.simulation import Trajectory
-
-__all__ = ["to_csv", "to_json", "to_npz", "load_npz"]
+__all__ = ["Recorded", "to_csv", "to_json", "to_npz", "load_npz"]
 
 
-def _axis_names(traj: Trajectory) -> list[str]:
-    from engine.landscapes import get_landscape, list_landscapes
+class Recorded(Protocol):
+    """What the writers read from a :class:`descent.engine.Trajectory`.
+
+    A protocol rather than the class itself, so that this module imports nothing from
+    :mod:`descent.engine.simulation` (which imports it: one way only).
+    """
+
+    @property
+    def landscape(self) -> str: ...
+
+    @property
+    def params(self) -> np.ndarray: ...
+
+    @property
+    def loss(self) -> np.ndarray: ...
+
+    @property
+    def grad(self) -> np.ndarray: ...
+
+    @property
+    def lr(self) -> np.ndarray: ...
+
+    @property
+    def noise(self) -> np.ndarray: ...
+
+    @property
+    def state(self) -> Mapping[str, np.ndarray]: ...
+
+    @property
+    def steps(self) -> int: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def arrays(self) -> dict[str, np.ndarray]: ...
+
+    def metadata(self) -> dict[str, Any]: ...
+
+
+def _axis_names(traj: Recorded) -> list[str]:
+    from descent.engine.landscapes import get_landscape, list_landscapes
 
     if traj.landscape in list_landscapes():
         labels = get_landscape(traj.landscape).axis_labels
@@ -37,7 +77,7 @@ def _axis_names(traj: Trajectory) -> list[str]:
     return [f"x{i}" for i in range(traj.dim)]
 
 
-def to_csv(traj: Trajectory, path: str | os.PathLike[str]) -> Path:
+def to_csv(traj: Recorded, path: str | os.PathLike[str]) -> Path:
     """One row per (particle, step): lr, loss, coordinates, gradient, noise and state."""
     axes = _axis_names(traj)
     names = ["particle", "step", "lr", "loss", *axes, *(f"grad_{a}" for a in axes)]
@@ -74,7 +114,7 @@ def _nested(a: np.ndarray) -> Any:
     return [_nested(v) for v in a]
 
 
-def to_json(traj: Trajectory, path: str | os.PathLike[str]) -> Path:
+def to_json(traj: Recorded, path: str | os.PathLike[str]) -> Path:
     """Metadata plus every array as nested lists (non-finite numbers as strings)."""
     data = traj.metadata()
     data["axes"] = _axis_names(traj)
@@ -85,7 +125,7 @@ def to_json(traj: Trajectory, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def to_npz(traj: Trajectory, path: str | os.PathLike[str]) -> Path:
+def to_npz(traj: Recorded, path: str | os.PathLike[str]) -> Path:
     """Every array plus the metadata (as a JSON string under ``metadata``)."""
     target = Path(path)
     with atomic_path(target) as tmp, open(tmp, "wb") as fh:

@@ -17,7 +17,7 @@ Examples
 >>> formula_landscape("().__class__")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-engine.errors.EngineError: formula '().__class__': attribute access (.) is not allowed; use numbers, x, ...
+descent.engine.errors.EngineError: formula '().__class__': attribute access (.) is not allowed; use numbers, x, ...
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import EngineError
-from engine.landscapes import Landscape
+from descent.engine.errors import EngineError
+from descent.engine.landscapes import Landscape
 
 if TYPE_CHECKING:
     import torch
 else:
-    from engine._lazy import torch  # imported when a formula is first evaluated
+    from descent.engine._lazy import torch  # imported when a formula is first evaluated
 
 __all__ = ["compile_formula", "formula_landscape", "FUNCTIONS", "MAX_LENGTH"]
 

@@ -7,7 +7,7 @@ default start, known stationary points and a one-line description.
 
 Examples
 --------
->>> import engine
+>>> from descent import engine
 >>> land = engine.get_landscape("quartic")
 >>> float(land.value([4.0]))
 0.0
@@ -30,14 +30,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from engine.errors import EngineError, unknown_name
-from engine.fileio import cache_dir, write_cache
+from descent.engine.errors import EngineError, unknown_name
+from descent.engine.fileio import cache_dir, write_cache
 
 if TYPE_CHECKING:
     import torch
 else:
-    from engine._lazy import torch  # a render from cached samples never imports it
-from engine._lazy import is_tensor, torch_version
+    from descent.engine._lazy import torch  # a render from cached samples never imports it
+from descent.engine._lazy import is_tensor, torch_version
 
 __all__ = [
     "Landscape",
@@ -144,7 +144,7 @@ class Landscape:
     def value(self, x: ArrayLike, *, cache: bool = True) -> FloatArray:
         """Loss at points ``x`` of shape ``(..., dim)`` (or scalars when ``dim == 1``).
 
-        Samples are cached under :func:`engine.fileio.cache_dir` by the landscape's
+        Samples are cached under :func:`descent.engine.fileio.cache_dir` by the landscape's
         :attr:`fingerprint` and the points' bytes, as trajectories are: a scene whose heat
         map and curve were sampled before does not import torch to draw them again.
         """
@@ -796,7 +796,7 @@ def regression(
         Seed of the built-in data set.
     batch_size
         Minibatch size; ``None`` uses all the data each step. Batches are drawn as
-        ``DataLoader(shuffle=True)`` draws them, seeded by :func:`engine.simulate`'s seed.
+        ``DataLoader(shuffle=True)`` draws them, seeded by :func:`descent.engine.simulate`'s seed.
     delta
         Huber's ``delta`` / SmoothL1's ``beta`` (torch's default 1.0, where the two coincide).
     """

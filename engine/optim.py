@@ -32,14 +32,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from engine._lazy import torch_version
-from engine.errors import EngineError, unknown_name
-from engine.fileio import cache_dir
+from descent.engine._lazy import torch_version
+from descent.engine.errors import EngineError, unknown_name
+from descent.engine.fileio import cache_dir
 
 if TYPE_CHECKING:
     import torch
 else:
-    from engine._lazy import torch  # a spec torch accepted before is not re-checked
+    from descent.engine._lazy import torch  # a spec torch accepted before is not re-checked
 
 __all__ = [
     "OptimizerSpec",

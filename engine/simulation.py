@@ -17,7 +17,7 @@ The update at step ``t`` (``t = 0 … steps − 1``)::
 
 Examples
 --------
->>> import engine
+>>> from descent import engine
 >>> traj = engine.simulate("bowl", engine.OptimizerSpec("SGD", lr=0.1), start=[10, 10], steps=20, cache=False)
 >>> float(traj.loss[0])
 201.0
@@ -38,16 +38,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from engine._lazy import torch_version
-from engine.errors import EngineError
-from engine.fileio import cache_dir, write_cache
-from engine.landscapes import Landscape, as_landscape
-from engine.optim import OptimizerSpec, build_optimizer, build_scheduler
+from descent.engine import export
+from descent.engine._lazy import torch_version
+from descent.engine.errors import EngineError
+from descent.engine.fileio import cache_dir, write_cache
+from descent.engine.landscapes import Landscape, as_landscape
+from descent.engine.optim import OptimizerSpec, build_optimizer, build_scheduler
 
 if TYPE_CHECKING:
     import torch
 else:
-    from engine._lazy import torch  # a cached trajectory is read without it
+    from descent.engine._lazy import torch  # a cached trajectory is read without it
 
 __all__ = ["Trajectory", "simulate", "CACHE_VERSION"]
 
@@ -177,24 +178,18 @@ class Trajectory:
             "torch": torch_version(),
         }
 
-    # -- export (engine.export holds the formats) -----------------------------------------------
+    # -- export (descent.engine.export holds the formats) -----------------------------------------------
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
-        """Write one row per (particle, step); see :func:`engine.export.to_csv`."""
-        from engine.export import to_csv
-
-        return to_csv(self, path)
+        """Write one row per (particle, step); see :func:`descent.engine.export.to_csv`."""
+        return export.to_csv(self, path)
 
     def to_json(self, path: str | os.PathLike[str]) -> Path:
-        """Write metadata and every array as nested lists; see :func:`engine.export.to_json`."""
-        from engine.export import to_json
-
-        return to_json(self, path)
+        """Write metadata and every array as nested lists; see :func:`descent.engine.export.to_json`."""
+        return export.to_json(self, path)
 
     def to_npz(self, path: str | os.PathLike[str]) -> Path:
-        """Write every array to one ``.npz``; see :func:`engine.export.to_npz`."""
-        from engine.export import to_npz
-
-        return to_npz(self, path)
+        """Write every array to one ``.npz``; see :func:`descent.engine.export.to_npz`."""
+        return export.to_npz(self, path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -494,7 +489,7 @@ def simulate(
         Seeds the noise (particle ``k``: child ``k`` of ``SeedSequence(seed)``) and the
         minibatch shuffling (``torch.Generator().manual_seed(seed)``). No global seeding.
     cache
-        Reuse / store results under :func:`engine.fileio.cache_dir` keyed by a content hash.
+        Reuse / store results under :func:`descent.engine.fileio.cache_dir` keyed by a content hash.
 
     Returns
     -------

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from engine.errors import EngineError, unknown_name
+from descent.engine.errors import EngineError, unknown_name
 
 __all__ = ["main", "build_parser"]
 
@@ -141,8 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
 # Commands
 # ---------------------------------------------------------------------------------------------
 def cmd_list() -> int:
-    import engine
-    from scenes import list_scenes
+    from descent import engine
+    from descent.scenes import list_scenes
 
     width = max(len(n) for n, _ in list_scenes())
     print("Scenes:")
@@ -163,9 +163,9 @@ def _jobs(
     *,
     storyboard: bool = False,
 ) -> list[Any]:
-    from renders.pipeline import Job
-    from renders.presets import THEMES, check_fps, get_quality
-    from scenes import SCENES
+    from descent.renders.pipeline import Job
+    from descent.renders.presets import THEMES, check_fps, get_quality
+    from descent.scenes import SCENES
 
     quality = get_quality(args.quality)
     fps = check_fps(args.fps) if getattr(args, "fps", None) else quality.fps
@@ -175,7 +175,7 @@ def _jobs(
     out = Path(args.out).resolve()
     for name in names:
         if name.endswith(".toml"):
-            from renders.spec import load_spec
+            from descent.renders.spec import load_spec
 
             path = Path(name)
             load_spec(path)  # validate now: bad specs fail before anything renders
@@ -202,7 +202,7 @@ def _jobs(
             )
         )
     if args.theme == "transparent":
-        from renders.pipeline import _video_formats
+        from descent.renders.pipeline import _video_formats
 
         for job in jobs:
             _video_formats(job)  # raises for mp4/gif: nothing is written
@@ -217,7 +217,7 @@ def _run_time(args: argparse.Namespace) -> float | None:
 
 
 def _run(jobs: list[Any], args: argparse.Namespace) -> int:
-    from renders.pipeline import run_jobs
+    from descent.renders.pipeline import run_jobs
 
     progress = not getattr(args, "no_progress", False) and sys.stderr.isatty()
     if progress:
@@ -245,7 +245,7 @@ def _run_live(jobs: list[Any], args: argparse.Namespace) -> list[Any]:
     from rich.live import Live
     from rich.table import Table
 
-    from renders.pipeline import run_jobs
+    from descent.renders.pipeline import run_jobs
 
     states = {job.name: "queued" for job in jobs}
     lock = threading.Lock()
@@ -304,8 +304,8 @@ def _summary(results: Sequence[Any]) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from renders.presets import parse_formats
-    from scenes import SCENES
+    from descent.renders.presets import parse_formats
+    from descent.scenes import SCENES
 
     names = list(SCENES) if args.all else list(args.scenes)
     if not names:
@@ -339,7 +339,7 @@ def _toml_value(text: str) -> Any:
 def cmd_trajectory(args: argparse.Namespace) -> int:
     import numpy as np
 
-    import engine
+    from descent import engine
 
     kwargs: dict[str, Any] = {}
     for name in ("lr", "momentum", "dampening", "weight_decay", "alpha", "eps"):

@@ -38,11 +38,11 @@ from typing import IO, Any
 import numpy as np
 from manim.scene.scene_file_writer import SceneFileWriter
 
-from renders.presets import X264_SMALL
+from descent.renders.presets import X264_SMALL
 
 __all__ = ["PipeFileWriter", "ffmpeg_command", "H264_OPTIONS"]
 
-#: default libx264 settings (the quality presets choose theirs: ``renders.presets``)
+#: default libx264 settings (the quality presets choose theirs: ``descent.renders.presets``)
 H264_OPTIONS = dict(X264_SMALL)
 #: RGBA → yuv420p halves the chroma planes: a box average ("area") is the right filter
 #: for 2:1 and cost ~25 % less than ffmpeg's default bicubic here

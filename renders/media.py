@@ -1,6 +1,6 @@
 """Video post-processing with PyAV: palette GIF, VP9 WebM, probing, storyboards.
 
-Every writer goes through :func:`engine.atomic_path`: the result appears under its final
+Every writer goes through :func:`descent.engine.atomic_path`: the result appears under its final
 name only when complete, so an interrupted run never leaves a truncated file in place
 of a good one.
 
@@ -22,7 +22,7 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from engine.fileio import atomic_path
+from descent.engine.fileio import atomic_path
 
 __all__ = [
     "VideoInfo",

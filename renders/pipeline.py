@@ -1,14 +1,14 @@
 """The render pipeline: jobs, a content-hash render cache, one process per job.
 
 A :class:`Job` is one scene (or TOML spec) rendered at one quality into one or more
-formats. :func:`run_job` renders it in a fresh ``python -m renders.worker`` process
+formats. :func:`run_job` renders it in a fresh ``python -m descent.renders.worker`` process
 (Manim's config is global, so never threads), post-processes the video into each format,
 and moves every file into place atomically. :func:`run_jobs` runs several at once, one
 process per job, up to the number of cores, reporting each job's state as it changes.
 
 Examples
 --------
->>> from renders.presets import QUALITIES
+>>> from descent.renders.presets import QUALITIES
 >>> job = Job(name="LearningRates", scene="LearningRates", formats=("mp4",),
 ...           quality=QUALITIES["low"], fps=15, theme="dark", out_dir=Path("media"))
 >>> sorted(job.outputs())
@@ -33,12 +33,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from engine.errors import EngineError
-from engine.fileio import atomic_path, clean_stale_temps, temp_prefix
-from renders.presets import Quality
+from descent.engine.errors import EngineError
+from descent.engine.fileio import atomic_path, clean_stale_temps, temp_prefix
+from descent.renders.presets import Quality
 
 __all__ = ["Job", "JobResult", "run_job", "run_jobs", "CACHE_FILE"]
 
+#: the folder holding engine/, scenes/ and renders/ (the repository, or site-packages/descent)
 ROOT = Path(__file__).resolve().parent.parent
 #: per-output-folder record of which content hash produced which file
 CACHE_FILE = ".descent-renders.json"
@@ -76,13 +77,9 @@ class Job:
         scenes = ROOT / "scenes"
         files = sorted((ROOT / "engine").glob("*.py"))
         files += [ROOT / "renders" / n for n in ("worker.py", "encoder.py", "media.py")]
+        files += sorted((scenes / "kit").glob("*.py"))
         if self.spec is not None:
-            files += [
-                scenes / "kit.py",
-                scenes / "__init__.py",
-                self.spec,
-                ROOT / "renders" / "spec.py",
-            ]
+            files += [scenes / "__init__.py", self.spec, ROOT / "renders" / "spec.py"]
         if self.scene is not None:
             # every scene module: a scene may build on another (NesterovCorrection on MomentumOvershoot)
             files += sorted(scenes.glob("*.py"))
@@ -95,7 +92,8 @@ class Job:
             h.update(path.name.encode())
             h.update(path.read_bytes())
         versions = {
-            pkg: _version(pkg) for pkg in ("descent", "manim", "torch", "av", "numpy", "pillow")
+            pkg: _version(pkg)
+            for pkg in ("manim-descent", "manim", "torch", "av", "numpy", "pillow")
         }
         params = {
             "formats": sorted(self.formats),
@@ -176,7 +174,7 @@ def _video_formats(job: Job) -> list[str]:
 
 def _worker(payload: dict[str, Any]) -> dict[str, Any]:
     proc = subprocess.run(
-        [sys.executable, "-m", "renders.worker", json.dumps(payload)],
+        [sys.executable, "-m", "descent.renders.worker", json.dumps(payload)],
         capture_output=True,
         text=True,
         cwd=str(ROOT),
@@ -239,7 +237,7 @@ def run_job(
         written: list[Path] = []
         source = videos.get("mp4")
         if set(outputs) - {"mp4", "png", "mov"}:
-            from renders import media  # PyAV: only for post-processing
+            from descent.renders import media  # PyAV: only for post-processing
         for fmt, target in outputs.items():
             say(f"writing {fmt}")
             if fmt == "mp4" and source:

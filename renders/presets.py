@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.errors import EngineError, unknown_name
+from descent.engine.errors import EngineError, unknown_name
 
 __all__ = ["Quality", "QUALITIES", "FORMATS", "THEMES", "parse_formats", "get_quality", "check_fps"]
 

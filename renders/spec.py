@@ -2,7 +2,7 @@
 
 A spec is data: it is parsed with :mod:`tomllib`, every key is checked against the
 schema below, numbers against their ranges, and formulas go through the whitelist of
-:mod:`engine.formula`. Nothing in a spec is ever ``eval``-ed or imported. Errors name
+:mod:`descent.engine.formula`. Nothing in a spec is ever ``eval``-ed or imported. Errors name
 the file and the key: ``race.toml: run.steps must be an integer in 1..5000; got 0``.
 
 Schema
@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.errors import EngineError, unknown_name
+from descent.engine.errors import EngineError, unknown_name
 
 __all__ = ["Spec", "load_spec", "scene_from_spec"]
 
@@ -167,8 +167,8 @@ def _numbers(value: Any) -> np.ndarray | None:
 
 def load_spec(path: str | Path) -> Spec:
     """Parse and validate a spec file (see the module docstring for the schema)."""
-    import engine
-    from engine.formula import formula_landscape
+    from descent import engine
+    from descent.engine.formula import formula_landscape
 
     path = Path(path)
     c = _Checker(path)
@@ -295,10 +295,10 @@ def load_spec(path: str | Path) -> Spec:
 
 
 def scene_from_spec(path: str | Path) -> type:
-    """A scene class (a :class:`~scenes.kit.SurfaceScene` or :class:`~scenes.kit.CurveScene`
+    """A scene class (a :class:`~descent.scenes.kit.SurfaceScene` or :class:`~descent.scenes.kit.CurveScene`
     subclass) for the spec at ``path``."""
-    import engine
-    from scenes.kit import (
+    from descent import engine
+    from descent.scenes.kit import (
         CurveScene,
         Legend,
         SurfaceScene,

@@ -1,10 +1,10 @@
 """Render one scene in this process (Manim's config is global: one scene per process).
 
-Run by the pipeline as ``python -m renders.worker '<json job>'``; prints one JSON line
+Run by the pipeline as ``python -m descent.renders.worker '<json job>'``; prints one JSON line
 with the files it wrote into the job's work folder. Never writes anywhere else.
 
-MP4 frames go to an ffmpeg process through :class:`renders.encoder.PipeFileWriter`, with
-the job's libx264 settings (``renders.presets``); WebM and MOV (the transparent theme) and
+MP4 frames go to an ffmpeg process through :class:`descent.renders.encoder.PipeFileWriter`, with
+the job's libx264 settings (``descent.renders.presets``); WebM and MOV (the transparent theme) and
 Manim's own GIF go through Manim's writer.
 """
 
@@ -22,10 +22,10 @@ __all__ = ["render", "main"]
 def load_scene(job: dict[str, Any]) -> Any:
     """The scene class of a job: a registry name, or a TOML spec file."""
     if job.get("spec"):
-        from renders.spec import scene_from_spec
+        from descent.renders.spec import scene_from_spec
 
         return scene_from_spec(Path(job["spec"]))
-    from scenes import get_scene
+    from descent.scenes import get_scene
 
     return get_scene(job["scene"])
 
@@ -35,8 +35,8 @@ def render(job: dict[str, Any]) -> dict[str, Any]:
     os.environ["DESCENT_THEME"] = job["theme"]
     from manim import tempconfig
 
-    from renders.encoder import PipeFileWriter
-    from renders.media import save_png
+    from descent.renders.encoder import PipeFileWriter
+    from descent.renders.media import save_png
 
     cls = load_scene(job)
     if job.get("run_time"):  # a variant is a subclass that changes class attributes
@@ -59,7 +59,7 @@ def render(job: dict[str, Any]) -> dict[str, Any]:
     with tempconfig(settings):
         scene = cls()
         if job["video"] and video_format == "mp4":
-            # frames go to an ffmpeg process, beside the frame loop (renders.encoder)
+            # frames go to an ffmpeg process, beside the frame loop (descent.renders.encoder)
             writer = PipeFileWriter(scene.file_writer_settings)
             writer.options = dict(job.get("x264", {}))  # over the defaults (ffmpeg_command)
             scene.renderer.file_writer = writer

@@ -6,7 +6,7 @@ the ``descent`` command uses; scene modules are imported only when asked for.
 
 Examples
 --------
->>> from scenes import list_scenes
+>>> from descent.scenes import list_scenes
 >>> "SaddlePoint" in dict(list_scenes())
 True
 """
@@ -51,7 +51,7 @@ def scene_file(name: str) -> Path:
 
 def _check(name: str) -> None:
     if name not in SCENES:
-        from engine.errors import unknown_name
+        from descent.engine.errors import unknown_name
 
         raise unknown_name("scene", name, SCENES)
 

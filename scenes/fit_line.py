@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 from manim import *  # noqa: F403
 
-from engine import OptimizerSpec
-from scenes.kit import DescentScene, LossPanel, PlotArea, label, plot_area, step_counter
+from descent.engine import OptimizerSpec
+from descent.scenes.kit import DescentScene, LossPanel, PlotArea, label, plot_area, step_counter
 
 __all__ = ["FitLine", "FitLineFastAdam", "clip_line"]
 

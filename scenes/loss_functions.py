@@ -20,9 +20,9 @@ from __future__ import annotations
 import numpy as np
 from manim import *  # noqa: F403
 
-import engine
-from engine import Landscape, OptimizerSpec, Trajectory
-from scenes.kit import (
+from descent import engine
+from descent.engine import Landscape, OptimizerSpec, Trajectory
+from descent.scenes.kit import (
     DescentScene,
     auto_view,
     fmt_value,

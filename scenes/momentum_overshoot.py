@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 from manim import *  # noqa: F403
 
-from engine import Landscape, OptimizerSpec, Trajectory
-from scenes.kit import SurfaceScene, velocity_arrows
+from descent.engine import Landscape, OptimizerSpec, Trajectory
+from descent.scenes.kit import SurfaceScene, velocity_arrows
 
 __all__ = ["MomentumOvershoot", "distance_to_optimum"]
 

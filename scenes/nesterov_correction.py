@@ -8,7 +8,7 @@ valley and corrects earlier; then both run on and Nesterov overshoots less.
 
 Nesterov is drawn in the textbook look-ahead form (Sutskever et al., 2013): torch's
 ``nesterov=True`` parameter *is* the look-ahead point φ_t; the iterate θ_t is
-φ_t + μ·lr·b_t (see :func:`scenes.kit.lookahead_form`). Everything comes from the
+φ_t + μ·lr·b_t (see :func:`descent.scenes.kit.lookahead_form`). Everything comes from the
 recorded params, gradients and momentum buffers.
 
 Render: ``manim -ql scenes/nesterov_correction.py NesterovCorrection``
@@ -21,9 +21,9 @@ from collections.abc import Sequence
 import numpy as np
 from manim import *  # noqa: F403
 
-from engine import Landscape, OptimizerSpec, Trajectory
-from scenes.kit import PlotArea, Track, label, lookahead_form
-from scenes.momentum_overshoot import MomentumOvershoot
+from descent.engine import Landscape, OptimizerSpec, Trajectory
+from descent.scenes.kit import PlotArea, Track, label, lookahead_form
+from descent.scenes.momentum_overshoot import MomentumOvershoot
 
 __all__ = ["NesterovCorrection", "step_anatomy"]
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 from manim import *  # noqa: F403
 
-import engine
-from engine import OptimizerSpec, Trajectory
-from scenes.kit import DescentScene, label, live_text, step_counter
+from descent import engine
+from descent.engine import OptimizerSpec, Trajectory
+from descent.scenes.kit import DescentScene, label, live_text, step_counter
 
 __all__ = ["NoiseEscape", "escaped"]
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from manim import *  # noqa: F403
 
-from engine import OptimizerSpec
-from scenes.kit import SurfaceScene
+from descent.engine import OptimizerSpec
+from descent.scenes.kit import SurfaceScene
 
 __all__ = ["OptimizerRace", "SteepOptima", "race"]
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 from manim import *  # noqa: F403
 
-from engine import Landscape, OptimizerSpec
-from scenes.kit import CurveScene, PlotArea, label
+from descent.engine import Landscape, OptimizerSpec
+from descent.scenes.kit import CurveScene, PlotArea, label
 
 __all__ = ["SaddlePoint"]
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 from manim import *  # noqa: F403
 
-import engine
-from engine import OptimizerSpec, Trajectory
-from scenes.kit import DescentScene, StepClock, label, partial_path, step_weights
+from descent import engine
+from descent.engine import OptimizerSpec, Trajectory
+from descent.scenes.kit import DescentScene, StepClock, label, partial_path, step_weights
 
 __all__ = ["Surface3D"]
 

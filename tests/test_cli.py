@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from renders.media import probe
+from descent.renders.media import probe
 
 DESCENT = str(Path(sys.executable).with_name("descent"))
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import engine
+from descent import engine
 
 SPEC = engine.OptimizerSpec("Adam", lr=0.05)
 
@@ -90,7 +90,7 @@ def test_landscape_samples_are_cached_and_damaged_ones_recomputed(cache: Path) -
 CACHED_RENDER_DATA = """
 import sys
 import numpy as np
-from scenes import get_scene
+from descent.scenes import get_scene
 cls = get_scene("OptimizerRace")
 land, trajs = cls.simulate()
 grid = land.grid(np.linspace(-1, 1, 40), np.linspace(-1, 1, 40))

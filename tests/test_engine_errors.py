@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-import engine
+from descent import engine
 
 
 def raises(match: str):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-import engine
+from descent import engine
 
 REQUIRED = {
     "cubic",
@@ -142,7 +142,7 @@ def test_regression_builtin_data_is_seeded() -> None:
 def test_minibatches_follow_dataloader_shuffle() -> None:
     from torch.utils.data import DataLoader, TensorDataset
 
-    from engine.simulation import _batches
+    from descent.engine.simulation import _batches
 
     land = engine.get_landscape("regression", batch_size=8)
     ours = _batches(land, seed=11, count=20)

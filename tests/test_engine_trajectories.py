@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-import engine
-from engine.optim import ELEMENTWISE
+from descent import engine
+from descent.engine.optim import ELEMENTWISE
 
 
 def sgd(**kw: float | bool) -> engine.OptimizerSpec:

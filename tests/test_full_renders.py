@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from renders.media import probe
-from scenes import SCENES, get_scene
+from descent.renders.media import probe
+from descent.scenes import SCENES, get_scene
 
 DESCENT = str(Path(sys.executable).with_name("descent"))
 pytestmark = pytest.mark.slow
@@ -55,8 +55,8 @@ def test_full_render(all_rendered: Path, name: str) -> None:
 
 
 def test_one_failing_job_does_not_stop_the_others(tmp_path: Path) -> None:
-    from renders.pipeline import Job, run_jobs
-    from renders.presets import QUALITIES
+    from descent.renders.pipeline import Job, run_jobs
+    from descent.renders.presets import QUALITIES
 
     broken = tmp_path / "broken.toml"
     broken.write_text('[landscape]\nname = "bowl"\n[[optimizer]]\nname = "SGD"\nlr = 0.1\n')

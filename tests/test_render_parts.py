@@ -1,9 +1,9 @@
 """The parts that make renders fast, each checked against what it replaces.
 
-- ``renders.encoder.PipeFileWriter``: frames piped to ffmpeg give a complete, decodable
+- ``descent.renders.encoder.PipeFileWriter``: frames piped to ffmpeg give a complete, decodable
   MP4 with the index first; a failing ffmpeg or a failing scene leaves no file behind.
-- ``scenes.kit.PathCamera``: the same pixels as Manim's ``Camera``.
-- ``scenes.kit.text_outlines`` / ``label``: the same outlines as Manim's ``Text``, from disk
+- ``descent.scenes.kit.PathCamera``: the same pixels as Manim's ``Camera``.
+- ``descent.scenes.kit.text_outlines`` / ``label``: the same outlines as Manim's ``Text``, from disk
   the second time.
 - ``DescentScene.update_mobjects``: every updater, in order, with ``dt`` where asked,
   none while suspended.
@@ -19,10 +19,11 @@ import numpy as np
 import pytest
 from manim import RIGHT, Camera, Dot, Scene, Text, tempconfig
 
-import scenes.kit as kit
-from renders.encoder import PipeFileWriter, ffmpeg_command
-from renders.media import probe
-from scenes import get_scene
+import descent.scenes.kit as kit
+import descent.scenes.kit.text as kit_text
+from descent.renders.encoder import PipeFileWriter, ffmpeg_command
+from descent.renders.media import probe
+from descent.scenes import get_scene
 
 
 def settings(media: Path, **extra: Any) -> dict[str, Any]:
@@ -117,28 +118,28 @@ def test_label_has_manims_text_outlines_and_is_read_back_from_disk(tmp_path: Pat
     reference = [
         m.points for m in Text(text, font=kit.FONT, font_size=30).family_members_with_points()
     ]
-    kit._OUTLINES.clear()
+    kit_text._OUTLINES.clear()
     made = kit.label(text, 30, "#FFFFFF")
     assert [len(m.points) for m in made] == [len(p) for p in reference]
     assert all(np.allclose(m.points, p) for m, p in zip(made, reference, strict=True))
     assert made[0].get_fill_opacity() == 1.0 and made[0].get_stroke_width() == 0
-    kit._OUTLINES.clear()
-    kit.Text = None  # type: ignore[assignment, misc]  # the disk copy must be enough now
+    kit_text._OUTLINES.clear()
+    kit_text.Text = None  # type: ignore[assignment, misc]  # the disk copy must be enough now
     try:
         again = kit.label(text, 30, "#FFFFFF")
     finally:
-        kit.Text = Text  # type: ignore[misc]
+        kit_text.Text = Text  # type: ignore[misc]
     assert all(np.array_equal(m.points, n.points) for m, n in zip(made, again, strict=True))
 
 
 def test_unreadable_text_cache_file_is_laid_out_again(tmp_path: Path) -> None:
-    kit._OUTLINES.clear()
+    kit_text._OUTLINES.clear()
     kit.text_outlines("cache me", 20)
-    files = list((kit.engine.cache_dir() / "text").glob("*.npz"))
+    files = list((kit_text.engine.cache_dir() / "text").glob("*.npz"))
     assert files
     for f in files:
         f.write_bytes(b"not an npz")
-    kit._OUTLINES.clear()
+    kit_text._OUTLINES.clear()
     assert len(kit.text_outlines("cache me", 20)) == len("cacheme")
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import engine
-from scenes import get_scene
-from scenes.kit import lookahead_form
+from descent import engine
+from descent.scenes import get_scene
+from descent.scenes.kit import lookahead_form
 
 
 def by_label(trajs: list[engine.Trajectory]) -> dict[str, engine.Trajectory]:
@@ -31,7 +31,7 @@ def test_local_minimum_sgd_local_momentum_global() -> None:
 
 
 def test_noise_escape_fraction_and_none_without_noise() -> None:
-    from scenes.noise_escape import escaped
+    from descent.scenes.noise_escape import escaped
 
     noisy, clean = get_scene("NoiseEscape").data()
     out = escaped(noisy)
@@ -43,7 +43,7 @@ def test_noise_escape_fraction_and_none_without_noise() -> None:
 
 
 def test_momentum_overshoot_sign_change_and_distance() -> None:
-    from scenes.momentum_overshoot import distance_to_optimum
+    from descent.scenes.momentum_overshoot import distance_to_optimum
 
     land, trajs = get_scene("MomentumOvershoot").simulate()
     t = by_label(trajs)
@@ -141,7 +141,7 @@ def test_surface_3d_balls_end_in_different_minima() -> None:
 @pytest.mark.parametrize("nesterov", [False, True])
 def test_step_anatomy_adds_up(nesterov: bool) -> None:
     """momentum step + gradient step (taken at grad_at) lands exactly on the next iterate."""
-    from scenes.nesterov_correction import NesterovCorrection, step_anatomy
+    from descent.scenes.nesterov_correction import NesterovCorrection, step_anatomy
 
     _, trajs = NesterovCorrection.simulate()
     traj = trajs[int(nesterov)]

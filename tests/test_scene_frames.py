@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from manim import tempconfig
 
-from scenes import SCENES, get_scene
-from scenes.kit import SurfaceScene, get_theme, palette_for
+from descent.scenes import SCENES, get_scene
+from descent.scenes.kit import SurfaceScene, get_theme, palette_for
 
 
 def last_frame(name: str, media: Path) -> np.ndarray:

@@ -1,0 +1,158 @@
+"""The scene kit: shared building blocks for descent's Manim scenes.
+
+One module per concern, imported one way only (each imports only those above it):
+
+========================  ================================================================
+``kit.theme``             themes, optimizer colours, colour maps
+``kit.text``              Pango text from cached glyph outlines, fast read-outs, titles
+``kit.clock``             the shared :class:`StepClock` and the time weights
+``kit.plot``              plot areas, heat maps, contours (contourpy), curves, view boxes
+``kit.tracks``            :class:`Track`: dot, trail, arrows and edge pin per trajectory
+``kit.readouts``          :class:`Legend`, step counter, live text, :class:`LossPanel`
+``kit.camera``            :class:`PathCamera`
+``kit.scene``             :class:`DescentScene`, the base class
+``kit.storyboards``       :class:`CurveScene` and :class:`SurfaceScene`
+========================  ================================================================
+
+Every public name is importable from ``descent.scenes.kit`` itself.
+
+Everything that moves is driven by arrays the engine recorded before the first
+frame. Updaters only *look up* (and linearly interpolate) those arrays at the
+current value of one shared :class:`StepClock`; nothing is integrated per frame.
+
+Pieces
+------
+- :class:`Theme` / :func:`get_theme` — dark, light and transparent palettes; one
+  colour-blind-safe colour per optimizer (Okabe–Ito), the same in every scene.
+- :func:`plot_area` — axes for a view box; :func:`heatmap` — one raster
+  ``ImageMobject`` from the engine's vectorised grid; :func:`contours` — contourpy's
+  iso-lines as one ``VMobject``; :func:`curve` — a 1-D loss curve.
+- :class:`StepClock` — animation time → step, easing through dull stretches and
+  slowing down where the paths move or turn (overshoots).
+- :class:`Track` — a dot with a tiered fading trail built from the arrays, optional
+  gradient / velocity arrows, pinned at the edge with a label when it leaves the view.
+- :class:`Legend` (with live loss read-outs), :func:`step_counter`,
+  :class:`LossPanel` (loss or distance vs step, log option), :func:`title_block`.
+- :class:`DescentScene` — the base class: theme, title, clock, ``finish()``; it runs its
+  updaters from a list built once per animation and draws with :class:`PathCamera`
+  (Manim's camera, doing less per mobject: same pixels).
+- :func:`label` / :func:`text_outlines` — Pango text whose glyph outlines are cached on disk.
+
+Examples
+--------
+A minimal scene: a variant of the 2-D storyboard is a subclass that sets class attributes::
+
+    from descent.engine import OptimizerSpec
+    from descent.scenes.kit import SurfaceScene
+
+
+    class Bowl(SurfaceScene):
+        title = "SGD with and without momentum"
+        landscape = "bowl"
+        optimizers = (OptimizerSpec("SGD", lr=0.1), OptimizerSpec("SGD", lr=0.1, momentum=0.9))
+        steps = 40
+"""
+
+from __future__ import annotations
+
+from descent.scenes.kit.camera import (
+    PathCamera,
+)
+from descent.scenes.kit.clock import (
+    StepClock,
+    partial_path,
+    step_weights,
+)
+from descent.scenes.kit.plot import (
+    PlotArea,
+    auto_view,
+    contours,
+    curve,
+    heatmap,
+    iso_lines,
+    minimum_star,
+    plot_area,
+    swapped,
+)
+from descent.scenes.kit.readouts import (
+    Legend,
+    LossPanel,
+    live_text,
+    step_counter,
+)
+from descent.scenes.kit.scene import (
+    DescentScene,
+)
+from descent.scenes.kit.storyboards import (
+    CurveScene,
+    SurfaceScene,
+)
+from descent.scenes.kit.text import (
+    FONT,
+    TEXT_CACHE_VERSION,
+    FastText,
+    fmt_value,
+    label,
+    text_outlines,
+    title_block,
+)
+from descent.scenes.kit.theme import (
+    OKABE_ITO,
+    THEMES,
+    Theme,
+    colormap,
+    get_theme,
+    normalise,
+    optimizer_color,
+    palette_for,
+)
+from descent.scenes.kit.tracks import (
+    Track,
+    escape_label,
+    gradient_arrows,
+    lookahead_form,
+    velocity_arrows,
+)
+
+__all__ = [
+    "OKABE_ITO",
+    "Theme",
+    "THEMES",
+    "get_theme",
+    "palette_for",
+    "optimizer_color",
+    "colormap",
+    "normalise",
+    "FONT",
+    "TEXT_CACHE_VERSION",
+    "FastText",
+    "fmt_value",
+    "label",
+    "text_outlines",
+    "title_block",
+    "StepClock",
+    "partial_path",
+    "step_weights",
+    "PlotArea",
+    "plot_area",
+    "heatmap",
+    "iso_lines",
+    "contours",
+    "curve",
+    "auto_view",
+    "swapped",
+    "minimum_star",
+    "Track",
+    "velocity_arrows",
+    "gradient_arrows",
+    "lookahead_form",
+    "escape_label",
+    "Legend",
+    "LossPanel",
+    "live_text",
+    "step_counter",
+    "PathCamera",
+    "DescentScene",
+    "CurveScene",
+    "SurfaceScene",
+]

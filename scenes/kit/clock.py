@@ -1,0 +1,98 @@
+"""Time: one :class:`StepClock` per scene maps animation time to a trajectory step.
+
+Every moving part of a scene reads the same clock; :func:`step_weights` eases it through
+dull stretches and slows it where the paths move or turn, and :func:`partial_path` cuts a
+polyline at a fractional step.
+
+Examples
+--------
+>>> import numpy as np
+>>> from descent.scenes.kit.clock import partial_path
+>>> line, here = partial_path(np.array([[0.0, 0.0], [2.0, 0.0], [2.0, 2.0]]), 1.5)
+>>> here.tolist(), len(line)
+([2.0, 1.0], 3)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from manim import (
+    ValueTracker,
+    linear,
+)
+
+__all__ = [
+    "StepClock",
+    "partial_path",
+    "step_weights",
+]
+
+
+def partial_path(points: np.ndarray, s: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(polyline, here)``: the points up to fractional index ``s``, ending at the point
+    linearly interpolated at ``s`` (which is returned too)."""
+    n = int(min(max(math.floor(s), 0), len(points) - 1))
+    f = s - n
+    here = points[n] if n + 1 >= len(points) else (1 - f) * points[n] + f * points[n + 1]
+    return np.vstack([points[: n + 1], here[None]]), here
+
+
+def step_weights(
+    paths: Iterable[np.ndarray], *, floor: float = 0.25, turn_bonus: float = 1.5
+) -> np.ndarray:
+    """Time weight of each step from on-screen paths ``(steps+1, 3)``.
+
+    A step takes longer when the dots move a lot (so the eye can follow) and when a
+    path reverses direction (an overshoot); dull stretches get ``floor`` × the mean.
+    """
+    total: np.ndarray | None = None
+    for p in paths:
+        d = np.diff(np.nan_to_num(p), axis=0)
+        move = np.linalg.norm(d, axis=-1)
+        turn = np.zeros_like(move)
+        dots = (d[1:] * d[:-1]).sum(-1)
+        turn[1:] = (dots < 0).astype(float)
+        w = move + turn_bonus * turn * (move.mean() + 1e-9)
+        total = w if total is None else total + w
+    assert total is not None
+    total = np.sqrt(total + 1e-12)  # compress: a huge jump should not eat the whole clip
+    return total + floor * total.mean()
+
+
+class StepClock:
+    """Animation time → trajectory step, shared by every moving part of a scene.
+
+    The tracker holds *story time* ``α ∈ [0, 1]``; :meth:`step` maps it to a fractional
+    step through the cumulative ``weights`` (one per step).
+    """
+
+    def __init__(self, steps: int, weights: np.ndarray | None = None) -> None:
+        self.steps = steps
+        w = np.ones(steps) if weights is None else np.asarray(weights, dtype=np.float64)
+        if w.shape != (steps,):
+            raise ValueError(f"need {steps} weights, got {w.shape}")
+        cum = np.concatenate([[0.0], np.cumsum(w)])
+        self._alpha = cum / cum[-1]
+        self._index = np.arange(steps + 1, dtype=np.float64)
+        self._last = (math.nan, 0.0)  # (tracker value, step): a dozen read-outs ask per frame
+        self.tracker = ValueTracker(0.0)
+
+    def step(self) -> float:
+        """Current fractional step."""
+        alpha = self.tracker.get_value()
+        if alpha != self._last[0]:
+            self._last = (alpha, float(np.interp(alpha, self._alpha, self._index)))
+        return self._last[1]
+
+    def alpha_of(self, step: float) -> float:
+        return float(np.interp(step, self._index, self._alpha))
+
+    def to(self, step: float, run_time: float) -> Any:
+        """An animation moving the clock to ``step`` (eased by the weights) in ``run_time`` s."""
+        return self.tracker.animate(run_time=run_time, rate_func=linear).set_value(
+            self.alpha_of(step)
+        )

@@ -1,0 +1,359 @@
+"""Plot areas and static backgrounds: axes, heat maps, contours, 1-D curves, view boxes.
+
+:class:`PlotArea` maps data coordinates to the scene; :func:`plot_area` draws its frame and
+ticks; :func:`heatmap` is one raster image of the loss, :func:`contours` its iso-lines
+(contourpy, the generator matplotlib uses) and :func:`curve` a 1-D loss curve.
+
+Examples
+--------
+>>> import numpy as np
+>>> from descent.scenes.kit.plot import iso_lines
+>>> xs = ys = np.linspace(-1.0, 1.0, 41)
+>>> z = np.add.outer(ys**2, xs**2)  # z[iy, ix] = x² + y²
+>>> [line] = iso_lines(z, xs, ys, 0.25)  # the circle of radius ½, closed
+>>> bool(np.allclose(np.hypot(*line.T), 0.5, atol=2e-3)), bool(np.allclose(line[0], line[-1]))
+(True, True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import contourpy
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Axes,
+    ImageMobject,
+    Line,
+    Rectangle,
+    Star,
+    VGroup,
+    VMobject,
+)
+
+from descent import engine
+from descent.engine import Landscape
+from descent.scenes.kit.text import label
+from descent.scenes.kit.theme import Theme, colormap, normalise
+
+__all__ = [
+    "PlotArea",
+    "plot_area",
+    "heatmap",
+    "iso_lines",
+    "contours",
+    "curve",
+    "auto_view",
+    "swapped",
+    "minimum_star",
+]
+
+
+@dataclass
+class PlotArea:
+    """A boxed plot: hidden ``Axes`` for the data → scene mapping, a frame and edge ticks.
+
+    The mapping is read from the axes on each call, so moving ``area.axes`` (or a group
+    holding it) moves everything drawn through it afterwards.
+    """
+
+    axes: Axes
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    frame: VGroup = field(default_factory=VGroup)
+    _basis_of: tuple[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def _basis(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # ``c2p`` costs ~80 µs and tracks call this every frame: recompute only when the
+        # axis lines themselves moved (their end points are the key)
+        xa, ya = self.axes.x_axis.points, self.axes.y_axis.points
+        key = b"".join(a.tobytes() for a in (xa[0], xa[-1], ya[0], ya[-1]))
+        if self._basis_of is None or self._basis_of[0] != key:
+            o = np.asarray(self.axes.c2p(self.x_range[0], self.y_range[0]))
+            ex = np.asarray(self.axes.c2p(self.x_range[1], self.y_range[0])) - o
+            ey = np.asarray(self.axes.c2p(self.x_range[0], self.y_range[1])) - o
+            self._basis_of = (key, (o, ex, ey))
+        return self._basis_of[1]
+
+    def to_scene(self, xy: np.ndarray) -> np.ndarray:
+        """Data points ``(..., 2)`` → scene points ``(..., 3)`` (no clamping)."""
+        o, ex, ey = self._basis()
+        xy = np.asarray(xy, dtype=np.float64)
+        u = (xy[..., 0] - self.x_range[0]) / (self.x_range[1] - self.x_range[0])
+        v = (xy[..., 1] - self.y_range[0]) / (self.y_range[1] - self.y_range[0])
+        return o + u[..., None] * ex + v[..., None] * ey
+
+    def inside(self, xy: np.ndarray) -> np.ndarray:
+        xy = np.asarray(xy)
+        return (
+            np.isfinite(xy).all(-1)
+            & (xy[..., 0] >= self.x_range[0])
+            & (xy[..., 0] <= self.x_range[1])
+            & (xy[..., 1] >= self.y_range[0])
+            & (xy[..., 1] <= self.y_range[1])
+        )
+
+    def clamp(self, xy: np.ndarray) -> np.ndarray:
+        """Clamp data points into the view box (non-finite coordinates go to the far edge)."""
+        xy = np.array(xy, dtype=np.float64)
+        lo = np.array([self.x_range[0], self.y_range[0]])
+        hi = np.array([self.x_range[1], self.y_range[1]])
+        xy = np.nan_to_num(xy, nan=0.0, posinf=1e300, neginf=-1e300)
+        return np.clip(xy, lo, hi)
+
+    def exit_point(self, inside: np.ndarray, outside: np.ndarray) -> np.ndarray:
+        """Where the segment from a point in the view to one outside crosses the border."""
+        lo = np.array([self.x_range[0], self.y_range[0]])
+        hi = np.array([self.x_range[1], self.y_range[1]])
+        d = outside - inside
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_hi = np.where(d > 0, (hi - inside) / d, np.inf)
+            t_lo = np.where(d < 0, (lo - inside) / d, np.inf)
+        t = float(np.clip(min(t_hi.min(), t_lo.min()), 0.0, 1.0))
+        return np.clip(inside + t * d, lo, hi)
+
+    def display_path(self, path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(points, out)``: a data path with every step outside the view pinned where the
+        path crossed the border (non-finite steps continue the last finite direction)."""
+        path = np.asarray(path, dtype=np.float64)
+        shown = np.empty_like(path)
+        out = np.zeros(len(path), dtype=bool)
+        last_in: np.ndarray | None = None
+        last_fin, prev_fin = path[0], path[0]
+        for t, p in enumerate(path):
+            if np.isfinite(p).all():
+                prev_fin, last_fin = last_fin, p
+            else:  # overflowed: keep heading the way it went
+                step = last_fin - prev_fin
+                p = last_fin + step / (np.abs(step).max() + 1e-300) * 1e30
+            if self.inside(p):
+                shown[t], last_in = p, p
+            else:
+                out[t] = True
+                shown[t] = self.clamp(p) if last_in is None else self.exit_point(last_in, p)
+        return shown, out
+
+    @property
+    def width(self) -> float:
+        return float(np.linalg.norm(self._basis()[1]))
+
+    @property
+    def height(self) -> float:
+        return float(np.linalg.norm(self._basis()[2]))
+
+    @property
+    def center(self) -> np.ndarray:
+        o, ex, ey = self._basis()
+        return o + 0.5 * (ex + ey)
+
+
+def plot_area(
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    *,
+    width: float,
+    height: float,
+    theme: Theme,
+    labels: tuple[str, str] | None = None,
+    ticks: bool = True,
+    font_size: int = 20,
+) -> PlotArea:
+    """Axes over a view box with readable tick numbers (drawn with Pango, no LaTeX)."""
+
+    def step_for(lo: float, hi: float) -> float:
+        raw = (hi - lo) / 5
+        mag = 10 ** math.floor(math.log10(raw))
+        return float(min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=mag))
+
+    axes = Axes(
+        x_range=[x_range[0], x_range[1]],
+        y_range=[y_range[0], y_range[1]],
+        x_length=width,
+        y_length=height,
+        tips=False,
+    )
+    area = PlotArea(axes, x_range, y_range)
+    box = Rectangle(width=width, height=height, stroke_color=theme.muted, stroke_width=1.5).move_to(
+        area.center
+    )
+    frame = VGroup(box)
+    if ticks:
+        for value in _tick_values(*x_range, step_for(*x_range)):
+            at = area.to_scene(np.array([value, y_range[0]]))
+            frame.add(Line(at, at + UP * 0.1, color=theme.muted, stroke_width=1.5))
+            frame.add(label(_fmt_tick(value), font_size, theme.muted).next_to(at, DOWN, buff=0.1))
+        for value in _tick_values(*y_range, step_for(*y_range)):
+            at = area.to_scene(np.array([x_range[0], value]))
+            frame.add(Line(at, at + RIGHT * 0.1, color=theme.muted, stroke_width=1.5))
+            frame.add(label(_fmt_tick(value), font_size, theme.muted).next_to(at, LEFT, buff=0.1))
+    if labels:
+        frame.add(
+            label(labels[0], font_size + 2, theme.text).next_to(
+                box, DOWN, buff=0.2 + font_size / 60
+            )
+        )
+        y_lab = label(labels[1], font_size + 2, theme.text).rotate(math.pi / 2)
+        frame.add(y_lab.next_to(box, LEFT, buff=0.25 + font_size / 40))
+    axes.add(frame)  # moving the axes moves the frame with it; the axis lines stay hidden
+    axes.x_axis.set_opacity(0)
+    axes.y_axis.set_opacity(0)
+    area.frame = frame
+    return area
+
+
+def _tick_values(lo: float, hi: float, step: float) -> list[float]:
+    first = math.ceil(lo / step - 1e-9) * step
+    return [round(v, 10) for v in np.arange(first, hi + 1e-9, step)]
+
+
+def _fmt_tick(v: float) -> str:
+    if v == 0:
+        return "0"
+    if abs(v) >= 1e4 or abs(v) < 1e-2:
+        return f"{v:.0e}".replace("e+0", "e").replace("e-0", "e-")
+    return f"{v:g}".replace("-", "−")
+
+
+def _grid_of(
+    land: Landscape | np.ndarray, area: PlotArea, resolution: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(xs, ys, z)``: the loss on an evenly spaced grid over the area's view box.
+
+    ``land`` is a 2-D landscape (sampled here, vectorised and cached) or a ready grid
+    ``z[iy, ix]`` over the view box (for example a network's loss on a plane).
+    """
+    if isinstance(land, np.ndarray):
+        z = np.asarray(land, dtype=np.float64)
+        ys = np.linspace(*area.y_range, z.shape[0])
+        xs = np.linspace(*area.x_range, z.shape[1])
+        return xs, ys, z
+    xs = np.linspace(*area.x_range, resolution)
+    ys = np.linspace(*area.y_range, resolution)
+    return xs, ys, land.grid(xs, ys)
+
+
+def heatmap(
+    land: Landscape | np.ndarray,
+    area: PlotArea,
+    theme: Theme,
+    *,
+    resolution: int = 220,
+    log: bool = False,
+) -> ImageMobject:
+    """The loss over the view box as one raster image (vectorised ``land.grid``, or a grid)."""
+    _, _, z = _grid_of(land, area, resolution)
+    rgba = colormap(normalise(z, log=log), theme.heat)[::-1]  # row 0 = top
+    image = ImageMobject(np.ascontiguousarray(rgba))
+    image.set_resampling_algorithm(2)  # bilinear
+    image.stretch_to_fit_width(area.width).stretch_to_fit_height(area.height)
+    image.move_to(area.center)
+    return image
+
+
+def iso_lines(z: np.ndarray, xs: np.ndarray, ys: np.ndarray, level: float) -> list[np.ndarray]:
+    """The ``level`` iso-lines of ``z[iy, ix]`` as polylines ``(n, 2)`` in data coordinates.
+
+    Computed by contourpy (the compiled contour generator matplotlib uses); closed lines
+    end where they start, and non-finite values are masked (no line crosses them).
+    """
+    gen = contourpy.contour_generator(
+        np.asarray(xs, np.float64),
+        np.asarray(ys, np.float64),
+        np.ma.masked_invalid(np.asarray(z, np.float64)),
+        line_type=contourpy.LineType.Separate,
+    )
+    return [np.asarray(line) for line in gen.lines(level) if len(line) >= 2]
+
+
+def contours(
+    land: Landscape | np.ndarray,
+    area: PlotArea,
+    theme: Theme,
+    *,
+    levels: int = 12,
+    resolution: int = 160,
+    log: bool = False,
+) -> VMobject:
+    """Iso-loss lines as one ``VMobject`` (:func:`iso_lines`; levels at quantiles)."""
+    xs, ys, z = _grid_of(land, area, resolution)
+    z = normalise(z, log=log)
+    qs = np.unique(np.quantile(z[np.isfinite(z)], np.linspace(0.04, 0.96, levels)))
+    curves = []
+    for q in qs:
+        for line in iso_lines(z, xs, ys, float(q)):
+            pts = area.to_scene(line)
+            a, b = pts[:-1], pts[1:]  # each segment a straight cubic Bézier
+            curves.append(np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], 1).reshape(-1, 3))
+    lines = VMobject(
+        stroke_color=theme.contour, stroke_width=1.1, stroke_opacity=theme.contour_opacity
+    )
+    if curves:
+        lines.set_points(np.concatenate(curves, 0))
+    return lines
+
+
+def curve(land: Landscape, area: PlotArea, theme: Theme, *, samples: int = 400) -> VMobject:
+    """The 1-D loss curve over the view, clipped to the plot's loss range."""
+    ws = np.linspace(*area.x_range, samples)
+    fs = land.curve(ws)
+    keep = (fs >= area.y_range[0]) & (fs <= area.y_range[1])
+    graph = VMobject(stroke_color=theme.text, stroke_width=3.5)
+    pts = area.to_scene(np.stack([ws, np.clip(fs, *area.y_range)], -1))
+    # clipped parts are dropped: the curve simply leaves the plot
+    runs = np.split(np.arange(samples), np.where(np.diff(keep.astype(int)) != 0)[0] + 1)
+    for run in runs:
+        if keep[run[0]] and len(run) > 1:
+            graph.start_new_path(pts[run[0]])
+            graph.add_points_as_corners(pts[run[1:]])
+    return graph
+
+
+def auto_view(
+    land: Landscape, paths: Sequence[np.ndarray], *, pad: float = 0.06
+) -> tuple[tuple[float, float], ...]:
+    """The landscape's view box grown to hold every finite point of ``paths`` (plus padding)."""
+    pts = np.concatenate([np.asarray(p).reshape(-1, land.dim) for p in paths], 0)
+    pts = pts[np.isfinite(pts).all(-1)]
+    out = []
+    for i, (lo, hi) in enumerate(land.view):
+        a, b = min(lo, float(pts[:, i].min())), max(hi, float(pts[:, i].max()))
+        span = b - a
+        out.append((a - pad * span, b + pad * span) if (a, b) != (lo, hi) else (lo, hi))
+    return tuple(out)
+
+
+def swapped(land: Landscape) -> Landscape:
+    """A 2-D landscape with its two coordinates exchanged (e.g. to plot (bias, weight))."""
+    import dataclasses
+
+    def fn(x: Any) -> Any:
+        return land.fn(x.flip(-1))
+
+    return dataclasses.replace(
+        land,
+        fn=fn,
+        view=land.view[::-1],
+        default_start=land.default_start[::-1],
+        stationary_points=tuple(
+            engine.StationaryPoint(p.position[::-1], p.kind) for p in land.stationary_points
+        ),
+        optimum=None if land.optimum is None else land.optimum[::-1],
+        axis_labels=land.axis_labels[::-1],
+        source=None,
+    )
+
+
+def minimum_star(point: np.ndarray, theme: Theme) -> VMobject:
+    """The marker of a known minimum."""
+    return Star(
+        n=5, outer_radius=0.13, inner_radius=0.055, color=theme.text, fill_opacity=1, stroke_width=1
+    ).move_to(point)

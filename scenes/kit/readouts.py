@@ -1,0 +1,160 @@
+"""Read-outs synced to the clock: the :class:`Legend` with live values, the step counter,
+:func:`live_text` and the :class:`LossPanel` (a per-step series beside the plot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    Dot,
+    VGroup,
+    VMobject,
+)
+
+from descent.engine import Trajectory
+from descent.scenes.kit.clock import StepClock, partial_path
+from descent.scenes.kit.plot import plot_area
+from descent.scenes.kit.text import FastText, fmt_value, label
+from descent.scenes.kit.theme import Theme
+
+__all__ = [
+    "Legend",
+    "LossPanel",
+    "live_text",
+    "step_counter",
+]
+
+
+class Legend(VGroup):
+    """Optimizer swatches with labels and, optionally, a live read-out per row.
+
+    ``entries`` are ``(text, colour, trajectory)``; with a clock, each row shows
+    ``value_name value(traj, step)`` (default: the loss) in a column beside the labels.
+    """
+
+    def __init__(
+        self,
+        entries: Sequence[tuple[str, str, Trajectory | None]],
+        clock: StepClock | None,
+        theme: Theme,
+        *,
+        font_size: int = 24,
+        show_loss: bool = True,
+        value: Callable[[Trajectory, int], float] | None = None,
+        value_name: str = "loss",
+    ) -> None:
+        super().__init__()
+        self.rows = VGroup(
+            *[
+                VGroup(Dot(radius=0.1, color=color), label(text, font_size, theme.text)).arrange(
+                    RIGHT, buff=0.15
+                )
+                for text, color, _ in entries
+            ]
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+        self.add(self.rows)
+        if not (show_loss and clock is not None):
+            return
+        getter = value or (lambda tr, t: float(tr.loss[t]))
+        column = self.rows.get_right()[0] + 0.4
+        for (_, _, traj), row in zip(entries, self.rows, strict=True):
+            if traj is None:
+                continue
+            readout = FastText(
+                f"{value_name} {fmt_value(getter(traj, 0))}", font_size - 2, theme.muted
+            )
+            readout.place(
+                np.array([column, row[1].get_bottom()[1], 0.0])
+            )  # on the label's baseline
+
+            def refresh(m: FastText, traj: Trajectory = traj) -> None:
+                t = int(round(min(clock.step(), traj.steps)))
+                m.set_text(f"{value_name} {fmt_value(getter(traj, t))}")
+
+            readout.add_updater(refresh)
+            self.add(readout)
+
+
+class LossPanel(VGroup):
+    """A side panel plotting a per-step series for each track (loss, distance, ...), synced.
+
+    ``series`` maps ``(label, colour)`` to a ``(steps+1,)`` array; ``log`` plots log10.
+    """
+
+    def __init__(
+        self,
+        series: Sequence[tuple[str, np.ndarray]],
+        clock: StepClock,
+        theme: Theme,
+        *,
+        width: float = 4.6,
+        height: float = 2.6,
+        log: bool = False,
+        y_label: str = "loss",
+        y_range: tuple[float, float] | None = None,
+    ) -> None:
+        super().__init__()
+        steps = clock.steps
+        values = [np.asarray(v, dtype=np.float64) for _, v in series]
+        if log:
+            values = [np.log10(np.maximum(np.abs(v), 1e-12)) for v in values]
+        finite = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.zeros(1)
+        if y_range is None:
+            lo, hi = float(np.min(finite)), float(np.max(finite))
+            pad = 0.06 * (hi - lo or 1.0)
+            y_range = (lo - pad, hi + pad)
+        self.area = plot_area(
+            (0.0, float(steps)),
+            y_range,
+            width=width,
+            height=height,
+            theme=theme,
+            font_size=16,
+            labels=("step", ("log₁₀ " if log else "") + y_label),
+        )
+        self.add(self.area.axes)
+        self.lines = VGroup()
+        for (color, _), v in zip(series, values, strict=True):
+            data = self.area.clamp(np.stack([np.arange(steps + 1), v], -1))
+            line = VMobject(stroke_color=color, stroke_width=3)
+            self.lines.add(line)
+            marker = Dot(radius=0.05, color=color)
+            self.lines.add(marker)
+
+            def refresh(m: VMobject, data: np.ndarray = data, marker: Dot = marker) -> None:
+                # mapped live: the panel may have been moved after it was built
+                polyline, here = partial_path(self.area.to_scene(data), clock.step())
+                m.set_points_as_corners(polyline)
+                marker.move_to(here)
+
+            refresh(line)
+            line.add_updater(refresh)
+        self.add(self.lines)
+
+
+def live_text(
+    clock: StepClock,
+    text: Callable[[int], str],
+    theme: Theme,
+    *,
+    font_size: int = 24,
+    color: str | None = None,
+) -> VGroup:
+    """A text read-out ``text(step)`` refreshed from the clock (its left edge stays put)."""
+    readout = FastText(text(0), font_size, color or theme.muted)
+
+    def refresh(m: FastText) -> None:
+        m.set_text(text(int(round(min(clock.step(), clock.steps)))))
+
+    readout.add_updater(refresh)
+    return VGroup(readout)
+
+
+def step_counter(clock: StepClock, theme: Theme, *, font_size: int = 24) -> VGroup:
+    """``step 12 / 100``, updated from the clock."""
+    return live_text(clock, lambda t: f"step {t} / {clock.steps}", theme, font_size=font_size)

@@ -1,0 +1,303 @@
+"""The base scene: :class:`DescentScene` simulates before the first frame and runs one clock.
+
+Class attributes say what to simulate (landscape, optimizers, start, steps, noise, seed);
+the helpers add the static background first, then tracks, legends and panels that only
+look values up on the shared :class:`StepClock`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+from manim import (
+    DOWN,
+    Group,
+    Mobject,
+    Scene,
+    ThreeDScene,
+    VGroup,
+    VMobject,
+)
+
+from descent import engine
+from descent.engine import Landscape, OptimizerSpec, Trajectory
+from descent.scenes.kit.camera import PathCamera
+from descent.scenes.kit.clock import StepClock, step_weights
+from descent.scenes.kit.plot import PlotArea, contours, curve, heatmap, minimum_star, plot_area
+from descent.scenes.kit.readouts import Legend
+from descent.scenes.kit.text import label, title_block
+from descent.scenes.kit.theme import get_theme, palette_for
+from descent.scenes.kit.tracks import Track, escape_label
+
+__all__ = [
+    "DescentScene",
+]
+
+
+class DescentScene(Scene):
+    """Base class of descent scenes: class attributes describe what to simulate.
+
+    A variant is a subclass that changes class attributes (``landscape``, ``optimizers``,
+    ``start``, ``steps``, ``run_time``, ``theme_name`` ...). Everything is simulated by
+    :meth:`simulate` before the first frame.
+    """
+
+    #: one-line description for ``descent list``
+    description: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    subtitle: ClassVar[str | None] = None
+    landscape: ClassVar[str] = "bowl"
+    landscape_params: ClassVar[dict[str, Any]] = {}
+    optimizers: ClassVar[tuple[OptimizerSpec, ...]] = ()
+    start: ClassVar[Sequence[float] | None] = None
+    steps: ClassVar[int] = 100
+    grad_noise: ClassVar[float] = 0.0
+    seed: ClassVar[int] = 0
+    run_time: ClassVar[float] = 6.0
+    end_wait: ClassVar[float] = 1.0
+    theme_name: ClassVar[str | None] = None
+    #: ease the clock through dull stretches (False: one step, one tick)
+    ease: ClassVar[bool] = True
+
+    _updaters: tuple[Any, list[tuple[Mobject, Callable[..., Any], bool]]] | None = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        if not isinstance(self, ThreeDScene):  # 3-D scenes keep their ThreeDCamera
+            kwargs.setdefault("camera_class", PathCamera)
+        super().__init__(**kwargs)
+
+    def setup(self) -> None:
+        self.theme = get_theme(self.theme_name)
+        self.camera.background_color = self.theme.background
+        if self.theme.name == "transparent":
+            self.camera.background_opacity = 0.0
+
+    # -- data ---------------------------------------------------------------------------------
+    @classmethod
+    def get_landscape(cls) -> Landscape:
+        """The scene's landscape (from its class attributes)."""
+        return engine.get_landscape(cls.landscape, **cls.landscape_params)
+
+    @classmethod
+    def simulate(
+        cls, specs: Sequence[OptimizerSpec] | None = None, **overrides: Any
+    ) -> tuple[Landscape, list[Trajectory]]:
+        """The landscape and one trajectory per optimizer (cached by the engine).
+
+        A classmethod: tests and tools get a scene's data without building the scene.
+        """
+        land = cls.get_landscape()
+        kw: dict[str, Any] = dict(
+            start=cls.start if cls.start is not None else land.default_start,
+            steps=cls.steps,
+            grad_noise=cls.grad_noise,
+            seed=cls.seed,
+        )
+        kw.update(overrides)
+        return land, [engine.simulate(land, s, **kw) for s in (specs or cls.optimizers)]
+
+    # -- layout helpers -------------------------------------------------------------------------
+    def add_title(self) -> VGroup:
+        block = title_block(self.title, self.subtitle, self.theme)
+        self.add(block)
+        return block
+
+    def surface_area(
+        self,
+        land: Landscape,
+        *,
+        width: float = 7.0,
+        height: float = 5.6,
+        view: tuple[tuple[float, float], ...] | None = None,
+        log: bool = False,
+        levels: int = 12,
+        center: np.ndarray | None = None,
+        labels: bool = True,
+    ) -> PlotArea:
+        """Axes + heat map + contours for a 2-D landscape, added now (static background first)."""
+        (x0, x1), (y0, y1) = view or land.view
+        area = plot_area(
+            (x0, x1),
+            (y0, y1),
+            width=width,
+            height=height,
+            theme=self.theme,
+            labels=(land.axis_labels[0], land.axis_labels[1]) if labels else None,
+        )
+        group = Group(
+            heatmap(land, area, self.theme, log=log),
+            contours(land, area, self.theme, log=log, levels=levels),
+            area.axes,
+        )
+        if center is not None:
+            group.shift(np.asarray(center) - area.center)  # centre the plot box itself
+        self.add(*group)
+        minima = [p.position for p in land.points_of_kind("global_min", "local_min")]
+        if land.optimum is not None and not any(np.allclose(m, land.optimum) for m in minima):
+            minima.append(land.optimum)  # e.g. L1's minimum, which is not a smooth stationary point
+        for m in minima:
+            if area.inside(np.array(m)):
+                self.add(minimum_star(area.to_scene(np.array(m)), self.theme))
+        return area
+
+    def curve_area(
+        self,
+        land: Landscape,
+        *,
+        width: float = 8.0,
+        height: float = 5.2,
+        y_range: tuple[float, float] | None = None,
+        x_range: tuple[float, float] | None = None,
+        center: np.ndarray | None = None,
+        mark_minima: bool = True,
+    ) -> PlotArea:
+        """Axes + loss curve for a 1-D landscape, added now."""
+        x_range = x_range or land.view[0]
+        if y_range is None:
+            sample = land.curve(np.linspace(*x_range, 200))
+            y_range = land.value_range or (float(sample.min()), float(sample.max()))
+        area = plot_area(
+            x_range,
+            y_range,
+            width=width,
+            height=height,
+            theme=self.theme,
+            labels=(land.axis_labels[0], "loss"),
+        )
+        if center is not None:
+            area.axes.shift(np.asarray(center) - area.center)  # centre the plot box itself
+        self.add(area.axes, curve(land, area, self.theme))
+        if mark_minima:
+            for p in land.points_of_kind("global_min", "local_min"):
+                w = p.position[0]
+                if x_range[0] <= w <= x_range[1]:
+                    at = area.to_scene(np.array([w, float(land.value([w]))]))
+                    name = "global minimum" if p.kind == "global_min" else "local minimum"
+                    self.add(
+                        minimum_star(at, self.theme),
+                        label(name, 18, self.theme.muted).next_to(at, DOWN, buff=0.2),
+                    )
+        return area
+
+    def track(
+        self,
+        traj: Trajectory,
+        area: PlotArea,
+        color: str,
+        *,
+        path: np.ndarray | None = None,
+        **kw: Any,
+    ) -> Track:
+        """A :class:`Track` for ``traj``: 1-D runs ride the curve at ``(w, loss)``."""
+        if path is None:
+            path = traj.params if traj.dim == 2 else np.stack([traj.params[:, 0], traj.loss], -1)
+        kw.setdefault("escape_label", escape_label(traj))
+        return Track(path, area, self.clock, color=color, theme=self.theme, **kw)
+
+    def path_of(self, traj: Trajectory) -> np.ndarray:
+        """What a track draws: params (2-D), ``(w, loss)`` on the curve (1-D)."""
+        return traj.params if traj.dim == 2 else np.stack([traj.params[:, 0], traj.loss], -1)
+
+    def colors_for(self, trajs: Sequence[Trajectory]) -> list[str]:
+        """One colour per trajectory (see :func:`palette_for`)."""
+        return palette_for([t.label for t in trajs], self.theme)
+
+    @classmethod
+    def specs(cls) -> list[OptimizerSpec]:
+        """Every optimizer spec the scene shows (``optimizers``, ``optimizer`` or ``runs``)."""
+        found = list(cls.optimizers)
+        single = getattr(cls, "optimizer", None)
+        if isinstance(single, OptimizerSpec):
+            found.append(single)
+        found += [spec for spec, _ in getattr(cls, "runs", ())]
+        return found
+
+    def legend(
+        self,
+        trajs: Sequence[Trajectory],
+        colors: Sequence[str],
+        *,
+        show_loss: bool = True,
+        font_size: int = 24,
+    ) -> Legend:
+        """Legend rows ``label  loss …`` with the optimizer's hyper-parameters in the label."""
+        entries = [(self.legend_label(t), c, t) for t, c in zip(trajs, colors, strict=True)]
+        return Legend(entries, self.clock, self.theme, show_loss=show_loss, font_size=font_size)
+
+    def legend_label(self, traj: Trajectory) -> str:
+        return traj.label
+
+    def make_clock(
+        self, areas_paths: Sequence[tuple[PlotArea, np.ndarray]], steps: int | None = None
+    ) -> StepClock:
+        """One clock for all tracks, eased by how much the on-screen paths move and turn."""
+        steps = steps if steps is not None else self.steps
+        paths = [area.to_scene(area.clamp(p)) for area, p in areas_paths]
+        self.clock = StepClock(steps, step_weights(paths) if self.ease and paths else None)
+        return self.clock  # its tracker joins the scene when first played, after the static parts
+
+    def add_layered(self, *mobjects: Mobject) -> None:
+        """Add ``mobjects`` so that only their parts with updaters are redrawn every frame.
+
+        Manim draws the mobjects before the first moving one once per ``play()``, and every
+        later one each frame; a legend whose read-outs update would otherwise redraw all of
+        its static labels too. Static leaves are inserted before anything that moves.
+        """
+        static: list[Mobject] = []
+        moving: list[Mobject] = []
+
+        def split(m: Mobject) -> None:
+            if not m.get_family_updaters():
+                static.append(m)
+            elif m.updaters or not m.submobjects or (isinstance(m, VMobject) and len(m.points)):
+                moving.append(m)
+            else:
+                for sub in m.submobjects:
+                    split(sub)
+
+        for m in mobjects:
+            split(m)
+        self.remove(*static)
+        first = next(
+            (i for i, m in enumerate(self.mobjects) if m.get_family_updaters()), len(self.mobjects)
+        )
+        self.mobjects[first:first] = static
+        self.add(*moving)
+
+    def update_mobjects(self, dt: float) -> None:
+        """Run every updater in the scene, in Manim's order, without walking static families.
+
+        Manim's ``Mobject.update`` recurses through every family each frame and calls
+        ``inspect.signature`` on each updater: ~530 calls a frame for a dozen updaters in
+        ``OptimizerRace``. The list of ``(mobject, updater, takes dt)`` is built once per
+        animation and again whenever the scene's top-level mobjects change. One difference
+        from Manim: an updater added *inside another updater* to a mobject already in the
+        scene runs from the next animation on (nothing in descent does that).
+        """
+        key = (self.renderer.num_plays, tuple(map(id, self.mobjects)))
+        if self._updaters is None or self._updaters[0] != key:
+            seen: set[int] = set()
+            found: list[tuple[Mobject, Callable[..., Any], bool]] = []
+            for top in self.mobjects:
+                for mob in top.get_family():
+                    if id(mob) in seen:
+                        continue
+                    seen.add(id(mob))
+                    found += [
+                        (mob, u, "dt" in inspect.signature(u).parameters) for u in mob.updaters
+                    ]
+            self._updaters = (key, found)
+        for mob, updater, takes_dt in self._updaters[1]:
+            if not mob.updating_suspended:
+                updater(mob, dt) if takes_dt else updater(mob)
+
+    def play_steps(self, to: float | None = None, run_time: float | None = None) -> None:
+        """Advance the shared clock to step ``to`` (default: the end)."""
+        self.play(self.clock.to(self.clock.steps if to is None else to, run_time or self.run_time))
+
+    def finish(self) -> None:
+        """Hold the final state so the last frame shows it (rendered once, then repeated)."""
+        self.wait(self.end_wait, frozen_frame=True)

@@ -1,0 +1,177 @@
+"""Ready-made storyboards: :class:`CurveScene` (1-D) and :class:`SurfaceScene` (2-D).
+
+A lecture scene is usually a subclass of one of them that sets class attributes and
+overrides a hook or two (``annotate``, ``arrows_for``, ``panel_series``, ``before_run``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Mobject,
+    config,
+)
+
+from descent.engine import Landscape, Trajectory
+from descent.scenes.kit.plot import PlotArea, auto_view
+from descent.scenes.kit.readouts import LossPanel, step_counter
+from descent.scenes.kit.scene import DescentScene
+from descent.scenes.kit.tracks import Track
+
+__all__ = [
+    "CurveScene",
+    "SurfaceScene",
+]
+
+
+class CurveScene(DescentScene):
+    """Storyboard of a 1-D comparison: the loss curve, one dot per optimizer, a legend.
+
+    Hooks: :meth:`annotate` (extra labels on the curve). Layout: ``plot_width``,
+    ``plot_height``, ``plot_center``, ``y_range``.
+    """
+
+    plot_width: ClassVar[float] = 7.6
+    plot_height: ClassVar[float] = 5.3
+    plot_center: ClassVar[np.ndarray] = LEFT * 2.3 + DOWN * 0.3
+    y_range: ClassVar[tuple[float, float] | None] = None
+
+    def annotate(self, land: Landscape, area: PlotArea) -> None:
+        """Add static annotations (called before anything moves)."""
+
+    def construct(self) -> None:
+        # -- data --
+        land, trajs = self.simulate()
+        colors = self.colors_for(trajs)
+        # -- static background --
+        self.add_title()
+        area = self.curve_area(
+            land,
+            width=self.plot_width,
+            height=self.plot_height,
+            center=self.plot_center,
+            y_range=self.y_range,
+        )
+        self.annotate(land, area)
+        # -- moving parts on one clock --
+        self.make_clock([(area, self.path_of(t)) for t in trajs])
+        tracks = [
+            self.track(t, area, c, markers=True, radius=0.11)
+            for t, c in zip(trajs, colors, strict=True)
+        ]
+        # -- legend with live loss, step counter --
+        legend = self.legend(trajs, colors)
+        legend.shift(
+            RIGHT
+            * (area.to_scene(np.array([area.x_range[1], 0.0]))[0] + 0.6 - legend.get_left()[0])
+        )
+        legend.shift(UP * (0.6 - legend.get_center()[1]))
+        counter = (
+            step_counter(self.clock, self.theme)
+            .next_to(legend, UP, buff=0.4)
+            .align_to(legend, LEFT)
+        )
+        self.add_layered(legend, counter, *reversed(tracks))
+        # -- run --
+        self.play_steps()
+        self.finish()
+
+
+class SurfaceScene(DescentScene):
+    """Storyboard of a 2-D comparison: heat map + contours, dots with trails, legend, side panel.
+
+    Hooks: :meth:`view_for` (view box), :meth:`arrows_for` (arrows on a dot),
+    :meth:`panel_series` (side panel curves), :meth:`before_run` (a slowed-down prelude).
+    """
+
+    plot_width: ClassVar[float] = 6.0
+    plot_height: ClassVar[float] = 5.4
+    plot_center: ClassVar[np.ndarray] = LEFT * 2.95 + DOWN * 0.3
+    log_heat: ClassVar[bool] = False
+    markers: ClassVar[bool] = False
+    panel_log: ClassVar[bool] = True
+    panel_label: ClassVar[str] = "loss"
+    panel_y_range: ClassVar[tuple[float, float] | None] = None
+    auto_view: ClassVar[bool] = False
+    legend_font: ClassVar[int] = 24
+    show_panel: ClassVar[bool] = True
+    #: a view box of its own (else the landscape's, or ``auto_view``)
+    view: ClassVar[tuple[tuple[float, float], ...] | None] = None
+
+    def view_for(
+        self, land: Landscape, trajs: Sequence[Trajectory]
+    ) -> tuple[tuple[float, float], ...]:
+        if self.view is not None:
+            return self.view
+        return auto_view(land, [self.path_of(t) for t in trajs]) if self.auto_view else land.view
+
+    def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
+        return None
+
+    def ghost_for(self, traj: Trajectory) -> np.ndarray | None:
+        return None
+
+    def panel_series(self, land: Landscape, trajs: Sequence[Trajectory]) -> list[np.ndarray]:
+        return [np.asarray(t.loss) for t in trajs]
+
+    def before_run(
+        self, land: Landscape, area: PlotArea, trajs: Sequence[Trajectory], tracks: Sequence[Track]
+    ) -> None:
+        """Runs after everything is on screen, before the clock runs to the end."""
+
+    def construct(self) -> None:
+        # -- data --
+        land, trajs = self.simulate()
+        colors = self.colors_for(trajs)
+        # -- static background first --
+        self.add_title()
+        area = self.surface_area(
+            land,
+            view=self.view_for(land, trajs),
+            width=self.plot_width,
+            height=self.plot_height,
+            center=self.plot_center,
+            log=self.log_heat,
+        )
+        # -- moving parts on one clock --
+        self.make_clock([(area, self.path_of(t)) for t in trajs])
+        tracks = [
+            self.track(
+                t, area, c, markers=self.markers, arrows=self.arrows_for(t), ghost=self.ghost_for(t)
+            )
+            for t, c in zip(trajs, colors, strict=True)
+        ]
+        # -- side: legend with live loss, synced panel --
+        column_left = area.frame.get_right()[0] + 0.6
+        counter = step_counter(self.clock, self.theme)
+        counter.shift(
+            RIGHT * (column_left - counter.get_left()[0]) + UP * (2.45 - counter.get_top()[1])
+        )
+        legend = self.legend(trajs, colors, font_size=self.legend_font)
+        legend.next_to(counter, DOWN, buff=0.3).align_to(counter, LEFT)
+        parts: list[Mobject] = [legend, counter]
+        room = legend.get_bottom()[1] - (-config.frame_height / 2 + 0.55) - 0.75
+        if self.show_panel and room > 1.6:
+            panel = LossPanel(
+                list(zip(colors, self.panel_series(land, trajs), strict=True)),
+                self.clock,
+                self.theme,
+                log=self.panel_log,
+                y_label=self.panel_label,
+                y_range=self.panel_y_range,
+                height=min(2.6, room - 0.6),
+                width=min(4.6, config.frame_width / 2 - column_left - 0.4),
+            )
+            parts.append(panel.to_corner(RIGHT + DOWN, buff=0.5))
+        self.add_layered(*parts, *reversed(tracks))
+        # -- run --
+        self.before_run(land, area, trajs, tracks)
+        self.play_steps()
+        self.finish()

@@ -1,0 +1,185 @@
+"""Text drawn with Pango (no LaTeX): cached glyph outlines, fast read-outs, titles.
+
+:func:`text_outlines` lays a string out once and keeps its glyph outlines in memory and on
+disk; :func:`label` builds static text from them and :class:`FastText` text that changes
+every frame. :func:`fmt_value` formats a number for a read-out.
+
+Examples
+--------
+>>> from descent.scenes.kit.text import fmt_value
+>>> fmt_value(float("inf")), fmt_value(-0.000123), fmt_value(12.3456)
+('∞', '−1.23e−04', '12.35')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+from manim import (
+    DOWN,
+    UP,
+    Text,
+    VGroup,
+    VMobject,
+    config,
+)
+
+from descent import engine
+from descent.scenes.kit.theme import Theme
+
+__all__ = [
+    "FONT",
+    "TEXT_CACHE_VERSION",
+    "FastText",
+    "fmt_value",
+    "label",
+    "text_outlines",
+    "title_block",
+]
+
+
+FONT = "DejaVu Sans"
+
+
+def fmt_value(v: float) -> str:
+    """A loss value for read-outs: 4 significant digits, ∞ for overflow."""
+    if not math.isfinite(v):
+        return "−∞" if v < 0 else ("∞" if v > 0 else "NaN")
+    if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-3):
+        return f"{v:.2e}".replace("-", "−")
+    return f"{v:.4g}".replace("-", "−")
+
+
+class FastText(VMobject):
+    """Text that can change every frame cheaply: one ``VMobject`` built from cached glyphs.
+
+    Each character is shaped by Pango once per font size and its outline kept as points;
+    :meth:`set_text` only concatenates those arrays. Creating a ``Text`` per frame costs
+    ~40 ms (Pango, SVG parsing, a deep copy); this costs microseconds.
+
+    The anchor — the left end of the baseline — is stored as the first (zero-length) curve
+    of the points, so moving the text or any group holding it moves the anchor too.
+    """
+
+    _glyphs: ClassVar[dict[tuple[str, int], tuple[np.ndarray, float]]] = {}
+    #: whole strings → outline relative to the anchor (read-outs repeat their strings)
+    _strings: ClassVar[dict[tuple[str, int], np.ndarray]] = {}
+
+    def __init__(self, text: str, font_size: int, color: str, **kw: Any) -> None:
+        super().__init__(fill_color=color, fill_opacity=1.0, stroke_width=0, **kw)
+        self.font_size = font_size
+        self.text: str | None = None
+        self.set_points(np.zeros((4, 3)))
+        self.set_text(text)
+
+    @classmethod
+    def glyph(cls, ch: str, font_size: int) -> tuple[np.ndarray, float]:
+        """``(outline points relative to the pen, advance)`` of one character."""
+        key = (ch, font_size)
+        if key not in cls._glyphs:
+            bars = text_outlines("||", font_size)
+            bearing = float(bars[1][:, 0].min() - bars[0][:, 0].max())  # the bars' own sides
+            probe = text_outlines(f"|{ch}|", font_size)
+            left, right = probe[0], probe[-1]
+            pen = np.array([left[:, 0].max() + bearing / 2, left[:, 1].min(), 0.0])
+            inner = probe[1:-1]
+            pts = np.concatenate(inner, 0) if inner else np.zeros((0, 3))
+            advance = float(right[:, 0].min() - left[:, 0].max()) - bearing
+            cls._glyphs[key] = (pts - pen, advance)
+        return cls._glyphs[key]
+
+    @property
+    def anchor(self) -> np.ndarray:
+        return np.array(self.points[0])
+
+    def set_text(self, text: str) -> FastText:
+        if text == self.text:
+            return self
+        self.text = text
+        key = (text, self.font_size)
+        outline = self._strings.get(key)
+        if outline is None:
+            pen, parts = 0.0, [np.zeros((4, 3))]
+            for ch in text:
+                pts, advance = self.glyph(ch, self.font_size)
+                if len(pts):
+                    parts.append(pts + np.array([pen, 0.0, 0.0]))
+                pen += advance
+            if len(self._strings) > 50_000:  # bounded: a long scene formats many numbers
+                self._strings.clear()
+            outline = self._strings[key] = np.concatenate(parts, 0)
+        self.set_points(outline + self.anchor)
+        return self
+
+    def place(self, anchor: np.ndarray) -> FastText:
+        """Move the baseline's left end to ``anchor``."""
+        return self.shift(np.asarray(anchor, dtype=np.float64) - self.anchor)
+
+
+_OUTLINES: dict[tuple[str, int], list[np.ndarray]] = {}
+#: bump when the stored outline format changes
+TEXT_CACHE_VERSION = 1
+
+
+def text_outlines(text: str, font_size: int) -> list[np.ndarray]:
+    """The outline points of each glyph of ``Text(text)`` in :data:`FONT`, at the origin.
+
+    Pango lays the text out and Manim parses its SVG: ~15 ms a string, most of a scene's
+    set-up. The outlines are kept in memory and in ``engine.cache_dir()/text`` (keyed by
+    text, size, font and the Manim and ManimPango versions), so a second render of a scene
+    builds its labels from arrays.
+    """
+    key = (text, font_size)
+    if key in _OUTLINES:
+        return _OUTLINES[key]
+    import manimpango
+    from manim import __version__ as manim_version
+
+    ident = json.dumps(
+        [TEXT_CACHE_VERSION, text, font_size, FONT, manim_version, manimpango.__version__]
+    )
+    path = engine.cache_dir() / "text" / f"{hashlib.sha256(ident.encode()).hexdigest()}.npz"
+    parts: list[np.ndarray] | None = None
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            parts = [np.array(npz[f"glyph{i}"]) for i in range(int(npz["count"]))]
+    except (OSError, ValueError, KeyError):
+        parts = None  # missing or unreadable: laid out again
+    if parts is None:
+        glyphs = Text(text, font=FONT, font_size=font_size).family_members_with_points()
+        parts = [np.array(m.points) for m in glyphs]
+        arrays = {f"glyph{i}": p for i, p in enumerate(parts)}
+        engine.write_cache(path, lambda fh: np.savez(fh, count=np.array(len(parts)), **arrays))
+    _OUTLINES[key] = parts
+    return parts
+
+
+def label(text: str, font_size: int, color: str) -> VGroup:
+    """A Pango text (no LaTeX) as one filled ``VMobject`` per glyph, like Manim's ``Text``.
+
+    Built from :func:`text_outlines`, so it costs microseconds once the text was laid out.
+    """
+    return VGroup(
+        *[
+            VMobject(fill_color=color, fill_opacity=1.0, stroke_width=0).set_points(pts)
+            for pts in text_outlines(text, font_size)
+        ]
+    )
+
+
+def title_block(title: str, subtitle: str | None, theme: Theme) -> VGroup:
+    """Title (and a smaller subtitle line) at the top edge of the frame."""
+    head = label(title, 36, theme.text)
+    if head.width > config.frame_width - 0.8:
+        head.scale_to_fit_width(config.frame_width - 0.8)
+    group = VGroup(head)
+    if subtitle:
+        sub = label(subtitle, 22, theme.muted)
+        if sub.width > config.frame_width - 0.8:
+            sub.scale_to_fit_width(config.frame_width - 0.8)
+        group.add(sub.next_to(head, DOWN, buff=0.12))
+    return group.to_edge(UP, buff=0.25)

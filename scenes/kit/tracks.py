@@ -1,0 +1,236 @@
+"""Moving parts on a plot: a :class:`Track` per trajectory (dot, fading trail, arrows, pin).
+
+The arrays a track draws are derived from the recorded trajectory by pure arithmetic:
+:func:`velocity_arrows`, :func:`gradient_arrows` and :func:`lookahead_form`;
+:func:`escape_label` names a point that leaves the view.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from manim import (
+    ORIGIN,
+    RIGHT,
+    Arrow,
+    Circle,
+    DashedLine,
+    Dot,
+    VGroup,
+    VMobject,
+)
+
+from descent.engine import Trajectory
+from descent.scenes.kit.clock import StepClock, partial_path
+from descent.scenes.kit.plot import PlotArea
+from descent.scenes.kit.text import label
+from descent.scenes.kit.theme import Theme
+
+__all__ = [
+    "Track",
+    "velocity_arrows",
+    "gradient_arrows",
+    "lookahead_form",
+    "escape_label",
+]
+
+
+def velocity_arrows(traj: Trajectory) -> dict[str, np.ndarray] | None:
+    """``{"velocity": −lr·b}``: the step the momentum buffer makes, or ``None`` without one."""
+    if "momentum_buffer" not in traj.state:
+        return None
+    return {"velocity": -np.asarray(traj.lr)[:, None] * np.asarray(traj.state["momentum_buffer"])}
+
+
+def gradient_arrows(traj: Trajectory) -> dict[str, np.ndarray]:
+    """``{"gradient": −lr·∇f}``: the plain gradient step at each recorded point."""
+    return {"gradient": -np.asarray(traj.lr)[:, None] * np.asarray(traj.grad)}
+
+
+def lookahead_form(traj: Trajectory) -> np.ndarray:
+    """Positions of a ``nesterov=True`` SGD run in the textbook look-ahead form.
+
+    With ``b[t]`` the recorded momentum buffer after ``t`` steps, torch's step is
+    ``b[t+1] = μ·b[t] + ∇f(φ_t)`` and ``φ_{t+1} = φ_t − η·(∇f(φ_t) + μ·b[t+1])``: its
+    parameter φ_t is the *look-ahead* point. The textbook iterate (Sutskever et al., 2013)
+    is ``θ_t = φ_t + μ·η·b[t]``: the momentum step ``−μ·η·b[t]`` leads from θ_t to φ_t,
+    where the gradient is taken, and ``θ_{t+1} = φ_t − η·∇f(φ_t)``. Pure arithmetic on
+    recorded arrays (η of the step that produced ``b[t]``).
+    """
+    mu = float(traj.spec.kwargs.get("momentum", 0.0))
+    buf = np.asarray(traj.state["momentum_buffer"])
+    lr = np.asarray(traj.lr)
+    lr_prev = np.concatenate([lr[:1], lr[:-1]])
+    return np.asarray(traj.params) + mu * lr_prev[:, None] * buf
+
+
+class Track(VGroup):
+    """One trajectory on screen: dot, fading trail, optional arrows, edge pin.
+
+    Parameters
+    ----------
+    path
+        Data coordinates ``(steps+1, 2)`` (for 1-D landscapes: ``(w, loss)``).
+    area
+        The :class:`PlotArea` to draw in.
+    clock
+        The scene's :class:`StepClock`.
+    color
+        Dot and trail colour.
+    arrows
+        Optional ``{"gradient": (steps+1, 2), "velocity": (steps+1, 2)}`` data-space vectors
+        drawn from the dot (display-scaled to stay legible; the dynamics are untouched).
+    trail_tiers
+        The trail is drawn in this many tiers, older ones dimmer.
+    """
+
+    def __init__(
+        self,
+        path: np.ndarray,
+        area: PlotArea,
+        clock: StepClock,
+        *,
+        color: str,
+        theme: Theme,
+        radius: float = 0.09,
+        trail: bool = True,
+        trail_tiers: int = 3,
+        trail_width: float = 4.0,
+        arrows: dict[str, np.ndarray] | None = None,
+        arrow_scale: float = 1.0,
+        escape_label: str | None = None,
+        markers: bool = False,
+        ghost: np.ndarray | None = None,
+    ) -> None:
+        super().__init__()
+        self.path = np.asarray(path, dtype=np.float64)
+        self.area, self.clock, self.color, self.theme = area, clock, color, theme
+        shown, self.out = area.display_path(self.path)
+        self.screen = area.to_scene(shown)
+        self.trail_parts = VGroup(
+            *[
+                VMobject(
+                    stroke_color=color,
+                    stroke_width=trail_width * (0.6 + 0.4 * i / max(trail_tiers - 1, 1)),
+                    stroke_opacity=0.45 + 0.55 * (i + 1) / trail_tiers,
+                )
+                for i in range(trail_tiers)
+            ]
+        )
+        self.tiers = trail_tiers
+        self.dot = Dot(radius=radius, color=color).set_stroke(
+            theme.background if theme.name != "light" else "#000000", 2
+        )
+        if theme.name == "dark" or theme.name == "transparent":
+            self.dot.set_stroke("#FFFFFF", 1.5)
+        self.arrow_data = arrows or {}
+        self.arrow_scale = arrow_scale
+        self.arrows: dict[str, Arrow] = {}
+        for name in self.arrow_data:
+            self.arrows[name] = Arrow(
+                ORIGIN,
+                RIGHT,
+                buff=0,
+                color=color if name == "velocity" else theme.text,
+                stroke_width=5,
+                max_tip_length_to_length_ratio=0.3,
+            )
+        self.pin = VGroup()
+        self.escape_label = escape_label
+        # one small dot per recorded step (shows the step sizes); hidden until reached
+        self.markers = VGroup(
+            *[Dot(p, radius=radius * 0.45, color=color) for p in self.screen] if markers else []
+        )
+        # look-ahead ghost: a hollow ring at another recorded point, tied to the dot by a dashed line
+        self.ghost_screen = None if ghost is None else area.to_scene(area.display_path(ghost)[0])
+        self.ghost = VGroup()
+        if self.ghost_screen is not None:
+            self.ghost = VGroup(
+                DashedLine(ORIGIN, RIGHT, color=color, stroke_width=2, dash_length=0.06),
+                Circle(radius=radius * 1.1, color=color, stroke_width=3),
+            )
+            self.add(self.ghost)
+        if trail:
+            self.add(self.trail_parts, self.markers)
+        self.add(*self.arrows.values(), self.dot, self.pin)
+        self._markers_at = -1
+        self.add_updater(lambda m: m.update_to(clock.step()))
+        self.update_to(0.0)
+
+    def point_at(self, s: float) -> np.ndarray:
+        """Scene position at fractional step ``s`` (linear between recorded steps)."""
+        i = int(min(max(math.floor(s), 0), len(self.screen) - 1))
+        j = min(i + 1, len(self.screen) - 1)
+        f = s - i
+        if self.out[i] and self.out[j]:  # pinned at the edge: jump between pins, never glide across
+            return self.screen[j] if f >= 0.5 else self.screen[i]
+        return (1 - f) * self.screen[i] + f * self.screen[j]
+
+    def _vector(self, name: str, s: float) -> np.ndarray:
+        i = int(round(min(max(s, 0), len(self.screen) - 1)))
+        v = np.nan_to_num(self.arrow_data[name][i])
+        scene = self.area.to_scene(v) - self.area.to_scene(np.zeros(2))
+        length = float(np.linalg.norm(scene)) * self.arrow_scale
+        if length < 1e-6:
+            return np.zeros(3)
+        shown = float(np.clip(length, 0.25, 2.2))  # display scale only
+        return scene / np.linalg.norm(scene) * shown
+
+    def update_to(self, s: float) -> Track:
+        here = self.point_at(s)
+        dot = self.dot.points  # a Dot's centre is the middle of its points' box (as move_to)
+        self.dot.shift(here - (dot.min(0) + dot.max(0)) / 2)
+        n = int(math.floor(s))
+        pts = np.vstack([self.screen[: n + 1], here[None]])
+        cuts = np.linspace(0, len(pts) - 1, self.tiers + 1).round().astype(int)
+        for k, part in enumerate(self.trail_parts):
+            seg = pts[cuts[k] : cuts[k + 1] + 1]
+            if len(seg) >= 2:
+                part.set_points_as_corners(seg)
+            else:
+                part.set_points_as_corners([here, here])
+        if self.ghost_screen is not None:
+            _, ghost = partial_path(self.ghost_screen, s)
+            line, ring = self.ghost
+            line.put_start_and_end_on(
+                here, ghost + (RIGHT * 1e-3 if np.allclose(here, ghost) else 0)
+            )
+            ring.move_to(ghost)
+        if n != self._markers_at:  # markers change only when a step is reached
+            self._markers_at = n
+            for t, marker in enumerate(self.markers):
+                marker.set_opacity(1.0 if t <= n and not self.out[t] else 0.0)
+        for name, arrow in self.arrows.items():
+            vec = self._vector(name, s)
+            visible = np.linalg.norm(vec) > 0 and not self.out[int(round(s))]
+            arrow.put_start_and_end_on(here, here + (vec if visible else RIGHT * 0.01))
+            arrow.set_opacity(1.0 if visible else 0.0)
+        self._update_pin(s, here)
+        return self
+
+    def _update_pin(self, s: float, here: np.ndarray) -> None:
+        """Show the edge pin (outward arrow + label) while the point is out of view."""
+        i = int(round(min(s, len(self.out) - 1)))
+        if not self.out[i]:
+            self.pin.set_opacity(0)
+            return
+        if not len(self.pin):  # built once, on first use
+            self.pin.add(
+                Arrow(ORIGIN, RIGHT, buff=0, color=self.color, stroke_width=6),
+                label(self.escape_label or "diverged", 22, self.color),
+            )
+        direction = here - self.area.center
+        direction /= np.linalg.norm(direction) + 1e-9
+        arrow, tag = self.pin
+        arrow.put_start_and_end_on(here - direction * 0.05, here + direction * 0.55)
+        tag.next_to(here, -direction, buff=0.25)
+        self.pin.set_opacity(1)
+
+
+def escape_label(traj: Trajectory) -> str:
+    """What a point that leaves the view is called: ``loss → −∞``, ``diverged`` or ``out of view``."""
+    finite = np.asarray(traj.loss)[np.isfinite(traj.loss)]
+    if traj.diverged and len(finite) and finite[-1] < 0 and finite[-1] < finite[0]:
+        return "loss → −∞"
+    return "diverged" if traj.diverged else "out of view"

@@ -1,0 +1,49 @@
+"""Every docstring example in the ``descent`` packages runs and prints what it says.
+
+The modules are imported by their ``descent.*`` names (pytest's ``--doctest-modules`` would
+import the folders ``engine/``, ``scenes/``, ``renders/`` under their bare names, a second
+copy of each module), then :mod:`doctest` runs their examples.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import descent.engine
+import descent.renders
+import descent.scenes
+
+
+def _modules() -> list[str]:
+    names = []
+    for package in (descent.engine, descent.scenes, descent.renders):
+        names.append(package.__name__)
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            names.append(info.name)
+    return sorted(names)
+
+
+MODULES = _modules()
+
+
+def test_every_package_module_is_found() -> None:
+    assert {"descent.engine.simulation", "descent.scenes.kit.plot", "descent.renders.cli"} <= set(
+        MODULES
+    )
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    module = importlib.import_module(name)
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    runner = doctest.DocTestRunner(optionflags=flags)
+    tests = doctest.DocTestFinder().find(module, name)
+    report: list[str] = []
+    for test in tests:
+        runner.run(test, out=report.append)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, "".join(report)
