@@ -38,14 +38,18 @@ if TYPE_CHECKING:
         list_landscapes,
         register_landscape,
     )
+    from descent.engine.network import Network, network_landscape
     from descent.engine.optim import ELEMENTWISE, OptimizerSpec, list_optimizers, list_schedulers
+    from descent.engine.plane import Plane, pca_plane, random_plane
     from descent.engine.simulation import Trajectory, simulate
 
 __all__ = [
     "ELEMENTWISE",
     "EngineError",
     "Landscape",
+    "Network",
     "OptimizerSpec",
+    "Plane",
     "StationaryPoint",
     "Trajectory",
     "UnknownNameError",
@@ -59,6 +63,9 @@ __all__ = [
     "list_optimizers",
     "list_schedulers",
     "load_npz",
+    "network_landscape",
+    "pca_plane",
+    "random_plane",
     "register_landscape",
     "simulate",
 ]
@@ -68,7 +75,17 @@ __all__ = [
 # imported the first time the name is read.
 __getattr__, __dir__, _ = lazy_loader.attach(
     __name__,
-    submodules=["errors", "export", "fileio", "formula", "landscapes", "optim", "simulation"],
+    submodules=[
+        "errors",
+        "export",
+        "fileio",
+        "formula",
+        "landscapes",
+        "network",
+        "optim",
+        "plane",
+        "simulation",
+    ],
     submod_attrs={
         "errors": ["EngineError", "UnknownNameError"],
         "export": ["load_npz"],
@@ -82,6 +99,8 @@ __getattr__, __dir__, _ = lazy_loader.attach(
             "list_landscapes",
             "register_landscape",
         ],
+        "network": ["Network", "network_landscape"],
+        "plane": ["Plane", "pca_plane", "random_plane"],
         "optim": ["ELEMENTWISE", "OptimizerSpec", "list_optimizers", "list_schedulers"],
         "simulation": ["Trajectory", "simulate"],
     },

@@ -106,6 +106,11 @@ class Landscape:
         Minibatch size of a data-driven landscape (``None``: full batch).
     batch_fn
         Minibatch loss ``batch_fn(x, indices)`` of a data-driven landscape.
+    source
+        Text that stands for ``fn``'s definition in the cache key (default: its source).
+    network
+        The :class:`descent.engine.network.Network` (module, data, loss) of a network
+        landscape, else ``None``.
     """
 
     name: str
@@ -125,6 +130,7 @@ class Landscape:
     batch_size: int | None = None
     batch_fn: BatchLossFn | None = None
     source: str | None = None
+    network: Any = None
 
     # -- evaluation ---------------------------------------------------------------------------
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
@@ -211,7 +217,11 @@ class Landscape:
             return None
         h = hashlib.sha256()
         h.update(json.dumps([self.name, self.dim, source, _jsonable(dict(self.params))]).encode())
-        if self.batch_fn is not None:
+        if self.network is not None:  # architecture, buffers, loss and data, hashed once
+            if self.network.digest is None:
+                return None
+            h.update(self.network.digest.encode())
+        elif self.batch_fn is not None:
             batch_source = _source_of(self.batch_fn)
             if batch_source is None:
                 return None
@@ -281,9 +291,16 @@ def register_landscape(name: str) -> Callable[[Callable[..., Landscape]], Callab
     return deco
 
 
+def _registry() -> dict[str, Callable[..., Landscape]]:
+    """The registry, with the network entries (``mlp``) registered on first use."""
+    import descent.engine.network  # noqa: F401 - registers "mlp" (it imports this module)
+
+    return _REGISTRY
+
+
 def list_landscapes() -> list[str]:
     """Names of the registered landscapes, sorted."""
-    return sorted(_REGISTRY)
+    return sorted(_registry())
 
 
 def get_landscape(name: str, **params: Any) -> Landscape:
@@ -294,9 +311,10 @@ def get_landscape(name: str, **params: Any) -> Landscape:
     >>> get_landscape("ellipse", condition=20.0).params["condition"]
     20.0
     """
-    if not isinstance(name, str) or name not in _REGISTRY:
-        raise unknown_name("landscape", str(name), _REGISTRY)
-    factory = _REGISTRY[name]
+    registry = _registry()
+    if not isinstance(name, str) or name not in registry:
+        raise unknown_name("landscape", str(name), registry)
+    factory = registry[name]
     sig = inspect.signature(factory)
     unknown = [k for k in params if k not in sig.parameters]
     if unknown:

@@ -1,0 +1,697 @@
+"""Losses of real networks on data: any ``torch.nn.Module`` as a landscape.
+
+The coordinates of a network landscape are the module's parameters flattened in
+``torch.nn.utils.parameters_to_vector(model.parameters())`` order, so ``dim`` is the
+parameter count and :func:`descent.engine.simulate` runs the real ``torch.optim`` class
+on exactly those numbers. The loss at a parameter vector ``θ`` is::
+
+    L(θ) = mean_i ℓ(f(xᵢ; θ), yᵢ)       f evaluated by torch.func.functional_call
+
+with ``ℓ`` cross-entropy, squared error, or your own ``(output, target) -> scalar``. With
+``batch_size`` each step's gradient is the minibatch loss's, the batches drawn by a real
+seeded ``DataLoader(shuffle=True)`` (the engine's convention); the recorded ``loss`` is
+always the full-data loss.
+
+Many parameter vectors at once (a surface on a plane, a swarm) are evaluated in chunks
+without a Python loop over them: an ``nn.Sequential`` of ``nn.Linear`` layers and
+elementwise activations (the built-in MLP, and yours when it has that form) multiplies
+stacked weights directly (``torch.baddbmm``); any other module goes through
+``torch.func.vmap`` of ``functional_call``, or a loop where vmap cannot trace it.
+
+Examples
+--------
+>>> from descent import engine
+>>> land = engine.get_landscape("mlp", data="moons", hidden=(8,), n=64, seed=0)
+>>> land.dim  # (2·8 + 8) + (8·2 + 2)
+42
+>>> traj = engine.simulate(land, engine.OptimizerSpec("Adam", lr=0.05), steps=30, cache=False)
+>>> bool(traj.loss[-1] < 0.5 * traj.loss[0])
+True
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import functools
+import hashlib
+import inspect
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from descent.engine.errors import EngineError, unknown_name
+from descent.engine.landscapes import Landscape, register_landscape
+
+if TYPE_CHECKING:
+    import torch
+else:
+    from descent.engine._lazy import torch
+
+__all__ = [
+    "ACTIVATIONS",
+    "DATASETS",
+    "LOSSES",
+    "MAX_PARAMETERS",
+    "MAX_ROWS",
+    "Network",
+    "network_landscape",
+    "make_dataset",
+    "load_csv",
+    "mlp",
+    "outputs",
+]
+
+#: the largest parameter count a network landscape accepts (every step of a trajectory
+#: records params, gradient and optimizer state: steps × this × 4 bytes each)
+MAX_PARAMETERS = 100_000
+#: the most data rows a network landscape accepts
+MAX_ROWS = 50_000
+#: activations of the built-in MLP (torch.nn class names)
+ACTIVATIONS = {
+    "tanh": "Tanh",
+    "relu": "ReLU",
+    "sigmoid": "Sigmoid",
+    "gelu": "GELU",
+    "silu": "SiLU",
+    "elu": "ELU",
+    "softplus": "Softplus",
+    "leaky_relu": "LeakyReLU",
+}
+#: loss names a network landscape understands (or pass a callable)
+LOSSES = ("cross_entropy", "mse")
+#: built-in data sets: name → task
+DATASETS = {
+    "moons": "classification",
+    "circles": "classification",
+    "spirals": "classification",
+    "xor": "classification",
+    "sine": "regression",
+    "digits": "classification",
+    "iris": "classification",
+}
+_ELEMENTWISE = frozenset(ACTIVATIONS.values()) | {"Identity"}
+
+FloatArray = NDArray[np.float64]
+
+
+# ---------------------------------------------------------------------------------------------
+# The network behind a landscape
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A module, its data and its loss: what a network landscape evaluates.
+
+    ``module`` is a private copy in ``eval()`` mode (dropout off, batch norm on its
+    running statistics), so the loss is a function of the parameters alone.
+    """
+
+    module: torch.nn.Module
+    names: tuple[str, ...]
+    shapes: tuple[tuple[int, ...], ...]
+    x: torch.Tensor
+    y: torch.Tensor
+    loss: str | Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    task: str
+    device: str
+    #: layer plan of the stacked-weights path, or ``None`` (generic path)
+    plan: tuple[tuple[Any, ...], ...] | None
+    digest: str | None
+
+    @property
+    def dim(self) -> int:
+        return sum(math.prod(s) for s in self.shapes)
+
+    @property
+    def rows(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def batch(self) -> int:
+        """Parameter vectors per evaluation batch: the activations of one batch stay in
+        the CPU's cache (about 2 MB), where elementwise work is fastest."""
+        if self.plan is None:
+            return max(1, min(256, 2**21 // max(self.rows, 1)))
+        widest = max([int(s[3]) for s in self.plan if s[0] == "linear"] + [1])
+        return max(1, min(4096, 2**19 // (self.rows * widest)))
+
+    def unflatten(self, theta: torch.Tensor) -> dict[str, torch.Tensor]:
+        """``{name: tensor}`` views of one flat parameter vector ``(dim,)``."""
+        out, at = {}, 0
+        for name, shape in zip(self.names, self.shapes, strict=True):
+            size = math.prod(shape)
+            out[name] = theta[at : at + size].view(shape)
+            at += size
+        return out
+
+    def criterion(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The scalar loss of one model's outputs (torch's mean reduction)."""
+        if callable(self.loss):
+            return self.loss(out, target)
+        if self.loss == "cross_entropy":
+            return torch.nn.functional.cross_entropy(out, target)
+        return torch.nn.functional.mse_loss(out, target)
+
+    # -- evaluation -----------------------------------------------------------------------------
+    def forward_one(self, theta: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
+        """The module's output at one parameter vector, as ``functional_call`` computes it."""
+        x = self.x if rows is None else self.x[rows]
+        params = self.unflatten(theta.to(self.device))
+        out: torch.Tensor = torch.func.functional_call(self.module, params, (x,))
+        return out
+
+    def loss_one(self, theta: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
+        y = self.y if rows is None else self.y[rows]
+        return self.criterion(self.forward_one(theta, rows), y)
+
+    def forward_many(self, thetas: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Outputs ``(B, n, out)`` of ``B`` parameter vectors ``(B, dim)`` on inputs ``x``."""
+        if self.plan is not None:
+            return _stacked_forward(self.plan, thetas, x).transpose(1, 2)
+        return _generic(self, lambda t: self._call(t, x), thetas)
+
+    def _call(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = torch.func.functional_call(self.module, self.unflatten(theta), (x,))
+        return out
+
+    def loss_many(self, thetas: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
+        """Losses ``(B,)`` of ``B`` parameter vectors, each exactly :meth:`criterion`'s value."""
+        x = self.x if rows is None else self.x[rows]
+        y = self.y if rows is None else self.y[rows]
+        if self.plan is None or callable(self.loss):
+            return _generic(self, lambda t: self.criterion(self._call(t, x), y), thetas)
+        return torch.cat(
+            [self._stacked_loss(chunk, x, y) for chunk in torch.split(thetas, self.batch)]
+        )
+
+    def _stacked_loss(self, thetas: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        assert self.plan is not None
+        out = _stacked_forward(self.plan, thetas, x)  # (B, C, n)
+        b, n = out.shape[0], out.shape[2]
+        if self.loss == "cross_entropy":  # mean over rows of logsumexp(out) − out[y]
+            picked = out.gather(1, y.view(1, 1, n).expand(b, 1, n))[:, 0]
+            return (torch.logsumexp(out, 1) - picked).mean(1)
+        return ((out - y.T) ** 2).reshape(b, -1).mean(1)
+
+
+def _generic(
+    net: Network, one: Callable[[torch.Tensor], torch.Tensor], thetas: torch.Tensor
+) -> torch.Tensor:
+    """``one`` over the rows of ``thetas``: vmapped in chunks, or looped if vmap cannot."""
+    results = []
+    vmapped = torch.func.vmap(one)
+    for chunk in torch.split(thetas, net.batch):
+        try:
+            results.append(vmapped(chunk))
+        except Exception:  # noqa: BLE001 - data-dependent control flow, in-place ops: loop
+            results.append(torch.stack([one(t) for t in chunk]))
+    return torch.cat(results)
+
+
+def _stacked_forward(
+    plan: tuple[tuple[Any, ...], ...], thetas: torch.Tensor, x: torch.Tensor
+) -> torch.Tensor:
+    """An ``nn.Sequential`` MLP for ``B`` stacked weight sets at once: outputs ``(B, out, n)``.
+
+    Activations are kept feature-major, ``h`` of shape ``(B, features, n)``, so that each
+    ``nn.Linear`` is ``h ← W·h + b`` with ``W`` a view into the stacked vectors: one batched
+    matrix product (the first layer, whose input is shared, one plain matrix product) and
+    an in-place bias add. Activations apply elementwise, in place when no gradient is
+    recorded.
+    """
+    b = thetas.shape[0]
+    h = x.T  # (features, n), shared by every model
+    inplace = not torch.is_grad_enabled()  # no autograd graph: activations overwrite h
+    for step in plan:
+        if step[0] == "linear":
+            _, w_at, b_at, n_out, n_in = step
+            w = thetas[:, w_at : w_at + n_out * n_in].view(b, n_out, n_in)
+            h = torch.matmul(w, h)  # (B, out, in) @ (in, n) or (B, in, n) → (B, out, n)
+            if b_at is not None:
+                bias = thetas[:, b_at : b_at + n_out].view(b, n_out, 1)
+                h = h.add_(bias) if inplace else h + bias
+        elif inplace and type(step[1]).__name__ in _INPLACE:
+            h = _INPLACE[type(step[1]).__name__](h)
+        else:
+            h = step[1](h)
+    return h
+
+
+_INPLACE: dict[str, Callable[[Any], Any]] = {
+    "Tanh": lambda h: h.tanh_(),
+    "ReLU": lambda h: h.relu_(),
+    "Sigmoid": lambda h: h.sigmoid_(),
+    "Identity": lambda h: h,
+}
+
+
+def _plan(module: torch.nn.Module, names: Sequence[str]) -> tuple[tuple[Any, ...], ...] | None:
+    """The stacked-weights plan of an ``nn.Sequential`` of Linear + elementwise layers."""
+    if type(module) is not torch.nn.Sequential or list(module.buffers()):
+        return None
+    offsets, at = {}, 0
+    for name, p in module.named_parameters():
+        offsets[name] = at
+        at += p.numel()
+    plan: list[tuple[Any, ...]] = []
+    for key, layer in module.named_children():
+        kind = type(layer).__name__
+        if type(layer) is torch.nn.Linear:
+            bias = offsets.get(f"{key}.bias")
+            plan.append(("linear", offsets[f"{key}.weight"], bias, *layer.weight.shape))
+        elif kind in _ELEMENTWISE and type(layer).__module__.startswith("torch.nn"):
+            plan.append(("act", layer))
+        else:
+            return None
+    return tuple(plan)
+
+
+def _describe_module(module: torch.nn.Module) -> str | None:
+    """Architecture text for the cache key: ``repr`` plus the source of every class that is
+    not torch's own (``None`` when a class's source cannot be read: no caching then)."""
+    parts = [repr(module)]
+    for sub in module.modules():
+        cls = type(sub)
+        if cls.__module__.startswith("torch."):
+            continue
+        try:
+            parts.append(inspect.getsource(cls))
+        except (OSError, TypeError):
+            return None
+    return "\n".join(parts)
+
+
+def _digest(module: torch.nn.Module, x: np.ndarray, y: np.ndarray, loss: Any) -> str | None:
+    from descent.engine.landscapes import _source_of
+
+    arch = _describe_module(module)
+    loss_text = loss if isinstance(loss, str) else _source_of(loss)
+    if arch is None or loss_text is None:
+        return None
+    h = hashlib.sha256(json.dumps([arch, loss_text]).encode())
+    for buf in module.buffers():
+        h.update(buf.detach().cpu().numpy().tobytes())
+    h.update(np.ascontiguousarray(x).tobytes())
+    h.update(np.ascontiguousarray(y).tobytes())
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# The landscape
+# ---------------------------------------------------------------------------------------------
+def _full_loss(theta: torch.Tensor, *, net: Network) -> torch.Tensor:
+    """L(θ) for θ of shape ``(..., dim)``: one vector through ``functional_call`` exactly as
+    the module computes it; several at once batched (:meth:`Network.loss_many`)."""
+    flat = theta.reshape(-1, net.dim)
+    if flat.shape[0] == 1:
+        values = net.loss_one(flat[0]).reshape(1)
+    else:
+        values = net.loss_many(flat.to(net.device))
+    return values.to(theta.device).reshape(theta.shape[:-1])
+
+
+def _batch_loss(theta: torch.Tensor, rows: torch.Tensor, *, net: Network) -> torch.Tensor:
+    """The same loss on the minibatch ``rows`` of the data."""
+    flat = theta.reshape(-1, net.dim)
+    rows = rows.to(net.device)
+    if flat.shape[0] == 1:
+        values = net.loss_one(flat[0], rows).reshape(1)
+    else:
+        values = net.loss_many(flat.to(net.device), rows)
+    return values.to(theta.device).reshape(theta.shape[:-1])
+
+
+def network_landscape(
+    model: torch.nn.Module,
+    x: ArrayLike | torch.Tensor,
+    y: ArrayLike | torch.Tensor,
+    *,
+    loss: str | Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = "cross_entropy",
+    batch_size: int | None = None,
+    name: str | None = None,
+    device: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> Landscape:
+    """A :class:`~descent.engine.Landscape` over the flat parameters of ``model`` on ``(x, y)``.
+
+    Parameters
+    ----------
+    model
+        Any ``torch.nn.Module``. A private copy in ``eval()`` mode is used; its current
+        parameters are the landscape's default start.
+    x, y
+        Inputs ``(n, ...)`` and targets: class indices ``(n,)`` for ``cross_entropy``,
+        values for ``mse`` (``(n,)`` targets are reshaped to ``(n, 1)``).
+    loss
+        ``"cross_entropy"``, ``"mse"`` or a callable ``(output, target) -> scalar``.
+    batch_size
+        Minibatch size of each step's gradient (``None``: the full data every step).
+    name
+        The landscape's name (default: the module's class name).
+    device
+        Where the module and data are evaluated (default ``"cpu"``). Trajectories are
+        still recorded on the CPU.
+    params
+        Factory parameters, for the registry's own entries (part of the cache key).
+
+    Raises
+    ------
+    EngineError
+        A non-module, no parameters, too many parameters or rows, mismatched data, an
+        unknown loss, a bad batch size, or a module that fails on the data.
+    """
+    if not isinstance(model, torch.nn.Module):
+        raise EngineError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    if isinstance(loss, str) and loss not in LOSSES:
+        raise unknown_name("loss", loss, LOSSES)
+    if not (isinstance(loss, str) or callable(loss)):
+        raise EngineError(f"loss must be a name or a callable; got {type(loss).__name__}")
+    device = device or "cpu"
+    module = copy.deepcopy(model).to(device).eval()
+    named = [(n, p) for n, p in module.named_parameters()]
+    if not named:
+        raise EngineError("model has no parameters to optimise")
+    dim = sum(p.numel() for _, p in named)
+    if dim > MAX_PARAMETERS:
+        raise EngineError(
+            f"model has {dim:,} parameters; the limit is {MAX_PARAMETERS:,} (every step is recorded)"
+        )
+    xt = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x).detach().float()
+    yt = torch.as_tensor(np.asarray(y) if not torch.is_tensor(y) else y).detach()
+    n = int(xt.shape[0]) if xt.ndim else 0
+    if n < 1 or n > MAX_ROWS:
+        raise EngineError(f"data must have 1..{MAX_ROWS:,} rows; got {n:,}")
+    if int(yt.shape[0] if yt.ndim else 0) != n:
+        raise EngineError(f"x has {n} rows but y has {int(yt.shape[0]) if yt.ndim else 0}")
+    if not (torch.isfinite(xt).all() and torch.isfinite(yt.float()).all()):
+        raise EngineError("x and y must be finite")
+    task = "classification" if loss == "cross_entropy" else "regression"
+    if loss == "cross_entropy":
+        if yt.is_floating_point() and not torch.equal(yt, yt.round()):
+            raise EngineError("cross_entropy needs class indices as targets (whole numbers)")
+        yt = yt.long()
+    elif loss == "mse":
+        yt = yt.float().reshape(n, -1)
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= n
+    ):
+        raise EngineError(f"batch_size must be an integer in 1..{n}; got {batch_size!r}")
+    names = tuple(n_ for n_, _ in named)
+    shapes = tuple(tuple(p.shape) for _, p in named)
+    start = torch.nn.utils.parameters_to_vector([p for _, p in named]).detach().cpu()
+    x_np, y_np = xt.numpy(), yt.numpy()
+    net = Network(
+        module=module,
+        names=names,
+        shapes=shapes,
+        x=xt.to(device),
+        y=yt.to(device),
+        loss=loss,
+        task=task,
+        device=device,
+        plan=_plan(module, names),
+        digest=_digest(module, x_np, y_np, loss),
+    )
+    try:
+        with torch.no_grad():
+            probe = net.loss_one(start)
+    except Exception as exc:  # noqa: BLE001 - the user's module or loss failed on the data
+        raise EngineError(f"model failed on the data: {type(exc).__name__}: {exc}") from None
+    if probe.ndim != 0:
+        raise EngineError(f"loss must be a scalar; got shape {tuple(probe.shape)}")
+    labels = tuple(
+        f"{n_}[{i}]" for n_, s in zip(names, shapes, strict=True) for i in range(math.prod(s))
+    )
+    title = name or type(model).__name__
+    loss_label = loss if isinstance(loss, str) else getattr(loss, "__name__", "custom loss")
+    return Landscape(
+        name=title,
+        dim=dim,
+        fn=functools.partial(_full_loss, net=net),
+        formula=f"{loss_label} of {title} ({dim:,} parameters) on {n:,} rows",
+        latex=rf"\mathcal{{L}}_\mathrm{{{loss_label}}}(\theta)",
+        view=((-1.0, 1.0),) * dim,
+        default_start=tuple(float(v) for v in start.tolist()),
+        description=f"{title}: {dim:,} parameters, {loss_label} on {n:,} rows",
+        axis_labels=labels,
+        params=dict(params or {}),
+        data=(x_np.astype(np.float64), y_np.astype(np.float64)),
+        batch_size=batch_size,
+        batch_fn=functools.partial(_batch_loss, net=net),
+        source="network",
+        network=net,
+    )
+
+
+def outputs(land: Landscape, params: ArrayLike, inputs: ArrayLike) -> FloatArray:
+    """The network's outputs at each parameter vector: ``(T, m, out)`` for ``params``
+    ``(T, dim)`` and ``inputs`` ``(m, features)`` (batched, no gradient).
+
+    Scenes draw decision boundaries and fitted curves from these, at the recorded
+    parameters themselves (not at points of a projection plane).
+    """
+    net = _network_of(land)
+    thetas = torch.as_tensor(np.asarray(params, dtype=np.float32)).reshape(-1, net.dim)
+    xs = torch.as_tensor(np.asarray(inputs, dtype=np.float32)).to(net.device)
+    with torch.no_grad():
+        parts = [
+            net.forward_many(chunk.to(net.device), xs) for chunk in torch.split(thetas, net.batch)
+        ]
+    result: FloatArray = torch.cat(parts).double().cpu().numpy()
+    return result
+
+
+def _network_of(land: Landscape) -> Network:
+    net = land.network
+    if not isinstance(net, Network):
+        raise EngineError(f"landscape '{land.name}' is not a network landscape")
+    return net
+
+
+# ---------------------------------------------------------------------------------------------
+# Data: seeded built-in sets, bundled real ones, CSV files
+# ---------------------------------------------------------------------------------------------
+def make_dataset(
+    name: str, *, n: int = 200, seed: int = 0, noise: float | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """A built-in data set ``(x, y)``: seeded, generated in code (no download).
+
+    ``moons`` (two interleaved half circles), ``circles`` (a ring around a disc),
+    ``spirals`` (two arms), ``xor`` (four blobs, opposite corners alike): 2 features,
+    labels 0/1. ``sine``: ``y = sin(x) + noise`` for ``x`` in [−3, 3] (regression).
+    ``digits`` (8×8 images, 10 classes, 1,797 rows) and ``iris`` (4 features, 3 classes,
+    150 rows) are real data sets bundled with scikit-learn (``pip install
+    'manim-descent[data]'``); ``n`` takes the first ``n`` rows of a seeded shuffle.
+    """
+    if name not in DATASETS:
+        raise unknown_name("data set", str(name), DATASETS)
+    if isinstance(n, bool) or not isinstance(n, int) or not 4 <= n <= MAX_ROWS:
+        raise EngineError(f"data set size n must be an integer in 4..{MAX_ROWS:,}; got {n!r}")
+    if noise is not None and not (
+        isinstance(noise, int | float) and math.isfinite(noise) and 0 <= noise <= 10
+    ):
+        raise EngineError(f"noise must be a number in 0..10; got {noise!r}")
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    labels = np.r_[np.zeros(n - half), np.ones(half)]
+    if name == "moons":
+        sigma = 0.12 if noise is None else noise
+        t = rng.uniform(0, math.pi, n)
+        upper = np.c_[np.cos(t), np.sin(t)]
+        lower = np.c_[1 - np.cos(t), 0.5 - np.sin(t)]
+        x = np.where(labels[:, None] == 0, upper, lower) + sigma * rng.standard_normal((n, 2))
+        x = (x - [0.5, 0.25]) / [0.85, 0.5]  # centred, about unit spread
+    elif name == "circles":
+        sigma = 0.08 if noise is None else noise
+        t = rng.uniform(0, 2 * math.pi, n)
+        radius = np.where(labels == 0, 1.0, 0.45)
+        x = radius[:, None] * np.c_[np.cos(t), np.sin(t)] + sigma * rng.standard_normal((n, 2))
+    elif name == "spirals":
+        sigma = 0.05 if noise is None else noise
+        t = np.sqrt(rng.uniform(0.02, 1, n)) * 2.6 * math.pi
+        arm = np.where(labels == 0, 0.0, math.pi)
+        x = (t / (2.6 * math.pi))[:, None] * np.c_[np.cos(t + arm), np.sin(t + arm)]
+        x = 1.2 * x + sigma * rng.standard_normal((n, 2))
+    elif name == "xor":
+        sigma = 0.35 if noise is None else noise
+        corners = rng.choice(np.array([[1, 1], [-1, -1], [1, -1], [-1, 1]]), n)
+        labels = (corners[:, 0] != corners[:, 1]).astype(np.float64)
+        x = 0.6 * corners + sigma * 0.6 * rng.standard_normal((n, 2))
+    elif name == "sine":
+        sigma = 0.15 if noise is None else noise
+        xs = rng.uniform(-3, 3, n)
+        return xs[:, None], (np.sin(xs) + sigma * rng.standard_normal(n))[:, None]
+    else:
+        return _bundled(name, n=n, rng=rng)
+    order = rng.permutation(n)
+    return x[order], labels[order]
+
+
+def _bundled(name: str, *, n: int, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
+    try:
+        from sklearn import datasets  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        raise EngineError(
+            f"data set '{name}' ships with scikit-learn: pip install 'manim-descent[data]'"
+        ) from None
+    bunch = datasets.load_digits() if name == "digits" else datasets.load_iris()
+    x = np.asarray(bunch.data, dtype=np.float64)
+    y = np.asarray(bunch.target, dtype=np.float64)
+    x = x / 16.0 if name == "digits" else (x - x.mean(0)) / x.std(0)
+    order = rng.permutation(len(x))[: min(n, len(x))]
+    return x[order], y[order]
+
+
+def load_csv(
+    path: str | os.PathLike[str],
+    *,
+    target: str,
+    features: Sequence[str] | None = None,
+    max_rows: int = MAX_ROWS,
+) -> tuple[FloatArray, FloatArray]:
+    """``(x, y)`` from a CSV file with a header row: the ``target`` column and the feature
+    columns (default: every other column). Every cell must be a finite number.
+
+    Errors name the file and line: ``data.csv:7: column 'x2' is 'abc', not a number``.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EngineError(f"{p}: cannot read: {exc}") from None
+    rows = csv.reader(text.splitlines())
+    header = next(rows, None)
+    if not header:
+        raise EngineError(f"{p}:1: empty file (need a header row naming the columns)")
+    header = [h.strip() for h in header]
+    if target not in header:
+        raise unknown_name(f"column in {p}", target, header)
+    wanted = list(features) if features is not None else [h for h in header if h != target]
+    for col in wanted:
+        if col not in header:
+            raise unknown_name(f"column in {p}", col, header)
+    if not wanted:
+        raise EngineError(f"{p}: no feature columns besides '{target}'")
+    cols = [header.index(c) for c in wanted]
+    at = header.index(target)
+    xs: list[list[float]] = []
+    ys: list[float] = []
+    for line, row in enumerate(rows, start=2):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise EngineError(f"{p}:{line}: {len(row)} cells; the header has {len(header)}")
+        if len(xs) >= max_rows:
+            raise EngineError(f"{p}: more than {max_rows:,} rows (the limit)")
+        values = []
+        for i in [*cols, at]:
+            try:
+                v = float(row[i])
+            except ValueError:
+                raise EngineError(
+                    f"{p}:{line}: column '{header[i]}' is {row[i].strip()!r}, not a number"
+                ) from None
+            if not math.isfinite(v):
+                raise EngineError(f"{p}:{line}: column '{header[i]}' is not finite")
+            values.append(v)
+        xs.append(values[:-1])
+        ys.append(values[-1])
+    if len(xs) < 2:
+        raise EngineError(f"{p}: needs at least 2 data rows; got {len(xs)}")
+    return np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------------------------
+# The built-in MLP
+# ---------------------------------------------------------------------------------------------
+def mlp(
+    n_in: int, hidden: Sequence[int], n_out: int, *, activation: str = "tanh", seed: int = 0
+) -> torch.nn.Sequential:
+    """``nn.Sequential(Linear, act, …, Linear)`` initialised as ``nn.Linear`` does
+    (uniform ±1/√fan_in) from ``torch.Generator().manual_seed(seed)``: no global RNG."""
+    if activation not in ACTIVATIONS:
+        raise unknown_name("activation", str(activation), ACTIVATIONS)
+    sizes = [n_in, *hidden, n_out]
+    layers: list[torch.nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers.append(torch.nn.Linear(a, b, device="meta"))  # no global RNG draws
+        if i < len(sizes) - 2:
+            layers.append(getattr(torch.nn, ACTIVATIONS[activation])())
+    model = torch.nn.Sequential(*layers).to_empty(device="cpu")
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for layer in model:
+            if isinstance(layer, torch.nn.Linear):
+                bound = 1.0 / math.sqrt(layer.in_features)
+                layer.weight.uniform_(-bound, bound, generator=gen)
+                layer.bias.uniform_(-bound, bound, generator=gen)
+    return model
+
+
+@register_landscape("mlp")
+def mlp_landscape(
+    data: str = "moons",
+    hidden: Sequence[int] = (16, 16),
+    activation: str = "tanh",
+    n: int = 200,
+    seed: int = 0,
+    noise: float | None = None,
+    loss: str | None = None,
+    batch_size: int | None = None,
+) -> Landscape:
+    """A small MLP on a built-in data set (``moons``, ``circles``, ``spirals``, ``xor``,
+    ``sine``; ``digits`` and ``iris`` with scikit-learn), over its flat parameters.
+
+    ``seed`` seeds the data and the initial weights. ``loss`` defaults to cross-entropy for
+    classification and MSE for ``sine``.
+    """
+    if data not in DATASETS:
+        raise unknown_name("data set", str(data), DATASETS)
+    hidden = _check_hidden(hidden)
+    x, y = make_dataset(data, n=n, seed=seed, noise=noise)
+    task = DATASETS[data]
+    loss = loss or ("cross_entropy" if task == "classification" else "mse")
+    n_out = int(y.max()) + 1 if loss == "cross_entropy" else 1
+    model = mlp(x.shape[1], hidden, n_out, activation=activation, seed=seed)
+    shape = "-".join(str(s) for s in (x.shape[1], *hidden, n_out))
+    return network_landscape(
+        model,
+        x,
+        y,
+        loss=loss,
+        batch_size=batch_size,
+        name=f"mlp {shape} {activation} on {data}",
+        params={
+            "data": data,
+            "hidden": list(hidden),
+            "activation": activation,
+            "n": n,
+            "seed": seed,
+            "noise": noise,
+            "loss": loss,
+            "batch_size": batch_size,
+        },
+    )
+
+
+def _check_hidden(hidden: Any) -> tuple[int, ...]:
+    if isinstance(hidden, int) and not isinstance(hidden, bool):
+        hidden = (hidden,)
+    try:
+        sizes = tuple(hidden)
+    except TypeError:
+        raise EngineError(f"hidden must be a list of layer sizes; got {hidden!r}") from None
+    if len(sizes) > 6 or any(
+        isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= 512 for s in sizes
+    ):
+        raise EngineError(
+            f"hidden must be 0..6 layer sizes, each an integer in 1..512; got {list(sizes)!r}"
+        )
+    return sizes

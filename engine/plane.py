@@ -1,0 +1,318 @@
+"""Planes through parameter space: where a high-dimensional run is drawn in 2-D.
+
+A :class:`Plane` is ``origin + x·d1 + y·d2``. Two ways to choose it:
+
+- :func:`pca_plane`: one plane shared by several runs. With ``Δ`` the stack of every
+  recorded ``θ_t − origin`` of every run, ``d1, d2`` are the top two right singular
+  vectors of ``Δ`` (orthonormal) and ``explained = (s₁² + s₂²) / Σ s²`` is the fraction
+  of ``Σ‖θ_t − origin‖²`` that the plane holds.
+- :func:`random_plane`: Li et al. (2018)'s filter-normalised random directions. Each
+  row (neuron or filter) of each weight tensor of a Gaussian direction is rescaled to
+  the norm of that row of the weights at the origin; bias directions are zero.
+
+A point is drawn at its least-squares coordinates in the plane; :meth:`Plane.residual`
+says how far it is from them (the part of the run the picture leaves out), and
+:meth:`Plane.surface` is the true loss on the plane itself.
+
+Examples
+--------
+>>> import numpy as np
+>>> from descent.engine.plane import Plane
+>>> plane = Plane(origin=np.zeros(3), d1=np.array([1.0, 0, 0]), d2=np.array([0, 1.0, 0]))
+>>> plane.coords(np.array([[1.0, 2.0, 0.0], [3.0, -1.0, 4.0]])).tolist()
+[[1.0, 2.0], [3.0, -1.0]]
+>>> plane.residual(np.array([[1.0, 2.0, 0.0], [3.0, -1.0, 4.0]])).tolist()
+[0.0, 4.0]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from descent.engine._lazy import torch_version
+from descent.engine.errors import EngineError
+from descent.engine.fileio import cache_dir, write_cache
+from descent.engine.landscapes import Landscape
+
+if TYPE_CHECKING:
+    import torch
+else:
+    from descent.engine._lazy import torch
+
+__all__ = ["Plane", "pca_plane", "random_plane", "MAX_GRID_POINTS", "SURFACE_VERSION"]
+
+#: the most grid points :meth:`Plane.surface` evaluates in one call
+MAX_GRID_POINTS = 250_000
+#: bump when surface sampling changes in a way the cache key does not see
+SURFACE_VERSION = 1
+#: the most numbers (recorded steps × parameters) :func:`pca_plane` decomposes
+MAX_PCA_NUMBERS = 50_000_000
+
+Array = NDArray[np.float64]
+
+
+def _params_of(run: Any) -> Array:
+    """The recorded parameters of a trajectory (or an array), as ``(..., dim)`` float64."""
+    return np.asarray(getattr(run, "params", run), dtype=np.float64)
+
+
+@dataclass(frozen=True, eq=False)
+class Plane:
+    """The plane ``origin + x·d1 + y·d2`` in parameter space.
+
+    Attributes
+    ----------
+    origin, d1, d2
+        ``(dim,)`` vectors. :func:`pca_plane`'s directions are orthonormal;
+        :func:`random_plane`'s are filter-normalised (each about as long as the weights).
+    kind
+        ``"pca"``, ``"random"`` or ``"custom"``.
+    explained
+        PCA planes: the fraction of ``Σ‖θ_t − origin‖²`` of the runs they were fitted
+        to that lies in the plane; ``None`` for the others (see :meth:`captured`).
+    """
+
+    origin: Array
+    d1: Array
+    d2: Array
+    kind: str = "custom"
+    explained: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("origin", "d1", "d2"):
+            arr = np.array(getattr(self, name), dtype=np.float64)
+            arr.flags.writeable = False
+            object.__setattr__(self, name, arr)
+        if not (self.origin.shape == self.d1.shape == self.d2.shape and self.origin.ndim == 1):
+            raise EngineError(
+                f"plane origin and directions must be (dim,) vectors of one length; got "
+                f"{self.origin.shape}, {self.d1.shape}, {self.d2.shape}"
+            )
+        basis = self.basis
+        gram = basis.T @ basis
+        if not np.isfinite(gram).all() or abs(np.linalg.det(gram)) < 1e-12 * max(
+            float(np.trace(gram)) ** 2, 1e-300
+        ):
+            raise EngineError("plane directions must be finite and not parallel")
+
+    @property
+    def dim(self) -> int:
+        return int(self.origin.shape[0])
+
+    @property
+    def basis(self) -> Array:
+        """``(dim, 2)``: the directions as columns."""
+        return np.stack([self.d1, self.d2], axis=1)
+
+    def point(self, x: float, y: float) -> Array:
+        """The parameter vector at plane coordinates ``(x, y)``."""
+        return self.origin + x * self.d1 + y * self.d2
+
+    def coords(self, run: Any) -> Array:
+        """Plane coordinates ``(..., 2)`` of recorded parameters ``(..., dim)`` (a trajectory's
+        ``params`` or an array): the least-squares ``(x, y)``, exact for points in the plane."""
+        delta = _params_of(run) - self.origin
+        basis = self.basis
+        solved = np.linalg.solve(basis.T @ basis, (delta @ basis)[..., None])[..., 0]
+        return np.asarray(solved, dtype=np.float64)
+
+    def residual(self, run: Any) -> Array:
+        """Distance ``‖θ − point(coords(θ))‖`` of each recorded point from the plane."""
+        params = _params_of(run)
+        c = self.coords(params)
+        near = self.origin + c[..., :1] * self.d1 + c[..., 1:] * self.d2
+        return np.linalg.norm(params - near, axis=-1)  # type: ignore[no-any-return]
+
+    def captured(self, runs: Sequence[Any] | Any) -> float:
+        """The fraction of ``Σ‖θ_t − origin‖²`` over ``runs`` that lies in the plane."""
+        items = list(runs) if isinstance(runs, list | tuple) else [runs]
+        total = off = 0.0
+        for run in items:
+            params = _params_of(run)
+            total += float((np.nan_to_num(params - self.origin) ** 2).sum())
+            off += float((np.nan_to_num(self.residual(params)) ** 2).sum())
+        return 1.0 - off / total if total > 0 else 1.0
+
+    # -- the loss on the plane -------------------------------------------------------------
+    def surface(
+        self, landscape: Landscape, xs: ArrayLike, ys: ArrayLike, *, cache: bool = True
+    ) -> Array:
+        """The loss at ``origin + x·d1 + y·d2`` for every ``x`` in ``xs``, ``y`` in ``ys``.
+
+        Returns ``(len(ys), len(xs))`` (row ``i`` is ``ys[i]``, as :meth:`Landscape.grid`).
+        For a data-driven landscape it is the full-data loss. Evaluated under
+        ``no_grad`` in chunks of stacked parameter vectors, with no Python loop over grid
+        points, and cached by the landscape's fingerprint, the plane and the grid.
+        """
+        xs_a = np.asarray(xs, dtype=np.float64).ravel()
+        ys_a = np.asarray(ys, dtype=np.float64).ravel()
+        if landscape.dim != self.dim:
+            raise EngineError(
+                f"plane has dim {self.dim} but landscape '{landscape.name}' has {landscape.dim}"
+            )
+        count = xs_a.size * ys_a.size
+        if not 1 <= count <= MAX_GRID_POINTS:
+            raise EngineError(
+                f"surface grid has {count:,} points; it must have 1..{MAX_GRID_POINTS:,}"
+            )
+        if not (np.isfinite(xs_a).all() and np.isfinite(ys_a).all()):
+            raise EngineError("surface grid coordinates must be finite")
+        path = self._surface_path(landscape, xs_a, ys_a) if cache else None
+        if path is not None:
+            try:
+                found = np.load(path, allow_pickle=False)
+                if found.shape == (ys_a.size, xs_a.size):
+                    return found  # type: ignore[no-any-return]
+            except (OSError, ValueError):
+                pass  # missing or unreadable: computed again
+        out = self._evaluate(landscape, xs_a, ys_a)
+        if path is not None:
+            write_cache(path, lambda fh: np.save(fh, out))
+        return out
+
+    def _evaluate(self, landscape: Landscape, xs: Array, ys: Array) -> Array:
+        gx, gy = np.meshgrid(xs, ys)
+        cx = torch.as_tensor(gx.ravel(), dtype=torch.float32)
+        cy = torch.as_tensor(gy.ravel(), dtype=torch.float32)
+        origin = torch.tensor(self.origin, dtype=torch.float32)
+        d1 = torch.tensor(self.d1, dtype=torch.float32)
+        d2 = torch.tensor(self.d2, dtype=torch.float32)
+        chunk = _chunk_size(landscape, self.dim)
+        values = []
+        with torch.no_grad():
+            for a in range(0, cx.numel(), chunk):
+                u, v = cx[a : a + chunk, None], cy[a : a + chunk, None]
+                points = torch.addcmul(torch.addcmul(origin, u, d1), v, d2)
+                values.append(landscape.fn(points))
+        grid: Array = torch.cat(values).double().numpy().reshape(ys.size, xs.size)
+        return grid
+
+    def _surface_path(self, landscape: Landscape, xs: Array, ys: Array) -> Any:
+        fingerprint = landscape.fingerprint
+        if fingerprint is None:
+            return None
+        h = hashlib.sha256(
+            json.dumps([SURFACE_VERSION, fingerprint, torch_version(), self.dim]).encode()
+        )
+        for arr in (self.origin, self.d1, self.d2, xs, ys):
+            h.update(np.ascontiguousarray(arr.astype(np.float32)).tobytes())
+        return cache_dir() / "surfaces" / f"{h.hexdigest()}.npy"
+
+
+def _chunk_size(landscape: Landscape, dim: int) -> int:
+    """Grid points per batch: the network's own batch (activations in cache), and the
+    stacked parameter vectors a few MB."""
+    net = landscape.network
+    by_params = max(1, 2_000_000 // dim)
+    return int(min(by_params, net.batch)) if net is not None else min(by_params, 65_536)
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosing a plane
+# ---------------------------------------------------------------------------------------------
+def pca_plane(runs: Sequence[Any], origin: ArrayLike | None = None) -> Plane:
+    """One plane shared by ``runs`` (trajectories or ``(steps+1, dim)`` arrays).
+
+    ``origin`` defaults to their common start. The directions are the top two right
+    singular vectors of every recorded ``θ_t − origin`` stacked together, signed so that
+    the first run ends at non-negative coordinates; ``explained`` is the fraction of
+    ``Σ‖θ_t − origin‖²`` the plane captures. Non-finite steps (a diverged run) are left
+    out of the fit.
+    """
+    arrays = [_params_of(r) for r in (runs if isinstance(runs, list | tuple) else [runs])]
+    if not arrays:
+        raise EngineError("pca_plane needs at least one run")
+    dim = arrays[0].shape[-1]
+    if any(a.shape[-1] != dim for a in arrays):
+        raise EngineError("pca_plane: every run must have the same number of parameters")
+    rows = np.concatenate([a.reshape(-1, dim) for a in arrays], 0)
+    if origin is None:
+        starts = np.stack([a.reshape(-1, *a.shape[-2:])[:, 0] for a in arrays], 0).reshape(-1, dim)
+        if not np.allclose(starts, starts[0], rtol=0, atol=1e-6):
+            raise EngineError("pca_plane: the runs start at different points; pass origin=")
+        o = starts[0]
+    else:
+        o = np.asarray(origin, dtype=np.float64).ravel()
+        if o.shape != (dim,) or not np.isfinite(o).all():
+            raise EngineError(f"pca_plane: origin must be {dim} finite numbers")
+    if rows.size > MAX_PCA_NUMBERS:
+        raise EngineError(
+            f"pca_plane: {rows.shape[0]:,} steps × {dim:,} parameters is more than "
+            f"{MAX_PCA_NUMBERS:,} numbers; record fewer steps"
+        )
+    delta = rows[np.isfinite(rows).all(1)] - o
+    total = float((delta**2).sum())
+    if dim < 2 or total == 0.0:
+        raise EngineError("pca_plane: the runs never left their start (nothing to project)")
+    _, s, vt = np.linalg.svd(delta, full_matrices=False)
+    if len(s) < 2 or s[1] <= 1e-12 * s[0]:
+        raise EngineError("pca_plane: the runs move along one line only; a plane is undefined")
+    d1, d2 = vt[0], vt[1]
+    last = arrays[0].reshape(-1, dim)[-1] - o
+    if np.isfinite(last).all():
+        d1 = d1 if last @ d1 >= 0 else -d1
+        d2 = d2 if last @ d2 >= 0 else -d2
+    explained = float((s[0] ** 2 + s[1] ** 2) / total)
+    return Plane(origin=o, d1=d1, d2=d2, kind="pca", explained=min(explained, 1.0))
+
+
+def filter_normalized_direction(
+    shapes: Sequence[tuple[int, ...]], weights: Array, gen: torch.Generator
+) -> Array:
+    """One Li et al. direction: Gaussian, each row of each weight tensor rescaled to the
+    norm of that row of ``weights``; 1-D tensors (biases) get 0."""
+    out = np.zeros_like(weights)
+    at = 0
+    for shape in shapes:
+        size = math.prod(shape)
+        if len(shape) >= 2:
+            d = torch.randn(shape, generator=gen, dtype=torch.float64).numpy().reshape(shape[0], -1)
+            w = weights[at : at + size].reshape(shape[0], -1)
+            scale = np.linalg.norm(w, axis=1) / np.maximum(np.linalg.norm(d, axis=1), 1e-300)
+            out[at : at + size] = (d * scale[:, None]).ravel()
+        at += size
+    return out
+
+
+def random_plane(
+    landscape: Landscape,
+    seed: int = 0,
+    normalize: str = "filter",
+    origin: ArrayLike | None = None,
+) -> Plane:
+    """Li et al.'s plane: two filter-normalised random directions through ``origin``.
+
+    ``origin`` defaults to the landscape's start; pass a run's final parameters to
+    centre the plane on the trained model, as Li et al. do. Directions are drawn from
+    ``torch.Generator().manual_seed(seed)``. ``normalize="none"`` gives two orthonormal
+    Gaussian directions instead (any landscape).
+    """
+    if normalize not in ("filter", "none"):
+        raise EngineError(f"normalize must be 'filter' or 'none'; got {normalize!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise EngineError(f"seed must be an integer ≥ 0; got {seed!r}")
+    o = np.asarray(landscape.default_start if origin is None else origin, np.float64).ravel()
+    if o.shape != (landscape.dim,) or not np.isfinite(o).all():
+        raise EngineError(f"origin must be {landscape.dim} finite numbers")
+    gen = torch.Generator().manual_seed(seed)
+    if normalize == "none":
+        g = torch.randn((landscape.dim, 2), generator=gen, dtype=torch.float64).numpy()
+        q, _ = np.linalg.qr(g)
+        return Plane(origin=o, d1=q[:, 0], d2=q[:, 1], kind="random")
+    net = landscape.network
+    if net is None:
+        raise EngineError(
+            f"filter normalisation needs a network landscape; '{landscape.name}' is not one "
+            "(use normalize='none')"
+        )
+    d1 = filter_normalized_direction(net.shapes, o, gen)
+    d2 = filter_normalized_direction(net.shapes, o, gen)
+    return Plane(origin=o, d1=d1, d2=d2, kind="random")
