@@ -536,7 +536,7 @@ def make_dataset(
 
 def _bundled(name: str, *, n: int, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
     try:
-        from sklearn import datasets  # type: ignore[import-not-found, unused-ignore]
+        from sklearn import datasets
     except ImportError:
         raise EngineError(
             f"data set '{name}' ships with scikit-learn: pip install 'manim-descent[data]'"
