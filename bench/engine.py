@@ -12,16 +12,11 @@ Run: ``.venv/bin/python bench/engine.py [--starts 10000] [--steps 500] [--sample
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-# This file is named like the package it measures: keep bench/ off the import path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from descent import engine  # noqa: E402
+from descent import engine
 
 
 def main() -> None:
