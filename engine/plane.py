@@ -131,6 +131,12 @@ class Plane:
         near = self.origin + c[..., :1] * self.d1 + c[..., 1:] * self.d2
         return np.linalg.norm(params - near, axis=-1)  # type: ignore[no-any-return]
 
+    def projected_loss(self, landscape: Landscape, run: Any) -> Array:
+        """The loss at the projection of each recorded point: what the surface shows under a
+        drawn dot. Far from the run's own loss, the picture misleads there."""
+        points = self.origin + self.coords(run) @ self.basis.T
+        return landscape.value(points.astype(np.float32), cache=False)
+
     def captured(self, runs: Sequence[Any] | Any) -> float:
         """The fraction of ``Σ‖θ_t − origin‖²`` over ``runs`` that lies in the plane."""
         items = list(runs) if isinstance(runs, list | tuple) else [runs]

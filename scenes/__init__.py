@@ -39,6 +39,8 @@ SCENES: dict[str, str] = {
     "FitLine": "fit_line",
     "FitLineFastAdam": "fit_line",
     "Surface3D": "surface_3d",
+    "NetworkLandscape": "network_landscape",
+    "CurveFit": "curve_fit",
 }
 DEFAULT_SCENE = "LearningRates"
 

@@ -12,6 +12,7 @@ One module per concern, imported one way only (each imports only those above it)
 ``kit.camera``            :class:`PathCamera`
 ``kit.scene``             :class:`DescentScene`, the base class
 ``kit.storyboards``       :class:`CurveScene` and :class:`SurfaceScene`
+``kit.networks``          :class:`NetworkScene`: a shared plane, data space, fidelity
 ========================  ================================================================
 
 Every public name is importable from ``descent.scenes.kit`` itself.
@@ -62,6 +63,13 @@ from descent.scenes.kit.clock import (
     StepClock,
     partial_path,
     step_weights,
+)
+from descent.scenes.kit.networks import (
+    NetworkScene,
+    boundary_track,
+    curve_track,
+    data_points,
+    equal_view,
 )
 from descent.scenes.kit.plot import (
     PlotArea,
@@ -155,4 +163,9 @@ __all__ = [
     "DescentScene",
     "CurveScene",
     "SurfaceScene",
+    "NetworkScene",
+    "equal_view",
+    "data_points",
+    "boundary_track",
+    "curve_track",
 ]

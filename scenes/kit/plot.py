@@ -202,7 +202,11 @@ def plot_area(
             )
         )
         y_lab = label(labels[1], font_size + 2, theme.text).rotate(math.pi / 2)
-        frame.add(y_lab.next_to(box, LEFT, buff=0.25 + font_size / 40))
+        y_lab.next_to(box, LEFT, buff=0.25 + font_size / 40)
+        if len(frame) > 1:  # wide tick numbers (−1.25) push the label out, never under it
+            ticks_left = min(m.get_left()[0] for m in frame[1:])
+            y_lab.shift(LEFT * max(0.0, y_lab.get_right()[0] - (ticks_left - 0.1)))
+        frame.add(y_lab)
     axes.add(frame)  # moving the axes moves the frame with it; the axis lines stay hidden
     axes.x_axis.set_opacity(0)
     axes.y_axis.set_opacity(0)

@@ -34,7 +34,8 @@ class Legend(VGroup):
     """Optimizer swatches with labels and, optionally, a live read-out per row.
 
     ``entries`` are ``(text, colour, trajectory)``; with a clock, each row shows
-    ``value_name value(traj, step)`` (default: the loss) in a column beside the labels.
+    ``value_name value(traj, step)`` (default: the loss) in a column beside the labels, or
+    ``readout(traj, step)`` when that is given (any text, e.g. several numbers).
     """
 
     def __init__(
@@ -47,6 +48,7 @@ class Legend(VGroup):
         show_loss: bool = True,
         value: Callable[[Trajectory, int], float] | None = None,
         value_name: str = "loss",
+        readout: Callable[[Trajectory, int], str] | None = None,
     ) -> None:
         super().__init__()
         self.rows = VGroup(
@@ -61,23 +63,19 @@ class Legend(VGroup):
         if not (show_loss and clock is not None):
             return
         getter = value or (lambda tr, t: float(tr.loss[t]))
+        text = readout or (lambda tr, t: f"{value_name} {fmt_value(getter(tr, t))}")
         column = self.rows.get_right()[0] + 0.4
         for (_, _, traj), row in zip(entries, self.rows, strict=True):
             if traj is None:
                 continue
-            readout = FastText(
-                f"{value_name} {fmt_value(getter(traj, 0))}", font_size - 2, theme.muted
-            )
-            readout.place(
-                np.array([column, row[1].get_bottom()[1], 0.0])
-            )  # on the label's baseline
+            shown = FastText(text(traj, 0), font_size - 2, theme.muted)
+            shown.place(np.array([column, row[1].get_bottom()[1], 0.0]))  # on the label's baseline
 
             def refresh(m: FastText, traj: Trajectory = traj) -> None:
-                t = int(round(min(clock.step(), traj.steps)))
-                m.set_text(f"{value_name} {fmt_value(getter(traj, t))}")
+                m.set_text(text(traj, int(round(min(clock.step(), traj.steps)))))
 
-            readout.add_updater(refresh)
-            self.add(readout)
+            shown.add_updater(refresh)
+            self.add(shown)
 
 
 class LossPanel(VGroup):
