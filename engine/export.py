@@ -77,9 +77,29 @@ def _axis_names(traj: Recorded) -> list[str]:
     return [f"x{i}" for i in range(traj.dim)]
 
 
-def to_csv(traj: Recorded, path: str | os.PathLike[str]) -> Path:
-    """One row per (particle, step): lr, loss, coordinates, gradient, noise and state."""
+def _extra_columns(traj: Recorded, extra: Mapping[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+    """Per-step extra columns ``{name: (steps+1,) or (steps+1, k)}`` as 2-D arrays."""
+    out = {}
+    if extra and np.asarray(traj.loss).ndim == 2:
+        raise ValueError("extra columns are for a single run, not a batch of particles")
+    for name, values in (extra or {}).items():
+        arr = np.asarray(values, dtype=np.float64)
+        arr = arr.reshape(len(arr), -1) if arr.ndim else arr.reshape(1, 1)
+        if arr.shape[0] != traj.steps + 1:
+            raise ValueError(
+                f"extra column {name!r} needs {traj.steps + 1} rows; got {arr.shape[0]}"
+            )
+        out[name] = arr
+    return out
+
+
+def to_csv(
+    traj: Recorded, path: str | os.PathLike[str], extra: Mapping[str, np.ndarray] | None = None
+) -> Path:
+    """One row per (particle, step): lr, loss, coordinates, gradient, noise and state, then
+    any ``extra`` per-step columns (a single run's: e.g. its plane coordinates)."""
     axes = _axis_names(traj)
+    columns = _extra_columns(traj, extra)
     names = ["particle", "step", "lr", "loss", *axes, *(f"grad_{a}" for a in axes)]
     names += [f"noise_{a}" for a in axes]
     state = dict(traj.state)
@@ -89,6 +109,8 @@ def to_csv(traj: Recorded, path: str | os.PathLike[str]) -> Path:
             if v.shape[-1:] == (traj.dim,) and v.ndim == traj.params.ndim
             else [n]
         )
+    for n, arr in columns.items():
+        names += [n] if arr.shape[1] == 1 else [f"{n}_{i}" for i in range(arr.shape[1])]
     target = Path(path)
     with atomic_path(target) as tmp, open(tmp, "w", newline="") as fh:
         writer = csv.writer(fh)
@@ -102,6 +124,8 @@ def to_csv(traj: Recorded, path: str | os.PathLike[str]) -> Path:
                 for v in p.state.values():
                     cell = np.atleast_1d(v[t])
                     row += [repr(float(c)) for c in cell]
+                for arr in columns.values():
+                    row += [repr(float(c)) for c in arr[t]]
                 writer.writerow(row)
     return target
 
@@ -114,24 +138,31 @@ def _nested(a: np.ndarray) -> Any:
     return [_nested(v) for v in a]
 
 
-def to_json(traj: Recorded, path: str | os.PathLike[str]) -> Path:
-    """Metadata plus every array as nested lists (non-finite numbers as strings)."""
+def to_json(
+    traj: Recorded, path: str | os.PathLike[str], extra: Mapping[str, np.ndarray] | None = None
+) -> Path:
+    """Metadata plus every array (and ``extra``) as nested lists (non-finite numbers as
+    strings)."""
     data = traj.metadata()
     data["axes"] = _axis_names(traj)
-    data["arrays"] = {n: _nested(np.asarray(v, dtype=np.float64)) for n, v in traj.arrays().items()}
+    arrays = {**traj.arrays(), **_extra_columns(traj, extra)}
+    data["arrays"] = {n: _nested(np.asarray(v, dtype=np.float64)) for n, v in arrays.items()}
     target = Path(path)
     with atomic_path(target) as tmp:
         tmp.write_text(json.dumps(data, allow_nan=False))
     return target
 
 
-def to_npz(traj: Recorded, path: str | os.PathLike[str]) -> Path:
-    """Every array plus the metadata (as a JSON string under ``metadata``)."""
+def to_npz(
+    traj: Recorded, path: str | os.PathLike[str], extra: Mapping[str, np.ndarray] | None = None
+) -> Path:
+    """Every array (and ``extra``) plus the metadata (as a JSON string under ``metadata``)."""
     target = Path(path)
     with atomic_path(target) as tmp, open(tmp, "wb") as fh:
         arrays: dict[str, Any] = {
             "metadata": np.array(json.dumps(traj.metadata())),
             **traj.arrays(),
+            **_extra_columns(traj, extra),
         }
         np.savez(fh, **arrays)
     return target

@@ -386,8 +386,8 @@ def network_landscape(
         raise EngineError(
             f"model has {dim:,} parameters; the limit is {MAX_PARAMETERS:,} (every step is recorded)"
         )
-    xt = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x).detach().float()
-    yt = torch.as_tensor(np.asarray(y) if not torch.is_tensor(y) else y).detach()
+    xt = (x.detach().clone() if torch.is_tensor(x) else torch.tensor(np.asarray(x))).float()
+    yt = y.detach().clone() if torch.is_tensor(y) else torch.tensor(np.asarray(y))
     n = int(xt.shape[0]) if xt.ndim else 0
     if n < 1 or n > MAX_ROWS:
         raise EngineError(f"data must have 1..{MAX_ROWS:,} rows; got {n:,}")
@@ -461,8 +461,8 @@ def outputs(land: Landscape, params: ArrayLike, inputs: ArrayLike) -> FloatArray
     parameters themselves (not at points of a projection plane).
     """
     net = _network_of(land)
-    thetas = torch.as_tensor(np.asarray(params, dtype=np.float32)).reshape(-1, net.dim)
-    xs = torch.as_tensor(np.asarray(inputs, dtype=np.float32)).to(net.device)
+    thetas = torch.tensor(np.asarray(params, dtype=np.float32)).reshape(-1, net.dim)
+    xs = torch.tensor(np.asarray(inputs, dtype=np.float32)).to(net.device)
     with torch.no_grad():
         parts = [
             net.forward_many(chunk.to(net.device), xs) for chunk in torch.split(thetas, net.batch)
@@ -657,7 +657,7 @@ def mlp_landscape(
     """
     if data not in DATASETS:
         raise unknown_name("data set", str(data), DATASETS)
-    hidden = _check_hidden(hidden)
+    hidden = check_hidden(hidden)
     x, y = make_dataset(data, n=n, seed=seed, noise=noise)
     task = DATASETS[data]
     loss = loss or ("cross_entropy" if task == "classification" else "mse")
@@ -684,7 +684,8 @@ def mlp_landscape(
     )
 
 
-def _check_hidden(hidden: Any) -> tuple[int, ...]:
+def check_hidden(hidden: Any) -> tuple[int, ...]:
+    """Hidden layer sizes as a tuple: 0 to 6 layers of 1 to 512 units."""
     if isinstance(hidden, int) and not isinstance(hidden, bool):
         hidden = (hidden,)
     try:

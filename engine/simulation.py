@@ -179,17 +179,23 @@ class Trajectory:
         }
 
     # -- export (descent.engine.export holds the formats) -----------------------------------------------
-    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+    def to_csv(
+        self, path: str | os.PathLike[str], extra: Mapping[str, Array] | None = None
+    ) -> Path:
         """Write one row per (particle, step); see :func:`descent.engine.export.to_csv`."""
-        return export.to_csv(self, path)
+        return export.to_csv(self, path, extra)
 
-    def to_json(self, path: str | os.PathLike[str]) -> Path:
+    def to_json(
+        self, path: str | os.PathLike[str], extra: Mapping[str, Array] | None = None
+    ) -> Path:
         """Write metadata and every array as nested lists; see :func:`descent.engine.export.to_json`."""
-        return export.to_json(self, path)
+        return export.to_json(self, path, extra)
 
-    def to_npz(self, path: str | os.PathLike[str]) -> Path:
+    def to_npz(
+        self, path: str | os.PathLike[str], extra: Mapping[str, Array] | None = None
+    ) -> Path:
         """Write every array to one ``.npz``; see :func:`descent.engine.export.to_npz`."""
-        return export.to_npz(self, path)
+        return export.to_npz(self, path, extra)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -111,6 +111,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     traj = sub.add_parser("trajectory", help="export a trajectory's numbers (no rendering)")
     traj.add_argument("landscape", metavar="LANDSCAPE")
+    traj.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a landscape parameter (a TOML value), repeatable: --param data='\"circles\"'",
+    )
+    traj.add_argument(
+        "--project",
+        help="add plane coordinates: pca (the run's own PCA plane) or random (Li et al.)",
+    )
+    traj.add_argument("--project-seed", type=int, default=0, help="seed of a random plane")
     traj.add_argument("--optimizer", default="SGD")
     for name in ("lr", "momentum", "dampening", "weight-decay", "alpha", "eps"):
         traj.add_argument(f"--{name}", type=float)
@@ -361,7 +373,13 @@ def cmd_trajectory(args: argparse.Namespace) -> int:
             raise UsageError(f"--opt needs KEY=VALUE; got {item!r}")
         kwargs[key.strip()] = _toml_value(value.strip())
     spec = engine.OptimizerSpec(args.optimizer, **kwargs)
-    land = engine.get_landscape(args.landscape)
+    params: dict[str, Any] = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--param needs KEY=VALUE; got {item!r}")
+        params[key.strip()] = _toml_value(value.strip())
+    land = engine.get_landscape(args.landscape, **params)
     start = None
     if args.start:
         try:
@@ -371,22 +389,44 @@ def cmd_trajectory(args: argparse.Namespace) -> int:
                 f"--start needs numbers like 1.5,-2 (';' between starts); got {args.start!r}"
             ) from None
         start = np.array(rows[0] if len(rows) == 1 else rows)
+    if args.project is not None and args.project not in ("pca", "random"):
+        raise unknown_name("projection", args.project, ("pca", "random"))
+    export = args.export or "csv"
+    if export == "npz" and not args.output:
+        raise UsageError("--npz needs --output FILE")
     traj = engine.simulate(
         land, spec, start=start, steps=args.steps, grad_noise=args.noise, seed=args.seed
     )
-    export = args.export or "csv"
+    extra = _projected(land, traj, args) if args.project else None
     if args.output:
-        getattr(traj, f"to_{export}")(args.output)
+        getattr(traj, f"to_{export}")(args.output, extra)
         print(f"wrote {args.output}", file=sys.stderr)
         return 0
-    if export == "npz":
-        raise UsageError("--npz needs --output FILE")
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = getattr(traj, f"to_{export}")(Path(tmp) / f"out.{export}")
+        path = getattr(traj, f"to_{export}")(Path(tmp) / f"out.{export}", extra)
         sys.stdout.write(Path(path).read_text())
     return 0
+
+
+def _projected(land: Any, traj: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """Plane columns for a single run: coordinates, distance off the plane, plane loss."""
+    from descent import engine
+
+    if traj.batched:
+        raise UsageError("--project needs a single start (one run)")
+    if args.project == "pca":
+        plane = engine.pca_plane([traj])
+    else:
+        normalize = "filter" if land.network is not None else "none"
+        plane = engine.random_plane(land, seed=args.project_seed, normalize=normalize)
+    return {
+        "plane_x": plane.coords(traj)[:, 0],
+        "plane_y": plane.coords(traj)[:, 1],
+        "off_plane": plane.residual(traj),
+        "plane_loss": plane.projected_loss(land, traj),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -79,7 +79,10 @@ class Job:
         files += [ROOT / "renders" / n for n in ("worker.py", "encoder.py", "media.py")]
         files += sorted((scenes / "kit").glob("*.py"))
         if self.spec is not None:
+            from descent.renders.spec import spec_inputs
+
             files += [scenes / "__init__.py", self.spec, ROOT / "renders" / "spec.py"]
+            files += [ROOT / "renders" / "spec_scenes.py", *spec_inputs(self.spec)]
         if self.scene is not None:
             # every scene module: a scene may build on another (NesterovCorrection on MomentumOvershoot)
             files += sorted(scenes.glob("*.py"))

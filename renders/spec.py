@@ -31,6 +31,26 @@ Schema
     momentum = 0.9
     label = "Momentum"               # optional
 
+    # Instead of [landscape]: a real network, drawn on a plane through its parameters
+    [model]
+    architecture = "mlp"             # the whitelist: an MLP ...
+    hidden = [16, 16]                #   ... with these hidden sizes (0-6 layers of 1-512)
+    activation = "tanh"              #   tanh, relu, sigmoid, gelu, silu, elu, softplus, leaky_relu
+    data = "moons"                   # moons, circles, spirals, xor, sine (digits, iris: sklearn), or
+    # csv = "points.csv"             # a CSV file (beside the spec) with a header row:
+    # target = "label"               #   the label / target column ...
+    # features = ["x1", "x2"]        #   ... and the feature columns (default: all others)
+    n = 200                          # rows of a built-in data set
+    noise = 0.12                     # optional: its noise
+    seed = 0                         # data and initial weights
+    loss = "cross_entropy"           # or "mse" (default: by the data)
+    batch_size = 32                  # optional minibatches (a seeded DataLoader)
+
+    [projection]                     # only with [model]
+    kind = "pca"                     # pca (one plane through all runs) | random (Li et al.)
+    seed = 0                         # the random plane's directions
+    resolution = 100                 # surface grid per side (10..300)
+
     [show]
     velocity = true                  # momentum-step arrows
     gradient = false                 # gradient-step arrows
@@ -43,7 +63,6 @@ Schema
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,15 +72,22 @@ import numpy as np
 
 from descent.engine.errors import EngineError, unknown_name
 
-__all__ = ["Spec", "load_spec", "scene_from_spec"]
+__all__ = ["Spec", "load_spec", "spec_inputs"]
 
-TOP = {"title", "subtitle", "landscape", "run", "optimizer", "show"}
+TOP = {"title", "subtitle", "landscape", "model", "projection", "run", "optimizer", "show"}
+MODEL = {"architecture", "hidden", "activation", "data", "csv", "target", "features", "n"}
+MODEL |= {"noise", "seed", "loss", "batch_size"}
+PROJECTION = {"kind", "seed", "resolution"}
+ARCHITECTURES = ("mlp",)
 LANDSCAPE = {"name", "formula", "params", "view"}
 RUN = {"start", "starts", "steps", "grad_noise", "seed", "run_time"}
 SHOW = {"velocity", "gradient", "lookahead", "panel", "log_panel", "markers"}
 PANELS = ("loss", "distance", "none")
 MAX_STEPS = 5000
 MAX_PARTICLES = 200
+#: a network run records steps × parameters numbers per array (params, gradient, state)
+MAX_RECORDED = 20_000_000
+PROJECTIONS = ("pca", "random")
 
 
 @dataclass(frozen=True)
@@ -85,6 +111,9 @@ class Spec:
     panel: str
     log_panel: bool
     markers: bool
+    projection: str = "pca"
+    projection_seed: int = 0
+    resolution: int = 100
 
 
 class _Checker:
@@ -184,8 +213,14 @@ def load_spec(path: str | Path) -> Spec:
     title = c.text(data, "title", "", path.stem) or path.stem
     subtitle = c.text(data, "subtitle", "", None)
 
-    # -- landscape --
+    # -- landscape: a registry name, a formula, or a [model] --
+    if "model" in data:
+        if "landscape" in data:
+            raise c.error("", "give [landscape] or [model], not both")
+        return _network_spec(c, data, path, title, subtitle)
     land_t = c.keys(data.get("landscape", {}), LANDSCAPE, "landscape")
+    if "projection" in data:
+        raise c.error("projection", "only with [model] (a network drawn on a plane)")
     if ("name" in land_t) == ("formula" in land_t):
         raise c.error("landscape", "give exactly one of name (a registry landscape) or formula")
     params = c.keys(land_t.get("params", {}), set(land_t.get("params", {})), "landscape.params")
@@ -222,7 +257,40 @@ def load_spec(path: str | Path) -> Spec:
             )
         view = tuple((float(lo), float(hi)) for lo, hi in arr)
 
-    # -- run --
+    # -- run, optimizers --
+    start, steps, grad_noise, seed, run_time = _run_table(c, data, land)
+    specs = _optimizers(c, data)
+
+    # -- overlays --
+    show_t = c.keys(data.get("show", {}), SHOW, "show")
+    panel = show_t.get("panel", "loss")
+    if panel not in PANELS:
+        raise unknown_name(f"{path}: show.panel value", str(panel), PANELS)
+    if panel == "distance" and land.optimum is None:
+        raise c.error("show.panel", "'distance' needs a landscape with a known optimum; use 'loss'")
+    return Spec(
+        path=path,
+        title=title,
+        subtitle=subtitle,
+        landscape=land,
+        view=view,
+        optimizers=tuple(specs),
+        start=start,
+        steps=steps,
+        grad_noise=grad_noise,
+        seed=seed,
+        run_time=run_time,
+        velocity=c.flag(show_t, "velocity", "show", False),
+        gradient=c.flag(show_t, "gradient", "show", False),
+        lookahead=c.flag(show_t, "lookahead", "show", False),
+        panel=panel,
+        log_panel=c.flag(show_t, "log_panel", "show", True),
+        markers=c.flag(show_t, "markers", "show", False),
+    )
+
+
+def _run_table(c: _Checker, data: dict[str, Any], land: Any) -> tuple[Any, int, float, int, float]:
+    """``(start, steps, grad_noise, seed, run_time)`` from ``[run]``."""
     run_t = c.keys(data.get("run", {}), RUN, "run")
     if "start" in run_t and "starts" in run_t:
         raise c.error("run", "give start or starts, not both")
@@ -237,7 +305,13 @@ def load_spec(path: str | Path) -> Spec:
     seed = c.number(run_t, "seed", "run", 0, 0, 2**32 - 1, integer=True)
     run_time = c.number(run_t, "run_time", "run", 6.0, 0.5, 120.0)
 
-    # -- optimizers --
+    return start, int(steps), float(grad_noise), int(seed), float(run_time)
+
+
+def _optimizers(c: _Checker, data: dict[str, Any]) -> list[Any]:
+    """The ``[[optimizer]]`` tables as ``OptimizerSpec`` s."""
+    from descent import engine
+
     opt_list = data.get("optimizer")
     if not isinstance(opt_list, list) or not opt_list or len(opt_list) > 8:
         raise c.error("optimizer", "give 1 to 8 [[optimizer]] tables")
@@ -265,145 +339,147 @@ def load_spec(path: str | Path) -> Spec:
             specs.append(engine.OptimizerSpec(name, label=label, **kwargs))
         except EngineError as exc:
             raise c.error(where, str(exc)) from None
+    return specs
 
-    # -- overlays --
+
+def _network_spec(
+    c: _Checker, data: dict[str, Any], path: Path, title: str, subtitle: str | None
+) -> Spec:
+    """A spec whose landscape is a network (``[model]``), drawn on a ``[projection]`` plane."""
+    from descent import engine
+    from descent.engine import network
+
+    m = c.keys(data["model"], MODEL, "model")
+    arch = m.get("architecture", "mlp")
+    if arch not in ARCHITECTURES:
+        raise unknown_name(f"{path}: model.architecture", str(arch), ARCHITECTURES)
+    if ("data" in m) == ("csv" in m):
+        raise c.error("model", "give exactly one of data (a built-in data set) or csv (a file)")
+    seed = int(c.number(m, "seed", "model", 0, 0, 2**32 - 1, integer=True))
+    loss = c.text(m, "loss", "model", None)
+    hidden = m.get("hidden", [16, 16])
+    activation = c.text(m, "activation", "model", "tanh")
+    batch_size = m.get("batch_size")
+    try:
+        if "data" in m:
+            for key in ("target", "features"):
+                if key in m:
+                    raise c.error(f"model.{key}", "only with csv = ...")
+            noise = m.get("noise")
+            if noise is not None:
+                noise = c.number(m, "noise", "model", 0.0, 0.0, 10.0)
+            land = engine.get_landscape(
+                "mlp",
+                data=c.text(m, "data", "model", None),
+                hidden=hidden,
+                activation=activation,
+                n=int(c.number(m, "n", "model", 200, 4, network.MAX_ROWS, integer=True)),
+                seed=seed,
+                noise=noise,
+                loss=loss,
+                batch_size=batch_size,
+            )
+        else:
+            land = _csv_network(c, m, path, hidden, str(activation), loss, seed, batch_size)
+    except EngineError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise c.error("model", str(exc)) from None
+
+    proj = c.keys(data.get("projection", {}), PROJECTION, "projection")
+    kind = proj.get("kind", "pca")
+    if kind not in PROJECTIONS:
+        raise unknown_name(f"{path}: projection.kind", str(kind), PROJECTIONS)
+    run_t = data.get("run", {})
+    if isinstance(run_t, dict) and ("start" in run_t or "starts" in run_t):
+        raise c.error("run.start", "a network starts at its initial weights (set model.seed)")
+    _, steps, grad_noise, run_seed, run_time = _run_table(c, data, land)
+    if steps * land.dim > MAX_RECORDED:
+        raise c.error(
+            "run.steps",
+            f"{steps:,} steps × {land.dim:,} parameters is more than {MAX_RECORDED:,} recorded "
+            "numbers; take fewer steps or a smaller model",
+        )
     show_t = c.keys(data.get("show", {}), SHOW, "show")
+    for key in ("velocity", "gradient", "lookahead", "markers"):
+        if show_t.get(key):
+            raise c.error(f"show.{key}", "not available with [model] (the plane shows projections)")
     panel = show_t.get("panel", "loss")
-    if panel not in PANELS:
-        raise unknown_name(f"{path}: show.panel value", str(panel), PANELS)
-    if panel == "distance" and land.optimum is None:
-        raise c.error("show.panel", "'distance' needs a landscape with a known optimum; use 'loss'")
+    if panel not in ("loss", "none"):
+        raise unknown_name(f"{path}: show.panel value (with [model])", str(panel), ("loss", "none"))
     return Spec(
         path=path,
         title=title,
         subtitle=subtitle,
         landscape=land,
-        view=view,
-        optimizers=tuple(specs),
-        start=start,
-        steps=int(steps),
-        grad_noise=float(grad_noise),
-        seed=int(seed),
-        run_time=float(run_time),
-        velocity=c.flag(show_t, "velocity", "show", False),
-        gradient=c.flag(show_t, "gradient", "show", False),
-        lookahead=c.flag(show_t, "lookahead", "show", False),
+        view=land.view,
+        optimizers=tuple(_optimizers(c, data)),
+        start=np.array(land.default_start),
+        steps=steps,
+        grad_noise=grad_noise,
+        seed=run_seed,
+        run_time=run_time,
+        velocity=False,
+        gradient=False,
+        lookahead=False,
         panel=panel,
         log_panel=c.flag(show_t, "log_panel", "show", True),
-        markers=c.flag(show_t, "markers", "show", False),
+        markers=False,
+        projection=kind,
+        projection_seed=int(c.number(proj, "seed", "projection", 0, 0, 2**32 - 1, integer=True)),
+        resolution=int(c.number(proj, "resolution", "projection", 100, 10, 300, integer=True)),
     )
 
 
-def scene_from_spec(path: str | Path) -> type:
-    """A scene class (a :class:`~descent.scenes.kit.SurfaceScene` or :class:`~descent.scenes.kit.CurveScene`
-    subclass) for the spec at ``path``."""
-    from descent import engine
-    from descent.scenes.kit import (
-        CurveScene,
-        Legend,
-        SurfaceScene,
-        auto_view,
-        gradient_arrows,
-        lookahead_form,
-        palette_for,
-        velocity_arrows,
+def _csv_network(
+    c: _Checker,
+    m: dict[str, Any],
+    path: Path,
+    hidden: Any,
+    activation: str,
+    loss: str | None,
+    seed: int,
+    batch_size: Any,
+) -> Any:
+    """An MLP on the CSV file ``model.csv`` (relative to the spec's folder)."""
+    from descent.engine import network
+
+    csv_name = c.text(m, "csv", "model", None)
+    target = c.text(m, "target", "model", None)
+    if not csv_name or not target:
+        raise c.error("model", "csv = ... needs target = (the label or target column)")
+    features = m.get("features")
+    if features is not None and (
+        not isinstance(features, list) or not all(isinstance(f, str) for f in features)
+    ):
+        raise c.error("model.features", "must be a list of column names")
+    if "n" in m or "noise" in m:
+        raise c.error("model.n" if "n" in m else "model.noise", "only with a built-in data = ...")
+    x, y = network.load_csv(path.parent / csv_name, target=target, features=features)
+    integral = bool(np.all(y == np.round(y)) and y.min() >= 0 and len(np.unique(y)) <= 100)
+    loss = loss or ("cross_entropy" if integral else "mse")
+    n_out = int(y.max()) + 1 if loss == "cross_entropy" else 1
+    model = network.mlp(
+        x.shape[1], network.check_hidden(hidden), n_out, activation=activation, seed=seed
+    )
+    return network.network_landscape(
+        model,
+        x,
+        y,
+        loss=loss,
+        batch_size=batch_size,
+        name=f"{Path(csv_name).stem} MLP",
+        params={"csv": csv_name, "target": target, "seed": seed},
     )
 
-    spec = load_spec(path)
-    land = spec.landscape
-    base = SurfaceScene if land.dim == 2 else CurveScene
 
-    class SpecScene(base):  # type: ignore[misc, valid-type]
-        title = spec.title
-        subtitle = spec.subtitle
-        optimizers = spec.optimizers
-        start = spec.start
-        grad_noise = spec.grad_noise
-        seed = spec.seed
-        steps = spec.steps
-        run_time = spec.run_time
-        show_panel = spec.panel != "none"
-        panel_log = spec.log_panel and spec.panel == "loss"
-        panel_label = "distance to optimum" if spec.panel == "distance" else "loss"
-        markers = spec.markers
-        ease = len(spec.start.shape) == 1 or len(spec.start) <= 12
-
-        @classmethod
-        def get_landscape(cls) -> Any:
-            return engine.Landscape(**{**land.__dict__, "view": spec.view})
-
-        @classmethod
-        def simulate(cls, specs: Any = None, **overrides: Any) -> tuple[Any, list[Any]]:
-            """Every particle of every optimizer as its own trajectory."""
-            shown, trajs = super().simulate(specs, **overrides)
-            return shown, [particle for traj in trajs for particle in traj]
-
-        def view_for(self, land_: Any, trajs: Any) -> Any:
-            return (
-                auto_view(land_, [self.path_of(t) for t in trajs])
-                if spec.view == land.view
-                else spec.view
-            )
-
-        def path_of(self, traj: Any) -> np.ndarray:
-            if spec.lookahead and traj.spec.kwargs.get("nesterov"):
-                return lookahead_form(traj)
-            return super().path_of(traj)
-
-        def ghost_for(self, traj: Any) -> np.ndarray | None:
-            return (
-                np.asarray(traj.params)
-                if spec.lookahead and traj.spec.kwargs.get("nesterov")
-                else None
-            )
-
-        def arrows_for(self, traj: Any) -> dict[str, np.ndarray] | None:
-            arrows: dict[str, np.ndarray] = {}
-            if spec.velocity:
-                arrows.update(velocity_arrows(traj) or {})
-            if spec.gradient:
-                arrows.update(gradient_arrows(traj))
-            return arrows or None
-
-        def panel_series(self, land_: Any, trajs: Any) -> list[np.ndarray]:
-            if spec.panel == "distance":
-                return [
-                    np.linalg.norm(self.path_of(t) - np.asarray(land_.optimum), axis=-1)
-                    for t in trajs
-                ]
-            return [np.asarray(t.loss) for t in trajs]
-
-        def colors_for(self, trajs: Any) -> list[str]:
-            by_spec = dict(
-                zip(
-                    spec.optimizers,
-                    palette_for([s.label for s in spec.optimizers], self.theme),
-                    strict=True,
-                )
-            )
-            return [by_spec[t.spec] for t in trajs]
-
-        def legend(
-            self, trajs: Any, colors: Any, *, show_loss: bool = True, font_size: int = 24
-        ) -> Legend:
-            seen: dict[Any, tuple[str, str, Any]] = {}
-            for t, col in zip(trajs, colors, strict=True):
-                seen.setdefault(t.spec, (t.label, col, t))
-            swarm = len(spec.start.shape) == 2 and len(spec.start) > 1
-            entries = list(seen.values())
-            return Legend(
-                entries,
-                self.clock,
-                self.theme,
-                font_size=font_size,
-                show_loss=show_loss and not swarm,
-            )
-
-    SpecScene.__name__ = SpecScene.__qualname__ = (
-        re.sub(r"\W", "_", path_stem(spec.path)) or "SpecScene"
-    )
-    return SpecScene
-
-
-def path_stem(path: Path) -> str:
-    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", path.stem)) or "Spec"
+def spec_inputs(path: str | Path) -> list[Path]:
+    """Files besides the spec whose content its scene depends on (a ``[model]`` CSV)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    model = data.get("model")
+    csv_name = model.get("csv") if isinstance(model, dict) else None
+    return [path.parent / csv_name] if isinstance(csv_name, str) else []

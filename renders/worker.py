@@ -22,7 +22,7 @@ __all__ = ["render", "main"]
 def load_scene(job: dict[str, Any]) -> Any:
     """The scene class of a job: a registry name, or a TOML spec file."""
     if job.get("spec"):
-        from descent.renders.spec import scene_from_spec
+        from descent.renders.spec_scenes import scene_from_spec
 
         return scene_from_spec(Path(job["spec"]))
     from descent.scenes import get_scene

@@ -12,7 +12,6 @@ Render: ``manim -ql scenes/curve_fit.py CurveFit``
 
 from __future__ import annotations
 
-
 from descent.engine import OptimizerSpec
 from descent.scenes.kit import NetworkScene
 

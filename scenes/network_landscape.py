@@ -16,7 +16,6 @@ Render: ``manim -ql scenes/network_landscape.py NetworkLandscape``
 
 from __future__ import annotations
 
-
 from descent.engine import OptimizerSpec
 from descent.scenes.kit import NetworkScene
 

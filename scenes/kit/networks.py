@@ -169,6 +169,8 @@ class NetworkScene(DescentScene):
     plot_height: ClassVar[float] = 4.3
     steps: ClassVar[int] = 200
     run_time: ClassVar[float] = 10.0
+    show_panel: ClassVar[bool] = True
+    panel_log: ClassVar[bool] = True
 
     # -- data -----------------------------------------------------------------------------------
     def plane_for(self, land: Landscape, trajs: Sequence[Trajectory]) -> Plane:
@@ -295,17 +297,20 @@ class NetworkScene(DescentScene):
         counter.shift(RIGHT * (-0.45 - counter.get_left()[0]) + UP * (2.6 - counter.get_top()[1]))
         legend = self.legend_rows(trajs, colors, readout)
         legend.next_to(counter, DOWN, buff=0.22).align_to(counter, LEFT)
-        panel = LossPanel(
-            [(c, t.loss) for t, c in zip(trajs, colors, strict=True)],
-            self.clock,
-            self.theme,
-            width=2.4,
-            height=2.6,
-            log=True,
-            y_label="true loss",
-        )
-        panel.shift(RIGHT * (5.5 - panel.area.center[0]) + DOWN * (1.45 + panel.area.center[1]))
-        self.add_layered(counter, legend, panel, *models, *reversed(tracks))
+        parts: list[Mobject] = [counter, legend]
+        if self.show_panel:
+            panel = LossPanel(
+                [(c, t.loss) for t, c in zip(trajs, colors, strict=True)],
+                self.clock,
+                self.theme,
+                width=2.4,
+                height=2.6,
+                log=self.panel_log,
+                y_label="true loss",
+            )
+            panel.shift(RIGHT * (5.5 - panel.area.center[0]) + DOWN * (1.45 + panel.area.center[1]))
+            parts.append(panel)
+        self.add_layered(*parts, *models, *reversed(tracks))
 
         # -- run --
         self.play_steps()

@@ -1,0 +1,163 @@
+"""Scene classes from spec files: a spec's numbers become a storyboard's class attributes.
+
+A ``[landscape]`` spec becomes a :class:`~descent.scenes.kit.SurfaceScene` (2-D) or
+:class:`~descent.scenes.kit.CurveScene` (1-D) subclass, a ``[model]`` spec a
+:class:`~descent.scenes.kit.NetworkScene` subclass. The spec is validated by
+:func:`descent.renders.spec.load_spec` first; nothing in it is ever executed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from descent.renders.spec import Spec, load_spec
+
+__all__ = ["scene_from_spec", "path_stem"]
+
+
+def scene_from_spec(path: str | Path) -> type:
+    """A scene class (a :class:`~descent.scenes.kit.SurfaceScene` or :class:`~descent.scenes.kit.CurveScene`
+    subclass) for the spec at ``path``."""
+    from descent import engine
+    from descent.scenes.kit import (
+        CurveScene,
+        Legend,
+        SurfaceScene,
+        auto_view,
+        gradient_arrows,
+        lookahead_form,
+        palette_for,
+        velocity_arrows,
+    )
+
+    spec = load_spec(path)
+    land = spec.landscape
+    if land.network is not None:
+        return _network_scene(spec)
+    base = SurfaceScene if land.dim == 2 else CurveScene
+
+    class SpecScene(base):  # type: ignore[misc, valid-type]
+        title = spec.title
+        subtitle = spec.subtitle
+        optimizers = spec.optimizers
+        start = spec.start
+        grad_noise = spec.grad_noise
+        seed = spec.seed
+        steps = spec.steps
+        run_time = spec.run_time
+        show_panel = spec.panel != "none"
+        panel_log = spec.log_panel and spec.panel == "loss"
+        panel_label = "distance to optimum" if spec.panel == "distance" else "loss"
+        markers = spec.markers
+        ease = len(spec.start.shape) == 1 or len(spec.start) <= 12
+
+        @classmethod
+        def get_landscape(cls) -> Any:
+            return engine.Landscape(**{**land.__dict__, "view": spec.view})
+
+        @classmethod
+        def simulate(cls, specs: Any = None, **overrides: Any) -> tuple[Any, list[Any]]:
+            """Every particle of every optimizer as its own trajectory."""
+            shown, trajs = super().simulate(specs, **overrides)
+            return shown, [particle for traj in trajs for particle in traj]
+
+        def view_for(self, land_: Any, trajs: Any) -> Any:
+            return (
+                auto_view(land_, [self.path_of(t) for t in trajs])
+                if spec.view == land.view
+                else spec.view
+            )
+
+        def path_of(self, traj: Any) -> np.ndarray:
+            if spec.lookahead and traj.spec.kwargs.get("nesterov"):
+                return lookahead_form(traj)
+            return super().path_of(traj)
+
+        def ghost_for(self, traj: Any) -> np.ndarray | None:
+            return (
+                np.asarray(traj.params)
+                if spec.lookahead and traj.spec.kwargs.get("nesterov")
+                else None
+            )
+
+        def arrows_for(self, traj: Any) -> dict[str, np.ndarray] | None:
+            arrows: dict[str, np.ndarray] = {}
+            if spec.velocity:
+                arrows.update(velocity_arrows(traj) or {})
+            if spec.gradient:
+                arrows.update(gradient_arrows(traj))
+            return arrows or None
+
+        def panel_series(self, land_: Any, trajs: Any) -> list[np.ndarray]:
+            if spec.panel == "distance":
+                return [
+                    np.linalg.norm(self.path_of(t) - np.asarray(land_.optimum), axis=-1)
+                    for t in trajs
+                ]
+            return [np.asarray(t.loss) for t in trajs]
+
+        def colors_for(self, trajs: Any) -> list[str]:
+            by_spec = dict(
+                zip(
+                    spec.optimizers,
+                    palette_for([s.label for s in spec.optimizers], self.theme),
+                    strict=True,
+                )
+            )
+            return [by_spec[t.spec] for t in trajs]
+
+        def legend(
+            self, trajs: Any, colors: Any, *, show_loss: bool = True, font_size: int = 24
+        ) -> Legend:
+            seen: dict[Any, tuple[str, str, Any]] = {}
+            for t, col in zip(trajs, colors, strict=True):
+                seen.setdefault(t.spec, (t.label, col, t))
+            swarm = len(spec.start.shape) == 2 and len(spec.start) > 1
+            entries = list(seen.values())
+            return Legend(
+                entries,
+                self.clock,
+                self.theme,
+                font_size=font_size,
+                show_loss=show_loss and not swarm,
+            )
+
+    return _named(SpecScene, spec)
+
+
+def _network_scene(spec: Spec) -> type:
+    """A :class:`~descent.scenes.kit.NetworkScene` for a ``[model]`` spec."""
+    from descent.scenes.kit import NetworkScene
+
+    class SpecNetworkScene(NetworkScene):
+        title = spec.title
+        subtitle = spec.subtitle
+        optimizers = spec.optimizers
+        grad_noise = spec.grad_noise
+        seed = spec.seed
+        steps = spec.steps
+        run_time = spec.run_time
+        projection = spec.projection
+        projection_seed = spec.projection_seed
+        resolution = spec.resolution
+        show_panel = spec.panel != "none"
+        panel_log = spec.log_panel
+
+        @classmethod
+        def get_landscape(cls) -> Any:
+            return spec.landscape
+
+    return _named(SpecNetworkScene, spec)
+
+
+def _named(cls: type, spec: Spec) -> type:
+    cls.__name__ = cls.__qualname__ = re.sub(r"\W", "_", path_stem(spec.path)) or "SpecScene"
+    return cls
+
+
+def path_stem(path: Path) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", path.stem)) or "Spec"
