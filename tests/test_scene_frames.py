@@ -13,7 +13,10 @@ from descent.scenes.kit import SurfaceScene, get_theme, palette_for
 
 
 def last_frame(name: str, media: Path) -> np.ndarray:
-    cls = get_scene(name)
+    return render_last_frame(get_scene(name), media)
+
+
+def render_last_frame(cls: type, media: Path) -> np.ndarray:
     settings = {
         "media_dir": str(media),
         "pixel_width": 640,
@@ -51,3 +54,20 @@ def test_last_frame_is_not_blank(name: str, tmp_path: Path) -> None:
     for color in set(palette_for(labels, theme)):
         assert near(img, color) > 5, f"no pixels of the optimizer colour {color}"
     assert list(tmp_path.rglob("*.png")), "the frame was written into the temporary folder"
+
+
+def test_own_network_example_renders(tmp_path: Path) -> None:
+    """examples/own_network.py: a user's module and tensors in a NetworkScene subclass."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "own_network.py"
+    spec = importlib.util.spec_from_file_location("own_network_example", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    img = render_last_frame(module.QuadrantNet, tmp_path)
+    theme = get_theme("dark")
+    for label in ("Momentum", "Adam"):
+        assert near(img, theme.color_for(label)) > 5
+    land = module.QuadrantNet.get_landscape()
+    assert land.dim == 2 * 24 + 24 + 24 * 2 + 2 and land.fingerprint is not None
