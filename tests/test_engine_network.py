@@ -242,13 +242,16 @@ def test_surface_equals_direct_evaluation(
 
 
 def test_surface_is_cached(
-    runs: tuple[engine.Landscape, list[engine.Trajectory]], tmp_path: Path
+    runs: tuple[engine.Landscape, list[engine.Trajectory]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("DESCENT_CACHE_DIR", str(tmp_path))  # this test's surfaces only
     land, trajs = runs
     plane = pca_plane(trajs)
     first = plane.surface(land, np.linspace(-1, 1, 9), np.linspace(-1, 1, 7))
     files = list((engine.cache_dir() / "surfaces").glob("*.npy"))
-    assert files
+    assert len(files) == 1
     np.save(files[0], np.full_like(first, 42.0))  # the next read comes from the file
     again = plane.surface(land, np.linspace(-1, 1, 9), np.linspace(-1, 1, 7))
     assert (again == 42.0).all()
