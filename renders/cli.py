@@ -5,7 +5,9 @@ Commands
 ``descent list``
     Scenes (one line each), landscapes, optimizers.
 ``descent render SCENE... [--all] [--format mp4,gif,webm,png] [--quality low] ...``
-    Render scenes (or ``.toml`` spec files) into ``media/`` (or ``--out``).
+    Render scenes into ``media/`` (or ``--out``): built-in names, ``.toml`` spec files,
+    your scene files (``lecture.py``: every scene class defined there) or single classes
+    (``lecture.py:Overshoot20``).
 ``descent preview SCENE``
     In seconds: a storyboard PNG and a small GIF.
 ``descent trajectory LANDSCAPE --optimizer SGD --lr 0.1 ... [--csv|--json|--npz]``
@@ -67,7 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="scenes, landscapes and optimizers")
 
     render = sub.add_parser("render", help="render scenes or .toml spec files")
-    render.add_argument("scenes", nargs="*", metavar="SCENE", help="scene names or spec.toml files")
+    render.add_argument(
+        "scenes",
+        nargs="*",
+        metavar="SCENE",
+        help="scene names, spec.toml files, scene files (lecture.py) or lecture.py:ClassName",
+    )
     render.add_argument("--all", action="store_true", help="every scene")
     render.add_argument(
         "--format", default="mp4", help="comma-separated: mp4, gif, webm, png, mov (default mp4)"
@@ -99,7 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     preview = sub.add_parser("preview", help="a storyboard PNG and a small GIF, in seconds")
-    preview.add_argument("scene", metavar="SCENE", help="scene name or spec.toml file")
+    preview.add_argument(
+        "scene", metavar="SCENE", help="scene name, spec.toml, lecture.py or lecture.py:Name"
+    )
     preview.add_argument("--out", default="media", help="output folder (default media/)")
     preview.add_argument(
         "--theme", default="dark", help="dark, light or transparent (default dark)"
@@ -175,50 +184,21 @@ def _jobs(
     *,
     storyboard: bool = False,
 ) -> list[Any]:
-    from descent.renders.pipeline import Job
-    from descent.renders.presets import THEMES, check_fps, get_quality
-    from descent.scenes import SCENES
+    from descent.renders.api import targets_for
 
-    quality = get_quality(args.quality)
-    fps = check_fps(args.fps) if getattr(args, "fps", None) else quality.fps
-    if args.theme not in THEMES:
-        raise unknown_name("theme", args.theme, THEMES)
-    jobs = []
-    out = Path(args.out).resolve()
-    for name in names:
-        if name.endswith(".toml"):
-            from descent.renders.spec import load_spec
-
-            path = Path(name)
-            load_spec(path)  # validate now: bad specs fail before anything renders
-            job_name, scene, spec = path.stem, None, path.resolve()
-        else:
-            if name not in SCENES:
-                raise unknown_name("scene", name, SCENES)
-            job_name, scene, spec = name, name, None
-        jobs.append(
-            Job(
-                name=job_name,
-                scene=scene,
-                spec=spec,
-                formats=formats,
-                quality=quality,
-                fps=fps,
-                theme=args.theme,
-                out_dir=out,
-                gif_width=getattr(args, "gif_width", 640),
-                gif_fps=getattr(args, "gif_fps", 20),
-                max_gif_mb=getattr(args, "max_gif_mb", None),
-                storyboard=storyboard,
-                run_time=_run_time(args),
-            )
-        )
-    if args.theme == "transparent":
-        from descent.renders.pipeline import _video_formats
-
-        for job in jobs:
-            _video_formats(job)  # raises for mp4/gif: nothing is written
-    return jobs
+    return targets_for(
+        names,
+        out=args.out,
+        quality=args.quality,
+        formats=formats,
+        theme=args.theme,
+        fps=getattr(args, "fps", None),
+        run_time=_run_time(args),
+        gif_width=getattr(args, "gif_width", 640),
+        gif_fps=getattr(args, "gif_fps", 20),
+        max_gif_mb=getattr(args, "max_gif_mb", None),
+        storyboard=storyboard,
+    )
 
 
 def _run_time(args: argparse.Namespace) -> float | None:

@@ -64,6 +64,12 @@ class Job:
     max_gif_mb: float | None = None
     storyboard: bool = False
     run_time: float | None = None
+    #: a user's scene file (``scene`` is then a class defined in it)
+    scene_file: Path | None = None
+    #: a scene class rendered in this process (defined in ``__main__`` or a notebook)
+    scene_class: Any = field(default=None, compare=False, repr=False)
+    #: why this job cannot run (a scene file whose imports failed); it then fails at once
+    failed: str | None = None
 
     def outputs(self) -> dict[str, Path]:
         """Format → final path (``storyboard`` is ``<name>.storyboard.png``)."""
@@ -83,9 +89,13 @@ class Job:
 
             files += [scenes / "__init__.py", self.spec, ROOT / "renders" / "spec.py"]
             files += [ROOT / "renders" / "spec_scenes.py", *spec_inputs(self.spec)]
-        if self.scene is not None:
+        if self.scene is not None or self.scene_class is not None:
             # every scene module: a scene may build on another (NesterovCorrection on MomentumOvershoot)
             files += sorted(scenes.glob("*.py"))
+        if self.scene_file is not None:  # the user's file and its own modules beside it
+            from descent.renders.scenefile import local_imports
+
+            files += local_imports(self.scene_file)
         return files
 
     def key(self) -> str:
@@ -94,6 +104,10 @@ class Job:
         for path in self.sources():
             h.update(path.name.encode())
             h.update(path.read_bytes())
+        if self.scene_class is not None:
+            from descent.renders.scenefile import class_fingerprint
+
+            h.update(class_fingerprint(self.scene_class).encode())
         versions = {
             pkg: _version(pkg)
             for pkg in ("manim-descent", "manim", "torch", "av", "numpy", "pillow")
@@ -175,18 +189,36 @@ def _video_formats(job: Job) -> list[str]:
     return ["mp4"] if wanted else []
 
 
-def _worker(payload: dict[str, Any]) -> dict[str, Any]:
+def _worker(*args: str) -> dict[str, Any]:
+    """Run ``python -m descent.renders.worker ARGS`` (in the caller's folder, so that a scene
+    file's relative paths mean what they mean to its author); its last output line is JSON,
+    and on failure its last error line says why."""
     proc = subprocess.run(
-        [sys.executable, "-m", "descent.renders.worker", json.dumps(payload)],
-        capture_output=True,
-        text=True,
-        cwd=str(ROOT),
-        env={**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")},
+        [sys.executable, "-m", "descent.renders.worker", *args], capture_output=True, text=True
     )
     if proc.returncode != 0:
         lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
         raise RuntimeError(lines[-1] if lines else f"worker exited with code {proc.returncode}")
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def _render_here(payload: dict[str, Any], cls: Any) -> dict[str, Any]:
+    """Render in this process (a class no worker can import), Manim's config and the
+    environment restored afterwards (``tempconfig`` restores the config)."""
+    from descent.renders import worker
+
+    saved = os.environ.get("DESCENT_THEME")
+    try:
+        return worker.render(payload, cls)
+    except Exception as exc:
+        from descent.renders.scenefile import user_error
+
+        raise RuntimeError(user_error(exc, None)) from None
+    finally:
+        if saved is None:
+            os.environ.pop("DESCENT_THEME", None)
+        else:
+            os.environ["DESCENT_THEME"] = saved
 
 
 def _copy(src: str | Path, target: Path) -> Path:
@@ -203,6 +235,9 @@ def run_job(
     started = time.perf_counter()
     job.out_dir.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(job.out_dir)  # litter of killed runs
+    if job.failed is not None:
+        say("failed")
+        return JobResult(job, "failed", time.perf_counter() - started, error=job.failed)
     key = job.key()
     outputs = job.outputs()
     if not force and is_cached(job, key):
@@ -220,6 +255,7 @@ def run_job(
             payload = {
                 "scene": job.scene,
                 "spec": str(job.spec) if job.spec else None,
+                "scene_file": str(job.scene_file) if job.scene_file else None,
                 "name": job.name,
                 "theme": job.theme,
                 "width": job.quality.width,
@@ -232,7 +268,10 @@ def run_job(
                 "workdir": str(work / (container or "png")),
                 "run_time": job.run_time,
             }
-            out = _worker(payload)
+            if job.scene_class is not None:
+                out = _render_here(payload, job.scene_class)
+            else:
+                out = _worker(json.dumps(payload))
             if container is not None:
                 videos[container] = Path(out["video"])
             png = Path(out["png"]) if "png" in out else png

@@ -16,11 +16,27 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["render", "main"]
+from descent.engine.errors import EngineError
+
+__all__ = ["render", "classes", "main"]
 
 
 def load_scene(job: dict[str, Any]) -> Any:
-    """The scene class of a job: a registry name, or a TOML spec file."""
+    """The scene class of a job: a registry name, a TOML spec file, or a class of a scene
+    file (``scene_file`` and ``scene``)."""
+    if job.get("scene_file"):
+        from manim import Scene
+
+        from descent.renders.scenefile import load_module, scene_classes
+
+        path = Path(job["scene_file"])
+        module = load_module(path)
+        name = job.get("scene")
+        cls = getattr(module, name, None) if name else None
+        if not (isinstance(cls, type) and issubclass(cls, Scene)):
+            found = ", ".join(scene_classes(module)) or "none"
+            raise EngineError(f"{path.name}: {name!r} is not a scene class there; scenes: {found}")
+        return cls
     if job.get("spec"):
         from descent.renders.spec_scenes import scene_from_spec
 
@@ -30,15 +46,16 @@ def load_scene(job: dict[str, Any]) -> Any:
     return get_scene(job["scene"])
 
 
-def render(job: dict[str, Any]) -> dict[str, Any]:
-    """Render ``job`` (scene, quality, fps, theme, video, png, workdir) into its work folder."""
+def render(job: dict[str, Any], cls: Any = None) -> dict[str, Any]:
+    """Render ``job`` (scene, quality, fps, theme, video, png, workdir) into its work folder;
+    ``cls``: the scene class itself, when the caller has it (in-process renders)."""
     os.environ["DESCENT_THEME"] = job["theme"]
     from manim import tempconfig
 
     from descent.renders.encoder import PipeFileWriter
     from descent.renders.media import save_png
 
-    cls = load_scene(job)
+    cls = cls if cls is not None else load_scene(job)
     if job.get("run_time"):  # a variant is a subclass that changes class attributes
         cls = type(cls.__name__, (cls,), {"run_time": float(job["run_time"])})
     work = Path(job["workdir"])
@@ -77,9 +94,33 @@ def render(job: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def classes(path: Path) -> dict[str, Any]:
+    """The scene classes defined in a scene file (imports it: the user's code runs)."""
+    from descent.renders.scenefile import load_module, scene_classes
+
+    return {"scenes": scene_classes(load_module(path))}
+
+
 def main() -> None:
-    job = json.loads(sys.argv[1])
-    result = render(job)
+    """``worker JOB_JSON`` renders; ``worker --classes FILE`` lists a file's scene classes.
+
+    A failure prints one line on stderr (at the user's own frame for a scene file) and
+    exits with code 1.
+    """
+    from descent.renders.scenefile import user_error
+
+    where: Path | None = None
+    try:
+        if sys.argv[1] == "--classes":
+            where = Path(sys.argv[2])
+            result = classes(where)
+        else:
+            job = json.loads(sys.argv[1])
+            where = Path(job["scene_file"]) if job.get("scene_file") else None
+            result = render(job)
+    except Exception as exc:  # noqa: BLE001 - reported in one line, as the command reports it
+        print(user_error(exc, where), file=sys.stderr)
+        sys.exit(1)
     print(json.dumps(result))
 
 

@@ -61,7 +61,7 @@ def _check(name: str) -> None:
 def get_scene(name: str) -> Any:
     """The scene class ``name`` (imports manim and the scene's module)."""
     _check(name)
-    module = importlib.import_module(f"scenes.{SCENES[name]}")
+    module = importlib.import_module(f"{__name__}.{SCENES[name]}")
     return getattr(module, name)
 
 
