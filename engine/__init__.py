@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from descent.engine.optim import ELEMENTWISE, OptimizerSpec, list_optimizers, list_schedulers
     from descent.engine.plane import Plane, pca_plane, random_plane
     from descent.engine.simulation import Trajectory, simulate
+    from descent.engine.sweeps import Sweep, convergence_rate, sweep
 
 __all__ = [
     "ELEMENTWISE",
@@ -51,11 +52,13 @@ __all__ = [
     "OptimizerSpec",
     "Plane",
     "StationaryPoint",
+    "Sweep",
     "Trajectory",
     "UnknownNameError",
     "as_landscape",
     "atomic_path",
     "cache_dir",
+    "convergence_rate",
     "write_cache",
     "from_callable",
     "get_landscape",
@@ -68,6 +71,7 @@ __all__ = [
     "random_plane",
     "register_landscape",
     "simulate",
+    "sweep",
 ]
 
 
@@ -85,6 +89,7 @@ __getattr__, __dir__, _ = lazy_loader.attach(
         "optim",
         "plane",
         "simulation",
+        "sweeps",
     ],
     submod_attrs={
         "errors": ["EngineError", "UnknownNameError"],
@@ -103,5 +108,6 @@ __getattr__, __dir__, _ = lazy_loader.attach(
         "plane": ["Plane", "pca_plane", "random_plane"],
         "optim": ["ELEMENTWISE", "OptimizerSpec", "list_optimizers", "list_schedulers"],
         "simulation": ["Trajectory", "simulate"],
+        "sweeps": ["Sweep", "convergence_rate", "sweep"],
     },
 )

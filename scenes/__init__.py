@@ -41,6 +41,8 @@ SCENES: dict[str, str] = {
     "Surface3D": "surface_3d",
     "NetworkLandscape": "network_landscape",
     "CurveFit": "curve_fit",
+    "Sweep": "sweep",
+    "RateMap": "rate_map",
 }
 DEFAULT_SCENE = "LearningRates"
 

@@ -13,6 +13,7 @@ One module per concern, imported one way only (each imports only those above it)
 ``kit.scene``             :class:`DescentScene`, the base class
 ``kit.storyboards``       :class:`CurveScene` and :class:`SurfaceScene`
 ``kit.networks``          :class:`NetworkScene`: a shared plane, data space, fidelity
+``kit.sweeps``            :class:`SweepScene`: small multiples over a hyper-parameter grid
 ========================  ================================================================
 
 Every public name is importable from ``descent.scenes.kit`` itself.
@@ -78,8 +79,10 @@ from descent.scenes.kit.plot import (
     curve,
     heatmap,
     iso_lines,
+    level_line,
     minimum_star,
     plot_area,
+    polyline_points,
     swapped,
 )
 from descent.scenes.kit.readouts import (
@@ -94,6 +97,12 @@ from descent.scenes.kit.scene import (
 from descent.scenes.kit.storyboards import (
     CurveScene,
     SurfaceScene,
+)
+from descent.scenes.kit.sweeps import (
+    SweepScene,
+    divergence_tint,
+    fastest_run,
+    steps_to_converge,
 )
 from descent.scenes.kit.text import (
     FONT,
@@ -168,4 +177,10 @@ __all__ = [
     "data_points",
     "boundary_track",
     "curve_track",
+    "SweepScene",
+    "fastest_run",
+    "steps_to_converge",
+    "divergence_tint",
+    "polyline_points",
+    "level_line",
 ]

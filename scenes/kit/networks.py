@@ -26,7 +26,14 @@ from descent import engine
 from descent.engine import Landscape, Plane, Trajectory
 from descent.engine.network import outputs
 from descent.scenes.kit.clock import StepClock
-from descent.scenes.kit.plot import PlotArea, contours, heatmap, iso_lines, plot_area
+from descent.scenes.kit.plot import (
+    PlotArea,
+    contours,
+    heatmap,
+    iso_lines,
+    plot_area,
+    polyline_points,
+)
 from descent.scenes.kit.readouts import Legend, LossPanel, step_counter
 from descent.scenes.kit.scene import DescentScene
 from descent.scenes.kit.text import fmt_value, label
@@ -76,16 +83,6 @@ def data_points(
     return VGroup(*[Dot(p, radius=0.035, color=theme.muted) for p in pts])
 
 
-def _polylines_to_points(lines: Sequence[np.ndarray], area: PlotArea) -> np.ndarray:
-    """Polylines in data coordinates → one Bézier point array (straight segments)."""
-    parts = []
-    for line in lines:
-        pts = area.to_scene(line)
-        a, b = pts[:-1], pts[1:]
-        parts.append(np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], 1).reshape(-1, 3))
-    return np.concatenate(parts, 0) if parts else np.zeros((0, 3))
-
-
 def boundary_track(
     area: PlotArea,
     logits: np.ndarray,
@@ -111,7 +108,7 @@ def boundary_track(
             for k in range(grid.shape[-1]):
                 others = np.delete(grid, k, axis=-1).max(-1)
                 lines += iso_lines(grid[..., k] - others, xs, ys, 0.0)
-        frames.append(_polylines_to_points(lines, area))
+        frames.append(polyline_points(lines, area))
     line = VMobject(stroke_color=color, stroke_width=4)
     shown = [-1]
 

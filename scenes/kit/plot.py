@@ -49,6 +49,8 @@ __all__ = [
     "heatmap",
     "iso_lines",
     "contours",
+    "polyline_points",
+    "level_line",
     "curve",
     "auto_view",
     "swapped",
@@ -291,18 +293,37 @@ def contours(
     xs, ys, z = _grid_of(land, area, resolution)
     z = normalise(z, log=log)
     qs = np.unique(np.quantile(z[np.isfinite(z)], np.linspace(0.04, 0.96, levels)))
-    curves = []
-    for q in qs:
-        for line in iso_lines(z, xs, ys, float(q)):
-            pts = area.to_scene(line)
-            a, b = pts[:-1], pts[1:]  # each segment a straight cubic Bézier
-            curves.append(np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], 1).reshape(-1, 3))
+    found = [line for q in qs for line in iso_lines(z, xs, ys, float(q))]
     lines = VMobject(
         stroke_color=theme.contour, stroke_width=1.1, stroke_opacity=theme.contour_opacity
     )
-    if curves:
-        lines.set_points(np.concatenate(curves, 0))
+    points = polyline_points(found, area)
+    if len(points):
+        lines.set_points(points)
     return lines
+
+
+def polyline_points(lines: Sequence[np.ndarray], area: PlotArea) -> np.ndarray:
+    """Polylines ``(n, 2)`` in data coordinates as one Bézier point array for a ``VMobject``
+    (each segment a straight cubic; separate lines become separate subpaths)."""
+    parts = []
+    for line in lines:
+        pts = area.to_scene(line)
+        a, b = pts[:-1], pts[1:]
+        parts.append(np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], 1).reshape(-1, 3))
+    return np.concatenate(parts, 0) if parts else np.zeros((0, 3))
+
+
+def level_line(
+    z: np.ndarray, area: PlotArea, level: float, *, color: str, width: float = 3.0
+) -> VMobject:
+    """The ``level`` iso-line of a grid ``z[iy, ix]`` over the area's view box."""
+    xs, ys, grid = _grid_of(z, area, 0)
+    line = VMobject(stroke_color=color, stroke_width=width)
+    points = polyline_points(iso_lines(grid, xs, ys, level), area)
+    if len(points):
+        line.set_points(points)
+    return line
 
 
 def curve(land: Landscape, area: PlotArea, theme: Theme, *, samples: int = 400) -> VMobject:

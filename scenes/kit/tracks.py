@@ -83,6 +83,9 @@ class Track(VGroup):
         drawn from the dot (display-scaled to stay legible; the dynamics are untouched).
     trail_tiers
         The trail is drawn in this many tiers, older ones dimmer.
+    pin_text
+        Label the edge pin (``escape_label``, else "diverged"); ``False``: the arrow alone
+        (small plots).
     """
 
     def __init__(
@@ -102,6 +105,7 @@ class Track(VGroup):
         escape_label: str | None = None,
         markers: bool = False,
         ghost: np.ndarray | None = None,
+        pin_text: bool = True,
     ) -> None:
         super().__init__()
         self.path = np.asarray(path, dtype=np.float64)
@@ -138,6 +142,7 @@ class Track(VGroup):
             )
         self.pin = VGroup()
         self.escape_label = escape_label
+        self.pin_text = pin_text
         # one small dot per recorded step (shows the step sizes); hidden until reached
         self.markers = VGroup(
             *[Dot(p, radius=radius * 0.45, color=color) for p in self.screen] if markers else []
@@ -216,15 +221,15 @@ class Track(VGroup):
             self.pin.set_opacity(0)
             return
         if not len(self.pin):  # built once, on first use
-            self.pin.add(
-                Arrow(ORIGIN, RIGHT, buff=0, color=self.color, stroke_width=6),
-                label(self.escape_label or "diverged", 22, self.color),
-            )
+            self.pin.add(Arrow(ORIGIN, RIGHT, buff=0, color=self.color, stroke_width=6))
+            if self.pin_text:
+                self.pin.add(label(self.escape_label or "diverged", 22, self.color))
         direction = here - self.area.center
         direction /= np.linalg.norm(direction) + 1e-9
-        arrow, tag = self.pin
+        arrow = self.pin[0]
         arrow.put_start_and_end_on(here - direction * 0.05, here + direction * 0.55)
-        tag.next_to(here, -direction, buff=0.25)
+        if self.pin_text:
+            self.pin[1].next_to(here, -direction, buff=0.25)
         self.pin.set_opacity(1)
 
 

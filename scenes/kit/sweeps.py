@@ -1,0 +1,234 @@
+"""Small multiples: one tile per run of a hyper-parameter sweep, all on one clock.
+
+:class:`SweepScene` runs :func:`descent.engine.sweep` over a grid of one or two axes
+(rows: the first axis, columns: the second) and draws every run on its own small heat map
+of the same landscape. Tiles whose run diverges are pinned at the edge and tinted from
+the step it diverges; at the end the fastest run's tile is outlined and named.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+from manim import DOWN, LEFT, RIGHT, UP, Mobject, Rectangle, VGroup, config
+
+from descent import engine
+from descent.engine import Landscape, Sweep
+from descent.scenes.kit.clock import StepClock
+from descent.scenes.kit.plot import PlotArea, contours, heatmap, plot_area
+from descent.scenes.kit.readouts import step_counter
+from descent.scenes.kit.scene import DescentScene
+from descent.scenes.kit.text import fmt_value, label
+from descent.scenes.kit.theme import Theme
+from descent.scenes.kit.tracks import Track
+
+__all__ = ["SweepScene", "fastest_run", "steps_to_converge", "divergence_tint", "left_for_good"]
+
+
+def steps_to_converge(
+    result: Sweep, optimum: Sequence[float] | None, *, tol: float = 1e-3
+) -> np.ndarray:
+    """Per run: the first step within ``tol`` × the start's distance of the optimum (or,
+    without one, within ``tol`` of the loss range of its best value); ``steps + 1`` if
+    never."""
+    if optimum is not None:
+        dist = np.linalg.norm(np.asarray(result.params, np.float64) - np.asarray(optimum), axis=-1)
+        target = tol * dist[..., :1]
+        score = dist
+    else:
+        loss = np.asarray(result.loss, np.float64)
+        best = np.nanmin(np.where(np.isfinite(loss), loss, np.nan))
+        target = best + tol * np.maximum(loss[..., :1] - best, 1e-300)
+        score = loss
+    hit = np.isfinite(score) & (score <= target)
+    return np.where(hit.any(-1), hit.argmax(-1), result.steps + 1)
+
+
+def fastest_run(result: Sweep, optimum: Sequence[float] | None) -> tuple[int, ...]:
+    """The index of the run that converges first (ties: the smaller final error)."""
+    steps = steps_to_converge(result, optimum)
+    if optimum is not None:
+        final = np.linalg.norm(np.asarray(result.params[..., -1, :], np.float64) - optimum, axis=-1)
+    else:
+        final = np.asarray(result.loss[..., -1], np.float64)
+    final = np.where(np.isfinite(final) & ~result.diverged, final, np.inf)
+    order = np.lexsort((final.ravel(), np.where(result.diverged, np.inf, steps).ravel()))
+    return tuple(int(i) for i in np.unravel_index(order[0], result.shape))
+
+
+def left_for_good(out: np.ndarray, diverged_at: int) -> int | None:
+    """The step from which a run is non-finite, or out of the view for the rest of the run
+    (it is diverging), else ``None``."""
+    if diverged_at >= 0:
+        return int(diverged_at)
+    inside = np.flatnonzero(~np.asarray(out))
+    last_in = int(inside[-1]) if len(inside) else -1
+    return last_in + 1 if last_in + 1 < len(out) else None
+
+
+def divergence_tint(area: PlotArea, clock: StepClock, at: int, theme: Theme) -> VGroup:
+    """A tile's tint and the word "diverging", shown from step ``at`` (see
+    :func:`left_for_good`)."""
+    tint = Rectangle(width=area.width, height=area.height, stroke_width=0)
+    tint.set_fill(theme.optimizer["vermillion"], opacity=0.0).move_to(area.center)
+    word = label("diverging", 16, theme.text).move_to(area.center).shift(DOWN * area.height * 0.3)
+    word.set_opacity(0.0)
+
+    def refresh(m: VGroup) -> None:
+        shown = clock.step() >= at
+        tint.set_fill(opacity=0.32 if shown else 0.0)
+        word.set_fill(opacity=1.0 if shown else 0.0)
+
+    group = VGroup(tint, word)
+    group.add_updater(refresh)
+    return group
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, tuple):
+        return "(" + ", ".join(_value(x) for x in v) + ")"
+    return fmt_value(float(v)) if isinstance(v, int | float | np.floating) else str(v)
+
+
+class SweepScene(DescentScene):
+    """A grid of small multiples over ``grid`` (1 or 2 axes, at most 8 × 8 tiles).
+
+    Class attributes: ``landscape``, ``landscape_params``, ``optimizer_name``, ``grid``
+    (``{keyword: values}``), ``fixed`` (keywords shared by every run), ``start``,
+    ``steps``, ``run_time``.
+    """
+
+    optimizer_name: ClassVar[str] = "SGD"
+    grid: ClassVar[Mapping[str, Sequence[Any]]] = {}
+    fixed: ClassVar[Mapping[str, Any]] = {}
+    tile_color: ClassVar[str] = "sky"
+
+    @classmethod
+    def run_sweep(cls) -> tuple[Landscape, Sweep]:
+        """The landscape and every run of the grid (cached by the engine)."""
+        land = cls.get_landscape()
+        start = cls.start if cls.start is not None else land.default_start
+        result = engine.sweep(
+            land, cls.optimizer_name, grid=dict(cls.grid), start=start, steps=cls.steps,
+            **dict(cls.fixed),
+        )  # fmt: skip
+        return land, result
+
+    def layout(self, shape: tuple[int, ...], aspect: float) -> tuple[int, int, float, float]:
+        """``(rows, cols, tile width, tile height)`` inside the frame below the title."""
+        if len(shape) == 1:
+            cols = min(shape[0], 8)
+            rows = math.ceil(shape[0] / cols)
+        else:
+            rows, cols = shape
+        if rows > 8 or cols > 8:
+            raise engine.EngineError(
+                f"a sweep scene shows at most 8 × 8 tiles; got {rows} × {cols}"
+            )
+        width = config.frame_width - 2.6
+        height = config.frame_height - 2.7
+        gap = 0.12
+        tw = min((width - gap * (cols - 1)) / cols, (height - gap * (rows - 1)) / rows / aspect)
+        return rows, cols, tw, tw * aspect
+
+    def construct(self) -> None:
+        # -- data: every run of the grid, the fastest one --
+        land, result = self.run_sweep()
+        names = list(result.grid)
+        view = land.view
+        aspect = (view[1][1] - view[1][0]) / (view[0][1] - view[0][0])
+        rows, cols, tw, th = self.layout(result.shape, aspect)
+        color = self.theme.optimizer[self.tile_color]
+
+        # -- static: title, one small heat map per tile, axis labels --
+        self.add_title()
+        left = -(cols * tw + (cols - 1) * 0.12) / 2 + 0.7
+        top = config.frame_height / 2 - 1.55
+        areas: dict[tuple[int, ...], PlotArea] = {}
+        for index in np.ndindex(*result.shape):
+            r, c = index if len(index) == 2 else divmod(index[0], cols)
+            area = plot_area(view[0], view[1], width=tw, height=th, theme=self.theme, ticks=False)
+            area.axes.shift(
+                np.array([left + c * (tw + 0.12) + tw / 2, top - r * (th + 0.12) - th / 2, 0])
+                - area.center
+            )
+            self.add(heatmap(land, area, self.theme, resolution=90), area.axes)
+            self.add(contours(land, area, self.theme, levels=6, resolution=70))
+            areas[index] = area
+        self.add(*self.axis_labels(result, areas, names))
+
+        # -- moving: one dot and trail per tile, tints from each divergence --
+        paths = {i: np.asarray(result.params[i]) for i in areas}
+        self.make_clock([(areas[i], p) for i, p in paths.items()], steps=result.steps)
+        tracks = [
+            Track(
+                paths[i],
+                areas[i],
+                self.clock,
+                color=color,
+                theme=self.theme,
+                radius=0.05,
+                trail_width=2.5,
+                pin_text=False,
+            )  # fmt: skip
+            for i in areas
+        ]
+        tints = [
+            divergence_tint(areas[i], self.clock, gone, self.theme)
+            for i, track in zip(areas, tracks, strict=True)
+            if (gone := left_for_good(track.out, result.diverged_at[i])) is not None
+        ]
+        counter = step_counter(self.clock, self.theme, font_size=20)
+        counter.to_corner(DOWN + LEFT, buff=0.3)
+        self.add_layered(*tints, *tracks, counter)
+
+        # -- run, then the fastest tile --
+        self.play_steps()
+        self.add(*self.fastest_outline(land, result, areas))
+        self.finish()
+
+    def axis_labels(
+        self, result: Sweep, areas: Mapping[tuple[int, ...], PlotArea], names: Sequence[str]
+    ) -> list[Mobject]:
+        """Column and row headers naming the swept keywords and their values."""
+        out: list[Mobject] = []
+        values = [list(result.grid[n]) for n in names]
+        if len(names) == 2:
+            for c, v in enumerate(values[1]):
+                box = areas[(0, c)].frame[0]
+                out.append(
+                    label(f"{names[1]} {_value(v)}", 18, self.theme.text).next_to(box, UP, 0.1)
+                )
+            for r, v in enumerate(values[0]):
+                box = areas[(r, 0)].frame[0]
+                out.append(
+                    label(f"{names[0]} {_value(v)}", 18, self.theme.text).next_to(box, LEFT, 0.12)
+                )
+        else:
+            for (i,), area in areas.items():
+                text = f"{names[0]} {_value(values[0][i])}"
+                out.append(label(text, 16, self.theme.text).next_to(area.frame[0], UP, 0.06))
+        return out
+
+    def fastest_outline(
+        self, land: Landscape, result: Sweep, areas: Mapping[tuple[int, ...], PlotArea]
+    ) -> list[Mobject]:
+        """An outline around the fastest tile and a line naming it."""
+        best = fastest_run(result, land.optimum)
+        steps = int(steps_to_converge(result, land.optimum)[best])
+        box = areas[best].frame[0]
+        outline = Rectangle(width=box.width + 0.1, height=box.height + 0.1)
+        outline.set_stroke(self.theme.text, width=5).move_to(box)
+        values = ", ".join(
+            f"{n} {_value(result.grid[n][i])}" for n, i in zip(result.grid, best, strict=True)
+        )
+        reached = (
+            f"{steps} steps to 1/1000 of the start's distance"
+            if steps <= result.steps
+            else "closest at the end"
+        )
+        text = label(f"fastest: {values} ({reached})", 20, self.theme.text)
+        return [outline, text.to_corner(DOWN + RIGHT, buff=0.3)]
