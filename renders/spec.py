@@ -46,6 +46,10 @@ Schema
     loss = "cross_entropy"           # or "mse" (default: by the data)
     batch_size = 32                  # optional minibatches (a seeded DataLoader)
 
+    [sweep]                          # small multiples: one tile per combination of
+    lr = [0.02, 0.08, 0.16]          #   1-2 keyword arguments of the one [[optimizer]],
+    momentum = [0.0, 0.5, 0.9]       #   at most 8 values each (a 2-D landscape, one start)
+
     [projection]                     # only with [model]
     kind = "pca"                     # pca (one plane through all runs) | random (Li et al.)
     seed = 0                         # the random plane's directions
@@ -75,6 +79,9 @@ from descent.engine.errors import EngineError, unknown_name
 __all__ = ["Spec", "load_spec", "spec_inputs"]
 
 TOP = {"title", "subtitle", "landscape", "model", "projection", "run", "optimizer", "show"}
+TOP |= {"sweep"}
+#: a [sweep] scene: at most this many values per axis (tiles per row / column)
+MAX_SWEEP_VALUES = 8
 MODEL = {"architecture", "hidden", "activation", "data", "csv", "target", "features", "n"}
 MODEL |= {"noise", "seed", "loss", "batch_size"}
 PROJECTION = {"kind", "seed", "resolution"}
@@ -112,6 +119,7 @@ class Spec:
     log_panel: bool
     markers: bool
     projection: str = "pca"
+    sweep: dict[str, list[Any]] | None = None
     projection_seed: int = 0
     resolution: int = 100
 
@@ -257,9 +265,10 @@ def load_spec(path: str | Path) -> Spec:
             )
         view = tuple((float(lo), float(hi)) for lo, hi in arr)
 
-    # -- run, optimizers --
+    # -- run, optimizers, a sweep over their keywords --
     start, steps, grad_noise, seed, run_time = _run_table(c, data, land)
     specs = _optimizers(c, data)
+    sweep = _sweep_table(c, data, land, specs, start, steps) if "sweep" in data else None
 
     # -- overlays --
     show_t = c.keys(data.get("show", {}), SHOW, "show")
@@ -286,7 +295,37 @@ def load_spec(path: str | Path) -> Spec:
         panel=panel,
         log_panel=c.flag(show_t, "log_panel", "show", True),
         markers=c.flag(show_t, "markers", "show", False),
+        sweep=sweep,
     )
+
+
+def _sweep_table(
+    c: _Checker, data: dict[str, Any], land: Any, specs: list[Any], start: Any, steps: int
+) -> dict[str, list[Any]]:
+    """``[sweep]``: one or two keyword arguments of the one ``[[optimizer]]``, each a list of
+    at most 8 values; checked by torch as :func:`descent.engine.sweep` checks them."""
+    from descent import engine
+
+    table = data["sweep"]
+    if not isinstance(table, dict) or not 1 <= len(table) <= 2:
+        raise c.error("sweep", "give one or two keyword arguments, each a list of values")
+    if len(specs) != 1:
+        raise c.error("optimizer", "a [sweep] varies one [[optimizer]]; give exactly one")
+    if land.dim != 2 or np.ndim(start) != 1:
+        raise c.error("sweep", "sweep tiles need a 2-D landscape and one start")
+    grid: dict[str, list[Any]] = {}
+    for key, values in table.items():
+        if not isinstance(values, list) or not 1 <= len(values) <= MAX_SWEEP_VALUES:
+            raise c.error(f"sweep.{key}", f"must be a list of 1..{MAX_SWEEP_VALUES} values")
+        grid[key] = [tuple(v) if isinstance(v, list) else v for v in values]
+    fixed = dict(specs[0].kwargs)
+    for key in grid:
+        fixed.pop(key, None)  # a swept keyword's value in [[optimizer]] is its default only
+    try:
+        engine.sweeps.check_grid(specs[0].name, grid, fixed)
+    except EngineError as exc:
+        raise c.error("sweep", str(exc)) from None
+    return grid
 
 
 def _run_table(c: _Checker, data: dict[str, Any], land: Any) -> tuple[Any, int, float, int, float]:

@@ -38,6 +38,8 @@ def scene_from_spec(path: str | Path) -> type:
     land = spec.landscape
     if land.network is not None:
         return _network_scene(spec)
+    if spec.sweep is not None:
+        return _sweep_scene(spec)
     base = SurfaceScene if land.dim == 2 else CurveScene
 
     class SpecScene(base):  # type: ignore[misc, valid-type]
@@ -152,6 +154,31 @@ def _network_scene(spec: Spec) -> type:
             return spec.landscape
 
     return _named(SpecNetworkScene, spec)
+
+
+def _sweep_scene(spec: Spec) -> type:
+    """A :class:`~descent.scenes.kit.SweepScene` for a ``[sweep]`` spec."""
+    from descent.scenes.kit import SweepScene
+
+    assert spec.sweep is not None
+    [optimizer] = spec.optimizers
+    fixed_kwargs = {k: v for k, v in optimizer.kwargs.items() if k not in spec.sweep}
+
+    class SpecSweepScene(SweepScene):
+        title = spec.title
+        subtitle = spec.subtitle
+        optimizer_name = optimizer.name
+        grid = spec.sweep
+        fixed = fixed_kwargs
+        start = tuple(spec.start)
+        steps = spec.steps
+        run_time = spec.run_time
+
+        @classmethod
+        def get_landscape(cls) -> Any:
+            return spec.landscape
+
+    return _named(SpecSweepScene, spec)
 
 
 def _named(cls: type, spec: Spec) -> type:

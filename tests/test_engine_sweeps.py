@@ -85,7 +85,10 @@ def test_measured_rate_map_matches_the_spectral_radius(
     lrs, mus, rates = rate_map
     assert len(lrs) >= 100 and len(mus) >= 100
     analytic = np.array(
-        [[max(heavy_ball_radius(a, b, 1.0), heavy_ball_radius(a, b, KAPPA)) for b in mus] for a in lrs]
+        [
+            [max(heavy_ball_radius(a, b, 1.0), heavy_ball_radius(a, b, KAPPA)) for b in mus]
+            for a in lrs
+        ]
     )
     fast = analytic < 0.99
     assert fast.sum() > 5000

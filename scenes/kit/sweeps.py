@@ -193,20 +193,25 @@ class SweepScene(DescentScene):
     def axis_labels(
         self, result: Sweep, areas: Mapping[tuple[int, ...], PlotArea], names: Sequence[str]
     ) -> list[Mobject]:
-        """Column and row headers naming the swept keywords and their values."""
+        """Values above the columns and left of the rows; the swept keywords named once
+        (``momentum →`` before the column values, ``lr ↓`` beside the row values)."""
         out: list[Mobject] = []
         values = [list(result.grid[n]) for n in names]
         if len(names) == 2:
+            row_values: list[Mobject] = []
             for c, v in enumerate(values[1]):
                 box = areas[(0, c)].frame[0]
-                out.append(
-                    label(f"{names[1]} {_value(v)}", 18, self.theme.text).next_to(box, UP, 0.1)
-                )
+                out.append(label(_value(v), 18, self.theme.text).next_to(box, UP, 0.1))
             for r, v in enumerate(values[0]):
                 box = areas[(r, 0)].frame[0]
-                out.append(
-                    label(f"{names[0]} {_value(v)}", 18, self.theme.text).next_to(box, LEFT, 0.12)
-                )
+                row_values.append(label(_value(v), 18, self.theme.text).next_to(box, LEFT, 0.15))
+            out += row_values
+            first = areas[(0, 0)].frame[0]
+            across = label(f"{names[1]} →", 18, self.theme.muted).next_to(first, UP, 0.1)
+            out.append(across.shift(LEFT * (across.get_right()[0] - first.get_left()[0] + 0.15)))
+            down = label(f"{names[0]} ↓", 18, self.theme.muted)
+            down.next_to(row_values[0], UP, buff=0.12).align_to(row_values[0], RIGHT)
+            out.append(down)
         else:
             for (i,), area in areas.items():
                 text = f"{names[0]} {_value(values[0][i])}"
