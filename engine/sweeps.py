@@ -337,7 +337,7 @@ def _with_groups(
     aside; the cross-group check is the only one skipped, and these parameters are
     distinct by construction.
     """
-    optimizer = cls(groups[:1], **dict(fixed))  # type: ignore[call-arg]
+    optimizer = cls(groups[:1], **dict(fixed))
     built = optimizer.param_groups
     for group in groups[1:]:
         optimizer.param_groups = []
