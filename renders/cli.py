@@ -270,6 +270,13 @@ def _run_live(jobs: list[Any], args: argparse.Namespace) -> list[Any]:
     return done
 
 
+def _size(size: int) -> str:
+    """``1.23 MB``, ``45 kB`` or, under a kilobyte, ``308 B``."""
+    if size >= 1e5:
+        return f"{size / 1e6:.2f} MB"
+    return f"{size / 1e3:.0f} kB" if size >= 1e3 else f"{size} B"
+
+
 def _summary(results: Sequence[Any]) -> None:
     rows = []
     for r in results:
@@ -278,7 +285,7 @@ def _summary(results: Sequence[Any]) -> None:
             rows.append(
                 (
                     str(path),
-                    f"{size / 1e6:.2f} MB" if size >= 1e5 else f"{size / 1e3:.0f} kB",
+                    _size(size),
                     f"{r.seconds:.1f} s",
                     r.status,
                 )

@@ -19,7 +19,15 @@ import numpy as np
 from manim import *  # noqa: F403
 
 from descent.engine import OptimizerSpec
-from descent.scenes.kit import DescentScene, LossPanel, PlotArea, label, plot_area, step_counter
+from descent.scenes.kit import (
+    Beat,
+    DescentScene,
+    LossPanel,
+    PlotArea,
+    label,
+    plot_area,
+    step_counter,
+)
 
 __all__ = ["FitLine", "FitLineFastAdam", "clip_line"]
 
@@ -54,6 +62,26 @@ class FitLine(DescentScene):
     steps = 300
     optimizers = (OptimizerSpec("SGD", lr=0.01), OptimizerSpec("Adam", lr=0.01))
     run_time = 10.0
+    beats = (
+        Beat(
+            0,
+            "one sample at a time",
+            "Each step sees one shuffled sample. Left: the two parameters;"
+            " right: the line they draw through the data; bottom: the full-data loss.",
+        ),
+        Beat(
+            10,
+            "SGD fits the line",
+            "SGD's step is proportional to its error, and the errors are"
+            " big: within about 150 steps it has the line.",
+        ),
+        Beat(
+            150,
+            "Adam is still crawling",
+            "Adam's step is about lr = 0.01 per coordinate whatever"
+            " the gradient: from weight −10 that takes a thousand steps. Its rate was too small.",
+        ),
+    )
 
     def construct(self) -> None:
         # -- data --
@@ -142,3 +170,12 @@ class FitLineFastAdam(FitLine):
     description = "FitLine with Adam at lr 0.5"
     subtitle = "ŷ = w·x + b, MSE, minibatch of 1 (shuffled), SGD lr 0.01 vs Adam lr 0.5"
     optimizers = (OptimizerSpec("SGD", lr=0.01), OptimizerSpec("Adam", lr=0.5))
+    beats = (
+        Beat(0, "one sample at a time", "The same fit, now with Adam at lr 0.5."),
+        Beat(
+            10,
+            "Adam strides",
+            "Adam moves about 0.5 per coordinate per step and reaches the"
+            " line in a few dozen steps; then its steps, still about lr long, jitter around it.",
+        ),
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from manim import *  # noqa: F403
 
 from descent.engine import OptimizerSpec
-from descent.scenes.kit import SurfaceScene
+from descent.scenes.kit import Beat, SurfaceScene
 
 __all__ = ["LearningRates"]
 
@@ -31,6 +31,26 @@ class LearningRates(SurfaceScene):
         OptimizerSpec("SGD", lr=10.0, label="lr = 10"),
     )
     run_time = 7.0
+    beats = (
+        Beat(
+            0,
+            "three learning rates",
+            "One bowl, three learning rates. The gradient is the same;"
+            " only the step we take along it changes.",
+        ),
+        Beat(
+            2,
+            "too small, just right",
+            "lr 0.1 creeps, shrinking the distance by a fifth each"
+            " step; lr 0.25 lands within 0.1 of the minimum in 8 steps.",
+        ),
+        Beat(
+            6,
+            "too large: divergence",
+            "lr 10 overshoots to the far side, farther each time: the"
+            " loss grows without bound and the point leaves the view, pinned at the edge.",
+        ),
+    )
     plot_width = 5.0
     plot_height = 5.5
     log_heat = True

@@ -13,7 +13,7 @@ import numpy as np
 from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec
-from descent.scenes.kit import CurveScene, PlotArea, label
+from descent.scenes.kit import Beat, CurveScene, PlotArea, label
 
 __all__ = ["LocalMinimum"]
 
@@ -32,6 +32,26 @@ class LocalMinimum(CurveScene):
         OptimizerSpec("SGD", lr=0.001, momentum=0.9),
     )
     run_time = 8.0
+    beats = (
+        Beat(
+            0,
+            "two basins",
+            "Two basins: a local minimum at w = 4 and a deeper global one at"
+            " w = −2, behind a hump. Both optimizers start at w = 6.",
+        ),
+        Beat(
+            4,
+            "SGD settles for the local minimum",
+            "SGD rolls into the nearest basin and stops"
+            " at w = 4: the gradient there is zero, so it has no reason to move.",
+        ),
+        Beat(
+            9,
+            "momentum clears the hump",
+            "Momentum arrives with speed, climbs over the hump at"
+            " 1.4 and falls into the global minimum: its velocity, not the gradient, got it over.",
+        ),
+    )
     y_range = (-190.0, 540.0)
 
     def annotate(self, land: Landscape, area: PlotArea) -> None:

@@ -23,6 +23,7 @@ from manim import *  # noqa: F403
 from descent import engine
 from descent.engine import Landscape, OptimizerSpec, Trajectory
 from descent.scenes.kit import (
+    Beat,
     DescentScene,
     auto_view,
     fmt_value,
@@ -58,6 +59,26 @@ class LossFunctions(DescentScene):
     landscape = "regression"
     optimizer = OptimizerSpec("SGD", lr=0.1)
     start = (6.0, -3.0)  # (weight, bias)
+    beats = (
+        Beat(
+            0,
+            "four losses, one data set",
+            "Same data, same start, same SGD: only the loss differs."
+            " The surfaces are over (bias, weight) of a straight-line fit.",
+        ),
+        Beat(
+            5,
+            "L1's constant pull",
+            "MSE's gradient shrinks near the fit, so steps slow down; L1's"
+            " gradient has the same size everywhere, so SGD zigzags across the kink.",
+        ),
+        Beat(
+            40,
+            "where they settle",
+            "Huber and SmoothL1 behave like MSE near the fit and like L1"
+            " far away: robust to outliers, smooth at the bottom.",
+        ),
+    )
     steps = 100
     run_time = 8.0
     #: (bias, weight) view; grown automatically when a variant's paths leave it

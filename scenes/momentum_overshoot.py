@@ -17,7 +17,7 @@ import numpy as np
 from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec, Trajectory
-from descent.scenes.kit import SurfaceScene, velocity_arrows
+from descent.scenes.kit import Beat, SurfaceScene, velocity_arrows
 
 __all__ = ["MomentumOvershoot", "distance_to_optimum"]
 
@@ -46,6 +46,32 @@ class MomentumOvershoot(SurfaceScene):
     plot_center = LEFT * 2.9 + DOWN * 0.2
     panel_log = False
     panel_label = "distance to optimum"
+    beats = (
+        Beat(
+            0,
+            "into the valley",
+            "A narrow valley: steep across (y), shallow along (x). Same"
+            " learning rate for both; the arrow is momentum's step, −lr times its velocity.",
+        ),
+        Beat(
+            2,
+            "the overshoot",
+            "Momentum overshoots the valley floor: its velocity still points"
+            " across when the floor is reached, so it climbs the far wall.",
+        ),
+        Beat(
+            8,
+            "the swing back",
+            "And swings back: each crossing is a little smaller. The distance"
+            " panel oscillates for momentum; SGD's falls without ever crossing the floor.",
+        ),
+        Beat(
+            32,
+            "along the valley",
+            "Along the shallow direction momentum's speed pays off: it is"
+            " within 0.1 of the optimum at step 49, plain SGD only at step 77.",
+        ),
+    )
 
     def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
         return velocity_arrows(traj)

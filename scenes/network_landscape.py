@@ -17,7 +17,7 @@ Render: ``manim -ql scenes/network_landscape.py NetworkLandscape``
 from __future__ import annotations
 
 from descent.engine import OptimizerSpec
-from descent.scenes.kit import NetworkScene
+from descent.scenes.kit import Beat, NetworkScene
 
 __all__ = ["NetworkLandscape"]
 
@@ -31,4 +31,26 @@ class NetworkLandscape(NetworkScene):
         OptimizerSpec("SGD", lr=0.5),
         OptimizerSpec("SGD", lr=0.1, momentum=0.9),
         OptimizerSpec("Adam", lr=0.02),
+    )
+    beats = (
+        Beat(
+            0,
+            "one network, three optimizers",
+            "A real network, 354 weights, all three start from"
+            " the same initialisation. Left: one plane through the runs; right: what each network"
+            " does with the data.",
+        ),
+        Beat(
+            40,
+            "Adam takes the lead",
+            "Adam's loss falls first: it scales every weight's step by"
+            " that weight's own gradient history. Its boundary bends around the moons early.",
+        ),
+        Beat(
+            120,
+            "read the numbers",
+            "The plane holds most of the movement, not all: each dot is"
+            " a projection, off the plane by the distance shown, and the plane's loss under it is"
+            " not the true loss. The true loss is on the right.",
+        ),
     )

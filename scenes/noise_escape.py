@@ -16,7 +16,7 @@ from manim import *  # noqa: F403
 
 from descent import engine
 from descent.engine import OptimizerSpec, Trajectory
-from descent.scenes.kit import DescentScene, label, live_text, step_counter
+from descent.scenes.kit import Beat, DescentScene, label, live_text, step_counter
 
 __all__ = ["NoiseEscape", "escaped"]
 
@@ -46,6 +46,26 @@ class NoiseEscape(DescentScene):
     )
     run_time = 10.0
     ease = False
+    beats = (
+        Beat(
+            0,
+            "stuck in a local minimum",
+            "Forty points sit in the local minimum. On the right,"
+            " plain SGD: the gradient is zero there, so none of them moves.",
+        ),
+        Beat(
+            30,
+            "noise kicks them out",
+            "On the left the same SGD gets Gaussian noise added to every"
+            " gradient: some kicks are large enough to carry points over the barrier.",
+        ),
+        Beat(
+            180,
+            "cooling down",
+            "The learning rate anneals toward zero, so the kicks die down:"
+            " points in the deep basin stay there. A quarter escaped; without noise, none.",
+        ),
+    )
 
     @classmethod
     def data(cls) -> tuple[Trajectory, Trajectory]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from manim import *  # noqa: F403
 
 from descent.engine import OptimizerSpec
-from descent.scenes.kit import SurfaceScene
+from descent.scenes.kit import Beat, SurfaceScene
 
 __all__ = ["OptimizerRace", "SteepOptima", "race"]
 
@@ -43,6 +43,26 @@ class OptimizerRace(SurfaceScene):
     steps = 100
     optimizers = race(10.0)
     run_time = 10.0
+    beats = (
+        Beat(
+            0,
+            "a flat plateau",
+            "Six optimizers from (5, 5), lr 10. The ravine's plateaus are"
+            " almost flat: the gradients are tiny.",
+        ),
+        Beat(
+            2,
+            "adaptive steps",
+            "Adagrad, RMSprop and Adam divide by the gradient's own size:"
+            " their steps are about lr long however small the gradient, and they stride off.",
+        ),
+        Beat(
+            12,
+            "momentum builds speed",
+            "SGD takes tiny steps; momentum and Nesterov add them up"
+            " and gather speed down the slope, reaching the ravine later.",
+        ),
+    )
     auto_view = True
     plot_width = 5.6
     plot_height = 5.6
@@ -57,4 +77,24 @@ class SteepOptima(OptimizerRace):
     landscape = "steep_optima"
     start = (0.0, 0.0)
     optimizers = race(0.05)
+    beats = (
+        Beat(
+            0,
+            "a flat plain",
+            "Three narrow wells on a flat plain, everyone starts on the"
+            " plain at (0, 0) with lr 0.05.",
+        ),
+        Beat(
+            9,
+            "adaptive methods find a well",
+            "The adaptive methods turn tiny gradients into"
+            " full-size steps and drop into a well around step 10.",
+        ),
+        Beat(
+            40,
+            "SGD barely moves",
+            "SGD and momentum follow the gradient's size, and on the"
+            " plain it is nearly zero: after 100 steps they have barely left the start.",
+        ),
+    )
     auto_view = False

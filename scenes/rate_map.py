@@ -24,6 +24,7 @@ from manim import *  # noqa: F403
 
 from descent import engine
 from descent.scenes.kit import (
+    Beat,
     DescentScene,
     PlotArea,
     StepClock,
@@ -61,6 +62,39 @@ class RateMap(DescentScene):
     )
     run_time = 12.0
     ease = False
+    #: one beat per stop of the tour (the cursor moves 60 clock steps per leg)
+    beats = (
+        Beat(
+            0,
+            "the rate map",
+            "Each pixel is one SGD run: its colour is the rate its error"
+            " shrinks by per step, measured from the run. The cursor starts with a tiny step and"
+            " no momentum: the run crawls.",
+        ),
+        Beat(
+            60,
+            "the optimum",
+            "Here the two directions of the valley converge equally fast: the"
+            " measured best rate, 0.53 per step, sits on the closed form's α*, β* (ring).",
+        ),
+        Beat(
+            120,
+            "ringing",
+            "More momentum than that and the run overshoots and rings: the rate"
+            " is √β whatever the step size, the flat tops of the contours.",
+        ),
+        Beat(
+            180,
+            "the edge",
+            "Toward the red line the steep direction rings harder; on the line the rate is 1.",
+        ),
+        Beat(
+            240,
+            "diverging",
+            "Past it every step overshoots by more than it corrects: the run"
+            " diverges. Below, plain SGD's best is lr 2/(λ₁+λₙ), rate 0.82, far slower.",
+        ),
+    )
 
     # -- data ------------------------------------------------------------------------------------
     @classmethod

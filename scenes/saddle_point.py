@@ -14,7 +14,7 @@ import numpy as np
 from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec
-from descent.scenes.kit import CurveScene, PlotArea, label
+from descent.scenes.kit import Beat, CurveScene, PlotArea, label
 
 __all__ = ["SaddlePoint"]
 
@@ -32,6 +32,26 @@ class SaddlePoint(CurveScene):
     )
     run_time = 8.0
     y_range = (-30.0, 95.0)
+    beats = (
+        Beat(
+            0,
+            "the slope flattens",
+            "Both start at w = 4 with the same learning rate. Watch the"
+            " slope: the gradient 3w² shrinks as they near the flat point at 0.",
+        ),
+        Beat(
+            5,
+            "momentum passes the saddle",
+            "Momentum crosses the saddle at step 5: the gradient"
+            " there is zero, but its velocity carries it through, and on toward minus infinity.",
+        ),
+        Beat(
+            25,
+            "SGD stalls",
+            "Plain SGD only follows the gradient, so its steps shrink with the"
+            " slope: after 100 steps it is still short of the saddle, stalled on a flat stretch.",
+        ),
+    )
 
     def annotate(self, land: Landscape, area: PlotArea) -> None:
         at = area.to_scene(np.array([0.0, 0.0]))

@@ -14,7 +14,7 @@ from manim import *  # noqa: F403
 
 from descent import engine
 from descent.engine import OptimizerSpec, Trajectory
-from descent.scenes.kit import DescentScene, StepClock, label, partial_path, step_weights
+from descent.scenes.kit import Beat, DescentScene, StepClock, label, partial_path, step_weights
 
 __all__ = ["Surface3D"]
 
@@ -30,6 +30,20 @@ class Surface3D(DescentScene, ThreeDScene):
     )
     steps = 80
     run_time = 5.0
+    beats = (
+        Beat(
+            0,
+            "three balls, four minima",
+            "Himmelblau's function has four equal minima. Three"
+            " optimizers start from three points near the middle.",
+        ),
+        Beat(
+            20,
+            "each finds its own minimum",
+            "Each rolls into the basin its start and its momentum"
+            " lead it to: which minimum you reach depends on where, and how, you start.",
+        ),
+    )
     resolution = 24
     height = 2.6
 
@@ -134,6 +148,6 @@ class Surface3D(DescentScene, ThreeDScene):
 
         # -- run with the camera orbiting --
         self.begin_ambient_camera_rotation(rate=0.1)
-        self.play(self.clock.to(self.steps, self.run_time))
+        self.play_steps()
         self.stop_ambient_camera_rotation()
         self.finish()

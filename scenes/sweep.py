@@ -11,7 +11,7 @@ Render: ``manim -ql scenes/sweep.py Sweep``
 
 from __future__ import annotations
 
-from descent.scenes.kit import SweepScene
+from descent.scenes.kit import Beat, SweepScene
 
 __all__ = ["Sweep"]
 
@@ -26,3 +26,18 @@ class Sweep(SweepScene):
     steps = 60
     grid = {"lr": [0.02, 0.08, 0.16, 0.25], "momentum": [0.0, 0.3, 0.6, 0.8, 0.95]}
     run_time = 8.0
+    beats = (
+        Beat(
+            0,
+            "one run per tile",
+            "Twenty runs of the same SGD, one per tile: the learning rate"
+            " grows down the rows, momentum across the columns.",
+        ),
+        Beat(
+            6,
+            "ringing and diverging",
+            "More momentum rings around the minimum; at lr 0.25 plain"
+            " SGD overshoots farther each step and diverges, while momentum 0.3 still converges.",
+        ),
+        Beat(25, "the sweet spot", "In between, momentum converges fastest: the outlined tile."),
+    )

@@ -92,6 +92,7 @@ from descent.scenes.kit.readouts import (
     step_counter,
 )
 from descent.scenes.kit.scene import (
+    Beat,
     DescentScene,
 )
 from descent.scenes.kit.storyboards import (
@@ -169,6 +170,7 @@ __all__ = [
     "live_text",
     "step_counter",
     "PathCamera",
+    "Beat",
     "DescentScene",
     "CurveScene",
     "SurfaceScene",

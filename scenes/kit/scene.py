@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -20,6 +21,7 @@ from manim import (
     ThreeDScene,
     VGroup,
     VMobject,
+    config,
 )
 
 from descent import engine
@@ -33,8 +35,19 @@ from descent.scenes.kit.theme import get_theme, palette_for
 from descent.scenes.kit.tracks import Track, escape_label
 
 __all__ = [
+    "Beat",
     "DescentScene",
 ]
+
+
+@dataclass(frozen=True)
+class Beat:
+    """A teaching moment: from clock step ``step`` on, section ``name`` with narration
+    ``say`` (written as a lecturer would say it: what to watch, and why it happens)."""
+
+    step: float
+    name: str
+    say: str = ""
 
 
 class DescentScene(Scene):
@@ -61,10 +74,13 @@ class DescentScene(Scene):
     theme_name: ClassVar[str | None] = None
     #: ease the clock through dull stretches (False: one step, one tick)
     ease: ClassVar[bool] = True
+    #: the teaching moments: each starts a section at its step and says its narration
+    beats: ClassVar[tuple[Beat, ...]] = ()
 
     _updaters: tuple[Any, list[tuple[Mobject, Callable[..., Any], bool]]] | None = None
 
     def __init__(self, **kwargs: Any) -> None:
+        self.beat_log: list[tuple[str, str, float]] = []
         if not isinstance(self, ThreeDScene):  # 3-D scenes keep their ThreeDCamera
             kwargs.setdefault("camera_class", PathCamera)
         super().__init__(**kwargs)
@@ -295,8 +311,38 @@ class DescentScene(Scene):
                 updater(mob, dt) if takes_dt else updater(mob)
 
     def play_steps(self, to: float | None = None, run_time: float | None = None) -> None:
-        """Advance the shared clock to step ``to`` (default: the end)."""
-        self.play(self.clock.to(self.clock.steps if to is None else to, run_time or self.run_time))
+        """Advance the shared clock to step ``to`` (default: the end) in ``run_time``.
+
+        The :attr:`beats` on the way split it: each starts a section (Manim's
+        ``next_section``: a slide, a clip with ``--sections``) and says its narration
+        (``add_subcaption``) over its stretch; time is shared as the clock's easing shares it.
+        """
+        end = float(self.clock.steps if to is None else to)
+        total = run_time or self.run_time
+        here = self.clock.step()
+        cuts = [b for b in self.beats if here <= b.step < end]
+        if not cuts:
+            self.play(self.clock.to(end, total))
+            return
+        marks = sorted({here, end, *(b.step for b in cuts)})
+        by_step = {b.step: b for b in cuts}
+        span = (self.clock.alpha_of(end) - self.clock.alpha_of(here)) or 1.0
+        for s0, s1 in zip(marks[:-1], marks[1:], strict=True):
+            share = (self.clock.alpha_of(s1) - self.clock.alpha_of(s0)) / span
+            seconds = max(total * share, 1 / config.frame_rate)
+            beat = by_step.get(s0)
+            if beat is not None:
+                hold = self.end_wait if s1 == end and to is None else 0.0
+                self.beat(beat.name, beat.say, seconds + hold)
+            self.play(self.clock.to(s1, seconds))
+
+    def beat(self, name: str, say: str = "", duration: float | None = None) -> None:
+        """Start the section ``name`` here and, if there is narration, say it for
+        ``duration`` seconds (default: until the next beat is a guess: 3 s)."""
+        self.next_section(name)
+        self.beat_log.append((name, say, float(self.renderer.time)))
+        if say:
+            self.add_subcaption(say, duration=duration or 3.0)
 
     def finish(self) -> None:
         """Hold the final state so the last frame shows it (rendered once, then repeated)."""
