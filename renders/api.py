@@ -106,6 +106,8 @@ def targets_for(
     gif_fps: float = 20,
     max_gif_mb: float | None = None,
     storyboard: bool = False,
+    sections: bool = False,
+    captions: str = "srt",
 ) -> list[Any]:
     """The render jobs for ``scenes``: built-in names, ``.toml`` specs, ``file.py``,
     ``file.py:Name`` or scene classes. Bad input raises :class:`RenderError`."""
@@ -122,6 +124,8 @@ def targets_for(
             gif_fps=gif_fps,
             max_gif_mb=max_gif_mb,
             storyboard=storyboard,
+            sections=sections,
+            captions=captions,
         )
     except RenderError:
         raise
@@ -139,6 +143,10 @@ def _targets(scenes: Sequence[str | type], **kw: Any) -> list[Any]:
     fps = check_fps(kw["fps"]) if kw["fps"] else quality.fps
     if kw["theme"] not in THEMES:
         raise unknown_name("theme", kw["theme"], THEMES)
+    if kw["captions"] not in ("srt", "burn"):
+        raise unknown_name("captions mode", str(kw["captions"]), ("burn", "srt"))
+    if kw["captions"] == "burn" and kw["theme"] == "transparent":
+        raise EngineError("captions cannot be burnt into a transparent video; use --captions srt")
     run_time = kw["run_time"]
     if run_time is not None and not (isinstance(run_time, int | float) and 0.5 <= run_time <= 600):
         raise EngineError(f"run_time must be between 0.5 and 600 seconds; got {run_time!r}")
@@ -153,6 +161,8 @@ def _targets(scenes: Sequence[str | type], **kw: Any) -> list[Any]:
         "max_gif_mb": kw["max_gif_mb"],
         "storyboard": kw["storyboard"],
         "run_time": run_time,
+        "sections": kw["sections"],
+        "captions": kw["captions"],
     }
     jobs: list[Any] = []
     for target in scenes:

@@ -104,6 +104,16 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--no-progress", action="store_true", help="plain output instead of a live display"
     )
+    render.add_argument(
+        "--sections",
+        action="store_true",
+        help="also one clip per beat (section) and an index, <SCENE>.sections.json",
+    )
+    render.add_argument(
+        "--captions",
+        default="srt",
+        help="narration: srt (a file beside the MP4, default) or burn (also drawn into the video)",
+    )
 
     preview = sub.add_parser("preview", help="a storyboard PNG and a small GIF, in seconds")
     preview.add_argument(
@@ -198,6 +208,8 @@ def _jobs(
         gif_fps=getattr(args, "gif_fps", 20),
         max_gif_mb=getattr(args, "max_gif_mb", None),
         storyboard=storyboard,
+        sections=getattr(args, "sections", False),
+        captions=getattr(args, "captions", "srt"),
     )
 
 

@@ -70,12 +70,19 @@ class Job:
     scene_class: Any = field(default=None, compare=False, repr=False)
     #: why this job cannot run (a scene file whose imports failed); it then fails at once
     failed: str | None = None
+    #: also write one clip per section (beat) and an index
+    sections: bool = False
+    #: narration: "srt" (a sidecar file) or "burn" (drawn into the video as well)
+    captions: str = "srt"
 
     def outputs(self) -> dict[str, Path]:
-        """Format → final path (``storyboard`` is ``<name>.storyboard.png``)."""
+        """Format → final path (``storyboard`` is ``<name>.storyboard.png``, ``sections``
+        the clips' index ``<name>.sections.json``)."""
         out = {fmt: self.out_dir / f"{self.name}.{fmt}" for fmt in self.formats}
         if self.storyboard:
             out["storyboard"] = self.out_dir / f"{self.name}.storyboard.png"
+        if self.sections:
+            out["sections"] = self.out_dir / f"{self.name}.sections.json"
         return out
 
     def sources(self) -> list[Path]:
@@ -120,6 +127,8 @@ class Job:
             "gif": [self.gif_width, self.gif_fps, self.max_gif_mb],
             "storyboard": self.storyboard,
             "run_time": self.run_time,
+            "sections": self.sections,
+            "captions": self.captions,
             "versions": versions,
         }
         h.update(json.dumps(params, sort_keys=True).encode())
@@ -176,7 +185,9 @@ def is_cached(job: Job, key: str | None = None) -> bool:
 # ---------------------------------------------------------------------------------------------
 def _video_formats(job: Job) -> list[str]:
     """The video containers the worker must render (usually one)."""
-    wanted = set(job.formats) & set(VIDEO_FORMATS) or ({"mp4"} if job.storyboard else set())
+    wanted = set(job.formats) & set(VIDEO_FORMATS) or (
+        {"mp4"} if job.storyboard or job.sections else set()
+    )
     if job.theme == "transparent":
         bad = wanted & {"mp4", "gif"}
         if bad:
@@ -249,6 +260,8 @@ def run_job(
         videos: dict[str, Path] = {}
         png: Path | None = None
         srt: Path | None = None
+        marks: list[dict[str, Any]] = []
+        duration = 0.0
         containers = _video_formats(job)
         for i, container in enumerate(containers or [None]):
             say(f"rendering {container or 'png'}")
@@ -276,8 +289,14 @@ def run_job(
                 videos[container] = Path(out["video"])
             png = Path(out["png"]) if "png" in out else png
             srt = Path(out["srt"]) if "srt" in out else srt
+            marks, duration = out.get("sections", []), float(out.get("duration", 0.0))
         written: list[Path] = []
         source = videos.get("mp4")
+        if source is not None and job.captions == "burn" and srt is not None:
+            say("burning captions")
+            from descent.renders.sections import burn_captions
+
+            source = burn_captions(source, srt, work / "captioned.mp4", dict(job.quality.x264))
         if set(outputs) - {"mp4", "png", "mov"}:
             from descent.renders import media  # PyAV: only for post-processing
         for fmt, target in outputs.items():
@@ -308,6 +327,14 @@ def run_job(
                 written.append(_copy(videos["mov"], target))
             elif fmt == "png" and png is not None:
                 written.append(_copy(png, target))
+            elif fmt == "sections" and source:
+                from descent.renders.sections import cut_sections, read_srt, sections_from
+
+                say("cutting sections")
+                parts = sections_from(marks, duration, read_srt(srt))
+                written += cut_sections(
+                    source, parts, job.out_dir, job.name, dict(job.quality.x264)
+                )
             elif fmt == "storyboard":
                 shown = source or next(iter(videos.values()))
                 # an ASCII title: PIL's default bitmap font has no dashes

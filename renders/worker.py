@@ -75,6 +75,7 @@ def render(job: dict[str, Any], cls: Any = None) -> dict[str, Any]:
     }
     with tempconfig(settings):
         scene = cls()
+        marks = _record_sections(scene)
         if job["video"] and video_format == "mp4":
             # frames go to an ffmpeg process, beside the frame loop (descent.renders.encoder)
             writer = PipeFileWriter(scene.file_writer_settings)
@@ -82,7 +83,7 @@ def render(job: dict[str, Any], cls: Any = None) -> dict[str, Any]:
             scene.renderer.file_writer = writer
         scene.render()
         writer = scene.renderer.file_writer
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {"sections": marks, "duration": float(scene.renderer.time)}
         if job["video"]:
             out["video"] = str(writer.movie_file_path)
             srt = Path(writer.movie_file_path).with_suffix(".srt")
@@ -92,6 +93,20 @@ def render(job: dict[str, Any], cls: Any = None) -> dict[str, Any]:
             frame = scene.renderer.get_frame()
             out["png"] = str(save_png(frame, work / f"{job['name']}.png"))
     return out
+
+
+def _record_sections(scene: Any) -> list[dict[str, Any]]:
+    """Note the start time of every ``next_section`` the scene calls (any scene: descent's
+    beats call it, and so may a user's own ``construct``)."""
+    marks: list[dict[str, Any]] = []
+    original = scene.next_section
+
+    def next_section(name: str = "unnamed", *args: Any, **kwargs: Any) -> Any:
+        marks.append({"name": str(name), "start": float(scene.renderer.time)})
+        return original(name, *args, **kwargs)
+
+    scene.next_section = next_section
+    return marks
 
 
 def classes(path: Path) -> dict[str, Any]:
