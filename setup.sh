@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 APT_PACKAGES=(build-essential pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core)
+# the tests open HTML slide decks in a real (headless) browser
+APT_PACKAGES+=(chromium)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 

@@ -10,6 +10,8 @@ Commands
     (``lecture.py:Overshoot20``).
 ``descent preview SCENE``
     In seconds: a storyboard PNG and a small GIF.
+``descent slides SCENE... [--to pptx|html] [--out slides]``
+    A presentation: one slide per beat, its clip embedded, the narration in the notes.
 ``descent trajectory LANDSCAPE --optimizer SGD --lr 0.1 ... [--csv|--json|--npz]``
     The numbers only.
 
@@ -128,6 +130,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-progress", action="store_true", help="accepted for symmetry with render"
     )
 
+    slides = sub.add_parser("slides", help="a presentation: one slide per beat, notes narrated")
+    slides.add_argument("scenes", nargs="+", metavar="SCENE", help="as for render")
+    slides.add_argument("--to", default="pptx", help="pptx (default) or html (works offline)")
+    slides.add_argument("--out", default="slides", help="output folder (default slides/)")
+    slides.add_argument("--name", help="the deck's name (default: the scene's, or 'descent')")
+    slides.add_argument(
+        "--quality", default="medium", help="preview, low, medium, high, 4k (default medium)"
+    )
+    slides.add_argument("--theme", default="dark", help="dark or light (default dark)")
+    slides.add_argument("--force", action="store_true", help="re-render even if cached")
+    slides.add_argument(
+        "--no-progress", action="store_true", help="plain output instead of a live display"
+    )
+
     traj = sub.add_parser("trajectory", help="export a trajectory's numbers (no rendering)")
     traj.add_argument("landscape", metavar="LANDSCAPE")
     traj.add_argument(
@@ -193,6 +209,7 @@ def _jobs(
     formats: tuple[str, ...],
     *,
     storyboard: bool = False,
+    sections: bool | None = None,
 ) -> list[Any]:
     from descent.renders.api import targets_for
 
@@ -208,7 +225,7 @@ def _jobs(
         gif_fps=getattr(args, "gif_fps", 20),
         max_gif_mb=getattr(args, "max_gif_mb", None),
         storyboard=storyboard,
-        sections=getattr(args, "sections", False),
+        sections=getattr(args, "sections", False) if sections is None else sections,
         captions=getattr(args, "captions", "srt"),
     )
 
@@ -334,6 +351,36 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return _run(jobs, args)
 
 
+def cmd_slides(args: argparse.Namespace) -> int:
+    """Render the scenes with their sections (cached under OUT/media), then build the deck."""
+    from descent.renders.slides import build_html, build_pptx, read_slides
+
+    if args.to not in ("pptx", "html"):
+        raise unknown_name("slides format", args.to, ("html", "pptx"))
+    if args.theme == "transparent":
+        raise UsageError("slides need an opaque theme: dark or light")
+    name = args.name or (
+        args.scenes[0].rsplit(":", 1)[-1].removesuffix(".py").removesuffix(".toml")
+        if len(args.scenes) == 1
+        else "descent"
+    )
+    if not name or any(c in name for c in "/\\") or name.startswith("."):
+        raise UsageError(f"--name must be a plain file name; got {name!r}")
+    out = Path(args.out)
+    args.out = str(out / "media")
+    args.fps, args.jobs = None, None
+    jobs = _jobs(args, args.scenes, ("mp4",), sections=True)
+    if _run(jobs, args) != 0:
+        return 1
+    slides = read_slides([job.outputs()["sections"] for job in jobs])
+    if args.to == "pptx":
+        target = build_pptx(slides, out / f"{name}.pptx", title=name)
+    else:
+        target = build_html(slides, out / name, title=name) / "index.html"
+    print(f"{target}  {len(slides)} slides")
+    return 0
+
+
 def _with_name(job: Any, name: str) -> Any:
     import dataclasses
 
@@ -438,6 +485,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_render(args)
         if args.command == "preview":
             return cmd_preview(args)
+        if args.command == "slides":
+            return cmd_slides(args)
         return cmd_trajectory(args)
     except (UsageError, EngineError) as exc:
         print(f"descent: error: {' '.join(str(exc).split())}", file=sys.stderr)

@@ -1,0 +1,138 @@
+"""Lectures: every scene's beats, clips per beat, burnt captions, PPTX and offline HTML decks."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from descent.renders.media import probe, read_frames
+from descent.scenes import SCENES, get_scene
+
+DESCENT = str(Path(sys.executable).with_name("descent"))
+
+
+def descent(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([DESCENT, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("name", list(SCENES))
+def test_every_scene_marks_its_beats_and_narrates_them(name: str) -> None:
+    cls = get_scene(name)
+    beats = cls.beats
+    assert len(beats) >= 1, "no beats"
+    steps = [b.step for b in beats]
+    assert steps == sorted(steps) and len(set(steps)) == len(steps)
+    assert all(0 <= b.step < cls.steps for b in beats if name != "RateMap")
+    assert len({b.name for b in beats}) == len(beats)
+    assert all(len(b.say.split()) >= 8 and b.say.endswith(".") for b in beats), "narrate it"
+
+
+@pytest.fixture(scope="module")
+def lecture(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("lecture")
+    out = descent(
+        "render", "SaddlePoint", "--quality", "preview", "--sections", "--no-progress", cwd=work
+    )
+    assert out.returncode == 0, out.stderr
+    return work / "media"
+
+
+def test_sections_are_one_clip_per_beat_with_the_narration(lecture: Path) -> None:
+    index = json.loads((lecture / "SaddlePoint.sections.json").read_text())
+    beats = get_scene("SaddlePoint").beats
+    assert [s["name"] for s in index["sections"]] == [b.name for b in beats]
+    assert [s["narration"] for s in index["sections"]] == [b.say for b in beats]
+    full = probe(lecture / "SaddlePoint.mp4")
+    total = 0.0
+    for sec in index["sections"]:
+        clip = probe(lecture / sec["file"])
+        assert (clip.width, clip.height, clip.codec) == (426, 240, "h264")
+        assert clip.duration == pytest.approx(sec["end"] - sec["start"], abs=0.15)
+        total += clip.duration
+    assert total == pytest.approx(full.duration, abs=0.3)
+    cues = (lecture / "SaddlePoint.srt").read_text()
+    assert cues.count("-->") == len(beats) and beats[1].say in cues
+
+
+def test_burnt_captions_are_in_the_picture(lecture: Path, tmp_path: Path) -> None:
+    out = descent(
+        "render", "SaddlePoint", "--quality", "preview", "--captions", "burn", "--out", "burnt",
+        "--no-progress", cwd=tmp_path,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    plain = read_frames(lecture / "SaddlePoint.mp4", 12)
+    burnt = read_frames(tmp_path / "burnt" / "SaddlePoint.mp4", 12)
+    bottom = [
+        np.abs(a[1][-40:].astype(int) - b[1][-40:].astype(int)).mean() for a, b in zip(plain, burnt)
+    ]
+    top = [
+        np.abs(a[1][:40].astype(int) - b[1][:40].astype(int)).mean() for a, b in zip(plain, burnt)
+    ]
+    assert max(bottom) > 10 * max(max(top), 0.5), (bottom, top)  # text at the bottom only
+
+
+def test_pptx_has_one_slide_per_beat_with_its_video_and_notes(
+    lecture: Path, tmp_path: Path
+) -> None:
+    from pptx import Presentation
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    shutil.copytree(lecture, tmp_path / "deck" / "media")  # the render cache: no re-render
+    out = descent("slides", "SaddlePoint", "--quality", "preview", "--out", "deck", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "cached" in out.stdout + out.stderr
+    deck = Presentation(str(tmp_path / "deck" / "SaddlePoint.pptx"))
+    beats = get_scene("SaddlePoint").beats
+    assert len(deck.slides) == len(beats)
+    for slide, beat in zip(deck.slides, beats, strict=True):
+        media = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.MEDIA]
+        assert len(media) == 1 and media[0].width == deck.slide_width
+        assert slide.notes_slide.notes_text_frame.text == beat.say
+        rels = [r for r in slide.part.rels.values() if r.reltype.endswith("/video")]
+        assert rels and rels[0].target_part.blob[4:8] == b"ftyp"  # the MP4 itself is inside
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+def test_html_deck_plays_offline_in_a_real_browser(lecture: Path, tmp_path: Path) -> None:
+    shutil.copytree(lecture, tmp_path / "deck" / "media")
+    out = descent(
+        "slides", "SaddlePoint", "--to", "html", "--quality", "preview", "--out", "deck",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    page = tmp_path / "deck" / "SaddlePoint" / "index.html"
+    text = page.read_text()
+    assert not re.search(r"(src|href)=\"https?:", text), "nothing may come from the network"
+    beats = get_scene("SaddlePoint").beats
+    assert text.count("<section") == len(beats)
+    chromium = [
+        "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+        "--disable-background-networking", "--virtual-time-budget=6000", "--window-size=854,480",
+    ]  # fmt: skip
+    for k in range(1, len(beats) + 1):
+        dom = subprocess.run(
+            [*chromium, "--dump-dom", f"{page.as_uri()}#{k}"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+        ready = re.search(r'data-ready="([^"]*)"', dom)
+        assert ready and all(int(s) >= 2 for s in ready.group(1).split()), dom[:300]
+        assert f'data-slide="{k}"' in dom
+        shot = tmp_path / f"slide{k}.png"
+        subprocess.run(
+            [*chromium, f"--screenshot={shot}", f"{page.as_uri()}#{k}"],
+            capture_output=True,
+            timeout=120,
+        )
+        from PIL import Image
+
+        pixels = np.asarray(Image.open(shot).convert("RGB"), dtype=float)
+        assert pixels.std() > 20, "the slide's frame is blank"
