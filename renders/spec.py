@@ -62,6 +62,7 @@ Schema
     panel = "loss"                   # loss | distance | none
     log_panel = true
     markers = false                  # a dot per step
+    update = false                   # torch's update rule of the first optimizer, live numbers
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ PROJECTION = {"kind", "seed", "resolution"}
 ARCHITECTURES = ("mlp",)
 LANDSCAPE = {"name", "formula", "params", "view"}
 RUN = {"start", "starts", "steps", "grad_noise", "seed", "run_time"}
-SHOW = {"velocity", "gradient", "lookahead", "panel", "log_panel", "markers"}
+SHOW = {"velocity", "gradient", "lookahead", "panel", "log_panel", "markers", "update"}
 PANELS = ("loss", "distance", "none")
 MAX_STEPS = 5000
 MAX_PARTICLES = 200
@@ -120,6 +121,7 @@ class Spec:
     markers: bool
     projection: str = "pca"
     sweep: dict[str, list[Any]] | None = None
+    update: bool = False
     projection_seed: int = 0
     resolution: int = 100
 
@@ -296,7 +298,30 @@ def load_spec(path: str | Path) -> Spec:
         log_panel=c.flag(show_t, "log_panel", "show", True),
         markers=c.flag(show_t, "markers", "show", False),
         sweep=sweep,
+        update=_update_flag(c, show_t, land, specs),
     )
+
+
+def _update_flag(c: _Checker, show_t: dict[str, Any], land: Any, specs: list[Any]) -> bool:
+    """``show.update``: the first optimizer's update rule with live numbers (2-D only)."""
+    if not c.flag(show_t, "update", "show", False):
+        return False
+    if land.dim != 2:
+        raise c.error("show.update", "the update rule is shown beside 2-D landscapes")
+    from descent.engine.rules import _kind
+
+    try:
+        _kind(_Probe(specs[0]))
+    except EngineError as exc:
+        raise c.error("show.update", str(exc)) from None
+    return True
+
+
+class _Probe:
+    """Just enough of a trajectory for the rule check: its spec."""
+
+    def __init__(self, spec: Any) -> None:
+        self.spec = spec
 
 
 def _sweep_table(

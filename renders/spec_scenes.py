@@ -55,6 +55,7 @@ def scene_from_spec(path: str | Path) -> type:
         panel_log = spec.log_panel and spec.panel == "loss"
         panel_label = "distance to optimum" if spec.panel == "distance" else "loss"
         markers = spec.markers
+        show_update = spec.update
         ease = len(spec.start.shape) == 1 or len(spec.start) <= 12
 
         @classmethod

@@ -30,6 +30,7 @@ SCENES: dict[str, str] = {
     "NesterovCorrection": "nesterov_correction",
     "LearningRates": "learning_rates",
     "OptimizerRace": "optimizer_race",
+    "AdaptiveSteps": "adaptive_steps",
     "SteepOptima": "optimizer_race",
     "LossFunctions": "loss_functions",
     "LossFunctionsMomentum": "loss_functions",

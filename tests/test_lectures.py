@@ -70,10 +70,10 @@ def test_burnt_captions_are_in_the_picture(lecture: Path, tmp_path: Path) -> Non
     plain = read_frames(lecture / "SaddlePoint.mp4", 12)
     burnt = read_frames(tmp_path / "burnt" / "SaddlePoint.mp4", 12)
     bottom = [
-        np.abs(a[1][-40:].astype(int) - b[1][-40:].astype(int)).mean() for a, b in zip(plain, burnt)
+        np.abs(a[1][-40:].astype(int) - b[1][-40:].astype(int)).mean() for a, b in zip(plain, burnt, strict=True)
     ]
     top = [
-        np.abs(a[1][:40].astype(int) - b[1][:40].astype(int)).mean() for a, b in zip(plain, burnt)
+        np.abs(a[1][:40].astype(int) - b[1][:40].astype(int)).mean() for a, b in zip(plain, burnt, strict=True)
     ]
     assert max(bottom) > 10 * max(max(top), 0.5), (bottom, top)  # text at the bottom only
 
@@ -136,3 +136,57 @@ def test_html_deck_plays_offline_in_a_real_browser(lecture: Path, tmp_path: Path
 
         pixels = np.asarray(Image.open(shot).convert("RGB"), dtype=float)
         assert pixels.std() > 20, "the slide's frame is blank"
+
+
+# -- the update rule on screen ---------------------------------------------------------------------
+RULE_SPECS = {
+    "sgd": ("SGD", {"lr": 0.05}),
+    "momentum": ("SGD", {"lr": 0.05, "momentum": 0.9}),
+    "nesterov": ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+    "adagrad": ("Adagrad", {"lr": 0.5}),
+    "rmsprop": ("RMSprop", {"lr": 0.01}),
+    "adam": ("Adam", {"lr": 0.1}),
+}
+
+
+def numbers(text: str) -> list[float]:
+    return [
+        float(x.replace("−", "-")) for x in re.findall(r"[−-]?\d+(?:\.\d+)?(?:e[−-]?\d+)?", text)
+    ]
+
+
+@pytest.mark.parametrize("rule", sorted(RULE_SPECS))
+def test_displayed_update_numbers_are_the_recorded_ones(rule: str) -> None:
+    from manim import tempconfig
+
+    from descent import engine
+    from descent.engine.rules import update_terms
+    from descent.scenes.kit import StepClock, UpdateRule, get_theme, rule_lines
+
+    name, kwargs = RULE_SPECS[rule]
+    traj = engine.simulate("ellipse", engine.OptimizerSpec(name, **kwargs), steps=12, cache=False)
+    for t in (0, 3, 11):
+        terms = update_terms(traj, t)
+        assert terms.rule == rule
+        np.testing.assert_allclose(terms.values["θ_next"], traj.params[t + 1], rtol=1e-5, atol=1e-6)
+        lines = rule_lines(traj, t)
+        shown_g = numbers(lines[0][1])
+        np.testing.assert_allclose(shown_g, traj.grad[t], rtol=6e-3, atol=1e-6)
+        np.testing.assert_allclose(
+            numbers(lines[-1][1])[-2:], traj.params[t + 1], rtol=6e-3, atol=1e-5
+        )
+        state = {
+            "momentum": "momentum_buffer", "nesterov": "momentum_buffer", "adagrad": "sum",
+            "rmsprop": "square_avg", "adam": "exp_avg",
+        }.get(rule)  # fmt: skip
+        if state is not None:
+            np.testing.assert_allclose(
+                numbers(lines[1][1])[-2:], traj.state[state][t + 1], rtol=6e-3, atol=1e-6
+            )
+    with tempconfig({"verbosity": "ERROR"}):
+        clock = StepClock(traj.steps)
+        shown = UpdateRule(traj, clock, get_theme("dark"), color="#E69F00")
+        clock.tracker.set_value(clock.alpha_of(7))
+        for m in shown.numbers:
+            m.update()
+        assert [m.text for m in shown.numbers] == [n for _, n in rule_lines(traj, 7)]

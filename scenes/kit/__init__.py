@@ -9,6 +9,7 @@ One module per concern, imported one way only (each imports only those above it)
 ``kit.plot``              plot areas, heat maps, contours (contourpy), curves, view boxes
 ``kit.tracks``            :class:`Track`: dot, trail, arrows and edge pin per trajectory
 ``kit.readouts``          :class:`Legend`, step counter, live text, :class:`LossPanel`
+``kit.rules``             :class:`UpdateRule`: torch's update with the step's numbers
 ``kit.camera``            :class:`PathCamera`
 ``kit.scene``             :class:`DescentScene`, the base class
 ``kit.storyboards``       :class:`CurveScene` and :class:`SurfaceScene`
@@ -91,6 +92,10 @@ from descent.scenes.kit.readouts import (
     live_text,
     step_counter,
 )
+from descent.scenes.kit.rules import (
+    UpdateRule,
+    rule_lines,
+)
 from descent.scenes.kit.scene import (
     Beat,
     DescentScene,
@@ -129,6 +134,7 @@ from descent.scenes.kit.tracks import (
     escape_label,
     gradient_arrows,
     lookahead_form,
+    tangent_line,
     velocity_arrows,
 )
 
@@ -185,4 +191,7 @@ __all__ = [
     "divergence_tint",
     "polyline_points",
     "level_line",
+    "UpdateRule",
+    "rule_lines",
+    "tangent_line",
 ]

@@ -7,7 +7,7 @@ overrides a hook or two (``annotate``, ``arrows_for``, ``panel_series``, ``befor
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from manim import (
@@ -21,9 +21,10 @@ from manim import (
 
 from descent.engine import Landscape, Trajectory
 from descent.scenes.kit.plot import PlotArea, auto_view
-from descent.scenes.kit.readouts import LossPanel, step_counter
+from descent.scenes.kit.readouts import Legend, LossPanel, step_counter
+from descent.scenes.kit.rules import UpdateRule, num
 from descent.scenes.kit.scene import DescentScene
-from descent.scenes.kit.tracks import Track
+from descent.scenes.kit.tracks import Track, tangent_line
 
 __all__ = [
     "CurveScene",
@@ -38,10 +39,13 @@ class CurveScene(DescentScene):
     ``plot_height``, ``plot_center``, ``y_range``.
     """
 
-    plot_width: ClassVar[float] = 7.6
+    plot_width: ClassVar[float] = 7.0
     plot_height: ClassVar[float] = 5.3
-    plot_center: ClassVar[np.ndarray] = LEFT * 2.3 + DOWN * 0.3
+    plot_center: ClassVar[np.ndarray] = LEFT * 2.45 + DOWN * 0.3
     y_range: ClassVar[tuple[float, float] | None] = None
+    #: the tangent at each dot, the gradient step −lr·g (and momentum's −lr·b) as arrows
+    #: along w at their true length, and the slope in the legend
+    show_gradient: ClassVar[bool] = True
 
     def annotate(self, land: Landscape, area: PlotArea) -> None:
         """Add static annotations (called before anything moves)."""
@@ -63,10 +67,26 @@ class CurveScene(DescentScene):
         # -- moving parts on one clock --
         self.make_clock([(area, self.path_of(t)) for t in trajs])
         tracks = [
-            self.track(t, area, c, markers=True, radius=0.11)
+            self.track(
+                t,
+                area,
+                c,
+                markers=True,
+                radius=0.11,
+                arrows=self.curve_arrows(t),
+                arrow_range=(0.0, 3.0),
+            )  # fmt: skip
             for t, c in zip(trajs, colors, strict=True)
         ]
-        # -- legend with live loss, step counter --
+        tangents = (
+            [
+                tangent_line(tr, t.grad[:, 0], self.clock)
+                for tr, t in zip(tracks, trajs, strict=True)
+            ]
+            if self.show_gradient
+            else []
+        )
+        # -- legend with live loss (and slope), step counter --
         legend = self.legend(trajs, colors)
         legend.shift(
             RIGHT
@@ -78,10 +98,33 @@ class CurveScene(DescentScene):
             .next_to(legend, UP, buff=0.4)
             .align_to(legend, LEFT)
         )
-        self.add_layered(legend, counter, *reversed(tracks))
+        self.add_layered(legend, counter, *tangents, *reversed(tracks))
         # -- run --
         self.play_steps()
         self.finish()
+
+    def curve_arrows(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
+        """Along w: the gradient step −lr·g and, for momentum, the step −lr·b it takes."""
+        if not self.show_gradient:
+            return None
+        lr = np.asarray(traj.lr)[:, None]
+        flat = np.zeros((len(lr), 1))
+        arrows = {"gradient": np.hstack([-lr * np.asarray(traj.grad), flat])}
+        if "momentum_buffer" in traj.state:
+            arrows["velocity"] = np.hstack([-lr * np.asarray(traj.state["momentum_buffer"]), flat])
+        return arrows
+
+    def legend(self, trajs: Sequence[Trajectory], colors: Sequence[str], **kw: Any) -> Legend:
+        if not self.show_gradient:
+            return super().legend(trajs, colors, **kw)
+        entries = [(self.legend_label(t), c, t) for t, c in zip(trajs, colors, strict=True)]
+
+        def readout(traj: Trajectory, t: int) -> str:
+            return f"loss {num(float(traj.loss[t]))}   f′ {num(float(traj.grad[t, 0]))}"
+
+        return Legend(
+            entries, self.clock, self.theme, font_size=kw.get("font_size", 22), readout=readout
+        )
 
 
 class SurfaceScene(DescentScene):
@@ -102,6 +145,9 @@ class SurfaceScene(DescentScene):
     auto_view: ClassVar[bool] = False
     legend_font: ClassVar[int] = 24
     show_panel: ClassVar[bool] = True
+    #: show torch's update rule with the live numbers of ``trajs[update_index]``
+    show_update: ClassVar[bool] = False
+    update_index: ClassVar[int] = 0
     #: a view box of its own (else the landscape's, or ``auto_view``)
     view: ClassVar[tuple[tuple[float, float], ...] | None] = None
 
@@ -117,6 +163,14 @@ class SurfaceScene(DescentScene):
 
     def ghost_for(self, traj: Trajectory) -> np.ndarray | None:
         return None
+
+    def update_rule(
+        self, trajs: Sequence[Trajectory], colors: Sequence[str], above: Mobject
+    ) -> UpdateRule:
+        """The update rule of ``trajs[update_index]`` under ``above``, in its colour."""
+        k = self.update_index
+        rule = UpdateRule(trajs[k], self.clock, self.theme, color=colors[k])
+        return rule.next_to(above, DOWN, buff=0.45).align_to(above, LEFT)
 
     def panel_series(self, land: Landscape, trajs: Sequence[Trajectory]) -> list[np.ndarray]:
         return [np.asarray(t.loss) for t in trajs]
@@ -158,7 +212,9 @@ class SurfaceScene(DescentScene):
         legend.next_to(counter, DOWN, buff=0.3).align_to(counter, LEFT)
         parts: list[Mobject] = [legend, counter]
         room = legend.get_bottom()[1] - (-config.frame_height / 2 + 0.55) - 0.75
-        if self.show_panel and room > 1.6:
+        if self.show_update:  # the rule with live numbers takes the panel's place
+            parts.append(self.update_rule(trajs, colors, legend))
+        elif self.show_panel and room > 1.6:
             panel = LossPanel(
                 list(zip(colors, self.panel_series(land, trajs), strict=True)),
                 self.clock,

@@ -17,6 +17,7 @@ from manim import (
     Circle,
     DashedLine,
     Dot,
+    Line,
     VGroup,
     VMobject,
 )
@@ -28,6 +29,7 @@ from descent.scenes.kit.text import label
 from descent.scenes.kit.theme import Theme
 
 __all__ = [
+    "tangent_line",
     "Track",
     "velocity_arrows",
     "gradient_arrows",
@@ -83,6 +85,9 @@ class Track(VGroup):
         drawn from the dot (display-scaled to stay legible; the dynamics are untouched).
     trail_tiers
         The trail is drawn in this many tiers, older ones dimmer.
+    arrow_range
+        Shortest and longest arrow on screen (scene units); ``(0, …)`` keeps true lengths,
+        so a vanishing gradient's arrow vanishes.
     pin_text
         Label the edge pin (``escape_label``, else "diverged"); ``False``: the arrow alone
         (small plots).
@@ -106,6 +111,7 @@ class Track(VGroup):
         markers: bool = False,
         ghost: np.ndarray | None = None,
         pin_text: bool = True,
+        arrow_range: tuple[float, float] = (0.25, 2.2),
     ) -> None:
         super().__init__()
         self.path = np.asarray(path, dtype=np.float64)
@@ -143,6 +149,7 @@ class Track(VGroup):
         self.pin = VGroup()
         self.escape_label = escape_label
         self.pin_text = pin_text
+        self.arrow_range = arrow_range
         # one small dot per recorded step (shows the step sizes); hidden until reached
         self.markers = VGroup(
             *[Dot(p, radius=radius * 0.45, color=color) for p in self.screen] if markers else []
@@ -179,7 +186,7 @@ class Track(VGroup):
         length = float(np.linalg.norm(scene)) * self.arrow_scale
         if length < 1e-6:
             return np.zeros(3)
-        shown = float(np.clip(length, 0.25, 2.2))  # display scale only
+        shown = float(np.clip(length, *self.arrow_range))  # display scale only
         return scene / np.linalg.norm(scene) * shown
 
     def update_to(self, s: float) -> Track:
@@ -208,8 +215,11 @@ class Track(VGroup):
                 marker.set_opacity(1.0 if t <= n and not self.out[t] else 0.0)
         for name, arrow in self.arrows.items():
             vec = self._vector(name, s)
-            visible = np.linalg.norm(vec) > 0 and not self.out[int(round(s))]
+            length = float(np.linalg.norm(vec))
+            visible = length > 0.02 and not self.out[int(round(s))]
             arrow.put_start_and_end_on(here, here + (vec if visible else RIGHT * 0.01))
+            if visible and length < TIP:  # Manim keeps a tip's size: shrink it with the arrow
+                arrow.get_tip().scale(length / TIP, about_point=here + vec)
             arrow.set_opacity(1.0 if visible else 0.0)
         self._update_pin(s, here)
         return self
@@ -231,6 +241,36 @@ class Track(VGroup):
         if self.pin_text:
             self.pin[1].next_to(here, -direction, buff=0.25)
         self.pin.set_opacity(1)
+
+
+#: arrows shorter than this (scene units) get a proportionally smaller tip
+TIP = 0.45
+
+
+def tangent_line(
+    track: Track, slopes: np.ndarray, clock: StepClock, *, half_width: float = 0.9
+) -> Line:
+    """The tangent of a 1-D loss curve at a track's dot: slope ``slopes[t]`` (the recorded
+    derivative) in data units, drawn ``half_width`` either side on screen."""
+    area = track.area
+    line = Line(ORIGIN, RIGHT, color=track.color, stroke_width=3, stroke_opacity=0.85)
+    slopes = np.asarray(slopes, dtype=np.float64)
+
+    def refresh(m: Line) -> None:
+        s = clock.step()
+        i = int(round(min(max(s, 0), len(slopes) - 1)))
+        if track.out[i] or not np.isfinite(slopes[i]):
+            m.set_stroke(opacity=0.0)
+            return
+        here = track.point_at(s)
+        d = area.to_scene(np.array([1.0, slopes[i]])) - area.to_scene(np.zeros(2))
+        d = d / (np.linalg.norm(d) + 1e-12) * half_width
+        m.put_start_and_end_on(here - d, here + d)
+        m.set_stroke(opacity=0.85)
+
+    refresh(line)
+    line.add_updater(refresh)
+    return line
 
 
 def escape_label(traj: Trajectory) -> str:

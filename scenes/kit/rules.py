@@ -1,0 +1,129 @@
+"""The update rule on screen: torch's rule for one optimizer, with the current step's numbers.
+
+:func:`rule_lines` turns :func:`descent.engine.rules.update_terms` into pairs of lines:
+the rule in symbols (``b ← μ·b + g``) and the same rule with the step's numbers
+(``= 0.9·(1.2, −0.5) + (0.4, 2.1) = (1.48, 1.65)``). :class:`UpdateRule` shows them,
+refreshed from the clock, the rule in the optimizer's colour. Every number comes from the
+recorded trajectory (its ``grad``, ``state`` and ``lr``).
+
+Examples
+--------
+>>> from descent import engine
+>>> traj = engine.simulate("bowl", engine.OptimizerSpec("SGD", lr=0.1), start=[10, 10],
+...                        steps=3, cache=False)
+>>> rule_lines(traj, 0)[-1]
+('θ ← θ − lr·g', '= (10, 10) − 0.1·(14, 24) = (8.6, 7.6)')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from manim import DOWN, LEFT, VGroup
+
+from descent.engine import Trajectory
+from descent.engine.rules import update_terms
+from descent.scenes.kit.clock import StepClock
+from descent.scenes.kit.text import FastText, label
+from descent.scenes.kit.theme import Theme
+
+__all__ = ["UpdateRule", "rule_lines", "vec"]
+
+
+def num(x: float) -> str:
+    """A number in 3 significant digits, with a real minus sign."""
+    if not math.isfinite(x):
+        return "∞" if x > 0 else ("−∞" if x < 0 else "NaN")
+    text = f"{x:.3g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        text = f"{mant}e{int(exp)}"
+    return text.replace("-", "−")
+
+
+def vec(values: Sequence[float] | np.ndarray) -> str:
+    """``(1.23, −0.5)``: a coordinate vector (a scalar for 1-D runs)."""
+    arr = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    inner = ", ".join(num(float(v)) for v in arr)
+    return inner if arr.size == 1 else f"({inner})"
+
+
+def rule_lines(traj: Trajectory, t: int) -> list[tuple[str, str]]:
+    """``(rule, numbers)`` line pairs of step ``t`` of a single run (see the module doc)."""
+    terms = update_terms(traj, t)
+    v, h = terms.values, terms.hyper
+    lr = num(h["lr"])
+    lines: list[tuple[str, str]] = [("g = ∇f(θ)", f"= {vec(v['g'])}")]
+    if terms.rule == "sgd":
+        lines.append(("θ ← θ − lr·g", f"= {vec(v['θ'])} − {lr}·{vec(v['g'])} = {vec(v['θ_next'])}"))
+    elif terms.rule in ("momentum", "nesterov"):
+        mu = num(h["μ"])
+        lines.append(("b ← μ·b + g", f"= {mu}·{vec(v['b'])} + {vec(v['g'])} = {vec(v['b_next'])}"))
+        if terms.rule == "momentum":
+            lines.append(
+                ("θ ← θ − lr·b", f"= {vec(v['θ'])} − {lr}·{vec(v['b_next'])} = {vec(v['θ_next'])}")
+            )
+        else:
+            lines.append(("step = −lr·(g + μ·b)", f"= {vec(v['step'])}"))
+            lines.append(("θ ← θ + step", f"= {vec(v['θ_next'])}"))
+    elif terms.rule == "adagrad":
+        lines.append(("s ← s + g²", f"= {vec(v['s'])} + {vec(v['g'] ** 2)} = {vec(v['s_next'])}"))
+        lines.append(("lr / (√s + ε)", f"= {vec(h['lr'] / (v['√s'] + h['ε']))}   per coordinate"))
+        lines.append(("step = −lr·g / (√s + ε)", f"= {vec(v['step'])}"))
+        lines.append(("θ ← θ + step", f"= {vec(v['θ_next'])}"))
+    elif terms.rule == "rmsprop":
+        a = num(h["α"])
+        lines.append(("v ← α·v + (1 − α)·g²", f"= {a}·{vec(v['v'])} + … = {vec(v['v_next'])}"))
+        lines.append(("lr / (√v + ε)", f"= {vec(h['lr'] / (v['√v'] + h['ε']))}   per coordinate"))
+        lines.append(("step = −lr·g / (√v + ε)", f"= {vec(v['step'])}"))
+        lines.append(("θ ← θ + step", f"= {vec(v['θ_next'])}"))
+    else:  # adam
+        lines.append(("m ← β₁·m + (1 − β₁)·g", f"= {vec(v['m'])}"))
+        lines.append(("v ← β₂·v + (1 − β₂)·g²", f"= {vec(v['v'])}"))
+        lines.append(("m̂ = m / (1 − β₁ᵗ)", f"= {vec(v['m̂'])}   t = {int(h['t'])}"))
+        lines.append(("√v̂ = √(v / (1 − β₂ᵗ))", f"= {vec(v['√v̂'])}"))
+        lines.append(("step = −lr·m̂ / (√v̂ + ε)", f"= {vec(v['step'])}"))
+        lines.append(("θ ← θ + step", f"= {vec(v['θ_next'])}"))
+    return lines
+
+
+class UpdateRule(VGroup):
+    """torch's update rule for ``traj`` with the numbers of the step the clock is at.
+
+    The rule (left column) is in ``color``; the numbers (beside it) are refreshed each
+    frame from the recorded arrays (cheap: :class:`FastText` glyphs).
+    """
+
+    def __init__(
+        self,
+        traj: Trajectory,
+        clock: StepClock,
+        theme: Theme,
+        *,
+        color: str,
+        font_size: int = 17,
+    ) -> None:
+        super().__init__()
+        last = traj.steps - 1
+        first = rule_lines(traj, 0)
+        header = label(f"torch's update, {traj.label}", font_size, theme.muted)
+        self.add(header)
+        rules = VGroup(*[label(r or " ", font_size, color) for r, _ in first])
+        rules.arrange(DOWN, aligned_edge=LEFT, buff=0.22).next_to(header, DOWN, buff=0.2)
+        rules.align_to(header, LEFT)
+        self.add(rules)
+        column = max(r.get_right()[0] for r in rules) + 0.2
+        self.numbers: list[FastText] = []
+        for k, (row, (_, text)) in enumerate(zip(rules, first, strict=True)):
+            shown = FastText(text, font_size, theme.text)
+            shown.place(np.array([column, row.get_bottom()[1], 0.0]))
+
+            def refresh(m: FastText, k: int = k) -> None:
+                t = int(min(max(math.floor(clock.step()), 0), last))
+                m.set_text(rule_lines(traj, t)[k][1])
+
+            shown.add_updater(refresh)
+            self.numbers.append(shown)
+            self.add(shown)
