@@ -57,7 +57,8 @@ def render(job: dict[str, Any], cls: Any = None) -> dict[str, Any]:
 
     cls = cls if cls is not None else load_scene(job)
     if job.get("run_time"):  # a variant is a subclass that changes class attributes
-        cls = type(cls.__name__, (cls,), {"run_time": float(job["run_time"])})
+        imposed = {"run_time": float(job["run_time"]), "pause_for_narration": False}
+        cls = type(cls.__name__, (cls,), imposed)
     work = Path(job["workdir"])
     transparent = job["theme"] == "transparent"
     video_format = job.get("video_format") or ("webm" if transparent else "mp4")

@@ -45,7 +45,15 @@ def rendered(
 ) -> tuple[Path, subprocess.CompletedProcess[str]]:
     work = tmp_path_factory.mktemp("render")
     out = descent(
-        "render", "LearningRates", "--format", "mp4,gif,webm,png", "--quality", "preview", cwd=work
+        "render",
+        "LearningRates",
+        "--format",
+        "mp4,gif,webm,png",
+        "--quality",
+        "preview",
+        "--run-time",
+        "7",  # imposed: no pauses for the narration
+        cwd=work,
     )
     return work, out
 
@@ -85,7 +93,15 @@ def test_unchanged_render_is_a_cache_hit_and_force_rerenders(
     mp4 = work / "media" / "LearningRates.mp4"
     before = mp4.stat().st_mtime_ns
     again = descent(
-        "render", "LearningRates", "--format", "mp4,gif,webm,png", "--quality", "preview", cwd=work
+        "render",
+        "LearningRates",
+        "--format",
+        "mp4,gif,webm,png",
+        "--quality",
+        "preview",
+        "--run-time",
+        "7",  # imposed: no pauses for the narration
+        cwd=work,
     )
     assert again.returncode == 0 and "cached" in again.stdout and "rendered" not in again.stdout
     assert mp4.stat().st_mtime_ns == before

@@ -61,6 +61,19 @@ def test_sections_are_one_clip_per_beat_with_the_narration(lecture: Path) -> Non
     assert cues.count("-->") == len(beats) and beats[1].say in cues
 
 
+def test_narration_pauses_unless_a_run_time_is_imposed(lecture: Path, tmp_path: Path) -> None:
+    cls = get_scene("SaddlePoint")
+    paced = probe(lecture / "SaddlePoint.mp4")
+    words = sum(len(b.say.split()) for b in cls.beats)
+    assert paced.duration >= words / 2.7 - 0.2 > cls.run_time + cls.end_wait
+    out = descent(
+        "render", "SaddlePoint", "--quality", "preview", "--run-time", "2", "--out", "short",
+        "--no-progress", cwd=tmp_path,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert probe(tmp_path / "short" / "SaddlePoint.mp4").frames == round((2 + cls.end_wait) * 10)
+
+
 def test_burnt_captions_are_in_the_picture(lecture: Path, tmp_path: Path) -> None:
     out = descent(
         "render", "SaddlePoint", "--quality", "preview", "--captions", "burn", "--out", "burnt",
@@ -70,10 +83,12 @@ def test_burnt_captions_are_in_the_picture(lecture: Path, tmp_path: Path) -> Non
     plain = read_frames(lecture / "SaddlePoint.mp4", 12)
     burnt = read_frames(tmp_path / "burnt" / "SaddlePoint.mp4", 12)
     bottom = [
-        np.abs(a[1][-40:].astype(int) - b[1][-40:].astype(int)).mean() for a, b in zip(plain, burnt, strict=True)
+        np.abs(a[1][-40:].astype(int) - b[1][-40:].astype(int)).mean()
+        for a, b in zip(plain, burnt, strict=True)
     ]
     top = [
-        np.abs(a[1][:40].astype(int) - b[1][:40].astype(int)).mean() for a, b in zip(plain, burnt, strict=True)
+        np.abs(a[1][:40].astype(int) - b[1][:40].astype(int)).mean()
+        for a, b in zip(plain, burnt, strict=True)
     ]
     assert max(bottom) > 10 * max(max(top), 0.5), (bottom, top)  # text at the bottom only
 

@@ -124,14 +124,19 @@ class LossPanel(VGroup):
             marker = Dot(radius=0.05, color=color)
             self.lines.add(marker)
 
-            def refresh(m: VMobject, data: np.ndarray = data, marker: Dot = marker) -> None:
+            def refresh(m: VMobject, data: np.ndarray = data) -> None:
                 # mapped live: the panel may have been moved after it was built
-                polyline, here = partial_path(self.area.to_scene(data), clock.step())
+                polyline, _ = partial_path(self.area.to_scene(data), clock.step())
                 m.set_points_as_corners(polyline)
-                marker.move_to(here)
+
+            def follow(m: Dot, data: np.ndarray = data) -> None:
+                # its own updater: a mobject without one is drawn once per play(), as static
+                m.move_to(partial_path(self.area.to_scene(data), clock.step())[1])
 
             refresh(line)
             line.add_updater(refresh)
+            follow(marker)
+            marker.add_updater(follow)
         self.add(self.lines)
 
 

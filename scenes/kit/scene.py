@@ -76,6 +76,9 @@ class DescentScene(Scene):
     ease: ClassVar[bool] = True
     #: the teaching moments: each starts a section at its step and says its narration
     beats: ClassVar[tuple[Beat, ...]] = ()
+    #: hold a beat's last frame until its narration can have been read (words / 2.7 s):
+    #: the pause a lecturer makes. Off when a run time is imposed (``--run-time``).
+    pause_for_narration: ClassVar[bool] = True
 
     _updaters: tuple[Any, list[tuple[Mobject, Callable[..., Any], bool]]] | None = None
 
@@ -326,15 +329,26 @@ class DescentScene(Scene):
             return
         marks = sorted({here, end, *(b.step for b in cuts)})
         by_step = {b.step: b for b in cuts}
-        span = (self.clock.alpha_of(end) - self.clock.alpha_of(here)) or 1.0
-        for s0, s1 in zip(marks[:-1], marks[1:], strict=True):
-            share = (self.clock.alpha_of(s1) - self.clock.alpha_of(s0)) / span
-            seconds = max(total * share, 1 / config.frame_rate)
+        start, span = (
+            self.clock.alpha_of(here),
+            (self.clock.alpha_of(end) - self.clock.alpha_of(here)) or 1.0,
+        )
+        # segment ends in whole frames: the segments add up to exactly ``total``
+        fps = config.frame_rate
+        frames = [round(total * fps * (self.clock.alpha_of(m) - start) / span) for m in marks]
+        for k, (s0, s1) in enumerate(zip(marks[:-1], marks[1:], strict=True)):
+            seconds = max(frames[k + 1] - frames[k], 1) / fps
             beat = by_step.get(s0)
+            pause = 0.0
             if beat is not None:
-                hold = self.end_wait if s1 == end and to is None else 0.0
-                self.beat(beat.name, beat.say, seconds + hold)
-            self.play(self.clock.to(s1, seconds))
+                last = s1 == end and to is None
+                hold = self.end_wait if last else 0.0
+                reading = len(beat.say.split()) / 2.7 if self.pause_for_narration else 0.0
+                pause = round(max(0.0, reading - seconds - hold) * fps) / fps
+                self.beat(beat.name, beat.say, seconds + pause + hold)
+            self.play(self.clock.to(s1, seconds - 1e-9))  # no extra frame from rounding
+            if pause > 0:
+                self.wait(pause + 1e-9, frozen_frame=True)  # frozen: int(duration·fps) frames
 
     def beat(self, name: str, say: str = "", duration: float | None = None) -> None:
         """Start the section ``name`` here and, if there is narration, say it for
