@@ -33,9 +33,9 @@ class AdaptiveSteps(SurfaceScene):
     steps = 40
     optimizers = (OptimizerSpec("Adam", lr=0.3),)
     run_time = 10.0
-    plot_width = 5.5
+    plot_width = 5.3
     plot_height = 4.2
-    plot_center = LEFT * 3.4 + DOWN * 0.4
+    plot_center = LEFT * 3.15 + DOWN * 0.4
     log_heat = True
     markers = True
     show_update = True
