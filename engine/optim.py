@@ -213,6 +213,11 @@ class OptimizerSpec:
         return ", ".join(f"{k}={_fmt(v)}" for k, v in self.kwargs.items())
 
     def _validate(self) -> None:
+        for key, value in [*self.kwargs.items(), *self.scheduler_kwargs.items()]:
+            if not _all_finite(value):  # torch lets NaN through some of its checks
+                raise EngineError(
+                    f"{self.name}: argument '{key}' must be finite numbers; got {_fmt(value)}"
+                )
         try:
             if _known_valid(self):  # same spec, same torch: accepted before
                 return
@@ -294,6 +299,15 @@ def _remember_valid(spec: OptimizerSpec) -> None:
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch()
+
+
+def _all_finite(value: Any) -> bool:
+    """Whether every number in ``value`` (a number, or a tuple of them) is finite."""
+    if isinstance(value, tuple | list):
+        return all(_all_finite(v) for v in value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return True
 
 
 def _fmt(value: Any) -> str:

@@ -50,7 +50,12 @@ if TYPE_CHECKING:
 else:
     from descent.engine._lazy import torch  # a cached trajectory is read without it
 
-__all__ = ["Trajectory", "simulate", "CACHE_VERSION"]
+__all__ = ["Trajectory", "simulate", "CACHE_VERSION", "MAX_STEPS", "MAX_RECORDED_BYTES"]
+
+#: the most optimizer steps one run may take
+MAX_STEPS = 1_000_000
+#: the most memory one simulation may record (every step: params, grad, noise, state)
+MAX_RECORDED_BYTES = 4 * 2**30
 
 #: Bumped whenever the recorded format or the simulation semantics change.
 CACHE_VERSION = 1
@@ -224,6 +229,19 @@ def _parse_start(start: ArrayLike | None, land: Landscape | None, dim: int | Non
     if not np.isfinite(arr).all():
         raise EngineError(f"start must be finite; got {arr.tolist()}")
     return arr
+
+
+def _check_size(steps: int, particles: int, dim: int) -> None:
+    """Refuse a run whose recorded arrays would not fit, before allocating anything."""
+    if steps > MAX_STEPS:
+        raise EngineError(f"steps must be at most {MAX_STEPS:,}; got {steps:,}")
+    arrays = 6  # params, grad, noise and up to three state arrays, float32
+    need = (steps + 1) * particles * dim * 4 * arrays
+    if need > MAX_RECORDED_BYTES:
+        raise EngineError(
+            f"{particles:,} run(s) × {steps + 1:,} steps × {dim:,} coordinates would record "
+            f"{need / 2**30:.1f} GiB; the limit is {MAX_RECORDED_BYTES / 2**30:.0f} GiB"
+        )
 
 
 def _check_scalar(
@@ -524,6 +542,7 @@ def simulate(
         land = as_landscape(landscape, dim=int(start_arr.shape[-1]))
     batched = start_arr.ndim == 2
     starts = start_arr if batched else start_arr[None]
+    _check_size(steps, starts.shape[0], land.dim)
 
     key = _cache_key(land, spec, starts, steps, float(grad_noise), seed) if cache else None
     path = cache_dir() / "trajectories" / f"{key}.npz" if key else None

@@ -150,6 +150,14 @@ def _targets(scenes: Sequence[str | type], **kw: Any) -> list[Any]:
     run_time = kw["run_time"]
     if run_time is not None and not (isinstance(run_time, int | float) and 0.5 <= run_time <= 600):
         raise EngineError(f"run_time must be between 0.5 and 600 seconds; got {run_time!r}")
+    out_dir = Path(kw["out"])
+    if out_dir.exists() and not out_dir.is_dir():
+        raise EngineError(f"output folder {out_dir} exists and is not a folder")
+    for parent in out_dir.resolve().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise EngineError(f"output folder {out_dir}: {parent} is not a folder")
+            break
     common = {
         "formats": tuple(kw["formats"]),
         "quality": quality,

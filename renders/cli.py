@@ -494,6 +494,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `descent list | head`: the reader left; nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # an output path: exists as a file, no permission, disk full ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"descent: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(
             "descent: interrupted; finished files are intact, partial ones were discarded",

@@ -267,6 +267,8 @@ def load_spec(path: str | Path) -> Spec:
             )
         view = tuple((float(lo), float(hi)) for lo, hi in arr)
 
+    _check_finite_view(c, land, view)
+
     # -- run, optimizers, a sweep over their keywords --
     start, steps, grad_noise, seed, run_time = _run_table(c, data, land)
     specs = _optimizers(c, data)
@@ -322,6 +324,16 @@ class _Probe:
 
     def __init__(self, spec: Any) -> None:
         self.spec = spec
+
+
+def _check_finite_view(c: _Checker, land: Any, view: tuple[tuple[float, float], ...]) -> None:
+    """Refuse a landscape with no finite value anywhere on its view (before any render);
+    one with some non-finite regions renders them marked."""
+    axes = [np.linspace(lo, hi, 48) for lo, hi in view]
+    values = land.grid(*axes) if land.dim == 2 else land.curve(axes[0])
+    if not np.isfinite(values).any():
+        span = ", ".join(f"{lo:g}..{hi:g}" for lo, hi in view)
+        raise c.error("landscape", f"no finite value anywhere on the view ({span})")
 
 
 def _sweep_table(

@@ -8,6 +8,7 @@ A ``[landscape]`` spec becomes a :class:`~descent.scenes.kit.SurfaceScene` (2-D)
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,6 @@ __all__ = ["scene_from_spec", "path_stem"]
 def scene_from_spec(path: str | Path) -> type:
     """A scene class (a :class:`~descent.scenes.kit.SurfaceScene` or :class:`~descent.scenes.kit.CurveScene`
     subclass) for the spec at ``path``."""
-    from descent import engine
     from descent.scenes.kit import (
         CurveScene,
         Legend,
@@ -60,7 +60,7 @@ def scene_from_spec(path: str | Path) -> type:
 
         @classmethod
         def get_landscape(cls) -> Any:
-            return engine.Landscape(**{**land.__dict__, "view": spec.view})
+            return dataclasses.replace(land, view=spec.view)
 
         @classmethod
         def simulate(cls, specs: Any = None, **overrides: Any) -> tuple[Any, list[Any]]:

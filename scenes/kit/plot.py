@@ -244,7 +244,13 @@ def _grid_of(
         return xs, ys, z
     xs = np.linspace(*area.x_range, resolution)
     ys = np.linspace(*area.y_range, resolution)
-    return xs, ys, land.grid(xs, ys)
+    z = land.grid(xs, ys)
+    if not np.isfinite(z).any():
+        raise engine.EngineError(
+            f"landscape '{land.name}' has no finite value on its view "
+            f"x {area.x_range[0]:g}..{area.x_range[1]:g}, y {area.y_range[0]:g}..{area.y_range[1]:g}"
+        )
+    return xs, ys, z
 
 
 def heatmap(
@@ -255,14 +261,30 @@ def heatmap(
     resolution: int = 220,
     log: bool = False,
 ) -> ImageMobject:
-    """The loss over the view box as one raster image (vectorised ``land.grid``, or a grid)."""
+    """The loss over the view box as one raster image (vectorised ``land.grid``, or a grid).
+
+    Where the loss is not finite (overflow, NaN) the image shows a checker pattern."""
     _, _, z = _grid_of(land, area, resolution)
-    rgba = colormap(normalise(z, log=log), theme.heat)[::-1]  # row 0 = top
+    rgba = colormap(normalise(z, log=log), theme.heat)
+    bad = ~np.isfinite(z)  # no value there (overflow, NaN): a checker pattern, not a colour
+    if bad.any():
+        iy, ix = np.indices(z.shape)
+        checker = ((iy // 3 + ix // 3) % 2).astype(bool)
+        rgba[bad & checker, :3] = _rgb(theme.muted)
+        rgba[bad & ~checker, :3] = _rgb(
+            theme.background if theme.name != "transparent" else "#000000"
+        )
+    rgba = rgba[::-1]  # row 0 = top
     image = ImageMobject(np.ascontiguousarray(rgba))
     image.set_resampling_algorithm(2)  # bilinear
     image.stretch_to_fit_width(area.width).stretch_to_fit_height(area.height)
     image.move_to(area.center)
     return image
+
+
+def _rgb(color: str) -> np.ndarray:
+    c = color.lstrip("#")
+    return np.array([int(c[i : i + 2], 16) for i in (0, 2, 4)], dtype=np.uint8)
 
 
 def iso_lines(z: np.ndarray, xs: np.ndarray, ys: np.ndarray, level: float) -> list[np.ndarray]:
@@ -330,6 +352,11 @@ def curve(land: Landscape, area: PlotArea, theme: Theme, *, samples: int = 400) 
     """The 1-D loss curve over the view, clipped to the plot's loss range."""
     ws = np.linspace(*area.x_range, samples)
     fs = land.curve(ws)
+    if not np.isfinite(fs).any():
+        raise engine.EngineError(
+            f"landscape '{land.name}' has no finite value on its view "
+            f"w {area.x_range[0]:g}..{area.x_range[1]:g}"
+        )
     keep = (fs >= area.y_range[0]) & (fs <= area.y_range[1])
     graph = VMobject(stroke_color=theme.text, stroke_width=3.5)
     pts = area.to_scene(np.stack([ws, np.clip(fs, *area.y_range)], -1))
