@@ -19,13 +19,21 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
+
+T = TypeVar("T")
 
 __all__ = [
     "atomic_path",
     "write_cache",
+    "read_cache",
+    "cache_limit",
+    "cache_usage",
+    "evict",
+    "clear_cache",
+    "CACHE_KINDS",
     "cache_dir",
     "TEMP_PREFIX",
     "clean_stale_temps",
@@ -62,14 +70,117 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
+#: the cache's folders, one per kind of entry
+CACHE_KINDS = ("trajectories", "samples", "surfaces", "sweeps", "text", "valid-specs")
+#: default size cap of the cache (``$DESCENT_CACHE_MAX_MB`` sets another)
+DEFAULT_CACHE_MB = 2048
+_written = [0]  # bytes written since the cache's size was last checked
+
+
+def cache_limit() -> int:
+    """The cache's size cap in bytes: ``$DESCENT_CACHE_MAX_MB`` (1..10,000,000), else 2 GiB."""
+    text = os.environ.get("DESCENT_CACHE_MAX_MB")
+    if not text:
+        return DEFAULT_CACHE_MB * 2**20
+    try:
+        mb = float(text)
+    except ValueError:
+        mb = float("nan")
+    if not 1 <= mb <= 10_000_000:  # also refuses NaN
+        from descent.engine.errors import EngineError
+
+        raise EngineError(
+            f"DESCENT_CACHE_MAX_MB must be a number of megabytes in 1..10000000; got {text!r}"
+        )
+    return int(mb * 2**20)
+
+
 def write_cache(target: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
     """Write a cache file atomically with ``write(file)``; failing to write is no error.
 
     A read-only or full cache folder must not stop the work that the cache only speeds up
-    (the file is then simply recomputed next time).
+    (the file is then simply recomputed next time). After every fiftieth of the cap
+    written, least-recently-used entries are evicted down to 90 % of the cap.
     """
     with contextlib.suppress(OSError), atomic_path(target) as tmp, open(tmp, "wb") as fh:
         write(fh)
+    with contextlib.suppress(OSError):
+        _written[0] += Path(target).stat().st_size
+    limit = cache_limit()
+    if _written[0] > limit // 50:
+        _written[0] = 0
+        evict(limit)
+
+
+def read_cache(path: str | os.PathLike[str], read: Callable[[Path], T]) -> T | None:
+    """``read(path)``, or ``None`` when the entry is missing or unreadable; a hit marks the
+    entry as recently used (its modification time: the eviction order)."""
+    path = Path(path)
+    try:
+        value = read(path)
+    except Exception:  # noqa: BLE001 - a missing or damaged entry is simply recomputed
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)
+    return value
+
+
+def _entries() -> list[tuple[Path, int, float]]:
+    root = cache_dir()
+    found: list[tuple[Path, int, float]] = []
+    if not root.is_dir():
+        return found
+    for path in root.rglob("*"):
+        if path.name.startswith(TEMP_PREFIX):
+            continue
+        with contextlib.suppress(OSError):
+            st = path.stat()
+            if path.is_file():
+                found.append((path, st.st_size, st.st_mtime))
+    return found
+
+
+def evict(limit: int | None = None) -> tuple[int, int]:
+    """Remove least-recently-used entries until the cache holds at most 90 % of ``limit``
+    (default :func:`cache_limit`) when it holds more than ``limit``; ``(files, bytes)``."""
+    limit = cache_limit() if limit is None else limit
+    entries = _entries()
+    total = sum(size for _, size, _ in entries)
+    if total <= limit:
+        return 0, 0
+    removed = freed = 0
+    for path, size, _ in sorted(entries, key=lambda e: e[2]):
+        if total - freed <= 0.9 * limit:
+            break
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed, freed = removed + 1, freed + size
+    return removed, freed
+
+
+def cache_usage() -> dict[str, tuple[int, int]]:
+    """``{kind: (files, bytes)}`` for each of :data:`CACHE_KINDS` (and ``other``)."""
+    usage = {kind: (0, 0) for kind in CACHE_KINDS}
+    root = cache_dir()
+    for path, size, _ in _entries():
+        kind = path.relative_to(root).parts[0] if len(path.relative_to(root).parts) > 1 else "other"
+        files, total = usage.get(kind, (0, 0))
+        usage[kind] = (files + 1, total + size)
+    return usage
+
+
+def clear_cache(kinds: Sequence[str] = ()) -> tuple[int, int]:
+    """Remove every entry (or those of ``kinds``); ``(files, bytes)`` removed."""
+    root = cache_dir()
+    removed = freed = 0
+    for path, size, _ in _entries():
+        rel = path.relative_to(root).parts
+        if kinds and rel[0] not in kinds:
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed, freed = removed + 1, freed + size
+    return removed, freed
 
 
 def temp_prefix() -> str:

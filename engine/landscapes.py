@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from descent.engine.errors import EngineError, unknown_name
-from descent.engine.fileio import cache_dir, write_cache
+from descent.engine.fileio import cache_dir, read_cache, write_cache
 
 if TYPE_CHECKING:
     import torch
@@ -156,10 +156,9 @@ class Landscape:
         """
         path = self._sample_path(x) if cache else None
         if path is not None:
-            try:
-                return np.load(path, allow_pickle=False)  # type: ignore[no-any-return]
-            except (OSError, ValueError):
-                pass  # missing or unreadable: computed again
+            found = read_cache(path, lambda f: np.load(f, allow_pickle=False))
+            if found is not None:  # else missing or unreadable: computed again
+                return found  # type: ignore[no-any-return]
         with torch.no_grad():
             out: FloatArray = self.fn(self._points(x)).double().numpy()
         if path is not None:

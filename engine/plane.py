@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from descent.engine._lazy import torch_version
 from descent.engine.errors import EngineError
-from descent.engine.fileio import cache_dir, write_cache
+from descent.engine.fileio import cache_dir, read_cache, write_cache
 from descent.engine.landscapes import Landscape
 
 if TYPE_CHECKING:
@@ -173,12 +173,9 @@ class Plane:
             raise EngineError("surface grid coordinates must be finite")
         path = self._surface_path(landscape, xs_a, ys_a) if cache else None
         if path is not None:
-            try:
-                found = np.load(path, allow_pickle=False)
-                if found.shape == (ys_a.size, xs_a.size):
-                    return found  # type: ignore[no-any-return]
-            except (OSError, ValueError):
-                pass  # missing or unreadable: computed again
+            found = read_cache(path, lambda f: np.load(f, allow_pickle=False))
+            if found is not None and found.shape == (ys_a.size, xs_a.size):
+                return found  # type: ignore[no-any-return]
         out = self._evaluate(landscape, xs_a, ys_a)
         if path is not None:
             write_cache(path, lambda fh: np.save(fh, out))

@@ -30,6 +30,7 @@ import hashlib
 import json
 import math
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,7 @@ from numpy.typing import ArrayLike, NDArray
 from descent.engine import export
 from descent.engine._lazy import torch_version
 from descent.engine.errors import EngineError
-from descent.engine.fileio import cache_dir, write_cache
+from descent.engine.fileio import cache_dir, read_cache, write_cache
 from descent.engine.landscapes import Landscape, as_landscape
 from descent.engine.optim import OptimizerSpec, build_optimizer, build_scheduler
 
@@ -458,28 +459,45 @@ def _cache_key(
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
+def _cache_read(path: Path, key: str) -> dict[str, Any] | None:
+    with np.load(path, allow_pickle=False) as npz:
+        if str(npz["key"]) != key:
+            return None
+        out: dict[str, Any] = {n: np.array(npz[n]) for n in ("params", "loss", "grad", "lr")}
+        # noise that was all zeros (no grad_noise) is not stored: it is made again
+        out["noise"] = np.array(npz["noise"]) if "noise" in npz.files else None
+        out["state"] = {n[6:]: np.array(npz[n]) for n in npz.files if n.startswith("state.")}
+    return out
+
+
 def _cache_load(path: Path, key: str, k: int, steps: int, dim: int) -> dict[str, Any] | None:
     """The cached arrays, or ``None`` when missing, corrupt, truncated or mismatched."""
     if not path.is_file():
         return None
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            if str(npz["key"]) != key:
-                return None
-            out: dict[str, Any] = {
-                n: np.array(npz[n]) for n in ("params", "loss", "grad", "lr", "noise")
-            }
-            out["state"] = {n[6:]: np.array(npz[n]) for n in npz.files if n.startswith("state.")}
-    except Exception:  # noqa: BLE001 - any unreadable cache file is simply recomputed
+    out = read_cache(path, lambda f: _cache_read(f, key))
+    if out is None:
         return None
     if out["params"].shape != (k, steps + 1, dim) or out["loss"].shape != (k, steps + 1):
         return None
+    if out["noise"] is None:
+        out["noise"] = np.zeros_like(out["params"])
     return out
 
 
-def _cache_store(path: Path, key: str, arrays: dict[str, Any]) -> None:
-    flat = {n: arrays[n] for n in ("params", "loss", "grad", "lr", "noise")}
+#: bytes a second a cache entry is read back at here (a 173 MB swarm: 0.42 s)
+READ_BYTES_PER_SECOND = 400e6
+
+
+def _cache_store(path: Path, key: str, arrays: dict[str, Any], seconds: float) -> None:
+    """Store the arrays unless reading them back would take about as long as computing
+    them did (a huge cheap swarm); all-zero noise is left out (it is made again)."""
+    flat = {n: arrays[n] for n in ("params", "loss", "grad", "lr")}
+    if np.any(arrays["noise"]):
+        flat["noise"] = arrays["noise"]
     flat.update({f"state.{n}": v for n, v in arrays["state"].items()})
+    size = sum(np.asarray(v).nbytes for v in flat.values())
+    if seconds < 2 * size / READ_BYTES_PER_SECOND:
+        return
     write_cache(path, lambda fh: np.savez(fh, key=np.array(key), **flat))
 
 
@@ -549,9 +567,10 @@ def simulate(
     arrays = _cache_load(path, key, starts.shape[0], steps, land.dim) if path and key else None
     from_cache = arrays is not None
     if arrays is None:
+        began = time.perf_counter()
         arrays = _simulate_arrays(land, spec, starts, steps, float(grad_noise), seed)
         if path is not None and key is not None:
-            _cache_store(path, key, arrays)
+            _cache_store(path, key, arrays, time.perf_counter() - began)
 
     finite = np.isfinite(arrays["loss"]) & np.isfinite(arrays["params"]).all(-1)
     bad = ~finite

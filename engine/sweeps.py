@@ -46,7 +46,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from descent.engine._lazy import torch_version
 from descent.engine.errors import EngineError
-from descent.engine.fileio import cache_dir, write_cache
+from descent.engine.fileio import cache_dir, read_cache, write_cache
 from descent.engine.landscapes import Landscape, as_landscape
 from descent.engine.optim import OptimizerSpec
 from descent.engine.simulation import Trajectory, _check_scalar, _parse_start, _readonly
@@ -413,16 +413,17 @@ def _key(
 def _load(path: Any, key: str) -> dict[str, Any] | None:
     if not path.is_file():
         return None
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            if str(npz["key"]) != key:
-                return None
-            out: dict[str, Any] = {n: np.array(npz[n]) for n in ("params", "loss", "grad")}
-            out["state"] = {n[6:]: np.array(npz[n]) for n in npz.files if n.startswith("state.")}
-            out["has"] = {n[4:]: np.array(npz[n]) for n in npz.files if n.startswith("has.")}
-            return out
-    except Exception:  # noqa: BLE001 - a damaged cache file is simply recomputed
-        return None
+    return read_cache(path, lambda f: _read(f, key))
+
+
+def _read(path: Any, key: str) -> dict[str, Any] | None:
+    with np.load(path, allow_pickle=False) as npz:
+        if str(npz["key"]) != key:
+            return None
+        out: dict[str, Any] = {n: np.array(npz[n]) for n in ("params", "loss", "grad")}
+        out["state"] = {n[6:]: np.array(npz[n]) for n in npz.files if n.startswith("state.")}
+        out["has"] = {n[4:]: np.array(npz[n]) for n in npz.files if n.startswith("has.")}
+        return out
 
 
 def _store(path: Any, key: str, arrays: dict[str, Any]) -> None:

@@ -12,6 +12,8 @@ Commands
     In seconds: a storyboard PNG and a small GIF.
 ``descent slides SCENE... [--to pptx|html] [--out slides]``
     A presentation: one slide per beat, its clip embedded, the narration in the notes.
+``descent cache info`` / ``descent cache clear [KIND...]``
+    What the cache holds (trajectories, samples, surfaces, sweeps, text); empty it.
 ``descent trajectory LANDSCAPE --optimizer SGD --lr 0.1 ... [--csv|--json|--npz]``
     The numbers only.
 
@@ -143,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     slides.add_argument(
         "--no-progress", action="store_true", help="plain output instead of a live display"
     )
+
+    cache = sub.add_parser("cache", help="the cache: what it holds (info), empty it (clear)")
+    cache.add_argument("action", metavar="ACTION", help="info or clear")
+    cache.add_argument("kinds", nargs="*", metavar="KIND", help="clear only these kinds")
 
     traj = sub.add_parser("trajectory", help="export a trajectory's numbers (no rendering)")
     traj.add_argument("landscape", metavar="LANDSCAPE")
@@ -351,6 +357,34 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return _run(jobs, args)
 
 
+def cmd_cache(args: argparse.Namespace) -> int:
+    """``descent cache info`` / ``descent cache clear [KIND...]``."""
+    from descent.engine import fileio
+
+    if args.action not in ("info", "clear"):
+        raise unknown_name("cache action", args.action, ("clear", "info"))
+    for kind in args.kinds:
+        if kind not in fileio.CACHE_KINDS:
+            raise unknown_name("cache kind", kind, fileio.CACHE_KINDS)
+    if args.action == "clear":
+        files, freed = fileio.clear_cache(args.kinds)
+        print(f"removed {files} file(s), {_size(freed)}")
+        return 0
+    if args.kinds:
+        raise UsageError("cache info takes no KIND")
+    usage = fileio.cache_usage()
+    limit = fileio.cache_limit()
+    total = sum(b for _, b in usage.values())
+    print(f"cache: {fileio.cache_dir()}")
+    for kind, (files, size) in usage.items():
+        print(f"  {kind:<13} {files:>6} file(s)  {_size(size):>9}")
+    print(
+        f"  {'total':<13} {sum(f for f, _ in usage.values()):>6} file(s)  {_size(total):>9}"
+        f"  of {_size(limit)} ($DESCENT_CACHE_MAX_MB; least recently used evicted first)"
+    )
+    return 0
+
+
 def cmd_slides(args: argparse.Namespace) -> int:
     """Render the scenes with their sections (cached under OUT/media), then build the deck."""
     from descent.renders.slides import build_html, build_pptx, read_slides
@@ -487,6 +521,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_preview(args)
         if args.command == "slides":
             return cmd_slides(args)
+        if args.command == "cache":
+            return cmd_cache(args)
         return cmd_trajectory(args)
     except (UsageError, EngineError) as exc:
         print(f"descent: error: {' '.join(str(exc).split())}", file=sys.stderr)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -143,12 +144,7 @@ def text_outlines(text: str, font_size: int) -> list[np.ndarray]:
         [TEXT_CACHE_VERSION, text, font_size, FONT, manim_version, manimpango.__version__]
     )
     path = engine.cache_dir() / "text" / f"{hashlib.sha256(ident.encode()).hexdigest()}.npz"
-    parts: list[np.ndarray] | None = None
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            parts = [np.array(npz[f"glyph{i}"]) for i in range(int(npz["count"]))]
-    except (OSError, ValueError, KeyError):
-        parts = None  # missing or unreadable: laid out again
+    parts = engine.fileio.read_cache(path, _read_outlines)  # None: missing or unreadable
     if parts is None:
         glyphs = Text(text, font=FONT, font_size=font_size).family_members_with_points()
         parts = [np.array(m.points) for m in glyphs]
@@ -156,6 +152,11 @@ def text_outlines(text: str, font_size: int) -> list[np.ndarray]:
         engine.write_cache(path, lambda fh: np.savez(fh, count=np.array(len(parts)), **arrays))
     _OUTLINES[key] = parts
     return parts
+
+
+def _read_outlines(path: Path) -> list[np.ndarray]:
+    with np.load(path, allow_pickle=False) as npz:
+        return [np.array(npz[f"glyph{i}"]) for i in range(int(npz["count"]))]
 
 
 def label(text: str, font_size: int, color: str) -> VGroup:
