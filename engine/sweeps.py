@@ -158,11 +158,13 @@ def check_grid(name: str, grid: Any, fixed: Mapping[str, Any]) -> dict[str, list
     count = math.prod(len(v) for v in axes.values())
     if count > MAX_RUNS:
         raise EngineError(f"the grid has {count:,} runs; the limit is {MAX_RUNS:,}")
-    first = {k: v[0] for k, v in axes.items()}
     for key, values in axes.items():
         for value in values:
             if isinstance(value, float) and not math.isfinite(value):
                 raise EngineError(f"grid axis '{key}': values must be finite; got {value!r}")
+    first = {k: v[0] for k, v in axes.items()}
+    for key, values in axes.items():
+        for value in values:
             OptimizerSpec(name, **{**fixed, **first, key: value})  # torch's own checks
     return axes
 

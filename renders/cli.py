@@ -428,6 +428,17 @@ def _toml_value(text: str) -> Any:
         return text  # a bare word: keep it as a string (torch will say if it is wrong)
 
 
+def _key_values(items: Sequence[str], flag: str) -> dict[str, Any]:
+    """``KEY=VALUE`` options (each value a TOML value, else a bare word) as a dict."""
+    found: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"{flag} needs KEY=VALUE; got {item!r}")
+        found[key.strip()] = _toml_value(value.strip())
+    return found
+
+
 def cmd_trajectory(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -447,19 +458,9 @@ def cmd_trajectory(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"--betas needs two numbers like 0.9,0.999; got {args.betas!r}"
             ) from None
-    for item in args.opt:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--opt needs KEY=VALUE; got {item!r}")
-        kwargs[key.strip()] = _toml_value(value.strip())
+    kwargs.update(_key_values(args.opt, "--opt"))
     spec = engine.OptimizerSpec(args.optimizer, **kwargs)
-    params: dict[str, Any] = {}
-    for item in args.param:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--param needs KEY=VALUE; got {item!r}")
-        params[key.strip()] = _toml_value(value.strip())
-    land = engine.get_landscape(args.landscape, **params)
+    land = engine.get_landscape(args.landscape, **_key_values(args.param, "--param"))
     start = None
     if args.start:
         try:

@@ -43,14 +43,7 @@ def scene_from_spec(path: str | Path) -> type:
     base = SurfaceScene if land.dim == 2 else CurveScene
 
     class SpecScene(base):  # type: ignore[misc, valid-type]
-        title = spec.title
-        subtitle = spec.subtitle
-        optimizers = spec.optimizers
         start = spec.start
-        grad_noise = spec.grad_noise
-        seed = spec.seed
-        steps = spec.steps
-        run_time = spec.run_time
         show_panel = spec.panel != "none"
         panel_log = spec.log_panel and spec.panel == "loss"
         panel_label = "distance to optimum" if spec.panel == "distance" else "loss"
@@ -137,13 +130,6 @@ def _network_scene(spec: Spec) -> type:
     from descent.scenes.kit import NetworkScene
 
     class SpecNetworkScene(NetworkScene):
-        title = spec.title
-        subtitle = spec.subtitle
-        optimizers = spec.optimizers
-        grad_noise = spec.grad_noise
-        seed = spec.seed
-        steps = spec.steps
-        run_time = spec.run_time
         projection = spec.projection
         projection_seed = spec.projection_seed
         resolution = spec.resolution
@@ -166,14 +152,10 @@ def _sweep_scene(spec: Spec) -> type:
     fixed_kwargs = {k: v for k, v in optimizer.kwargs.items() if k not in spec.sweep}
 
     class SpecSweepScene(SweepScene):
-        title = spec.title
-        subtitle = spec.subtitle
         optimizer_name = optimizer.name
         grid = spec.sweep
         fixed = fixed_kwargs
         start = tuple(spec.start)
-        steps = spec.steps
-        run_time = spec.run_time
 
         @classmethod
         def get_landscape(cls) -> Any:
@@ -183,7 +165,19 @@ def _sweep_scene(spec: Spec) -> type:
 
 
 def _named(cls: type, spec: Spec) -> type:
+    """Name the scene after the spec file and give it what every spec sets."""
     cls.__name__ = cls.__qualname__ = re.sub(r"\W", "_", path_stem(spec.path)) or "SpecScene"
+    shared = {
+        "title": spec.title,
+        "subtitle": spec.subtitle,
+        "optimizers": spec.optimizers,
+        "grad_noise": spec.grad_noise,
+        "seed": spec.seed,
+        "steps": spec.steps,
+        "run_time": spec.run_time,
+    }
+    for name, value in shared.items():
+        setattr(cls, name, value)
     return cls
 
 
