@@ -16,7 +16,17 @@ from manim import *  # noqa: F403
 
 from descent import engine
 from descent.engine import OptimizerSpec, Trajectory
-from descent.scenes.kit import Beat, DescentScene, label, live_text, step_counter
+from descent.scenes.kit import (
+    Beat,
+    DescentScene,
+    PlotArea,
+    label,
+    live_text,
+    step_arrows_1d,
+    step_counter,
+    tangent_line,
+)
+from descent.scenes.kit.rules import num
 
 __all__ = ["NoiseEscape", "escaped"]
 
@@ -67,6 +77,25 @@ class NoiseEscape(DescentScene):
         ),
     )
 
+    def followed(self, traj: Trajectory, area: PlotArea) -> list[Mobject]:
+        """A larger dot with its tangent, the gradient step −lr·g (white) and the step it
+        really takes, −lr·(g + noise) (colour), at true length, and f′ below the plot."""
+        color = self.theme.optimizer["sky"]
+        track = self.track(
+            traj, area, color, trail=False, radius=0.11, arrows=step_arrows_1d(traj),
+            arrow_range=(0.0, 3.0), escape_label="",
+        )  # fmt: skip
+        noise = np.asarray(traj.noise)[:, 0]
+        readout = live_text(
+            self.clock,
+            lambda t: f"followed: f′ {num(float(traj.grad[t, 0]))}   kick {num(float(noise[t]))}",
+            self.theme,
+            font_size=20,
+            color=color,
+        )
+        readout.next_to(area.frame, DOWN, buff=0.15).align_to(area.frame[0], LEFT)
+        return [tangent_line(track, traj.grad[:, 0], self.clock), track, readout]
+
     @classmethod
     def data(cls) -> tuple[Trajectory, Trajectory]:
         """The swarm with gradient noise and the same swarm without."""
@@ -90,12 +119,12 @@ class NoiseEscape(DescentScene):
         view = (-3.6, 6.4)
         areas = []
         for center, heading in (
-            (LEFT * 3.55, f"with gradient noise (σ = {self.grad_noise:g})"),
-            (RIGHT * 3.55, "without noise"),
+            (LEFT * 3.3, f"with gradient noise (σ = {self.grad_noise:g})"),
+            (RIGHT * 3.75, "without noise"),
         ):
             area = self.curve_area(
                 land,
-                width=5.8,
+                width=5.5,
                 height=4.3,
                 center=center + DOWN * 0.55,
                 x_range=view,
@@ -112,6 +141,13 @@ class NoiseEscape(DescentScene):
                     self.track(particle, area, color, trail=False, radius=0.075, escape_label="")
                 )
 
+        # -- one particle followed on each side: its tangent, −lr·g (white) and its real step --
+        follow = int(
+            np.argmax(escaped(noisy).any(1) * (noisy.steps + 1 - escaped(noisy).argmax(1)))
+        )
+        for area, traj in zip(areas, (noisy, clean), strict=True):
+            self.add(*self.followed(traj.particle(follow), area))
+
         # -- counters --
         for area, traj in zip(areas, (noisy, clean), strict=True):
             out = escaped(traj)
@@ -123,7 +159,9 @@ class NoiseEscape(DescentScene):
                 color=self.theme.text,
             )
             self.add(counter.move_to(area.frame.get_top() + DOWN * 0.45))
-        self.add(step_counter(self.clock, self.theme).to_corner(DOWN + LEFT, buff=0.3))
+        self.add(
+            step_counter(self.clock, self.theme, font_size=22).to_corner(DOWN + RIGHT, buff=0.3)
+        )
 
         # -- run --
         self.play_steps()

@@ -134,6 +134,7 @@ from descent.scenes.kit.tracks import (
     escape_label,
     gradient_arrows,
     lookahead_form,
+    step_arrows_1d,
     tangent_line,
     velocity_arrows,
 )
@@ -194,4 +195,5 @@ __all__ = [
     "UpdateRule",
     "rule_lines",
     "tangent_line",
+    "step_arrows_1d",
 ]

@@ -24,7 +24,7 @@ from descent.scenes.kit.plot import PlotArea, auto_view
 from descent.scenes.kit.readouts import Legend, LossPanel, step_counter
 from descent.scenes.kit.rules import UpdateRule, num
 from descent.scenes.kit.scene import DescentScene
-from descent.scenes.kit.tracks import Track, tangent_line
+from descent.scenes.kit.tracks import Track, step_arrows_1d, tangent_line
 
 __all__ = [
     "CurveScene",
@@ -105,14 +105,7 @@ class CurveScene(DescentScene):
 
     def curve_arrows(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
         """Along w: the gradient step −lr·g and, for momentum, the step −lr·b it takes."""
-        if not self.show_gradient:
-            return None
-        lr = np.asarray(traj.lr)[:, None]
-        flat = np.zeros((len(lr), 1))
-        arrows = {"gradient": np.hstack([-lr * np.asarray(traj.grad), flat])}
-        if "momentum_buffer" in traj.state:
-            arrows["velocity"] = np.hstack([-lr * np.asarray(traj.state["momentum_buffer"]), flat])
-        return arrows
+        return step_arrows_1d(traj) if self.show_gradient else None
 
     def legend(self, trajs: Sequence[Trajectory], colors: Sequence[str], **kw: Any) -> Legend:
         if not self.show_gradient:

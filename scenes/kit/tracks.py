@@ -30,6 +30,7 @@ from descent.scenes.kit.theme import Theme
 
 __all__ = [
     "tangent_line",
+    "step_arrows_1d",
     "Track",
     "velocity_arrows",
     "gradient_arrows",
@@ -245,6 +246,21 @@ class Track(VGroup):
 
 #: arrows shorter than this (scene units) get a proportionally smaller tip
 TIP = 0.45
+
+
+def step_arrows_1d(traj: Trajectory) -> dict[str, np.ndarray]:
+    """Arrows along w for a 1-D run drawn at ``(w, loss)``: ``gradient`` −lr·g and, as the
+    optimizer's own (coloured) arrow, the step it takes from the gradient: −lr·b with
+    momentum, −lr·(g + noise) with gradient noise (the kick)."""
+    lr = np.asarray(traj.lr)[:, None]
+    flat = np.zeros((len(lr), 1))
+    grad = np.asarray(traj.grad)
+    arrows = {"gradient": np.hstack([-lr * grad, flat])}
+    if "momentum_buffer" in traj.state:
+        arrows["velocity"] = np.hstack([-lr * np.asarray(traj.state["momentum_buffer"]), flat])
+    elif np.any(traj.noise):
+        arrows["velocity"] = np.hstack([-lr * (grad + np.asarray(traj.noise)), flat])
+    return arrows
 
 
 def tangent_line(
