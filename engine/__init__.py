@@ -80,6 +80,7 @@ __all__ = [
 __getattr__, __dir__, _ = lazy_loader.attach(
     __name__,
     submodules=[
+        "datasets",
         "errors",
         "export",
         "fileio",

@@ -423,7 +423,7 @@ def _network_spec(
 ) -> Spec:
     """A spec whose landscape is a network (``[model]``), drawn on a ``[projection]`` plane."""
     from descent import engine
-    from descent.engine import network
+    from descent.engine import datasets
 
     m = c.keys(data["model"], MODEL, "model")
     arch = m.get("architecture", "mlp")
@@ -449,7 +449,7 @@ def _network_spec(
                 data=c.text(m, "data", "model", None),
                 hidden=hidden,
                 activation=activation,
-                n=int(c.number(m, "n", "model", 200, 4, network.MAX_ROWS, integer=True)),
+                n=int(c.number(m, "n", "model", 200, 4, datasets.MAX_ROWS, integer=True)),
                 seed=seed,
                 noise=noise,
                 loss=loss,
@@ -518,7 +518,7 @@ def _csv_network(
     batch_size: Any,
 ) -> Any:
     """An MLP on the CSV file ``model.csv`` (relative to the spec's folder)."""
-    from descent.engine import network
+    from descent.engine import datasets, network
 
     csv_name = c.text(m, "csv", "model", None)
     target = c.text(m, "target", "model", None)
@@ -531,7 +531,7 @@ def _csv_network(
         raise c.error("model.features", "must be a list of column names")
     if "n" in m or "noise" in m:
         raise c.error("model.n" if "n" in m else "model.noise", "only with a built-in data = ...")
-    x, y = network.load_csv(path.parent / csv_name, target=target, features=features)
+    x, y = datasets.load_csv(path.parent / csv_name, target=target, features=features)
     integral = bool(np.all(y == np.round(y)) and y.min() >= 0 and len(np.unique(y)) <= 100)
     loss = loss or ("cross_entropy" if integral else "mse")
     n_out = int(y.max()) + 1 if loss == "cross_entropy" else 1

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from descent import engine
-from descent.engine.network import load_csv, make_dataset, mlp, outputs
+from descent.engine.datasets import load_csv, make_dataset
+from descent.engine.network import mlp, outputs
 from descent.engine.plane import Plane, pca_plane, random_plane
 
 
