@@ -41,9 +41,9 @@ class MomentumOvershoot(SurfaceScene):
         OptimizerSpec("SGD", lr=0.05, momentum=0.9),
     )
     run_time = 9.0
-    plot_width = 7.2
+    plot_width = 6.6
     plot_height = 3.6
-    plot_center = LEFT * 2.9 + DOWN * 0.2
+    plot_center = LEFT * 2.45 + DOWN * 0.2
     panel_log = False
     panel_label = "distance to optimum"
     beats = (

@@ -82,9 +82,9 @@ class NesterovCorrection(MomentumOvershoot):
     ) -> None:
         # -- slowed-down anatomy of the first steps --
         caption = label(
-            "momentum step  →  gradient step there  →  next point", 22, self.theme.muted
+            "momentum step  →  gradient step there  →  next point", 20, self.theme.muted
         )
-        caption.move_to(np.array([area.center[0], area.frame.get_bottom()[1] - 0.3, 0.0]))
+        caption.next_to(area.frame, DOWN, buff=0.12).align_to(area.frame[0], LEFT)
         self.beat(
             "the look-ahead",
             "Both keep 90 % of their velocity. Classical momentum takes the gradient where it"

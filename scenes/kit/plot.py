@@ -188,6 +188,7 @@ def plot_area(
         area.center
     )
     frame = VGroup(box)
+    y_numbers: list[VGroup] = []
     if ticks:
         for value in _tick_values(*x_range, step_for(*x_range)):
             at = area.to_scene(np.array([value, y_range[0]]))
@@ -196,7 +197,9 @@ def plot_area(
         for value in _tick_values(*y_range, step_for(*y_range)):
             at = area.to_scene(np.array([x_range[0], value]))
             frame.add(Line(at, at + RIGHT * 0.1, color=theme.muted, stroke_width=1.5))
-            frame.add(label(_fmt_tick(value), font_size, theme.muted).next_to(at, LEFT, buff=0.1))
+            number = label(_fmt_tick(value), font_size, theme.muted).next_to(at, LEFT, buff=0.1)
+            y_numbers.append(number)
+            frame.add(number)
     if labels:
         frame.add(
             label(labels[0], font_size + 2, theme.text).next_to(
@@ -205,8 +208,8 @@ def plot_area(
         )
         y_lab = label(labels[1], font_size + 2, theme.text).rotate(math.pi / 2)
         y_lab.next_to(box, LEFT, buff=0.25 + font_size / 40)
-        if len(frame) > 1:  # wide tick numbers (−1.25) push the label out, never under it
-            ticks_left = min(m.get_left()[0] for m in frame[1:])
+        if y_numbers:  # wide tick numbers (−1.25) push the label out, never under it
+            ticks_left = min(m.get_left()[0] for m in y_numbers)
             y_lab.shift(LEFT * max(0.0, y_lab.get_right()[0] - (ticks_left - 0.1)))
         frame.add(y_lab)
     axes.add(frame)  # moving the axes moves the frame with it; the axis lines stay hidden
