@@ -37,9 +37,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from descent.engine.errors import EngineError
+from descent.engine.optim import OptimizerSpec
 from descent.engine.simulation import Trajectory
 
-__all__ = ["UpdateTerms", "update_terms", "RULES"]
+__all__ = ["UpdateTerms", "update_terms", "rule_of", "RULES"]
 
 Array = NDArray[np.float64]
 #: optimizers whose rule can be written out (with torch's default options)
@@ -58,9 +59,9 @@ class UpdateTerms:
     values: dict[str, Array]
 
 
-def _kind(traj: Any) -> str:
-    """The rule's name for a run's spec (raises for optimizers and options it cannot show)."""
-    spec = traj.spec
+def rule_of(spec: OptimizerSpec) -> str:
+    """The rule's name (one of :data:`RULES`) for a spec; raises for optimizers and options
+    whose update is not written out."""
     kw = dict(spec.kwargs)
     unsupported = {
         "SGD": ("weight_decay", "dampening", "maximize"),
@@ -89,7 +90,7 @@ def update_terms(traj: Trajectory, t: int) -> UpdateTerms:
         raise EngineError("update_terms needs a single run (use traj.particle(k))")
     if not 0 <= t < traj.steps:
         raise EngineError(f"step must be in 0..{traj.steps - 1}; got {t}")
-    kind = _kind(traj)
+    kind = rule_of(traj.spec)
     kw: dict[str, Any] = dict(traj.spec.kwargs)
     lr = float(traj.lr[t])
     g = np.asarray(traj.grad[t], np.float64) + np.asarray(traj.noise[t], np.float64)

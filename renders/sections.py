@@ -79,14 +79,14 @@ def sections_from(
     return found
 
 
-def _ffmpeg(args: list[str]) -> None:
+def _ffmpeg(args: list[str], *, cwd: Path | None = None, what: str = "ffmpeg") -> None:
     import imageio_ffmpeg
 
     cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error"]
-    proc = subprocess.run([*cmd, *args], capture_output=True, text=True)
+    proc = subprocess.run([*cmd, *args], capture_output=True, text=True, cwd=cwd)
     if proc.returncode != 0:
         lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-        raise EngineError(f"ffmpeg failed: {lines[-1] if lines else proc.returncode}")
+        raise EngineError(f"{what} failed: {lines[-1] if lines else proc.returncode}")
 
 
 def _x264(options: dict[str, str]) -> list[str]:
@@ -142,19 +142,16 @@ def cut_sections(
 def burn_captions(video: Path, srt_file: Path, target: Path, options: dict[str, str]) -> Path:
     """``video`` with the cues of ``srt_file`` drawn into the picture (bottom, centred, in
     DejaVu Sans on a dark box), re-encoded with the job's x264 settings."""
-    import imageio_ffmpeg
-
     local = target.parent / "captions.srt"  # the filter's own syntax wants a plain name
     shutil.copyfile(srt_file, local)
     style = (
         "FontName=DejaVu Sans,FontSize=15,PrimaryColour=&H00FFFFFF,BorderStyle=4,"
         "BackColour=&H90000000,Outline=0,Shadow=0,MarginV=12"
     )
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error"]
-    cmd += ["-i", str(video), "-vf", f"subtitles={local.name}:force_style='{style}'"]
-    cmd += [*_x264(options), "-y", str(target)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=local.parent)
-    if proc.returncode != 0:
-        lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-        raise EngineError(f"burning captions failed: {lines[-1] if lines else proc.returncode}")
+    _ffmpeg(
+        ["-i", str(video), "-vf", f"subtitles={local.name}:force_style='{style}'"]
+        + [*_x264(options), "-y", str(target)],
+        cwd=local.parent,
+        what="burning captions",
+    )
     return target

@@ -310,20 +310,13 @@ def _update_flag(c: _Checker, show_t: dict[str, Any], land: Any, specs: list[Any
         return False
     if land.dim != 2:
         raise c.error("show.update", "the update rule is shown beside 2-D landscapes")
-    from descent.engine.rules import _kind
+    from descent.engine.rules import rule_of
 
     try:
-        _kind(_Probe(specs[0]))
+        rule_of(specs[0])
     except EngineError as exc:
         raise c.error("show.update", str(exc)) from None
     return True
-
-
-class _Probe:
-    """Just enough of a trajectory for the rule check: its spec."""
-
-    def __init__(self, spec: Any) -> None:
-        self.spec = spec
 
 
 def _check_finite_view(c: _Checker, land: Any, view: tuple[tuple[float, float], ...]) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Circle, Dot, Mobject, VGroup, VMobject
@@ -34,7 +34,7 @@ from descent.scenes.kit.plot import (
     plot_area,
     polyline_points,
 )
-from descent.scenes.kit.readouts import Legend, LossPanel, step_counter
+from descent.scenes.kit.readouts import LossPanel, step_counter
 from descent.scenes.kit.scene import DescentScene
 from descent.scenes.kit.text import fmt_value, label
 from descent.scenes.kit.theme import Theme
@@ -292,7 +292,7 @@ class NetworkScene(DescentScene):
 
         counter = step_counter(self.clock, self.theme, font_size=22)
         counter.shift(RIGHT * (-0.45 - counter.get_left()[0]) + UP * (2.6 - counter.get_top()[1]))
-        legend = self.legend_rows(trajs, colors, readout)
+        legend = self.legend(trajs, colors, font_size=21, readout=readout)
         legend.next_to(counter, DOWN, buff=0.22).align_to(counter, LEFT)
         parts: list[Mobject] = [counter, legend]
         if self.show_panel:
@@ -312,13 +312,6 @@ class NetworkScene(DescentScene):
         # -- run --
         self.play_steps()
         self.finish()
-
-    def legend_rows(
-        self, trajs: Sequence[Trajectory], colors: Sequence[str], readout: Any
-    ) -> Legend:
-        """Legend rows with ``readout(traj, step)`` beside each optimizer."""
-        entries = [(self.legend_label(t), c, t) for t, c in zip(trajs, colors, strict=True)]
-        return Legend(entries, self.clock, self.theme, font_size=21, readout=readout)
 
 
 def short(v: float) -> str:

@@ -41,7 +41,7 @@ from manim import (
 from descent import engine
 from descent.engine import Landscape
 from descent.scenes.kit.text import label
-from descent.scenes.kit.theme import Theme, colormap, normalise
+from descent.scenes.kit.theme import Theme, _hex_rgb, colormap, normalise
 
 __all__ = [
     "PlotArea",
@@ -273,8 +273,8 @@ def heatmap(
     if bad.any():
         iy, ix = np.indices(z.shape)
         checker = ((iy // 3 + ix // 3) % 2).astype(bool)
-        rgba[bad & checker, :3] = _rgb(theme.muted)
-        rgba[bad & ~checker, :3] = _rgb(
+        rgba[bad & checker, :3] = _hex_rgb(theme.muted)
+        rgba[bad & ~checker, :3] = _hex_rgb(
             theme.background if theme.name != "transparent" else "#000000"
         )
     rgba = rgba[::-1]  # row 0 = top
@@ -283,11 +283,6 @@ def heatmap(
     image.stretch_to_fit_width(area.width).stretch_to_fit_height(area.height)
     image.move_to(area.center)
     return image
-
-
-def _rgb(color: str) -> np.ndarray:
-    c = color.lstrip("#")
-    return np.array([int(c[i : i + 2], 16) for i in (0, 2, 4)], dtype=np.uint8)
 
 
 def iso_lines(z: np.ndarray, xs: np.ndarray, ys: np.ndarray, level: float) -> list[np.ndarray]:

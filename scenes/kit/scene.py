@@ -241,10 +241,18 @@ class DescentScene(Scene):
         *,
         show_loss: bool = True,
         font_size: int = 24,
+        readout: Callable[[Trajectory, int], str] | None = None,
     ) -> Legend:
-        """Legend rows ``label  loss …`` with the optimizer's hyper-parameters in the label."""
+        """Legend rows ``label  loss …`` (or ``readout(traj, step)``) per trajectory."""
         entries = [(self.legend_label(t), c, t) for t, c in zip(trajs, colors, strict=True)]
-        return Legend(entries, self.clock, self.theme, show_loss=show_loss, font_size=font_size)
+        return Legend(
+            entries,
+            self.clock,
+            self.theme,
+            show_loss=show_loss,
+            font_size=font_size,
+            readout=readout,
+        )
 
     def legend_label(self, traj: Trajectory) -> str:
         return traj.label

@@ -110,14 +110,11 @@ class CurveScene(DescentScene):
     def legend(self, trajs: Sequence[Trajectory], colors: Sequence[str], **kw: Any) -> Legend:
         if not self.show_gradient:
             return super().legend(trajs, colors, **kw)
-        entries = [(self.legend_label(t), c, t) for t, c in zip(trajs, colors, strict=True)]
 
         def readout(traj: Trajectory, t: int) -> str:
             return f"loss {num(float(traj.loss[t]))}   f′ {num(float(traj.grad[t, 0]))}"
 
-        return Legend(
-            entries, self.clock, self.theme, font_size=kw.get("font_size", 22), readout=readout
-        )
+        return super().legend(trajs, colors, font_size=kw.get("font_size", 22), readout=readout)
 
 
 class SurfaceScene(DescentScene):
