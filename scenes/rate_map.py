@@ -107,9 +107,12 @@ class RateMap(DescentScene):
         return engine.sweep(cls.get_landscape(), "SGD", grid=grid, start=cls.start, steps=cls.steps)
 
     @classmethod
-    def rate_map(cls) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        """``(lrs, momenta, {"fit": rates, "window": rates})`` of the measured map."""
-        result = cls.momentum_sweep()
+    def rate_map(
+        cls, result: engine.Sweep | None = None
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """``(lrs, momenta, {"fit": rates, "window": rates})`` of the measured map (of
+        ``result``, the momentum sweep, when the caller has it already)."""
+        result = result if result is not None else cls.momentum_sweep()
         rates = {
             m: engine.convergence_rate(result, (0.0, 0.0), method=m) for m in ("fit", "window")
         }
@@ -128,7 +131,7 @@ class RateMap(DescentScene):
     def construct(self) -> None:
         # -- data: the measured map, plain SGD's rates, the closed form --
         result = self.momentum_sweep()
-        lrs, mus, rates = self.rate_map()
+        lrs, mus, rates = self.rate_map(result)
         rate = rates["fit"]
         sgd_lr, sgd_rate = self.sgd_rates()
         root = math.sqrt(self.condition)
