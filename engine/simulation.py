@@ -51,7 +51,14 @@ if TYPE_CHECKING:
 else:
     from descent.engine._lazy import torch  # a cached trajectory is read without it
 
-__all__ = ["Trajectory", "simulate", "CACHE_VERSION", "MAX_STEPS", "MAX_RECORDED_BYTES"]
+__all__ = [
+    "Trajectory",
+    "simulate",
+    "first_non_finite",
+    "CACHE_VERSION",
+    "MAX_STEPS",
+    "MAX_RECORDED_BYTES",
+]
 
 #: the most optimizer steps one run may take
 MAX_STEPS = 1_000_000
@@ -572,10 +579,8 @@ def simulate(
         if path is not None and key is not None:
             _cache_store(path, key, arrays, time.perf_counter() - began)
 
-    finite = np.isfinite(arrays["loss"]) & np.isfinite(arrays["params"]).all(-1)
-    bad = ~finite
-    diverged = bad.any(axis=1)
-    diverged_at = np.where(diverged, bad.argmax(axis=1), -1)
+    diverged_at = first_non_finite(arrays["loss"], arrays["params"])
+    diverged = diverged_at >= 0
 
     def ro(a: np.ndarray) -> np.ndarray:
         return _readonly(a if batched else a[0])
@@ -597,6 +602,31 @@ def simulate(
         seed=seed,
         from_cache=from_cache,
     )
+
+
+def first_non_finite(loss: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """Per run (rows of ``loss (K, T)``, ``params (K, T, dim)``): the first step whose loss
+    or position is not finite, or −1.
+
+    An optimizer only ever adds to or scales its parameters in place, so a non-finite
+    position stays non-finite (``inf − x``, ``inf·0`` and ``nan`` all are): only runs whose
+    *last* position is non-finite are searched step by step, which skips a full pass over
+    ``params`` for the runs that stayed finite.
+
+    Examples
+    --------
+    >>> loss = np.array([[3.0, 2.0, 1.0], [3.0, np.inf, np.nan]])
+    >>> params = np.array([[[1.0], [0.5], [0.2]], [[1.0], [9e38], [np.inf]]])
+    >>> first_non_finite(loss, params).tolist()
+    [-1, 1]
+    """
+    bad = ~np.isfinite(loss)
+    out = np.where(bad.any(axis=-1), bad.argmax(axis=-1), -1)
+    ended_bad = ~np.isfinite(params[..., -1, :]).all(axis=-1)
+    for index in zip(*np.nonzero(ended_bad), strict=True):
+        step = int((~np.isfinite(params[index]).all(axis=-1)).argmax())
+        out[index] = step if out[index] < 0 else min(int(out[index]), step)
+    return out
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:

@@ -49,7 +49,13 @@ from descent.engine.errors import EngineError
 from descent.engine.fileio import cache_dir, read_cache, write_cache
 from descent.engine.landscapes import Landscape, as_landscape
 from descent.engine.optim import OptimizerSpec
-from descent.engine.simulation import Trajectory, _check_scalar, _parse_start, _readonly
+from descent.engine.simulation import (
+    Trajectory,
+    _check_scalar,
+    _parse_start,
+    _readonly,
+    first_non_finite,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -227,9 +233,8 @@ def sweep(
             _store(path, key, arrays)
     shape = tuple(len(v) for v in axes.values())
     tail = arrays["loss"].shape[1:]
-    finite = np.isfinite(arrays["loss"]) & np.isfinite(arrays["params"]).all(-1)
-    diverged = (~finite).any(-1)
-    diverged_at = np.where(diverged, (~finite).argmax(-1), -1)
+    diverged_at = first_non_finite(arrays["loss"], arrays["params"])
+    diverged = diverged_at >= 0
 
     def shaped(a: np.ndarray) -> np.ndarray:
         return _readonly(a.reshape(*shape, *a.shape[1:]))
