@@ -472,11 +472,14 @@ def mlp(
         raise unknown_name("activation", str(activation), ACTIVATIONS)
     sizes = [n_in, *hidden, n_out]
     layers: list[torch.nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        layers.append(torch.nn.Linear(a, b, device="meta"))  # no global RNG draws
-        if i < len(sizes) - 2:
-            layers.append(getattr(torch.nn, ACTIVATIONS[activation])())
-    model = torch.nn.Sequential(*layers).to_empty(device="cpu")
+    # nn.Linear initialises itself from the global RNG: fork_rng puts its state back (on a
+    # "meta" device instead, to_empty() imports sympy: +0.5 s to every render of a network)
+    with torch.random.fork_rng(devices=[]):
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+            layers.append(torch.nn.Linear(a, b))
+            if i < len(sizes) - 2:
+                layers.append(getattr(torch.nn, ACTIVATIONS[activation])())
+    model = torch.nn.Sequential(*layers)
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for layer in model:

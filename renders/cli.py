@@ -23,6 +23,7 @@ Bad input prints one line on stderr and exits with code 2; nothing is written.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tomllib
@@ -353,7 +354,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
     args.gif_width, args.gif_fps, args.max_gif_mb = 426, 10, None
     args.jobs, args.no_progress = 1, True
     jobs = _jobs(args, [args.scene], ("gif",), storyboard=True)
-    jobs = [_with_name(j, f"{j.name}.preview") for j in jobs]
+    # a preview shows the motion: no holding each beat for its narration to be read
+    jobs = [dataclasses.replace(_with_name(j, f"{j.name}.preview"), pauses=False) for j in jobs]
     return _run(jobs, args)
 
 
@@ -416,8 +418,6 @@ def cmd_slides(args: argparse.Namespace) -> int:
 
 
 def _with_name(job: Any, name: str) -> Any:
-    import dataclasses
-
     return dataclasses.replace(job, name=name)
 
 

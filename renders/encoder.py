@@ -49,6 +49,7 @@ H264_OPTIONS = dict(X264_SMALL)
 SWS_FLAGS = "area"
 _F_SETPIPE_SZ = 1031  # Linux: grow the pipe so a frame crosses in fewer wake-ups
 _QUEUE_FRAMES = 4  # frames the render loop may run ahead of the pipe
+_RING_FRAMES = _QUEUE_FRAMES + 3  # arrays a frame is drawn into (PipeFileWriter.attach)
 
 
 def ffmpeg_command(
@@ -168,6 +169,33 @@ class PipeFileWriter(SceneFileWriter):
             self._thread.join()
             self._thread = None
 
+    # -- frames by reference -----------------------------------------------------------------
+    def attach(self, renderer: Any) -> None:
+        """Take ``renderer``'s frames by reference instead of as copies.
+
+        Manim's ``CairoRenderer.render`` copies the camera's pixel array for every frame
+        (8 MB at 1080p, ~1.5 ms) so that the next frame can be drawn over it. Here the
+        camera draws each frame into the next array of a ring instead, and the array itself
+        goes to the pipe: the ring is longer than the frames that can be in flight (the
+        queue, the one being written, the one being drawn), so an array is drawn over only
+        after ffmpeg has it. Frames Manim keeps (the static background, a frozen frame, the
+        last frame for a PNG) are still copies, as Manim makes them.
+        """
+        ring: list[np.ndarray] = []
+        turn = 0
+
+        def render(scene: Any, time: float, moving_mobjects: Any = None) -> None:
+            nonlocal turn
+            camera = renderer.camera
+            if len(ring) < _RING_FRAMES:
+                ring.append(np.empty_like(camera.pixel_array))
+            camera.pixel_array = ring[turn % len(ring)]  # the background is copied into it
+            turn += 1
+            renderer.update_frame(scene, moving_mobjects)
+            renderer.add_frame(camera.pixel_array)
+
+        renderer.render = render
+
     # -- SceneFileWriter interface -------------------------------------------------------------
     def open_partial_movie_stream(self, **_: Any) -> None:
         if self._proc is None:
@@ -184,7 +212,7 @@ class PipeFileWriter(SceneFileWriter):
             return  # frames outside an animation do not belong to the file (as in Manim)
         if self._error is not None:
             self.finish()  # raises with ffmpeg's own message
-        # the renderer hands over a fresh array (Camera.get_frame copies): no copy needed
+        # a fresh array (Manim's get_frame copies) or one of attach()'s ring: no copy needed
         self._frames.put((repeat, np.ascontiguousarray(pixels)))
 
     def finish(self) -> None:

@@ -74,6 +74,8 @@ class Job:
     sections: bool = False
     #: narration: "srt" (a sidecar file) or "burn" (drawn into the video as well)
     captions: str = "srt"
+    #: hold each beat until its narration can be read (previews do not)
+    pauses: bool = True
 
     def outputs(self) -> dict[str, Path]:
         """Format → final path (``storyboard`` is ``<name>.storyboard.png``, ``sections``
@@ -129,6 +131,7 @@ class Job:
             "run_time": self.run_time,
             "sections": self.sections,
             "captions": self.captions,
+            "pauses": self.pauses,
             "versions": versions,
         }
         h.update(json.dumps(params, sort_keys=True).encode())
@@ -280,6 +283,7 @@ def run_job(
                 "png": "png" in job.formats and i == 0,
                 "workdir": str(work / (container or "png")),
                 "run_time": job.run_time,
+                "pauses": job.pauses,
             }
             if job.scene_class is not None:
                 out = _render_here(payload, job.scene_class)

@@ -56,8 +56,12 @@ def render(job: dict[str, Any], cls: Any = None) -> dict[str, Any]:
     from descent.renders.media import save_png
 
     cls = cls if cls is not None else load_scene(job)
-    if job.get("run_time"):  # a variant is a subclass that changes class attributes
+    imposed: dict[str, Any] = {}  # a variant is a subclass that changes class attributes
+    if job.get("run_time"):
         imposed = {"run_time": float(job["run_time"]), "pause_for_narration": False}
+    if not job.get("pauses", True):
+        imposed["pause_for_narration"] = False
+    if imposed:
         cls = type(cls.__name__, (cls,), imposed)
     work = Path(job["workdir"])
     transparent = job["theme"] == "transparent"
@@ -82,6 +86,7 @@ def render(job: dict[str, Any], cls: Any = None) -> dict[str, Any]:
             writer = PipeFileWriter(scene.file_writer_settings)
             writer.options = dict(job.get("x264", {}))  # over the defaults (ffmpeg_command)
             scene.renderer.file_writer = writer
+            writer.attach(scene.renderer)
         scene.render()
         writer = scene.renderer.file_writer
         out: dict[str, Any] = {"sections": marks, "duration": float(scene.renderer.time)}

@@ -14,7 +14,15 @@ from manim import *  # noqa: F403
 
 from descent import engine
 from descent.engine import OptimizerSpec, Trajectory
-from descent.scenes.kit import Beat, DescentScene, StepClock, label, partial_path, step_weights
+from descent.scenes.kit import (
+    Beat,
+    DescentScene,
+    StepClock,
+    label,
+    partial_path,
+    step_weights,
+    still_axes,
+)
 
 __all__ = ["Surface3D"]
 
@@ -84,6 +92,7 @@ class Surface3D(DescentScene, ThreeDScene):
             tips=False,
         )
         axes.set_opacity(0.35)
+        still_axes(axes)  # they stay put while the camera orbits
 
         # -- static: surface --
         self.set_camera_orientation(phi=60 * DEGREES, theta=-100 * DEGREES, zoom=0.9)

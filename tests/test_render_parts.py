@@ -2,7 +2,9 @@
 
 - ``descent.renders.encoder.PipeFileWriter``: frames piped to ffmpeg give a complete, decodable
   MP4 with the index first; a failing ffmpeg or a failing scene leaves no file behind.
-- ``descent.scenes.kit.PathCamera``: the same pixels as Manim's ``Camera``.
+- ``descent.scenes.kit.PathCamera``: the same pixels as Manim's ``Camera`` (read-outs from
+  cached glyph masks: the same to within anti-aliasing); ``MeshCamera``: the same pixels as
+  ``ThreeDCamera``.
 - ``descent.scenes.kit.text_outlines`` / ``label``: the same outlines as Manim's ``Text``, from disk
   the second time.
 - ``DescentScene.update_mobjects``: every updater, in order, with ``dt`` where asked,
@@ -99,17 +101,68 @@ def test_ffmpeg_command_reads_rgba_and_writes_browser_h264() -> None:
 
 
 # -- the camera -------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["OptimizerRace", "NesterovCorrection", "LearningRates"])
-def test_path_camera_draws_the_same_pixels_as_manims(name: str, tmp_path: Path) -> None:
+def last_frames(name: str, cameras: tuple[Any, ...], media: Path) -> list[tuple[type, np.ndarray]]:
     frames = []
-    for camera in (None, Camera):
-        with tempconfig(settings(tmp_path, save_last_frame=True, write_to_movie=False)):
+    for camera in cameras:
+        with tempconfig(settings(media, save_last_frame=True, write_to_movie=False)):
             scene = get_scene(name)(**({"camera_class": camera} if camera else {}))
             scene.render()
             frames.append((type(scene.camera), scene.renderer.get_frame()))
-    (ours, a), (theirs, b) = frames
+    return frames
+
+
+@pytest.mark.parametrize("name", ["OptimizerRace", "NesterovCorrection", "LearningRates"])
+def test_path_camera_draws_the_same_pixels_as_manims(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # read-outs as paths here (their cached glyph masks are checked on their own below)
+    monkeypatch.setattr(kit.PathCamera, "_paint_text", lambda self, ctx, text: False)
+    (ours, a), (theirs, b) = last_frames(name, (None, Camera), tmp_path)
     assert ours is kit.PathCamera and theirs is Camera
     assert np.array_equal(a, b)
+
+
+def test_readouts_from_glyph_masks_look_like_their_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    painted = []
+    paint = kit.PathCamera._paint_text
+
+    def counting(self: Any, ctx: Any, text: Any) -> bool:
+        done = paint(self, ctx, text)
+        painted.append(done)
+        return done
+
+    monkeypatch.setattr(kit.PathCamera, "_paint_text", counting)
+    ((_, masks),) = last_frames("OptimizerRace", (None,), tmp_path)
+    assert painted and all(painted)  # every read-out of the race went through the masks
+    monkeypatch.setattr(kit.PathCamera, "_paint_text", lambda self, ctx, text: False)
+    ((_, paths),) = last_frames("OptimizerRace", (None,), tmp_path)
+    diff = np.abs(masks.astype(int) - paths.astype(int)).max(axis=-1)
+    # glyphs placed within 1/16 px, anti-aliased on their own: edge pixels only
+    assert 0 < (diff > 8).mean() < 0.005 and diff.max() <= 80
+
+
+def test_mesh_camera_draws_the_same_pixels_as_manims_3d_camera(tmp_path: Path) -> None:
+    from manim import ThreeDCamera
+
+    (ours, a), (theirs, b) = last_frames("Surface3D", (None, ThreeDCamera), tmp_path)
+    assert ours is kit.MeshCamera and theirs is ThreeDCamera
+    assert np.array_equal(a, b)
+
+
+def test_mesh_camera_batches_the_faces_of_a_surface() -> None:
+    from manim import Surface, ThreeDScene
+
+    with tempconfig({"pixel_width": 160, "pixel_height": 90, "verbosity": "ERROR"}):
+        scene = ThreeDScene(camera_class=kit.MeshCamera)
+        surface = Surface(lambda u, v: np.array([u, v, u * v]), resolution=(6, 6))
+        faces = [f for f in surface.family_members_with_points() if scene.camera._is_face(f)]
+        assert len(faces) == 36
+        batch = scene.camera._faces(faces)
+        assert set(batch) == {id(f) for f in faces}
+        flat, closed, ends, fill, stroke = batch[id(faces[0])]
+        assert len(flat) == 32 and closed and len(ends) == 4 and len(fill) == len(stroke) == 2
 
 
 # -- text outlines --------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ One module per concern, imported one way only (each imports only those above it)
 ``kit.tracks``            :class:`Track`: dot, trail, arrows and edge pin per trajectory
 ``kit.readouts``          :class:`Legend`, step counter, live text, :class:`LossPanel`
 ``kit.rules``             :class:`UpdateRule`: torch's update with the step's numbers
-``kit.camera``            :class:`PathCamera`
+``kit.camera``            :class:`PathCamera`, :class:`MeshCamera` (3-D)
 ``kit.scene``             :class:`DescentScene`, the base class
 ``kit.storyboards``       :class:`CurveScene` and :class:`SurfaceScene`
 ``kit.networks``          :class:`NetworkScene`: a shared plane, data space, fidelity
@@ -59,7 +59,9 @@ A minimal scene: a variant of the 2-D storyboard is a subclass that sets class a
 from __future__ import annotations
 
 from descent.scenes.kit.camera import (
+    MeshCamera,
     PathCamera,
+    still_axes,
 )
 from descent.scenes.kit.clock import (
     StepClock,
@@ -176,7 +178,9 @@ __all__ = [
     "LossPanel",
     "live_text",
     "step_counter",
+    "MeshCamera",
     "PathCamera",
+    "still_axes",
     "Beat",
     "DescentScene",
     "CurveScene",

@@ -26,7 +26,7 @@ from manim import (
 
 from descent import engine
 from descent.engine import Landscape, OptimizerSpec, Trajectory
-from descent.scenes.kit.camera import PathCamera
+from descent.scenes.kit.camera import MeshCamera, PathCamera
 from descent.scenes.kit.clock import StepClock, step_weights
 from descent.scenes.kit.plot import PlotArea, contours, curve, heatmap, minimum_star, plot_area
 from descent.scenes.kit.readouts import Legend
@@ -84,8 +84,9 @@ class DescentScene(Scene):
 
     def __init__(self, **kwargs: Any) -> None:
         self.beat_log: list[tuple[str, str, float]] = []
-        if not isinstance(self, ThreeDScene):  # 3-D scenes keep their ThreeDCamera
-            kwargs.setdefault("camera_class", PathCamera)
+        kwargs.setdefault(
+            "camera_class", MeshCamera if isinstance(self, ThreeDScene) else PathCamera
+        )
         super().__init__(**kwargs)
 
     def setup(self) -> None:

@@ -67,13 +67,17 @@ class FastText(VMobject):
     """
 
     _glyphs: ClassVar[dict[tuple[str, int], tuple[np.ndarray, float]]] = {}
-    #: whole strings → outline relative to the anchor (read-outs repeat their strings)
-    _strings: ClassVar[dict[tuple[str, int], np.ndarray]] = {}
+    #: whole strings → (outline relative to the anchor, pen position of each visible
+    #: character); read-outs repeat their strings
+    _strings: ClassVar[dict[tuple[str, int], tuple[np.ndarray, tuple[tuple[str, float], ...]]]] = {}
 
     def __init__(self, text: str, font_size: int, color: str, **kw: Any) -> None:
         super().__init__(fill_color=color, fill_opacity=1.0, stroke_width=0, **kw)
         self.font_size = font_size
         self.text: str | None = None
+        #: the outline relative to the anchor and where each character's pen stands: what
+        #: :class:`~descent.scenes.kit.camera.PathCamera` needs to paint cached glyphs
+        self.layout: tuple[np.ndarray, tuple[tuple[str, float], ...]] = (np.zeros((4, 3)), ())
         self.set_points(np.zeros((4, 3)))
         self.set_text(text)
 
@@ -102,18 +106,20 @@ class FastText(VMobject):
             return self
         self.text = text
         key = (text, self.font_size)
-        outline = self._strings.get(key)
-        if outline is None:
-            pen, parts = 0.0, [np.zeros((4, 3))]
+        layout = self._strings.get(key)
+        if layout is None:
+            pen, parts, pens = 0.0, [np.zeros((4, 3))], []
             for ch in text:
                 pts, advance = self.glyph(ch, self.font_size)
                 if len(pts):
                     parts.append(pts + np.array([pen, 0.0, 0.0]))
+                    pens.append((ch, pen))
                 pen += advance
             if len(self._strings) > 50_000:  # bounded: a long scene formats many numbers
                 self._strings.clear()
-            outline = self._strings[key] = np.concatenate(parts, 0)
-        self.set_points(outline + self.anchor)
+            layout = self._strings[key] = (np.concatenate(parts, 0), tuple(pens))
+        self.layout = layout
+        self.set_points(layout[0] + self.anchor)
         return self
 
     def place(self, anchor: np.ndarray) -> FastText:
