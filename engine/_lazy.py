@@ -16,6 +16,7 @@ False
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 from types import ModuleType
@@ -50,6 +51,7 @@ def is_tensor(obj: object) -> bool:
     return module is not None and isinstance(obj, module.Tensor)
 
 
+@functools.cache
 def torch_version() -> str:
     """torch's version string (from the package metadata: no import)."""
     module = sys.modules.get("torch")

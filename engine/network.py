@@ -44,9 +44,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from descent.engine._lazy import torch_version
 from descent.engine.datasets import DATASETS, MAX_ROWS, make_dataset
 from descent.engine.errors import EngineError, unknown_name
-from descent.engine.landscapes import Landscape, register_landscape
+from descent.engine.fileio import cache_dir, read_cache, write_cache
+from descent.engine.landscapes import SAMPLES_VERSION, Landscape, register_landscape
 
 if TYPE_CHECKING:
     import torch
@@ -435,21 +437,40 @@ def network_landscape(
     )
 
 
-def outputs(land: Landscape, params: ArrayLike, inputs: ArrayLike) -> FloatArray:
+def outputs(
+    land: Landscape, params: ArrayLike, inputs: ArrayLike, *, cache: bool = True
+) -> FloatArray:
     """The network's outputs at each parameter vector: ``(T, m, out)`` for ``params``
     ``(T, dim)`` and ``inputs`` ``(m, features)`` (batched, no gradient).
 
     Scenes draw decision boundaries and fitted curves from these, at the recorded
-    parameters themselves (not at points of a projection plane).
+    parameters themselves (not at points of a projection plane). Cached with the
+    landscape's samples (keyed by its fingerprint and the bytes of both arrays).
     """
     net = _network_of(land)
-    thetas = torch.tensor(np.asarray(params, dtype=np.float32)).reshape(-1, net.dim)
-    xs = torch.tensor(np.asarray(inputs, dtype=np.float32)).to(net.device)
+    thetas_np = np.ascontiguousarray(np.asarray(params, dtype=np.float32).reshape(-1, net.dim))
+    inputs_np = np.ascontiguousarray(np.asarray(inputs, dtype=np.float32))
+    path = None
+    if cache and land.fingerprint is not None:
+        h = hashlib.sha256(
+            f"outputs {SAMPLES_VERSION} {land.fingerprint} {torch_version()}".encode()
+        )
+        for a in (thetas_np, inputs_np):
+            h.update(repr(a.shape).encode())
+            h.update(a.tobytes())
+        path = cache_dir() / "samples" / f"{h.hexdigest()}.npy"
+        found = read_cache(path, lambda f: np.load(f, allow_pickle=False))
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+    thetas = torch.from_numpy(thetas_np)
+    xs = torch.from_numpy(inputs_np).to(net.device)
     with torch.no_grad():
         parts = [
             net.forward_many(chunk.to(net.device), xs) for chunk in torch.split(thetas, net.batch)
         ]
     result: FloatArray = torch.cat(parts).double().cpu().numpy()
+    if path is not None:
+        write_cache(path, lambda fh: np.save(fh, result))
     return result
 
 

@@ -99,10 +99,15 @@ class Surface3D(DescentScene, ThreeDScene):
         title = label(self.title, 34, self.theme.text).to_edge(UP, buff=0.25)
         heights = self.lift(grid)
 
+        # Surface calls point() ~2,300 times (corners and Bézier handles): axes.c2p is affine,
+        # so it is taken apart once into an origin and one vector per axis
+        origin = np.asarray(axes.c2p(0, 0, 0))
+        basis = np.array([axes.c2p(*e) for e in np.eye(3)]) - origin
+
         def point(u: float, v: float) -> np.ndarray:
             i = int(round((v - y0) / (y1 - y0) * self.resolution))
             j = int(round((u - x0) / (x1 - x0) * self.resolution))
-            return axes.c2p(u, v, heights[i, j])
+            return origin + u * basis[0] + v * basis[1] + heights[i, j] * basis[2]
 
         surface = Surface(
             point,

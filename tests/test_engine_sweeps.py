@@ -48,6 +48,25 @@ def test_sweep_is_cached(tmp_path: object) -> None:
     assert np.array_equal(first.params, again.params)
 
 
+def test_rates_of_a_cached_sweep_are_measured_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from descent.engine import sweeps
+
+    grid = {"lr": [0.05, 0.1, 0.15], "momentum": [0.0, 0.5]}
+    result = engine.sweep("ellipse", "SGD", grid=grid, steps=40)
+    assert result.key is not None
+    direct = engine.convergence_rate(result.params, (0.0, 0.0), method="fit")
+    first = engine.convergence_rate(result, (0.0, 0.0), method="fit")
+    assert np.array_equal(first, direct)
+    fits = []
+    monkeypatch.setattr(sweeps, "_fit_rate", lambda *a: fits.append(a) or np.zeros(6))
+    again = engine.convergence_rate(
+        engine.sweep("ellipse", "SGD", grid=grid, steps=40), (0.0, 0.0), method="fit"
+    )
+    assert np.array_equal(again, direct) and not fits  # read back, not measured
+    elsewhere = engine.convergence_rate(result, (0.5, 0.0), method="fit")
+    assert len(fits) == 1 and elsewhere.shape == (3, 2)  # another optimum: measured again
+
+
 @pytest.mark.parametrize(
     ("grid", "match"),
     [

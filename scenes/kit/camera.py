@@ -247,6 +247,8 @@ class MeshCamera(ThreeDCamera):
         paint = bases[:, :, :, [2, 1, 0, 3]]  # Cairo's ARGB32 is BGRA in memory, as Manim does
         out: dict[int, tuple[Any, ...]] = {}
         keep = np.flatnonzero(ok)
+        if not len(keep):
+            return out
         rows = zip(
             keep.tolist(),
             xy[keep].reshape(len(keep), -1).tolist(),

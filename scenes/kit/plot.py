@@ -182,6 +182,9 @@ def plot_area(
         x_length=width,
         y_length=height,
         tips=False,
+        # the axis lines are hidden (the frame draws its own ticks): Manim's would be one per
+        # unit, 700 of them for a loss range of 0..700
+        axis_config={"include_ticks": False},
     )
     area = PlotArea(axes, x_range, y_range)
     box = Rectangle(width=width, height=height, stroke_color=theme.muted, stroke_width=1.5).move_to(
@@ -323,14 +326,23 @@ def contours(
     return lines
 
 
+def corner_points(pts: np.ndarray) -> np.ndarray:
+    """Scene points ``(n, 3)`` joined by straight segments, as a ``VMobject``'s Bézier points:
+    what ``set_points_as_corners`` makes, in one array expression (~4× faster a call).
+
+    Examples
+    --------
+    >>> corner_points(np.array([[0.0, 0, 0], [3, 0, 0]]))[:, 0].tolist()
+    [0.0, 1.0, 2.0, 3.0]
+    """
+    a, b = pts[:-1], pts[1:]
+    return np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], 1).reshape(-1, 3)
+
+
 def polyline_points(lines: Sequence[np.ndarray], area: PlotArea) -> np.ndarray:
     """Polylines ``(n, 2)`` in data coordinates as one Bézier point array for a ``VMobject``
     (each segment a straight cubic; separate lines become separate subpaths)."""
-    parts = []
-    for line in lines:
-        pts = area.to_scene(line)
-        a, b = pts[:-1], pts[1:]
-        parts.append(np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], 1).reshape(-1, 3))
+    parts = [corner_points(area.to_scene(line)) for line in lines]
     return np.concatenate(parts, 0) if parts else np.zeros((0, 3))
 
 
@@ -385,8 +397,10 @@ def swapped(land: Landscape) -> Landscape:
     """A 2-D landscape with its two coordinates exchanged (e.g. to plot (bias, weight))."""
     import dataclasses
 
+    inner = land.fn  # the closure holds the function itself: its source keys the caches
+
     def fn(x: Any) -> Any:
-        return land.fn(x.flip(-1))
+        return inner(x.flip(-1))
 
     return dataclasses.replace(
         land,

@@ -24,7 +24,7 @@ from manim import (
 
 from descent.engine import Trajectory
 from descent.scenes.kit.clock import StepClock, partial_path
-from descent.scenes.kit.plot import PlotArea
+from descent.scenes.kit.plot import PlotArea, corner_points
 from descent.scenes.kit.text import label
 from descent.scenes.kit.theme import Theme
 
@@ -168,6 +168,9 @@ class Track(VGroup):
             self.add(self.trail_parts, self.markers)
         self.add(*self.arrows.values(), self.dot, self.pin)
         self._markers_at = -1
+        self._marker_shown = np.ones(len(self.markers), dtype=bool)  # as Dot makes them
+        #: whether each arrow (and the pin) is shown now: opacity is set only when it flips
+        self._shown: dict[str, bool] = {}
         self.add_updater(lambda m: m.update_to(clock.step()))
         self.update_to(0.0)
 
@@ -195,14 +198,12 @@ class Track(VGroup):
         dot = self.dot.points  # a Dot's centre is the middle of its points' box (as move_to)
         self.dot.shift(here - (dot.min(0) + dot.max(0)) / 2)
         n = int(math.floor(s))
-        pts = np.vstack([self.screen[: n + 1], here[None]])
-        cuts = np.linspace(0, len(pts) - 1, self.tiers + 1).round().astype(int)
+        pts = np.concatenate([self.screen[: n + 1], here[None]])
+        last, tiers = len(pts) - 1, self.tiers
+        cuts = [round(k * last / tiers) for k in range(tiers + 1)]  # as np.linspace(...).round()
         for k, part in enumerate(self.trail_parts):
             seg = pts[cuts[k] : cuts[k + 1] + 1]
-            if len(seg) >= 2:
-                part.set_points_as_corners(seg)
-            else:
-                part.set_points_as_corners([here, here])
+            part.set_points(corner_points(seg if len(seg) >= 2 else np.stack([here, here])))
         if self.ghost_screen is not None:
             _, ghost = partial_path(self.ghost_screen, s)
             line, ring = self.ghost
@@ -210,18 +211,24 @@ class Track(VGroup):
                 here, ghost + (RIGHT * 1e-3 if np.allclose(here, ghost) else 0)
             )
             ring.move_to(ghost)
-        if n != self._markers_at:  # markers change only when a step is reached
+        if n != self._markers_at and len(self.markers):  # they change only when a step is reached
             self._markers_at = n
-            for t, marker in enumerate(self.markers):
-                marker.set_opacity(1.0 if t <= n and not self.out[t] else 0.0)
+            wanted = (np.arange(len(self.markers)) <= n) & ~np.asarray(self.out, dtype=bool)
+            for t in np.flatnonzero(wanted != self._marker_shown):  # only those that flip
+                self.markers[t].set_opacity(1.0 if wanted[t] else 0.0)
+            self._marker_shown = wanted
         for name, arrow in self.arrows.items():
             vec = self._vector(name, s)
             length = float(np.linalg.norm(vec))
             visible = length > 0.02 and not self.out[int(round(s))]
+            if not visible and not self._shown.get(name, True):
+                continue  # hidden and staying hidden: nothing to move
             arrow.put_start_and_end_on(here, here + (vec if visible else RIGHT * 0.01))
             if visible and length < TIP:  # Manim keeps a tip's size: shrink it with the arrow
                 arrow.get_tip().scale(length / TIP, about_point=here + vec)
-            arrow.set_opacity(1.0 if visible else 0.0)
+            if self._shown.get(name) != visible:  # colours are rebuilt only when this flips
+                arrow.set_opacity(1.0 if visible else 0.0)
+                self._shown[name] = visible
         self._update_pin(s, here)
         return self
 
@@ -229,7 +236,9 @@ class Track(VGroup):
         """Show the edge pin (outward arrow + label) while the point is out of view."""
         i = int(round(min(s, len(self.out) - 1)))
         if not self.out[i]:
-            self.pin.set_opacity(0)
+            if self._shown.get("pin", True):
+                self.pin.set_opacity(0)
+                self._shown["pin"] = False
             return
         if not len(self.pin):  # built once, on first use
             self.pin.add(Arrow(ORIGIN, RIGHT, buff=0, color=self.color, stroke_width=6))
@@ -241,7 +250,9 @@ class Track(VGroup):
         arrow.put_start_and_end_on(here - direction * 0.05, here + direction * 0.55)
         if self.pin_text:
             self.pin[1].next_to(here, -direction, buff=0.25)
-        self.pin.set_opacity(1)
+        if not self._shown.get("pin"):
+            self.pin.set_opacity(1)
+            self._shown["pin"] = True
 
 
 #: arrows shorter than this (scene units) get a proportionally smaller tip
@@ -275,14 +286,16 @@ def tangent_line(
     def refresh(m: Line) -> None:
         s = clock.step()
         i = int(round(min(max(s, 0), len(slopes) - 1)))
-        if track.out[i] or not np.isfinite(slopes[i]):
-            m.set_stroke(opacity=0.0)
+        shown = not track.out[i] and bool(np.isfinite(slopes[i]))
+        if shown != getattr(m, "shown", None):  # its colour changes only when this flips
+            m.set_stroke(opacity=0.85 if shown else 0.0)
+            m.shown = shown
+        if not shown:
             return
         here = track.point_at(s)
         d = area.to_scene(np.array([1.0, slopes[i]])) - area.to_scene(np.zeros(2))
         d = d / (np.linalg.norm(d) + 1e-12) * half_width
         m.put_start_and_end_on(here - d, here + d)
-        m.set_stroke(opacity=0.85)
 
     refresh(line)
     line.add_updater(refresh)
