@@ -210,13 +210,17 @@ class RateMap(DescentScene):
         sgd_marker = self.sgd_marker(sgd, sgd_lr, sgd_rate, cursor_path)
         readout = live_text(
             self.clock,
-            lambda t: self.describe(lrs, mus, rate, index[t], cursor_path[t]),
+            lambda t: self.describe(lrs, mus, rate, index[t]),
             self.theme,
             font_size=19,
             color=self.theme.text,
         )
         readout.next_to(inset.frame, DOWN, buff=0.15).align_to(inset.frame[0], LEFT)
-        self.add_layered(cursor, run_line, sgd_marker, readout)
+        regime = live_text(
+            self.clock, lambda t: self.regime(cursor_path[t]), self.theme, font_size=19
+        )
+        regime.next_to(readout, DOWN, buff=0.12).align_to(readout, LEFT)
+        self.add_layered(cursor, run_line, sgd_marker, readout, regime)
 
         # -- run --
         self.play_steps()
@@ -303,16 +307,15 @@ class RateMap(DescentScene):
         return marker
 
     def describe(
-        self,
-        lrs: np.ndarray,
-        mus: np.ndarray,
-        rate: np.ndarray,
-        at: tuple[int, int],
-        point: np.ndarray,
+        self, lrs: np.ndarray, mus: np.ndarray, rate: np.ndarray, at: tuple[int, int]
     ) -> str:
+        """The numbers under the cursor: ``α 0.231  β 0.27  rate 0.520``."""
         value = rate[at]
-        what = min(self.tour, key=lambda stop: math.hypot(stop[0] - point[0], stop[1] - point[1]))[
+        shown = "∞" if not np.isfinite(value) else f"{value:.3f}"
+        return f"α {lrs[at[0]]:.3f}  β {mus[at[1]]:.2f}  rate {shown}"
+
+    def regime(self, point: np.ndarray) -> str:
+        """What happens near the cursor: the nearest stop of the tour."""
+        return min(self.tour, key=lambda stop: math.hypot(stop[0] - point[0], stop[1] - point[1]))[
             2
         ]
-        shown = "∞" if not np.isfinite(value) else f"{value:.3f}"
-        return f"α {lrs[at[0]]:.3f}  β {mus[at[1]]:.2f}  rate {shown}: {what}"

@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
-from manim import tempconfig
+from manim import config, tempconfig
 
 from descent.scenes import SCENES, get_scene
-from descent.scenes.kit import SurfaceScene, get_theme, palette_for
+from descent.scenes.kit import Room, SurfaceScene, get_theme, palette_for
 
 
 def last_frame(name: str, media: Path) -> np.ndarray:
     return render_last_frame(get_scene(name), media)
+
+
+def outside_the_frame(scene: Any) -> list[str]:
+    """Visible parts (and the room live read-outs keep for their widest text) that reach
+    past the frame's edge."""
+    half_w, half_h = config.frame_width / 2 + 0.02, config.frame_height / 2 + 0.02
+    found = []
+    for m in scene.mobjects:
+        for leaf in m.family_members_with_points():
+            if not hasattr(leaf, "fill_rgbas"):
+                continue  # a ValueTracker
+            stroke = leaf.stroke_rgbas[:, 3].max() if leaf.get_stroke_width() else 0.0
+            shown = max(leaf.fill_rgbas[:, 3].max(), stroke) > 0 or isinstance(leaf, Room)
+            pts = leaf.points
+            if not shown or not np.isfinite(pts).all():
+                continue
+            (x0, y0), (x1, y1) = pts[:, :2].min(0), pts[:, :2].max(0)
+            if x0 < -half_w or x1 > half_w or y0 < -half_h or y1 > half_h:
+                found.append(f"{type(leaf).__name__} x {x0:.2f}..{x1:.2f} y {y0:.2f}..{y1:.2f}")
+    return found
 
 
 def render_last_frame(cls: type, media: Path) -> np.ndarray:
@@ -31,7 +52,12 @@ def render_last_frame(cls: type, media: Path) -> np.ndarray:
     with tempconfig(settings):
         scene = cls()
         scene.render()
+        OUTSIDE[cls.__name__] = outside_the_frame(scene)
         return np.asarray(scene.renderer.get_frame())[..., :3].astype(int)
+
+
+#: scene name → what its last render left outside the frame
+OUTSIDE: dict[str, list[str]] = {}
 
 
 def near(img: np.ndarray, color: str, tol: int = 40) -> int:
@@ -54,6 +80,8 @@ def test_last_frame_is_not_blank(name: str, tmp_path: Path) -> None:
     for color in set(palette_for(labels, theme)):
         assert near(img, color) > 5, f"no pixels of the optimizer colour {color}"
     assert list(tmp_path.rglob("*.png")), "the frame was written into the temporary folder"
+    # nothing off-screen by accident, read-outs included at their widest text of any step
+    assert OUTSIDE[name] == [], OUTSIDE[name]
 
 
 def test_own_network_example_renders(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from manim import (
     LEFT,
     RIGHT,
     Dot,
+    Line,
     VGroup,
     VMobject,
 )
@@ -24,10 +25,20 @@ from descent.scenes.kit.theme import Theme
 
 __all__ = [
     "Legend",
+    "Room",
     "LossPanel",
     "live_text",
     "step_counter",
 ]
+
+
+class Room(Line):
+    """An invisible baseline as long as the widest text a live read-out will show: it keeps
+    the read-out's group as wide as that text at every step (for placing it, and for
+    checking that it stays in the frame)."""
+
+    def __init__(self, anchor: np.ndarray, width: float) -> None:
+        super().__init__(anchor, anchor + RIGHT * max(width, 1e-3), stroke_opacity=0.0)
 
 
 class Legend(VGroup):
@@ -60,22 +71,58 @@ class Legend(VGroup):
             ]
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
         self.add(self.rows)
+        #: (row, read-out, its room) per row with a trajectory
+        self.readouts: list[tuple[VGroup, FastText, Room]] = []
+        self.widest = 0.0
         if not (show_loss and clock is not None):
             return
         getter = value or (lambda tr, t: float(tr.loss[t]))
         text = readout or (lambda tr, t: f"{value_name} {fmt_value(getter(tr, t))}")
+        size = font_size - 2
+        # the widest text any row will show, over every step: the layout is made for it
+        self.widest = max(
+            (
+                FastText.width_of(text(traj, t), size)
+                for _, _, traj in entries
+                if traj is not None
+                for t in range(traj.steps + 1)
+            ),
+            default=0.0,
+        )
+        self.line = 1.5 * float(FastText.glyph("0", size)[0][:, 1].max())  # digits + leading
         column = self.rows.get_right()[0] + 0.4
         for (_, _, traj), row in zip(entries, self.rows, strict=True):
             if traj is None:
                 continue
-            shown = FastText(text(traj, 0), font_size - 2, theme.muted)
+            shown = FastText(text(traj, 0), size, theme.muted)
             shown.place(np.array([column, row[1].get_bottom()[1], 0.0]))  # on the label's baseline
+            room = Room(shown.anchor, self.widest)  # the room it needs, held by an invisible line
 
             def refresh(m: FastText, traj: Trajectory = traj) -> None:
                 m.set_text(text(traj, int(round(min(clock.step(), traj.steps)))))
 
             shown.add_updater(refresh)
-            self.add(shown)
+            self.add(shown, room)
+            self.readouts.append((row, shown, room))
+
+    def fit(self, width: float) -> Legend:
+        """Keep within ``width`` (scene units) at the widest read-out of any step: if the
+        read-outs do not fit beside the labels, each goes on a line under its label.
+
+        Examples
+        --------
+        >>> from descent.scenes.kit.theme import get_theme
+        >>> legend = Legend([("SGD", "#E69F00", None)], None, get_theme("dark"))
+        >>> legend.fit(1.0) is legend
+        True
+        """
+        if not self.readouts or self.width <= width:
+            return self
+        self.rows.arrange(DOWN, aligned_edge=LEFT, buff=0.18 + self.line)
+        for row, shown, room in self.readouts:
+            shown.place(np.array([row[1].get_left()[0], row[1].get_bottom()[1] - self.line, 0.0]))
+            room.put_start_and_end_on(shown.anchor, shown.anchor + RIGHT * max(self.widest, 1e-3))
+        return self
 
 
 class LossPanel(VGroup):
@@ -148,14 +195,19 @@ def live_text(
     font_size: int = 24,
     color: str | None = None,
 ) -> VGroup:
-    """A text read-out ``text(step)`` refreshed from the clock (its left edge stays put)."""
+    """A text read-out ``text(step)`` refreshed from the clock (its left edge stays put).
+
+    The group holds an invisible line as long as the widest text of any step, so that
+    placing it (``to_corner``, ``next_to``) leaves room for every step's text.
+    """
     readout = FastText(text(0), font_size, color or theme.muted)
+    widest = max(FastText.width_of(text(t), font_size) for t in range(clock.steps + 1))
 
     def refresh(m: FastText) -> None:
         m.set_text(text(int(round(min(clock.step(), clock.steps)))))
 
     readout.add_updater(refresh)
-    return VGroup(readout)
+    return VGroup(readout, Room(readout.anchor, widest))
 
 
 def step_counter(clock: StepClock, theme: Theme, *, font_size: int = 24) -> VGroup:

@@ -87,11 +87,11 @@ class CurveScene(DescentScene):
             else []
         )
         # -- legend with live loss (and slope), step counter --
+        left = area.to_scene(np.array([area.x_range[1], 0.0]))[0] + 0.6
         legend = self.legend(trajs, colors)
-        legend.shift(
-            RIGHT
-            * (area.to_scene(np.array([area.x_range[1], 0.0]))[0] + 0.6 - legend.get_left()[0])
-        )
+        if isinstance(legend, Legend):  # a subclass may build its own
+            legend.fit(config.frame_width / 2 - 0.25 - left)
+        legend.shift(RIGHT * (left - legend.get_left()[0]))
         legend.shift(UP * (0.6 - legend.get_center()[1]))
         counter = (
             step_counter(self.clock, self.theme)
@@ -199,6 +199,8 @@ class SurfaceScene(DescentScene):
             RIGHT * (column_left - counter.get_left()[0]) + UP * (2.45 - counter.get_top()[1])
         )
         legend = self.legend(trajs, colors, font_size=self.legend_font)
+        if isinstance(legend, Legend):  # a subclass may build its own
+            legend.fit(config.frame_width / 2 - 0.25 - column_left)
         legend.next_to(counter, DOWN, buff=0.3).align_to(counter, LEFT)
         parts: list[Mobject] = [legend, counter]
         room = legend.get_bottom()[1] - (-config.frame_height / 2 + 0.55) - 0.75

@@ -97,6 +97,11 @@ class FastText(VMobject):
             cls._glyphs[key] = (pts - pen, advance)
         return cls._glyphs[key]
 
+    @classmethod
+    def width_of(cls, text: str, font_size: int) -> float:
+        """The pen advance of ``text`` (scene units): how far it reaches from its anchor."""
+        return sum(cls.glyph(ch, font_size)[1] for ch in text)
+
     @property
     def anchor(self) -> np.ndarray:
         return np.array(self.points[0])
