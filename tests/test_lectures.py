@@ -114,6 +114,37 @@ def test_pptx_has_one_slide_per_beat_with_its_video_and_notes(
         assert rels and rels[0].target_part.blob[4:8] == b"ftyp"  # the MP4 itself is inside
 
 
+def test_manim_slides_slide_over_a_descent_scene(tmp_path: Path) -> None:
+    """``class Deck(Slide, MomentumOvershoot)`` with manim-slides' own ``Slide``: rendered by
+    ``manim``, one slide a beat with its narration as notes, converted by manim-slides."""
+    from pptx import Presentation
+
+    (tmp_path / "deck.py").write_text(
+        "from manim_slides import Slide\n"
+        "from descent.scenes.momentum_overshoot import MomentumOvershoot\n\n\n"
+        "class Deck(Slide, MomentumOvershoot):\n"
+        "    skip_reversing = True\n"
+    )
+    manim = str(Path(sys.executable).with_name("manim"))
+    out = subprocess.run(
+        [manim, "-ql", "--disable_caching", "--progress_bar", "none", "deck.py", "Deck"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    slides = json.loads((tmp_path / "slides" / "Deck.json").read_text())["slides"]
+    beats = get_scene("MomentumOvershoot").beats
+    assert [s["notes"] for s in slides] == [b.say for b in beats]
+    for s in slides:
+        assert probe(tmp_path / s["file"]).frames > 0
+    convert = subprocess.run(
+        [sys.executable, "-m", "manim_slides", "convert", "Deck", "deck.pptx"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert convert.returncode == 0, convert.stderr[-2000:]
+    deck = Presentation(str(tmp_path / "deck.pptx"))
+    assert [sl.notes_slide.notes_text_frame.text for sl in deck.slides] == [b.say for b in beats]
+
+
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
 def test_html_deck_plays_offline_in_a_real_browser(lecture: Path, tmp_path: Path) -> None:
     shutil.copytree(lecture, tmp_path / "deck" / "media")

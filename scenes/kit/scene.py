@@ -8,6 +8,7 @@ look values up on the shared :class:`StepClock`.
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -16,6 +17,7 @@ import numpy as np
 from manim import (
     DOWN,
     Group,
+    ManimColor,
     Mobject,
     Scene,
     ThreeDScene,
@@ -38,6 +40,37 @@ __all__ = [
     "Beat",
     "DescentScene",
 ]
+
+
+def _manim_slides_compat() -> None:
+    """Let manim-slides (5.7) run on Manim 0.22, whose config lost three keys it sets.
+
+    manim-slides' ``Slide`` sets ``config["write_to_movie"]`` (Manim 0.22 always writes
+    the movie its format names), ``config["flush_cache"]`` (gone with the old partial-file
+    cache) and ``config["max_files_cached"] = inf`` (0.22 accepts ``-1`` for unlimited).
+    Only keys Manim lacks are added, and ``inf`` becomes ``-1``: nothing changes for a
+    scene that does not use manim-slides.
+    """
+    from manim._config.utils import ManimConfig
+
+    def ignore(self: Any, value: Any) -> None:
+        """A key this Manim no longer has: setting it changes nothing."""
+
+    if not hasattr(ManimConfig, "write_to_movie"):
+        ManimConfig.write_to_movie = property(lambda self: True, ignore)  # type: ignore[attr-defined]
+    if not hasattr(ManimConfig, "flush_cache"):
+        ManimConfig.flush_cache = property(lambda self: False, ignore)  # type: ignore[attr-defined]
+    cap = ManimConfig.max_files_cached
+    if not getattr(cap.fset, "accepts_inf", False):
+
+        def set_cap(self: Any, value: Any) -> None:
+            cap.fset(self, -1 if value == math.inf else value)
+
+        set_cap.accepts_inf = True  # type: ignore[attr-defined]
+        ManimConfig.max_files_cached = property(cap.fget, set_cap)  # type: ignore[assignment]
+
+
+_manim_slides_compat()
 
 
 @dataclass(frozen=True)
@@ -91,7 +124,8 @@ class DescentScene(Scene):
 
     def setup(self) -> None:
         self.theme = get_theme(self.theme_name)
-        self.camera.background_color = self.theme.background
+        # a ManimColor, as Manim keeps it (manim-slides reads it back with .to_hex())
+        self.camera.background_color = ManimColor(self.theme.background)
         if self.theme.name == "transparent":
             self.camera.background_opacity = 0.0
 
@@ -361,8 +395,16 @@ class DescentScene(Scene):
 
     def beat(self, name: str, say: str = "", duration: float | None = None) -> None:
         """Start the section ``name`` here and, if there is narration, say it for
-        ``duration`` seconds (default: until the next beat is a guess: 3 s)."""
-        self.next_section(name)
+        ``duration`` seconds (default: until the next beat is a guess: 3 s).
+
+        In a manim-slides ``Slide`` (``class X(Slide, MomentumOvershoot)``) the beat starts
+        a slide whose speaker notes are the narration.
+        """
+        next_slide = getattr(self, "next_slide", None)
+        if callable(next_slide):
+            next_slide(notes=say)
+        else:
+            self.next_section(name)
         self.beat_log.append((name, say, float(self.renderer.time)))
         if say:
             self.add_subcaption(say, duration=duration or 3.0)
