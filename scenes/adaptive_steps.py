@@ -4,18 +4,22 @@ Adam on a long, narrow valley ½(x² + 50y²) from (−9, 1.6), lr 0.3. The grad
 arrow) is 50 times steeper across the valley than along it, yet Adam's actual step (its
 own colour) is about lr long in both coordinates: it divides each coordinate's averaged
 gradient m̂ by that coordinate's own average size √v̂. The update rule beside the plot
-shows torch's numbers for the current step; m̂ / √v̂ sits near ±1 until the valley floor.
+shows torch's numbers for the current step; under it, bars of |m̂| within √v̂ per
+coordinate (one scale for both: y's are far longer) and |step| / lr, near 1 in both until
+the valley floor.
 
 Render: ``manim -ql scenes/adaptive_steps.py AdaptiveSteps``
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from manim import *  # noqa: F403
 
 from descent.engine import OptimizerSpec, Trajectory
-from descent.scenes.kit import Beat, SurfaceScene, gradient_arrows
+from descent.scenes.kit import Beat, CoordinateBars, SurfaceScene, gradient_arrows
 
 __all__ = ["AdaptiveSteps"]
 
@@ -60,6 +64,14 @@ class AdaptiveSteps(SurfaceScene):
             " cross step shrinks while the step along the valley stays about lr.",
         ),
     )
+
+    def update_rule(
+        self, trajs: Sequence[Trajectory], colors: Sequence[str], above: Mobject
+    ) -> Mobject:
+        # -- under torch's rule: m̂ and √v̂ per coordinate as bars, and the step they give --
+        rule = super().update_rule(trajs, colors, above)
+        bars = CoordinateBars(trajs[0], self.clock, self.theme, color=colors[0])
+        return VGroup(rule, bars.next_to(rule, DOWN, buff=0.3).align_to(rule, LEFT))
 
     def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
         step = np.diff(np.asarray(traj.params), axis=0, append=np.asarray(traj.params)[-1:])

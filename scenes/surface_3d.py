@@ -58,6 +58,14 @@ class Surface3D(DescentScene, ThreeDScene):
     #: height scale: log1p(loss / scale) keeps the basins smooth and the steep rim low
     scale = 50.0
 
+    #: on a white page the light theme's heat colours (white at the bottom, and Manim's
+    #: shading brightens the walls facing the light) leave the surface white on white
+    light_surface = ("#B4C5D8", "#7F97B3", "#587596", "#3E5878", "#2A3F5A")
+
+    def surface_colors(self) -> tuple[str, ...]:
+        """Heights' colours, low first: the theme's heat, deeper on the light theme."""
+        return self.light_surface if self.theme.name == "light" else self.theme.heat
+
     def lift(self, z: np.ndarray) -> np.ndarray:
         """Loss → height on screen: ``height · log1p(z/scale) / log1p(zmax/scale)``."""
         return (
@@ -120,7 +128,7 @@ class Surface3D(DescentScene, ThreeDScene):
         )
         surface.set_fill_by_value(
             axes=axes,
-            colorscale=[(c, i * self.height / 4) for i, c in enumerate(self.theme.heat)],
+            colorscale=[(c, i * self.height / 4) for i, c in enumerate(self.surface_colors())],
             axis=2,
         )
         self.add(axes, surface)

@@ -236,3 +236,31 @@ def test_displayed_update_numbers_are_the_recorded_ones(rule: str) -> None:
         for m in shown.numbers:
             m.update()
         assert [m.text for m in shown.numbers] == [n for _, n in rule_lines(traj, 7)]
+
+
+def test_adams_coordinate_bars_are_the_recorded_normalisation() -> None:
+    from manim import tempconfig
+
+    from descent import engine
+    from descent.engine.rules import update_terms
+    from descent.scenes.kit import CoordinateBars, StepClock, get_theme
+
+    spec = engine.OptimizerSpec("Adam", lr=0.3)
+    traj = engine.simulate("ellipse", spec, start=(-9.0, 1.6), steps=12, cache=False)
+    with tempconfig({"verbosity": "ERROR"}):
+        clock = StepClock(traj.steps)
+        bars = CoordinateBars(traj, clock, get_theme("light"), color="#D55E00", width=2.0)
+        clock.tracker.set_value(clock.alpha_of(5))
+        rows = [m for m in bars.submobjects if m.updaters]
+        for row in rows:
+            row.update()
+    terms = update_terms(traj, 5)
+    m_hat, root_v = np.abs(terms.values["m̂"]), terms.values["√v̂"]
+    for i, (outer, inner, text) in enumerate(row.submobjects for row in rows):
+        # one scale for every coordinate: the bars' lengths keep the values' ratios
+        assert inner.width / outer.width == pytest.approx(m_hat[i] / root_v[i], rel=1e-6)
+        ratio = abs(terms.values["step"][i]) / terms.hyper["lr"]
+        assert text.text == f"|step| {ratio:.2f}·lr"
+    assert rows[1].submobjects[0].width / rows[0].submobjects[0].width == pytest.approx(
+        root_v[1] / root_v[0], rel=1e-6
+    )

@@ -97,6 +97,7 @@ from descent.scenes.kit.readouts import (
     step_counter,
 )
 from descent.scenes.kit.rules import (
+    CoordinateBars,
     UpdateRule,
     rule_lines,
 )
@@ -204,6 +205,7 @@ __all__ = [
     "polyline_points",
     "corner_points",
     "level_line",
+    "CoordinateBars",
     "UpdateRule",
     "rule_lines",
     "tangent_line",

@@ -21,15 +21,16 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from manim import DOWN, LEFT, VGroup
+from manim import DOWN, LEFT, Mobject, VGroup, VMobject
 
 from descent.engine import Trajectory
 from descent.engine.rules import update_terms
 from descent.scenes.kit.clock import StepClock
+from descent.scenes.kit.plot import corner_points
 from descent.scenes.kit.text import FastText, label
 from descent.scenes.kit.theme import Theme
 
-__all__ = ["UpdateRule", "rule_lines", "vec"]
+__all__ = ["UpdateRule", "CoordinateBars", "rule_lines", "vec"]
 
 
 def num(x: float) -> str:
@@ -127,3 +128,61 @@ class UpdateRule(VGroup):
             shown.add_updater(refresh)
             self.numbers.append(shown)
             self.add(shown)
+
+
+class CoordinateBars(VGroup):
+    """Adam's normalisation per coordinate, as bars: ``|m̂ᵢ|`` (in ``color``) inside
+    ``√v̂ᵢ`` (grey), both on one scale for every coordinate, and ``|stepᵢ| / lr`` beside.
+
+    A coordinate with a 50× smaller gradient has 50× shorter bars, yet the same ratio of
+    the two: Adam's step ``lr · m̂ᵢ / √v̂ᵢ`` is about ``lr`` in each. Every number is the
+    recorded run's (:func:`descent.engine.rules.update_terms`), at the clock's step.
+    """
+
+    def __init__(
+        self,
+        traj: Trajectory,
+        clock: StepClock,
+        theme: Theme,
+        *,
+        color: str,
+        width: float = 2.4,
+        font_size: int = 17,
+        names: Sequence[str] = ("x", "y"),
+    ) -> None:
+        super().__init__()
+        last = traj.steps - 1
+        terms = [update_terms(traj, t) for t in range(traj.steps)]
+        m_hat = np.abs(np.array([tm.values["m̂"] for tm in terms]))  # (steps, dim)
+        root_v = np.array([tm.values["√v̂"] for tm in terms])
+        ratio = np.array([np.abs(tm.values["step"]) / tm.hyper["lr"] for tm in terms])
+        scale = width / float(np.nanmax(np.maximum(m_hat, root_v)) or 1.0)
+        header = label("per coordinate: |m̂| (colour) within √v̂ (grey)", font_size, theme.muted)
+        self.add(header)
+        height, gap = 0.16, 0.34
+        for i, name in enumerate(names[: m_hat.shape[1]]):
+            tag = label(name, font_size, theme.text)
+            tag.next_to(header, DOWN, buff=0.25 + i * gap).align_to(header, LEFT)
+            outer = VMobject(fill_color=theme.muted, fill_opacity=0.45, stroke_width=0)
+            inner = VMobject(fill_color=color, fill_opacity=1.0, stroke_width=0)
+            text = FastText(f"|step| {ratio[0, i]:.2f}·lr", font_size, theme.text)
+            text.place(np.array([tag.get_right()[0] + width + 0.4, tag.get_bottom()[1], 0.0]))
+
+            def box(tag: Mobject, length: float, tall: float) -> np.ndarray:
+                """A bar ``length`` long beside ``tag``, wherever the group has moved it."""
+                x0, mid = tag.get_right()[0] + 0.2, tag.get_center()[1]
+                x1, y0, y1 = x0 + max(length, 1e-3), mid - tall / 2, mid + tall / 2
+                return corner_points(
+                    np.array([[x0, y0, 0], [x1, y0, 0], [x1, y1, 0], [x0, y1, 0], [x0, y0, 0]])
+                )
+
+            def refresh(group: VGroup, i: int = i, tag: Mobject = tag) -> None:
+                t = int(min(max(math.floor(clock.step()), 0), last))
+                group[0].set_points(box(tag, root_v[t, i] * scale, height))
+                group[1].set_points(box(tag, m_hat[t, i] * scale, height * 0.55))
+                group[2].set_text(f"|step| {ratio[t, i]:.2f}·lr")
+
+            row = VGroup(outer, inner, text)
+            refresh(row)
+            row.add_updater(refresh)
+            self.add(tag, row)

@@ -156,7 +156,7 @@ class SurfaceScene(DescentScene):
 
     def update_rule(
         self, trajs: Sequence[Trajectory], colors: Sequence[str], above: Mobject
-    ) -> UpdateRule:
+    ) -> Mobject:
         """The update rule of ``trajs[update_index]`` under ``above``, in its colour."""
         k = self.update_index
         rule = UpdateRule(trajs[k], self.clock, self.theme, color=colors[k])

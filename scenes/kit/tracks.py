@@ -115,6 +115,7 @@ class Track(VGroup):
         ghost: np.ndarray | None = None,
         pin_text: bool = True,
         arrow_range: tuple[float, float] = (0.25, 2.2),
+        pin_length: float = 0.55,
     ) -> None:
         super().__init__()
         self.path = np.asarray(path, dtype=np.float64)
@@ -146,6 +147,8 @@ class Track(VGroup):
         self.escape_label = escape_label
         self.pin_text = pin_text
         self.arrow_range = arrow_range
+        #: how far the edge pin's arrow points out (small tiles want it short)
+        self.pin_length = pin_length
         # one small dot per recorded step (shows the step sizes); hidden until reached
         self.markers = VGroup(
             *[Dot(p, radius=radius * 0.45, color=color) for p in self.screen] if markers else []
@@ -242,7 +245,13 @@ class Track(VGroup):
         direction = here - self.area.center
         direction /= np.linalg.norm(direction) + 1e-9
         arrow = self.pin[0]
-        place_arrow(arrow, here - direction * 0.05, here + direction * 0.55)
+        reach = self.pin_length + 0.05
+        place_arrow(
+            arrow,
+            here - direction * 0.05,
+            here + direction * self.pin_length,
+            tip_scale=min(1.0, reach / TIP),
+        )
         if self.pin_text:
             self.pin[1].next_to(here, -direction, buff=0.25)
         if not self._shown.get("pin"):
