@@ -177,19 +177,23 @@ class MeshCamera(ThreeDCamera):
     def get_mobjects_to_display(self, *args: Any, **kwargs: Any) -> list[Any]:
         mobjects = Camera.get_mobjects_to_display(self, *args, **kwargs)
         rows = self.get_rotation_matrix()[2]
-        keys = []
-        for mob in mobjects:
+        keys = np.full(len(mobjects), np.inf)  # as ThreeDCamera: unshaded ones last, in order
+        leaves: list[int] = []  # a leaf's centre is the middle of its own points' box
+        for i, mob in enumerate(mobjects):
             if not getattr(mob, "shade_in_3d", False):
-                keys.append(np.inf)  # as ThreeDCamera: drawn last, in order
                 continue
             group = getattr(mob, "z_index_group", mob)
-            pts = group.points
-            if group.submobjects or not len(pts):
-                center = group.get_center()
+            if group is mob and not mob.submobjects and len(mob.points):
+                leaves.append(i)
             else:
-                center = (pts.min(axis=0) + pts.max(axis=0)) / 2  # Mobject.get_center
-            keys.append(float(np.dot(center, rows)))
-        order = sorted(range(len(mobjects)), key=keys.__getitem__)
+                keys[i] = float(np.dot(group.get_center(), rows))
+        if leaves:
+            pts = [mobjects[i].points for i in leaves]
+            starts = np.cumsum([0] + [len(p) for p in pts[:-1]])
+            flat = np.concatenate(pts)
+            centers = (np.minimum.reduceat(flat, starts) + np.maximum.reduceat(flat, starts)) / 2
+            keys[leaves] = centers @ rows
+        order = sorted(range(len(mobjects)), key=keys.__getitem__)  # stable, as sorted() is
         return [mobjects[i] for i in order]
 
     def _is_face(self, vm: Any) -> bool:
