@@ -86,6 +86,7 @@ __getattr__, __dir__, _ = lazy_loader.attach(
         "fileio",
         "formula",
         "landscapes",
+        "netcache",
         "network",
         "optim",
         "plane",

@@ -49,6 +49,7 @@ from descent.engine.datasets import DATASETS, MAX_ROWS, make_dataset
 from descent.engine.errors import EngineError, unknown_name
 from descent.engine.fileio import cache_dir, read_cache, write_cache
 from descent.engine.landscapes import SAMPLES_VERSION, Landscape, register_landscape
+from descent.engine.netcache import LazyNetwork, from_record, read_record, record_path, save_record
 
 if TYPE_CHECKING:
     import torch
@@ -447,8 +448,10 @@ def outputs(
     parameters themselves (not at points of a projection plane). Cached with the
     landscape's samples (keyed by its fingerprint and the bytes of both arrays).
     """
-    net = _network_of(land)
-    thetas_np = np.ascontiguousarray(np.asarray(params, dtype=np.float32).reshape(-1, net.dim))
+    if land.network is None:
+        raise EngineError(f"landscape '{land.name}' is not a network landscape")
+    dim = int(land.network.dim)  # a LazyNetwork knows it: a cached answer needs no torch
+    thetas_np = np.ascontiguousarray(np.asarray(params, dtype=np.float32).reshape(-1, dim))
     inputs_np = np.ascontiguousarray(np.asarray(inputs, dtype=np.float32))
     path = None
     if cache and land.fingerprint is not None:
@@ -462,6 +465,7 @@ def outputs(
         found = read_cache(path, lambda f: np.load(f, allow_pickle=False))
         if found is not None:
             return found  # type: ignore[no-any-return]
+    net = _network_of(land)
     thetas = torch.from_numpy(thetas_np)
     xs = torch.from_numpy(inputs_np).to(net.device)
     with torch.no_grad():
@@ -476,6 +480,8 @@ def outputs(
 
 def _network_of(land: Landscape) -> Network:
     net = land.network
+    if isinstance(net, LazyNetwork):
+        net = net.resolve()
     if not isinstance(net, Network):
         raise EngineError(f"landscape '{land.name}' is not a network landscape")
     return net
@@ -531,29 +537,44 @@ def mlp_landscape(
     if data not in DATASETS:
         raise unknown_name("data set", str(data), DATASETS)
     hidden = check_hidden(hidden)
-    x, y = make_dataset(data, n=n, seed=seed, noise=noise)
     task = DATASETS[data]
     loss = loss or ("cross_entropy" if task == "classification" else "mse")
+    params = {
+        "data": data,
+        "hidden": list(hidden),
+        "activation": activation,
+        "n": n,
+        "seed": seed,
+        "noise": noise,
+        "loss": loss,
+        "batch_size": batch_size,
+    }
+    build = functools.partial(_build_mlp, params)
+    # built before (same parameters, torch and engine source): no torch until evaluated
+    path = record_path(params)
+    record = read_cache(path, read_record)
+    if record is not None:
+        return from_record(record, lambda: _network_of(build()))
+    land = build()
+    save_record(path, land)
+    return land
+
+
+def _build_mlp(params: dict[str, Any]) -> Landscape:
+    """The built-in MLP landscape of :func:`mlp_landscape`'s (checked) parameters."""
+    data, hidden, loss = params["data"], tuple(params["hidden"]), params["loss"]
+    x, y = make_dataset(data, n=params["n"], seed=params["seed"], noise=params["noise"])
     n_out = int(y.max()) + 1 if loss == "cross_entropy" else 1
-    model = mlp(x.shape[1], hidden, n_out, activation=activation, seed=seed)
+    model = mlp(x.shape[1], hidden, n_out, activation=params["activation"], seed=params["seed"])
     shape = "-".join(str(s) for s in (x.shape[1], *hidden, n_out))
     return network_landscape(
         model,
         x,
         y,
         loss=loss,
-        batch_size=batch_size,
-        name=f"mlp {shape} {activation} on {data}",
-        params={
-            "data": data,
-            "hidden": list(hidden),
-            "activation": activation,
-            "n": n,
-            "seed": seed,
-            "noise": noise,
-            "loss": loss,
-            "batch_size": batch_size,
-        },
+        batch_size=params["batch_size"],
+        name=f"mlp {shape} {params['activation']} on {data}",
+        params=dict(params),
     )
 
 

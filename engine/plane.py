@@ -135,7 +135,7 @@ class Plane:
         """The loss at the projection of each recorded point: what the surface shows under a
         drawn dot. Far from the run's own loss, the picture misleads there."""
         points = self.origin + self.coords(run) @ self.basis.T
-        return landscape.value(points.astype(np.float32), cache=False)
+        return landscape.value(points.astype(np.float32))  # cached, keyed by the points
 
     def captured(self, runs: Sequence[Any] | Any) -> float:
         """The fraction of ``Σ‖θ_t − origin‖²`` over ``runs`` that lies in the plane."""

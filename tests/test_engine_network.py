@@ -296,3 +296,43 @@ def test_module_that_fails_on_the_data_is_reported() -> None:
     model = torch.nn.Linear(3, 2)  # the data have 2 features
     with pytest.raises(engine.EngineError, match="model failed on the data: RuntimeError"):
         engine.network_landscape(model, np.zeros((4, 2)), np.zeros(4))
+
+
+def test_builtin_mlp_from_its_record_equals_a_fresh_build() -> None:
+    """The second build reads the record (no module, no torch) and is the same landscape."""
+    import dataclasses
+    import subprocess
+    import sys
+
+    from descent.engine.netcache import LazyNetwork
+
+    kw = {"data": "moons", "hidden": (6,), "n": 40, "seed": 11}
+    fresh = engine.get_landscape("mlp", **kw)  # the first build writes the record
+    again = engine.get_landscape("mlp", **kw)
+    assert not isinstance(fresh.network, LazyNetwork) and isinstance(again.network, LazyNetwork)
+    for field in dataclasses.fields(engine.Landscape):
+        if field.name in ("fn", "batch_fn", "network", "data"):
+            continue
+        assert getattr(again, field.name) == getattr(fresh, field.name), field.name
+    assert fresh.data is not None and again.data is not None
+    for a, b in zip(fresh.data, again.data, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert again.fingerprint == fresh.fingerprint
+    assert not again.network.built and again.network.task == "classification"
+    thetas = torch.tensor(np.random.default_rng(0).normal(size=(5, again.dim)), dtype=torch.float32)
+    assert torch.equal(again.fn(thetas), fresh.fn(thetas)) and again.network.built
+    spec = engine.OptimizerSpec("Adam", lr=0.05)
+    one = engine.simulate(fresh, spec, steps=15, cache=False)
+    two = engine.simulate(engine.get_landscape("mlp", **kw), spec, steps=15, cache=False)
+    np.testing.assert_array_equal(one.params, two.params)
+    # and in a process of its own: the landscape, its fingerprint and a cached trajectory
+    # without importing torch (the import alone takes about a second)
+    engine.simulate(fresh, spec, steps=15)  # cached now
+    code = (
+        "import sys; from descent import engine\n"
+        f"land = engine.get_landscape('mlp', **{kw!r})\n"
+        "t = engine.simulate(land, engine.OptimizerSpec('Adam', lr=0.05), steps=15)\n"
+        "print(t.from_cache, land.fingerprint is not None, 'torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "False"]
