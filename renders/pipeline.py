@@ -303,47 +303,51 @@ def run_job(
             source = burn_captions(source, srt, work / "captioned.mp4", dict(job.quality.x264))
         if set(outputs) - {"mp4", "png", "mov"}:
             from descent.renders import media  # PyAV: only for post-processing
-        for fmt, target in outputs.items():
-            say(f"writing {fmt}")
-            if fmt == "mp4" and source:
-                # the worker's ffmpeg wrote it with +faststart: a copy (atomic) is enough
-                written.append(_copy(source, target))
-                if srt is not None:  # narrated scenes: captions beside the video
-                    written.append(_copy(srt, target.with_suffix(".srt")))
-            elif fmt == "gif" and source:
-                _, width, rate = media.to_gif(
-                    source, target, width=job.gif_width, fps=job.gif_fps, max_mb=job.max_gif_mb
-                )
-                size = target.stat().st_size / 1e6
-                result.notes.append(f"gif {width}px {rate}fps {size:.2f} MB")
-                if job.max_gif_mb is not None and size > job.max_gif_mb:
-                    result.notes.append(
-                        f"gif is {size:.2f} MB, over the {job.max_gif_mb:g} MB budget at the smallest size"
-                    )
-                written.append(target)
-            elif fmt == "webm":
-                written.append(
-                    _copy(videos["webm"], target)
-                    if "webm" in videos
-                    else media.to_webm(source, target)
-                )  # type: ignore[arg-type]
-            elif fmt == "mov":
-                written.append(_copy(videos["mov"], target))
-            elif fmt == "png" and png is not None:
-                written.append(_copy(png, target))
-            elif fmt == "sections" and source:
-                from descent.renders.sections import cut_sections, read_srt, sections_from
-
-                say("cutting sections")
-                parts = sections_from(marks, duration, read_srt(srt))
-                written += cut_sections(
-                    source, parts, job.out_dir, job.name, dict(job.quality.x264)
-                )
-            elif fmt == "storyboard":
+        with ThreadPoolExecutor(max_workers=1) as pool:  # the storyboard beside the rest
+            board = None
+            if "storyboard" in outputs:  # beside the other formats: PyAV decodes without the GIL
                 shown = source or next(iter(videos.values()))
                 # an ASCII title: PIL's default bitmap font has no dashes
                 title = f"{job.name} - {job.quality.name}"
-                written.append(media.storyboard(shown, target, title=title))
+                board = pool.submit(media.storyboard, shown, outputs["storyboard"], title=title)
+            for fmt, target in outputs.items():
+                say(f"writing {fmt}")
+                if fmt == "mp4" and source:
+                    # the worker's ffmpeg wrote it with +faststart: a copy (atomic) is enough
+                    written.append(_copy(source, target))
+                    if srt is not None:  # narrated scenes: captions beside the video
+                        written.append(_copy(srt, target.with_suffix(".srt")))
+                elif fmt == "gif" and source:
+                    _, width, rate = media.to_gif(
+                        source, target, width=job.gif_width, fps=job.gif_fps, max_mb=job.max_gif_mb
+                    )
+                    size = target.stat().st_size / 1e6
+                    result.notes.append(f"gif {width}px {rate}fps {size:.2f} MB")
+                    if job.max_gif_mb is not None and size > job.max_gif_mb:
+                        result.notes.append(
+                            f"gif is {size:.2f} MB, over the {job.max_gif_mb:g} MB budget at the smallest size"
+                        )
+                    written.append(target)
+                elif fmt == "webm":
+                    written.append(
+                        _copy(videos["webm"], target)
+                        if "webm" in videos
+                        else media.to_webm(source, target)
+                    )  # type: ignore[arg-type]
+                elif fmt == "mov":
+                    written.append(_copy(videos["mov"], target))
+                elif fmt == "png" and png is not None:
+                    written.append(_copy(png, target))
+                elif fmt == "sections" and source:
+                    from descent.renders.sections import cut_sections, read_srt, sections_from
+
+                    say("cutting sections")
+                    parts = sections_from(marks, duration, read_srt(srt))
+                    written += cut_sections(
+                        source, parts, job.out_dir, job.name, dict(job.quality.x264)
+                    )
+                elif fmt == "storyboard" and board is not None:
+                    written.append(board.result())
         _write_record(job.out_dir, {p.name: key for p in outputs.values()})
         result.files = written
         say("done")
