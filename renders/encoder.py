@@ -49,7 +49,7 @@ H264_OPTIONS = dict(X264_SMALL)
 SWS_FLAGS = "area"
 _F_SETPIPE_SZ = 1031  # Linux: grow the pipe so a frame crosses in fewer wake-ups
 _QUEUE_FRAMES = 4  # frames the render loop may run ahead of the pipe
-_RING_FRAMES = _QUEUE_FRAMES + 3  # arrays a frame is drawn into (PipeFileWriter.attach)
+_RING_FRAMES = _QUEUE_FRAMES + 3  # arrays frames are drawn into (PipeFileWriter.attach)
 
 
 def ffmpeg_command(
@@ -174,26 +174,38 @@ class PipeFileWriter(SceneFileWriter):
         """Take ``renderer``'s frames by reference instead of as copies.
 
         Manim's ``CairoRenderer.render`` copies the camera's pixel array for every frame
-        (8 MB at 1080p, ~1.5 ms) so that the next frame can be drawn over it. Here the
-        camera draws each frame into the next array of a ring instead, and the array itself
-        goes to the pipe: the ring is longer than the frames that can be in flight (the
-        queue, the one being written, the one being drawn), so an array is drawn over only
-        after ffmpeg has it. Frames Manim keeps (the static background, a frozen frame, the
-        last frame for a PNG) are still copies, as Manim makes them.
+        (8 MB at 1080p, ~1.5 ms) so that the next frame can be drawn over it. Here the array
+        itself goes to the pipe, and the next time anything is drawn (a frame, or the static
+        background Manim redraws at a new ``play``) the camera first moves to the next array
+        of a ring. The ring is longer than the frames that can be in flight (the queue and
+        the one being written), so an array is drawn over only after ffmpeg has it. Every
+        drawing starts from the background (``update_frame`` resets the whole array), and
+        frames Manim keeps (the static background, a frozen frame, the last frame for a
+        PNG) are copies of the array the camera holds, as Manim makes them.
         """
         ring: list[np.ndarray] = []
         turn = 0
+        in_flight = False  # the array the camera holds went to the pipe
+        update_frame = renderer.update_frame
+
+        def draw(*args: Any, **kwargs: Any) -> None:
+            nonlocal turn, in_flight
+            if in_flight:
+                camera = renderer.camera
+                if len(ring) < _RING_FRAMES:
+                    ring.append(np.empty_like(camera.pixel_array))
+                camera.pixel_array = ring[turn % len(ring)]
+                turn += 1
+                in_flight = False
+            update_frame(*args, **kwargs)
 
         def render(scene: Any, time: float, moving_mobjects: Any = None) -> None:
-            nonlocal turn
-            camera = renderer.camera
-            if len(ring) < _RING_FRAMES:
-                ring.append(np.empty_like(camera.pixel_array))
-            camera.pixel_array = ring[turn % len(ring)]  # the background is copied into it
-            turn += 1
-            renderer.update_frame(scene, moving_mobjects)
-            renderer.add_frame(camera.pixel_array)
+            nonlocal in_flight
+            draw(scene, moving_mobjects)
+            renderer.add_frame(renderer.camera.pixel_array)
+            in_flight = True
 
+        renderer.update_frame = draw
         renderer.render = render
 
     # -- SceneFileWriter interface -------------------------------------------------------------

@@ -13,13 +13,15 @@
 
 from __future__ import annotations
 
+import queue
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from manim import RIGHT, Camera, Dot, Scene, Text, tempconfig
+from manim import LEFT, RIGHT, Camera, Dot, Scene, Square, Text, tempconfig
 
 import descent.scenes.kit as kit
 import descent.scenes.kit.text as kit_text
@@ -55,15 +57,51 @@ class Slide(Scene):
         self.wait(0.5)
 
 
-def render_piped(scene_cls: type[Scene], media: Path, **options: str) -> Path:
+class TwoPlays(Scene):
+    """Two animations with a new static square between them: Manim redraws the static
+    background at the second ``play`` (into whatever array the camera holds)."""
+
+    def construct(self) -> None:
+        dot = Dot()
+        self.add(dot)
+        self.play(dot.animate.shift(RIGHT * 2), run_time=1.0)
+        self.add(Square(color="#56B4E9").shift(LEFT * 3))
+        self.play(dot.animate.shift(LEFT * 2), run_time=1.0)
+        self.wait(0.5)
+
+
+def render_piped(
+    scene_cls: type[Scene],
+    media: Path,
+    *,
+    by_reference: bool = False,
+    slow: bool = False,
+    **options: str,
+) -> Path:
     with tempconfig(settings(media, format="mp4")):
         scene = scene_cls()
         writer = PipeFileWriter(scene.file_writer_settings)
         writer.options = dict(options)
         scene.renderer.file_writer = writer
+        if by_reference:  # as the worker renders: frames handed to ffmpeg without a copy
+            writer.attach(scene.renderer)
+        if slow:  # ffmpeg falls behind: the queue fills and frames stay in flight
+            writer._frames = SlowQueue(writer._frames.maxsize)
         path = writer.movie_file_path
         scene.render()
     return Path(path)
+
+
+class SlowQueue(queue.Queue):  # type: ignore[type-arg]
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.02)
+        return super().get(*args, **kwargs)
+
+
+def decoded(path: Path) -> list[np.ndarray]:
+    from descent.renders.media import read_frames
+
+    return [frame for _, frame in read_frames(path, probe(path).frames)]
 
 
 # -- the ffmpeg pipe ---------------------------------------------------------------------------------
@@ -75,6 +113,19 @@ def test_piped_mp4_is_complete_and_decodable(tmp_path: Path) -> None:
     data = path.read_bytes()
     assert data.find(b"moov") < data.find(b"mdat")  # written with +faststart
     assert not list(tmp_path.rglob("partial_movie_files/**/*.mp4"))  # one stream, no segments
+
+
+def test_frames_by_reference_equal_copied_frames_while_ffmpeg_lags(tmp_path: Path) -> None:
+    """No frame is drawn over while it still waits in the pipe: not the next frame, and not
+    the static background Manim redraws at a new ``play``."""
+    lossless = {"crf": "0", "threads": "1"}
+    copied = decoded(render_piped(TwoPlays, tmp_path / "copied", **lossless))
+    shared = decoded(
+        render_piped(TwoPlays, tmp_path / "shared", by_reference=True, slow=True, **lossless)
+    )
+    assert len(copied) == len(shared) == 25
+    for k, (a, b) in enumerate(zip(copied, shared, strict=True)):
+        assert np.array_equal(a, b), f"frame {k} differs"
 
 
 def test_ffmpeg_failure_is_reported_and_leaves_no_file(tmp_path: Path) -> None:
