@@ -21,7 +21,10 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
 
 T = TypeVar("T")
 
@@ -29,6 +32,7 @@ __all__ = [
     "atomic_path",
     "write_cache",
     "read_cache",
+    "cached_array",
     "cache_limit",
     "cache_usage",
     "evict",
@@ -110,6 +114,36 @@ def write_cache(target: str | os.PathLike[str], write: Callable[[BinaryIO], obje
     if _written[0] > limit // 50:
         _written[0] = 0
         evict(limit)
+
+
+def cached_array(
+    path: Path | None,
+    compute: Callable[[], NDArray[Any]],
+    *,
+    shape: tuple[int, ...] | None = None,
+) -> NDArray[Any]:
+    """The array stored at ``path`` (``.npy``), else ``compute()`` stored there.
+
+    ``path=None`` computes without the cache; a stored array of another ``shape`` (when
+    one is given), a missing or an unreadable one is computed again.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "a.npy"
+    >>> cached_array(path, lambda: np.arange(3.0)).tolist()
+    [0.0, 1.0, 2.0]
+    >>> cached_array(path, lambda: np.zeros(3)).tolist()  # read back, not computed
+    [0.0, 1.0, 2.0]
+    """
+    if path is not None:
+        found = read_cache(path, lambda f: np.load(f, allow_pickle=False))
+        if found is not None and (shape is None or found.shape == shape):
+            return found  # type: ignore[no-any-return]
+    out = compute()
+    if path is not None:
+        write_cache(path, lambda fh: np.save(fh, out))
+    return out
 
 
 def read_cache(path: str | os.PathLike[str], read: Callable[[Path], T]) -> T | None:

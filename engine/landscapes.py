@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from descent.engine.errors import EngineError, unknown_name
-from descent.engine.fileio import cache_dir, read_cache, write_cache
+from descent.engine.fileio import cache_dir, cached_array
 
 if TYPE_CHECKING:
     import torch
@@ -155,24 +155,30 @@ class Landscape:
         map and curve were sampled before does not import torch to draw them again.
         """
         path = self._sample_path(x) if cache else None
-        if path is not None:
-            found = read_cache(path, lambda f: np.load(f, allow_pickle=False))
-            if found is not None:  # else missing or unreadable: computed again
-                return found  # type: ignore[no-any-return]
-        with torch.no_grad():
-            out: FloatArray = self.fn(self._points(x)).double().numpy()
-        if path is not None:
-            write_cache(path, lambda fh: np.save(fh, out))
-        return out
+
+        def compute() -> FloatArray:
+            with torch.no_grad():
+                out: FloatArray = self.fn(self._points(x)).double().numpy()
+            return out
+
+        return cached_array(path, compute)
 
     def _sample_path(self, x: ArrayLike) -> Path | None:
+        return self.samples_path(np.asarray(x, dtype=np.float32))
+
+    def samples_path(self, *arrays: np.ndarray, tag: str = "") -> Path | None:
+        """Where values computed from this landscape at ``arrays`` are cached (``None``: the
+        landscape has no fingerprint). Keyed by the fingerprint, torch's version, ``tag``
+        and each array's shape and bytes."""
         fingerprint = self.fingerprint
         if fingerprint is None:
             return None
-        pts = np.ascontiguousarray(np.asarray(x, dtype=np.float32))
-        h = hashlib.sha256(f"{SAMPLES_VERSION} {fingerprint} {torch_version()}".encode())
-        h.update(repr(pts.shape).encode())
-        h.update(pts.tobytes())
+        prefix = f"{tag} " if tag else ""  # the plain samples' keys stay as they were
+        h = hashlib.sha256(f"{prefix}{SAMPLES_VERSION} {fingerprint} {torch_version()}".encode())
+        for a in arrays:
+            a = np.ascontiguousarray(a)
+            h.update(repr(a.shape).encode())
+            h.update(a.tobytes())
         return cache_dir() / "samples" / f"{h.hexdigest()}.npy"
 
     def gradient(self, x: ArrayLike) -> FloatArray:

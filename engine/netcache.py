@@ -99,14 +99,20 @@ def _lazy_batch_loss(theta: torch.Tensor, rows: torch.Tensor, *, lazy: LazyNetwo
     return _batch_loss(theta, rows, net=lazy.resolve())
 
 
+@functools.cache
+def _source_digest() -> str:
+    """The engine source an MLP is built by (a change to it makes new records); read once."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for name in ("network.py", "datasets.py", "landscapes.py", "netcache.py"):
+        h.update((here / name).read_bytes())
+    return h.hexdigest()
+
+
 def record_path(params: dict[str, Any]) -> Path:
     """Where the record of the built-in MLP with these factory parameters lives."""
-    ident = json.dumps([RECORD_VERSION, torch_version(), params], sort_keys=True)
-    h = hashlib.sha256(ident.encode())
-    here = Path(__file__).resolve().parent
-    for name in ("network.py", "datasets.py", "landscapes.py", "netcache.py"):
-        h.update((here / name).read_bytes())  # a change to how it is built makes a new record
-    return cache_dir() / "samples" / f"mlp-{h.hexdigest()}.npz"
+    ident = json.dumps([RECORD_VERSION, torch_version(), params, _source_digest()], sort_keys=True)
+    return cache_dir() / "samples" / f"mlp-{hashlib.sha256(ident.encode()).hexdigest()}.npz"
 
 
 #: the Landscape fields a record keeps as JSON (the others: start, data, and the functions)

@@ -44,11 +44,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from descent.engine._lazy import torch_version
 from descent.engine.datasets import DATASETS, MAX_ROWS, make_dataset
 from descent.engine.errors import EngineError, unknown_name
-from descent.engine.fileio import cache_dir, read_cache, write_cache
-from descent.engine.landscapes import SAMPLES_VERSION, Landscape, register_landscape
+from descent.engine.fileio import cached_array, read_cache
+from descent.engine.landscapes import Landscape, register_landscape
 from descent.engine.netcache import LazyNetwork, from_record, read_record, record_path, save_record
 
 if TYPE_CHECKING:
@@ -453,29 +452,21 @@ def outputs(
     dim = int(land.network.dim)  # a LazyNetwork knows it: a cached answer needs no torch
     thetas_np = np.ascontiguousarray(np.asarray(params, dtype=np.float32).reshape(-1, dim))
     inputs_np = np.ascontiguousarray(np.asarray(inputs, dtype=np.float32))
-    path = None
-    if cache and land.fingerprint is not None:
-        h = hashlib.sha256(
-            f"outputs {SAMPLES_VERSION} {land.fingerprint} {torch_version()}".encode()
-        )
-        for a in (thetas_np, inputs_np):
-            h.update(repr(a.shape).encode())
-            h.update(a.tobytes())
-        path = cache_dir() / "samples" / f"{h.hexdigest()}.npy"
-        found = read_cache(path, lambda f: np.load(f, allow_pickle=False))
-        if found is not None:
-            return found  # type: ignore[no-any-return]
-    net = _network_of(land)
-    thetas = torch.from_numpy(thetas_np)
-    xs = torch.from_numpy(inputs_np).to(net.device)
-    with torch.no_grad():
-        parts = [
-            net.forward_many(chunk.to(net.device), xs) for chunk in torch.split(thetas, net.batch)
-        ]
-    result: FloatArray = torch.cat(parts).double().cpu().numpy()
-    if path is not None:
-        write_cache(path, lambda fh: np.save(fh, result))
-    return result
+    path = land.samples_path(thetas_np, inputs_np, tag="outputs") if cache else None
+
+    def compute() -> FloatArray:
+        net = _network_of(land)
+        thetas = torch.from_numpy(thetas_np)
+        xs = torch.from_numpy(inputs_np).to(net.device)
+        with torch.no_grad():
+            parts = [
+                net.forward_many(chunk.to(net.device), xs)
+                for chunk in torch.split(thetas, net.batch)
+            ]
+        result: FloatArray = torch.cat(parts).double().cpu().numpy()
+        return result
+
+    return cached_array(path, compute)
 
 
 def _network_of(land: Landscape) -> Network:

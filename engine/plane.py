@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from descent.engine._lazy import torch_version
 from descent.engine.errors import EngineError
-from descent.engine.fileio import cache_dir, read_cache, write_cache
+from descent.engine.fileio import cache_dir, cached_array
 from descent.engine.landscapes import Landscape
 
 if TYPE_CHECKING:
@@ -172,14 +172,11 @@ class Plane:
         if not (np.isfinite(xs_a).all() and np.isfinite(ys_a).all()):
             raise EngineError("surface grid coordinates must be finite")
         path = self._surface_path(landscape, xs_a, ys_a) if cache else None
-        if path is not None:
-            found = read_cache(path, lambda f: np.load(f, allow_pickle=False))
-            if found is not None and found.shape == (ys_a.size, xs_a.size):
-                return found  # type: ignore[no-any-return]
-        out = self._evaluate(landscape, xs_a, ys_a)
-        if path is not None:
-            write_cache(path, lambda fh: np.save(fh, out))
-        return out
+        return cached_array(
+            path,
+            lambda: self._evaluate(landscape, xs_a, ys_a),
+            shape=(ys_a.size, xs_a.size),
+        )
 
     def _evaluate(self, landscape: Landscape, xs: Array, ys: Array) -> Array:
         gx, gy = np.meshgrid(xs, ys)

@@ -46,7 +46,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from descent.engine._lazy import torch_version
 from descent.engine.errors import EngineError
-from descent.engine.fileio import cache_dir, read_cache, write_cache
+from descent.engine.fileio import cache_dir, cached_array, read_cache, write_cache
 from descent.engine.landscapes import Landscape, as_landscape
 from descent.engine.optim import OptimizerSpec
 from descent.engine.simulation import (
@@ -488,25 +488,23 @@ def convergence_rate(
         where = np.asarray(optimum, dtype=np.float64).tolist()
         ident = f"{key} rate {method} {float(floor)!r} {where!r}".encode()
         path = cache_dir() / "sweeps" / f"{hashlib.sha256(ident).hexdigest()}.npy"
-        found = read_cache(path, lambda f: np.load(f, allow_pickle=False))
-        if found is not None and found.shape == runs.shape:
-            return found  # type: ignore[no-any-return]
-        out = convergence_rate(runs.params, optimum, method=method, floor=floor)
-        write_cache(path, lambda fh: np.save(fh, out))
-        return out
+        return cached_array(
+            path,
+            lambda: convergence_rate(runs.params, optimum, method=method, floor=floor),
+            shape=runs.shape,
+        )
     params = np.asarray(getattr(runs, "params", runs), dtype=np.float64)
     lead = params.shape[:-2]
     e = params.reshape(-1, *params.shape[-2:]) - np.asarray(optimum, dtype=np.float64)
     norm = np.linalg.norm(e, axis=-1)
     start, end = _stretch(norm, floor)
-    rate = _window_rate if method == "window" else _fit_rate
-    out = rate(e, norm, start, end)
+    out = _window_rate(norm, start, end) if method == "window" else _fit_rate(e, norm, start, end)
     blew = (end < 6) & ~np.isfinite(norm).all(1)
     out = np.where(end < 6, np.where(blew, math.inf, 0.0), out)
     return out.reshape(lead)
 
 
-def _window_rate(e: Array, norm: Array, start: Array, end: Array) -> Array:
+def _window_rate(norm: Array, start: Array, end: Array) -> Array:
     t = np.arange(norm.shape[1])
     w = (end - start + 1) // 2
     sq = np.where(np.isfinite(norm), norm, 0.0) ** 2

@@ -26,6 +26,7 @@ from descent.scenes.kit import (
     PlotArea,
     label,
     plot_area,
+    set_shown,
     step_counter,
 )
 
@@ -154,12 +155,11 @@ class FitLine(DescentScene):
         line = Line(ORIGIN, RIGHT, color=color, stroke_width=4)
 
         def refresh(m: Line) -> None:
-            w, b = params[int(round(min(self.clock.step(), len(params) - 1)))]
+            w, b = params[self.clock.nearest(len(params) - 1)]
             seg = clip_line(area, float(w), float(b))
-            if seg is None:
-                m.set_opacity(0)
-                return
-            m.set_opacity(1).put_start_and_end_on(*area.to_scene(np.stack(seg)))
+            set_shown(m, seg is not None)
+            if seg is not None:
+                m.put_start_and_end_on(*area.to_scene(np.stack(seg)))
 
         refresh(line)
         line.add_updater(refresh)

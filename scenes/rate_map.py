@@ -261,7 +261,7 @@ class RateMap(DescentScene):
         screen = area.to_scene(path)
 
         def refresh(m: VGroup) -> None:
-            m.move_to(screen[int(round(min(self.clock.step(), len(screen) - 1)))])
+            m.move_to(screen[self.clock.nearest(len(screen) - 1)])
 
         group.add_updater(refresh)
         return group
@@ -277,7 +277,7 @@ class RateMap(DescentScene):
         shown = [(-1, -1)]
 
         def refresh(m: VGroup) -> None:
-            at = index[int(round(min(self.clock.step(), len(index) - 1)))]
+            at = index[self.clock.nearest(len(index) - 1)]
             if at == shown[0]:
                 return
             shown[0] = at
@@ -299,7 +299,7 @@ class RateMap(DescentScene):
         marker = Dot(radius=0.07, color=self.theme.optimizer["sky"])
 
         def refresh(m: Dot) -> None:
-            lr = path[int(round(min(self.clock.step(), len(path) - 1)))][0]
+            lr = path[self.clock.nearest(len(path) - 1)][0]
             k = int(np.abs(lrs - lr).argmin())
             m.move_to(sgd.to_scene(sgd.clamp(np.array([lrs[k], rates[k]]))))
 

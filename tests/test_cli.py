@@ -39,20 +39,26 @@ def test_list(tmp_path: Path) -> None:
 
 
 # -- render to every format ----------------------------------------------------------------------
+#: one scene to every format; the cache test renders the same again
+RENDER_ALL = (
+    "render",
+    "LearningRates",
+    "--format",
+    "mp4,gif,webm,png",
+    "--quality",
+    "preview",
+    "--run-time",
+    "7",  # imposed: no pauses for the narration
+)
+
+
 @pytest.fixture(scope="module")
 def rendered(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[Path, subprocess.CompletedProcess[str]]:
     work = tmp_path_factory.mktemp("render")
     out = descent(
-        "render",
-        "LearningRates",
-        "--format",
-        "mp4,gif,webm,png",
-        "--quality",
-        "preview",
-        "--run-time",
-        "7",  # imposed: no pauses for the narration
+        *RENDER_ALL,
         cwd=work,
     )
     return work, out
@@ -93,14 +99,7 @@ def test_unchanged_render_is_a_cache_hit_and_force_rerenders(
     mp4 = work / "media" / "LearningRates.mp4"
     before = mp4.stat().st_mtime_ns
     again = descent(
-        "render",
-        "LearningRates",
-        "--format",
-        "mp4,gif,webm,png",
-        "--quality",
-        "preview",
-        "--run-time",
-        "7",  # imposed: no pauses for the narration
+        *RENDER_ALL,
         cwd=work,
     )
     assert again.returncode == 0 and "cached" in again.stdout and "rendered" not in again.stdout

@@ -88,6 +88,14 @@ class StepClock:
             self._last = (alpha, float(np.interp(alpha, self._alpha, self._index)))
         return self._last[1]
 
+    def nearest(self, last: int) -> int:
+        """The recorded step nearest the clock, at most ``last``: what read-outs show."""
+        return int(round(min(self.step(), last)))
+
+    def taking(self, last: int) -> int:
+        """The step being taken now (from θ_t to θ_{t+1}), within ``0..last``."""
+        return int(min(max(math.floor(self.step()), 0), last))
+
     def alpha_of(self, step: float) -> float:
         return float(np.interp(step, self._index, self._alpha))
 

@@ -113,7 +113,7 @@ def boundary_track(
     shown = [-1]
 
     def refresh(m: VMobject) -> None:
-        t = int(round(min(clock.step(), len(frames) - 1)))
+        t = clock.nearest(len(frames) - 1)
         if t != shown[0]:
             shown[0] = t
             pts = frames[t]

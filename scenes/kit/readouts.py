@@ -99,7 +99,7 @@ class Legend(VGroup):
             room = Room(shown.anchor, self.widest)  # the room it needs, held by an invisible line
 
             def refresh(m: FastText, traj: Trajectory = traj) -> None:
-                m.set_text(text(traj, int(round(min(clock.step(), traj.steps)))))
+                m.set_text(text(traj, clock.nearest(traj.steps)))
 
             shown.add_updater(refresh)
             self.add(shown, room)
@@ -121,7 +121,7 @@ class Legend(VGroup):
         self.rows.arrange(DOWN, aligned_edge=LEFT, buff=0.18 + self.line)
         for row, shown, room in self.readouts:
             shown.place(np.array([row[1].get_left()[0], row[1].get_bottom()[1] - self.line, 0.0]))
-            room.put_start_and_end_on(shown.anchor, shown.anchor + RIGHT * max(self.widest, 1e-3))
+            room.shift(shown.anchor - room.get_start())  # the room moves with its text
         return self
 
 
@@ -204,7 +204,7 @@ def live_text(
     widest = max(FastText.width_of(text(t), font_size) for t in range(clock.steps + 1))
 
     def refresh(m: FastText) -> None:
-        m.set_text(text(int(round(min(clock.step(), clock.steps)))))
+        m.set_text(text(clock.nearest(clock.steps)))
 
     readout.add_updater(refresh)
     return VGroup(readout, Room(readout.anchor, widest))

@@ -122,7 +122,7 @@ class UpdateRule(VGroup):
             shown.place(np.array([column, row.get_bottom()[1], 0.0]))
 
             def refresh(m: FastText, k: int = k) -> None:
-                t = int(min(max(math.floor(clock.step()), 0), last))
+                t = clock.taking(last)
                 m.set_text(rule_lines(traj, t)[k][1])
 
             shown.add_updater(refresh)
@@ -177,7 +177,7 @@ class CoordinateBars(VGroup):
                 )
 
             def refresh(group: VGroup, i: int = i, tag: Mobject = tag) -> None:
-                t = int(min(max(math.floor(clock.step()), 0), last))
+                t = clock.taking(last)
                 group[0].set_points(box(tag, root_v[t, i] * scale, height))
                 group[1].set_points(box(tag, m_hat[t, i] * scale, height * 0.55))
                 group[2].set_text(f"|step| {ratio[t, i]:.2f}·lr")

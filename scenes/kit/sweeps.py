@@ -23,7 +23,7 @@ from descent.scenes.kit.readouts import step_counter
 from descent.scenes.kit.scene import DescentScene
 from descent.scenes.kit.text import fmt_value, label
 from descent.scenes.kit.theme import Theme
-from descent.scenes.kit.tracks import Track
+from descent.scenes.kit.tracks import Track, set_shown
 
 __all__ = ["SweepScene", "fastest_run", "steps_to_converge", "divergence_tint", "left_for_good"]
 
@@ -79,8 +79,8 @@ def divergence_tint(area: PlotArea, clock: StepClock, at: int, theme: Theme) -> 
 
     def refresh(m: VGroup) -> None:
         shown = clock.step() >= at
-        tint.set_fill(opacity=0.32 if shown else 0.0)
-        word.set_fill(opacity=1.0 if shown else 0.0)
+        set_shown(tint, shown, opacity=0.32)
+        set_shown(word, shown)
 
     group = VGroup(tint, word)
     group.add_updater(refresh)

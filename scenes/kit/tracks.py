@@ -18,6 +18,7 @@ from manim import (
     DashedLine,
     Dot,
     Line,
+    Mobject,
     VGroup,
     VMobject,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "escape_label",
     "step_arrow",
     "place_arrow",
+    "set_shown",
 ]
 
 
@@ -167,8 +169,6 @@ class Track(VGroup):
         self.add(*self.arrows.values(), self.dot, self.pin)
         self._markers_at = -1
         self._marker_shown = np.ones(len(self.markers), dtype=bool)  # as Dot makes them
-        #: whether each arrow (and the pin) is shown now: opacity is set only when it flips
-        self._shown: dict[str, bool] = {}
         self.add_updater(lambda m: m.update_to(clock.step()))
         self.update_to(0.0)
 
@@ -219,14 +219,12 @@ class Track(VGroup):
             vec = self._vector(name, s)
             length = float(np.linalg.norm(vec))
             visible = length > 0.02 and not self.out[int(round(s))]
-            if not visible and not self._shown.get(name, True):
+            if not visible and shown_now(arrow) is False:
                 continue  # hidden and staying hidden: nothing to move
             # Manim keeps a tip's size: shrink it with a short arrow
             shrink = length / TIP if visible and length < TIP else 1.0
             place_arrow(arrow, here, here + (vec if visible else RIGHT * 0.01), tip_scale=shrink)
-            if self._shown.get(name) != visible:  # colours are rebuilt only when this flips
-                arrow.set_opacity(1.0 if visible else 0.0)
-                self._shown[name] = visible
+            set_shown(arrow, visible)
         self._update_pin(s, here)
         return self
 
@@ -234,9 +232,7 @@ class Track(VGroup):
         """Show the edge pin (outward arrow + label) while the point is out of view."""
         i = int(round(min(s, len(self.out) - 1)))
         if not self.out[i]:
-            if self._shown.get("pin", True):
-                self.pin.set_opacity(0)
-                self._shown["pin"] = False
+            set_shown(self.pin, False)
             return
         if not len(self.pin):  # built once, on first use
             self.pin.add(step_arrow(self.color, stroke_width=6))
@@ -254,13 +250,32 @@ class Track(VGroup):
         )
         if self.pin_text:
             self.pin[1].next_to(here, -direction, buff=0.25)
-        if not self._shown.get("pin"):
-            self.pin.set_opacity(1)
-            self._shown["pin"] = True
+        set_shown(self.pin, True)
 
 
 #: arrows shorter than this (scene units) get a proportionally smaller tip
 TIP = 0.45
+
+
+def shown_now(m: Mobject) -> bool | None:
+    """Whether :func:`set_shown` last showed ``m`` (``None``: never called for it)."""
+    shown: bool | None = getattr(m, "_descent_shown", None)
+    return shown
+
+
+def set_shown(
+    m: Mobject, shown: bool, *, opacity: float = 1.0, stroke_only: bool = False
+) -> Mobject:
+    """Show ``m`` at ``opacity`` or hide it, touching its colours only when that flips.
+
+    Manim rebuilds every colour array of a family on each ``set_opacity``: an updater
+    that sets it every frame for every arrow, pin and tangent costs more than moving them.
+    """
+    if shown_now(m) != shown:
+        value = opacity if shown else 0.0
+        m.set_stroke(opacity=value) if stroke_only else m.set_opacity(value)
+        m._descent_shown = shown  # type: ignore[attr-defined]
+    return m
 
 
 def step_arrow(color: str, *, stroke_width: float = 5.0) -> Arrow:
@@ -347,9 +362,7 @@ def tangent_line(
         s = clock.step()
         i = int(round(min(max(s, 0), len(slopes) - 1)))
         shown = not track.out[i] and bool(np.isfinite(slopes[i]))
-        if shown != getattr(m, "shown", None):  # its colour changes only when this flips
-            m.set_stroke(opacity=0.85 if shown else 0.0)
-            m.shown = shown
+        set_shown(m, shown, opacity=0.85, stroke_only=True)
         if not shown:
             return
         here = track.point_at(s)
