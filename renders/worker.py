@@ -122,6 +122,22 @@ def classes(path: Path) -> dict[str, Any]:
     return {"scenes": scene_classes(load_module(path))}
 
 
+def _freeze_imports() -> None:
+    """Import Manim, then move everything alive into the collector's permanent generation.
+
+    Python's cyclic garbage collector walks every tracked object in a full collection;
+    after Manim's import that is ~10⁵ objects that live as long as the process does. A
+    one-scene process never needs them walked: frozen, a 3-D preview renders ~10 % faster
+    (its frames allocate enough to start a full collection every few frames). Only in
+    the worker's own process: never in a caller's.
+    """
+    import gc
+
+    import manim  # noqa: F401 - the import is the point
+
+    gc.freeze()
+
+
 def main() -> None:
     """``worker JOB_JSON`` renders; ``worker --classes FILE`` lists a file's scene classes.
 
@@ -138,6 +154,7 @@ def main() -> None:
         else:
             job = json.loads(sys.argv[1])
             where = Path(job["scene_file"]) if job.get("scene_file") else None
+            _freeze_imports()
             result = render(job)
     except Exception as exc:  # noqa: BLE001 - reported in one line, as the command reports it
         print(user_error(exc, where), file=sys.stderr)

@@ -152,10 +152,12 @@ def test_ffmpeg_command_reads_rgba_and_writes_browser_h264() -> None:
 
 
 # -- the camera -------------------------------------------------------------------------------------
-def last_frames(name: str, cameras: tuple[Any, ...], media: Path) -> list[tuple[type, np.ndarray]]:
+def last_frames(
+    name: str, cameras: tuple[Any, ...], media: Path, **extra: Any
+) -> list[tuple[type, np.ndarray]]:
     frames = []
     for camera in cameras:
-        with tempconfig(settings(media, save_last_frame=True, write_to_movie=False)):
+        with tempconfig(settings(media, save_last_frame=True, write_to_movie=False, **extra)):
             scene = get_scene(name)(**({"camera_class": camera} if camera else {}))
             scene.render()
             frames.append((type(scene.camera), scene.renderer.get_frame()))
@@ -194,26 +196,65 @@ def test_readouts_from_glyph_masks_look_like_their_paths(
     assert 0 < (diff > 8).mean() < 0.005 and diff.max() <= 80
 
 
-def test_mesh_camera_draws_the_same_pixels_as_manims_3d_camera(tmp_path: Path) -> None:
+def test_mesh_camera_draws_the_same_pixels_as_manims_3d_camera(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from manim import ThreeDCamera
 
-    (ours, a), (theirs, b) = last_frames("Surface3D", (None, ThreeDCamera), tmp_path)
+    # at 1280 px the surface's seams (0.27 px) are drawn; fixed-in-frame text as paths here
+    # (its cached images are checked on their own below)
+    monkeypatch.setattr(kit.MeshCamera, "_paint_sprite", lambda self, ctx, vm: False)
+    size = {"pixel_width": 1280, "pixel_height": 720}
+    (ours, a), (theirs, b) = last_frames("Surface3D", (None, ThreeDCamera), tmp_path, **size)
     assert ours is kit.MeshCamera and theirs is ThreeDCamera
     assert np.array_equal(a, b)
 
 
-def test_mesh_camera_batches_the_faces_of_a_surface() -> None:
-    from manim import Surface, ThreeDScene
+def test_mesh_camera_leaves_out_hairline_seams_and_paints_fixed_text_from_images(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from manim import ThreeDCamera
+
+    painted = []
+    paint = kit.MeshCamera._paint_sprite
+
+    def counting(self: Any, ctx: Any, vm: Any) -> bool:
+        painted.append(paint(self, ctx, vm))
+        return painted[-1]
+
+    monkeypatch.setattr(kit.MeshCamera, "_paint_sprite", counting)
+    (_, a), (_, b) = last_frames("Surface3D", (None, ThreeDCamera), tmp_path)
+    assert len(painted) > 50 and all(painted)  # the title's and the legend's glyphs
+    diff = np.abs(a.astype(int) - b.astype(int)).max(axis=-1)
+    # 320 px wide: the seams would be 0.07 px; the text images equal to within rounding
+    assert 0 < (diff > 8).mean() < 0.03 and diff.mean() < 1.0
+    monkeypatch.setattr(kit.MeshCamera, "FINEST_STROKE", 0.0)
+    monkeypatch.setattr(kit.MeshCamera, "_paint_sprite", lambda self, ctx, vm: False)
+    (_, paths), (_, c) = last_frames("Surface3D", (None, ThreeDCamera), tmp_path)
+    assert np.array_equal(paths, c)
+    monkeypatch.setattr(kit.MeshCamera, "_paint_sprite", counting)
+    ((_, images),) = last_frames("Surface3D", (None,), tmp_path)
+    assert np.abs(images.astype(int) - paths.astype(int)).max() <= 2
+
+
+def test_mesh_camera_batches_the_faces_of_a_surface_and_the_pieces_of_axes() -> None:
+    from manim import Sphere, Surface, ThreeDAxes, ThreeDScene
 
     with tempconfig({"pixel_width": 160, "pixel_height": 90, "verbosity": "ERROR"}):
         scene = ThreeDScene(camera_class=kit.MeshCamera)
         surface = Surface(lambda u, v: np.array([u, v, u * v]), resolution=(6, 6))
-        faces = [f for f in surface.family_members_with_points() if scene.camera._is_face(f)]
-        assert len(faces) == 36
+        axes = kit.still_axes(ThreeDAxes(tips=False).set_opacity(0.35))
+        ball = Sphere(radius=0.2, resolution=(8, 8))  # its poles' faces have a corner of one point
+        things = [*surface.family_members_with_points(), *axes.family_members_with_points()]
+        things += ball.family_members_with_points()
+        faces = [f for f in things if scene.camera._is_face(f)]
+        assert len(faces) == len(things)
         batch = scene.camera._faces(faces)
         assert set(batch) == {id(f) for f in faces}
         flat, closed, ends, fill, stroke = batch[id(faces[0])]
         assert len(flat) == 32 and closed and len(ends) == 4 and len(fill) == len(stroke) == 2
+        flat, closed, ends, fill, stroke = batch[id(axes.x_axis.pieces[0])]
+        assert len(flat) == 8 and not closed and stroke[0] == stroke[1]  # a line: normal UP
 
 
 # -- text outlines --------------------------------------------------------------------------------------

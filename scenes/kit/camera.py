@@ -13,6 +13,7 @@ from manim import (
     VMobject,
 )
 from manim.camera.camera import CAP_STYLE_MAP, LINE_JOIN_MAP
+from manim.utils.space_ops import get_unit_normal
 
 from descent.scenes.kit.text import FastText
 
@@ -20,6 +21,7 @@ __all__ = [
     "PathCamera",
     "MeshCamera",
     "still_axes",
+    "family_with_points",
 ]
 
 
@@ -167,15 +169,31 @@ class MeshCamera(ThreeDCamera):
     ``ThreeDCamera`` handles each face of a ``Surface`` on its own: it projects its 16
     points, finds two corner normals, shades two colours and sorts it by depth, all in
     small NumPy calls (~0.3 ms a face: a 24 × 24 surface costs ~200 ms a frame). Here
-    the faces of a frame (flat, four-curve, single-colour ``shade_in_3d`` pieces) are
-    projected, shaded and depth-keyed as arrays in one pass, with Manim's own formulas
-    (``get_shaded_rgb``, ``get_3d_vmob_unit_normal``, ``project_points``), then drawn
-    in Manim's depth order with the same gradient, fill and stroke. Any other mobject is
-    drawn by ``ThreeDCamera`` itself.
+    the 3-D pieces of a frame (``shade_in_3d`` mobjects of one path in one fill and one
+    stroke colour: a surface's faces, the pieces and ticks of ``ThreeDAxes``) are
+    projected, shaded and depth-keyed as arrays, a batch per number of points, with
+    Manim's own formulas (``get_shaded_rgb``, ``get_3d_vmob_unit_normal``,
+    ``project_points``), then drawn in Manim's depth order with the same gradient, fill
+    and stroke. Any other mobject is drawn by ``ThreeDCamera`` itself.
+
+    One difference: a piece's stroke narrower than :attr:`FINEST_STROKE` pixels is left
+    out. A 24 × 24 surface's seams (``stroke_width=0.3``: 0.09 px in a 426 px preview)
+    cost Cairo more than its fills, for a change too faint to see (at 426 × 240, 1.5 %
+    of pixels differ by more than 8 levels of 255); from 640 px wide up they are drawn.
     """
 
-    def get_mobjects_to_display(self, *args: Any, **kwargs: Any) -> list[Any]:
-        mobjects = Camera.get_mobjects_to_display(self, *args, **kwargs)
+    #: strokes of 3-D pieces narrower than this (pixels) are not drawn
+    FINEST_STROKE = 0.125
+
+    def get_mobjects_to_display(
+        self, mobjects: Any, include_submobjects: bool = True, excluded_mobjects: Any = None
+    ) -> list[Any]:
+        if include_submobjects and not excluded_mobjects:
+            mobjects = family_with_points(mobjects, use_z_index=self.use_z_index)
+        else:
+            mobjects = Camera.get_mobjects_to_display(
+                self, mobjects, include_submobjects, excluded_mobjects
+            )
         rows = self.get_rotation_matrix()[2]
         keys = np.full(len(mobjects), np.inf)  # as ThreeDCamera: unshaded ones last, in order
         leaves: list[int] = []  # a leaf's centre is the middle of its own points' box
@@ -197,12 +215,15 @@ class MeshCamera(ThreeDCamera):
         return [mobjects[i] for i in order]
 
     def _is_face(self, vm: Any) -> bool:
+        """Whether ``vm`` is a 3-D piece the batch can draw (a face, an axis piece)."""
+        n = len(vm.points)
         return (
             getattr(vm, "shade_in_3d", False)
-            and len(vm.points) == 16
+            and n >= 4
+            and n % 4 == 0
             and vm.n_points_per_cubic_curve == 4
-            and len(vm.fill_rgbas) == 1
-            and len(vm.stroke_rgbas) == 1
+            and len(vm.fill_rgbas)
+            and len(vm.stroke_rgbas)
             and not vm.get_stroke_width(background=True)
             and vm not in self.fixed_in_frame_mobjects
             and vm not in self.fixed_orientation_mobjects
@@ -210,26 +231,45 @@ class MeshCamera(ThreeDCamera):
 
     def _faces(self, faces: list[Any]) -> dict[int, tuple[Any, ...]]:
         """Projected paths, shaded colours and gradient ends of ``faces``, by ``id``."""
-        pts = np.stack([vm.points for vm in faces])  # (F, 16, 3)
+        out: dict[int, tuple[Any, ...]] = {}
+        groups: dict[int, list[Any]] = {}
+        for vm in faces:
+            groups.setdefault(len(vm.points), []).append(vm)
+        for group in groups.values():
+            out.update(self._batch(group))
+        return out
+
+    def _batch(self, faces: list[Any]) -> dict[int, tuple[Any, ...]]:
+        """:meth:`_faces` for pieces of the same number of points."""
+        pts = np.stack([vm.points for vm in faces])  # (F, N, 3)
+        n, count = len(faces), pts.shape[1]
         ok = np.isfinite(pts).all(axis=(1, 2))
         # one subpath: each curve starts where the previous one ended (else: Manim draws it)
         ok &= (pts[:, 4::4] == pts[:, 3:-1:4]).all(axis=(1, 2))
-        n = len(faces)
-        proj = self.project_points(pts.reshape(-1, 3)).reshape(n, 16, 3)
-        # corner normals at point 0 and point 6 (get_3d_vmob_{start,end}_corner_unit_normal)
+        proj = self.project_points(pts.reshape(-1, 3)).reshape(n, count, 3)
+        # the corners and their unit normals (get_3d_vmob_{start,end}_corner{,_unit_normal})
+        end = ((count - 1) // 6) * 3
         normals = []
-        for i, ip3, im3 in ((0, 3, 12), (6, 9, 3)):
+        for i in (0, end):
+            if count == 4:  # two anchors: Manim's normal is UP
+                normals.append(np.broadcast_to(np.array([0.0, 1.0, 0.0]), (n, 3)))
+                continue
+            ip3, im3 = (i + 3 if i < count - 3 else 3), (i - 3 if i > 2 else count - 4)
             v1, v2 = pts[:, ip3] - pts[:, i], pts[:, im3] - pts[:, i]
             d1 = np.abs(v1).max(axis=1, keepdims=True)
             d2 = np.abs(v2).max(axis=1, keepdims=True)
             with np.errstate(invalid="ignore", divide="ignore"):
                 cp = np.cross(v1 / d1, v2 / d2)
                 size = np.sqrt((cp**2).sum(axis=1, keepdims=True))
-                normals.append(cp / size)
-            ok &= (size[:, 0] > 1e-6) & (d1[:, 0] > 0) & (d2[:, 0] > 0)  # else: Manim's fallbacks
+                normal = cp / size
+            # a degenerate corner (a sphere's pole): Manim's own fallbacks, one by one
+            odd = ok & ~((size[:, 0] > 1e-6) & (d1[:, 0] > 0) & (d2[:, 0] > 0))
+            for f in np.flatnonzero(odd).tolist():
+                normal[f] = get_unit_normal(v1[f], v2[f])
+            normals.append(normal)
         light = self.light_source.points[0]
         shade = []
-        for corner, normal in zip((pts[:, 0], pts[:, 6]), normals, strict=True):
+        for corner, normal in zip((pts[:, 0], pts[:, end]), normals, strict=True):
             to_sun = light - corner
             with np.errstate(invalid="ignore", divide="ignore"):
                 to_sun = to_sun / np.linalg.norm(to_sun, axis=1, keepdims=True)
@@ -239,14 +279,22 @@ class MeshCamera(ThreeDCamera):
         xy = proj[:, :, :2]
         atol = np.array([vm.tolerance_for_point_equality for vm in faces])[:, None]
         closed = (np.abs(xy[:, 0] - xy[:, -1]) <= atol + 1e-5 * np.abs(xy[:, -1])).all(axis=1)
-        # two colours each (start and end corner) for the fill and the stroke: (F, 2, 2, 4)
+        # the gradient's ends: the corners, or what a piece says (still_axes freezes them)
+        ends = xy[:, [0, end]]
+        own = [i for i, vm in enumerate(faces) if "get_gradient_start_and_end_points" in vars(vm)]
+        if own:
+            given = np.array([faces[i].get_gradient_start_and_end_points() for i in own])
+            ends = ends.copy()
+            ends[own] = self.project_points(given.reshape(-1, 3)).reshape(len(own), 2, 3)[..., :2]
+        # two colours each (start and end corner) for the fill and the stroke: (F, 2, 2, 4),
+        # from the first two of a piece's colours, or its one colour twice (modified_rgbas)
         bases = np.stack(
             [
-                np.stack([vm.fill_rgbas[0] for vm in faces]),
-                np.stack([vm.stroke_rgbas[0] for vm in faces]),
+                _first_two([vm.fill_rgbas for vm in faces]),
+                _first_two([vm.stroke_rgbas for vm in faces]),
             ],
             axis=1,
-        )[:, :, None, :].repeat(2, axis=2)
+        )
         bases[:, :, :, :3] += np.stack(shade, axis=1)[:, None, :, :]
         paint = bases[:, :, :, [2, 1, 0, 3]]  # Cairo's ARGB32 is BGRA in memory, as Manim does
         out: dict[int, tuple[Any, ...]] = {}
@@ -257,13 +305,77 @@ class MeshCamera(ThreeDCamera):
             keep.tolist(),
             xy[keep].reshape(len(keep), -1).tolist(),
             closed[keep].tolist(),
-            xy[keep][:, [0, 6]].reshape(len(keep), 4).tolist(),
+            ends[keep].reshape(len(keep), 4).tolist(),
             paint[keep].tolist(),
             strict=True,
         )
-        for f, flat, shut, ends, (fill, stroke) in rows:
-            out[id(faces[f])] = (flat, shut, ends, fill, stroke)
+        for f, flat, shut, corners, (fill, stroke) in rows:
+            out[id(faces[f])] = (flat, shut, corners, fill, stroke)
         return out
+
+    # -- what is fixed in the frame: painted from a cached image of itself ---------------------
+    #: most images of fixed-in-frame mobjects kept (a title and a legend need ~80)
+    SPRITES = 1024
+
+    def display_vectorized(self, vmobject: VMobject, ctx: Any) -> MeshCamera:
+        if vmobject in self.fixed_in_frame_mobjects and self._paint_sprite(ctx, vmobject):
+            return self
+        super().display_vectorized(vmobject, ctx)
+        return self
+
+    def _paint_sprite(self, ctx: Any, vm: Any) -> bool:
+        """Paint a fixed-in-frame ``vm`` from an image of it drawn once.
+
+        A moving camera makes Manim redraw everything every frame, the title's and the
+        legend's glyphs too (~80 paths). A fixed-in-frame mobject is drawn the same in every
+        frame until it changes, so its drawing is kept as an image, at the same pixel
+        offsets (the same anti-aliasing), keyed by everything that is drawn: points,
+        colours, widths. Composited, it equals the direct drawing to within rounding.
+        """
+        points = vm.points
+        m = ctx.get_matrix()
+        if not len(points) or m.xy or m.yx or getattr(vm, "shade_in_3d", False):
+            return False
+        if not np.isfinite(points).all():
+            return False
+        widths = (vm.get_stroke_width(), vm.get_stroke_width(background=True))
+        key = (
+            id(vm),
+            points.tobytes(),
+            vm.fill_rgbas.tobytes(),
+            vm.stroke_rgbas.tobytes(),
+            vm.background_stroke_rgbas.tobytes(),
+            np.asarray(vm.sheen_direction).tobytes(),
+            widths,
+            vm.joint_type,
+            vm.cap_style,
+            tuple(m),
+        )
+        sprites: dict[Any, tuple[Any, int, int]] = self.__dict__.setdefault("_sprites", {})
+        sprite = sprites.get(key)
+        if sprite is None:
+            # bounds: the control points hold the curves; strokes and their joins beyond
+            reach = 2 + math.ceil(5 * max(widths) * self.cairo_line_width_multiple * abs(m.xx))
+            px, py = points[:, 0] * m.xx + m.x0, points[:, 1] * m.yy + m.y0
+            x0, y0 = math.floor(px.min()) - reach, math.floor(py.min()) - reach
+            w, h = math.ceil(px.max()) + reach - x0, math.ceil(py.max()) + reach - y0
+            if w * h > self.pixel_width * self.pixel_height:
+                return False
+            surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, w, h)
+            sctx = cairo.Context(surface)
+            sctx.set_matrix(cairo.Matrix(m.xx, 0, 0, m.yy, m.x0 - x0, m.y0 - y0))
+            super().display_vectorized(vm, sctx)
+            surface.flush()
+            if len(sprites) >= self.SPRITES:
+                sprites.clear()
+            sprite = sprites[key] = (surface, x0, y0)
+        surface, x0, y0 = sprite
+        ctx.save()
+        ctx.identity_matrix()
+        ctx.set_source_surface(surface, x0, y0)
+        ctx.paint()
+        ctx.restore()
+        return True
 
     def display_multiple_non_background_colored_vmobjects(
         self, vmobjects: Any, pixel_array: Any
@@ -273,45 +385,96 @@ class MeshCamera(ThreeDCamera):
         faces = [vm for vm in vmobjects if shading and self._is_face(vm)]
         batch = self._faces(faces) if faces else {}
         ctx = self.get_cairo_context(pixel_array)
+        # what display_vectorized draws for a piece, from the batch's numbers; a fill or a
+        # stroke with no opacity at either end paints nothing and is left out. Hot: ~800
+        # pieces a frame, so Cairo's methods are looked up once and its line state set
+        # only when it changes.
+        new_path, new_sub_path, move_to = ctx.new_path, ctx.new_sub_path, ctx.move_to
+        curve_to, close_path, set_source = ctx.curve_to, ctx.close_path, ctx.set_source
+        fill_preserve, stroke_preserve = ctx.fill_preserve, ctx.stroke_preserve
+        gradient, multiple = cairo.LinearGradient, self.cairo_line_width_multiple
+        hairline = self.FINEST_STROKE / (multiple * self.pixel_width / self.frame_width)
+        line: tuple[Any, ...] = ()
         for vm in vmobjects:
             face = batch.get(id(vm))
             if face is None:
                 self.display_vectorized(vm, ctx)
-            else:
-                self._draw_face(ctx, vm, *face)
-
-    def _draw_face(
-        self,
-        ctx: Any,
-        vm: Any,
-        flat: list[float],
-        closed: bool,
-        ends: tuple,
-        fill: list,
-        stroke: list,
-    ) -> None:
-        """What ``display_vectorized`` draws for a face, from the batch's numbers."""
-        ctx.new_path()
-        ctx.new_sub_path()
-        ctx.move_to(flat[0], flat[1])
-        for i in range(2, 32, 8):  # curve k: points 4k+1, 4k+2, 4k+3
-            ctx.curve_to(*flat[i : i + 6])
-        if closed:
-            ctx.close_path()
-        for rgbas, paint in ((fill, None), (stroke, vm.get_stroke_width())):
-            if paint == 0:
+                line = ()  # Manim may have changed the line state
                 continue
-            pattern = cairo.LinearGradient(*ends)
-            pattern.add_color_stop_rgba(0.0, *rgbas[0])
-            pattern.add_color_stop_rgba(1.0, *rgbas[1])
-            ctx.set_source(pattern)
-            if paint is None:
-                ctx.fill_preserve()
-            else:
-                ctx.set_line_width(paint * self.cairo_line_width_multiple)
-                ctx.set_line_join(LINE_JOIN_MAP[vm.joint_type])
-                ctx.set_line_cap(CAP_STYLE_MAP[vm.cap_style])
-                ctx.stroke_preserve()
+            flat, closed, ends, fill, stroke = face
+            new_path()
+            new_sub_path()
+            move_to(flat[0], flat[1])
+            for i in range(2, len(flat), 8):  # curve k: points 4k+1, 4k+2, 4k+3
+                curve_to(*flat[i : i + 6])
+            if closed:
+                close_path()
+            if fill[0][3] or fill[1][3]:
+                pattern = gradient(*ends)
+                pattern.add_color_stop_rgba(0.0, *fill[0])
+                pattern.add_color_stop_rgba(1.0, *fill[1])
+                set_source(pattern)
+                fill_preserve()
+            width = vm.get_stroke_width()
+            if width > hairline and (stroke[0][3] or stroke[1][3]):
+                pattern = gradient(*ends)
+                pattern.add_color_stop_rgba(0.0, *stroke[0])
+                pattern.add_color_stop_rgba(1.0, *stroke[1])
+                set_source(pattern)
+                if line != (width, vm.joint_type, vm.cap_style):
+                    line = (width, vm.joint_type, vm.cap_style)
+                    ctx.set_line_width(width * multiple)
+                    ctx.set_line_join(LINE_JOIN_MAP[vm.joint_type])
+                    ctx.set_line_cap(CAP_STYLE_MAP[vm.cap_style])
+                stroke_preserve()
+
+
+def _first_two(colours: list[np.ndarray]) -> np.ndarray:
+    """Each array's first two rows, or its one row twice: ``(len(colours), 2, 4)``."""
+    counts = np.fromiter(map(len, colours), dtype=np.intp, count=len(colours))
+    starts = np.cumsum(counts) - counts
+    rows = np.concatenate(colours)
+    return np.stack([rows[starts], rows[starts + (counts > 1)]], axis=1)
+
+
+def family_with_points(mobjects: Any, *, use_z_index: bool = False) -> list[Any]:
+    """The family members with points of ``mobjects``, as Manim's
+    ``extract_mobject_family_members(mobjects, use_z_index, only_those_with_points=True)``
+    lists them: depth first, each mobject once (at its last place), stably sorted by
+    ``z_index`` if asked.
+
+    Manim walks each family with nested generators (~9,000 calls a frame for a surface,
+    its axes and three balls); this walks it with a plain loop.
+
+    Examples
+    --------
+    >>> from manim import Dot, VGroup
+    >>> a, b = Dot(), Dot()
+    >>> family_with_points([VGroup(a, b), a]) == [b, a]
+    True
+    """
+    found: list[Any] = []
+    for top in mobjects:
+        stack: list[tuple[Any, frozenset[int]]] = [(top, frozenset())]
+        while stack:  # pre-order; a mobject inside itself is not entered again
+            mob, path = stack.pop()
+            if id(mob) in path:
+                continue
+            found.append(mob)
+            if mob.submobjects:
+                inner = path | {id(mob)}
+                stack.extend((sub, inner) for sub in reversed(mob.submobjects))
+    seen: set[int] = set()
+    kept = []
+    for mob in reversed(found):  # the last place of each
+        if id(mob) not in seen:
+            seen.add(id(mob))
+            if mob.get_num_points() > 0:
+                kept.append(mob)
+    kept.reverse()
+    if use_z_index:
+        kept.sort(key=lambda m: m.z_index)
+    return kept
 
 
 def still_axes(axes: Any) -> Any:
