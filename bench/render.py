@@ -23,6 +23,11 @@ cache shows the first-time cost (torch imported, trajectories computed, text lai
 descent's renders are repeated (``--repeat``, default 3) and the median is shown: this
 2-core machine's speed drifts by ±20 % over minutes.
 
+Two lower bounds beside them: descent's worker rendering the scene with nothing drawn
+(blank frames through the same pipeline: the least any render takes), and the time to
+import torch and ``torch._dynamo`` (which ``torch.optim`` imports on first use), which a
+first render pays and a warm one does not.
+
 Targets: descent ≥ 10× faster than matplotlib at 1080p60, ≤ 1.5× the encoder's floor, no
 slower than real time; a first render ≤ 1.3× a warm one; docs GIF ≤ 1.5 MB.
 
@@ -96,6 +101,53 @@ def time_encoder_floor(video: Path, width: int, height: int, fps: int, x264: dic
         if proc.wait() != 0:
             raise RuntimeError("ffmpeg failed on the floor run")
         return time.perf_counter() - t0
+
+
+#: the worker with Manim's drawing switched off: blank frames through descent's own pipeline
+NO_DRAWING = (
+    "import manim.camera.camera as c; c.Camera.capture_mobjects = lambda *a, **k: None; "
+    "from descent.renders.worker import main; main()"
+)
+
+
+def time_without_drawing(work: Path, width: int, height: int, fps: int, x264: dict) -> float:
+    """descent's worker rendering the race with nothing drawn (blank frames, which encode
+    faster than real ones): Manim's import, the scene's set-up, every frame piped to the same
+    ffmpeg. The least a render of this scene can take here, whatever the drawing costs."""
+    job = {
+        "scene": "OptimizerRace",
+        "theme": "dark",
+        "width": width,
+        "height": height,
+        "fps": fps,
+        "x264": x264,
+        "video": True,
+        "png": False,
+        "video_format": "mp4",
+        "workdir": str(work),
+        "name": "OptimizerRace",
+        "run_time": ANIMATION_S,
+    }
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", NO_DRAWING, json.dumps(job)],
+        check=True,
+        capture_output=True,
+        cwd=str(ROOT),
+    )
+    return time.perf_counter() - t0
+
+
+def time_torch_import() -> float:
+    """Seconds to import torch and ``torch._dynamo`` in a fresh process (torch.optim imports
+    the latter on an optimizer's first use), less an empty interpreter's start."""
+
+    def run(code: str) -> float:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        return time.perf_counter() - t0
+
+    return min(run("import torch, torch._dynamo") for _ in range(2)) - run("pass")
 
 
 def time_matplotlib(path: Path, width: int, height: int, fps: int) -> float:
@@ -211,12 +263,14 @@ def main() -> None:
         sizes = [("low", 854, 480, 15)] + ([] if args.skip_high else [("high", 1920, 1080, 60)])
         for quality, w, h, fps in sizes:
             # the first render of the first size fills the cache; later ones are second renders
-            runs, floors = [], []
+            runs, floors, blanks = [], [], []
             x264 = dict(QUALITIES[quality].x264)
-            for _ in range(max(args.repeat, 1)):
+            for i in range(max(args.repeat, 1)):
                 runs.append(time_descent(tmp_path / quality, quality))
                 video = tmp_path / quality / "OptimizerRace.mp4"
                 floors.append(time_encoder_floor(video, w, h, fps, x264))  # alternate: same drift
+                if quality == "high":
+                    blanks.append(time_without_drawing(tmp_path / f"blank{i}", w, h, fps, x264))
             d = statistics.median(runs)
             enc = statistics.median(floors)
             spread = (
@@ -243,6 +297,13 @@ def main() -> None:
                     else " (start-up dominates at this size)"
                 )
             )
+            if blanks:
+                blank = statistics.median(blanks)
+                print(
+                    f"      with nothing drawn (descent's worker alone: Manim's import, set-up,"
+                    f" blank frames piped): {blank:5.2f} s = {blank / enc:4.2f}× the floor,"
+                    f" the least any render of this scene takes here"
+                )
             warm = d
         if not args.skip_high:
             shutil.rmtree(cache)
@@ -250,6 +311,11 @@ def main() -> None:
             print(
                 f"  1920×1080@60 from an empty cache (first render of the scene): descent {cold:6.1f} s; "
                 f"{cold / warm:4.2f}× the warm render (target ≤ 1.3×); {cold / video_s:4.2f}× real time"
+            )
+            torch_s = time_torch_import()
+            print(
+                f"      of its {cold - warm:4.1f} s more: importing torch and torch._dynamo alone"
+                f" takes {torch_s:4.1f} s ({(warm + torch_s) / warm:4.2f}× the warm render)"
             )
 
         gif_dir = tmp_path / "gif"
