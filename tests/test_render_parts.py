@@ -151,6 +151,25 @@ def test_ffmpeg_command_reads_rgba_and_writes_browser_h264() -> None:
     assert "+faststart" in cmd and "eval" not in " ".join(cmd)
 
 
+def noting(
+    monkeypatch: pytest.MonkeyPatch,
+    cls: type,
+    name: str,
+    results: list[Any] | None = None,
+    method: Any = None,
+) -> list[Any]:
+    """Wrap ``cls.name`` (or ``method``) so that each call's result is appended to a list."""
+    results = [] if results is None else results
+    inner = method or getattr(cls, name)
+
+    def wrapper(self: Any, *args: Any) -> Any:
+        results.append(inner(self, *args))
+        return results[-1]
+
+    monkeypatch.setattr(cls, name, wrapper)
+    return results
+
+
 # -- the camera -------------------------------------------------------------------------------------
 def last_frames(
     name: str, cameras: tuple[Any, ...], media: Path, **extra: Any
@@ -178,15 +197,7 @@ def test_path_camera_draws_the_same_pixels_as_manims(
 def test_readouts_from_glyph_masks_look_like_their_paths(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    painted = []
-    paint = kit.PathCamera._paint_text
-
-    def counting(self: Any, ctx: Any, text: Any) -> bool:
-        done = paint(self, ctx, text)
-        painted.append(done)
-        return done
-
-    monkeypatch.setattr(kit.PathCamera, "_paint_text", counting)
+    painted = noting(monkeypatch, kit.PathCamera, "_paint_text")
     ((_, masks),) = last_frames("OptimizerRace", (None,), tmp_path)
     assert painted and all(painted)  # every read-out of the race went through the masks
     monkeypatch.setattr(kit.PathCamera, "_paint_text", lambda self, ctx, text: False)
@@ -215,14 +226,8 @@ def test_mesh_camera_leaves_out_hairline_seams_and_paints_fixed_text_from_images
 ) -> None:
     from manim import ThreeDCamera
 
-    painted = []
     paint = kit.MeshCamera._paint_sprite
-
-    def counting(self: Any, ctx: Any, vm: Any) -> bool:
-        painted.append(paint(self, ctx, vm))
-        return painted[-1]
-
-    monkeypatch.setattr(kit.MeshCamera, "_paint_sprite", counting)
+    painted = noting(monkeypatch, kit.MeshCamera, "_paint_sprite")
     (_, a), (_, b) = last_frames("Surface3D", (None, ThreeDCamera), tmp_path)
     assert len(painted) > 50 and all(painted)  # the title's and the legend's glyphs
     diff = np.abs(a.astype(int) - b.astype(int)).max(axis=-1)
@@ -232,7 +237,7 @@ def test_mesh_camera_leaves_out_hairline_seams_and_paints_fixed_text_from_images
     monkeypatch.setattr(kit.MeshCamera, "_paint_sprite", lambda self, ctx, vm: False)
     (_, paths), (_, c) = last_frames("Surface3D", (None, ThreeDCamera), tmp_path)
     assert np.array_equal(paths, c)
-    monkeypatch.setattr(kit.MeshCamera, "_paint_sprite", counting)
+    noting(monkeypatch, kit.MeshCamera, "_paint_sprite", painted, paint)
     ((_, images),) = last_frames("Surface3D", (None,), tmp_path)
     assert np.abs(images.astype(int) - paths.astype(int)).max() <= 2
 
