@@ -456,8 +456,9 @@ def outputs(
 
     def compute() -> FloatArray:
         net = _network_of(land)
-        thetas = torch.from_numpy(thetas_np)
-        xs = torch.from_numpy(inputs_np).to(net.device)
+        # torch wants arrays it may write to; a trajectory's are read-only: copied then
+        thetas = torch.from_numpy(np.require(thetas_np, requirements="CW"))
+        xs = torch.from_numpy(np.require(inputs_np, requirements="CW")).to(net.device)
         with torch.no_grad():
             parts = [
                 net.forward_many(chunk.to(net.device), xs)

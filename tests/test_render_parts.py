@@ -329,3 +329,21 @@ def test_updaters_run_as_manims_own_update_runs_them(tmp_path: Path) -> None:
     names = [n for n, _ in Updates.log]
     assert "frozen" not in names and names.count("child") >= 3
     assert any(dt == pytest.approx(0.1) for n, dt in Updates.log if n == "child")
+
+
+# -- tracks -------------------------------------------------------------------------------------------
+def test_a_diverging_runs_arrow_keeps_its_direction_at_the_longest_length() -> None:
+    """A gradient of 1e200 (or inf) overflows a plain norm: the arrow would vanish."""
+    theme = kit.THEMES["dark"]
+    area = kit.plot_area((-1.0, 1.0), (-1.0, 1.0), width=4.0, height=4.0, theme=theme)
+    path = np.array([[0.0, 0.0], [0.1, 0.1], [0.2, 0.2]])
+    grads = np.array([[1e200, -1e200], [np.inf, 0.0], [0.3, 0.4]])
+    clock = kit.StepClock(2)
+    track = kit.Track(path, area, clock, color="#E69F00", theme=theme, arrows={"gradient": grads})
+    longest = track.arrow_range[1]
+    with np.errstate(all="raise"):  # no overflow on the way
+        huge, infinite, plain = (track._vector("gradient", s) for s in (0, 1, 2))
+    assert np.allclose(huge, longest * np.array([1, -1, 0]) / np.sqrt(2))
+    assert np.allclose(infinite, [longest, 0, 0])
+    scale = area.to_scene(np.array([1.0, 0.0]))[0] - area.to_scene(np.zeros(2))[0]
+    assert np.isclose(np.linalg.norm(plain), np.clip(0.5 * scale, *track.arrow_range))

@@ -184,12 +184,21 @@ class Track(VGroup):
     def _vector(self, name: str, s: float) -> np.ndarray:
         i = int(round(min(max(s, 0), len(self.screen) - 1)))
         v = np.nan_to_num(self.arrow_data[name][i])
-        scene = self.area.to_scene(v) - self.area.to_scene(np.zeros(2))
-        length = float(np.linalg.norm(scene)) * self.arrow_scale
+        with np.errstate(over="ignore", invalid="ignore"):
+            scene = self.area.to_scene(v) - self.area.to_scene(np.zeros(2))
+        huge = ~np.isfinite(scene)
+        if huge.any():  # a diverging run's gradient: its direction, at the longest arrow
+            scene = np.where(huge, np.sign(np.nan_to_num(scene)), 0.0)
+        size = float(np.abs(scene).max())  # scaled first: the norm of 1e200 overflows
+        if size == 0.0:
+            return np.zeros(3)
+        unit = scene / size
+        norm = float(np.linalg.norm(unit))
+        length = (np.inf if huge.any() else size * norm) * self.arrow_scale
         if length < 1e-6:
             return np.zeros(3)
         shown = float(np.clip(length, *self.arrow_range))  # display scale only
-        return scene / np.linalg.norm(scene) * shown
+        return unit / norm * shown
 
     def update_to(self, s: float) -> Track:
         here = self.point_at(s)
