@@ -457,8 +457,8 @@ def outputs(
     def compute() -> FloatArray:
         net = _network_of(land)
         # torch wants arrays it may write to; a trajectory's are read-only: copied then
-        thetas = torch.from_numpy(np.require(thetas_np, requirements="CW"))
-        xs = torch.from_numpy(np.require(inputs_np, requirements="CW")).to(net.device)
+        thetas = torch.from_numpy(np.require(thetas_np, requirements=("C", "W")))
+        xs = torch.from_numpy(np.require(inputs_np, requirements=("C", "W"))).to(net.device)
         with torch.no_grad():
             parts = [
                 net.forward_many(chunk.to(net.device), xs)
