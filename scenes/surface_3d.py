@@ -99,7 +99,7 @@ class Surface3D(DescentScene, ThreeDScene):
             z_length=self.height,
             tips=False,
         )
-        axes.set_opacity(0.35)
+        axes.set_color(self.theme.text).set_opacity(0.35)  # Manim's white is lost on white
         still_axes(axes)  # they stay put while the camera orbits
 
         # -- static: surface --
