@@ -135,6 +135,7 @@ class Track(VGroup):
             ]
         )
         self.tiers = trail_tiers
+        self.trail = trail  # without one, the trail's points are never computed
         self.dot = Dot(radius=radius, color=color).set_stroke(
             theme.background if theme.name != "light" else "#000000", 2
         )
@@ -205,12 +206,13 @@ class Track(VGroup):
         dot = self.dot.points  # a Dot's centre is the middle of its points' box (as move_to)
         self.dot.shift(here - (dot.min(0) + dot.max(0)) / 2)
         n = int(math.floor(s))
-        pts = np.concatenate([self.screen[: n + 1], here[None]])
-        last, tiers = len(pts) - 1, self.tiers
-        cuts = [round(k * last / tiers) for k in range(tiers + 1)]  # as np.linspace(...).round()
-        for k, part in enumerate(self.trail_parts):
-            seg = pts[cuts[k] : cuts[k + 1] + 1]
-            part.set_points(corner_points(seg if len(seg) >= 2 else np.stack([here, here])))
+        if self.trail:
+            pts = np.concatenate([self.screen[: n + 1], here[None]])
+            last, tiers = len(pts) - 1, self.tiers
+            cuts = [round(k * last / tiers) for k in range(tiers + 1)]  # as np.linspace().round()
+            for k, part in enumerate(self.trail_parts):
+                seg = pts[cuts[k] : cuts[k + 1] + 1]
+                part.set_points(corner_points(seg if len(seg) >= 2 else np.stack([here, here])))
         if self.ghost_screen is not None:
             _, ghost = partial_path(self.ghost_screen, s)
             line, ring = self.ghost
