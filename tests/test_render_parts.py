@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from manim import LEFT, RIGHT, Camera, Dot, Scene, Square, Text, tempconfig
+from manim import LEFT, RIGHT, Camera, Dot, Scene, Square, Text, ThreeDScene, tempconfig
 
 import descent.scenes.kit as kit
 import descent.scenes.kit.text as kit_text
@@ -240,6 +240,74 @@ def test_mesh_camera_leaves_out_hairline_seams_and_paints_fixed_text_from_images
     noting(monkeypatch, kit.MeshCamera, "_paint_sprite", painted, paint)
     ((_, images),) = last_frames("Surface3D", (None,), tmp_path)
     assert np.abs(images.astype(int) - paths.astype(int)).max() <= 2
+
+
+class User3D(ThreeDScene):
+    """A user's own 3-D scene: every kind of piece the batch meets, and some it does not."""
+
+    def construct(self) -> None:
+        from manim import (
+            DEGREES,
+            DOWN,
+            GREEN,
+            OUT,
+            RED_D,
+            RED_E,
+            UL,
+            UP,
+            YELLOW,
+            Arrow3D,
+            Cube,
+            Line3D,
+            Prism,
+            Sphere,
+            Surface,
+            ThreeDAxes,
+        )
+
+        self.set_camera_orientation(phi=65 * DEGREES, theta=-40 * DEGREES)
+        axes = ThreeDAxes()  # with tips (cones)
+        surface = Surface(
+            lambda u, v: axes.c2p(u, v, 0.3 * np.sin(u) * np.cos(v)),
+            u_range=[-3, 3],
+            v_range=[-3, 3],
+            resolution=(10, 10),
+            checkerboard_colors=[RED_D, RED_E],
+            fill_opacity=0.8,
+        )
+        self.add(axes, surface, Cube(side_length=1).shift(2 * RIGHT + UP))
+        self.add(Sphere(radius=0.6, resolution=(12, 12)).shift(LEFT * 2 + OUT))
+        self.add(Arrow3D([0, 0, 0], [1, 1, 2], color=YELLOW))
+        self.add(Line3D([-2, -2, 0], [2, -2, 1], color=GREEN))
+        self.add(Prism(dimensions=[1, 2, 0.5]).shift(DOWN * 2 + LEFT))
+        text = Text("user scene", font_size=30).to_corner(UL)
+        self.add_fixed_in_frame_mobjects(text)
+        self.begin_ambient_camera_rotation(rate=0.3)
+        self.wait(0.5)
+
+
+def test_mesh_camera_draws_a_users_3d_scene_as_manim_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from manim import ThreeDCamera
+
+    frames = []
+    for camera in (kit.MeshCamera, ThreeDCamera):
+        with tempconfig(
+            settings(
+                tmp_path,
+                save_last_frame=True,
+                write_to_movie=False,
+                pixel_width=640,
+                pixel_height=360,
+            )
+        ):
+            scene = User3D(camera_class=camera)
+            scene.render()
+            frames.append(scene.renderer.get_frame().astype(int))
+    diff = np.abs(frames[0] - frames[1]).max(axis=-1)
+    # 640 px: every stroke drawn; the fixed text from its image (within rounding)
+    assert diff.max() <= 2 and (diff > 0).mean() < 0.002
 
 
 def test_mesh_camera_batches_the_faces_of_a_surface_and_the_pieces_of_axes() -> None:
