@@ -47,3 +47,14 @@ def test_docstring_examples(name: str) -> None:
         runner.run(test, out=report.append)
     result = runner.summarize(verbose=False)
     assert result.failed == 0, "".join(report)
+
+
+def test_every_kit_name_is_importable_from_the_kit() -> None:
+    """The kit's promise: each module's public names are ``descent.scenes.kit``'s too."""
+    import descent.scenes.kit as kit
+
+    modules = [n for n in MODULES if n.startswith("descent.scenes.kit.")]
+    assert len(modules) >= 12
+    for name in modules:
+        for public in importlib.import_module(name).__all__:
+            assert public in kit.__all__ and getattr(kit, public) is not None, (name, public)

@@ -61,6 +61,7 @@ from __future__ import annotations
 from descent.scenes.kit.camera import (
     MeshCamera,
     PathCamera,
+    family_with_points,
     still_axes,
 )
 from descent.scenes.kit.clock import (
@@ -100,6 +101,7 @@ from descent.scenes.kit.rules import (
     CoordinateBars,
     UpdateRule,
     rule_lines,
+    vec,
 )
 from descent.scenes.kit.scene import (
     Beat,
@@ -113,6 +115,7 @@ from descent.scenes.kit.sweeps import (
     SweepScene,
     divergence_tint,
     fastest_run,
+    left_for_good,
     steps_to_converge,
 )
 from descent.scenes.kit.text import (
@@ -191,6 +194,7 @@ __all__ = [
     "MeshCamera",
     "PathCamera",
     "still_axes",
+    "family_with_points",
     "Beat",
     "DescentScene",
     "CurveScene",
@@ -204,12 +208,14 @@ __all__ = [
     "fastest_run",
     "steps_to_converge",
     "divergence_tint",
+    "left_for_good",
     "polyline_points",
     "corner_points",
     "level_line",
     "CoordinateBars",
     "UpdateRule",
     "rule_lines",
+    "vec",
     "tangent_line",
     "step_arrows_1d",
 ]
