@@ -74,6 +74,25 @@ class Surface3D(DescentScene, ThreeDScene):
             / np.log1p(self.zmax / self.scale)
         )
 
+    def color_by_height(self, surface: Surface, axes: ThreeDAxes) -> None:
+        """Each face (fill and edge) in the colour of its mean corner height on the theme's
+        scale, ``surface_colors()`` evenly from 0 to ``height``.
+
+        One pass over arrays; Manim's ``set_fill_by_value`` finds each face's arc-length
+        midpoint curve by curve (0.15 s for 576 faces, a twentieth of a preview).
+        """
+        faces = surface.family_members_with_points()
+        corners = np.stack([face.points[::4] for face in faces])  # (F, 4, 3): the 4 corners
+        z = np.asarray(axes.point_to_coords(corners.reshape(-1, 3)))[:, 2]
+        value = z.reshape(len(faces), -1).mean(axis=1)
+        colors = self.surface_colors()
+        pivots = np.linspace(0.0, self.height, len(colors))
+        palette = np.array([ManimColor(c).to_rgb() for c in colors])
+        rgb = np.stack([np.interp(value, pivots, palette[:, k]) for k in range(3)], axis=1)
+        for face, color in zip(faces, rgb, strict=True):
+            face.fill_rgbas[:, :3] = color
+            face.stroke_rgbas[:, :3] = color
+
     @classmethod
     def data(cls) -> list[Trajectory]:
         """One trajectory per (optimizer, start) in ``runs``."""
@@ -126,11 +145,7 @@ class Surface3D(DescentScene, ThreeDScene):
             stroke_width=0.3,
             stroke_color=self.theme.background,
         )
-        surface.set_fill_by_value(
-            axes=axes,
-            colorscale=[(c, i * self.height / 4) for i, c in enumerate(self.surface_colors())],
-            axis=2,
-        )
+        self.color_by_height(surface, axes)
         self.add(axes, surface)
         self.add_fixed_in_frame_mobjects(title)  # after the surface: drawn over its peaks
 

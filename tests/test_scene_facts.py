@@ -152,3 +152,24 @@ def test_step_anatomy_adds_up(nesterov: bool) -> None:
         np.testing.assert_allclose(a["ahead"] - traj.lr[t] * g, a["end"], atol=1e-5)
         if nesterov:
             np.testing.assert_allclose(a["grad_at"], traj.params[t], atol=1e-6)
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_surface_3d_colours_each_face_by_its_mean_height(theme: str) -> None:
+    from manim import ManimColor, Surface, ThreeDAxes
+
+    from descent.scenes.kit import get_theme
+
+    cls = get_scene("Surface3D")
+    scene = object.__new__(cls)  # only its colouring: no Scene is built
+    scene.theme = get_theme(theme)
+    h = cls.height
+    axes = ThreeDAxes(x_range=[0, 1, 1], y_range=[0, 1, 1], z_range=[0, h, 1], z_length=h)
+    ramp = Surface(lambda u, v: axes.c2p(u, v, h * u), resolution=(4, 1))  # heights 0 → h in u
+    scene.color_by_height(ramp, axes)
+    palette = [np.array(ManimColor(c).to_rgb()) for c in scene.surface_colors()]
+    faces = sorted(ramp.family_members_with_points(), key=lambda f: f.get_center()[0])
+    for k, face in enumerate(faces):  # mean height (k + ½)·h/4: halfway between two colours
+        expected = (palette[k] + palette[k + 1]) / 2
+        assert np.allclose(face.fill_rgbas[:, :3], expected)
+        assert np.allclose(face.stroke_rgbas[:, :3], expected)
