@@ -355,7 +355,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     args.jobs, args.no_progress = 1, True
     jobs = _jobs(args, [args.scene], ("gif",), storyboard=True)
     # a preview shows the motion: no holding each beat for its narration to be read
-    jobs = [dataclasses.replace(_with_name(j, f"{j.name}.preview"), pauses=False) for j in jobs]
+    jobs = [dataclasses.replace(j, name=f"{j.name}.preview", pauses=False) for j in jobs]
     return _run(jobs, args)
 
 
@@ -415,10 +415,6 @@ def cmd_slides(args: argparse.Namespace) -> int:
         target = build_html(slides, out / name, title=name) / "index.html"
     print(f"{target}  {len(slides)} slides")
     return 0
-
-
-def _with_name(job: Any, name: str) -> Any:
-    return dataclasses.replace(job, name=name)
 
 
 def _toml_value(text: str) -> Any:
