@@ -12,6 +12,18 @@ with ``ℓ`` cross-entropy, squared error, or your own ``(output, target) -> sca
 seeded ``DataLoader(shuffle=True)`` (the engine's convention); the recorded ``loss`` is
 always the full-data loss.
 
+Training is what ``model.train()`` training gives (``train=True``, the default):
+:func:`descent.engine.simulate` runs the optimizer on a copy of the module's own tensors
+(with their shapes, in your param groups), each step a minibatch forward in train mode
+(dropout masks drawn from ``torch.manual_seed(seed)`` inside ``torch.random.fork_rng``;
+BatchNorm on the batch's statistics, its running buffers updated). The recorded loss
+``L(θ_t)`` is evaluated in eval mode with the running buffers of step ``t``; the
+landscape's own ``fn`` (surfaces on a plane) uses the buffers the module had when the
+landscape was made, or a run's final ones through :func:`with_buffers`.
+
+The module's dtype is used: a float64 model runs, and is recorded, in float64; floating
+data are converted to the model's dtype.
+
 Many parameter vectors at once (a surface on a plane, a swarm) are evaluated in chunks
 without a Python loop over them: an ``nn.Sequential`` of ``nn.Linear`` layers and
 elementwise activations (the built-in MLP, and yours when it has that form) multiplies
@@ -32,6 +44,7 @@ True
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import hashlib
 import inspect
@@ -61,6 +74,7 @@ __all__ = [
     "MAX_PARAMETERS",
     "Network",
     "network_landscape",
+    "with_buffers",
     "mlp",
     "outputs",
 ]
@@ -94,7 +108,8 @@ class Network:
     """A module, its data and its loss: what a network landscape evaluates.
 
     ``module`` is a private copy in ``eval()`` mode (dropout off, batch norm on its
-    running statistics), so the loss is a function of the parameters alone.
+    running statistics), so the loss is a function of the parameters alone. ``train``
+    says whether trajectories step in train mode; ``dtype`` is the module's.
     """
 
     module: torch.nn.Module
@@ -108,6 +123,8 @@ class Network:
     #: layer plan of the stacked-weights path, or ``None`` (generic path)
     plan: tuple[tuple[Any, ...], ...] | None
     digest: str | None
+    dtype: torch.dtype
+    train: bool
 
     @property
     def dim(self) -> int:
@@ -147,7 +164,7 @@ class Network:
     def forward_one(self, theta: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
         """The module's output at one parameter vector, as ``functional_call`` computes it."""
         x = self.x if rows is None else self.x[rows]
-        params = self.unflatten(theta.to(self.device))
+        params = self.unflatten(theta.to(self.device, self.dtype))
         out: torch.Tensor = torch.func.functional_call(self.module, params, (x,))
         return out
 
@@ -275,19 +292,100 @@ def _describe_module(module: torch.nn.Module) -> str | None:
     return "\n".join(parts)
 
 
-def _digest(module: torch.nn.Module, x: np.ndarray, y: np.ndarray, loss: Any) -> str | None:
+def _digest(
+    module: torch.nn.Module, x: np.ndarray, y: np.ndarray, loss: Any, *, train: bool = True
+) -> str | None:
     from descent.engine.landscapes import _source_of
 
     arch = _describe_module(module)
     loss_text = loss if isinstance(loss, str) else _source_of(loss)
     if arch is None or loss_text is None:
         return None
-    h = hashlib.sha256(json.dumps([arch, loss_text]).encode())
+    dtypes = sorted({str(p.dtype) for p in module.parameters()})
+    h = hashlib.sha256(json.dumps([arch, loss_text, train, dtypes, str(x.dtype)]).encode())
     for buf in module.buffers():
         h.update(buf.detach().cpu().numpy().tobytes())
     h.update(np.ascontiguousarray(x).tobytes())
     h.update(np.ascontiguousarray(y).tobytes())
     return h.hexdigest()
+
+
+def _module_dtype(named: Sequence[tuple[str, torch.Tensor]]) -> torch.dtype:
+    """The one floating dtype of the module's parameters."""
+    dtypes = {p.dtype for _, p in named}
+    if len(dtypes) != 1:
+        found = ", ".join(sorted(str(d).removeprefix("torch.") for d in dtypes))
+        raise EngineError(
+            f"model's parameters mix dtypes ({found}); convert it with model.to(dtype) first"
+        )
+    (dtype,) = dtypes
+    if not dtype.is_floating_point:
+        raise EngineError(f"model's parameters must be floating point; got {dtype}")
+    return dtype
+
+
+def _as_dtype(what: str, t: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Floating ``t`` converted to the model's ``dtype``; integers (indices) kept."""
+    name = str(dtype).removeprefix("torch.")
+    if t.is_complex():
+        raise EngineError(f"{what} is complex; a {name} model cannot take it")
+    if not t.is_floating_point():
+        if t.dtype == torch.bool:
+            return t.to(dtype)
+        return t if what == "x" else t.to(dtype)
+    out = t.to(dtype)
+    if bool(torch.isfinite(t).all()) and not bool(torch.isfinite(out).all()):
+        biggest = float(t.abs().max())
+        raise EngineError(
+            f"{what} has values {name} cannot hold (largest |{what}| = {biggest:g}); "
+            f"rescale the data or convert the model with model.to(torch.float32)"
+        )
+    return out
+
+
+def with_buffers(land: Landscape, buffers: Any, step: int = -1) -> Landscape:
+    """``land`` with its module's buffers (BatchNorm running statistics) set to those a run
+    recorded at ``step`` (default: the run's end), for surfaces on a plane around it.
+
+    Parameters
+    ----------
+    land
+        A network landscape.
+    buffers
+        A :class:`~descent.engine.Trajectory` (its ``buffers``) or ``{name: (steps+1, ...)}``.
+    step
+        Which step's buffers (Python indexing; ``-1`` is the last).
+
+    Raises
+    ------
+    EngineError
+        Not a network landscape, or buffers that are not the module's.
+    """
+    net = _network_of(land)
+    recorded = getattr(buffers, "buffers", buffers)
+    module = copy.deepcopy(net.module)
+    own = dict(module.named_buffers())
+    if set(recorded) != set(own):
+        raise EngineError(f"buffers {sorted(recorded)} are not the module's ({sorted(own)})")
+    if not own:
+        return land
+    with torch.no_grad():
+        for name, buf in own.items():
+            value = torch.as_tensor(np.asarray(recorded[name])[step])
+            buf.copy_(value.reshape(buf.shape).to(buf.dtype))
+    x_np = net.x.cpu().numpy()
+    y_np = net.y.cpu().numpy()
+    new = dataclasses.replace(
+        net, module=module, digest=_digest(module, x_np, y_np, net.loss, train=net.train)
+    )
+    at = "end" if step == -1 else f"step {step}"
+    return dataclasses.replace(
+        land,
+        name=f"{land.name} (buffers at {at})",
+        fn=functools.partial(_full_loss, net=new),
+        batch_fn=functools.partial(_batch_loss, net=new),
+        network=new,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,7 +398,7 @@ def _full_loss(theta: torch.Tensor, *, net: Network) -> torch.Tensor:
     if flat.shape[0] == 1:
         values = net.loss_one(flat[0]).reshape(1)
     else:
-        values = net.loss_many(flat.to(net.device))
+        values = net.loss_many(flat.to(net.device, net.dtype))
     return values.to(theta.device).reshape(theta.shape[:-1])
 
 
@@ -311,7 +409,7 @@ def _batch_loss(theta: torch.Tensor, rows: torch.Tensor, *, net: Network) -> tor
     if flat.shape[0] == 1:
         values = net.loss_one(flat[0], rows).reshape(1)
     else:
-        values = net.loss_many(flat.to(net.device), rows)
+        values = net.loss_many(flat.to(net.device, net.dtype), rows)
     return values.to(theta.device).reshape(theta.shape[:-1])
 
 
@@ -325,6 +423,7 @@ def network_landscape(
     name: str | None = None,
     device: str | None = None,
     params: dict[str, Any] | None = None,
+    train: bool = True,
 ) -> Landscape:
     """A :class:`~descent.engine.Landscape` over the flat parameters of ``model`` on ``(x, y)``.
 
@@ -347,12 +446,21 @@ def network_landscape(
         still recorded on the CPU.
     params
         Factory parameters, for the registry's own entries (part of the cache key).
+    train
+        Whether trajectories step in train mode, as ``model.train()`` training does
+        (dropout on, BatchNorm on batch statistics with its running buffers updated and
+        recorded every step in ``Trajectory.buffers``); ``False`` steps in eval mode. The
+        recorded loss and the landscape's ``fn`` are evaluated in eval mode either way.
+
+    The module's dtype is the landscape's: floating ``x`` (and ``mse`` targets) are
+    converted to it (float32 data with a float64 model run in float64).
 
     Raises
     ------
     EngineError
-        A non-module, no parameters, too many parameters or rows, mismatched data, an
-        unknown loss, a bad batch size, or a module that fails on the data.
+        A non-module, no parameters, parameters of mixed dtypes, data the model's dtype
+        cannot hold, too many parameters or rows, mismatched data, an unknown loss, a bad
+        batch size, or a module that fails on the data.
     """
     if not isinstance(model, torch.nn.Module):
         raise EngineError(f"model must be a torch.nn.Module; got {type(model).__name__}")
@@ -370,7 +478,10 @@ def network_landscape(
         raise EngineError(
             f"model has {dim:,} parameters; the limit is {MAX_PARAMETERS:,} (every step is recorded)"
         )
-    xt = (x.detach().clone() if torch.is_tensor(x) else torch.tensor(np.asarray(x))).float()
+    dtype = _module_dtype(named)
+    xt = _as_dtype(
+        "x", x.detach().clone() if torch.is_tensor(x) else torch.tensor(np.asarray(x)), dtype
+    )
     yt = y.detach().clone() if torch.is_tensor(y) else torch.tensor(np.asarray(y))
     n = int(xt.shape[0]) if xt.ndim else 0
     if n < 1 or n > MAX_ROWS:
@@ -385,7 +496,7 @@ def network_landscape(
             raise EngineError("cross_entropy needs class indices as targets (whole numbers)")
         yt = yt.long()
     elif loss == "mse":
-        yt = yt.float().reshape(n, -1)
+        yt = _as_dtype("y", yt, dtype).reshape(n, -1)
     if batch_size is not None and (
         isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= n
     ):
@@ -403,8 +514,10 @@ def network_landscape(
         loss=loss,
         task=task,
         device=device,
-        plan=_plan(module, names),
-        digest=_digest(module, x_np, y_np, loss),
+        plan=_plan(module, names) if dtype == torch.float32 else None,
+        digest=_digest(module, x_np, y_np, loss, train=bool(train)),
+        dtype=dtype,
+        train=bool(train),
     )
     try:
         with torch.no_grad():
@@ -457,8 +570,9 @@ def outputs(
     def compute() -> FloatArray:
         net = _network_of(land)
         # torch wants arrays it may write to; a trajectory's are read-only: copied then
-        thetas = torch.from_numpy(np.require(thetas_np, requirements=("C", "W")))
-        xs = torch.from_numpy(np.require(inputs_np, requirements=("C", "W"))).to(net.device)
+        thetas = torch.from_numpy(np.require(thetas_np, requirements=("C", "W"))).to(net.dtype)
+        xs = torch.from_numpy(np.require(inputs_np, requirements=("C", "W")))
+        xs = xs.to(net.device, net.dtype)
         with torch.no_grad():
             parts = [
                 net.forward_many(chunk.to(net.device), xs)

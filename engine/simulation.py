@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import json
@@ -32,7 +33,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,7 @@ else:
 __all__ = [
     "Trajectory",
     "simulate",
+    "needs_module_path",
     "first_non_finite",
     "CACHE_VERSION",
     "MAX_STEPS",
@@ -67,6 +69,8 @@ MAX_RECORDED_BYTES = 4 * 2**30
 
 #: Bumped whenever the recorded format or the simulation semantics change.
 CACHE_VERSION = 1
+#: Bumped when runs on a network's own tensors change (toy landscapes' caches stay).
+MODULE_PATH_VERSION = 1
 
 Array = NDArray[Any]
 
@@ -103,6 +107,15 @@ class Trajectory:
         First step whose loss or params are non-finite (``None``; batched: ``-1`` for
         "never"). The run is not stopped or clipped there: what follows is exactly what
         torch computed from the non-finite values (``inf``/``nan``).
+    buffers
+        A network module's buffers after ``t`` steps, by ``named_buffers()`` name
+        (``(steps+1, *shape)``: BatchNorm's ``running_mean``, ``running_var`` and
+        ``num_batches_tracked``); ``loss[t]`` is evaluated with those of step ``t``. Empty
+        for toy landscapes and modules without buffers.
+
+    With clipping (``spec.clip_grad_norm`` / ``clip_grad_value``) ``grad`` is the clipped
+    gradient and ``state["grad_norm"]`` the total norm before clipping. On a network the
+    arrays are in the module's dtype (float64 for a float64 model), float32 otherwise.
     """
 
     landscape: str
@@ -118,6 +131,7 @@ class Trajectory:
     grad_noise: float = 0.0
     seed: int = 0
     from_cache: bool = False
+    buffers: Mapping[str, Array] = field(default_factory=dict)
 
     @property
     def batched(self) -> bool:
@@ -155,6 +169,7 @@ class Trajectory:
             loss=self.loss[k],
             grad=self.grad[k],
             state={n: v[k] for n, v in self.state.items()},
+            buffers={n: v[k] for n, v in self.buffers.items()},
             noise=self.noise[k],
             diverged=bool(np.asarray(self.diverged)[k]),
             diverged_at=None if at < 0 else at,
@@ -174,6 +189,7 @@ class Trajectory:
             "noise": self.noise,
         }
         out.update({f"state.{n}": v for n, v in self.state.items()})
+        out.update({f"buffer.{n}": v for n, v in self.buffers.items()})
         return out
 
     def metadata(self) -> dict[str, Any]:
@@ -320,7 +336,17 @@ def _run(
     optimizer = build_optimizer(spec, [param])
     scheduler = build_scheduler(spec, optimizer)
     plateau = isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
-    needs_closure = spec.name == "LBFGS"
+    needs_closure = spec.needs_closure
+    clipping = spec.clip_grad_norm is not None or spec.clip_grad_value is not None
+    norms = np.zeros(steps + 1)
+
+    def clipped(t: int, g: torch.Tensor) -> torch.Tensor:
+        """``g`` clipped as the spec says (one run: k == 1); its raw norm kept."""
+        if not clipping:
+            return g
+        param.grad = g.clone()
+        norms[t] = _clip(spec, [param])
+        return param.grad.clone()
 
     params = torch.empty((k, steps + 1, dim), dtype=start.dtype)
     loss = torch.empty((k, steps + 1), dtype=start.dtype)
@@ -367,6 +393,7 @@ def _run(
     record_state(0)
     for t in range(steps + 1):
         values, g = objective(t)
+        g = clipped(t, g)
         params[:, t] = param.detach().view(k, dim)
         loss[:, t] = values
         grad[:, t] = g.view(k, dim)
@@ -379,6 +406,7 @@ def _run(
             def closure(step_t: int = t, kick: torch.Tensor | None = kick) -> float:
                 optimizer.zero_grad()
                 values_c, g_c = objective(step_t)
+                g_c = clipped(step_t, g_c)
                 param.grad = g_c if kick is None else g_c + kick
                 return float(values_c.sum())
 
@@ -392,6 +420,8 @@ def _run(
 
     state: dict[str, np.ndarray] = {n: v.numpy() for n, v in vec_state.items()}
     state.update({n: np.broadcast_to(v, (k, steps + 1)).copy() for n, v in scal_state.items()})
+    if clipping:
+        state["grad_norm"] = norms[None]
     return {
         "params": params.numpy(),
         "loss": loss.numpy(),
@@ -413,9 +443,17 @@ def _simulate_arrays(
     dim = land.dim
     noise = _noise(grad_noise, seed, k, steps, dim)
     batches = _batches(land, seed, steps + 1)
-    x0 = torch.as_tensor(start, dtype=torch.float32)
+    x0 = torch.as_tensor(start, dtype=_dtype_of(land))
     noise_t = torch.from_numpy(noise) if grad_noise != 0.0 else None
-    if spec.elementwise:
+    if needs_module_path(land, spec, k):
+        runs = [
+            _run_module(
+                land, spec, x0[i], steps, None if noise_t is None else noise_t[i], batches, seed
+            )
+            for i in range(k)
+        ]
+        out = _concat(runs)
+    elif spec.elementwise:
         out = _run(land, spec, x0, steps, noise_t, batches)
     else:  # LBFGS and other non-elementwise optimizers: one run per particle
         runs = [
@@ -438,6 +476,40 @@ def _simulate_arrays(
     return out
 
 
+def _dtype_of(land: Landscape) -> torch.dtype:
+    """The dtype runs on ``land`` take: the network module's, or float32."""
+    if land.network is None:
+        return torch.float32
+    from descent.engine.network import _network_of
+
+    return _network_of(land).dtype
+
+
+def _concat(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One run's arrays each (a leading axis of 1) as K runs' (missing state: zeros)."""
+    out: dict[str, Any] = {
+        key: np.concatenate([r[key] for r in runs], axis=0) for key in ("params", "loss", "grad")
+    }
+    out["lr"] = runs[0]["lr"]
+    names = sorted(set().union(*(r["state"] for r in runs)))
+    out["state"] = {
+        n: np.concatenate(
+            [
+                r["state"].get(
+                    n, np.zeros_like(runs[0]["state"][n] if n in runs[0]["state"] else r["loss"])
+                )
+                for r in runs
+            ],
+            axis=0,
+        )
+        for n in names
+    }
+    out["buffers"] = {
+        n: np.concatenate([r["buffers"][n] for r in runs], axis=0) for n in runs[0]["buffers"]
+    }
+    return out
+
+
 def _cache_key(
     land: Landscape,
     spec: OptimizerSpec,
@@ -447,7 +519,7 @@ def _cache_key(
     seed: int,
 ) -> str | None:
     fingerprint = land.fingerprint
-    if fingerprint is None:
+    if fingerprint is None or not spec.cacheable:
         return None
     spec_data = spec.to_dict()
     spec_data.pop("label")
@@ -455,7 +527,9 @@ def _cache_key(
         "version": CACHE_VERSION,
         "landscape": fingerprint,
         "spec": spec_data,
-        "start": hashlib.sha256(start.astype(np.float32).tobytes()).hexdigest(),
+        "start": hashlib.sha256(start.astype(np.float32).tobytes()).hexdigest()
+        if land.network is None
+        else hashlib.sha256(start.astype(np.float64).tobytes()).hexdigest(),
         "start_shape": list(start.shape),
         "steps": steps,
         "grad_noise": grad_noise,
@@ -463,6 +537,8 @@ def _cache_key(
         "torch": torch_version(),
         "numpy": np.__version__,
     }
+    if land.network is not None:  # the module's own tensors, train mode, its dtype
+        payload["network_path"] = [MODULE_PATH_VERSION, needs_module_path(land, spec, len(start))]
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -474,6 +550,7 @@ def _cache_read(path: Path, key: str) -> dict[str, Any] | None:
         # noise that was all zeros (no grad_noise) is not stored: it is made again
         out["noise"] = np.array(npz["noise"]) if "noise" in npz.files else None
         out["state"] = {n[6:]: np.array(npz[n]) for n in npz.files if n.startswith("state.")}
+        out["buffers"] = {n[7:]: np.array(npz[n]) for n in npz.files if n.startswith("buffer.")}
     return out
 
 
@@ -502,6 +579,7 @@ def _cache_store(path: Path, key: str, arrays: dict[str, Any], seconds: float) -
     if np.any(arrays["noise"]):
         flat["noise"] = arrays["noise"]
     flat.update({f"state.{n}": v for n, v in arrays["state"].items()})
+    flat.update({f"buffer.{n}": v for n, v in arrays.get("buffers", {}).items()})
     size = sum(np.asarray(v).nbytes for v in flat.values())
     if seconds < 2 * size / READ_BYTES_PER_SECOND:
         return
@@ -574,6 +652,8 @@ def simulate(
     arrays = _cache_load(path, key, starts.shape[0], steps, land.dim) if path and key else None
     from_cache = arrays is not None
     if arrays is None:
+        if land.network is None:  # a cached run was possible, so only checked here
+            _refuse_on_toy(land, spec)
         began = time.perf_counter()
         arrays = _simulate_arrays(land, spec, starts, steps, float(grad_noise), seed)
         if path is not None and key is not None:
@@ -601,7 +681,21 @@ def simulate(
         grad_noise=float(grad_noise),
         seed=seed,
         from_cache=from_cache,
+        buffers={n: ro(v) for n, v in arrays.get("buffers", {}).items()},
     )
+
+
+def _refuse_on_toy(land: Landscape, spec: OptimizerSpec) -> None:
+    """One line for a spec that needs a network's own tensors on a toy landscape."""
+    if spec.groups or spec.rest is not None:
+        raise EngineError(
+            f"param groups need a network landscape's named tensors; '{land.name}' has one vector"
+        )
+    if not spec.runs_on_vectors:
+        raise EngineError(
+            f"{spec.name} cannot run on the toy landscape '{land.name}': it takes matrices "
+            "only; run it on a network landscape (its 2-D weights)"
+        )
 
 
 def first_non_finite(loss: np.ndarray, params: np.ndarray) -> np.ndarray:
@@ -633,3 +727,190 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     a = np.asarray(a)
     a.flags.writeable = False
     return a
+
+
+# ---------------------------------------------------------------------------------------------
+# A network: the module's own tensors, in train mode, as a training loop steps them
+# ---------------------------------------------------------------------------------------------
+def _flat(tensors: list[torch.Tensor | None], like: list[torch.nn.Parameter]) -> torch.Tensor:
+    """``parameters_to_vector`` of ``tensors`` (zeros where one is ``None``)."""
+    return torch.cat(
+        [
+            (t if t is not None else torch.zeros_like(p)).detach().reshape(-1)
+            for t, p in zip(tensors, like, strict=True)
+        ]
+    )
+
+
+def _clip(spec: OptimizerSpec, params: list[torch.nn.Parameter]) -> float:
+    """Clip the gradients in place as ``spec`` says (torch's own functions); the total
+    2-norm before clipping."""
+    grads = [p.grad for p in params if p.grad is not None]
+    if spec.clip_grad_norm is not None:
+        return float(torch.nn.utils.clip_grad_norm_(params, spec.clip_grad_norm))
+    raw = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
+    if spec.clip_grad_value is not None:
+        torch.nn.utils.clip_grad_value_(params, spec.clip_grad_value)
+    return raw
+
+
+def needs_module_path(land: Landscape, spec: OptimizerSpec, k: int) -> bool:
+    """Whether runs on ``land`` step the module's own tensors one run at a time.
+
+    Every single run on a network does; K runs share one batched flat tensor only when
+    that is the same computation: an elementwise optimizer, no clipping, float32, and a
+    module whose train mode equals its eval mode (torch's own layers without dropout,
+    batch norm or buffers).
+    """
+    if land.network is None:
+        return False
+    if k == 1 or not spec.elementwise:
+        return True
+    from descent.engine.network import _network_of
+
+    net = _network_of(land)
+    if net.dtype != torch.float32 or list(net.module.buffers()):
+        return True
+    return any(
+        not type(m).__module__.startswith("torch.nn.modules")
+        or type(m).__module__.endswith(("dropout", "batchnorm", "instancenorm"))
+        for m in net.module.modules()
+    )
+
+
+def _run_module(
+    land: Landscape,
+    spec: OptimizerSpec,
+    start: torch.Tensor,
+    steps: int,
+    noise: torch.Tensor | None,
+    batches: list[torch.Tensor] | None,
+    seed: int,
+) -> dict[str, Any]:
+    """One run of ``spec`` on a copy of the network's module, as a training loop runs it.
+
+    Step ``t``: ``zero_grad``; the minibatch forward in train mode (or eval mode when the
+    landscape says ``train=False``); ``backward``; clipping; noise; ``step`` (with a
+    closure that re-evaluates the same minibatch when the class needs one). Recorded at
+    every ``t``: the flat parameters, the full-data loss in eval mode with the buffers of
+    step ``t``, the gradient of step ``t``'s first evaluation (after clipping, before
+    noise), the optimizer state (flat; zeros for tensors without that entry), and the
+    module's buffers. Dropout draws from ``torch.manual_seed(seed)`` inside
+    ``torch.random.fork_rng``: the caller's RNG is left as it was.
+    """
+    from descent.engine.network import _network_of
+    from descent.engine.optim import build_module_optimizer
+
+    net = _network_of(land)
+    module = copy.deepcopy(net.module)
+    named = list(module.named_parameters())
+    params = [p for _, p in named]
+    dim = sum(p.numel() for p in params)
+    dtype = net.dtype
+    with torch.no_grad():
+        torch.nn.utils.vector_to_parameters(start.to(net.device, dtype).reshape(-1), params)
+    optimizer, schedulers = build_module_optimizer(spec, named)
+    plateau = [isinstance(s, torch.optim.lr_scheduler.ReduceLROnPlateau) for s in schedulers]
+    for part in getattr(optimizer, "optimizers", [optimizer]):
+        if callable(getattr(part, "train", None)):  # schedule-free: train() before stepping
+            part.train()
+    clipping = spec.clip_grad_norm is not None or spec.clip_grad_value is not None
+
+    rec_params = torch.empty((steps + 1, dim), dtype=dtype)
+    rec_loss = torch.empty(steps + 1, dtype=dtype)
+    rec_grad = torch.zeros((steps + 1, dim), dtype=dtype)
+    lr = np.empty(steps + 1)
+    norms = np.zeros(steps + 1)
+    vec_state: dict[str, torch.Tensor] = {}
+    scal_state: dict[str, np.ndarray] = {}
+    named_buffers = list(module.named_buffers())
+    buffers = {n: np.zeros((steps + 1, *b.shape)) for n, b in named_buffers}
+
+    def record(t: int) -> None:
+        rec_params[t] = torch.nn.utils.parameters_to_vector(params).detach().cpu()
+        module.eval()
+        with torch.no_grad():
+            rec_loss[t] = net.criterion(module(net.x), net.y).detach().cpu()
+        for n, b in named_buffers:
+            buffers[n][t] = b.detach().cpu().double().numpy()
+        state = optimizer.state
+        seen: set[str] = set()
+        at = 0
+        for p in params:
+            for name, value in (state.get(p) or {}).items():
+                if isinstance(value, torch.Tensor) and value.shape == p.shape and p.ndim > 0:
+                    if name not in vec_state:
+                        vec_state[name] = torch.zeros((steps + 1, dim), dtype=dtype)
+                    vec_state[name][t, at : at + p.numel()] = value.detach().reshape(-1).cpu()
+                elif name not in seen and (
+                    (isinstance(value, int | float) and not isinstance(value, bool))
+                    or (isinstance(value, torch.Tensor) and value.ndim == 0)
+                ):  # scalar state (``step``, ...): the first tensor's that has it
+                    seen.add(name)
+                    scal_state.setdefault(name, np.zeros(steps + 1))[t] = float(value)
+            at += p.numel()
+
+    def evaluate(t: int, first: list[bool], kick: torch.Tensor | None) -> torch.Tensor:
+        optimizer.zero_grad()
+        module.train(net.train)
+        rows = None if batches is None else batches[t].to(net.device)
+        xb = net.x if rows is None else net.x[rows]
+        yb = net.y if rows is None else net.y[rows]
+        with torch.enable_grad():
+            value = net.criterion(module(xb), yb)
+            value.backward()
+        norm = _clip(spec, params) if clipping else 0.0
+        if first[0]:
+            first[0] = False
+            rec_grad[t] = _flat([p.grad for p in params], params).cpu()
+            norms[t] = norm if clipping else float(torch.linalg.vector_norm(rec_grad[t]))
+        if kick is not None:
+            at = 0
+            for p in params:
+                size = p.numel()
+                piece = kick[at : at + size].view(p.shape).to(p.device, p.dtype)
+                p.grad = piece.clone() if p.grad is None else p.grad + piece
+                at += size
+        return value
+
+    cuda = str(net.device).startswith("cuda")
+    devices = [torch.device(net.device).index or 0] if cuda else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        record(0)
+        for t in range(steps):
+            lr[t] = float(optimizer.param_groups[0]["lr"])
+            kick = None if noise is None else noise[t]
+            first = [True]
+            if spec.needs_closure:
+
+                def closure(t: int = t, first: list[bool] = first, kick: Any = kick) -> Any:
+                    return evaluate(t, first, kick)
+
+                optimizer.step(closure)
+            else:
+                evaluate(t, first, kick)
+                optimizer.step()
+            for scheduler, on_loss in zip(schedulers, plateau, strict=True):
+                if scheduler is not None:
+                    scheduler.step(float(rec_loss[t])) if on_loss else scheduler.step()
+            record(t + 1)
+        lr[steps] = float(optimizer.param_groups[0]["lr"])
+        # the last row's gradient: one more evaluation, its buffer updates undone
+        saved = [b.detach().clone() for _, b in named_buffers]
+        evaluate(steps, [True], None)
+        with torch.no_grad():
+            for (_, b), s in zip(named_buffers, saved, strict=True):
+                b.copy_(s)
+    state: dict[str, np.ndarray] = {n: v.numpy()[None] for n, v in vec_state.items()}
+    state.update({n: v[None] for n, v in scal_state.items()})
+    if clipping:
+        state["grad_norm"] = norms[None]
+    return {
+        "params": rec_params.numpy()[None],
+        "loss": rec_loss.numpy()[None],
+        "grad": rec_grad.numpy()[None],
+        "lr": lr,
+        "state": state,
+        "buffers": {n: v[None] for n, v in buffers.items()},
+    }
