@@ -38,9 +38,10 @@ if TYPE_CHECKING:
         list_landscapes,
         register_landscape,
     )
-    from descent.engine.network import Network, network_landscape
+    from descent.engine.network import Network, network_landscape, with_buffers
     from descent.engine.optim import ELEMENTWISE, OptimizerSpec, list_optimizers, list_schedulers
     from descent.engine.plane import Plane, pca_plane, random_plane
+    from descent.engine.recording import Recorder, record
     from descent.engine.simulation import Trajectory, simulate
     from descent.engine.sweeps import Sweep, convergence_rate, sweep
 
@@ -51,6 +52,7 @@ __all__ = [
     "Network",
     "OptimizerSpec",
     "Plane",
+    "Recorder",
     "StationaryPoint",
     "Sweep",
     "Trajectory",
@@ -59,6 +61,7 @@ __all__ = [
     "atomic_path",
     "cache_dir",
     "convergence_rate",
+    "with_buffers",
     "write_cache",
     "from_callable",
     "get_landscape",
@@ -69,6 +72,7 @@ __all__ = [
     "network_landscape",
     "pca_plane",
     "random_plane",
+    "record",
     "register_landscape",
     "simulate",
     "sweep",
@@ -90,6 +94,7 @@ __getattr__, __dir__, _ = lazy_loader.attach(
         "network",
         "optim",
         "plane",
+        "recording",
         "simulation",
         "sweeps",
     ],
@@ -106,9 +111,10 @@ __getattr__, __dir__, _ = lazy_loader.attach(
             "list_landscapes",
             "register_landscape",
         ],
-        "network": ["Network", "network_landscape"],
+        "network": ["Network", "network_landscape", "with_buffers"],
         "plane": ["Plane", "pca_plane", "random_plane"],
         "optim": ["ELEMENTWISE", "OptimizerSpec", "list_optimizers", "list_schedulers"],
+        "recording": ["Recorder", "record"],
         "simulation": ["Trajectory", "simulate"],
         "sweeps": ["Sweep", "convergence_rate", "sweep"],
     },

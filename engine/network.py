@@ -371,7 +371,7 @@ def with_buffers(land: Landscape, buffers: Any, step: int = -1) -> Landscape:
         return land
     with torch.no_grad():
         for name, buf in own.items():
-            value = torch.as_tensor(np.asarray(recorded[name])[step])
+            value = torch.as_tensor(np.array(recorded[name][step]))
             buf.copy_(value.reshape(buf.shape).to(buf.dtype))
     x_np = net.x.cpu().numpy()
     y_np = net.y.cpu().numpy()

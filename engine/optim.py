@@ -346,7 +346,7 @@ class OptimizerSpec:
         """Source digest and package version of a class outside ``torch.optim`` ({} inside)."""
         if self.package is None and self.user_class is None:
             return {}
-        return _class_identity(self.optimizer_class)
+        return _class_identity(self.optimizer_class)  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (JSON-ready; also the cache key)."""
@@ -476,7 +476,7 @@ def _runs_on_vectors(spec: OptimizerSpec) -> bool:
     return True
 
 
-def _needs_closure(cls: type) -> bool:
+def _needs_closure(cls: type[torch.optim.Optimizer]) -> bool:
     """Whether ``cls.step``'s ``closure`` has no default (torch's LBFGS: ``step(closure)``)."""
     try:
         closure = inspect.signature(cls.step).parameters.get("closure")
@@ -683,7 +683,7 @@ def build_module_optimizer(
         "Muon only supports 2D parameters", with the tensors it was given).
     """
     optimizers, schedulers = [], []
-    left: Sequence[tuple[str, torch.nn.Parameter]] = named
+    left: Sequence[tuple[str, torch.Tensor]] = named
     for part in spec.chain:
         groups, left = _split_groups(part, left)
         try:

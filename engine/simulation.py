@@ -858,7 +858,7 @@ def _run_module(
         yb = net.y if rows is None else net.y[rows]
         with torch.enable_grad():
             value = net.criterion(module(xb), yb)
-            value.backward()
+            torch.autograd.backward(value)
         norm = _clip(spec, params) if clipping else 0.0
         if first[0]:
             first[0] = False
