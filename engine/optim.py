@@ -372,13 +372,20 @@ class OptimizerSpec:
     def describe(self) -> str:
         """Short hyper-parameter text, e.g. ``'lr=0.1, momentum=0.9, clipped at 1.0'``."""
         parts = [f"{k}={_fmt(v)}" for k, v in self.kwargs.items()]
-        if self.clip_grad_norm is not None:
-            parts.append(f"clipped at {self.clip_grad_norm}")
-        if self.clip_grad_value is not None:
-            parts.append(f"clipped at ±{self.clip_grad_value}")
+        if self.clip_text:
+            parts.append(self.clip_text)
         if self.rest is not None:
             parts.append(f"rest: {self.rest.label}")
         return ", ".join(parts)
+
+    @property
+    def clip_text(self) -> str:
+        """``'clipped at 1.0'`` (norm), ``'clipped at ±1.0'`` (values), or ``''``."""
+        if self.clip_grad_norm is not None:
+            return f"clipped at {self.clip_grad_norm}"
+        if self.clip_grad_value is not None:
+            return f"clipped at ±{self.clip_grad_value}"
+        return ""
 
     @property
     def runs_on_vectors(self) -> bool:

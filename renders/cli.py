@@ -206,7 +206,11 @@ def cmd_list() -> int:
     for name in engine.list_landscapes():
         print(f"  {name:<{width}}  {engine.get_landscape(name).description}")
     print("\nOptimizers (torch.optim):")
-    print("  " + ", ".join(engine.list_optimizers()))
+    names = engine.list_optimizers()
+    matrices = [n for n in names if not engine.OptimizerSpec(n).runs_on_vectors]
+    print("  " + ", ".join(f"{n}*" if n in matrices else n for n in names))
+    if matrices:
+        print("  * matrices only: runs on a network's 2-D weights, not on a toy landscape")
     return 0
 
 

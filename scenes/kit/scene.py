@@ -290,7 +290,8 @@ class DescentScene(Scene):
         )
 
     def legend_label(self, traj: Trajectory) -> str:
-        return traj.label
+        clip = traj.spec.clip_text  # clipping is shown, never silent
+        return f"{traj.label}, {clip}" if clip else traj.label
 
     def make_clock(
         self, areas_paths: Sequence[tuple[PlotArea, np.ndarray]], steps: int | None = None
