@@ -41,6 +41,7 @@ SCENES: dict[str, str] = {
     "FitLineFastAdam": "fit_line",
     "Surface3D": "surface_3d",
     "NetworkLandscape": "network_landscape",
+    "MuonVsAdamW": "muon_vs_adamw",
     "CurveFit": "curve_fit",
     "Sweep": "sweep",
     "RateMap": "rate_map",

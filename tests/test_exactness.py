@@ -170,6 +170,14 @@ def lion_class() -> type:
     return pytorch_optimizer.Lion
 
 
+def schedule_free(m: nn.Module) -> list[torch.optim.Optimizer]:
+    """Schedule-free AdamW's protocol: ``optimizer.train()`` before training steps."""
+    pytorch_optimizer = pytest.importorskip("pytorch_optimizer")
+    opt = pytorch_optimizer.ScheduleFreeAdamW(m.parameters(), lr=0.01, warmup_steps=2)
+    opt.train()
+    return [opt]
+
+
 CASES: dict[str, tuple[Any, ...]] = {
     # name: (module, data, loss, batch size, descent spec, the loop's optimizers, loop options)
     "mlp-sgd-momentum": (
@@ -265,6 +273,17 @@ CASES: dict[str, tuple[Any, ...]] = {
         8,
         lambda: engine.OptimizerSpec("pytorch_optimizer.Lion", lr=0.01),
         lambda m: [lion_class()(m.parameters(), lr=0.01)],
+        {},
+    ),
+    "mlp-schedule-free-adamw": (
+        mlp,
+        "class",
+        "cross_entropy",
+        8,
+        lambda: engine.OptimizerSpec(
+            "ScheduleFreeAdamW", package="pytorch_optimizer", lr=0.01, warmup_steps=2
+        ),
+        schedule_free,
         {},
     ),
     "tied-buffer-adam-per-layer-lr": (
