@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Circle, Dot, Mobject, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, UP, Circle, Dot, Mobject, VGroup, VMobject, config
 
 from descent import engine
 from descent.engine import Landscape, Plane, Trajectory
@@ -179,6 +179,11 @@ class NetworkScene(DescentScene):
     def path_of(self, traj: Trajectory) -> np.ndarray:
         return self.plane.coords(traj)
 
+    def surface_landscape(self, land: Landscape, trajs: Sequence[Trajectory]) -> Landscape:
+        """The landscape the plane's surface is drawn from: a module with buffers
+        (BatchNorm) gets those of the first run's end (eval mode); others, ``land``."""
+        return engine.with_buffers(land, trajs[0]) if trajs[0].buffers else land
+
     # -- the parts ------------------------------------------------------------------------------
     def plane_area(self, land: Landscape, trajs: Sequence[Trajectory]) -> PlotArea:
         """The loss on the plane (heat map, contours) with the start marked, added now."""
@@ -196,7 +201,7 @@ class NetworkScene(DescentScene):
         area.axes.shift(LEFT * 3.5 + DOWN * 0.05 - area.center)
         xs = np.linspace(*view[0], self.resolution)
         ys = np.linspace(*view[1], self.resolution)
-        z = self.plane.surface(land, xs, ys)
+        z = self.plane.surface(self.surface_landscape(land, trajs), xs, ys)
         self.add(heatmap(z, area, self.theme, log=True), contours(z, area, self.theme, log=True))
         self.add(area.axes)
         start = area.to_scene(self.path_of(trajs[0])[0])
@@ -217,6 +222,14 @@ class NetworkScene(DescentScene):
             label(first, 17, self.theme.muted),
             label("dots: projections; off: distance from the plane", 17, self.theme.muted),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+        if trajs[0].buffers:  # which running statistics the pictures use, said on screen
+            lines.add(
+                label(
+                    f"surface: eval mode, buffers of {trajs[0].label}'s last step; loss: each step's",
+                    17,
+                    self.theme.muted,
+                )
+            ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         box = area.frame[0]  # the plot's rectangle (the frame also holds ticks and labels)
         return lines.next_to(area.frame, DOWN, buff=0.1).align_to(box, LEFT)
 
@@ -272,7 +285,8 @@ class NetworkScene(DescentScene):
         self.plane = self.plane_for(land, trajs)
         colors = self.colors_for(trajs)
         off = {id(t): self.plane.residual(t) for t in trajs}
-        under = {id(t): self.plane.projected_loss(land, t) for t in trajs}
+        surface = self.surface_landscape(land, trajs)
+        under = {id(t): self.plane.projected_loss(surface, t) for t in trajs}
 
         # -- static background first: title, the plane, the data --
         self.add_title()
@@ -293,6 +307,7 @@ class NetworkScene(DescentScene):
         counter = step_counter(self.clock, self.theme, font_size=22)
         counter.shift(RIGHT * (-0.45 - counter.get_left()[0]) + UP * (2.6 - counter.get_top()[1]))
         legend = self.legend(trajs, colors, font_size=21, readout=readout)
+        legend.fit(config.frame_width / 2 - 0.15 - counter.get_left()[0])  # long labels: wrap
         legend.next_to(counter, DOWN, buff=0.22).align_to(counter, LEFT)
         parts: list[Mobject] = [counter, legend]
         if self.show_panel:
