@@ -489,3 +489,58 @@ def test_record_a_closure_loop_takes_the_closure_loss() -> None:
     assert traj.loss[0] == pytest.approx(first) and traj.loss[2] < traj.loss[0]
     land = engine.network_landscape(mlp(out=1), x, y, loss="mse")
     assert float(land.fn(torch.tensor(np.asarray(traj.params[0])))) == pytest.approx(first)
+
+
+def test_a_spec_file_names_muon_groups_lion_and_clipping_as_data(tmp_path: Path) -> None:
+    from descent.renders.spec import load_spec
+
+    base = (Path(__file__).resolve().parent.parent / "examples" / "network_moons.toml").read_text()
+    head = base.split("[[optimizer]]")[0]
+    spec_file = tmp_path / "muon.toml"
+    spec_file.write_text(
+        head
+        + '[[optimizer]]\nname = "Muon"\nlr = 0.05\ngroups = [{params = "ndim==2"}]\n'
+        + '[[optimizer]]\nname = "Lion"\npackage = "pytorch_optimizer"\nlr = 0.001\n'
+        + '[[optimizer]]\nname = "SGD"\nlr = 0.1\nclip_grad_norm = 1.0\n'
+    )
+    spec = load_spec(spec_file)
+    specs = spec.optimizers
+    assert [s.name for s in specs] == ["Muon", "Lion", "SGD"]
+    assert specs[0].groups[0]["params"] == "ndim==2" and specs[1].package == "pytorch_optimizer"
+    assert specs[2].clip_grad_norm == 1.0
+    bad = tmp_path / "bad.toml"
+    bad.write_text(head + '[[optimizer]]\nname = "system"\npackage = "os"\n')
+    with pytest.raises(EngineError, match="unknown optimizer package 'os'"):
+        load_spec(bad)
+
+
+def test_descent_list_marks_matrix_only_optimizers(capsys: pytest.CaptureFixture[str]) -> None:
+    from descent.renders.cli import cmd_list
+
+    assert cmd_list() == 0
+    out = capsys.readouterr().out
+    assert "Muon*" in out and "Adam*" not in out and "matrices only" in out
+
+
+def test_a_recorded_run_takes_a_plane_like_any_other() -> None:
+    model = mlp()
+    x, y = data("class")
+    land = engine.network_landscape(model, x, y)
+    opt = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    with engine.record(model, opt) as rec:
+        for _ in range(8):
+            opt.zero_grad()
+            value = nn.functional.cross_entropy(model(x), y)
+            value.backward()
+            rec.report(value)
+            opt.step()
+    traj = rec.trajectory
+    simulated = engine.simulate(
+        land, engine.OptimizerSpec("SGD", lr=0.5, momentum=0.9), steps=8, cache=False
+    )
+    assert np.array_equal(traj.params, simulated.params)  # the same training, two ways
+    np.testing.assert_allclose(traj.loss[:-1], simulated.loss[:-1], rtol=1e-6)
+    plane = engine.pca_plane([traj])
+    assert plane.explained > 0.5
+    under = plane.projected_loss(land, traj)
+    assert under.shape == (9,) and np.isfinite(under).all()
