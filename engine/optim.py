@@ -181,7 +181,8 @@ class OptimizerSpec:
     rest
         A second optimizer for the parameters ``groups`` leave (its own ``groups`` may
         split them further): ``OptimizerSpec("Muon", groups=[{"params": "ndim==2"}],
-        rest=OptimizerSpec("AdamW"))`` is Muon for the 2-D weights, AdamW for the rest.
+        rest=OptimizerSpec("AdamW"))`` is Muon for the 2-D weights, AdamW for the rest. A
+        table ``{"name": "AdamW", "lr": 0.01}`` (a spec file's) is taken too.
     clip_grad_norm
         Clip the gradient's total 2-norm to this value (``torch.nn.utils.clip_grad_norm_``)
         after backward, before the step; per run. The recorded gradient is the clipped
@@ -221,7 +222,7 @@ class OptimizerSpec:
         scheduler_kwargs: Mapping[str, Any] | None = None,
         package: str | None = None,
         groups: Sequence[Mapping[str, Any]] | None = None,
-        rest: OptimizerSpec | None = None,
+        rest: OptimizerSpec | Mapping[str, Any] | None = None,
         clip_grad_norm: float | None = None,
         clip_grad_value: float | None = None,
         **kwargs: Any,
@@ -245,6 +246,12 @@ class OptimizerSpec:
             )
         if scheduler is not None and not isinstance(scheduler, str):
             raise EngineError(f"{name}: scheduler must be a torch.optim.lr_scheduler class name")
+        if isinstance(rest, Mapping):  # a spec file's table: {name = "AdamW", lr = 0.01}
+            table = dict(rest)
+            rest_name = table.pop("name", None)
+            if not isinstance(rest_name, str):
+                raise EngineError(f"{name}: rest needs a name (an optimizer class name)")
+            rest = OptimizerSpec(rest_name, **table)
         if rest is not None and not isinstance(rest, OptimizerSpec):
             raise EngineError(f"{name}: rest must be an OptimizerSpec; got {type(rest).__name__}")
         if rest is not None and not groups:

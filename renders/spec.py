@@ -402,7 +402,7 @@ def _optimizers(c: _Checker, data: dict[str, Any]) -> list[Any]:
         for k, v in kwargs.items():
             if isinstance(v, list):
                 kwargs[k] = tuple(v)
-            elif isinstance(v, dict) and k != "scheduler_kwargs":
+            elif isinstance(v, dict) and k not in ("scheduler_kwargs", "rest"):
                 raise c.error(f"{where}.{k}", "must be a number, boolean or list")
         try:
             specs.append(engine.OptimizerSpec(name, label=label, **kwargs))

@@ -500,6 +500,7 @@ def test_a_spec_file_names_muon_groups_lion_and_clipping_as_data(tmp_path: Path)
     spec_file.write_text(
         head
         + '[[optimizer]]\nname = "Muon"\nlr = 0.05\ngroups = [{params = "ndim==2"}]\n'
+        + 'rest = {name = "AdamW", lr = 0.01}\n'
         + '[[optimizer]]\nname = "Lion"\npackage = "pytorch_optimizer"\nlr = 0.001\n'
         + '[[optimizer]]\nname = "SGD"\nlr = 0.1\nclip_grad_norm = 1.0\n'
     )
@@ -507,7 +508,12 @@ def test_a_spec_file_names_muon_groups_lion_and_clipping_as_data(tmp_path: Path)
     specs = spec.optimizers
     assert [s.name for s in specs] == ["Muon", "Lion", "SGD"]
     assert specs[0].groups[0]["params"] == "ndim==2" and specs[1].package == "pytorch_optimizer"
-    assert specs[2].clip_grad_norm == 1.0
+    assert specs[2].clip_grad_norm == 1.0 and specs[0].rest == engine.OptimizerSpec(
+        "AdamW", lr=0.01
+    )
+    assert specs[0].label == "Muon + AdamW"
+    for s in specs:  # each runs on the spec's network
+        assert np.isfinite(engine.simulate(spec.landscape, s, steps=2, cache=False).loss).all()
     bad = tmp_path / "bad.toml"
     bad.write_text(head + '[[optimizer]]\nname = "system"\npackage = "os"\n')
     with pytest.raises(EngineError, match="unknown optimizer package 'os'"):
