@@ -218,12 +218,22 @@ class Recorder:
 
 
 def _spec_of(optimizer: Any, label: str, spec_class: Callable[..., Any]) -> Any:
-    """An ``OptimizerSpec`` of the optimizer's class and its plain-number defaults."""
+    """An ``OptimizerSpec`` of the optimizer's class and its plain-number defaults (those
+    its constructor takes: the label and ``lr`` of legends and read-outs)."""
+    import inspect
+
+    try:
+        takes = set(inspect.signature(type(optimizer)).parameters)
+    except (TypeError, ValueError):
+        takes = set()
     plain = {
         k: v
         for k, v in optimizer.defaults.items()
-        if isinstance(v, bool | int | float | str)
-        or (isinstance(v, tuple) and all(isinstance(e, int | float) for e in v))
+        if k in takes
+        and (
+            isinstance(v, bool | int | float | str)
+            or (isinstance(v, tuple) and all(isinstance(e, int | float) for e in v))
+        )
     }
     try:
         return spec_class(type(optimizer), label=label, **plain)

@@ -456,7 +456,7 @@ def test_record_changes_nothing_and_records_every_step(tmp_path: Path) -> None:
     for a, b in zip(got, want, strict=True):
         assert np.array_equal(a, b)  # the hooks changed nothing
     traj = rec.trajectory
-    assert traj.steps == STEPS and traj.label == "AdamW"
+    assert traj.steps == STEPS and traj.label == "AdamW" and traj.spec.lr == 0.01
     assert np.array_equal(traj.params, np.stack(want))
     assert np.isfinite(traj.loss[:-1]).all() and np.isnan(traj.loss[-1])
     assert traj.lr.tolist() == [0.01] * (STEPS + 1)
