@@ -198,7 +198,7 @@ class Recorder:
         reported = np.where(np.isnan(loss) & (np.arange(n + 1) >= 0), 0.0, loss)
         at = int(first_non_finite(reported[None], np.asarray(params)[None])[0])
         names = [type(o).__name__ for o in self.optimizers]
-        label = self.label or " + ".join(names)
+        label = self.label or (" + ".join(names) if len(names) > 1 else None)
         spec = _spec_of(self.optimizers[0], label, OptimizerSpec)
         for arr in (params, grad, loss, lr):
             if isinstance(arr, np.ndarray) and not isinstance(arr, np.memmap):
@@ -217,19 +217,20 @@ class Recorder:
         )
 
 
-def _spec_of(optimizer: Any, label: str, spec_class: Callable[..., Any]) -> Any:
-    """An ``OptimizerSpec`` of the optimizer's class and its plain-number defaults (those
-    its constructor takes: the label and ``lr`` of legends and read-outs)."""
+def _spec_of(optimizer: Any, label: str | None, spec_class: Callable[..., Any]) -> Any:
+    """An ``OptimizerSpec`` of the optimizer's class, its ``lr`` and the plain-number
+    options the loop set away from the constructor's defaults."""
     import inspect
 
     try:
-        takes = set(inspect.signature(type(optimizer)).parameters)
+        params = inspect.signature(type(optimizer)).parameters
     except (TypeError, ValueError):
-        takes = set()
+        params = {}  # type: ignore[assignment]
     plain = {
         k: v
         for k, v in optimizer.defaults.items()
-        if k in takes
+        if k in params
+        and (k == "lr" or v != params[k].default)  # the ones the loop chose
         and (
             isinstance(v, bool | int | float | str)
             or (isinstance(v, tuple) and all(isinstance(e, int | float) for e in v))
