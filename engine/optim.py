@@ -400,7 +400,7 @@ class OptimizerSpec:
 
         Muon, for one, only takes matrices: it runs on a network's 2-D weights only.
         """
-        return all(_runs_on_vectors(s) for s in self.chain)
+        return all(_known_runs_on_vectors(s) for s in self.chain)
 
     def _validate(self) -> None:
         for key, value in [*self.kwargs.items(), *self.scheduler_kwargs.items()]:
@@ -475,6 +475,20 @@ class OptimizerSpec:
             except (ValueError, TypeError, RuntimeError):
                 return f"argument '{key}'={_fmt(value)}"
         return "arguments " + (self.describe() or "(defaults)")
+
+
+def _known_runs_on_vectors(spec: OptimizerSpec) -> bool:
+    """:func:`_runs_on_vectors`, remembered beside the spec's validity record (building the
+    first optimizer of a process imports ``torch._dynamo``: ~3 s for ``descent list``)."""
+    path = _validity_record(spec).with_suffix(".vectors")
+    with contextlib.suppress(OSError):
+        return path.read_text() == "1"
+    result = _runs_on_vectors(spec)
+    if spec.cacheable:
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("1" if result else "0")
+    return result
 
 
 def _runs_on_vectors(spec: OptimizerSpec) -> bool:
