@@ -265,15 +265,22 @@ def pca_plane(runs: Sequence[Any], origin: ArrayLike | None = None) -> Plane:
 
 
 def filter_normalized_direction(
-    shapes: Sequence[tuple[int, ...]], weights: Array, gen: torch.Generator
+    shapes: Sequence[tuple[int, ...]],
+    weights: Array,
+    gen: torch.Generator,
+    ignore: str = "biasbn",
 ) -> Array:
     """One Li et al. direction: Gaussian, each row of each weight tensor rescaled to the
-    norm of that row of ``weights``; 1-D tensors (biases) get 0."""
+    norm of that row of ``weights``. 1-D tensors (biases, BatchNorm's weight and bias) get
+    0 with ``ignore="biasbn"`` (Li et al.'s option, the default), or the weights themselves
+    with ``ignore="none"`` (their code's other branch)."""
     out = np.zeros_like(weights)
     at = 0
     for shape in shapes:
         size = math.prod(shape)
-        if len(shape) >= 2:
+        if len(shape) < 2 and ignore == "none":
+            out[at : at + size] = weights[at : at + size]
+        elif len(shape) >= 2:
             d = torch.randn(shape, generator=gen, dtype=torch.float64).numpy().reshape(shape[0], -1)
             w = weights[at : at + size].reshape(shape[0], -1)
             scale = np.linalg.norm(w, axis=1) / np.maximum(np.linalg.norm(d, axis=1), 1e-300)
@@ -287,14 +294,21 @@ def random_plane(
     seed: int = 0,
     normalize: str = "filter",
     origin: ArrayLike | None = None,
+    ignore: str = "biasbn",
 ) -> Plane:
     """Li et al.'s plane: two filter-normalised random directions through ``origin``.
+
+    ``ignore="biasbn"`` (default) gives biases and BatchNorm parameters (1-D tensors) no
+    component, as Li et al. do for networks with BatchNorm; ``"none"`` gives them the
+    weights' own values.
 
     ``origin`` defaults to the landscape's start; pass a run's final parameters to
     centre the plane on the trained model, as Li et al. do. Directions are drawn from
     ``torch.Generator().manual_seed(seed)``. ``normalize="none"`` gives two orthonormal
     Gaussian directions instead (any landscape).
     """
+    if ignore not in ("biasbn", "none"):
+        raise EngineError(f"ignore must be 'biasbn' or 'none'; got {ignore!r}")
     if normalize not in ("filter", "none"):
         raise EngineError(f"normalize must be 'filter' or 'none'; got {normalize!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -313,6 +327,6 @@ def random_plane(
             f"filter normalisation needs a network landscape; '{landscape.name}' is not one "
             "(use normalize='none')"
         )
-    d1 = filter_normalized_direction(net.shapes, o, gen)
-    d2 = filter_normalized_direction(net.shapes, o, gen)
+    d1 = filter_normalized_direction(net.shapes, o, gen, ignore)
+    d2 = filter_normalized_direction(net.shapes, o, gen, ignore)
     return Plane(origin=o, d1=d1, d2=d2, kind="random")

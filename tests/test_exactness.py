@@ -550,3 +550,20 @@ def test_a_recorded_run_takes_a_plane_like_any_other() -> None:
     assert plane.explained > 0.5
     under = plane.projected_loss(land, traj)
     assert under.shape == (9,) and np.isfinite(under).all()
+
+
+def test_li_et_al_planes_leave_biases_and_batchnorm_out_unless_told() -> None:
+    model, (x, y) = cnn(), data("image")
+    land = engine.network_landscape(model, x, y)
+    net = land.network
+    one_d = np.concatenate(
+        [np.full(int(np.prod(s)), len(s) < 2) for s in net.shapes]
+    )  # biases, BatchNorm weight and bias
+    assert "1.weight" in net.names  # BatchNorm2d's weight is 1-D
+    plane = engine.random_plane(land, seed=0)
+    assert not plane.d1[one_d].any() and not plane.d2[one_d].any()
+    assert plane.d1[~one_d].any()
+    kept = engine.random_plane(land, seed=0, ignore="none")
+    np.testing.assert_array_equal(kept.d1[one_d], np.asarray(land.default_start)[one_d])
+    with pytest.raises(EngineError, match="ignore must be"):
+        engine.random_plane(land, ignore="bn")
