@@ -50,6 +50,15 @@ def render(job: dict[str, Any], cls: Any = None) -> dict[str, Any]:
     """Render ``job`` (scene, quality, fps, theme, video, png, workdir) into its work folder;
     ``cls``: the scene class itself, when the caller has it (in-process renders)."""
     os.environ["DESCENT_THEME"] = job["theme"]
+    from descent.renders.scenefile import recording_reads
+
+    with recording_reads() as reads:  # the data files the scene opens: they join the cache
+        out = _render(job, cls)
+    out["reads"] = sorted(reads)
+    return out
+
+
+def _render(job: dict[str, Any], cls: Any) -> dict[str, Any]:
     from manim import tempconfig
 
     from descent.renders.encoder import PipeFileWriter

@@ -169,7 +169,7 @@ def symlog_ticks(lo: float, hi: float, linthresh: float) -> list[tuple[float, st
     """Ticks of a :func:`symlog` axis over the data range ``lo..hi``: ``0`` and ``±10ᵏ``
     (at most four a side), each ``(position on the axis, label of the true value)``."""
     ticks = [(0.0, "0")] if lo <= 0 <= hi else []
-    k0 = int(np.floor(np.log10(linthresh)))
+    k0 = int(np.floor(np.log10(linthresh))) + 1  # 10·linthresh: a full unit from 0
     for sign, end in ((1, hi), (-1, -lo)):
         if end <= linthresh:
             continue
@@ -216,8 +216,8 @@ class LossPanel(VGroup):
             raw = np.concatenate(values)
             raw = raw[np.isfinite(raw)]
             size = np.abs(raw[raw != 0])
-            # linear within ±linthresh: the smallest magnitude shown, at most 6 decades under the largest
-            linthresh = 10.0 ** np.floor(np.log10(max(size.min(), size.max() * 1e-6)))
+            # linear within ±linthresh: the smallest magnitude shown, at most 8 decades under the largest
+            linthresh = 10.0 ** np.floor(np.log10(max(size.min(), size.max() * 1e-8)))
             ticks = symlog_ticks(float(raw.min()), float(raw.max()), linthresh)
             values = [symlog(v, linthresh) for v in values]
             axis_label = y_label + " (symlog)"
