@@ -175,3 +175,9 @@ def test_media_reach_every_builder_under_names_of_their_own(tmp_path: Path) -> N
         for builder in ("html", "dirhtml", "singlehtml", "epub"):
             if round_ == 0:
                 shutil.rmtree(build_dir / builder)  # deleted; the doctrees stay
+    latex = make("latex")  # (no TeX needed to write the .tex): key frames as stills
+    [tex] = latex.glob("*.tex")
+    stills = re.findall(
+        r"\\sphinxincludegraphics(?:\[[^]]*\])?\{\{([^}]+)\}\.png\}", tex.read_text()
+    )
+    assert len(stills) == 2 and all((latex / f"{name}.png").is_file() for name in stills)
