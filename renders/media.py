@@ -1,5 +1,10 @@
 """Video post-processing with PyAV: palette GIF, VP9 WebM, probing, storyboards.
 
+Frames are read (:func:`read_frames`) and written (:func:`save_png`) with ``imageio.v3``
+(its PyAV plugin for video, Pillow for PNG). Transcoding (palette GIF, WebM) and probing
+use PyAV itself: they need its filter graphs (``palettegen``/``paletteuse``, ``scale``),
+encoder options and container metadata (a GIF's loop count), which imageio does not expose.
+
 Every writer goes through :func:`descent.engine.atomic_path`: the result appears under its final
 name only when complete, so an interrupted run never leaves a truncated file in place
 of a good one.
@@ -192,11 +197,16 @@ def to_webm(source: str | Path, target: str | Path) -> Path:
 
 
 def read_frames(path: str | Path, count: int) -> list[tuple[float, np.ndarray]]:
-    """``count`` frames evenly spread over the video, always including the last one."""
-    with av.open(str(path)) as container:
-        frames = [
-            (float(f.time or 0.0), f.to_ndarray(format="rgb24")) for f in container.decode(video=0)
-        ]
+    """``count`` frames evenly spread over the video, always including the last one, each
+    with its time (frame index / frame rate: descent's videos have a constant rate).
+
+    Read with ``imageio.v3`` through its PyAV plugin (the same decoder, the same pixels)."""
+    import imageio.v3 as iio
+
+    fps = float(iio.immeta(path, plugin="pyav")["fps"])
+    frames = [
+        (i / fps, frame) for i, frame in enumerate(iio.imiter(path, plugin="pyav", format="rgb24"))
+    ]
     if not frames:
         return []
     picks = np.unique(np.linspace(0, len(frames) - 1, count).round().astype(int))
@@ -231,7 +241,9 @@ def storyboard(
 
 def save_png(rgba: np.ndarray, target: str | Path) -> Path:
     """Write an RGBA frame as PNG, atomically."""
+    import imageio.v3 as iio
+
     target = Path(target)
     with atomic_path(target) as tmp:
-        Image.fromarray(np.ascontiguousarray(rgba)).save(tmp, format="PNG")
+        iio.imwrite(tmp, np.ascontiguousarray(rgba), extension=".png")
     return target

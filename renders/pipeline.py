@@ -202,6 +202,14 @@ def _write_record(out_dir: Path, updates: dict[str, str]) -> None:
             tmp.write_text(json.dumps(record, indent=1, sort_keys=True))
 
 
+def _last_frames(job: Job) -> int | None:
+    """The frame count of ``job``'s last render (its record), if any."""
+    try:
+        return int(_read_record(job.out_dir).get(f"{job.name}.frames", "")) or None
+    except ValueError:
+        return None
+
+
 def _reads_entry(job: Job) -> str:
     """The record's entry for the data files ``job``'s last render read."""
     return f"{job.name}.reads"
@@ -253,17 +261,40 @@ def _video_formats(job: Job) -> list[str]:
     return ["mp4"] if wanted else []
 
 
-def _worker(*args: str) -> dict[str, Any]:
+def _worker(
+    *args: str,
+    progress: Path | None = None,
+    frames: Callable[[int, int | None, bool], None] | None = None,
+) -> dict[str, Any]:
     """Run ``python -m descent.renders.worker ARGS`` (in the caller's folder, so that a scene
     file's relative paths mean what they mean to its author); its last output line is JSON,
-    and on failure its last error line says why."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "descent.renders.worker", *args], capture_output=True, text=True
-    )
+    and on failure its last error line says why. With ``frames``, the worker's frame
+    count (its ``progress`` file) is passed on four times a second."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "descent.renders.worker", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        polling = frames is not None and progress is not None
+        while True:  # communicate() keeps reading the pipes, so a chatty worker never blocks
+            try:
+                stdout, stderr = proc.communicate(timeout=0.25 if polling else None)
+                break
+            except subprocess.TimeoutExpired:
+                _read_progress(progress, frames)  # type: ignore[arg-type]
     if proc.returncode != 0:
-        lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
+        lines = [ln for ln in (stderr or stdout).strip().splitlines() if ln.strip()]
         raise RuntimeError(lines[-1] if lines else f"worker exited with code {proc.returncode}")
-    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return dict(json.loads(stdout.strip().splitlines()[-1]))
+
+
+def _read_progress(path: Path, frames: Callable[[int, int | None, bool], None]) -> None:
+    try:
+        data = json.loads(path.read_text())
+        frames(int(data["frames"]), data.get("expected"), bool(data.get("exact")))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not written yet
 
 
 def _render_here(payload: dict[str, Any], cls: Any) -> dict[str, Any]:
@@ -292,9 +323,15 @@ def _copy(src: str | Path, target: Path) -> Path:
 
 
 def run_job(
-    job: Job, *, force: bool = False, report: Callable[[str], None] | None = None
+    job: Job,
+    *,
+    force: bool = False,
+    report: Callable[[str], None] | None = None,
+    progress: Callable[[int, int | None, bool], None] | None = None,
 ) -> JobResult:
-    """Render ``job`` (unless cached) and write its outputs atomically."""
+    """Render ``job`` (unless cached) and write its outputs atomically; ``progress(frames,
+    expected, exact)`` hears the frames rendered so far and how many the video should
+    have: the last render's count (``exact``), else the scene's estimate, else ``None``."""
     say = report or (lambda _state: None)
     started = time.perf_counter()
     job.out_dir.mkdir(parents=True, exist_ok=True)
@@ -323,6 +360,7 @@ def run_job(
         srt: Path | None = None
         marks: list[dict[str, Any]] = []
         reads: set[str] = set()  # the data files the scene opened while it was built
+        frame_count = 0
         duration = 0.0
         containers = _video_formats(job)
         for i, container in enumerate(containers or [None]):
@@ -344,10 +382,18 @@ def run_job(
                 "run_time": job.run_time,
                 "pauses": job.pauses,
             }
+            if progress is not None and container is not None:
+                payload["progress"] = str(work / f"{container}.progress.json")
+                payload["expected_frames"] = _last_frames(job)
             if job.scene_class is not None:
                 out = _render_here(payload, job.scene_class)
             else:
-                out = _worker(json.dumps(payload))
+                out = _worker(
+                    json.dumps(payload),
+                    progress=Path(payload["progress"]) if "progress" in payload else None,
+                    frames=progress,
+                )
+            frame_count = int(out.get("frames", 0)) or frame_count
             if container is not None:
                 videos[container] = Path(out["video"])
             png = Path(out["png"]) if "png" in out else png
@@ -420,7 +466,11 @@ def run_job(
             digests = file_digests([f for f in data_files(reads, skip=[work]) if f not in ours])
             _write_record(
                 job.out_dir,
-                {**{p.name: key for p in outputs.values()}, _reads_entry(job): json.dumps(digests)},
+                {
+                    **{p.name: key for p in outputs.values()},
+                    _reads_entry(job): json.dumps(digests),
+                    f"{job.name}.frames": str(frame_count),
+                },
             )
         result.files = written
         say("done")
@@ -440,13 +490,18 @@ def run_jobs(
     force: bool = False,
     workers: int | None = None,
     report: Callable[[Job, str], None] | None = None,
+    progress: Callable[[Job, int, int | None, bool], None] | None = None,
 ) -> list[JobResult]:
-    """Run ``jobs``: one render process per job, at most ``workers`` (default: cores) at once."""
+    """Run ``jobs``: one render process per job, at most ``workers`` (default: cores) at once
+    (``progress``: see :func:`run_job`)."""
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
 
     def one(job: Job) -> JobResult:
         return run_job(
-            job, force=force, report=(lambda state: report(job, state)) if report else None
+            job,
+            force=force,
+            report=(lambda state: report(job, state)) if report else None,
+            progress=(lambda n, total, exact: progress(job, n, total, exact)) if progress else None,
         )
 
     if workers == 1:
