@@ -19,6 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 USERS_TORCH = "2.5.0+cu121"  # not the lock's 2.13.0+cpu: a build descent must not replace
 
 
+def _sources(dest: Path) -> Path:
+    """The repository's files without local state (venv, git, renders, build output)."""
+    ignore = shutil.ignore_patterns(
+        ".venv", ".git", "media", "build", "*.egg-info", "__pycache__", ".*cache*"
+    )
+    return Path(shutil.copytree(ROOT, dest, ignore=ignore))
+
+
 def _pip(env_python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(env_python), *args],
@@ -51,13 +59,7 @@ def test_install_without_constraints_keeps_the_users_torch(tmp_path: Path) -> No
     )
     (theirs / "INSTALLER").write_text("pip\n")
     (theirs / "RECORD").write_text("")
-    src = shutil.copytree(
-        ROOT,
-        tmp_path / "src",
-        ignore=shutil.ignore_patterns(
-            ".venv", ".git", "media", "build", "*.egg-info", "__pycache__", ".*cache*"
-        ),
-    )
+    src = _sources(tmp_path / "src")
     plan = _pip(
         python,
         "install",
@@ -141,14 +143,14 @@ def test_requirements_are_ranges_and_the_lock_is_exact() -> None:
 
 def test_wheel_is_typed_and_runs_as_python_m_descent(tmp_path: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "-q", "-w", str(tmp_path)],
-        cwd=ROOT,
+        [sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "-q", "-w", str(tmp_path / "w")],
+        cwd=_sources(tmp_path / "src"),
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert out.returncode == 0, out.stderr
-    [wheel] = tmp_path.glob("*.whl")
+    [wheel] = (tmp_path / "w").glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "descent/renders/py.typed" in names and "descent/__main__.py" in names
     assert "descent/__init__.py" not in names  # still an implicit namespace package
