@@ -77,6 +77,11 @@ def test_cone_run_stops_at_its_last_finite_point(tmp_path: Path) -> None:
     assert kit.tracks.shown_now(track.nan_mark)
     track.update_to(5.0)
     assert not kit.tracks.shown_now(track.nan_mark)  # not before it happened
+    # its loss panel: 5 → 0 is not all positive, so linear; the line ends at (step 5, 0)
+    loss = np.asarray(traj.loss, np.float64)
+    assert kit.panel_scale([loss], True) == "linear"
+    drawn = kit.as_drawn(np.stack([np.arange(13), loss], -1))
+    assert np.allclose(drawn[5:], [5.0, 0.0]) and np.allclose(drawn[:6, 1], loss[:6])
 
 
 def test_overflow_is_pinned_at_the_edge_in_its_last_direction() -> None:
@@ -131,9 +136,7 @@ def test_saddle_panel_is_not_log_of_absolute_loss(tmp_path: Path) -> None:
     )
     assert panel.scale == "symlog"
     # the drawn curve goes the way the loss goes: down, with no V where it changes sign
-    momentum = panel.area.display_path(
-        np.stack([np.arange(len(losses[1])), kit.symlog(losses[1], 1.0)], -1)
-    )[0]
+    momentum = kit.as_drawn(np.stack([np.arange(len(losses[1])), kit.symlog(losses[1], 1.0)], -1))
     rising = np.diff(losses[1]) > 0
     assert (np.diff(momentum[:, 1])[~rising] <= 1e-12).all()
     # only a positive series gets log₁₀

@@ -22,12 +22,14 @@ from descent.scenes.kit.clock import StepClock, partial_path
 from descent.scenes.kit.plot import plot_area
 from descent.scenes.kit.text import FastText, fmt_value, label
 from descent.scenes.kit.theme import Theme
+from descent.scenes.kit.tracks import nan_from
 
 __all__ = [
     "Legend",
     "Room",
     "LossPanel",
     "panel_scale",
+    "as_drawn",
     "symlog",
     "symlog_ticks",
     "live_text",
@@ -181,6 +183,31 @@ def symlog_ticks(lo: float, hi: float, linthresh: float) -> list[tuple[float, st
     return ticks
 
 
+def as_drawn(series: np.ndarray) -> np.ndarray:
+    """A panel's ``(step, value)`` points as they are drawn: from the step a series turns
+    NaN without overflowing first (:func:`~descent.scenes.kit.tracks.nan_from`) the line
+    ends at its last finite point (step and value); a NaN after an overflow stays at that overflow's ``±inf`` (the
+    edge, once clamped). Values past the panel are clamped to its edge by the caller.
+
+    Examples
+    --------
+    >>> nan, inf = float("nan"), float("inf")
+    >>> as_drawn(np.array([[0, 5.0], [1, 0.0], [2, nan]])).tolist()
+    [[0.0, 5.0], [1.0, 0.0], [1.0, 0.0]]
+    >>> as_drawn(np.array([[0, 5.0], [1, -inf], [2, nan]]))[:, 1].tolist()
+    [5.0, -inf, -inf]
+    """
+    pts = np.array(series, dtype=np.float64)
+    at = nan_from(pts)
+    if at is not None and at > 0:
+        pts[at:] = pts[at - 1]  # the line ends there: no steps drawn that did not happen
+    values = pts[:, 1]
+    for t in range(1, len(values)):  # after an overflow: the edge it went to
+        if np.isnan(values[t]) and np.isinf(values[t - 1]):
+            values[t] = values[t - 1]
+    return pts
+
+
 class LossPanel(VGroup):
     """A side panel plotting a per-step series for each track (loss, distance, ...), synced.
 
@@ -241,8 +268,7 @@ class LossPanel(VGroup):
         self.add(self.area.axes)
         self.lines = VGroup()
         for (color, _), v in zip(series, values, strict=True):
-            # what happened: NaN stops the line, ±inf is pinned at the edge (display_path)
-            data, _ = self.area.display_path(np.stack([np.arange(steps + 1), v[: steps + 1]], -1))
+            data = self.area.clamp(as_drawn(np.stack([np.arange(steps + 1), v[: steps + 1]], -1)))
             line = VMobject(stroke_color=color, stroke_width=3)
             self.lines.add(line)
             marker = Dot(radius=0.05, color=color)

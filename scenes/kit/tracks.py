@@ -16,8 +16,10 @@ import math
 
 import numpy as np
 from manim import (
+    DOWN,
     ORIGIN,
     RIGHT,
+    UP,
     Arrow,
     Circle,
     DashedLine,
@@ -261,13 +263,29 @@ class Track(VGroup):
         shown = s >= self.nan_step - 0.5
         if shown and not len(self.nan_mark):  # built once, on first use
             text = self.nan_label if self.pin_text else "NaN"
-            self.nan_mark.add(label(str(text), 22 if self.pin_text else 16, self.color))
+            mark = label(str(text), 22 if self.pin_text else 16, self.color)
+            # a halo in the background colour: legible over the trail and the heat map
+            mark.set_stroke(self.theme.background, width=4, background=True)
+            self.nan_mark.add(mark)
         if len(self.nan_mark):
             if shown:
-                # beside the dot, on the side towards the plot's centre (it stays in the box)
-                side = RIGHT if here[0] <= self.area.center[0] else -RIGHT
-                self.nan_mark[0].next_to(here, side, buff=0.18)
+                self._place_nan_mark(here)
             set_shown(self.nan_mark, shown)
+
+    def _place_nan_mark(self, here: np.ndarray) -> None:
+        """Beside the stopped dot, ahead of where it came from (the trail is behind it),
+        kept inside the plot's box."""
+        mark = self.nan_mark[0]
+        back = self.screen[max(self.nan_step - 2, 0)] if self.nan_step else here
+        ahead = here - back
+        sides = (DOWN, UP, RIGHT, -RIGHT)
+        side = max(sides, key=lambda d: float(np.dot(d[:2], ahead[:2])))
+        mark.next_to(here, side, buff=0.18)
+        box = self.area.frame[0]
+        lo, hi = box.get_corner(DOWN - RIGHT), box.get_corner(UP + RIGHT)
+        shift = np.clip(mark.get_corner(DOWN - RIGHT), lo, None) - mark.get_corner(DOWN - RIGHT)
+        shift += np.clip(mark.get_corner(UP + RIGHT), None, hi) - mark.get_corner(UP + RIGHT)
+        mark.shift(shift)
 
     def _update_pin(self, s: float, here: np.ndarray) -> None:
         """Show the edge pin (outward arrow + label) while the point is out of view."""
