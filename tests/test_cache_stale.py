@@ -140,3 +140,43 @@ def test_engine_fingerprint_reads_globals_and_defaults(tmp_path: Path) -> None:
     assert _source_of(module.f) not in (before, moved, None)
     module.C = threading.Lock()  # cannot be hashed by content: no fingerprint, no cache
     assert _source_of(module.f) is None
+
+
+NET = """import torch
+
+SHIFT = 0.0
+
+
+class Net(torch.nn.Module):
+    def __init__(self, scale):
+        super().__init__()
+        self.lin = torch.nn.Linear(2, 2)
+        self.scale = scale
+
+    def forward(self, x):
+        return self.lin(x) * self.scale + SHIFT
+"""
+
+
+def test_network_landscape_fingerprint_covers_plain_attributes_and_globals(tmp_path: Path) -> None:
+    """A network landscape's data, by content: ``repr(module)`` leaves out ``self.scale``,
+    and the forward's module globals are part of what the network computes."""
+    import numpy as np
+    import torch
+
+    from descent import engine
+
+    (tmp_path / "netmod.py").write_text(NET)
+    mod = load_module(tmp_path / "netmod.py")
+    x = np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+
+    def fingerprint(scale: float) -> str | None:
+        torch.manual_seed(0)
+        return engine.network_landscape(mod.Net(scale), x, y, loss="cross_entropy").fingerprint
+
+    one = fingerprint(1.0)
+    assert one is not None and fingerprint(1.0) == one
+    assert fingerprint(5.0) != one  # a plain attribute
+    mod.SHIFT = 0.5
+    assert fingerprint(1.0) not in (one, None)  # a global the forward reads
