@@ -105,8 +105,9 @@ class Track(VGroup):
         Shortest and longest arrow on screen (scene units); ``(0, …)`` keeps true lengths,
         so a vanishing gradient's arrow vanishes.
     pin_text
-        Label the edge pin (``escape_label``, else "diverged"); ``False``: the arrow alone
-        (small plots).
+        Label the edge pin (``escape_label``, else "diverged") and a run that turned NaN
+        ("NaN from step N"); ``False``: the pin's arrow alone and no NaN label (small plots
+        whose caller says it, as a sweep tile's tint does).
     """
 
     def __init__(
@@ -137,7 +138,8 @@ class Track(VGroup):
         self.screen = area.to_scene(shown)
         #: the step the run turned NaN (it stops at its last finite point), or ``None``
         self.nan_step = nan_from(self.path)
-        #: what marks it: "NaN from step N" ("NaN" beside a small plot), shown from that step
+        #: what marks it: "NaN from step N" beside the dot from that step (``pin_text``; a
+        #: sweep tile says it in its tint instead)
         self.nan_label = None if self.nan_step is None else nan_text(self.nan_step)
         self.nan_mark = VGroup()
         self.trail_parts = VGroup(
@@ -258,12 +260,11 @@ class Track(VGroup):
 
     def _update_nan(self, s: float, here: np.ndarray) -> None:
         """From the step the run turned NaN: "NaN from step N" beside the stopped dot."""
-        if self.nan_step is None:
+        if self.nan_step is None or not self.pin_text:  # a small plot: its caller says it
             return
         shown = s >= self.nan_step - 0.5
         if shown and not len(self.nan_mark):  # built once, on first use
-            text = self.nan_label if self.pin_text else "NaN"
-            mark = label(str(text), 22 if self.pin_text else 16, self.color)
+            mark = label(str(self.nan_label), 22, self.color)
             # a halo in the background colour: legible over the trail and the heat map
             mark.set_stroke(self.theme.background, width=4, background=True)
             self.nan_mark.add(mark)
