@@ -216,11 +216,12 @@ def read_frames(path: str | Path, count: int) -> list[tuple[float, np.ndarray]]:
         wanted = set(np.unique(np.linspace(0, total - 1, count).round().astype(int)).tolist())
         out: list[tuple[float, np.ndarray]] = []
         last: tuple[float, np.ndarray] | None = None
+        seen = 0
         for i, frame in enumerate(frames):
-            last = (i / fps, frame)
+            last, seen = (i / fps, frame), i + 1
             if i in wanted:
                 out.append(last)
-    if last is not None and (not out or out[-1][0] != last[0]):  # fewer frames than said
+    if last is not None and seen <= max(wanted):  # fewer frames than the container said
         out.append(last)
     return out
 

@@ -154,3 +154,28 @@ def test_wheel_is_typed_and_runs_as_python_m_descent(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "descent/renders/py.typed" in names and "descent/__main__.py" in names
     assert "descent/__init__.py" not in names  # still an implicit namespace package
+
+
+def test_imageio_reads_the_frames_pyav_decodes(tmp_path: Path) -> None:
+    """``read_frames`` (imageio.v3, PyAV plugin, streaming) picks the frames and times that
+    decoding everything with PyAV and picking from it gives, the first for ``count=1``."""
+    import av
+    import numpy as np
+
+    from descent.renders.media import read_frames
+
+    path = tmp_path / "ramp.mp4"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for k in range(23):
+            img = np.full((48, 64, 3), k * 10, np.uint8)
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
+        out.mux(stream.encode())
+    with av.open(str(path)) as video:
+        every = [f.to_ndarray(format="rgb24") for f in video.decode(video=0)]
+    for count in (1, 5, 9):
+        picks = np.unique(np.linspace(0, len(every) - 1, count).round().astype(int))
+        got = read_frames(path, count)
+        assert [t for t, _ in got] == [i / 10 for i in picks]
+        assert all(np.array_equal(f, every[i]) for (_, f), i in zip(got, picks, strict=True))
