@@ -21,6 +21,7 @@ import functools
 import hashlib
 import inspect
 import json
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -251,8 +252,14 @@ def _jsonable(obj: Any) -> Any:
     return repr(obj)
 
 
-def _source_of(fn: Callable[..., Any]) -> str | None:
-    """Source text of ``fn`` (through partials), with closure values; ``None`` if unknown."""
+def _source_of(fn: Callable[..., Any], _seen: set[int] | None = None) -> str | None:
+    """Source text of ``fn`` (through partials), with the values of its closure and of the
+    module globals it reads (arrays and tensors by their bytes, functions by their own
+    source, recursively); ``None`` if any of it is unknown (then nothing is cached)."""
+    seen = set() if _seen is None else _seen
+    if id(fn) in seen:
+        return ""
+    seen.add(id(fn))
     parts: list[str] = []
     while isinstance(fn, functools.partial):
         parts.append(json.dumps([_jsonable(list(fn.args)), _jsonable(dict(fn.keywords))]))
@@ -261,6 +268,14 @@ def _source_of(fn: Callable[..., Any]) -> str | None:
         parts.append(inspect.getsource(fn))
     except (OSError, TypeError):
         return None
+    read = _globals_read(fn, seen)
+    if read is None:
+        return None
+    parts += read
+    defaults = list(getattr(fn, "__defaults__", None) or ())
+    defaults += sorted((getattr(fn, "__kwdefaults__", None) or {}).items())
+    if defaults:  # def f(x, centre=centre): a default is a value the loss reads
+        parts.append(json.dumps(_jsonable(defaults)))
     closure = getattr(fn, "__closure__", None) or ()
     for cell in closure:
         try:
@@ -270,13 +285,58 @@ def _source_of(fn: Callable[..., Any]) -> str | None:
         if is_tensor(value):
             parts.append(hashlib.sha256(value.detach().cpu().numpy().tobytes()).hexdigest())
         elif callable(value):
-            inner = _source_of(value)
+            inner = _source_of(value, seen)
             if inner is None:
                 return None
             parts.append(inner)
         else:
             parts.append(json.dumps(_jsonable(value)))
     return "\n".join(parts)
+
+
+def _globals_read(fn: Callable[..., Any], seen: set[int]) -> list[str] | None:
+    """``name=value`` for each module global that ``fn``'s code names: a changed global
+    changes the fingerprint. Modules, classes and built-ins count by name (their code is an
+    installed package's); a value that cannot be hashed by content gives ``None``."""
+    code = getattr(fn, "__code__", None)
+    scope = getattr(fn, "__globals__", None)
+    if code is None or scope is None:
+        return []
+    names: set[str] = set()
+    todo = [code]
+    while todo:
+        c = todo.pop()
+        names.update(c.co_names)
+        todo += [k for k in c.co_consts if isinstance(k, types.CodeType)]
+    out: list[str] = []
+    for name in sorted(names & scope.keys()):
+        value = scope[name]
+        if isinstance(value, types.ModuleType | type | types.BuiltinFunctionType) or (
+            type(value).__module__ == "descent.engine._lazy"
+        ):
+            continue  # a module (descent's lazy torch too), a class, a built-in
+        if isinstance(value, types.FunctionType | functools.partial):
+            inner = _source_of(value, seen)
+            if inner is None:
+                return None
+            out.append(f"{name}={inner}")
+        elif (
+            is_tensor(value)
+            or isinstance(
+                value, np.ndarray | np.generic | float | int | str | bool | list | tuple | dict
+            )
+            or value is None
+        ):
+            out.append(f"{name}={json.dumps(_jsonable(value))}")
+        elif callable(value) and getattr(value, "__module__", "").split(".")[0] in _BY_NAME:
+            continue  # numpy ufuncs, torch's functions: the installed package's code
+        else:
+            return None
+    return out
+
+
+#: packages whose callables a loss may name: their code is the installed version's
+_BY_NAME = ("numpy", "torch", "math", "descent", "builtins", "functools", "operator")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ import hashlib
 import inspect
 import json
 import math
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -278,8 +279,12 @@ def _plan(module: torch.nn.Module, names: Sequence[str]) -> tuple[tuple[Any, ...
 
 
 def _describe_module(module: torch.nn.Module) -> str | None:
-    """Architecture text for the cache key: ``repr`` plus the source of every class that is
-    not torch's own (``None`` when a class's source cannot be read: no caching then)."""
+    """Architecture text for the cache key: ``repr`` plus, for every class that is not
+    torch's own, its source, the module globals its methods read and each instance's plain
+    attributes (``self.scale = 2.0``: ``repr`` leaves them out). ``None`` when any of it
+    cannot be known by content: no caching then."""
+    from descent.engine.landscapes import _globals_read, _jsonable
+
     parts = [repr(module)]
     for sub in module.modules():
         cls = type(sub)
@@ -289,6 +294,14 @@ def _describe_module(module: torch.nn.Module) -> str | None:
             parts.append(inspect.getsource(cls))
         except (OSError, TypeError):
             return None
+        plain = {k: v for k, v in vars(sub).items() if not k.startswith("_") and k != "training"}
+        parts.append(json.dumps(_jsonable(plain)))
+        for fn in vars(cls).values():
+            if isinstance(fn, types.FunctionType):
+                read = _globals_read(fn, set())
+                if read is None:
+                    return None
+                parts += read
     return "\n".join(parts)
 
 

@@ -65,15 +65,36 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("manim-descent")
+    except metadata.PackageNotFoundError:  # a source checkout that is not installed
+        return "unknown"
+
+
+def _talk_options(parser: argparse.ArgumentParser, default: Any = 0) -> None:
+    """``-q`` (only errors: no progress, no per-scene lines, no summary) and ``-v`` (every
+    state each job passes through), before or after the command's name."""
+    parser.add_argument("-q", "--quiet", action="count", default=default, help="print only errors")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=default, help="print every job's states"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="descent", description="Show how optimizers move: render descent's scenes."
     )
+    parser.add_argument("--version", action="version", version=f"descent {_version()}")
+    _talk_options(parser, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     sub.add_parser("list", help="scenes, landscapes and optimizers")
 
     render = sub.add_parser("render", help="render scenes or .toml spec files")
+    _talk_options(render, argparse.SUPPRESS)
     render.add_argument(
         "scenes",
         nargs="*",
@@ -121,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     preview = sub.add_parser("preview", help="a storyboard PNG and a small GIF, in seconds")
+    _talk_options(preview, argparse.SUPPRESS)
     preview.add_argument(
         "scene", metavar="SCENE", help="scene name, spec.toml, lecture.py or lecture.py:Name"
     )
@@ -134,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     slides = sub.add_parser("slides", help="a presentation: one slide per beat, notes narrated")
+    _talk_options(slides, argparse.SUPPRESS)
     slides.add_argument("scenes", nargs="+", metavar="SCENE", help="as for render")
     slides.add_argument("--to", default="pptx", help="pptx (default) or html (works offline)")
     slides.add_argument("--out", default="slides", help="output folder (default slides/)")
@@ -251,19 +274,23 @@ def _run_time(args: argparse.Namespace) -> float | None:
 def _run(jobs: list[Any], args: argparse.Namespace) -> int:
     from descent.renders.pipeline import run_jobs
 
-    progress = not getattr(args, "no_progress", False) and sys.stderr.isatty()
-    if progress:
+    quiet, verbose = getattr(args, "quiet", 0), getattr(args, "verbose", 0)
+    live = not getattr(args, "no_progress", False) and sys.stderr.isatty()
+    if live and not quiet and not verbose:
         results = _run_live(jobs, args)
     else:
 
         def report(job: Any, state: str) -> None:
-            if state in ("done", "cached", "failed"):
+            if quiet:
+                return
+            if verbose or state in ("done", "cached", "failed"):
                 print(f"{job.name}: {state}", file=sys.stderr)
 
         results = run_jobs(
             jobs, force=args.force, workers=getattr(args, "jobs", None), report=report
         )
-    _summary(results)
+    if not quiet:
+        _summary(results)
     failed = [r for r in results if r.status == "failed"]
     for r in failed:
         print(f"descent: {r.job.name} failed: {r.error}", file=sys.stderr)
@@ -271,41 +298,61 @@ def _run(jobs: list[Any], args: argparse.Namespace) -> int:
 
 
 def _run_live(jobs: list[Any], args: argparse.Namespace) -> list[Any]:
+    """Run ``jobs`` under a progress bar per job (on a terminal): its state, the frames
+    rendered of those expected (the last render's count, else the scene's estimate) and
+    the time left at the rate so far (rich's ``Progress``)."""
     import threading
 
     from rich.console import Console
-    from rich.live import Live
-    from rich.table import Table
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from descent.renders.pipeline import run_jobs
 
-    states = {job.name: "queued" for job in jobs}
-    lock = threading.Lock()
+    console = Console(stderr=True)
+    bars = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[frames]}"),
+        TimeRemainingColumn(),
+        TextColumn("left"),
+        console=console,
+        transient=True,
+    )
+    tasks = {job.name: bars.add_task(f"{job.name}: queued", total=None, frames="") for job in jobs}
 
     def report(job: Any, state: str) -> None:
-        with lock:
-            states[job.name] = state
+        bars.update(tasks[job.name], description=f"{job.name}: {state}")
+        if state in ("done", "cached", "failed"):
+            task = bars.tasks[tasks[job.name]]
+            bars.update(tasks[job.name], total=task.total or 1, completed=task.total or 1)
 
-    def table() -> Table:
-        t = Table(title="descent render", show_edge=False)
-        t.add_column("scene")
-        t.add_column("state")
-        with lock:
-            for name, state in states.items():
-                t.add_row(name, state)
-        return t
+    def progress(job: Any, frames: int, expected: int | None, exact: bool) -> None:
+        # past an estimate (narration made the scene longer): frames only, no false "0:00 left"
+        total = expected if expected and frames <= expected else None
+        about = "" if exact else "~"
+        shown = f"{frames}/{about}{total} frames" if total else f"{frames} frames"
+        bars.update(tasks[job.name], completed=frames, total=total, frames=shown)
 
-    console = Console(stderr=True)
-    with Live(table(), console=console, refresh_per_second=4, transient=True) as live:
+    with bars:
         done: list[Any] = []
         worker = threading.Thread(
             target=lambda: done.extend(
-                run_jobs(jobs, force=args.force, workers=getattr(args, "jobs", None), report=report)
+                run_jobs(
+                    jobs,
+                    force=args.force,
+                    workers=getattr(args, "jobs", None),
+                    report=report,
+                    progress=progress,
+                )
             )
         )
         worker.start()
         while worker.is_alive():
-            live.update(table())
             worker.join(0.25)
     return done
 

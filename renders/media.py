@@ -1,5 +1,10 @@
 """Video post-processing with PyAV: palette GIF, VP9 WebM, probing, storyboards.
 
+Frames are read (:func:`read_frames`) and written (:func:`save_png`) with ``imageio.v3``
+(its PyAV plugin for video, Pillow for PNG). Transcoding (palette GIF, WebM) and probing
+use PyAV itself: they need its filter graphs (``palettegen``/``paletteuse``, ``scale``),
+encoder options and container metadata (a GIF's loop count), which imageio does not expose.
+
 Every writer goes through :func:`descent.engine.atomic_path`: the result appears under its final
 name only when complete, so an interrupted run never leaves a truncated file in place
 of a good one.
@@ -192,15 +197,33 @@ def to_webm(source: str | Path, target: str | Path) -> Path:
 
 
 def read_frames(path: str | Path, count: int) -> list[tuple[float, np.ndarray]]:
-    """``count`` frames evenly spread over the video, always including the last one."""
-    with av.open(str(path)) as container:
-        frames = [
-            (float(f.time or 0.0), f.to_ndarray(format="rgb24")) for f in container.decode(video=0)
-        ]
-    if not frames:
-        return []
-    picks = np.unique(np.linspace(0, len(frames) - 1, count).round().astype(int))
-    return [frames[i] for i in picks]
+    """``count`` frames evenly spread over the video, always including the last one, each
+    with its time (frame index / frame rate: descent's videos have a constant rate).
+
+    Read with ``imageio.v3`` through its PyAV plugin (the same decoder, the same pixels),
+    streaming: only the picked frames are kept (a 1080p60 minute is 22 GB decoded).
+    """
+    import imageio.v3 as iio
+
+    with iio.imopen(path, "r", plugin="pyav") as video:
+        fps = float(video.metadata()["fps"])
+        total = int(video.properties().shape[0])  # the container's frame count
+        frames = video.iter(format="rgb24")
+        if total <= 0:  # not in the container: every frame, then pick
+            every = list(frames)
+            picks = np.unique(np.linspace(0, len(every) - 1, count).round().astype(int))
+            return [(int(i) / fps, every[i]) for i in picks] if every else []
+        wanted = set(np.unique(np.linspace(0, total - 1, count).round().astype(int)).tolist())
+        out: list[tuple[float, np.ndarray]] = []
+        last: tuple[float, np.ndarray] | None = None
+        seen = 0
+        for i, frame in enumerate(frames):
+            last, seen = (i / fps, frame), i + 1
+            if i in wanted:
+                out.append(last)
+    if last is not None and seen <= max(wanted):  # fewer frames than the container said
+        out.append(last)
+    return out
 
 
 def storyboard(
@@ -231,7 +254,9 @@ def storyboard(
 
 def save_png(rgba: np.ndarray, target: str | Path) -> Path:
     """Write an RGBA frame as PNG, atomically."""
+    import imageio.v3 as iio
+
     target = Path(target)
     with atomic_path(target) as tmp:
-        Image.fromarray(np.ascontiguousarray(rgba)).save(tmp, format="PNG")
+        iio.imwrite(tmp, np.ascontiguousarray(rgba), extension=".png")
     return target

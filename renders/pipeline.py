@@ -88,35 +88,39 @@ class Job:
         return out
 
     def sources(self) -> list[Path]:
-        """Every file whose content determines the output."""
-        scenes = ROOT / "scenes"
-        files = sorted((ROOT / "engine").glob("*.py"))
-        files += [ROOT / "renders" / n for n in ("worker.py", "encoder.py", "media.py")]
-        files += sorted((scenes / "kit").glob("*.py"))
+        """Every file whose content determines the output: the installed package as a whole
+        (every file of ``descent.engine``, ``descent.scenes`` and ``descent.renders``, so no
+        module that shapes the output is left out), the spec and what it names, the user's
+        scene file and its own modules. Data files a scene opens while it is built join the
+        cache record after the render (:func:`is_cached`)."""
+        files = package_files()
         if self.spec is not None:
             from descent.renders.spec import spec_inputs
 
-            files += [scenes / "__init__.py", self.spec, ROOT / "renders" / "spec.py"]
-            files += [ROOT / "renders" / "spec_scenes.py", *spec_inputs(self.spec)]
-        if self.scene is not None or self.scene_class is not None:
-            # every scene module: a scene may build on another (NesterovCorrection on MomentumOvershoot)
-            files += sorted(scenes.glob("*.py"))
+            files += [self.spec, *spec_inputs(self.spec)]
         if self.scene_file is not None:  # the user's file and its own modules beside it
             from descent.renders.scenefile import local_imports
 
             files += local_imports(self.scene_file)
         return files
 
+    def fingerprint(self) -> str | None:
+        """What a scene class rendered in this process reads, by value (see
+        :func:`descent.renders.scenefile.class_fingerprint`); ``""`` for other jobs, ``None``
+        when it cannot be fingerprinted (the job is then never cached)."""
+        if self.scene_class is None:
+            return ""
+        from descent.renders.scenefile import class_fingerprint
+
+        return class_fingerprint(self.scene_class)
+
     def key(self) -> str:
         """Content hash of the sources, parameters, quality, formats and package versions."""
         h = hashlib.sha256()
         for path in self.sources():
-            h.update(path.name.encode())
+            h.update(str(_relative(path)).encode())
             h.update(path.read_bytes())
-        if self.scene_class is not None:
-            from descent.renders.scenefile import class_fingerprint
-
-            h.update(class_fingerprint(self.scene_class).encode())
+        h.update(str(self.fingerprint()).encode())
         versions = {
             pkg: _version(pkg)
             for pkg in ("manim-descent", "manim", "torch", "av", "numpy", "pillow")
@@ -136,6 +140,28 @@ class Job:
         }
         h.update(json.dumps(params, sort_keys=True).encode())
         return h.hexdigest()
+
+
+def package_files() -> list[Path]:
+    """Every file of the installed package (``engine/``, ``scenes/``, ``renders/`` under
+    :data:`ROOT`), bytecode caches left out, in a fixed order."""
+    from descent.renders.scenefile import PACKAGE_FOLDERS
+
+    files: list[Path] = []
+    for folder in PACKAGE_FOLDERS:
+        files += [
+            p
+            for p in (ROOT / folder).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+        ]
+    return sorted(files)
+
+
+def _relative(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(ROOT)
+    except ValueError:
+        return Path(path.name)
 
 
 def _version(pkg: str) -> str:
@@ -176,11 +202,43 @@ def _write_record(out_dir: Path, updates: dict[str, str]) -> None:
             tmp.write_text(json.dumps(record, indent=1, sort_keys=True))
 
 
+def _last_frames(job: Job) -> int | None:
+    """The frame count of ``job``'s last render (its record), if any."""
+    try:
+        return int(_read_record(job.out_dir).get(f"{job.name}.frames", "")) or None
+    except ValueError:
+        return None
+
+
+def _reads_entry(job: Job) -> str:
+    """The record's entry for the data files ``job``'s last render read."""
+    return f"{job.name}.reads"
+
+
 def is_cached(job: Job, key: str | None = None) -> bool:
-    """Whether every output exists and was produced from the same content hash."""
+    """Whether every output exists and was produced from the same content hash, and every
+    data file its render read (recorded then) still has the content it had."""
     key = key or job.key()
     record = _read_record(job.out_dir)
-    return all(path.is_file() and record.get(path.name) == key for path in job.outputs().values())
+    if not all(path.is_file() and record.get(path.name) == key for path in job.outputs().values()):
+        return False
+    from descent.renders.scenefile import file_digests
+
+    try:
+        reads = dict(json.loads(record.get(_reads_entry(job), "{}")))
+    except (ValueError, TypeError):
+        return False
+    return file_digests(sorted(reads)) == reads
+
+
+#: reasons already said (once per reason and process)
+_said: set[str] = set()
+
+
+def _say_once(reason: str) -> None:
+    if reason not in _said:
+        _said.add(reason)
+        print(f"descent: {reason}", file=sys.stderr)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,17 +261,40 @@ def _video_formats(job: Job) -> list[str]:
     return ["mp4"] if wanted else []
 
 
-def _worker(*args: str) -> dict[str, Any]:
+def _worker(
+    *args: str,
+    progress: Path | None = None,
+    frames: Callable[[int, int | None, bool], None] | None = None,
+) -> dict[str, Any]:
     """Run ``python -m descent.renders.worker ARGS`` (in the caller's folder, so that a scene
     file's relative paths mean what they mean to its author); its last output line is JSON,
-    and on failure its last error line says why."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "descent.renders.worker", *args], capture_output=True, text=True
-    )
+    and on failure its last error line says why. With ``frames``, the worker's frame
+    count (its ``progress`` file) is passed on four times a second."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "descent.renders.worker", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        polling = frames is not None and progress is not None
+        while True:  # communicate() keeps reading the pipes, so a chatty worker never blocks
+            try:
+                stdout, stderr = proc.communicate(timeout=0.25 if polling else None)
+                break
+            except subprocess.TimeoutExpired:
+                _read_progress(progress, frames)  # type: ignore[arg-type]
     if proc.returncode != 0:
-        lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
+        lines = [ln for ln in (stderr or stdout).strip().splitlines() if ln.strip()]
         raise RuntimeError(lines[-1] if lines else f"worker exited with code {proc.returncode}")
-    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return dict(json.loads(stdout.strip().splitlines()[-1]))
+
+
+def _read_progress(path: Path, frames: Callable[[int, int | None, bool], None]) -> None:
+    try:
+        data = json.loads(path.read_text())
+        frames(int(data["frames"]), data.get("expected"), bool(data.get("exact")))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not written yet
 
 
 def _render_here(payload: dict[str, Any], cls: Any) -> dict[str, Any]:
@@ -242,9 +323,15 @@ def _copy(src: str | Path, target: Path) -> Path:
 
 
 def run_job(
-    job: Job, *, force: bool = False, report: Callable[[str], None] | None = None
+    job: Job,
+    *,
+    force: bool = False,
+    report: Callable[[str], None] | None = None,
+    progress: Callable[[int, int | None, bool], None] | None = None,
 ) -> JobResult:
-    """Render ``job`` (unless cached) and write its outputs atomically."""
+    """Render ``job`` (unless cached) and write its outputs atomically; ``progress(frames,
+    expected, exact)`` hears the frames rendered so far and how many the video should
+    have: the last render's count (``exact``), else the scene's estimate, else ``None``."""
     say = report or (lambda _state: None)
     started = time.perf_counter()
     job.out_dir.mkdir(parents=True, exist_ok=True)
@@ -254,7 +341,15 @@ def run_job(
         return JobResult(job, "failed", time.perf_counter() - started, error=job.failed)
     key = job.key()
     outputs = job.outputs()
-    if not force and is_cached(job, key):
+    uncacheable = (
+        f"{job.name}: cannot fingerprint the scene class (cloudpickle cannot pickle what it "
+        "reads); rendered every time, never cached"
+        if job.fingerprint() is None
+        else None
+    )
+    if uncacheable:
+        _say_once(uncacheable)
+    if not force and not uncacheable and is_cached(job, key):
         say("cached")
         return JobResult(job, "cached", time.perf_counter() - started, list(outputs.values()))
     work = Path(tempfile.mkdtemp(prefix=temp_prefix(), dir=job.out_dir)).resolve()
@@ -264,6 +359,8 @@ def run_job(
         png: Path | None = None
         srt: Path | None = None
         marks: list[dict[str, Any]] = []
+        reads: set[str] = set()  # the data files the scene opened while it was built
+        frame_count = 0
         duration = 0.0
         containers = _video_formats(job)
         for i, container in enumerate(containers or [None]):
@@ -285,15 +382,24 @@ def run_job(
                 "run_time": job.run_time,
                 "pauses": job.pauses,
             }
+            if progress is not None and container is not None:
+                payload["progress"] = str(work / f"{container}.progress.json")
+                payload["expected_frames"] = _last_frames(job)
             if job.scene_class is not None:
                 out = _render_here(payload, job.scene_class)
             else:
-                out = _worker(json.dumps(payload))
+                out = _worker(
+                    json.dumps(payload),
+                    progress=Path(payload["progress"]) if "progress" in payload else None,
+                    frames=progress,
+                )
+            frame_count = int(out.get("frames", 0)) or frame_count
             if container is not None:
                 videos[container] = Path(out["video"])
             png = Path(out["png"]) if "png" in out else png
             srt = Path(out["srt"]) if "srt" in out else srt
             marks, duration = out.get("sections", []), float(out.get("duration", 0.0))
+            reads.update(out.get("reads", []))
         written: list[Path] = []
         source = videos.get("mp4")
         if source is not None and job.captions == "burn" and srt is not None:
@@ -348,7 +454,24 @@ def run_job(
                     )
                 elif fmt == "storyboard" and board is not None:
                     written.append(board.result())
-        _write_record(job.out_dir, {p.name: key for p in outputs.values()})
+        if uncacheable:
+            result.notes.append("not cached: the scene class cannot be fingerprinted")
+            _write_record(job.out_dir, {p.name: "uncached" for p in outputs.values()})
+        else:
+            from descent.renders.scenefile import data_files, file_digests
+
+            ours = {str(p.resolve()) for p in outputs.values()} | {
+                str((job.out_dir / CACHE_FILE).resolve())
+            }
+            digests = file_digests([f for f in data_files(reads, skip=[work]) if f not in ours])
+            _write_record(
+                job.out_dir,
+                {
+                    **{p.name: key for p in outputs.values()},
+                    _reads_entry(job): json.dumps(digests),
+                    f"{job.name}.frames": str(frame_count),
+                },
+            )
         result.files = written
         say("done")
     except Exception as exc:  # noqa: BLE001 - one failing scene must not stop the others
@@ -367,13 +490,18 @@ def run_jobs(
     force: bool = False,
     workers: int | None = None,
     report: Callable[[Job, str], None] | None = None,
+    progress: Callable[[Job, int, int | None, bool], None] | None = None,
 ) -> list[JobResult]:
-    """Run ``jobs``: one render process per job, at most ``workers`` (default: cores) at once."""
+    """Run ``jobs``: one render process per job, at most ``workers`` (default: cores) at once
+    (``progress``: see :func:`run_job`)."""
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
 
     def one(job: Job) -> JobResult:
         return run_job(
-            job, force=force, report=(lambda state: report(job, state)) if report else None
+            job,
+            force=force,
+            report=(lambda state: report(job, state)) if report else None,
+            progress=(lambda n, total, exact: progress(job, n, total, exact)) if progress else None,
         )
 
     if workers == 1:

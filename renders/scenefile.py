@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import sys
 import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
@@ -39,6 +42,9 @@ __all__ = [
     "local_imports",
     "user_error",
     "class_fingerprint",
+    "recording_reads",
+    "data_files",
+    "file_digests",
 ]
 
 
@@ -164,30 +170,136 @@ def user_error(exc: BaseException, path: Path | None) -> str:
     return f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}: {message}"
 
 
-def class_fingerprint(cls: type) -> str:
+def class_fingerprint(cls: type) -> str | None:
     """A content hash of a scene class defined outside any file worker processes can
-    import (a notebook cell, ``__main__``): its attributes and its methods' code, through
-    every base that is not descent's or Manim's own (those are hashed as source files)."""
+    import (a notebook cell, ``__main__``), or ``None`` when it cannot be had.
+
+    The class is pickled **by value** with cloudpickle: its attributes, its methods' code
+    and, with them, the values of the module globals and closure cells they read (a
+    module-level ``LR = 0.3`` a method uses, a data array, a ``torch.nn.Module``), through
+    every base that is not importable (descent's and Manim's own bases are pickled by
+    reference; their files are hashed with the package). Any failure to pickle (an open
+    file, a lock, a generator in a global) gives ``None``: the job is then not cached.
+    """
     import hashlib
-    import types
+    import pickle
 
-    h = hashlib.sha256()
+    import cloudpickle
 
-    def code(c: types.CodeType) -> None:
-        h.update(c.co_code)
-        h.update(repr(c.co_names).encode())
-        for const in c.co_consts:
-            code(const) if isinstance(const, types.CodeType) else h.update(repr(const).encode())
+    module = sys.modules.get(cls.__module__)
+    by_value = module is not None and cls.__module__ not in ("__main__", "builtins")
+    if by_value:
+        by_value = _register_by_value(module)
+    try:
+        data = cloudpickle.dumps(cls, protocol=pickle.DEFAULT_PROTOCOL)
+    except Exception:  # noqa: BLE001 - anything unpicklable: no fingerprint
+        return None
+    finally:
+        if by_value:
+            cloudpickle.unregister_pickle_by_value(module)
+    return hashlib.sha256(data).hexdigest()
 
-    for klass in cls.__mro__:
-        if klass.__module__.split(".")[0] in ("descent", "manim", "builtins"):
+
+def _register_by_value(module: ModuleType) -> bool:
+    import cloudpickle
+
+    try:
+        cloudpickle.register_pickle_by_value(module)
+    except ValueError:  # not importable by name: cloudpickle pickles it by value anyway
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Files a render reads
+# ---------------------------------------------------------------------------------------------
+_reads: list[set[str]] = []
+_hooked = False
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if event != "open" or not _reads:
+        return
+    path, mode, flags = (tuple(args) + (None, None))[:3]
+    if isinstance(path, int) or path is None:
+        return  # a file descriptor: opened before
+    if isinstance(mode, str):
+        if any(c in mode for c in "wax+"):
+            return
+    elif isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR):
+        return
+    with suppress(TypeError, ValueError):
+        _reads[-1].add(os.fsdecode(path))
+
+
+@contextmanager
+def recording_reads() -> Iterator[set[str]]:
+    """Record every file opened for reading in this process while the block runs (Python's
+    audit hook, event ``open``: ``open()``, ``io.open_code``, ``os.open``; numpy, pandas,
+    ``torch.load`` and imports all pass through it). Hooks cannot be removed, so one is
+    installed on first use and does nothing outside a block."""
+    global _hooked
+    if not _hooked:
+        sys.addaudithook(_audit)
+        _hooked = True
+    seen: set[str] = set()
+    _reads.append(seen)
+    try:
+        yield seen
+    finally:
+        _reads.remove(seen)
+
+
+def _skipped_roots() -> list[Path]:
+    """Folders whose files are not the user's data: Python and its packages (their versions
+    join the key), descent itself (hashed whole), descent's own caches, the system's."""
+    import site
+    import sysconfig
+
+    from descent.engine.fileio import cache_dir
+
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages()}
+    roots |= {p for p in sysconfig.get_paths().values() if p}
+    roots |= {str(Path(__file__).resolve().parent.parent / n) for n in PACKAGE_FOLDERS}
+    roots.add(str(cache_dir()))
+    roots |= {"/proc", "/sys", "/dev", "/usr", "/etc", "/run", "/var"}
+    return [Path(r).resolve() for r in roots]
+
+
+#: the package's folders (``descent.engine``, ``descent.scenes``, ``descent.renders``)
+PACKAGE_FOLDERS = ("engine", "scenes", "renders")
+
+
+def data_files(paths: set[str] | list[str], *, skip: Sequence[Path] = ()) -> list[str]:
+    """The user's files among ``paths`` (recorded by :func:`recording_reads`): regular
+    files outside :func:`_skipped_roots` and ``skip`` (a job's own work folder), compiled
+    bytecode left out; sorted, absolute."""
+    roots = _skipped_roots() + [Path(p).resolve() for p in skip]
+    out = set()
+    for text in paths:
+        path = Path(text)
+        if path.suffix == ".pyc" or "__pycache__" in path.parts:
             continue
-        h.update(klass.__qualname__.encode())
-        for key, value in sorted(vars(klass).items()):
-            h.update(key.encode())
-            fn = getattr(value, "__func__", value)
-            if isinstance(fn, types.FunctionType):
-                code(fn.__code__)
-            elif not key.startswith("__"):
-                h.update(repr(value).encode())
-    return h.hexdigest()
+        try:
+            path = path.resolve()
+            if not path.is_file():
+                continue
+        except OSError:
+            continue
+        if any(path.is_relative_to(root) for root in roots):
+            continue
+        out.add(str(path))
+    return sorted(out)
+
+
+def file_digests(paths: Sequence[str]) -> dict[str, str]:
+    """``{path: sha256 of its content}`` (``"missing"`` for a file that is gone)."""
+    import hashlib
+
+    out = {}
+    for path in paths:
+        try:
+            out[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        except OSError:
+            out[path] = "missing"
+    return out

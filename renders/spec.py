@@ -60,7 +60,7 @@ Schema
     gradient = false                 # gradient-step arrows
     lookahead = false                # Nesterov look-ahead ghost (textbook form)
     panel = "loss"                   # loss | distance | none
-    log_panel = true
+    log_panel = true                 # log₁₀ only if every loss is positive, else symlog/linear
     markers = false                  # a dot per step
     update = false                   # torch's update rule of the first optimizer, live numbers
 """

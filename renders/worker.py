@@ -50,6 +50,15 @@ def render(job: dict[str, Any], cls: Any = None) -> dict[str, Any]:
     """Render ``job`` (scene, quality, fps, theme, video, png, workdir) into its work folder;
     ``cls``: the scene class itself, when the caller has it (in-process renders)."""
     os.environ["DESCENT_THEME"] = job["theme"]
+    from descent.renders.scenefile import recording_reads
+
+    with recording_reads() as reads:  # the data files the scene opens: they join the cache
+        out = _render(job, cls)
+    out["reads"] = sorted(reads)
+    return out
+
+
+def _render(job: dict[str, Any], cls: Any) -> dict[str, Any]:
     from manim import tempconfig
 
     from descent.renders.encoder import PipeFileWriter
@@ -87,9 +96,14 @@ def render(job: dict[str, Any], cls: Any = None) -> dict[str, Any]:
             writer.options = dict(job.get("x264", {}))  # over the defaults (ffmpeg_command)
             scene.renderer.file_writer = writer
             writer.attach(scene.renderer)
+        if job.get("progress"):
+            known = job.get("expected_frames")  # the last render's count
+            expected = known or expected_frames(cls, job["fps"])
+            _count_frames(scene.renderer, Path(job["progress"]), expected, exact=bool(known))
         scene.render()
         writer = scene.renderer.file_writer
         out: dict[str, Any] = {"sections": marks, "duration": float(scene.renderer.time)}
+        out["frames"] = round(float(scene.renderer.time) * float(job["fps"]))
         if job["video"]:
             out["video"] = str(writer.movie_file_path)
             srt = Path(writer.movie_file_path).with_suffix(".srt")
@@ -99,6 +113,43 @@ def render(job: dict[str, Any], cls: Any = None) -> dict[str, Any]:
             frame = scene.renderer.get_frame()
             out["png"] = str(save_png(frame, work / f"{job['name']}.png"))
     return out
+
+
+def expected_frames(cls: Any, fps: float) -> int | None:
+    """Frames a descent scene's video should have: ``(run_time + end_wait) · fps`` (its
+    storyboard's clock and the final hold; beats and narration make it longer), or
+    ``None`` for a scene that does not say."""
+    run_time, end_wait = getattr(cls, "run_time", None), getattr(cls, "end_wait", 0.0)
+    if not isinstance(run_time, int | float) or not isinstance(end_wait, int | float):
+        return None
+    return max(1, round((run_time + end_wait) * fps))
+
+
+def _count_frames(
+    renderer: Any, target: Path, expected: int | None, *, exact: bool, every: float = 0.25
+) -> None:
+    """Write ``{"frames": n, "expected": N, "exact": bool}`` to ``target`` (atomically, at
+    most every ``every`` seconds) as frames are added: the parent draws its progress bar
+    from it (``exact``: N is the last render's count, else an estimate)."""
+    import time
+
+    add_frame = renderer.add_frame
+    done, last = 0, 0.0
+
+    def counted(frame: Any, num_frames: int = 1) -> None:
+        nonlocal done, last
+        add_frame(frame, num_frames)
+        if renderer.skip_animations:
+            return
+        done += num_frames
+        now = time.monotonic()
+        if now - last >= every:
+            last = now
+            tmp = target.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"frames": done, "expected": expected, "exact": exact}))
+            os.replace(tmp, target)
+
+    renderer.add_frame = counted
 
 
 def _record_sections(scene: Any) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from descent.scenes.kit import (
     Beat,
     DescentScene,
     StepClock,
+    held_at_nan,
     label,
     partial_path,
     step_weights,
@@ -150,12 +151,14 @@ class Surface3D(DescentScene, ThreeDScene):
         self.add_fixed_in_frame_mobjects(title)  # after the surface: drawn over its peaks
 
         # -- balls and trails from the recorded arrays --
-        pts3 = [
-            np.array(
-                [
-                    axes.c2p(x, y, h + 0.06)
-                    for (x, y), h in zip(t.params, self.lift(np.asarray(t.loss)), strict=True)
-                ]
+        pts3 = [  # a run that turns NaN stops at its last finite point (held_at_nan)
+            held_at_nan(
+                np.array(
+                    [
+                        axes.c2p(x, y, h + 0.06)
+                        for (x, y), h in zip(t.params, self.lift(np.asarray(t.loss)), strict=True)
+                    ]
+                )
             )
             for t in trajs
         ]

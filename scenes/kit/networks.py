@@ -38,6 +38,7 @@ from descent.scenes.kit.readouts import LossPanel, step_counter
 from descent.scenes.kit.scene import DescentScene
 from descent.scenes.kit.text import fmt_value, label
 from descent.scenes.kit.theme import Theme
+from descent.scenes.kit.tracks import last_finite
 
 __all__ = [
     "NetworkScene",
@@ -111,9 +112,10 @@ def boundary_track(
         frames.append(polyline_points(lines, area))
     line = VMobject(stroke_color=color, stroke_width=4)
     shown = [-1]
+    held = last_finite(logits)  # a network whose parameters turned non-finite stays as it was
 
     def refresh(m: VMobject) -> None:
-        t = clock.nearest(len(frames) - 1)
+        t = int(held[clock.nearest(len(frames) - 1)])
         if t != shown[0]:
             shown[0] = t
             pts = frames[t]
@@ -130,8 +132,9 @@ def curve_track(
 ) -> VMobject:
     """A regression network's fitted curve ``values[t]`` over ``xs``, between steps
     interpolated linearly (arithmetic on the recorded outputs)."""
+    values = np.asarray(values)[last_finite(values)]  # held at its last finite step
     grid = np.broadcast_to(xs, values.shape)
-    shown = np.clip(np.nan_to_num(values, nan=area.y_range[1]), *area.y_range)  # stays in view
+    shown = np.clip(values, *area.y_range)  # stays in view
     screens = area.to_scene(np.stack([grid, shown], -1))
     line = VMobject(stroke_color=color, stroke_width=4)
 

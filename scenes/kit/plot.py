@@ -125,16 +125,32 @@ class PlotArea:
 
     def display_path(self, path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(points, out)``: a data path with every step outside the view pinned where the
-        path crossed the border (non-finite steps continue the last finite direction)."""
+        path crossed the border.
+
+        Only an overflow is pinned: a step past the view, or ``±inf`` (and every non-finite
+        step after one, since torch's arithmetic on ``inf`` gives ``nan``), which continues
+        the last finite direction. A step that turns ``nan`` without overflowing first
+        (0/0 at a cone's tip) did not go anywhere: it and every step after it stay at the
+        last finite point (see :func:`descent.scenes.kit.tracks.nan_from`).
+        """
         path = np.asarray(path, dtype=np.float64)
         shown = np.empty_like(path)
         out = np.zeros(len(path), dtype=bool)
         last_in: np.ndarray | None = None
         last_fin, prev_fin = path[0], path[0]
+        overflowed, halted = False, -1
         for t, p in enumerate(path):
-            if np.isfinite(p).all():
+            if halted < 0 and np.isfinite(p).all():
                 prev_fin, last_fin = last_fin, p
+            elif halted >= 0 or (not overflowed and not np.isinf(p).any()):
+                halted = t if halted < 0 else halted  # NaN: it stops where it last was
+                if t == 0:
+                    shown[t], out[t] = self.clamp(np.zeros_like(p)), True
+                else:
+                    shown[t], out[t] = shown[t - 1], out[t - 1]
+                continue
             else:  # overflowed: keep heading the way it went
+                overflowed = True
                 step = last_fin - prev_fin
                 p = last_fin + step / (np.abs(step).max() + 1e-300) * 1e30
             if self.inside(p):
@@ -168,8 +184,10 @@ def plot_area(
     labels: tuple[str, str] | None = None,
     ticks: bool = True,
     font_size: int = 20,
+    y_ticks: Sequence[tuple[float, str]] | None = None,
 ) -> PlotArea:
-    """Axes over a view box with readable tick numbers (drawn with Pango, no LaTeX)."""
+    """Axes over a view box with readable tick numbers (drawn with Pango, no LaTeX);
+    ``y_ticks``: the y axis's own ``(position, text)`` ticks (a symmetric-log axis)."""
 
     def step_for(lo: float, hi: float) -> float:
         raw = (hi - lo) / 5
@@ -197,10 +215,14 @@ def plot_area(
             at = area.to_scene(np.array([value, y_range[0]]))
             frame.add(Line(at, at + UP * 0.1, color=theme.muted, stroke_width=1.5))
             frame.add(label(_fmt_tick(value), font_size, theme.muted).next_to(at, DOWN, buff=0.1))
-        for value in _tick_values(*y_range, step_for(*y_range)):
+        if y_ticks is None:
+            y_ticks = [(v, _fmt_tick(v)) for v in _tick_values(*y_range, step_for(*y_range))]
+        for value, text in y_ticks:
+            if not y_range[0] <= value <= y_range[1]:
+                continue
             at = area.to_scene(np.array([x_range[0], value]))
             frame.add(Line(at, at + RIGHT * 0.1, color=theme.muted, stroke_width=1.5))
-            number = label(_fmt_tick(value), font_size, theme.muted).next_to(at, LEFT, buff=0.1)
+            number = label(text, font_size, theme.muted).next_to(at, LEFT, buff=0.1)
             y_numbers.append(number)
             frame.add(number)
     if labels:

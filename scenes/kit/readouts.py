@@ -22,11 +22,16 @@ from descent.scenes.kit.clock import StepClock, partial_path
 from descent.scenes.kit.plot import plot_area
 from descent.scenes.kit.text import FastText, fmt_value, label
 from descent.scenes.kit.theme import Theme
+from descent.scenes.kit.tracks import nan_from
 
 __all__ = [
     "Legend",
     "Room",
     "LossPanel",
+    "panel_scale",
+    "as_drawn",
+    "symlog",
+    "symlog_ticks",
     "live_text",
     "step_counter",
 ]
@@ -125,10 +130,92 @@ class Legend(VGroup):
         return self
 
 
+def panel_scale(values: Sequence[np.ndarray], log: bool) -> str:
+    """The honest y axis for ``values`` when ``log`` is asked for: ``"log"`` only when every
+    finite value shown is positive; else ``"symlog"`` when the magnitudes span more than
+    three decades (a loss falling to −3.8·10⁶), else ``"linear"``. ``log=False``: linear.
+
+    Examples
+    --------
+    >>> panel_scale([np.array([5.0, 1.0, 1e-3])], True)
+    'log'
+    >>> panel_scale([np.array([0.5, -4.0e6])], True), panel_scale([np.array([5.0, 0.0])], True)
+    ('symlog', 'linear')
+    """
+    if not log:
+        return "linear"
+    shown = np.concatenate([np.asarray(v, np.float64).ravel() for v in values] or [np.zeros(0)])
+    if len(shown) and (shown[~np.isnan(shown)] > 0).all():  # −∞ is not positive either
+        return "log"
+    finite = shown[np.isfinite(shown)]
+    size = np.abs(finite[finite != 0])
+    if len(size) and np.log10(size.max()) - np.log10(size.min()) > 3:
+        return "symlog"
+    return "linear"
+
+
+def symlog(v: np.ndarray, linthresh: float) -> np.ndarray:
+    """``sign(v)·log₁₀(1 + |v|/linthresh)``: linear near 0, logarithmic beyond ``linthresh``
+    (the symmetric log of Webber 2013, as matplotlib's ``symlog`` scale with base 10)."""
+    v = np.asarray(v, np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.sign(v) * np.log10(1.0 + np.abs(v) / linthresh)
+
+
+def _power(k: int) -> str:
+    sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+    return "1" if k == 0 else "10" if k == 1 else "10" + str(k).translate(sup)
+
+
+def symlog_ticks(lo: float, hi: float, linthresh: float) -> list[tuple[float, str]]:
+    """Ticks of a :func:`symlog` axis over the data range ``lo..hi``: ``0`` and ``±10ᵏ``
+    (at most four a side), each ``(position on the axis, label of the true value)``."""
+    ticks = [(0.0, "0")] if lo <= 0 <= hi else []
+    k0 = int(np.floor(np.log10(linthresh))) + 1  # 10·linthresh: a full unit from 0
+    for sign, end in ((1, hi), (-1, -lo)):
+        if end <= linthresh:
+            continue
+        ks = list(range(k0, int(np.floor(np.log10(end))) + 1))
+        stride = max(1, -(-len(ks) // 4))
+        for k in ks[::-1][::stride]:
+            text = ("−" if sign < 0 else "") + _power(k)
+            ticks.append((float(symlog(np.array(sign * 10.0**k), linthresh)), text))
+    return ticks
+
+
+def as_drawn(series: np.ndarray) -> np.ndarray:
+    """A panel's ``(step, value)`` points as they are drawn: from the step a series turns
+    NaN without overflowing first (:func:`~descent.scenes.kit.tracks.nan_from`) the line
+    ends at its last finite point (step and value); a NaN after an overflow stays at that overflow's ``±inf`` (the
+    edge, once clamped). Values past the panel are clamped to its edge by the caller.
+
+    Examples
+    --------
+    >>> nan, inf = float("nan"), float("inf")
+    >>> as_drawn(np.array([[0, 5.0], [1, 0.0], [2, nan]])).tolist()
+    [[0.0, 5.0], [1.0, 0.0], [1.0, 0.0]]
+    >>> as_drawn(np.array([[0, 5.0], [1, -inf], [2, nan]]))[:, 1].tolist()
+    [5.0, -inf, -inf]
+    """
+    pts = np.array(series, dtype=np.float64)
+    at = nan_from(pts)
+    if at is not None and at > 0:
+        pts[at:] = pts[at - 1]  # the line ends there: no steps drawn that did not happen
+    values = pts[:, 1]
+    for t in range(1, len(values)):  # after an overflow: the edge it went to
+        if np.isnan(values[t]) and np.isinf(values[t - 1]):
+            values[t] = values[t - 1]
+    return pts
+
+
 class LossPanel(VGroup):
     """A side panel plotting a per-step series for each track (loss, distance, ...), synced.
 
-    ``series`` maps ``(label, colour)`` to a ``(steps+1,)`` array; ``log`` plots log10.
+    ``series`` maps ``(label, colour)`` to a ``(steps+1,)`` array. ``log`` asks for a log
+    axis; :func:`panel_scale` decides what is honest: log₁₀ when every value is positive,
+    else a symmetric-log axis (ticks at the true values ``−10⁶ … 0 … 10³``) or a linear one,
+    labelled for what it is (:attr:`scale`). A series that turns NaN stops at its last
+    finite value; ``±inf`` is pinned at the panel's edge.
     """
 
     def __init__(
@@ -146,8 +233,23 @@ class LossPanel(VGroup):
         super().__init__()
         steps = clock.steps
         values = [np.asarray(v, dtype=np.float64) for _, v in series]
-        if log:
-            values = [np.log10(np.maximum(np.abs(v), 1e-12)) for v in values]
+        #: ``"log"``, ``"symlog"`` or ``"linear"`` (see :func:`panel_scale`)
+        self.scale = panel_scale(values, log)
+        ticks: list[tuple[float, str]] | None = None
+        if self.scale == "log":
+            values = [np.log10(v) for v in values]
+            axis_label = "log₁₀ " + y_label
+        elif self.scale == "symlog":
+            raw = np.concatenate(values)
+            raw = raw[np.isfinite(raw)]
+            size = np.abs(raw[raw != 0])
+            # linear within ±linthresh: the smallest magnitude shown, at most 8 decades under the largest
+            linthresh = 10.0 ** np.floor(np.log10(max(size.min(), size.max() * 1e-8)))
+            ticks = symlog_ticks(float(raw.min()), float(raw.max()), linthresh)
+            values = [symlog(v, linthresh) for v in values]
+            axis_label = y_label + " (symlog)"
+        else:
+            axis_label = y_label
         finite = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.zeros(1)
         if y_range is None:
             lo, hi = float(np.min(finite)), float(np.max(finite))
@@ -160,12 +262,13 @@ class LossPanel(VGroup):
             height=height,
             theme=theme,
             font_size=16,
-            labels=("step", ("log₁₀ " if log else "") + y_label),
+            labels=("step", axis_label),
+            y_ticks=ticks,
         )
         self.add(self.area.axes)
         self.lines = VGroup()
         for (color, _), v in zip(series, values, strict=True):
-            data = self.area.clamp(np.stack([np.arange(steps + 1), v], -1))
+            data = self.area.clamp(as_drawn(np.stack([np.arange(steps + 1), v[: steps + 1]], -1)))
             line = VMobject(stroke_color=color, stroke_width=3)
             self.lines.add(line)
             marker = Dot(radius=0.05, color=color)

@@ -298,7 +298,7 @@ class DescentScene(Scene):
     ) -> StepClock:
         """One clock for all tracks, eased by how much the on-screen paths move and turn."""
         steps = steps if steps is not None else self.steps
-        paths = [area.to_scene(area.clamp(p)) for area, p in areas_paths]
+        paths = [area.to_scene(area.display_path(p)[0]) for area, p in areas_paths]  # as drawn
         self.clock = StepClock(steps, step_weights(paths) if self.ease and paths else None)
         return self.clock  # its tracker joins the scene when first played, after the static parts
 

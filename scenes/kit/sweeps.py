@@ -23,7 +23,7 @@ from descent.scenes.kit.readouts import step_counter
 from descent.scenes.kit.scene import DescentScene
 from descent.scenes.kit.text import fmt_value, label
 from descent.scenes.kit.theme import Theme
-from descent.scenes.kit.tracks import Track, set_shown
+from descent.scenes.kit.tracks import Track, nan_text, set_shown
 
 __all__ = ["SweepScene", "fastest_run", "steps_to_converge", "divergence_tint", "left_for_good"]
 
@@ -69,20 +69,22 @@ def left_for_good(out: np.ndarray, diverged_at: int) -> int | None:
     return last_in + 1 if last_in + 1 < len(out) else None
 
 
-def divergence_tint(area: PlotArea, clock: StepClock, at: int, theme: Theme) -> VGroup:
-    """A tile's tint and the word "diverging", shown from step ``at`` (see
-    :func:`left_for_good`)."""
+def divergence_tint(
+    area: PlotArea, clock: StepClock, at: int, theme: Theme, *, word: str = "diverging"
+) -> VGroup:
+    """A tile's tint and the word "diverging" (or what happened instead: ``NaN from step 6``),
+    shown from step ``at`` (see :func:`left_for_good`)."""
     tint = Rectangle(width=area.width, height=area.height, stroke_width=0)
     tint.set_fill(theme.optimizer["vermillion"], opacity=0.0).move_to(area.center)
-    word = label("diverging", 16, theme.text).move_to(area.center).shift(DOWN * area.height * 0.3)
-    word.set_opacity(0.0)
+    mark = label(word, 16, theme.text).move_to(area.center).shift(DOWN * area.height * 0.3)
+    mark.set_opacity(0.0)
 
     def refresh(m: VGroup) -> None:
         shown = clock.step() >= at
         set_shown(tint, shown, opacity=0.32)
-        set_shown(word, shown)
+        set_shown(mark, shown)
 
-    group = VGroup(tint, word)
+    group = VGroup(tint, mark)
     group.add_updater(refresh)
     return group
 
@@ -178,7 +180,13 @@ class SweepScene(DescentScene):
             for i in areas
         ]
         tints = [
-            divergence_tint(areas[i], self.clock, gone, self.theme)
+            divergence_tint(
+                areas[i],
+                self.clock,
+                gone,
+                self.theme,
+                word="diverging" if track.nan_step is None else nan_text(track.nan_step),
+            )
             for i, track in zip(areas, tracks, strict=True)
             if (gone := left_for_good(track.out, result.diverged_at[i])) is not None
         ]

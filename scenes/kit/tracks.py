@@ -2,7 +2,12 @@
 
 The arrays a track draws are derived from the recorded trajectory by pure arithmetic:
 :func:`velocity_arrows`, :func:`gradient_arrows` and :func:`lookahead_form`;
-:func:`escape_label` names a point that leaves the view.
+:func:`escape_label` names a point that leaves the view, :func:`nan_from` the step a run
+turns NaN.
+
+What a track draws is what happened: a run that turns NaN (0/0 at a cone's tip) stops at
+its last finite point, marked "NaN from step N"; only an overflow (``±inf``, or a point past
+the view) is pinned at the edge, in its last direction (:meth:`PlotArea.display_path`).
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ import math
 
 import numpy as np
 from manim import (
+    DOWN,
     ORIGIN,
     RIGHT,
+    UP,
     Arrow,
     Circle,
     DashedLine,
@@ -37,6 +44,10 @@ __all__ = [
     "gradient_arrows",
     "lookahead_form",
     "escape_label",
+    "nan_from",
+    "nan_text",
+    "held_at_nan",
+    "last_finite",
     "step_arrow",
     "place_arrow",
     "set_shown",
@@ -94,8 +105,9 @@ class Track(VGroup):
         Shortest and longest arrow on screen (scene units); ``(0, …)`` keeps true lengths,
         so a vanishing gradient's arrow vanishes.
     pin_text
-        Label the edge pin (``escape_label``, else "diverged"); ``False``: the arrow alone
-        (small plots).
+        Label the edge pin (``escape_label``, else "diverged") and a run that turned NaN
+        ("NaN from step N"); ``False``: the pin's arrow alone and no NaN label (small plots
+        whose caller says it, as a sweep tile's tint does).
     """
 
     def __init__(
@@ -124,6 +136,12 @@ class Track(VGroup):
         self.area, self.clock, self.color, self.theme = area, clock, color, theme
         shown, self.out = area.display_path(self.path)
         self.screen = area.to_scene(shown)
+        #: the step the run turned NaN (it stops at its last finite point), or ``None``
+        self.nan_step = nan_from(self.path)
+        #: what marks it: "NaN from step N" beside the dot from that step (``pin_text``; a
+        #: sweep tile says it in its tint instead)
+        self.nan_label = None if self.nan_step is None else nan_text(self.nan_step)
+        self.nan_mark = VGroup()
         self.trail_parts = VGroup(
             *[
                 VMobject(
@@ -167,7 +185,7 @@ class Track(VGroup):
             self.add(self.ghost)
         if trail:
             self.add(self.trail_parts, self.markers)
-        self.add(*self.arrows.values(), self.dot, self.pin)
+        self.add(*self.arrows.values(), self.dot, self.pin, self.nan_mark)
         self._markers_at = -1
         self._marker_shown = np.ones(len(self.markers), dtype=bool)  # as Dot makes them
         self.add_updater(lambda m: m.update_to(clock.step()))
@@ -237,7 +255,38 @@ class Track(VGroup):
             place_arrow(arrow, here, here + (vec if visible else RIGHT * 0.01), tip_scale=shrink)
             set_shown(arrow, visible)
         self._update_pin(s, here)
+        self._update_nan(s, here)
         return self
+
+    def _update_nan(self, s: float, here: np.ndarray) -> None:
+        """From the step the run turned NaN: "NaN from step N" beside the stopped dot."""
+        if self.nan_step is None or not self.pin_text:  # a small plot: its caller says it
+            return
+        shown = s >= self.nan_step - 0.5
+        if shown and not len(self.nan_mark):  # built once, on first use
+            mark = label(str(self.nan_label), 22, self.color)
+            # a halo in the background colour: legible over the trail and the heat map
+            mark.set_stroke(self.theme.background, width=4, background=True)
+            self.nan_mark.add(mark)
+        if len(self.nan_mark):
+            if shown:
+                self._place_nan_mark(here)
+            set_shown(self.nan_mark, shown)
+
+    def _place_nan_mark(self, here: np.ndarray) -> None:
+        """Beside the stopped dot, ahead of where it came from (the trail is behind it),
+        kept inside the plot's box."""
+        mark = self.nan_mark[0]
+        back = self.screen[max(self.nan_step - 2, 0)] if self.nan_step else here
+        ahead = here - back
+        sides = (DOWN, UP, RIGHT, -RIGHT)
+        side = max(sides, key=lambda d: float(np.dot(d[:2], ahead[:2])))
+        mark.next_to(here, side, buff=0.18)
+        box = self.area.frame[0]
+        lo, hi = box.get_corner(DOWN - RIGHT), box.get_corner(UP + RIGHT)
+        shift = np.clip(mark.get_corner(DOWN - RIGHT), lo, None) - mark.get_corner(DOWN - RIGHT)
+        shift += np.clip(mark.get_corner(UP + RIGHT), None, hi) - mark.get_corner(UP + RIGHT)
+        mark.shift(shift)
 
     def _update_pin(self, s: float, here: np.ndarray) -> None:
         """Show the edge pin (outward arrow + label) while the point is out of view."""
@@ -384,6 +433,67 @@ def tangent_line(
     refresh(line)
     line.add_updater(refresh)
     return line
+
+
+def nan_from(path: np.ndarray) -> int | None:
+    """The first step of ``path`` ``(steps+1, d)`` that is NaN without an overflow before it
+    (the run stops there: nothing after it happened), or ``None``.
+
+    A point with ``±inf`` in it overflowed: what follows (``inf − inf`` is NaN) is the
+    overflow's, drawn as an escape. The same rule as :meth:`PlotArea.display_path`.
+
+    Examples
+    --------
+    >>> nan = float("nan")
+    >>> nan_from(np.array([[3.0, 4.0], [0.0, 0.0], [nan, nan]]))
+    2
+    >>> nan_from(np.array([[1.0, 1.0], [float("inf"), nan], [nan, nan]])) is None
+    True
+    """
+    path = np.asarray(path, dtype=np.float64)
+    bad = ~np.isfinite(path).all(axis=-1)
+    if not bad.any():
+        return None
+    first = int(bad.argmax())
+    return None if np.isinf(path[first]).any() else first
+
+
+def held_at_nan(path: np.ndarray) -> np.ndarray:
+    """``path`` with every step from :func:`nan_from` on held at the last finite point, for
+    tracks drawn without a :class:`PlotArea` (a 3-D surface's balls).
+
+    Examples
+    --------
+    >>> nan = float("nan")
+    >>> held_at_nan(np.array([[3.0, 4.0], [0.0, 0.0], [nan, nan]])).tolist()
+    [[3.0, 4.0], [0.0, 0.0], [0.0, 0.0]]
+    """
+    path = np.array(path, dtype=np.float64)
+    at = nan_from(path)
+    if at is not None and at > 0:
+        path[at:] = path[at - 1]
+    return path
+
+
+def last_finite(frames: np.ndarray) -> np.ndarray:
+    """For each step ``t`` of ``frames`` ``(steps+1, ...)``: ``t`` if its values are all
+    finite, else the last finite step before it (a model drawn in data space stops where
+    its parameters were last finite). Step 0 maps to itself.
+
+    Examples
+    --------
+    >>> last_finite(np.array([[1.0], [2.0], [float("nan")], [float("inf")]])).tolist()
+    [0, 1, 1, 1]
+    """
+    ok = np.isfinite(np.asarray(frames).reshape(len(frames), -1)).all(axis=1)
+    ok[0] = True
+    index = np.where(ok, np.arange(len(ok)), 0)
+    return np.maximum.accumulate(index)
+
+
+def nan_text(step: int) -> str:
+    """What a run that turned NaN is marked with: ``NaN from step 6``."""
+    return f"NaN from step {step}"
 
 
 def escape_label(traj: Trajectory) -> str:
