@@ -1,0 +1,518 @@
+/* descent player: plays the recorded runs of one descent scene (see renders/player.py).
+ * Plain DOM + canvas, no dependencies, nothing fetched. Every element with class
+ * "descent-player" on the page becomes its own player; no ids, no globals besides
+ * window.DescentPlayer (the constructor), so several players never interfere. */
+(function () {
+  "use strict";
+  if (window.DescentPlayer) { window.DescentPlayer.initAll(); return; }
+
+  function bytes(b64) {
+    var s = atob(b64), out = new Uint8Array(s.length);
+    for (var i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
+  function f32(b64) { var b = bytes(b64); return new Float32Array(b.buffer, 0, b.length >> 2); }
+  function u16(b64) { var b = bytes(b64); return new Uint16Array(b.buffer, 0, b.length >> 1); }
+  function el(tag, cls, parent, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  /* a number as descent's read-outs write it: 4 significant digits, a real minus sign */
+  function num(v) {
+    if (!isFinite(v)) return isNaN(v) ? "NaN" : (v > 0 ? "∞" : "−∞");
+    var a = Math.abs(v), s;
+    if (v !== 0 && (a >= 1e5 || a < 1e-3)) {
+      s = v.toExponential(2).replace("e+", "e");
+    } else {
+      s = String(Number(v.toPrecision(4)));
+    }
+    return s.replace(/-/g, "−");
+  }
+  function vec(arr) {
+    if (arr.length === 1) return num(arr[0]);
+    return "(" + Array.prototype.map.call(arr, num).join(", ") + ")";
+  }
+
+  function Player(root) {
+    this.root = root;
+    var data = JSON.parse(root.querySelector("script.descent-data").textContent);
+    this.data = data;
+    this.t = 0;
+    this.playing = false;
+    this.speed = 1;
+    this.trails = true;
+    this.hidden = {};
+    this.steps = data.steps;
+    this.perSecond = Math.max(1, data.steps / (data.run_time || 6));
+    this.build();
+    if (data.kind === "ratemap") this.initMap(); else this.initTracks();
+    this.seek(0);
+    root.descent = this;
+  }
+
+  Player.prototype.build = function () {
+    var d = this.data, self = this, root = this.root;
+    root.tabIndex = 0;
+    root.setAttribute("role", "application");
+    root.setAttribute("aria-label", d.title + ": descent player");
+    root.style.setProperty("--bg", d.theme.background);
+    root.style.setProperty("--fg", d.theme.text);
+    root.style.setProperty("--muted", d.theme.muted);
+    var stage = el("div", "dp-stage", root);
+    stage.style.aspectRatio = d.size[0] + " / " + d.size[1];
+    var img = el("img", "dp-bg", stage);
+    img.alt = d.title;
+    img.src = d.image;
+    var canvas = el("canvas", "dp-canvas", stage);
+    var dpr = Math.max(1, Math.min(window.devicePixelRatio || 1, 3));
+    canvas.width = Math.round(d.size[0] * dpr);
+    canvas.height = Math.round(d.size[1] * dpr);
+    this.dpr = dpr;
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d");
+    this.stage = stage;
+    this.tip = el("div", "dp-tip", stage);
+    this.tip.hidden = true;
+    this.side = el("div", "dp-side", stage);
+    this.counter = el("div", "dp-counter", this.side);
+    this.legend = el("div", "dp-legend", this.side);
+
+    var bar = el("div", "dp-bar", root);
+    function button(label, title, fn) {
+      var b = el("button", "dp-btn", bar, label);
+      b.type = "button"; b.title = title; b.setAttribute("aria-label", title);
+      b.addEventListener("click", function (e) { e.preventDefault(); fn(); root.focus({preventScroll: true}); });
+      return b;
+    }
+    this.btnStart = button("⇤", "first step (Home)", function () { self.pause(); self.seek(0); });
+    this.btnBack = button("‹", "step back (←)", function () { self.stepBy(-1); });
+    this.btnPlay = button("▶", "play / pause (space)", function () { self.toggle(); });
+    this.btnFwd = button("›", "step forward (→)", function () { self.stepBy(1); });
+    this.btnEnd = button("⇥", "last step (End)", function () { self.pause(); self.seek(self.steps); });
+    var track = el("div", "dp-scrub", bar);
+    this.range = el("input", "dp-range", track);
+    this.range.type = "range"; this.range.min = 0; this.range.max = this.steps; this.range.step = "any";
+    this.range.setAttribute("aria-label", "step");
+    this.range.addEventListener("input", function () { self.pause(); self.seek(parseFloat(self.range.value)); });
+    this.marks = el("div", "dp-marks", track);
+    var speed = el("select", "dp-speed", bar);
+    speed.setAttribute("aria-label", "speed");
+    [0.25, 0.5, 1, 2, 4].forEach(function (s) {
+      var o = el("option", null, speed, s + "×"); o.value = s; if (s === 1) o.selected = true;
+    });
+    speed.addEventListener("change", function () { self.speed = parseFloat(speed.value); });
+    this.speedSelect = speed;
+    var lab = el("label", "dp-check", bar);
+    var cb = el("input", null, lab); cb.type = "checkbox"; cb.checked = true;
+    el("span", null, lab, "trails");
+    cb.addEventListener("change", function () { self.trails = cb.checked; self.draw(); });
+    this.trailBox = cb;
+    this.chapters = el("div", "dp-chapters", root);
+    this.say = el("div", "dp-say", root);
+    (d.captions || []).forEach(function (c) { el("div", "dp-caption", root, c); });
+
+    root.addEventListener("keydown", function (e) {
+      var k = e.key;
+      if (e.target && e.target.tagName === "SELECT") return;
+      if (k === " " || k === "Spacebar") { self.toggle(); }
+      else if (k === "ArrowLeft") { self.stepBy(-1); }
+      else if (k === "ArrowRight") { self.stepBy(1); }
+      else if (k === "Home") { self.pause(); self.seek(0); }
+      else if (k === "End") { self.pause(); self.seek(self.steps); }
+      else return;
+      e.preventDefault();
+    });
+    canvas.addEventListener("mousemove", function (e) { self.hover(e); });
+    canvas.addEventListener("mouseleave", function () { self.tip.hidden = true; self.hoverAt = null; });
+    canvas.addEventListener("click", function (e) { self.click(e); });
+  };
+
+  /* ----- time ----- */
+  Player.prototype.seek = function (t) {
+    this.t = Math.max(0, Math.min(this.steps, t));
+    this.range.value = this.t;
+    this.root.dataset.step = String(Math.round(this.t * 1000) / 1000);
+    this.draw();
+    this.readouts();
+  };
+  Player.prototype.stepBy = function (k) {
+    this.pause();
+    var t = k > 0 ? Math.floor(this.t + 1e-9) + k : Math.ceil(this.t - 1e-9) + k;
+    this.seek(t);
+  };
+  Player.prototype.play = function () {
+    if (this.playing) return;
+    if (this.t >= this.steps) this.seek(0);
+    this.playing = true;
+    this.root.dataset.playing = "1";
+    this.btnPlay.textContent = "❚❚";
+    var self = this, last = null;
+    function frame(now) {
+      if (!self.playing) return;
+      if (last !== null) {
+        var t = self.t + (now - last) / 1000 * self.perSecond * self.speed;
+        if (t >= self.steps) { self.seek(self.steps); self.pause(); return; }
+        self.seek(t);
+      }
+      last = now;
+      self.raf = requestAnimationFrame(frame);
+    }
+    this.raf = requestAnimationFrame(frame);
+  };
+  Player.prototype.pause = function () {
+    this.playing = false;
+    this.root.dataset.playing = "0";
+    this.btnPlay.textContent = "▶";
+    if (this.raf) cancelAnimationFrame(this.raf);
+  };
+  Player.prototype.toggle = function () { if (this.playing) this.pause(); else this.play(); };
+
+  /* ----- beats ----- */
+  Player.prototype.initBeats = function (onPick) {
+    var self = this, beats = this.data.beats || [];
+    this.beatEls = [];
+    beats.forEach(function (b, i) {
+      var m = el("button", "dp-mark", self.marks);
+      m.type = "button";
+      m.title = b.name + (b.say ? ": " + b.say : "");
+      m.setAttribute("aria-label", "chapter " + (i + 1) + ": " + b.name);
+      m.style.left = (100 * Math.min(b.step, self.steps) / self.steps) + "%";
+      m.addEventListener("click", function (e) { e.preventDefault(); onPick(b, i); });
+      var c = el("button", "dp-chapter", self.chapters, (i + 1) + " " + b.name);
+      c.type = "button";
+      c.addEventListener("click", function (e) { e.preventDefault(); onPick(b, i); });
+      self.beatEls.push(c);
+    });
+  };
+  Player.prototype.showBeat = function (k) {
+    var beats = this.data.beats || [];
+    if (k === this.beatShown) return;
+    this.beatShown = k;
+    this.say.textContent = k >= 0 ? beats[k].say : "";
+    this.beatEls.forEach(function (c, i) { c.classList.toggle("dp-on", i === k); });
+  };
+
+  /* ----- tracks ----- */
+  Player.prototype.initTracks = function () {
+    var self = this, d = this.data, s = 16;
+    this.runs = d.runs.map(function (r) {
+      var q = u16(r.xy), xy = new Float32Array(q.length);
+      for (var i = 0; i < q.length; i++) xy[i] = q[i] / s;
+      var outBits = bytes(r.out), out = new Uint8Array(r.n);
+      for (var j = 0; j < r.n; j++) out[j] = (outBits[j >> 3] >> (7 - (j & 7))) & 1;
+      var run = { src: r, xy: xy, out: out, n: r.n, color: r.color, group: r.group };
+      if (r.loss) { run.loss = f32(r.loss); run.grad = f32(r.grad); run.lr = f32(r.lr); }
+      if (r.plane) { run.plane = f32(r.plane); run.off = f32(r.off); }
+      if (r.terms) {
+        run.terms = r.terms; run.termValues = f32(r.terms.values); run.termHyper = f32(r.terms.hypers);
+      }
+      return run;
+    });
+    // legend: one row per group
+    var groups = [], seen = {};
+    this.runs.forEach(function (r) {
+      if (!(r.group in seen)) { seen[r.group] = groups.length; groups.push({ id: r.group, name: r.src.group_name, color: r.color, runs: [] }); }
+      groups[seen[r.group]].runs.push(r);
+    });
+    this.groups = groups;
+    var tiles = groups.length > 12;
+    groups.forEach(function (g) {
+      var row = el("button", "dp-row", self.legend);
+      row.type = "button";
+      row.setAttribute("aria-pressed", "true");
+      row.title = "show / hide " + g.name;
+      var sw = el("span", "dp-swatch", row); sw.style.background = g.color;
+      el("span", "dp-name", row, g.name);
+      g.value = el("span", "dp-value", row);
+      g.row = row;
+      row.addEventListener("click", function (e) {
+        e.preventDefault();
+        self.hidden[g.id] = !self.hidden[g.id];
+        row.setAttribute("aria-pressed", self.hidden[g.id] ? "false" : "true");
+        row.classList.toggle("dp-off", !!self.hidden[g.id]);
+        self.draw();
+      });
+    });
+    if (tiles) this.legend.classList.add("dp-tiles");
+    // place the side panel right of the plots when there is room, else under the picture
+    var right = 0, top = d.size[1];
+    d.areas.forEach(function (a) {
+      var xs = [a.o[0], a.o[0] + a.ex[0], a.o[0] + a.ey[0]];
+      var ys = [a.o[1], a.o[1] + a.ey[1], a.o[1] + a.ex[1]];
+      right = Math.max(right, Math.max.apply(null, xs));
+      top = Math.min(top, Math.min.apply(null, ys));
+    });
+    if (!tiles && d.size[0] - right > 0.3 * d.size[0]) {
+      this.side.style.left = (100 * (right + 0.04 * d.size[0]) / d.size[0]) + "%";
+      this.side.style.top = (100 * top / d.size[1]) + "%";
+      this.side.style.right = "2%";
+    } else {
+      this.root.insertBefore(this.side, this.stage.nextSibling);
+      this.side.classList.add("dp-below");
+    }
+    this.initBeats(function (b) { self.pause(); self.seek(b.step); });
+  };
+
+  /* position of run r at fractional step s (as Manim's Track.point_at) */
+  Player.prototype.pointAt = function (r, s) {
+    var last = r.n - 1, i = Math.min(Math.max(Math.floor(s), 0), last), j = Math.min(i + 1, last), f = s - i;
+    if (s >= last) { i = j = last; f = 0; }
+    var x0 = r.xy[2 * i], y0 = r.xy[2 * i + 1], x1 = r.xy[2 * j], y1 = r.xy[2 * j + 1];
+    if (r.out[i] && r.out[j]) return f >= 0.5 ? [x1, y1] : [x0, y0];
+    return [(1 - f) * x0 + f * x1, (1 - f) * y0 + f * y1];
+  };
+
+  Player.prototype.draw = function () {
+    var ctx = this.ctx, d = this.data;
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.clearRect(0, 0, d.size[0], d.size[1]);
+    if (d.kind === "ratemap") { this.drawMap(); return; }
+    var unit = d.size[0] / 1422.2; // Manim's stroke width 1 in px (0.01 scene units)
+    var self = this, t = this.t, light = d.theme.name === "light";
+    var visible = this.runs.filter(function (r) { return !self.hidden[r.group]; });
+    if (this.trails) {
+      ctx.lineJoin = "round"; ctx.lineCap = "round";
+      visible.forEach(function (r) {
+        if (!r.src.trail) return;
+        var k = Math.min(Math.floor(t), r.n - 1);
+        ctx.beginPath();
+        ctx.moveTo(r.xy[0], r.xy[1]);
+        for (var i = 1; i <= k; i++) ctx.lineTo(r.xy[2 * i], r.xy[2 * i + 1]);
+        var p = self.pointAt(r, t);
+        ctx.lineTo(p[0], p[1]);
+        ctx.strokeStyle = r.color; ctx.globalAlpha = 0.85; ctx.lineWidth = 4 * unit * 0.9;
+        ctx.stroke();
+      });
+      ctx.globalAlpha = 1;
+    }
+    // dots, batched by colour (a thousand particles are one path per colour)
+    var byColor = {};
+    visible.forEach(function (r) { (byColor[r.color] = byColor[r.color] || []).push(r); });
+    Object.keys(byColor).forEach(function (c) {
+      var list = byColor[c], rad = list[0].src.radius;
+      ctx.beginPath();
+      list.forEach(function (r) {
+        var p = self.pointAt(r, t);
+        ctx.moveTo(p[0] + rad, p[1]);
+        ctx.arc(p[0], p[1], rad, 0, 2 * Math.PI);
+      });
+      ctx.fillStyle = c; ctx.fill();
+      ctx.lineWidth = (light ? 2 : 1.5) * unit;
+      ctx.strokeStyle = light ? "#000000" : "#FFFFFF";
+      ctx.stroke();
+    });
+    // pins: a run off the view is marked at the border
+    visible.forEach(function (r) {
+      var k = Math.min(Math.round(t), r.n - 1);
+      if (!r.out[k]) return;
+      var p = self.pointAt(r, t);
+      ctx.beginPath(); ctx.arc(p[0], p[1], r.src.radius + 3, 0, 2 * Math.PI);
+      ctx.strokeStyle = r.color; ctx.lineWidth = 1.5; ctx.setLineDash([3, 2]); ctx.stroke(); ctx.setLineDash([]);
+    });
+  };
+
+  Player.prototype.readouts = function () {
+    var t = this.t, k = Math.round(t), self = this, beats = this.data.beats || [];
+    this.counter.textContent = "step " + k + " / " + this.steps;
+    var shown = -1;
+    beats.forEach(function (b, i) { if (b.step <= t + 1e-9) shown = i; });
+    this.showBeat(shown);
+    if (this.data.kind === "ratemap") { this.mapReadout(); return; }
+    this.groups.forEach(function (g) {
+      var r = g.runs[0];
+      if (!r.loss) { g.value.textContent = ""; return; }
+      var i = Math.min(k, r.n - 1);
+      var text = g.runs.length > 1 ? g.runs.length + " runs" : "loss " + num(r.loss[i]);
+      if (r.plane && g.runs.length === 1) text += "  plane " + num(r.plane[i]) + "  off " + num(r.off[i]);
+      if (r.out[i]) text += "  (off view)";
+      g.value.textContent = text;
+    });
+    if (this.hoverAt) this.showTip(this.hoverAt.run, this.hoverAt.step, this.hoverAt.x, this.hoverAt.y, true);
+  };
+
+  Player.prototype.toCanvas = function (e) {
+    var rect = this.canvas.getBoundingClientRect(), d = this.data;
+    return [(e.clientX - rect.left) * d.size[0] / rect.width, (e.clientY - rect.top) * d.size[1] / rect.height];
+  };
+
+  Player.prototype.hover = function (e) {
+    var p = this.toCanvas(e), d = this.data;
+    if (d.kind === "ratemap") { this.mapHover(p); return; }
+    var self = this, t = this.t, best = null, bestD = Infinity;
+    this.runs.forEach(function (r) {
+      if (self.hidden[r.group] || !r.loss) return;
+      var q = self.pointAt(r, t), dd = Math.hypot(q[0] - p[0], q[1] - p[1]);
+      if (dd <= r.src.radius + 4 && dd < bestD) { bestD = dd; best = { run: r, step: Math.min(Math.round(t), r.n - 1) }; }
+    });
+    if (!best && this.trails) {  // a recorded step on a visible trail
+      this.runs.forEach(function (r) {
+        if (self.hidden[r.group] || !r.loss || !r.src.trail) return;
+        var k = Math.min(Math.floor(t), r.n - 1);
+        for (var i = 0; i <= k; i++) {
+          var dd = Math.hypot(r.xy[2 * i] - p[0], r.xy[2 * i + 1] - p[1]);
+          if (dd <= 5 && dd < bestD) { bestD = dd; best = { run: r, step: i }; }
+        }
+      });
+    }
+    if (!best) { this.tip.hidden = true; this.hoverAt = null; return; }
+    this.hoverAt = { run: best.run, step: best.step, x: p[0], y: p[1] };
+    this.showTip(best.run, best.step, p[0], p[1], false);
+  };
+
+  Player.prototype.showTip = function (r, k, x, y, live) {
+    if (live) k = Math.min(Math.round(this.t), r.n - 1);
+    var tip = this.tip, d = this.data;
+    tip.textContent = "";
+    el("div", "dp-tip-head", tip, r.src.label + " · step " + k);
+    function line(name, value) { var row = el("div", "dp-tip-row", tip); el("span", "dp-k", row, name); el("span", "dp-v", row, value); return row; }
+    var lossRow = line("loss", num(r.loss[k]));
+    tip.dataset.loss = String(r.loss[k]);
+    tip.dataset.step = String(k);
+    tip.dataset.run = r.src.label;
+    lossRow.classList.add("dp-loss");
+    var dim = r.src.dim, g = r.grad.subarray(k * dim, k * dim + dim);
+    line("gradient", vec(g));
+    line("lr", num(r.lr[k]));
+    if (r.plane) { line("loss on plane", num(r.plane[k])); line("off plane", num(r.off[k])); }
+    if (r.terms && k < r.terms.steps) {
+      var T = r.terms, names = T.names, base = k * names.length * dim;
+      el("div", "dp-tip-sub", tip, "update (" + T.rule + ")");
+      T.hyper.forEach(function (h, j) { if (h !== "lr") line(h, num(r.termHyper[k * T.hyper.length + j])); });
+      names.forEach(function (n, j) {
+        if (n === "g" || n === "θ") return;
+        line(n, vec(r.termValues.subarray(base + j * dim, base + j * dim + dim)));
+      });
+    }
+    tip.hidden = false;
+    var left = x / d.size[0] * 100, top = y / d.size[1] * 100;
+    tip.style.left = left < 60 ? "calc(" + left + "% + 14px)" : "";
+    tip.style.right = left >= 60 ? "calc(" + (100 - left) + "% + 14px)" : "";
+    tip.style.top = Math.min(top, 55) + "%";
+  };
+
+  Player.prototype.click = function (e) {
+    if (this.data.kind === "ratemap") this.mapClick(this.toCanvas(e));
+  };
+
+  /* ----- the rate map ----- */
+  Player.prototype.initMap = function () {
+    var self = this, m = this.data.map;
+    this.map = m;
+    this.rate = f32(m.rate);
+    this.lengths = u16(m.lengths);
+    this.finalLoss = f32(m.final_loss);
+    this.offsets = new Uint32Array(this.lengths.length + 1);
+    for (var i = 0; i < this.lengths.length; i++) this.offsets[i + 1] = this.offsets[i] + this.lengths[i];
+    this.sel = null;
+    this.root.dataset.ready = "0";
+    var inflate = new Response(new Blob([bytes(m.paths)]).stream().pipeThrough(new DecompressionStream("deflate")));
+    inflate.arrayBuffer().then(function (buf) {
+      self.deltas = new Int16Array(buf);
+      self.root.dataset.ready = "1";
+      if (self.pending) { var p = self.pending; self.pending = null; self.select(p[0], p[1]); }
+    });
+    this.legend.textContent = "";
+    this.mapInfo = el("div", "dp-mapinfo", this.legend, "click the map: the run under the cursor plays in the inset");
+    this.trailBox.parentNode.hidden = true;
+    var a = this.data.areas[0];
+    this.side.style.left = (100 * (a.o[0] + a.ex[0] + 0.05 * this.data.size[0]) / this.data.size[0]) + "%";
+    this.side.style.right = "2%";
+    this.side.style.top = "62%";
+    this.initBeats(function (b) {
+      var pts = m.tour_points, p = pts.length ? pts[Math.min(Math.round(b.step), pts.length - 1)] : null;
+      if (p) self.selectValues(p[0], p[1]);
+    });
+    this.marks.hidden = true;
+    var first = m.tour_points.length ? m.tour_points[0] : [m.lr[0], m.momentum[0]];
+    this.selectValues(first[0], first[1], true);
+  };
+  Player.prototype.nearestIndex = function (values, v) {
+    var best = 0;
+    for (var i = 1; i < values.length; i++) if (Math.abs(values[i] - v) < Math.abs(values[best] - v)) best = i;
+    return best;
+  };
+  Player.prototype.mapValues = function (p) {
+    var a = this.data.areas[0];
+    var u = (p[0] - a.o[0]) / a.ex[0], v = (p[1] - a.o[1]) / a.ey[1];
+    if (u < 0 || u > 1 || v < 0 || v > 1) return null;
+    return [a.x[0] + u * (a.x[1] - a.x[0]), a.y[0] + v * (a.y[1] - a.y[0])];
+  };
+  Player.prototype.selectValues = function (lr, mu, quiet) {
+    this.select(this.nearestIndex(this.map.lr, lr), this.nearestIndex(this.map.momentum, mu), quiet);
+  };
+  Player.prototype.select = function (i, j, quiet) {
+    if (!this.deltas) { this.pending = [i, j]; this.sel = [i, j]; this.mapReadout(); return; }
+    var k = i * this.map.shape[1] + j, n = this.lengths[k], o = this.offsets[k];
+    var xy = new Float32Array(2 * n), x = 0, y = 0;
+    for (var s = 0; s < n; s++) {
+      x += this.deltas[2 * (o + s)]; y += this.deltas[2 * (o + s) + 1];
+      xy[2 * s] = x / 4; xy[2 * s + 1] = y / 4;
+    }
+    this.sel = [i, j];
+    this.selPath = xy;
+    this.selN = n;
+    this.root.dataset.run = i + "," + j;
+    this.pause();
+    this.seek(0);
+    if (!quiet) this.play();
+  };
+  Player.prototype.selPoint = function (s) {
+    var last = this.selN - 1, i = Math.min(Math.floor(s), last), j = Math.min(i + 1, last), f = Math.min(s - i, 1);
+    if (s >= last) { i = j = last; f = 0; }
+    var p = this.selPath;
+    return [(1 - f) * p[2 * i] + f * p[2 * j], (1 - f) * p[2 * i + 1] + f * p[2 * j + 1]];
+  };
+  Player.prototype.drawMap = function () {
+    if (!this.sel) return;
+    var ctx = this.ctx, a = this.data.areas[0], m = this.map, i = this.sel[0], j = this.sel[1];
+    var u = (m.lr[i] - a.x[0]) / (a.x[1] - a.x[0]), v = (m.momentum[j] - a.y[0]) / (a.y[1] - a.y[0]);
+    var cx = a.o[0] + u * a.ex[0] + v * a.ey[0], cy = a.o[1] + u * a.ex[1] + v * a.ey[1];
+    var fg = this.data.theme.text;
+    ctx.beginPath(); ctx.arc(cx, cy, 7.5, 0, 2 * Math.PI); ctx.strokeStyle = fg; ctx.lineWidth = 2.4; ctx.stroke();
+    ctx.beginPath(); ctx.arc(cx, cy, 2.4, 0, 2 * Math.PI); ctx.fillStyle = fg; ctx.fill();
+    if (!this.selPath) return;
+    var t = this.t, k = Math.min(Math.floor(t), this.selN - 1), p = this.selPath;
+    ctx.beginPath(); ctx.moveTo(p[0], p[1]);
+    for (var s = 1; s <= k; s++) ctx.lineTo(p[2 * s], p[2 * s + 1]);
+    var q = this.selPoint(t); ctx.lineTo(q[0], q[1]);
+    ctx.strokeStyle = m.color; ctx.lineWidth = 1.6; ctx.lineJoin = "round"; ctx.stroke();
+    ctx.beginPath(); ctx.arc(q[0], q[1], 3.6, 0, 2 * Math.PI); ctx.fillStyle = m.color; ctx.fill();
+  };
+  Player.prototype.describe = function (i, j) {
+    var r = this.rate[i * this.map.shape[1] + j];
+    return "α " + this.map.lr[i].toFixed(3) + "  β " + this.map.momentum[j].toFixed(2) + "  rate " + (isFinite(r) ? r.toFixed(3) : "∞");
+  };
+  Player.prototype.mapReadout = function () {
+    if (!this.sel) return;
+    var i = this.sel[0], j = this.sel[1], k = i * this.map.shape[1] + j;
+    this.mapInfo.textContent = this.describe(i, j) + " · loss after " + this.steps + " steps " + num(this.finalLoss[k]);
+  };
+  Player.prototype.mapHover = function (p) {
+    var v = this.mapValues(p);
+    if (!v) { this.tip.hidden = true; return; }
+    var i = this.nearestIndex(this.map.lr, v[0]), j = this.nearestIndex(this.map.momentum, v[1]);
+    this.tip.textContent = "";
+    el("div", "dp-tip-head", this.tip, this.describe(i, j));
+    el("div", "dp-tip-row", this.tip, "click: play this run");
+    this.tip.dataset.run = i + "," + j;
+    this.tip.hidden = false;
+    this.tip.style.left = "calc(" + (p[0] / this.data.size[0] * 100) + "% + 14px)";
+    this.tip.style.right = "";
+    this.tip.style.top = (p[1] / this.data.size[1] * 100) + "%";
+  };
+  Player.prototype.mapClick = function (p) {
+    var v = this.mapValues(p);
+    if (v) this.selectValues(v[0], v[1]);
+  };
+
+  Player.initAll = function () {
+    var roots = document.querySelectorAll(".descent-player");
+    for (var i = 0; i < roots.length; i++) if (!roots[i].descent) new Player(roots[i]);
+  };
+  window.DescentPlayer = Player;
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", Player.initAll);
+  else Player.initAll();
+})();
