@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--all", action="store_true", help="every scene")
     render.add_argument(
-        "--format", default="mp4", help="comma-separated: mp4, gif, webm, png, mov (default mp4)"
+        "--format",
+        default="mp4",
+        help="comma-separated: mp4, gif, webm, png, mov, html (the interactive player; default mp4)",
     )
     render.add_argument(
         "--quality", default="low", help="preview, low, medium, high, 4k (default low)"

@@ -101,6 +101,9 @@ class Job:
         if self.scene is not None or self.scene_class is not None:
             # every scene module: a scene may build on another (NesterovCorrection on MomentumOvershoot)
             files += sorted(scenes.glob("*.py"))
+        if "html" in self.formats:  # the player: its builder and vendored script and style
+            files += [ROOT / "renders" / "player.py"]
+            files += sorted((ROOT / "renders" / "player_assets").glob("*.*"))
         if self.scene_file is not None:  # the user's file and its own modules beside it
             from descent.renders.scenefile import local_imports
 
@@ -235,6 +238,22 @@ def _render_here(payload: dict[str, Any], cls: Any) -> dict[str, Any]:
             os.environ["DESCENT_THEME"] = saved
 
 
+def _player(job: Job, work: Path) -> Path:
+    """Build the html player in a worker (in this process for a class no worker can import)."""
+    base = {
+        "scene": job.scene,
+        "spec": str(job.spec) if job.spec else None,
+        "scene_file": str(job.scene_file) if job.scene_file else None,
+        "name": job.name,
+        "theme": job.theme,
+        "width": job.quality.width,
+        "height": job.quality.height,
+    }
+    task = {**base, "html": True, "workdir": str(work / "html")}
+    out = _render_here(task, job.scene_class) if job.scene_class else _worker(json.dumps(task))
+    return Path(out["html"])
+
+
 def _copy(src: str | Path, target: Path) -> Path:
     with atomic_path(target) as tmp:
         shutil.copyfile(src, tmp)
@@ -266,7 +285,8 @@ def run_job(
         marks: list[dict[str, Any]] = []
         duration = 0.0
         containers = _video_formats(job)
-        for i, container in enumerate(containers or [None]):
+        # html alone needs no video render: the player is built from the scene's data below
+        for i, container in enumerate(containers or ([None] if job.formats != ("html",) else [])):
             say(f"rendering {container or 'png'}")
             payload = {
                 "scene": job.scene,
@@ -294,6 +314,7 @@ def run_job(
             png = Path(out["png"]) if "png" in out else png
             srt = Path(out["srt"]) if "srt" in out else srt
             marks, duration = out.get("sections", []), float(out.get("duration", 0.0))
+        player = _player(job, work) if "html" in job.formats else None
         written: list[Path] = []
         source = videos.get("mp4")
         if source is not None and job.captions == "burn" and srt is not None:
@@ -338,6 +359,8 @@ def run_job(
                     written.append(_copy(videos["mov"], target))
                 elif fmt == "png" and png is not None:
                     written.append(_copy(png, target))
+                elif fmt == "html" and player is not None:
+                    written.append(_copy(player, target))
                 elif fmt == "sections" and source:
                     from descent.renders.sections import cut_sections, read_srt, sections_from
 

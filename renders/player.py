@@ -13,7 +13,7 @@ rules :func:`descent.engine.rules.update_terms` writes out, the terms of each st
 
 Encodings (all base64 in one JSON block): positions as ``uint16`` in 1/16 px (exact to
 what the screen can show), read-outs as ``float32``; the rate map's lattice of exact runs
-as ``int16`` quarter-pixel deltas, each run cut where it stops moving on screen,
+as ``int16`` whole-pixel deltas, each run cut where it stops moving on screen,
 deflate-compressed (the browser's ``DecompressionStream``).
 
 Scene kinds: ``tracks`` (every 2-D and 1-D storyboard: :class:`SurfaceScene`,
@@ -58,8 +58,9 @@ __all__ = [
 
 #: positions are stored in 1/16 px
 POSITION_SCALE = 16
-#: the rate map's lattice in 1/4 px
-LATTICE_SCALE = 4
+#: the rate map's lattice in whole pixels of the inset (10,000 runs: 1/4 px would be 1.6×
+#: the file, for an inset about 200 px wide)
+LATTICE_SCALE = 1
 #: a run of many particles keeps no update terms (they would dominate the file)
 MAX_TERM_RUNS = 12
 
@@ -80,8 +81,34 @@ def to_pixels(points: np.ndarray, size: tuple[int, int], frame: tuple[float, flo
     return np.stack([x, y], -1)
 
 
-def _b64(array: np.ndarray, dtype: str) -> str:
-    return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
+class _Arrays:
+    """Every array of a payload in one little-endian buffer, deflated once (the browser
+    inflates it with ``DecompressionStream``); :meth:`add` returns the reference the
+    script reads it by: type, byte offset (4-aligned), count, and whether it is stored
+    as differences (``d``: the script sums them)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def add(self, array: Any, dtype: str, *, delta: bool = False) -> dict[str, Any]:
+        data = np.asarray(array).astype(dtype)
+        if delta:  # along the first axis (per column): the script sums each column back
+            data = data.reshape(len(data), -1)
+            width = data.shape[1]
+            data = np.diff(data, axis=0, prepend=np.zeros((1, width), data.dtype))
+        data = np.ascontiguousarray(data.ravel())
+        raw = data.tobytes()
+        ref = {"t": dtype.lstrip("<"), "o": self.size, "n": int(data.size)}
+        if delta:
+            ref["d"] = width
+        pad = (-len(raw)) % 4
+        self.parts.append(raw + b"\0" * pad)
+        self.size += len(raw) + pad
+        return ref
+
+    def encoded(self) -> str:
+        return base64.b64encode(zlib.compress(b"".join(self.parts), 9)).decode("ascii")
 
 
 @dataclass
@@ -243,8 +270,9 @@ def _area_box(area: Any, cap: PlayerCapture) -> dict[str, Any]:
     }
 
 
-def _terms(traj: Any) -> dict[str, Any] | None:
-    """Every step's update terms, or ``None`` where the rule is not written out."""
+def _terms(traj: Any, arrays: _Arrays) -> dict[str, Any] | None:
+    """Every step's update terms, or ``None`` where the rule is not written out (of
+    more than 2 coordinates, each term's Euclidean norm)."""
     from descent.engine.rules import rule_of, update_terms
 
     try:
@@ -256,25 +284,35 @@ def _terms(traj: Any) -> dict[str, Any] | None:
     last = traj.steps if traj.diverged_at is None else int(traj.diverged_at)
     first = update_terms(traj, 0)
     names, hyper = list(first.values), list(first.hyper)
-    values = np.zeros((last, len(names), traj.dim), np.float32)
+    width = traj.dim if traj.dim <= 2 else 1
+    values = np.zeros((last, len(names), width), np.float32)
     hypers = np.zeros((last, len(hyper)), np.float32)
     with np.errstate(all="ignore"):
         for t in range(last):
             terms = update_terms(traj, t)
-            values[t] = np.stack([np.asarray(terms.values[n], np.float64) for n in names])
+            each = [np.asarray(terms.values[n], np.float64) for n in names]
+            if width == 1 and traj.dim > 2:
+                each = [np.linalg.norm(v, keepdims=True) for v in each]
+            values[t] = np.stack(each)
             hypers[t] = [terms.hyper[n] for n in hyper]
     return {
         "rule": first.rule,
         "names": names,
         "hyper": hyper,
         "steps": last,
-        "values": _b64(values, "<f4"),
-        "hypers": _b64(hypers, "<f4"),
+        "norms": traj.dim > 2,
+        "values": arrays.add(values, "<f4"),
+        "hypers": arrays.add(hypers, "<f4"),
     }
 
 
 def _track_run(
-    track: Any, traj: Any, cap: PlayerCapture, areas: list[Any], extra: dict[str, Any]
+    track: Any,
+    traj: Any,
+    cap: PlayerCapture,
+    areas: list[Any],
+    extra: dict[str, Any],
+    arrays: _Arrays,
 ) -> dict[str, Any]:
     px = to_pixels(track.screen, cap.size, cap.frame)
     scale = cap.size[0] / cap.frame[0]
@@ -287,14 +325,19 @@ def _track_run(
         "radius": round(float(track.dot.radius) * scale, 2),
         "trail": bool(track.trail),
         "n": int(len(px)),
-        "xy": _b64(np.clip(np.round(px * POSITION_SCALE), 0, 65535), "<u2"),
-        "out": _b64(np.packbits(np.asarray(track.out, bool)), "u1"),
+        "xy": arrays.add(np.round(px * POSITION_SCALE), "<i4", delta=True),
+        "out": arrays.add(np.asarray(track.out, np.uint8), "u1"),
     }
     if traj is not None:
-        run["loss"] = _b64(np.asarray(traj.loss), "<f4")
-        run["grad"] = _b64(np.asarray(traj.grad) + np.asarray(traj.noise), "<f4")
-        run["lr"] = _b64(np.asarray(traj.lr), "<f4")
-        run["dim"] = int(traj.dim)
+        grad = np.asarray(traj.grad, np.float64) + np.asarray(traj.noise, np.float64)
+        if traj.dim > 2:  # a network's gradient: its norm
+            with np.errstate(all="ignore"):
+                grad = np.linalg.norm(grad, axis=-1)
+        run["loss"] = arrays.add(traj.loss, "<f4")
+        run["grad"] = arrays.add(grad, "<f4")
+        run["lr"] = arrays.add(traj.lr, "<f4")
+        run["dim"] = int(traj.dim) if traj.dim <= 2 else 1
+        run["norms"] = traj.dim > 2
         run["diverged_at"] = None if traj.diverged_at is None else int(traj.diverged_at)
         run.update(extra)
     return run
@@ -380,16 +423,17 @@ def build_payload(
         if len(index) == len(trajs):
             trajs = [result.run(*i) for i in index]
             tiles = [_sweep_label(result, i) for i in index]
-    extras = _network_extras(scene, trajs, payload)
+    arrays = _Arrays()
+    extras = _network_extras(scene, trajs, payload, arrays)
     many = len(cap.tracks) > MAX_TERM_RUNS and not tiles
     runs = []
     for k, (track, traj) in enumerate(zip(cap.tracks, trajs, strict=True)):
         extra = dict(extras.get(k, {}))
         if traj is not None and not many and not traj.batched:
-            terms = _terms(traj)
+            terms = _terms(traj, arrays)
             if terms is not None:
                 extra["terms"] = terms
-        run = _track_run(track, traj, cap, areas, extra)
+        run = _track_run(track, traj, cap, areas, extra, arrays)
         if tiles:
             run["label"], run["tile"] = tiles[k], True
         runs.append(run)
@@ -403,6 +447,7 @@ def build_payload(
             "areas": [_area_box(a, cap) for a in areas],
             "steps": int(max(cap.steps, *(r["n"] - 1 for r in runs))),
             "runs": runs,
+            "arrays": arrays.encoded(),
         }
     )
     return payload
@@ -417,7 +462,7 @@ def _sweep_label(result: Any, index: tuple[int, ...]) -> str:
 
 
 def _network_extras(
-    scene: Any, trajs: Sequence[Any], payload: dict[str, Any]
+    scene: Any, trajs: Sequence[Any], payload: dict[str, Any], arrays: _Arrays
 ) -> dict[int, dict[str, Any]]:
     """For a network scene: per run the loss the plane shows under the dot and the distance
     off the plane at each step, and the plane's share in the captions (as the video's)."""
@@ -434,8 +479,8 @@ def _network_extras(
     payload["plane_share"] = share
     return {
         k: {
-            "plane": _b64(plane.projected_loss(land, t), "<f4"),
-            "off": _b64(plane.residual(t), "<f4"),
+            "plane": arrays.add(plane.projected_loss(land, t), "<f4"),
+            "off": arrays.add(plane.residual(t), "<f4"),
         }
         for k, t in enumerate(trajs)
     }
@@ -502,11 +547,12 @@ def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
     lengths = np.where(
         moving.any(1), moving.shape[1] - np.argmax(moving[:, ::-1], axis=1) + 1, 1
     ).astype(np.int64)
-    deltas = np.diff(q, axis=1, prepend=0)
-    chunks = [deltas[k, : lengths[k]].astype("<i2").tobytes() for k in range(len(q))]
-    blob = zlib.compress(b"".join(chunks), 9)
+    # each run cut where it stops moving: the lattice as one list of points in 1/LATTICE_SCALE px,
+    # stored as differences (small numbers, mostly zero: deflate's best case)
+    kept = np.concatenate([q[k, : lengths[k]] for k in range(len(q))])
     loss = np.asarray(result.loss, np.float32).reshape(len(q), -1)
-    return {
+    arrays = _Arrays()
+    out = {
         "kind": "ratemap",
         "areas": [_area_box(area, cap), box],
         "steps": int(result.steps),
@@ -515,10 +561,11 @@ def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
             "lr": np.asarray(lrs, float).tolist(),
             "momentum": np.asarray(mus, float).tolist(),
             "shape": list(shape),
-            "rate": _b64(rate, "<f4"),
-            "lengths": _b64(lengths, "<u2"),
-            "paths": base64.b64encode(blob).decode("ascii"),
-            "final_loss": _b64(loss[:, -1], "<f4"),
+            "rate": arrays.add(rate, "<f4"),
+            "lengths": arrays.add(lengths, "<u2"),
+            "paths": arrays.add(kept, "<i2", delta=True),
+            "scale": LATTICE_SCALE,
+            "final_loss": arrays.add(loss[:, -1], "<f4"),
             "color": str(cap.scene.theme.optimizer["sky"]),
             "tour": [[float(a), float(b), str(w)] for a, b, w in getattr(cap.scene, "tour", ())],
             "tour_points": np.asarray(cap.scene.tour_points(), float).round(6).tolist()
@@ -526,6 +573,8 @@ def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
             else [],
         },
     }
+    out["arrays"] = arrays.encoded()
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

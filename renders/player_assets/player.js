@@ -11,8 +11,20 @@
     for (var i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
     return out;
   }
-  function f32(b64) { var b = bytes(b64); return new Float32Array(b.buffer, 0, b.length >> 2); }
-  function u16(b64) { var b = bytes(b64); return new Uint16Array(b.buffer, 0, b.length >> 1); }
+  var TYPES = { f4: Float32Array, u2: Uint16Array, i2: Int16Array, i4: Int32Array, u1: Uint8Array };
+  /* the payload's arrays: one deflated buffer, inflated by the browser itself */
+  function inflate(b64) {
+    var stream = new Blob([bytes(b64)]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(stream).arrayBuffer();
+  }
+  /* one array of the buffer; stored as differences per column (ref.d columns): summed back */
+  function view(buf, ref) {
+    var a = new TYPES[ref.t](buf, ref.o, ref.n);
+    if (!ref.d) return a;
+    var w = ref.d, out = new Float64Array(ref.n);
+    for (var i = 0; i < ref.n; i++) out[i] = (i >= w ? out[i - w] : 0) + a[i];
+    return out;
+  }
   function el(tag, cls, parent, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -48,9 +60,19 @@
     this.steps = data.steps;
     this.perSecond = Math.max(1, data.steps / (data.run_time || 6));
     this.build();
-    if (data.kind === "ratemap") this.initMap(); else this.initTracks();
-    this.seek(0);
     root.descent = this;
+    root.dataset.ready = "0";
+    var self = this;
+    inflate(data.arrays).then(function (buf) {
+      self.buf = buf;
+      if (data.kind === "ratemap") self.initMap(); else self.initTracks();
+      self.ready = true;
+      self.seek(0);
+      root.dataset.ready = "1";
+    }).catch(function (err) {
+      self.say.textContent = "This browser cannot open the player's data: " + err;
+      throw err;
+    });
   }
 
   Player.prototype.build = function () {
@@ -132,6 +154,7 @@
 
   /* ----- time ----- */
   Player.prototype.seek = function (t) {
+    if (!this.ready) return;
     this.t = Math.max(0, Math.min(this.steps, t));
     this.range.value = this.t;
     this.root.dataset.step = String(Math.round(this.t * 1000) / 1000);
@@ -197,17 +220,15 @@
 
   /* ----- tracks ----- */
   Player.prototype.initTracks = function () {
-    var self = this, d = this.data, s = 16;
+    var self = this, d = this.data, buf = this.buf;
     this.runs = d.runs.map(function (r) {
-      var q = u16(r.xy), xy = new Float32Array(q.length);
-      for (var i = 0; i < q.length; i++) xy[i] = q[i] / s;
-      var outBits = bytes(r.out), out = new Uint8Array(r.n);
-      for (var j = 0; j < r.n; j++) out[j] = (outBits[j >> 3] >> (7 - (j & 7))) & 1;
-      var run = { src: r, xy: xy, out: out, n: r.n, color: r.color, group: r.group };
-      if (r.loss) { run.loss = f32(r.loss); run.grad = f32(r.grad); run.lr = f32(r.lr); }
-      if (r.plane) { run.plane = f32(r.plane); run.off = f32(r.off); }
+      var q = view(buf, r.xy), xy = new Float32Array(q.length);
+      for (var i = 0; i < q.length; i++) xy[i] = q[i] / 16;
+      var run = { src: r, xy: xy, out: view(buf, r.out), n: r.n, color: r.color, group: r.group };
+      if (r.loss) { run.loss = view(buf, r.loss); run.grad = view(buf, r.grad); run.lr = view(buf, r.lr); }
+      if (r.plane) { run.plane = view(buf, r.plane); run.off = view(buf, r.off); }
       if (r.terms) {
-        run.terms = r.terms; run.termValues = f32(r.terms.values); run.termHyper = f32(r.terms.hypers);
+        run.terms = r.terms; run.termValues = view(buf, r.terms.values); run.termHyper = view(buf, r.terms.hypers);
       }
       return run;
     });
@@ -339,6 +360,7 @@
   };
 
   Player.prototype.hover = function (e) {
+    if (!this.ready) return;
     var p = this.toCanvas(e), d = this.data;
     if (d.kind === "ratemap") { this.mapHover(p); return; }
     var self = this, t = this.t, best = null, bestD = Infinity;
@@ -373,8 +395,8 @@
     tip.dataset.step = String(k);
     tip.dataset.run = r.src.label;
     lossRow.classList.add("dp-loss");
-    var dim = r.src.dim, g = r.grad.subarray(k * dim, k * dim + dim);
-    line("gradient", vec(g));
+    var dim = r.src.dim, g = r.grad.subarray(k * dim, k * dim + dim), nm = r.src.norms;
+    line(nm ? "‖gradient‖" : "gradient", vec(g));
     line("lr", num(r.lr[k]));
     if (r.plane) { line("loss on plane", num(r.plane[k])); line("off plane", num(r.off[k])); }
     if (r.terms && k < r.terms.steps) {
@@ -383,7 +405,7 @@
       T.hyper.forEach(function (h, j) { if (h !== "lr") line(h, num(r.termHyper[k * T.hyper.length + j])); });
       names.forEach(function (n, j) {
         if (n === "g" || n === "θ") return;
-        line(n, vec(r.termValues.subarray(base + j * dim, base + j * dim + dim)));
+        line(nm ? "‖" + n + "‖" : n, vec(r.termValues.subarray(base + j * dim, base + j * dim + dim)));
       });
     }
     tip.hidden = false;
@@ -394,33 +416,29 @@
   };
 
   Player.prototype.click = function (e) {
-    if (this.data.kind === "ratemap") this.mapClick(this.toCanvas(e));
+    if (this.ready && this.data.kind === "ratemap") this.mapClick(this.toCanvas(e));
   };
 
   /* ----- the rate map ----- */
   Player.prototype.initMap = function () {
     var self = this, m = this.data.map;
     this.map = m;
-    this.rate = f32(m.rate);
-    this.lengths = u16(m.lengths);
-    this.finalLoss = f32(m.final_loss);
+    this.rate = view(this.buf, m.rate);
+    this.lengths = view(this.buf, m.lengths);
+    this.finalLoss = view(this.buf, m.final_loss);
+    this.lattice = view(this.buf, m.paths);  // points (1/scale px) of every run, run after run
     this.offsets = new Uint32Array(this.lengths.length + 1);
     for (var i = 0; i < this.lengths.length; i++) this.offsets[i + 1] = this.offsets[i] + this.lengths[i];
     this.sel = null;
-    this.root.dataset.ready = "0";
-    var inflate = new Response(new Blob([bytes(m.paths)]).stream().pipeThrough(new DecompressionStream("deflate")));
-    inflate.arrayBuffer().then(function (buf) {
-      self.deltas = new Int16Array(buf);
-      self.root.dataset.ready = "1";
-      if (self.pending) { var p = self.pending; self.pending = null; self.select(p[0], p[1]); }
-    });
+    this.ready = true;
     this.legend.textContent = "";
     this.mapInfo = el("div", "dp-mapinfo", this.legend, "click the map: the run under the cursor plays in the inset");
-    this.trailBox.parentNode.hidden = true;
-    var a = this.data.areas[0];
-    this.side.style.left = (100 * (a.o[0] + a.ex[0] + 0.05 * this.data.size[0]) / this.data.size[0]) + "%";
-    this.side.style.right = "2%";
-    this.side.style.top = "62%";
+    // the read-out under the inset, where the video writes it
+    var b = this.data.areas[1], size = this.data.size;
+    this.side.style.left = (100 * b.o[0] / size[0]) + "%";
+    this.side.style.right = "1%";
+    this.side.style.top = (100 * (b.o[1] + 4) / size[1]) + "%";
+    this.side.classList.add("dp-small");
     this.initBeats(function (b) {
       var pts = m.tour_points, p = pts.length ? pts[Math.min(Math.round(b.step), pts.length - 1)] : null;
       if (p) self.selectValues(p[0], p[1]);
@@ -444,13 +462,9 @@
     this.select(this.nearestIndex(this.map.lr, lr), this.nearestIndex(this.map.momentum, mu), quiet);
   };
   Player.prototype.select = function (i, j, quiet) {
-    if (!this.deltas) { this.pending = [i, j]; this.sel = [i, j]; this.mapReadout(); return; }
     var k = i * this.map.shape[1] + j, n = this.lengths[k], o = this.offsets[k];
-    var xy = new Float32Array(2 * n), x = 0, y = 0;
-    for (var s = 0; s < n; s++) {
-      x += this.deltas[2 * (o + s)]; y += this.deltas[2 * (o + s) + 1];
-      xy[2 * s] = x / 4; xy[2 * s + 1] = y / 4;
-    }
+    var xy = new Float32Array(2 * n);
+    for (var s = 0; s < 2 * n; s++) xy[s] = this.lattice[2 * o + s] / this.map.scale;
     this.sel = [i, j];
     this.selPath = xy;
     this.selN = n;
@@ -474,11 +488,13 @@
     ctx.beginPath(); ctx.arc(cx, cy, 7.5, 0, 2 * Math.PI); ctx.strokeStyle = fg; ctx.lineWidth = 2.4; ctx.stroke();
     ctx.beginPath(); ctx.arc(cx, cy, 2.4, 0, 2 * Math.PI); ctx.fillStyle = fg; ctx.fill();
     if (!this.selPath) return;
-    var t = this.t, k = Math.min(Math.floor(t), this.selN - 1), p = this.selPath;
-    ctx.beginPath(); ctx.moveTo(p[0], p[1]);
-    for (var s = 1; s <= k; s++) ctx.lineTo(p[2 * s], p[2 * s + 1]);
-    var q = this.selPoint(t); ctx.lineTo(q[0], q[1]);
-    ctx.strokeStyle = m.color; ctx.lineWidth = 1.6; ctx.lineJoin = "round"; ctx.stroke();
+    var t = this.t, k = Math.min(Math.floor(t), this.selN - 1), p = this.selPath, q = this.selPoint(t);
+    if (this.trails) {
+      ctx.beginPath(); ctx.moveTo(p[0], p[1]);
+      for (var s = 1; s <= k; s++) ctx.lineTo(p[2 * s], p[2 * s + 1]);
+      ctx.lineTo(q[0], q[1]);
+      ctx.strokeStyle = m.color; ctx.lineWidth = 1.6; ctx.lineJoin = "round"; ctx.stroke();
+    }
     ctx.beginPath(); ctx.arc(q[0], q[1], 3.6, 0, 2 * Math.PI); ctx.fillStyle = m.color; ctx.fill();
   };
   Player.prototype.describe = function (i, j) {
