@@ -637,9 +637,9 @@ def iframe(document: str, *, width: int = 854, height: int = 480, title: str = "
     """The player document in an ``<iframe srcdoc>``: its own page, no kernel extension
     and no shared state with what is around it (notebooks, Sphinx pages, decks)."""
     aspect_h = height + 150  # controls, legend, narration under the picture
-    return (
-        f'<iframe class="descent-player-frame" srcdoc="{html.escape(document, quote=True)}" '
+    return (  # in a div: IPython's HTML warns about a bare iframe (it means a URL's)
+        f'<div class="descent-player-embed"><iframe class="descent-player-frame" srcdoc="{html.escape(document, quote=True)}" '
         f'title="{html.escape(title or "descent player")}" '
         f'style="width:100%;max-width:{width}px;aspect-ratio:{width}/{aspect_h};border:0" '
-        'loading="lazy" sandbox="allow-scripts"></iframe>'
+        'loading="lazy" sandbox="allow-scripts"></iframe></div>'
     )
