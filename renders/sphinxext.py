@@ -8,7 +8,9 @@ Add ``"descent.renders.sphinxext"`` to ``extensions`` in ``conf.py``, then::
        :run-time: 4
 
 The argument is a built-in scene, a ``.toml`` spec or ``file.py:Name`` (paths relative to
-the document). Options: ``:format:`` ``gif`` (default), ``mp4``, ``webm`` or ``png``;
+the document). Options: ``:format:`` ``gif`` (default), ``mp4``, ``webm``, ``png`` or
+``html`` (the interactive player, ``descent.renders.player``, in an ``<iframe>`` of its own:
+several on one page never share state);
 ``:quality:`` (default ``descent_quality`` in ``conf.py``, else ``low``); ``:run-time:``
 seconds; ``:theme:`` (default ``descent_theme``, else ``dark``); ``:alt:`` text.
 
@@ -36,7 +38,7 @@ from sphinx.util.docutils import SphinxDirective
 __all__ = ["DescentDirective", "setup"]
 
 logger = logging.getLogger(__name__)
-FORMATS = ("gif", "mp4", "webm", "png")
+FORMATS = ("gif", "mp4", "webm", "png", "html")
 
 
 def _format(text: str | None) -> str:
@@ -103,7 +105,12 @@ class DescentDirective(SphinxDirective):
             shutil.copyfile(rendered, out)
         uri = "../" * self.env.docname.count("/") + f"_descent/{rendered.name}"
         alt = html.escape(self.options.get("alt", f"{jobs[0].name}: descent animation"))
-        if fmt in ("gif", "png"):
+        if fmt == "html":  # the player is a page of its own: one iframe each
+            markup = (
+                f'<iframe class="descent descent-player-frame" src="{uri}" title="{alt}" '
+                'loading="lazy" style="width:100%;aspect-ratio:16/11.5;border:0"></iframe>'
+            )
+        elif fmt in ("gif", "png"):
             markup = f'<img class="descent" src="{uri}" alt="{alt}" loading="lazy">'
         else:
             kind = "video/mp4" if fmt == "mp4" else "video/webm"

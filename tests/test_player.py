@@ -52,7 +52,7 @@ CENTROID = """([root, box]) => {
 class Page:
     """A page of one file; ``blocked`` and ``errors`` collect what must stay empty."""
 
-    def __init__(self, browser: Any, path: Path) -> None:
+    def __init__(self, browser: Any, path: Path, *, allow: Path | None = None) -> None:
         self.page = browser.new_page(viewport={"width": 960, "height": 800})
         self.blocked: list[str] = []
         self.errors: list[str] = []
@@ -60,7 +60,8 @@ class Page:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
         def route(r: Any) -> None:
-            if r.request.url == path.as_uri():
+            url = r.request.url
+            if url == path.as_uri() or (allow is not None and url.startswith(allow.as_uri() + "/")):
                 r.continue_()
             else:
                 self.blocked.append(r.request.url)
@@ -68,9 +69,11 @@ class Page:
 
         self.page.route("**/*", route)
         self.page.goto(path.as_uri())
-        self.page.wait_for_function(
-            "[...document.querySelectorAll('.descent-player')].every(r => r.dataset.ready === '1')"
-        )
+        for frame in self.page.frames:  # the page's own players, and those in iframes
+            frame.wait_for_function(
+                "[...document.querySelectorAll('.descent-player')].every("
+                "r => r.dataset.ready === '1')"
+            )
 
     def root(self, k: int = 0) -> Any:
         return self.page.locator(".descent-player").nth(k)
@@ -363,3 +366,64 @@ def test_to_pixels_is_the_canvas_convention() -> None:
     )
     assert np.allclose(corners, [[0, 0], [854, 480]])
     assert math.isclose(float(player.to_pixels(np.zeros(3), (854, 480), frame)[0]), 427.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# embeds: Sphinx and the html deck
+# ---------------------------------------------------------------------------------------------
+SPHINX_INDEX = """Demo
+====
+
+.. descent:: LearningRates
+   :format: html
+
+.. descent:: LearningRates
+   :format: html
+   :theme: light
+"""
+
+
+@needs_chromium
+def test_sphinx_page_with_two_players(browser: Any, tmp_path: Path) -> None:
+    """``:format: html`` twice on one page: two iframes, each its own player."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("sphinx")
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        'project = "demo"\nextensions = ["descent.renders.sphinxext"]\n'
+        'descent_quality = "preview"\n'
+    )
+    (src / "index.rst").write_text(SPHINX_INDEX)
+    sphinx = str(Path(sys.executable).with_name("sphinx-build"))
+    done = subprocess.run(
+        [sphinx, "-b", "html", "-q", str(src), str(out)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    page = Page(browser, out / "index.html", allow=out)
+    frames = [f for f in page.page.frames if f != page.page.main_frame]
+    assert len(frames) == 2
+    themes = [f.locator(".descent-player").get_attribute("data-theme") for f in frames]
+    assert sorted(themes) == ["dark", "light"]
+    frames[0].locator(".descent-player").focus()
+    page.page.keyboard.press("End")
+    steps = [f.locator(".descent-player").get_attribute("data-step") for f in frames]
+    assert steps[0] != "0" and steps[1] == "0"
+    assert page.blocked == [] and page.errors == []
+
+
+@needs_chromium
+def test_html_deck_player_slide(browser: Any, overshoot: dict, tmp_path: Path) -> None:
+    from descent.renders.slides import build_html
+
+    deck = build_html([], tmp_path / "deck", title="demo", players=[overshoot["files"]["dark"]])
+    page = Page(browser, deck / "index.html", allow=deck)
+    assert page.page.locator("body").get_attribute("data-ready") == "player"
+    [frame] = [f for f in page.page.frames if f != page.page.main_frame]
+    root = frame.locator(".descent-player")
+    root.focus()
+    page.page.keyboard.press("ArrowRight")
+    assert root.get_attribute("data-step") == "1"
+    assert page.blocked == [] and page.errors == []
