@@ -295,8 +295,12 @@ def _terms(traj: Any, arrays: _Arrays) -> dict[str, Any] | None:
                 each = [np.linalg.norm(v, keepdims=True) for v in each]
             values[t] = np.stack(each)
             hypers[t] = [terms.hyper[n] for n in hyper]
+    from descent.scenes.kit.rules import rule_lines
+
     return {
         "rule": first.rule,
+        # the rule in symbols, as the video writes it (b ← μ·b + g, θ ← θ − lr·b)
+        "formula": [symbols for symbols, _ in rule_lines(traj, 0)],
         "names": names,
         "hyper": hyper,
         "steps": last,
@@ -471,12 +475,7 @@ def _network_extras(
         return {}
     land = scene.get_landscape()
     share = float(plane.captured(list(trajs)))
-    kind = "PCA plane" if plane.kind == "pca" else "random filter-normalised plane"
-    payload["captions"].append(
-        f"{kind} of the {len(trajs)} runs holds {100 * share:.1f}% of Σ‖θₜ − θ₀‖²;"
-        " dots: projections; off: distance from the plane"
-    )
-    payload["plane_share"] = share
+    payload["plane_share"] = share  # the scene's caption in the picture says it in words
     return {
         k: {
             "plane": arrays.add(plane.projected_loss(land, t), "<f4"),

@@ -238,9 +238,9 @@
       if (!(r.group in seen)) { seen[r.group] = groups.length; groups.push({ id: r.group, name: r.src.group_name, color: r.color, runs: [] }); }
       groups[seen[r.group]].runs.push(r);
     });
-    this.groups = groups;
     var tiles = groups.length > 12;
-    groups.forEach(function (g) {
+    this.groups = tiles ? [] : groups;
+    this.groups.forEach(function (g) {
       var row = el("button", "dp-row", self.legend);
       row.type = "button";
       row.setAttribute("aria-pressed", "true");
@@ -257,7 +257,10 @@
         self.draw();
       });
     });
-    if (tiles) this.legend.classList.add("dp-tiles");
+    this.tiles = tiles;
+    if (tiles) {  // small multiples: the tiles are the legend; hover one for its numbers
+      el("div", "dp-mapinfo", this.legend, "hover a tile: its run's numbers at this step");
+    }
     // place the side panel right of the plots when there is room, else under the picture
     var right = 0, top = d.size[1];
     d.areas.forEach(function (a) {
@@ -379,6 +382,13 @@
         }
       });
     }
+    if (!best && this.tiles) {  // anywhere in a tile: that tile's run
+      this.runs.forEach(function (r) {
+        var a = d.areas[r.src.area];
+        var u = ((p[0] - a.o[0]) * a.ex[0]) / (a.ex[0] * a.ex[0]), v = ((p[1] - a.o[1]) * a.ey[1]) / (a.ey[1] * a.ey[1]);
+        if (u >= 0 && u <= 1 && v >= 0 && v <= 1) best = { run: r, step: Math.min(Math.round(t), r.n - 1) };
+      });
+    }
     if (!best) { this.tip.hidden = true; this.hoverAt = null; return; }
     this.hoverAt = { run: best.run, step: best.step, x: p[0], y: p[1] };
     this.showTip(best.run, best.step, p[0], p[1], false);
@@ -401,7 +411,7 @@
     if (r.plane) { line("loss on plane", num(r.plane[k])); line("off plane", num(r.off[k])); }
     if (r.terms && k < r.terms.steps) {
       var T = r.terms, names = T.names, base = k * names.length * dim;
-      el("div", "dp-tip-sub", tip, "update (" + T.rule + ")");
+      el("div", "dp-tip-sub", tip, "update (" + T.rule + "): " + (T.formula || []).join(",  "));
       T.hyper.forEach(function (h, j) { if (h !== "lr") line(h, num(r.termHyper[k * T.hyper.length + j])); });
       names.forEach(function (n, j) {
         if (n === "g" || n === "θ") return;
@@ -412,7 +422,9 @@
     var left = x / d.size[0] * 100, top = y / d.size[1] * 100;
     tip.style.left = left < 60 ? "calc(" + left + "% + 14px)" : "";
     tip.style.right = left >= 60 ? "calc(" + (100 - left) + "% + 14px)" : "";
-    tip.style.top = Math.min(top, 55) + "%";
+    tip.style.top = top + "%";
+    var room = this.stage.clientHeight - tip.offsetHeight - 4;  // keep it inside the picture
+    if (tip.offsetTop > room) tip.style.top = Math.max(0, room) + "px";
   };
 
   Player.prototype.click = function (e) {
