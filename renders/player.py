@@ -364,6 +364,8 @@ def _group_names(runs: list[dict[str, Any]]) -> None:
 
 def _beats(scene: Any) -> list[dict[str, Any]]:
     found = getattr(scene, "beats", ()) or ()
+    if callable(found):  # an accessor rather than the tuple
+        found = found()
     return [
         {"step": float(b.step), "name": str(b.name), "say": str(getattr(b, "say", ""))}
         for b in found

@@ -242,6 +242,34 @@ def test_hover_gives_the_recorded_loss_and_update_terms(browser: Any, overshoot:
     page.check_clean()
 
 
+@needs_chromium
+def test_sweep_tile_hover_gives_that_runs_loss(browser: Any, tmp_path: Path) -> None:
+    """Small multiples: anywhere in a tile reads out that tile's run."""
+    cls = get_scene("Sweep")
+    payload = player.build_payload(cls)
+    path = tmp_path / "sweep.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page = Page(browser, path)
+    _, result = cls.run_sweep()
+    t = 12
+    page.js(f"p.seek({t});")
+    box = page.root().locator("canvas.dp-canvas").bounding_box()
+    scale = box["width"] / payload["size"][0]
+    for k in (0, 7, 19):
+        index = list(np.ndindex(*result.shape))[k]
+        area = payload["areas"][payload["runs"][k]["area"]]
+        corner = np.array(area["o"]) + 0.15 * np.array(area["ex"]) + 0.85 * np.array(area["ey"])
+        page.page.mouse.move(box["x"] + corner[0] * scale, box["y"] + corner[1] * scale)
+        tip = page.root().locator(".dp-tip")
+        lr, mu = (result.grid[n][i] for n, i in zip(result.grid, index, strict=True))
+        assert tip.get_attribute("data-run") == payload["runs"][k]["label"]
+        assert f"lr {lr:g}" in tip.get_attribute(
+            "data-run"
+        ) and f"momentum {mu:g}" in tip.get_attribute("data-run")
+        assert float(tip.get_attribute("data-loss")) == float(np.float32(result.loss[index][t]))
+    page.check_clean()
+
+
 # ---------------------------------------------------------------------------------------------
 # the rate map
 # ---------------------------------------------------------------------------------------------
