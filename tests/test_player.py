@@ -49,6 +49,18 @@ CENTROID = """([root, box]) => {
 }"""
 
 
+def wait_until(frame: Any, predicate: str, arg: Any = None, timeout: float = 10.0) -> None:
+    """Poll ``predicate`` with ``evaluate`` (the player's content security policy forbids
+    the string evaluation Playwright's ``wait_for_function`` uses inside the page)."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not frame.evaluate(predicate, arg):
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {predicate}")
+        time.sleep(0.02)
+
+
 class Page:
     """A page of one file; ``blocked`` and ``errors`` collect what must stay empty."""
 
@@ -70,9 +82,10 @@ class Page:
         self.page.route("**/*", route)
         self.page.goto(path.as_uri())
         for frame in self.page.frames:  # the page's own players, and those in iframes
-            frame.wait_for_function(
-                "[...document.querySelectorAll('.descent-player')].every("
-                "r => r.dataset.ready === '1')"
+            wait_until(
+                frame,
+                "() => [...document.querySelectorAll('.descent-player')].every("
+                "r => r.dataset.ready === '1')",
             )
 
     def root(self, k: int = 0) -> Any:
@@ -179,7 +192,7 @@ def test_controls_keys_and_chapters(browser: Any, overshoot: dict) -> None:
     assert root.get_attribute("data-step") == "2"
     kb.press(" ")
     assert root.get_attribute("data-playing") == "1"
-    page.page.wait_for_function("(r) => parseFloat(r.dataset.step) > 3", arg=page.handle())
+    wait_until(page.page, "(r) => parseFloat(r.dataset.step) > 3", page.handle())
     kb.press(" ")
     assert root.get_attribute("data-playing") == "0"
     # buttons

@@ -312,21 +312,13 @@
       });
       ctx.globalAlpha = 1;
     }
-    // dots, batched by colour (a thousand particles are one path per colour)
-    var byColor = {};
-    visible.forEach(function (r) { (byColor[r.color] = byColor[r.color] || []).push(r); });
-    Object.keys(byColor).forEach(function (c) {
-      var list = byColor[c], rad = list[0].src.radius;
-      ctx.beginPath();
-      list.forEach(function (r) {
-        var p = self.pointAt(r, t);
-        ctx.moveTo(p[0] + rad, p[1]);
-        ctx.arc(p[0], p[1], rad, 0, 2 * Math.PI);
-      });
-      ctx.fillStyle = c; ctx.fill();
-      ctx.lineWidth = (light ? 2 : 1.5) * unit;
-      ctx.strokeStyle = light ? "#000000" : "#FFFFFF";
-      ctx.stroke();
+    // dots: one sprite per colour and size, drawn once and stamped (a thousand particles
+    // are a thousand image copies, not a thousand anti-aliased paths)
+    var stroke = (light ? 2 : 1.5) * unit;
+    visible.forEach(function (r) {
+      var s = self.sprite(r.color, r.src.radius, stroke, light ? "#000000" : "#FFFFFF");
+      var p = self.pointAt(r, t);
+      ctx.drawImage(s.canvas, p[0] - s.half, p[1] - s.half, 2 * s.half, 2 * s.half);
     });
     // pins: a run off the view is marked at the border
     visible.forEach(function (r) {
@@ -336,6 +328,21 @@
       ctx.beginPath(); ctx.arc(p[0], p[1], r.src.radius + 3, 0, 2 * Math.PI);
       ctx.strokeStyle = r.color; ctx.lineWidth = 1.5; ctx.setLineDash([3, 2]); ctx.stroke(); ctx.setLineDash([]);
     });
+  };
+
+  Player.prototype.sprite = function (color, radius, width, edge) {
+    var key = color + radius + width, cache = (this.sprites = this.sprites || {});
+    if (cache[key]) return cache[key];
+    var half = Math.ceil(radius + width + 1), k = this.dpr * 2;  // twice the canvas resolution
+    var c = document.createElement("canvas");
+    c.width = c.height = 2 * half * k;
+    var g = c.getContext("2d");
+    g.scale(k, k);
+    g.beginPath(); g.arc(half, half, radius, 0, 2 * Math.PI);
+    g.fillStyle = color; g.fill();
+    g.lineWidth = width; g.strokeStyle = edge; g.stroke();
+    cache[key] = { canvas: c, half: half };
+    return cache[key];
   };
 
   Player.prototype.readouts = function () {
