@@ -11,10 +11,17 @@ rules :func:`descent.engine.rules.update_terms` writes out, the terms of each st
 :func:`player_html` writes it all into one HTML document with the vendored
 ``player_assets/player.js`` and ``player.css``: nothing is fetched at run time.
 
-Encodings (all base64 in one JSON block): positions as ``uint16`` in 1/16 px (exact to
-what the screen can show), read-outs as ``float32``; the rate map's lattice of exact runs
-as ``int16`` whole-pixel deltas, each run cut where it stops moving on screen,
-deflate-compressed (the browser's ``DecompressionStream``).
+Encodings: every array goes into one little-endian buffer, deflated once and embedded as
+base64 (the browser inflates it with ``DecompressionStream``; no library): positions in
+1/16 px (finer than the screen shows) as ``int32`` differences between steps, read-outs
+(loss, gradient, learning rate, update terms) as ``float32``; of more than 2 coordinates
+(networks) the gradient and terms as their norms. The rate map's lattice of exact runs is
+kept in whole pixels of the inset as ``int16`` differences, each run cut where it stops
+moving on screen. The background is a WebP image.
+
+Pixels: ``(0, 0)`` is the top-left corner of the frame, y down (the canvas's convention);
+each plot's data → pixel map is ``o + u·ex + v·ey`` (``u``, ``v`` the data coordinates
+scaled to 0..1 over the plot's ranges), read from the scene's own :class:`PlotArea`.
 
 Scene kinds: ``tracks`` (every 2-D and 1-D storyboard: :class:`SurfaceScene`,
 :class:`CurveScene`, :class:`NetworkScene`, :class:`SweepScene`, scenes of their own
@@ -49,7 +56,10 @@ from descent.engine.errors import EngineError
 
 __all__ = [
     "build_payload",
+    "capture",
+    "display_paths",
     "player_html",
+    "player_fragment",
     "write_player",
     "iframe",
     "to_pixels",

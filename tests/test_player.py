@@ -384,7 +384,9 @@ def test_player_file_size(name: str) -> None:
     assert size_kb <= BUDGET_KB.get(name, 300), f"{name}: {size_kb:.0f} kB"
 
 
-def test_render_api_and_show(tmp_path: Path) -> None:
+def test_render_api_and_show(browser: Any, tmp_path: Path) -> None:
+    """render(format="html") writes the player; show() displays it in an iframe srcdoc
+    (what JupyterLab and VS Code put in the page): the player runs inside it."""
     from descent.renders.api import RenderError, render, show
 
     files = render("LearningRates", format="html", out=tmp_path)
@@ -394,6 +396,15 @@ def test_render_api_and_show(tmp_path: Path) -> None:
     assert re.search('(src|href)="?(https?:)?//', text) is None  # nothing to fetch
     widget = show("LearningRates", format="html", out=tmp_path)
     assert "<iframe" in widget.data and "srcdoc=" in widget.data
+    notebook = tmp_path / "cell.html"
+    notebook.write_text(f"<!DOCTYPE html><html><body>{widget.data}</body></html>")
+    page = Page(browser, notebook)
+    [frame] = [f for f in page.page.frames if f != page.page.main_frame]
+    root = frame.locator(".descent-player")
+    root.focus()
+    page.page.keyboard.press("End")
+    assert root.get_attribute("data-step") == str(get_scene("LearningRates").steps)
+    page.check_clean()
     with pytest.raises(RenderError, match="3-D scene"):
         render("Surface3D", format="html", out=tmp_path)
 
