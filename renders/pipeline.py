@@ -195,6 +195,8 @@ def _video_formats(job: Job) -> list[str]:
         {"mp4"} if job.storyboard or job.sections else set()
     )
     if job.theme == "transparent":
+        if "html" in job.formats:
+            raise EngineError("the html player draws on the dark or light theme; not transparent")
         bad = wanted & {"mp4", "gif"}
         if bad:
             raise EngineError(

@@ -479,3 +479,16 @@ def test_html_deck_player_slide(browser: Any, overshoot: dict, tmp_path: Path) -
     page.page.keyboard.press("ArrowRight")
     assert root.get_attribute("data-step") == "1"
     assert page.blocked == [] and page.errors == []
+
+
+def test_cli_refuses_a_transparent_player_with_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    descent = Path(sys.executable).with_name("descent")
+    args = ["render", "LearningRates", "--format", "html", "--theme", "transparent"]
+    out = subprocess.run([str(descent), *args], cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 2, out.stderr
+    assert "dark or light theme" in out.stderr
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+    assert not (tmp_path / "media").exists()
