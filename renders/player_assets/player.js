@@ -314,11 +314,14 @@
     }
     // dots: one sprite per colour and size, drawn once and stamped (a thousand particles
     // are a thousand image copies, not a thousand anti-aliased paths)
-    var stroke = (light ? 2 : 1.5) * unit;
+    var stroke = (light ? 2 : 1.5) * unit, snap = visible.length > 64;
     visible.forEach(function (r) {
-      var s = self.sprite(r.color, r.src.radius, stroke, light ? "#000000" : "#FFFFFF");
-      var p = self.pointAt(r, t);
-      ctx.drawImage(s.canvas, p[0] - s.half, p[1] - s.half, 2 * s.half, 2 * s.half);
+      var s = self.sprite(r.color, r.src.radius, stroke, light ? "#000000" : "#FFFFFF", snap ? 1 : 2);
+      var p = self.pointAt(r, t), k = self.dpr, x = p[0] - s.half, y = p[1] - s.half;
+      // a crowd goes to whole device pixels: a straight copy, no resampling (1,000 dots at
+      // the floor's frame rate); a few dots glide at sub-pixel positions
+      if (snap) { x = Math.round(x * k) / k; y = Math.round(y * k) / k; }
+      ctx.drawImage(s.canvas, x, y, 2 * s.half, 2 * s.half);
     });
     // pins: a run off the view is marked at the border
     visible.forEach(function (r) {
@@ -330,10 +333,11 @@
     });
   };
 
-  Player.prototype.sprite = function (color, radius, width, edge) {
-    var key = color + radius + width, cache = (this.sprites = this.sprites || {});
+  /* a dot drawn once at `over` times the canvas's resolution (1: copied pixel for pixel) */
+  Player.prototype.sprite = function (color, radius, width, edge, over) {
+    var key = [color, radius, width, over].join(), cache = (this.sprites = this.sprites || {});
     if (cache[key]) return cache[key];
-    var half = Math.ceil(radius + width + 1), k = this.dpr * 2;  // twice the canvas resolution
+    var half = Math.ceil(radius + width + 1), k = this.dpr * over;
     var c = document.createElement("canvas");
     c.width = c.height = 2 * half * k;
     var g = c.getContext("2d");
