@@ -132,6 +132,7 @@ class PlayerCapture:
     tracks: list[Any] = field(default_factory=list)  # Track, in creation order
     trajs: dict[int, Any] = field(default_factory=dict)  # id(track) → Trajectory
     scene: Any = None
+    theme: str = "dark"
     steps: int = 0
     locals: dict[str, Any] = field(default_factory=dict)  # construct's, for the rate map
 
@@ -254,6 +255,7 @@ def capture(
                 tracks=made,
                 trajs=got.get("trajs", {}),
                 scene=scene,
+                theme=theme,
                 steps=int(got.get("steps", 0)),
                 locals=got.get("locals", {}),
             )
@@ -341,7 +343,24 @@ def _track_run(
         "n": int(len(px)),
         "xy": arrays.add(np.round(px * POSITION_SCALE), "<i4", delta=True),
         "out": arrays.add(np.asarray(track.out, np.uint8), "u1"),
+        "markers": bool(len(track.markers)),
     }
+    arrows = []
+    for name in track.arrow_data:  # the video's arrows, display-scaled as the Track scales them
+        with np.errstate(all="ignore"):
+            vec = np.array([track._vector(name, float(t))[:2] for t in range(len(px))])
+        arrows.append(
+            {
+                "name": name,
+                "color": str(track.color) if name == "velocity" else _theme(cap.theme)["text"],
+                "px": arrays.add(vec * np.array([scale, -scale]), "<f4"),
+            }
+        )
+    if arrows:
+        run["arrows"] = arrows
+    if track.ghost_screen is not None:  # Nesterov's look-ahead point
+        ghost = to_pixels(track.ghost_screen, cap.size, cap.frame)
+        run["ghost"] = arrays.add(np.round(ghost * POSITION_SCALE), "<i4", delta=True)
     if traj is not None:
         grad = np.asarray(traj.grad, np.float64) + np.asarray(traj.noise, np.float64)
         if traj.dim > 2:  # a network's gradient: its norm
@@ -457,16 +476,44 @@ def build_payload(
     for k, r in enumerate(runs):
         if r.get("tile"):
             r["group"], r["group_name"] = 10_000 + k, r["label"]
+    boxes = [_area_box(a, cap) for a in areas]
+    if getattr(scene, "show_update", False):  # the video writes this run's rule out, live
+        payload["live_rule"] = int(getattr(scene, "update_index", 0))
     payload.update(
         {
             "kind": "tracks",
-            "areas": [_area_box(a, cap) for a in areas],
+            "side": _free_side(
+                cap, boxes, len({r["group"] for r in runs}) + (7 if "live_rule" in payload else 0)
+            ),
+            "areas": boxes,
             "steps": int(max(cap.steps, *(r["n"] - 1 for r in runs))),
             "runs": runs,
             "arrays": arrays.encoded(),
         }
     )
     return payload
+
+
+def _free_side(cap: PlayerCapture, boxes: list[dict[str, Any]], rows: int) -> list[float] | None:
+    """Where the legend can sit in the picture: ``[left, top]`` px right of the plots when
+    the background is empty there (nothing but the page's colour), else ``None`` (the
+    legend goes under the picture)."""
+    w, h = cap.size
+    corners = [
+        np.array(b["o"]) + np.array(d)
+        for b in boxes
+        for d in ((0, 0), b["ex"], b["ey"], np.add(b["ex"], b["ey"]))
+    ]
+    right = max(float(c[0]) for c in corners) + 0.04 * w
+    top = min(float(c[1]) for c in corners)
+    bottom = top + (0.09 + 0.065 * rows) * h  # the counter and one line a row
+    if rows > 12 or right > 0.7 * w or bottom > h:
+        return None
+    image = np.asarray(cap.image, dtype=np.int16)
+    region = image[int(top) : int(bottom), int(right) : int(0.98 * w)]
+    if region.size == 0 or np.abs(region - image[h - 1, w - 1]).max() > 24:
+        return None
+    return [round(right, 2), round(top, 2)]
 
 
 def _sweep_label(result: Any, index: tuple[int, ...]) -> str:

@@ -159,7 +159,8 @@ def test_dot_position_matches_the_projected_run(browser: Any, overshoot: dict) -
     data → pixel map (within 1 px), for every run alone on the canvas, trails off."""
     page = Page(browser, overshoot["files"]["dark"])
     payload, trajs = overshoot["payload"], overshoot["trajs"]
-    page.root().locator(".dp-check input").uncheck()  # trails off: only dots on the canvas
+    for box in page.root().locator(".dp-check input").all():  # trails, markers, arrows off
+        box.uncheck()
     rows = page.root().locator(".dp-row")
     for k, traj in enumerate(trajs):
         for j in range(len(trajs)):  # show run k alone

@@ -132,6 +132,12 @@
     el("span", null, lab, "trails");
     cb.addEventListener("change", function () { self.trails = cb.checked; self.draw(); });
     this.trailBox = cb;
+    this.arrowsOn = true;
+    var lab2 = el("label", "dp-check dp-arrows", bar);
+    var cb2 = el("input", null, lab2); cb2.type = "checkbox"; cb2.checked = true;
+    el("span", null, lab2, "arrows");
+    cb2.addEventListener("change", function () { self.arrowsOn = cb2.checked; self.draw(); });
+    this.arrowBox = lab2;
     this.chapters = el("div", "dp-chapters", root);
     this.say = el("div", "dp-say", root);
     (d.captions || []).forEach(function (c) { el("div", "dp-caption", root, c); });
@@ -227,6 +233,12 @@
       var run = { src: r, xy: xy, out: view(buf, r.out), n: r.n, color: r.color, group: r.group };
       if (r.loss) { run.loss = view(buf, r.loss); run.grad = view(buf, r.grad); run.lr = view(buf, r.lr); }
       if (r.plane) { run.plane = view(buf, r.plane); run.off = view(buf, r.off); }
+      run.arrows = (r.arrows || []).map(function (a) { return { name: a.name, color: a.color, px: view(buf, a.px) }; });
+      if (r.ghost) {
+        var gq = view(buf, r.ghost);
+        run.ghost = new Float32Array(gq.length);
+        for (var gi = 0; gi < gq.length; gi++) run.ghost[gi] = gq[gi] / 16;
+      }
       if (r.terms) {
         run.terms = r.terms; run.termValues = view(buf, r.terms.values); run.termHyper = view(buf, r.terms.hypers);
       }
@@ -261,22 +273,20 @@
     if (tiles) {  // small multiples: the tiles are the legend; hover one for its numbers
       el("div", "dp-mapinfo", this.legend, "hover a tile: its run's numbers at this step");
     }
-    // place the side panel right of the plots when there is room, else under the picture
-    var right = 0, top = d.size[1];
-    d.areas.forEach(function (a) {
-      var xs = [a.o[0], a.o[0] + a.ex[0], a.o[0] + a.ey[0]];
-      var ys = [a.o[1], a.o[1] + a.ey[1], a.o[1] + a.ex[1]];
-      right = Math.max(right, Math.max.apply(null, xs));
-      top = Math.min(top, Math.min.apply(null, ys));
-    });
-    if (!tiles && d.size[0] - right > 0.3 * d.size[0]) {
-      this.side.style.left = (100 * (right + 0.04 * d.size[0]) / d.size[0]) + "%";
-      this.side.style.top = (100 * top / d.size[1]) + "%";
+    // the side panel right of the plots where the picture is empty there, else under it
+    if (d.side) {
+      this.side.style.left = (100 * d.side[0] / d.size[0]) + "%";
+      this.side.style.top = (100 * d.side[1] / d.size[1]) + "%";
       this.side.style.right = "2%";
     } else {
       this.root.insertBefore(this.side, this.stage.nextSibling);
       this.side.classList.add("dp-below");
     }
+    if (d.live_rule !== undefined && d.live_rule !== null) {  // the scene shows its rule live
+      this.ruleBox = el("div", "dp-rule", this.side);
+      this.ruleBox.style.borderColor = this.runs[d.live_rule].color;
+    }
+    this.arrowBox.hidden = !this.runs.some(function (r) { return r.arrows.length || r.ghost; });
     this.initBeats(function (b) { self.pause(); self.seek(b.step); });
   };
 
@@ -312,6 +322,37 @@
       });
       ctx.globalAlpha = 1;
     }
+    // step markers (a small dot per recorded step reached), look-ahead ghosts, arrows
+    visible.forEach(function (r) {
+      var k = Math.min(Math.floor(t), r.n - 1), rad = r.src.radius;
+      if (r.src.markers && self.trails) {
+        ctx.fillStyle = r.color;
+        ctx.beginPath();
+        for (var i = 0; i <= k; i++) {
+          if (r.out[i]) continue;
+          ctx.moveTo(r.xy[2 * i] + 0.45 * rad, r.xy[2 * i + 1]);
+          ctx.arc(r.xy[2 * i], r.xy[2 * i + 1], 0.45 * rad, 0, 2 * Math.PI);
+        }
+        ctx.fill();
+      }
+      var here = self.pointAt(r, t);
+      if (!self.arrowsOn) return;
+      if (r.ghost) {
+        var g = self.pathAt(r.ghost, r.n, t);
+        ctx.strokeStyle = r.color; ctx.lineWidth = 2 * unit;
+        ctx.setLineDash([6 * unit, 6 * unit]);
+        ctx.beginPath(); ctx.moveTo(here[0], here[1]); ctx.lineTo(g[0], g[1]); ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.lineWidth = 3 * unit;
+        ctx.beginPath(); ctx.arc(g[0], g[1], 1.1 * rad, 0, 2 * Math.PI); ctx.stroke();
+      }
+      var j = Math.min(Math.max(Math.round(t), 0), r.n - 1);
+      r.arrows.forEach(function (a) {
+        var vx = a.px[2 * j], vy = a.px[2 * j + 1], len = Math.hypot(vx, vy);
+        if (!(len > 0.02 * d.size[0] / 14.2222) || r.out[j]) return;
+        self.arrow(here[0], here[1], vx, vy, len, a.color, 5 * unit);
+      });
+    });
     // dots: one sprite per colour and size, drawn once and stamped (a thousand particles
     // are a thousand image copies, not a thousand anti-aliased paths)
     var stroke = (light ? 2 : 1.5) * unit, snap = visible.length > 64;
@@ -331,6 +372,26 @@
       ctx.beginPath(); ctx.arc(p[0], p[1], r.src.radius + 3, 0, 2 * Math.PI);
       ctx.strokeStyle = r.color; ctx.lineWidth = 1.5; ctx.setLineDash([3, 2]); ctx.stroke(); ctx.setLineDash([]);
     });
+  };
+
+  /* position on a recorded pixel path at fractional step s (linear between steps) */
+  Player.prototype.pathAt = function (xy, n, s) {
+    var i = Math.min(Math.max(Math.floor(s), 0), n - 1), j = Math.min(i + 1, n - 1), f = s >= n - 1 ? 0 : s - i;
+    return [(1 - f) * xy[2 * i] + f * xy[2 * j], (1 - f) * xy[2 * i + 1] + f * xy[2 * j + 1]];
+  };
+
+  /* an arrow from (x, y) along (vx, vy), with a tip of at most 0.3 of its length */
+  Player.prototype.arrow = function (x, y, vx, vy, len, color, width) {
+    var ctx = this.ctx, ux = vx / len, uy = vy / len;
+    var tip = Math.min(0.3 * len, 0.35 * this.data.size[0] / 14.2222);
+    var bx = x + vx - ux * tip, by = y + vy - uy * tip;
+    ctx.strokeStyle = color; ctx.fillStyle = color; ctx.lineWidth = width; ctx.lineCap = "butt";
+    ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(bx, by); ctx.stroke();
+    ctx.beginPath(); ctx.moveTo(x + vx, y + vy);
+    ctx.lineTo(bx - uy * tip * 0.5, by + ux * tip * 0.5);
+    ctx.lineTo(bx + uy * tip * 0.5, by - ux * tip * 0.5);
+    ctx.closePath(); ctx.fill();
+    ctx.lineCap = "round";
   };
 
   /* a dot drawn once at `over` times the canvas's resolution (1: copied pixel for pixel) */
@@ -365,6 +426,13 @@
       if (r.out[i]) text += "  (off view)";
       g.value.textContent = text;
     });
+    if (this.ruleBox) {
+      var rr = this.runs[this.data.live_rule], box = this.ruleBox, kk = Math.min(k, rr.n - 1);
+      box.textContent = "";
+      this.termRows(box, rr, kk, function (name, value) {
+        var row = el("div", "dp-tip-row", box); el("span", "dp-k", row, name); el("span", "dp-v", row, value);
+      });
+    }
     if (this.hoverAt) this.showTip(this.hoverAt.run, this.hoverAt.step, this.hoverAt.x, this.hoverAt.y, true);
   };
 
@@ -420,15 +488,7 @@
     line(nm ? "‖gradient‖" : "gradient", vec(g));
     line("lr", num(r.lr[k]));
     if (r.plane) { line("loss on plane", num(r.plane[k])); line("off plane", num(r.off[k])); }
-    if (r.terms && k < r.terms.steps) {
-      var T = r.terms, names = T.names, base = k * names.length * dim;
-      el("div", "dp-tip-sub", tip, "update (" + T.rule + "): " + (T.formula || []).join(",  "));
-      T.hyper.forEach(function (h, j) { if (h !== "lr") line(h, num(r.termHyper[k * T.hyper.length + j])); });
-      names.forEach(function (n, j) {
-        if (n === "g" || n === "θ") return;
-        line(nm ? "‖" + n + "‖" : n, vec(r.termValues.subarray(base + j * dim, base + j * dim + dim)));
-      });
-    }
+    this.termRows(tip, r, k, line);
     tip.hidden = false;
     var left = x / d.size[0] * 100, top = y / d.size[1] * 100;
     tip.style.left = left < 60 ? "calc(" + left + "% + 14px)" : "";
@@ -436,6 +496,18 @@
     tip.style.top = top + "%";
     var room = this.stage.clientHeight - tip.offsetHeight - 4;  // keep it inside the picture
     if (tip.offsetTop > room) tip.style.top = Math.max(0, room) + "px";
+  };
+
+  /* the update rule of run r at step k: the rule in symbols, then each term's numbers */
+  Player.prototype.termRows = function (box, r, k, line) {
+    if (!r.terms || k >= r.terms.steps) return;
+    var T = r.terms, names = T.names, dim = r.src.dim, nm = r.src.norms, base = k * names.length * dim;
+    el("div", "dp-tip-sub", box, "update (" + T.rule + "): " + (T.formula || []).join(",  "));
+    T.hyper.forEach(function (h, j) { if (h !== "lr") line(h, num(r.termHyper[k * T.hyper.length + j])); });
+    names.forEach(function (n, j) {
+      if (n === "g" || n === "θ") return;
+      line(nm ? "‖" + n + "‖" : n, vec(r.termValues.subarray(base + j * dim, base + j * dim + dim)));
+    });
   };
 
   Player.prototype.click = function (e) {
@@ -467,6 +539,7 @@
       if (p) self.selectValues(p[0], p[1]);
     });
     this.marks.hidden = true;
+    this.arrowBox.hidden = true;
     var first = m.tour_points.length ? m.tour_points[0] : [m.lr[0], m.momentum[0]];
     this.selectValues(first[0], first[1], true);
   };
