@@ -600,7 +600,13 @@
   Player.prototype.mapReadout = function () {
     if (!this.sel) return;
     var i = this.sel[0], j = this.sel[1], k = i * this.map.shape[1] + j;
-    this.mapInfo.textContent = this.describe(i, j) + " · loss after " + this.steps + " steps " + num(this.finalLoss[k]);
+    var lr = this.map.lr[i], mu = this.map.momentum[j], word = "", best = Infinity;
+    (this.map.tour || []).forEach(function (stop) {  // the nearest stop of the scene's tour
+      var dd = Math.hypot(stop[0] - lr, stop[1] - mu);
+      if (dd < best) { best = dd; word = stop[2]; }
+    });
+    this.mapInfo.textContent = this.describe(i, j) + " · loss after " + this.steps + " steps " +
+      num(this.finalLoss[k]) + (word ? " · " + word : "");
   };
   Player.prototype.mapHover = function (p) {
     var v = this.mapValues(p);
