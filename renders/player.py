@@ -477,13 +477,14 @@ def build_payload(
         if r.get("tile"):
             r["group"], r["group_name"] = 10_000 + k, r["label"]
     boxes = [_area_box(a, cap) for a in areas]
+    payload["panel"] = _panel(scene, trajs, runs, arrays) if not tiles else None
     if getattr(scene, "show_update", False):  # the video writes this run's rule out, live
         payload["live_rule"] = int(getattr(scene, "update_index", 0))
     payload.update(
         {
             "kind": "tracks",
             "side": _free_side(
-                cap, boxes, len({r["group"] for r in runs}) + (7 if "live_rule" in payload else 0)
+                cap, boxes, len({r["group"] for r in runs}) + (7 if "live_rule" in payload else 4)
             ),
             "areas": boxes,
             "steps": int(max(cap.steps, *(r["n"] - 1 for r in runs))),
@@ -492,6 +493,30 @@ def build_payload(
         }
     )
     return payload
+
+
+def _panel(
+    scene: Any, trajs: Sequence[Any], runs: list[dict[str, Any]], arrays: _Arrays
+) -> dict[str, Any] | None:
+    """The side panel's curves as the video draws them: a :class:`SurfaceScene`'s own
+    ``panel_series`` under its ``panel_label`` (MomentumOvershoot: the distance to the
+    optimum), a network scene's true loss, else each run's loss."""
+    if not trajs or any(t is None or t.batched for t in trajs):
+        return None
+    label, log = "loss", True
+    series = [np.asarray(t.loss) for t in trajs]
+    hook = getattr(scene, "panel_series", None)
+    if callable(hook):
+        series = [np.asarray(s) for s in hook(scene.get_landscape(), trajs)]
+        label = str(getattr(scene, "panel_label", "loss"))
+        log = bool(getattr(scene, "panel_log", True))
+    elif getattr(scene, "plane", None) is not None:
+        label, log = "true loss", bool(getattr(scene, "panel_log", True))
+    if len(series) != len(runs):
+        return None
+    for run, values in zip(runs, series, strict=True):
+        run["series"] = arrays.add(values, "<f4")
+    return {"label": label, "log": log}
 
 
 def _free_side(cap: PlayerCapture, boxes: list[dict[str, Any]], rows: int) -> list[float] | None:

@@ -493,3 +493,35 @@ def test_cli_refuses_a_transparent_player_with_one_line(tmp_path: Path) -> None:
     assert "dark or light theme" in out.stderr
     assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
     assert not (tmp_path / "media").exists()
+
+
+def decoded(payload: dict[str, Any], ref: dict[str, Any]) -> np.ndarray:
+    """One array of a payload, as the player's script reads it."""
+    import base64
+    import zlib
+
+    buf = zlib.decompress(base64.b64decode(payload["arrays"]))
+    dtype = {"f4": "<f4", "u2": "<u2", "i2": "<i2", "i4": "<i4", "u1": "u1"}[ref["t"]]
+    a = np.frombuffer(buf, dtype, count=ref["n"], offset=ref["o"]).astype(np.float64)
+    if ref.get("d"):
+        a = np.cumsum(a.reshape(-1, ref["d"]), axis=0).ravel()
+    return a
+
+
+def test_payload_holds_the_scenes_own_numbers(overshoot: dict) -> None:
+    """The side panel is the scene's own panel_series under its label (MomentumOvershoot:
+    distance to the optimum, not the loss); losses are the recorded float32 values."""
+    payload, trajs, cls = overshoot["payload"], overshoot["trajs"], overshoot["cls"]
+    assert payload["panel"]["label"] == cls.panel_label == "distance to optimum"
+    land = cls.get_landscape()
+    from descent.scenes import momentum_overshoot
+
+    series = [momentum_overshoot.distance_to_optimum(land, np.asarray(t.params)) for t in trajs]
+    for run, traj, values in zip(payload["runs"], trajs, series, strict=True):
+        assert run["label"] == traj.label
+        np.testing.assert_array_equal(decoded(payload, run["series"]), np.float32(values))
+        np.testing.assert_array_equal(decoded(payload, run["loss"]), np.float32(traj.loss))
+        xy = decoded(payload, run["xy"]).reshape(-1, 2) / player.POSITION_SCALE
+        area = payload["areas"][run["area"]]
+        expected = np.array([data_to_pixel(area, p) for p in np.asarray(traj.params)])
+        assert np.abs(xy - expected).max() <= 1 / player.POSITION_SCALE

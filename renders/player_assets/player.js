@@ -232,6 +232,7 @@
       for (var i = 0; i < q.length; i++) xy[i] = q[i] / 16;
       var run = { src: r, xy: xy, out: view(buf, r.out), n: r.n, color: r.color, group: r.group };
       if (r.loss) { run.loss = view(buf, r.loss); run.grad = view(buf, r.grad); run.lr = view(buf, r.lr); }
+      if (r.series) run.series = view(buf, r.series);
       if (r.plane) { run.plane = view(buf, r.plane); run.off = view(buf, r.off); }
       run.arrows = (r.arrows || []).map(function (a) { return { name: a.name, color: a.color, px: view(buf, a.px) }; });
       if (r.ghost) {
@@ -285,6 +286,14 @@
     if (d.live_rule !== undefined && d.live_rule !== null) {  // the scene shows its rule live
       this.ruleBox = el("div", "dp-rule", this.side);
       this.ruleBox.style.borderColor = this.runs[d.live_rule].color;
+    }
+    // the loss against the step, each single run one line (log scale when every loss is positive)
+    var single = this.groups.filter(function (g) { return g.runs.length === 1 && g.runs[0].series; });
+    if (single.length && d.panel && !this.ruleBox) {
+      var panel = el("div", "dp-panel", this.side);
+      el("div", "dp-panel-label", panel, d.panel.label);
+      this.chart = el("canvas", "dp-chart", panel);
+      this.chartRuns = single.map(function (g) { return g.runs[0]; });
     }
     this.arrowBox.hidden = !this.runs.some(function (r) { return r.arrows.length || r.ghost; });
     this.initBeats(function (b) { self.pause(); self.seek(b.step); });
@@ -374,6 +383,41 @@
     });
   };
 
+  Player.prototype.drawChart = function () {
+    var c = this.chart, dpr = this.dpr, self = this;
+    var w = c.clientWidth || 200, h = c.clientHeight || 80;
+    if (c.width !== Math.round(w * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
+    var g = c.getContext("2d");
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, w, h);
+    var runs = this.chartRuns.filter(function (r) { return !self.hidden[r.group]; });
+    var lo = Infinity, hi = -Infinity, positive = true;
+    this.chartRuns.forEach(function (r) {
+      for (var i = 0; i < r.n; i++) {
+        var v = r.series[i];
+        if (!isFinite(v)) continue;
+        if (v <= 0) positive = false;
+        lo = Math.min(lo, v); hi = Math.max(hi, v);
+      }
+    });
+    if (!(hi > lo)) { hi = lo + 1; }
+    var f = positive && this.data.panel.log ? Math.log : function (v) { return v; };
+    var flo = f(lo), fhi = f(hi), steps = this.steps;
+    function X(i) { return 2 + (w - 4) * i / steps; }
+    function Y(v) { return !isFinite(v) ? 2 : h - 2 - (h - 4) * (f(Math.min(Math.max(v, lo), hi)) - flo) / (fhi - flo); }
+    g.strokeStyle = this.data.theme.muted; g.lineWidth = 1;
+    g.strokeRect(0.5, 0.5, w - 1, h - 1);
+    var k = Math.min(Math.floor(this.t), steps);
+    runs.forEach(function (r) {
+      g.beginPath();
+      for (var i = 0; i <= Math.min(k, r.n - 1); i++) { if (i) g.lineTo(X(i), Y(r.series[i])); else g.moveTo(X(i), Y(r.series[i])); }
+      g.strokeStyle = r.color; g.lineWidth = 2; g.stroke();
+    });
+    g.strokeStyle = this.data.theme.muted; g.setLineDash([3, 3]);
+    g.beginPath(); g.moveTo(X(this.t), 0); g.lineTo(X(this.t), h); g.stroke(); g.setLineDash([]);
+    this.chart.title = (positive && this.data.panel.log ? "log scale, " : "") + num(lo) + " … " + num(hi);
+  };
+
   /* position on a recorded pixel path at fractional step s (linear between steps) */
   Player.prototype.pathAt = function (xy, n, s) {
     var i = Math.min(Math.max(Math.floor(s), 0), n - 1), j = Math.min(i + 1, n - 1), f = s >= n - 1 ? 0 : s - i;
@@ -426,6 +470,7 @@
       if (r.out[i]) text += "  (off view)";
       g.value.textContent = text;
     });
+    if (this.chart) this.drawChart();
     if (this.ruleBox) {
       var rr = this.runs[this.data.live_rule], box = this.ruleBox, kk = Math.min(k, rr.n - 1);
       box.textContent = "";
