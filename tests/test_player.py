@@ -222,6 +222,10 @@ def test_controls_keys_and_chapters(browser: Any, overshoot: dict) -> None:
     assert root.locator(".dp-say").inner_text() == beats[1]["say"]
     root.locator(".dp-chapter").nth(0).click()
     assert float(root.get_attribute("data-step")) == beats[0]["step"]
+    # after a button the keys still drive the player (focus returns to it)
+    root.locator(".dp-row").first.click()
+    kb.press("End")
+    assert root.get_attribute("data-step") == str(steps)
     page.check_clean()
 
 

@@ -153,6 +153,10 @@
       else return;
       e.preventDefault();
     });
+    // after a button (legend row, chapter, control), the keys go back to the player
+    root.addEventListener("click", function (e) {
+      if (e.target && e.target.closest && e.target.closest("button")) root.focus({ preventScroll: true });
+    });
     canvas.addEventListener("mousemove", function (e) { self.hover(e); });
     canvas.addEventListener("mouseleave", function () { self.tip.hidden = true; self.hoverAt = null; });
     canvas.addEventListener("click", function (e) { self.click(e); });
