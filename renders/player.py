@@ -66,8 +66,9 @@ __all__ = [
     "PlayerCapture",
 ]
 
-#: positions are stored in 1/16 px
+#: positions are stored in 1/16 px (a crowd's dots, stamped at whole pixels, in 1/4 px)
 POSITION_SCALE = 16
+CROWD_SCALE = 4
 #: the rate map's lattice in whole pixels of the inset (10,000 runs: 1/4 px would be 1.6×
 #: the file, for an inset about 200 px wide)
 LATTICE_SCALE = 1
@@ -329,9 +330,11 @@ def _track_run(
     areas: list[Any],
     extra: dict[str, Any],
     arrays: _Arrays,
+    crowd: bool = False,
 ) -> dict[str, Any]:
     px = to_pixels(track.screen, cap.size, cap.frame)
     scale = cap.size[0] / cap.frame[0]
+    scale_xy = CROWD_SCALE if crowd else POSITION_SCALE
     if not any(track.area is a for a in areas):
         areas.append(track.area)
     run: dict[str, Any] = {
@@ -341,7 +344,8 @@ def _track_run(
         "radius": round(float(track.dot.radius) * scale, 2),
         "trail": bool(track.trail),
         "n": int(len(px)),
-        "xy": arrays.add(np.round(px * POSITION_SCALE), "<i4", delta=True),
+        "xy": arrays.add(np.round(px * scale_xy), "<i4", delta=True),
+        "scale": scale_xy,
         "out": arrays.add(np.asarray(track.out, np.uint8), "u1"),
         "markers": bool(len(track.markers)),
     }
@@ -468,7 +472,8 @@ def build_payload(
             terms = _terms(traj, arrays)
             if terms is not None:
                 extra["terms"] = terms
-        run = _track_run(track, traj, cap, areas, extra, arrays)
+        crowd = many and not track.trail  # dots only, drawn at whole pixels by the script
+        run = _track_run(track, traj, cap, areas, extra, arrays, crowd)
         if tiles:
             run["label"], run["tile"] = tiles[k], True
         runs.append(run)

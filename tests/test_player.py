@@ -525,7 +525,8 @@ def test_payload_holds_the_scenes_own_numbers(overshoot: dict) -> None:
         assert run["label"] == traj.label
         np.testing.assert_array_equal(decoded(payload, run["series"]), np.float32(values))
         np.testing.assert_array_equal(decoded(payload, run["loss"]), np.float32(traj.loss))
-        xy = decoded(payload, run["xy"]).reshape(-1, 2) / player.POSITION_SCALE
+        assert run["scale"] == player.POSITION_SCALE
+        xy = decoded(payload, run["xy"]).reshape(-1, 2) / run["scale"]
         area = payload["areas"][run["area"]]
         expected = np.array([data_to_pixel(area, p) for p in np.asarray(traj.params)])
         assert np.abs(xy - expected).max() <= 1 / player.POSITION_SCALE

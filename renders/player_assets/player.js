@@ -233,7 +233,7 @@
     var self = this, d = this.data, buf = this.buf;
     this.runs = d.runs.map(function (r) {
       var q = view(buf, r.xy), xy = new Float32Array(q.length);
-      for (var i = 0; i < q.length; i++) xy[i] = q[i] / 16;
+      for (var i = 0; i < q.length; i++) xy[i] = q[i] / r.scale;
       var run = { src: r, xy: xy, out: view(buf, r.out), n: r.n, color: r.color, group: r.group };
       if (r.loss) { run.loss = view(buf, r.loss); run.grad = view(buf, r.grad); run.lr = view(buf, r.lr); }
       if (r.series) run.series = view(buf, r.series);
