@@ -341,6 +341,13 @@ def test_rate_map_click_plays_the_run_under_the_cursor(browser: Any, rate_map: d
             expected = data_to_pixel(inset, shown[t])
             assert got is not None and np.abs(got - expected).max() <= 1.0, (i, j, t, got)
         page.js("p.trails = true;")
+    # a chapter is a stop of the cursor's tour: it plays the run there, with its narration
+    beats = payload["beats"]
+    root.locator(".dp-chapter").nth(1).click()
+    stop = cls().tour_points()[int(beats[1]["step"])]
+    i, j = cls.nearest(np.array(cls.lrs), np.array(cls.momenta), stop)
+    assert root.get_attribute("data-run") == f"{i},{j}"
+    assert root.locator(".dp-say").inner_text() == beats[1]["say"]
     page.check_clean()
 
 

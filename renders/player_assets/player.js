@@ -461,10 +461,11 @@
   Player.prototype.readouts = function () {
     var t = this.t, k = Math.round(t), self = this, beats = this.data.beats || [];
     this.counter.textContent = "step " + k + " / " + this.steps;
+    // the rate map's beats are stops of the cursor's tour, not steps of a run: shown when picked
+    if (this.data.kind === "ratemap") { this.mapReadout(); return; }
     var shown = -1;
     beats.forEach(function (b, i) { if (b.step <= t + 1e-9) shown = i; });
     this.showBeat(shown);
-    if (this.data.kind === "ratemap") { this.mapReadout(); return; }
     this.groups.forEach(function (g) {
       var r = g.runs[0];
       if (!r.loss) { g.value.textContent = ""; return; }
@@ -583,10 +584,12 @@
     this.side.style.right = "1%";
     this.side.style.top = (100 * (b.o[1] + 4) / size[1]) + "%";
     this.side.classList.add("dp-small");
-    this.initBeats(function (b) {
+    this.initBeats(function (b, i) {
       var pts = m.tour_points, p = pts.length ? pts[Math.min(Math.round(b.step), pts.length - 1)] : null;
+      self.showBeat(i);
       if (p) self.selectValues(p[0], p[1]);
     });
+    this.showBeat((this.data.beats || []).length ? 0 : -1);
     this.marks.hidden = true;
     this.arrowBox.hidden = true;
     var first = m.tour_points.length ? m.tour_points[0] : [m.lr[0], m.momentum[0]];
@@ -672,7 +675,7 @@
   };
   Player.prototype.mapClick = function (p) {
     var v = this.mapValues(p);
-    if (v) this.selectValues(v[0], v[1]);
+    if (v) { this.showBeat(-1); this.selectValues(v[0], v[1]); }  // off the tour: no beat
   };
 
   Player.initAll = function () {
