@@ -348,6 +348,8 @@ def _track_run(
         "scale": scale_xy,
         "out": arrays.add(np.asarray(track.out, np.uint8), "u1"),
         "markers": bool(len(track.markers)),
+        # the edge pin's words, as the video writes them beside a point out of the view
+        "pin": (track.escape_label or "diverged") if track.pin_text else "",
     }
     arrows = []
     for name in track.arrow_data:  # the video's arrows, display-scaled as the Track scales them
@@ -506,6 +508,8 @@ def _panel(
     """The side panel's curves as the video draws them: a :class:`SurfaceScene`'s own
     ``panel_series`` under its ``panel_label`` (MomentumOvershoot: the distance to the
     optimum), a network scene's true loss, else each run's loss."""
+    if not getattr(scene, "show_panel", False) or getattr(scene, "show_update", False):
+        return None  # the video has no such panel (a curve, or the rule in its place)
     if not trajs or any(t is None or t.batched for t in trajs):
         return None
     label, log = "loss", True

@@ -384,6 +384,13 @@
       var p = self.pointAt(r, t);
       ctx.beginPath(); ctx.arc(p[0], p[1], r.src.radius + 3, 0, 2 * Math.PI);
       ctx.strokeStyle = r.color; ctx.lineWidth = 1.5; ctx.setLineDash([3, 2]); ctx.stroke(); ctx.setLineDash([]);
+      if (r.src.pin) {  // its words, toward the plot's centre
+        var a = d.areas[r.src.area], cx = a.o[0] + (a.ex[0] + a.ey[0]) / 2, cy = a.o[1] + (a.ex[1] + a.ey[1]) / 2;
+        var dx = cx - p[0], dy = cy - p[1], n = Math.hypot(dx, dy) || 1, off = r.src.radius + 14;
+        ctx.font = Math.round(d.size[0] / 60) + "px 'DejaVu Sans', sans-serif";
+        ctx.fillStyle = r.color; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+        ctx.fillText(r.src.pin, p[0] + dx / n * off * 2.2, p[1] + dy / n * off);
+      }
     });
   };
 
