@@ -215,6 +215,7 @@ def render(
     fps: float | None = None,
     run_time: float | None = None,
     force: bool = False,
+    format: str | None = None,
 ) -> dict[str, Path]:
     """Render one scene; returns ``{format: path}``.
 
@@ -224,6 +225,8 @@ def render(
         A built-in scene name, a ``.toml`` spec path, ``"file.py:Name"`` or a scene class.
     quality, formats, out, theme, fps, run_time, force
         As the ``descent render`` options (``formats`` also as ``"mp4,gif"``).
+    format
+        One format, instead of ``formats`` (``format="html"``: the interactive player).
 
     Raises
     ------
@@ -237,6 +240,8 @@ def render(
     from descent.renders.pipeline import run_job
     from descent.renders.presets import parse_formats
 
+    if format is not None:
+        formats = format
     try:
         fmts = parse_formats(formats if isinstance(formats, str) else ",".join(formats))
     except EngineError as exc:
@@ -270,10 +275,17 @@ def split_target_all(text: str) -> bool:
 
 def show(scene: str | type, **kwargs: Any) -> Any:
     """:func:`render`, then a Jupyter display object: an inline looping video (MP4/WebM,
-    embedded) or the GIF as an image. Takes :func:`render`'s arguments."""
-    from IPython.display import Image, Video
+    embedded), the GIF as an image, or (``format="html"``) the interactive player in an
+    ``<iframe srcdoc>`` (plain HTML output: JupyterLab, VS Code, no kernel extension).
+    Takes :func:`render`'s arguments."""
+    from IPython.display import HTML, Image, Video
 
     files = render(scene, **kwargs)
+    if "html" in files:
+        from descent.renders.player import iframe
+
+        document = files["html"].read_text(encoding="utf-8")
+        return HTML(iframe(document, title=files["html"].stem))
     for fmt in ("mp4", "webm"):
         if fmt in files:
             mime = "video/mp4" if fmt == "mp4" else "video/webm"

@@ -103,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--all", action="store_true", help="every scene")
     render.add_argument(
-        "--format", default="mp4", help="comma-separated: mp4, gif, webm, png, mov (default mp4)"
+        "--format",
+        default="mp4",
+        help="comma-separated: mp4, gif, webm, png, mov, html (the interactive player; default mp4)",
     )
     render.add_argument(
         "--quality", default="low", help="preview, low, medium, high, 4k (default low)"
@@ -166,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     slides.add_argument("--theme", default="dark", help="dark or light (default dark)")
     slides.add_argument("--force", action="store_true", help="re-render even if cached")
+    slides.add_argument(
+        "--player", action="store_true", help="html decks: end with each scene's interactive player"
+    )
     slides.add_argument(
         "--no-progress", action="store_true", help="plain output instead of a live display"
     )
@@ -456,14 +461,18 @@ def cmd_slides(args: argparse.Namespace) -> int:
     out = Path(args.out)
     args.out = str(out / "media")
     args.fps, args.jobs = None, None
-    jobs = _jobs(args, args.scenes, ("mp4",), sections=True)
+    if args.player and args.to != "html":
+        raise UsageError("a player slide needs an html deck: --to html")
+    formats = ("mp4", "html") if args.player else ("mp4",)
+    jobs = _jobs(args, args.scenes, formats, sections=True)
     if _run(jobs, args) != 0:
         return 1
     slides = read_slides([job.outputs()["sections"] for job in jobs])
     if args.to == "pptx":
         target = build_pptx(slides, out / f"{name}.pptx", title=name)
     else:
-        target = build_html(slides, out / name, title=name) / "index.html"
+        players = [job.outputs()["html"] for job in jobs] if args.player else []
+        target = build_html(slides, out / name, title=name, players=players) / "index.html"
     print(f"{target}  {len(slides)} slides")
     return 0
 

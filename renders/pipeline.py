@@ -250,6 +250,8 @@ def _video_formats(job: Job) -> list[str]:
         {"mp4"} if job.storyboard or job.sections else set()
     )
     if job.theme == "transparent":
+        if "html" in job.formats:
+            raise EngineError("the html player draws on the dark or light theme; not transparent")
         bad = wanted & {"mp4", "gif"}
         if bad:
             raise EngineError(
@@ -316,6 +318,22 @@ def _render_here(payload: dict[str, Any], cls: Any) -> dict[str, Any]:
             os.environ["DESCENT_THEME"] = saved
 
 
+def _player(job: Job, work: Path) -> Path:
+    """Build the html player in a worker (in this process for a class no worker can import)."""
+    base = {
+        "scene": job.scene,
+        "spec": str(job.spec) if job.spec else None,
+        "scene_file": str(job.scene_file) if job.scene_file else None,
+        "name": job.name,
+        "theme": job.theme,
+        "width": job.quality.width,
+        "height": job.quality.height,
+    }
+    task = {**base, "html": True, "workdir": str(work / "html")}
+    out = _render_here(task, job.scene_class) if job.scene_class else _worker(json.dumps(task))
+    return Path(out["html"])
+
+
 def _copy(src: str | Path, target: Path) -> Path:
     with atomic_path(target) as tmp:
         shutil.copyfile(src, tmp)
@@ -363,7 +381,8 @@ def run_job(
         frame_count = 0
         duration = 0.0
         containers = _video_formats(job)
-        for i, container in enumerate(containers or [None]):
+        # html alone needs no video render: the player is built from the scene's data below
+        for i, container in enumerate(containers or ([None] if job.formats != ("html",) else [])):
             say(f"rendering {container or 'png'}")
             payload = {
                 "scene": job.scene,
@@ -400,6 +419,7 @@ def run_job(
             srt = Path(out["srt"]) if "srt" in out else srt
             marks, duration = out.get("sections", []), float(out.get("duration", 0.0))
             reads.update(out.get("reads", []))
+        player = _player(job, work) if "html" in job.formats else None
         written: list[Path] = []
         source = videos.get("mp4")
         if source is not None and job.captions == "burn" and srt is not None:
@@ -444,6 +464,8 @@ def run_job(
                     written.append(_copy(videos["mov"], target))
                 elif fmt == "png" and png is not None:
                     written.append(_copy(png, target))
+                elif fmt == "html" and player is not None:
+                    written.append(_copy(player, target))
                 elif fmt == "sections" and source:
                     from descent.renders.sections import cut_sections, read_srt, sections_from
 

@@ -53,8 +53,9 @@ QUALITIES: dict[str, Quality] = {
     )
 }
 #: mp4 (H.264), gif (palette), webm (VP9; with alpha for the transparent theme), png (last
-#: frame), mov (QuickTime Animation with alpha, transparent theme only)
-FORMATS = ("mp4", "gif", "webm", "png", "mov")
+#: frame), mov (QuickTime Animation with alpha, transparent theme only), html (the interactive
+#: player of the exact runs: one offline file, ``descent.renders.player``)
+FORMATS = ("mp4", "gif", "webm", "png", "mov", "html")
 THEMES = ("dark", "light", "transparent")
 
 

@@ -102,6 +102,7 @@ html, body {{ margin: 0; height: 100%; background: #0E1117; color: #F2F2F2;
 section {{ display: none; position: absolute; inset: 0; }}
 section.current {{ display: flex; align-items: center; justify-content: center; }}
 video {{ max-width: 100vw; max-height: 100vh; width: 100%; height: 100%; object-fit: contain; }}
+section.player iframe {{ width: min(100vw, 133vh); height: 100vh; border: 0; }}
 aside.notes {{ display: none; position: absolute; left: 0; right: 0; bottom: 0; padding: 1em 2em;
   background: rgba(0, 0, 0, 0.8); font-size: 1.3em; line-height: 1.4; }}
 body.notes section.current aside.notes {{ display: block; }}
@@ -119,6 +120,7 @@ body.notes section.current aside.notes {{ display: block; }}
     slides.forEach((s, k) => {{
       s.classList.toggle("current", k === current);
       const v = s.querySelector("video");
+      if (!v) return;  // a player slide: the presenter drives it (click it, then its keys)
       if (k === current) {{ v.currentTime = 0; v.play().catch(() => {{}}); }} else {{ v.pause(); }}
     }});
     document.getElementById("counter").textContent = (current + 1) + " / " + slides.length;
@@ -140,6 +142,7 @@ body.notes section.current aside.notes {{ display: block; }}
   const states = slides.map(() => "0");
   slides.forEach((s, k) => {{
     const v = s.querySelector("video");
+    if (!v) {{ states[k] = "player"; document.body.dataset.ready = states.join(" "); return; }}
     const note = () => {{ states[k] = v.error ? "error" : String(v.readyState);
       document.body.dataset.ready = states.join(" "); }};
     v.addEventListener("loadeddata", note);
@@ -154,9 +157,12 @@ body.notes section.current aside.notes {{ display: block; }}
 """
 
 
-def build_html(slides: Sequence[Slide], target: Path, *, title: str) -> Path:
+def build_html(
+    slides: Sequence[Slide], target: Path, *, title: str, players: Sequence[Path] = ()
+) -> Path:
     """An offline HTML deck in the folder ``target`` (``index.html`` and ``clips/``); an
-    existing deck there is replaced only once the new one is complete."""
+    existing deck there is replaced only once the new one is complete. ``players``: html
+    player files (``descent.renders.player``), each a slide after the clips, in ``players/``."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=temp_prefix(), dir=target.parent))
@@ -174,6 +180,7 @@ def build_html(slides: Sequence[Slide], target: Path, *, title: str) -> Path:
                 f'poster="clips/{Path(name).stem}.png" muted playsinline preload="auto" '
                 f'aria-label="{label}"></video><aside class="notes">{notes}</aside></section>'
             )
+        parts += _player_slides(players, work)
         page = _PAGE.format(title=html.escape(title), sections="\n".join(parts))
         (work / "index.html").write_text(page, encoding="utf-8")
         old = target.with_name(f"{temp_prefix()}old-{target.name}")
@@ -186,3 +193,20 @@ def build_html(slides: Sequence[Slide], target: Path, *, title: str) -> Path:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return target
+
+
+def _player_slides(players: Sequence[Path], work: Path) -> list[str]:
+    """One slide per player file, copied into ``players/``: the player fills the slide;
+    click it to drive it with its own keys (space, ←, →, Home, End)."""
+    parts = []
+    if players:
+        (work / "players").mkdir()
+    for path in players:
+        shutil.copyfile(path, work / "players" / Path(path).name)
+        label = html.escape(f"{Path(path).stem}: interactive player")
+        parts.append(
+            f'<section class="player" data-name="{label}"><iframe src="players/{Path(path).name}" '
+            f'title="{label}"></iframe><aside class="notes">Interactive: click the player, then '
+            "space plays, ← → step, Home and End jump; the chapters are the beats.</aside></section>"
+        )
+    return parts

@@ -8,7 +8,9 @@ Add ``"descent.renders.sphinxext"`` to ``extensions`` in ``conf.py``, then::
        :run-time: 4
 
 The argument is a built-in scene, a ``.toml`` spec or ``file.py:Name`` (paths relative to
-the document). Options: ``:format:`` ``gif`` (default), ``mp4``, ``webm`` or ``png``;
+the document). Options: ``:format:`` ``gif`` (default), ``mp4``, ``webm``, ``png`` or
+``html`` (the interactive player, ``descent.renders.player``, in an ``<iframe>`` of its own:
+several on one page never share state);
 ``:quality:`` (default ``descent_quality`` in ``conf.py``, else ``low``); ``:run-time:``
 seconds; ``:theme:`` (default ``descent_theme``, else ``dark``); ``:alt:`` text.
 
@@ -50,7 +52,7 @@ from sphinx.util.docutils import SphinxDirective
 __all__ = ["DescentDirective", "descent_video", "setup"]
 
 logger = logging.getLogger(__name__)
-FORMATS = ("gif", "mp4", "webm", "png")
+FORMATS = ("gif", "mp4", "webm", "png", "html")
 
 
 def _format(text: str | None) -> str:
@@ -122,7 +124,9 @@ class DescentDirective(SphinxDirective):
                 return [still]
             shown = nodes.image(uri=media["gif"], alt=alt, classes=["descent"])
             return [_only("html", shown), _only("not html", still)]
-        video = descent_video(alt=alt, mimetype=f"video/{fmt}")
+        # the player (a page of its own: one iframe each) or a video, with the key frame as poster
+        kind = "text/html" if fmt == "html" else f"video/{fmt}"
+        video = descent_video(alt=alt, mimetype=kind)
         for role, uri in (("video", media[fmt]), ("poster", media["png"])):
             ref = addnodes.download_reference(
                 "", "", reftarget=uri, refdoc=self.env.docname, refexplicit=True
@@ -158,7 +162,8 @@ def _only(expr: str, node: nodes.Node) -> addnodes.only:
 
 
 class descent_video(nodes.General, nodes.Element):  # noqa: N801 - docutils names nodes so
-    """A ``<video>`` whose file and poster are download references (copied by Sphinx)."""
+    """A ``<video>`` (or the html player's ``<iframe>``) whose file and poster are download
+    references, so that every builder copies them."""
 
 
 def _visit_video_html(self: Any, node: descent_video) -> None:
@@ -171,6 +176,13 @@ def _visit_video_html(self: Any, node: descent_video) -> None:
         return posixpath.join(self.builder.dlpath, urllib.parse.quote(ref["filename"]))
 
     alt = html.escape(node["alt"])
+    if node["mimetype"] == "text/html":  # the interactive player: one self-contained page
+        self.body.append(
+            f'<iframe class="descent descent-player-frame" src="{href("video")}" '
+            f'title="{alt}" loading="lazy" '
+            'style="width:100%;aspect-ratio:16/11.5;border:0"></iframe>'
+        )
+        raise nodes.SkipNode
     poster = href("poster")
     self.body.append(
         f'<video class="descent" controls loop muted playsinline preload="metadata" '

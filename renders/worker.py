@@ -65,6 +65,13 @@ def _render(job: dict[str, Any], cls: Any) -> dict[str, Any]:
     from descent.renders.media import save_png
 
     cls = cls if cls is not None else load_scene(job)
+    if job.get("html"):  # the interactive player: built from the scene's data, no video
+        from descent.renders.player import write_player
+
+        target = Path(job["workdir"]) / f"{job['name']}.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        size = {"width": job["width"], "height": job["height"]}
+        return {"html": str(write_player(cls, target, theme=job["theme"], **size))}
     imposed: dict[str, Any] = {}  # a variant is a subclass that changes class attributes
     if job.get("run_time"):
         imposed = {"run_time": float(job["run_time"]), "pause_for_narration": False}

@@ -1,0 +1,739 @@
+"""An interactive player of a scene's exact runs: one offline HTML file.
+
+:func:`build_payload` runs a scene's own ``construct`` up to its first animation, in this
+process, with Manim: the frame Manim draws when the scene starts its clock (title, heat map
+or curve, contours, axes; nothing that moves) becomes the player's background, so the plot
+geometry is the video's. Every :class:`~descent.scenes.kit.Track` the scene builds gives
+its recorded path as Manim would draw it (``PlotArea.display_path``: a point that leaves
+the view is pinned where it crossed the border), mapped to pixels; every trajectory the
+scene hands to ``self.track`` gives its recorded loss, gradient, learning rate and, for the
+rules :func:`descent.engine.rules.update_terms` writes out, the terms of each step.
+:func:`player_html` writes it all into one HTML document with the vendored
+``player_assets/player.js`` and ``player.css``: nothing is fetched at run time.
+
+Encodings: every array goes into one little-endian buffer, deflated once and embedded as
+base64 (the browser inflates it with ``DecompressionStream``; no library): positions in
+1/16 px (finer than the screen shows) as ``int32`` differences between steps, read-outs
+(loss, gradient, learning rate, update terms) as ``float32``; of more than 2 coordinates
+(networks) the gradient and terms as their norms. The rate map's lattice of exact runs is
+kept in whole pixels of the inset as ``int16`` differences, each run cut where it stops
+moving on screen. The background is a WebP image.
+
+Pixels: ``(0, 0)`` is the top-left corner of the frame, y down (the canvas's convention);
+each plot's data → pixel map is ``o + u·ex + v·ey`` (``u``, ``v`` the data coordinates
+scaled to 0..1 over the plot's ranges), read from the scene's own :class:`PlotArea`.
+
+Scene kinds: ``tracks`` (every 2-D and 1-D storyboard: :class:`SurfaceScene`,
+:class:`CurveScene`, :class:`NetworkScene`, :class:`SweepScene`, scenes of their own
+that use ``make_clock`` and tracks) and ``ratemap`` (:class:`~descent.scenes.rate_map.RateMap`:
+a clickable map whose run under the cursor plays in the inset). 3-D scenes are refused.
+
+Examples
+--------
+>>> to_pixels(np.array([[0.0, 0.0, 0.0]]), (854, 480), (14.222222, 8.0)).round(1).tolist()
+[[427.0, 240.0]]
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import io
+import json
+import os
+import tempfile
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from descent.engine.errors import EngineError
+
+__all__ = [
+    "build_payload",
+    "capture",
+    "display_paths",
+    "player_html",
+    "player_fragment",
+    "write_player",
+    "iframe",
+    "to_pixels",
+    "PlayerCapture",
+]
+
+#: positions are stored in 1/16 px (a crowd's dots, stamped at whole pixels, in 1/4 px)
+POSITION_SCALE = 16
+CROWD_SCALE = 4
+#: the rate map's lattice in whole pixels of the inset (10,000 runs: 1/4 px would be 1.6×
+#: the file, for an inset about 200 px wide)
+LATTICE_SCALE = 1
+#: a run of many particles keeps no update terms (they would dominate the file)
+MAX_TERM_RUNS = 12
+
+
+class _Stop(Exception):
+    """Raised inside ``construct`` once everything the player needs is known."""
+
+
+def to_pixels(points: np.ndarray, size: tuple[int, int], frame: tuple[float, float]) -> np.ndarray:
+    """Scene points ``(..., 3)`` → pixel coordinates ``(..., 2)`` of a frame of ``size``
+    (width, height) px showing ``frame`` (width, height) scene units centred at the origin:
+    the canvas's convention, ``(0, 0)`` the top-left corner, y down."""
+    w, h = size
+    fw, fh = frame
+    pts = np.asarray(points, dtype=np.float64)
+    x = (pts[..., 0] + fw / 2) * (w / fw)
+    y = (fh / 2 - pts[..., 1]) * (h / fh)
+    return np.stack([x, y], -1)
+
+
+class _Arrays:
+    """Every array of a payload in one little-endian buffer, deflated once (the browser
+    inflates it with ``DecompressionStream``); :meth:`add` returns the reference the
+    script reads it by: type, byte offset (4-aligned), count, and whether it is stored
+    as differences (``d``: the script sums them)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def add(self, array: Any, dtype: str, *, delta: bool = False) -> dict[str, Any]:
+        data = np.asarray(array).astype(dtype)
+        if delta:  # along the first axis (per column): the script sums each column back
+            data = data.reshape(len(data), -1)
+            width = data.shape[1]
+            data = np.diff(data, axis=0, prepend=np.zeros((1, width), data.dtype))
+        data = np.ascontiguousarray(data.ravel())
+        raw = data.tobytes()
+        ref = {"t": dtype.lstrip("<"), "o": self.size, "n": int(data.size)}
+        if delta:
+            ref["d"] = width
+        pad = (-len(raw)) % 4
+        self.parts.append(raw + b"\0" * pad)
+        self.size += len(raw) + pad
+        return ref
+
+    def encoded(self) -> str:
+        return base64.b64encode(zlib.compress(b"".join(self.parts), 9)).decode("ascii")
+
+
+@dataclass
+class PlayerCapture:
+    """What a scene's ``construct`` showed before its first animation."""
+
+    image: Any  # PIL.Image: the static background
+    size: tuple[int, int]
+    frame: tuple[float, float]
+    areas: list[Any] = field(default_factory=list)  # PlotArea, in make_clock order
+    tracks: list[Any] = field(default_factory=list)  # Track, in creation order
+    trajs: dict[int, Any] = field(default_factory=dict)  # id(track) → Trajectory
+    scene: Any = None
+    theme: str = "dark"
+    steps: int = 0
+    locals: dict[str, Any] = field(default_factory=dict)  # construct's, for the rate map
+
+
+@contextlib.contextmanager
+def _theme_env(theme: str) -> Iterator[None]:
+    saved = os.environ.get("DESCENT_THEME")
+    os.environ["DESCENT_THEME"] = theme
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("DESCENT_THEME", None)
+        else:
+            os.environ["DESCENT_THEME"] = saved
+
+
+def capture(
+    cls: type, *, theme: str = "dark", width: int = 854, height: int = 480
+) -> PlayerCapture:
+    """Run ``cls.construct`` up to its first ``play``/``wait`` and note what it built.
+
+    The background is the frame Manim renders of the scene's mobjects when it calls
+    ``make_clock`` (the static parts come first in every descent storyboard), or, for a
+    scene without one (the rate map), when it adds its moving parts (``add_layered``).
+    Raises :class:`EngineError` for a 3-D scene or one with nothing to play.
+    """
+    from manim import ThreeDScene, config, tempconfig
+
+    from descent.scenes.kit import tracks as tracks_module
+
+    if issubclass(cls, ThreeDScene):
+        raise EngineError(
+            f"{cls.__name__} is a 3-D scene; the html player shows 2-D and 1-D scenes"
+        )
+    if theme == "transparent":
+        raise EngineError("the html player draws on the dark or light theme; not transparent")
+    tmp = tempfile.mkdtemp(prefix=".descent-player-")
+    settings = {
+        "media_dir": tmp,
+        "pixel_width": width,
+        "pixel_height": height,
+        "disable_caching": True,
+        "progress_bar": "none",
+        "verbosity": "WARNING",
+        "format": "png",
+        "write_to_movie": False,
+    }
+    made: list[Any] = []
+    original_init = tracks_module.Track.__init__
+
+    def recording_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        made.append(self)
+
+    try:
+        with _theme_env(theme), tempconfig(settings):
+            scene = cls()
+            size = (int(config.pixel_width), int(config.pixel_height))
+            frame = (float(config.frame_width), float(config.frame_height))
+            got: dict[str, Any] = {}
+
+            def snapshot() -> None:
+                scene.renderer.update_frame(scene, mobjects=list(scene.mobjects))
+                from PIL import Image
+
+                got["image"] = Image.fromarray(np.array(scene.renderer.get_frame())).convert("RGB")
+
+            make_clock = scene.make_clock
+
+            def make_clock_hook(areas_paths: Sequence[Any], steps: int | None = None) -> Any:
+                snapshot()
+                got["areas"] = [a for a, _ in areas_paths]
+                clock = make_clock(areas_paths, steps)
+                got["steps"] = clock.steps
+                return clock
+
+            track = scene.track
+
+            def track_hook(traj: Any, *args: Any, **kwargs: Any) -> Any:
+                out = track(traj, *args, **kwargs)
+                got.setdefault("trajs", {})[id(out)] = traj
+                return out
+
+            add_layered = scene.add_layered
+
+            def add_layered_hook(*mobjects: Any) -> None:
+                if "image" not in got:  # no make_clock: the moving parts start here
+                    import inspect
+
+                    snapshot()
+                    caller = inspect.currentframe()
+                    got["locals"] = dict(caller.f_back.f_locals) if caller and caller.f_back else {}
+                    raise _Stop
+                add_layered(*mobjects)
+
+            def stop(*args: Any, **kwargs: Any) -> None:
+                raise _Stop
+
+            scene.make_clock = make_clock_hook
+            scene.track = track_hook
+            scene.add_layered = add_layered_hook
+            scene.play = stop
+            scene.wait = stop
+            tracks_module.Track.__init__ = recording_init  # type: ignore[method-assign]
+            try:
+                scene.setup()
+                scene.construct()
+            except _Stop:
+                pass
+            finally:
+                tracks_module.Track.__init__ = original_init  # type: ignore[method-assign]
+            if "image" not in got:
+                raise EngineError(f"{cls.__name__} shows nothing the player can play")
+            return PlayerCapture(
+                image=got["image"],
+                size=size,
+                frame=frame,
+                areas=got.get("areas", []),
+                tracks=made,
+                trajs=got.get("trajs", {}),
+                scene=scene,
+                theme=theme,
+                steps=int(got.get("steps", 0)),
+                locals=got.get("locals", {}),
+            )
+    finally:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The payload
+# ---------------------------------------------------------------------------------------------
+def _area_box(area: Any, cap: PlayerCapture) -> dict[str, Any]:
+    """A plot area's data → pixel mapping: ``px = o + u·ex + v·ey`` with ``u, v`` the data
+    coordinates scaled to 0..1 over ``x``, ``y``."""
+    o, ex, ey = area._basis()
+    po = to_pixels(o, cap.size, cap.frame)
+    return {
+        "x": [float(area.x_range[0]), float(area.x_range[1])],
+        "y": [float(area.y_range[0]), float(area.y_range[1])],
+        "o": po.round(4).tolist(),
+        "ex": (to_pixels(o + ex, cap.size, cap.frame) - po).round(4).tolist(),
+        "ey": (to_pixels(o + ey, cap.size, cap.frame) - po).round(4).tolist(),
+    }
+
+
+def _terms(traj: Any, arrays: _Arrays) -> dict[str, Any] | None:
+    """Every step's update terms, or ``None`` where the rule is not written out (of
+    more than 2 coordinates, each term's Euclidean norm)."""
+    from descent.engine.rules import rule_of, update_terms
+
+    try:
+        rule_of(traj.spec)
+    except EngineError:
+        return None
+    if traj.steps < 1 or traj.diverged_at == 0:
+        return None
+    last = traj.steps if traj.diverged_at is None else int(traj.diverged_at)
+    first = update_terms(traj, 0)
+    names, hyper = list(first.values), list(first.hyper)
+    width = traj.dim if traj.dim <= 2 else 1
+    values = np.zeros((last, len(names), width), np.float32)
+    hypers = np.zeros((last, len(hyper)), np.float32)
+    with np.errstate(all="ignore"):
+        for t in range(last):
+            terms = update_terms(traj, t)
+            each = [np.asarray(terms.values[n], np.float64) for n in names]
+            if width == 1 and traj.dim > 2:
+                each = [np.linalg.norm(v, keepdims=True) for v in each]
+            values[t] = np.stack(each)
+            hypers[t] = [terms.hyper[n] for n in hyper]
+    from descent.scenes.kit.rules import rule_lines
+
+    return {
+        "rule": first.rule,
+        # the rule in symbols, as the video writes it (b ← μ·b + g, θ ← θ − lr·b)
+        "formula": [symbols for symbols, _ in rule_lines(traj, 0)],
+        "names": names,
+        "hyper": hyper,
+        "steps": last,
+        "norms": traj.dim > 2,
+        "values": arrays.add(values, "<f4"),
+        "hypers": arrays.add(hypers, "<f4"),
+    }
+
+
+def _track_run(
+    track: Any,
+    traj: Any,
+    cap: PlayerCapture,
+    areas: list[Any],
+    extra: dict[str, Any],
+    arrays: _Arrays,
+    crowd: bool = False,
+) -> dict[str, Any]:
+    px = to_pixels(track.screen, cap.size, cap.frame)
+    scale = cap.size[0] / cap.frame[0]
+    scale_xy = CROWD_SCALE if crowd else POSITION_SCALE
+    if not any(track.area is a for a in areas):
+        areas.append(track.area)
+    run: dict[str, Any] = {
+        "label": getattr(traj, "label", "") if traj is not None else "",
+        "color": str(track.color),
+        "area": next(i for i, a in enumerate(areas) if a is track.area),
+        "radius": round(float(track.dot.radius) * scale, 2),
+        "trail": bool(track.trail),
+        "n": int(len(px)),
+        "xy": arrays.add(np.round(px * scale_xy), "<i4", delta=True),
+        "scale": scale_xy,
+        "out": arrays.add(np.asarray(track.out, np.uint8), "u1"),
+        "markers": bool(len(track.markers)),
+        # the edge pin's words, as the video writes them beside a point out of the view
+        "pin": (track.escape_label or "diverged") if track.pin_text else "",
+    }
+    arrows = []
+    for name in track.arrow_data:  # the video's arrows, display-scaled as the Track scales them
+        with np.errstate(all="ignore"):
+            vec = np.array([track._vector(name, float(t))[:2] for t in range(len(px))])
+        arrows.append(
+            {
+                "name": name,
+                "color": str(track.color) if name == "velocity" else _theme(cap.theme)["text"],
+                "px": arrays.add(vec * np.array([scale, -scale]), "<f4"),
+            }
+        )
+    if arrows:
+        run["arrows"] = arrows
+    if track.ghost_screen is not None:  # Nesterov's look-ahead point
+        ghost = to_pixels(track.ghost_screen, cap.size, cap.frame)
+        run["ghost"] = arrays.add(np.round(ghost * POSITION_SCALE), "<i4", delta=True)
+    if traj is not None:
+        grad = np.asarray(traj.grad, np.float64) + np.asarray(traj.noise, np.float64)
+        if traj.dim > 2:  # a network's gradient: its norm
+            with np.errstate(all="ignore"):
+                grad = np.linalg.norm(grad, axis=-1)
+        run["loss"] = arrays.add(traj.loss, "<f4")
+        run["grad"] = arrays.add(grad, "<f4")
+        run["lr"] = arrays.add(traj.lr, "<f4")
+        run["dim"] = int(traj.dim) if traj.dim <= 2 else 1
+        run["norms"] = traj.dim > 2
+        run["diverged_at"] = None if traj.diverged_at is None else int(traj.diverged_at)
+        run.update(extra)
+    return run
+
+
+def _group_names(runs: list[dict[str, Any]]) -> None:
+    """A legend row per (label, plot): many particles share one row."""
+    keys: dict[tuple[str, int], int] = {}
+    labels = {r["label"] for r in runs}
+    areas_of = {lab: {r["area"] for r in runs if r["label"] == lab} for lab in labels}
+    for r in runs:
+        key = (r["label"], r["area"])
+        if key not in keys:
+            keys[key] = len(keys)
+        r["group"] = keys[key]
+        r["group_name"] = (
+            r["label"] if len(areas_of[r["label"]]) == 1 else f"{r['label']} · plot {r['area'] + 1}"
+        )
+
+
+def _beats(scene: Any) -> list[dict[str, Any]]:
+    found = getattr(scene, "beats", ()) or ()
+    if callable(found):  # an accessor rather than the tuple
+        found = found()
+    return [
+        {"step": float(b.step), "name": str(b.name), "say": str(getattr(b, "say", ""))}
+        for b in found
+    ]
+
+
+def _image_uri(image: Any, quality: int = 88) -> str:
+    """The background as WebP (lossy: a smooth heat map is ~10× smaller than PNG)."""
+    buf = io.BytesIO()
+    image.save(buf, format="WEBP", quality=quality, method=6)
+    return "data:image/webp;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _theme(name: str) -> dict[str, Any]:
+    from descent.scenes.kit.theme import get_theme
+
+    t = get_theme(name)
+    return {"name": t.name, "background": t.background, "text": t.text, "muted": t.muted}
+
+
+def build_payload(
+    cls: type, *, theme: str = "dark", width: int = 854, height: int = 480
+) -> dict[str, Any]:
+    """Everything the player shows for scene class ``cls``, as JSON-ready data.
+
+    Returns
+    -------
+    dict
+        ``scene``, ``title``, ``theme``, ``size`` (px), ``image`` (data URI),
+        ``areas`` (data → pixel maps), ``steps``, ``beats``, ``kind`` and per kind
+        ``runs`` (``tracks``) or ``map`` (``ratemap``).
+    """
+    cap = capture(cls, theme=theme, width=width, height=height)
+    scene = cap.scene
+    payload: dict[str, Any] = {
+        "format": 1,
+        "scene": cls.__name__,
+        "title": str(getattr(scene, "title", "") or cls.__name__),
+        "theme": _theme(theme),
+        "size": list(cap.size),
+        "image": _image_uri(cap.image),
+        "beats": _beats(scene),
+        "run_time": float(getattr(scene, "run_time", 6.0)),
+        "captions": [],
+    }
+    if "result" in cap.locals and "rate" in cap.locals:
+        payload.update(_ratemap(cap))
+        return payload
+    if not cap.tracks:
+        raise EngineError(f"{cls.__name__} draws no tracks the player can play")
+    areas: list[Any] = []
+    for a in cap.areas:  # one per path: the same area for every run of one plot
+        if not any(a is b for b in areas):
+            areas.append(a)
+    trajs = [cap.trajs.get(id(t)) for t in cap.tracks]
+    tiles: list[str] = []
+    sweep = getattr(scene, "run_sweep", None)
+    if sweep is not None and all(t is None for t in trajs):  # SweepScene: one track a tile
+        _, result = sweep()
+        index = list(np.ndindex(*result.shape))
+        if len(index) == len(trajs):
+            trajs = [result.run(*i) for i in index]
+            tiles = [_sweep_label(result, i) for i in index]
+    arrays = _Arrays()
+    extras = _network_extras(scene, trajs, payload, arrays)
+    many = len(cap.tracks) > MAX_TERM_RUNS and not tiles
+    runs = []
+    for k, (track, traj) in enumerate(zip(cap.tracks, trajs, strict=True)):
+        extra = dict(extras.get(k, {}))
+        if traj is not None and not many and not traj.batched:
+            terms = _terms(traj, arrays)
+            if terms is not None:
+                extra["terms"] = terms
+        crowd = many and not track.trail  # dots only, drawn at whole pixels by the script
+        run = _track_run(track, traj, cap, areas, extra, arrays, crowd)
+        if tiles:
+            run["label"], run["tile"] = tiles[k], True
+        runs.append(run)
+    _group_names([r for r in runs if not r.get("tile")])
+    for k, r in enumerate(runs):
+        if r.get("tile"):
+            r["group"], r["group_name"] = 10_000 + k, r["label"]
+    boxes = [_area_box(a, cap) for a in areas]
+    payload["panel"] = _panel(scene, trajs, runs, arrays) if not tiles else None
+    if getattr(scene, "show_update", False):  # the video writes this run's rule out, live
+        payload["live_rule"] = int(getattr(scene, "update_index", 0))
+    payload.update(
+        {
+            "kind": "tracks",
+            "side": _free_side(
+                cap, boxes, len({r["group"] for r in runs}) + (7 if "live_rule" in payload else 4)
+            ),
+            "areas": boxes,
+            "steps": int(max(cap.steps, *(r["n"] - 1 for r in runs))),
+            "runs": runs,
+            "arrays": arrays.encoded(),
+        }
+    )
+    return payload
+
+
+def _panel(
+    scene: Any, trajs: Sequence[Any], runs: list[dict[str, Any]], arrays: _Arrays
+) -> dict[str, Any] | None:
+    """The side panel's curves as the video draws them: a :class:`SurfaceScene`'s own
+    ``panel_series`` under its ``panel_label`` (MomentumOvershoot: the distance to the
+    optimum), a network scene's true loss, else each run's loss."""
+    if not getattr(scene, "show_panel", False) or getattr(scene, "show_update", False):
+        return None  # the video has no such panel (a curve, or the rule in its place)
+    if not trajs or any(t is None or t.batched for t in trajs):
+        return None
+    label, log = "loss", True
+    series = [np.asarray(t.loss) for t in trajs]
+    hook = getattr(scene, "panel_series", None)
+    if callable(hook):
+        series = [np.asarray(s) for s in hook(scene.get_landscape(), trajs)]
+        label = str(getattr(scene, "panel_label", "loss"))
+        log = bool(getattr(scene, "panel_log", True))
+    elif getattr(scene, "plane", None) is not None:
+        label, log = "true loss", bool(getattr(scene, "panel_log", True))
+    if len(series) != len(runs):
+        return None
+    for run, values in zip(runs, series, strict=True):
+        # the loss itself is stored once (a swarm of particles would double its size)
+        same = callable(hook) is False and "loss" in run
+        run["series"] = run["loss"] if same else arrays.add(values, "<f4")
+    return {"label": label, "log": log}
+
+
+def _free_side(cap: PlayerCapture, boxes: list[dict[str, Any]], rows: int) -> list[float] | None:
+    """Where the legend can sit in the picture: ``[left, top]`` px right of the plots when
+    the background is empty there (nothing but the page's colour), else ``None`` (the
+    legend goes under the picture)."""
+    w, h = cap.size
+    corners = [
+        np.array(b["o"]) + np.array(d)
+        for b in boxes
+        for d in ((0, 0), b["ex"], b["ey"], np.add(b["ex"], b["ey"]))
+    ]
+    right = max(float(c[0]) for c in corners) + 0.04 * w
+    top = min(float(c[1]) for c in corners)
+    bottom = top + (0.09 + 0.065 * rows) * h  # the counter and one line a row
+    if rows > 12 or right > 0.7 * w or bottom > h:
+        return None
+    image = np.asarray(cap.image, dtype=np.int16)
+    region = image[int(top) : int(bottom), int(right) : int(0.98 * w)]
+    if region.size == 0 or np.abs(region - image[h - 1, w - 1]).max() > 24:
+        return None
+    return [round(right, 2), round(top, 2)]
+
+
+def _sweep_label(result: Any, index: tuple[int, ...]) -> str:
+    from descent.scenes.kit.sweeps import _value
+
+    return ", ".join(
+        f"{n} {_value(result.grid[n][i])}" for n, i in zip(result.grid, index, strict=True)
+    )
+
+
+def _network_extras(
+    scene: Any, trajs: Sequence[Any], payload: dict[str, Any], arrays: _Arrays
+) -> dict[int, dict[str, Any]]:
+    """For a network scene: per run the loss the plane shows under the dot and the distance
+    off the plane at each step, and the plane's share in the captions (as the video's)."""
+    plane = getattr(scene, "plane", None)
+    if plane is None or not all(t is not None for t in trajs):
+        return {}
+    land = scene.get_landscape()
+    share = float(plane.captured(list(trajs)))
+    payload["plane_share"] = share  # the scene's caption in the picture says it in words
+    return {
+        k: {
+            "plane": arrays.add(plane.projected_loss(land, t), "<f4"),
+            "off": arrays.add(plane.residual(t), "<f4"),
+        }
+        for k, t in enumerate(trajs)
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The rate map
+# ---------------------------------------------------------------------------------------------
+def display_paths(area: Any, paths: np.ndarray) -> np.ndarray:
+    """:meth:`PlotArea.display_path` over many paths ``(N, T, 2)`` at once: a step outside
+    the view is pinned where the segment from the last step inside crossed the border
+    (non-finite steps continue the last finite direction). Same rule, vectorised over N."""
+    paths = np.asarray(paths, np.float64)
+    n, steps, _ = paths.shape
+    lo = np.array([area.x_range[0], area.y_range[0]])
+    hi = np.array([area.x_range[1], area.y_range[1]])
+    shown = np.empty_like(paths)
+    last_in = np.full((n, 2), np.nan)
+    last_fin = paths[:, 0].copy()
+    prev_fin = paths[:, 0].copy()
+    with np.errstate(all="ignore"):
+        for t in range(steps):
+            p = paths[:, t].copy()
+            fin = np.isfinite(p).all(-1)
+            prev_fin[fin], last_fin[fin] = last_fin[fin], p[fin]
+            if (~fin).any():
+                step = last_fin[~fin] - prev_fin[~fin]
+                p[~fin] = (
+                    last_fin[~fin] + step / (np.abs(step).max(-1, keepdims=True) + 1e-300) * 1e30
+                )
+            inside = np.isfinite(p).all(-1) & (p >= lo).all(-1) & (p <= hi).all(-1)
+            shown[inside, t] = p[inside]
+            last_in[inside] = p[inside]
+            out = ~inside
+            never = out & np.isnan(last_in[:, 0])
+            shown[never, t] = np.clip(np.nan_to_num(p[never], posinf=1e300, neginf=-1e300), lo, hi)
+            cross = out & ~never
+            if cross.any():
+                a, b = last_in[cross], p[cross]
+                d = b - a
+                t_hi = np.where(d > 0, (hi - a) / d, np.inf)
+                t_lo = np.where(d < 0, (lo - a) / d, np.inf)
+                f = np.clip(np.minimum(t_hi.min(-1), t_lo.min(-1)), 0.0, 1.0)
+                shown[cross, t] = np.clip(a + f[:, None] * d, lo, hi)
+    return shown
+
+
+def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
+    """The rate map: the map's and the inset's pixel boxes, the measured rates and every
+    run of the lattice on the inset, cut where it stops moving, deflate-compressed."""
+    loc = cap.locals
+    area, inset, result = loc["area"], loc["inset"], loc["result"]
+    lrs, mus, rate = np.asarray(loc["lrs"]), np.asarray(loc["mus"]), np.asarray(loc["rate"])
+    shape = result.shape
+    flat = np.asarray(result.params).reshape(-1, result.steps + 1, 2)
+    box = _area_box(inset, cap)
+    o, ex, ey = (np.array(box[k]) for k in ("o", "ex", "ey"))
+    data = display_paths(inset, flat)
+    u = (data[..., 0] - inset.x_range[0]) / (inset.x_range[1] - inset.x_range[0])
+    v = (data[..., 1] - inset.y_range[0]) / (inset.y_range[1] - inset.y_range[0])
+    px = o + u[..., None] * ex + v[..., None] * ey  # (N, T, 2)
+    q = np.round(px * LATTICE_SCALE).astype(np.int64)
+    moving = np.abs(np.diff(q, axis=1)).max(-1) > 0  # (N, T-1)
+    lengths = np.where(
+        moving.any(1), moving.shape[1] - np.argmax(moving[:, ::-1], axis=1) + 1, 1
+    ).astype(np.int64)
+    # each run cut where it stops moving: the lattice as one list of points in 1/LATTICE_SCALE px,
+    # stored as differences (small numbers, mostly zero: deflate's best case)
+    kept = np.concatenate([q[k, : lengths[k]] for k in range(len(q))])
+    loss = np.asarray(result.loss, np.float32).reshape(len(q), -1)
+    arrays = _Arrays()
+    out = {
+        "kind": "ratemap",
+        "areas": [_area_box(area, cap), box],
+        "steps": int(result.steps),
+        "map": {
+            "names": list(result.grid),
+            "lr": np.asarray(lrs, float).tolist(),
+            "momentum": np.asarray(mus, float).tolist(),
+            "shape": list(shape),
+            "rate": arrays.add(rate, "<f4"),
+            "lengths": arrays.add(lengths, "<u2"),
+            "paths": arrays.add(kept, "<i2", delta=True),
+            "scale": LATTICE_SCALE,
+            "final_loss": arrays.add(loss[:, -1], "<f4"),
+            "color": str(cap.scene.theme.optimizer["sky"]),
+            "tour": [[float(a), float(b), str(w)] for a, b, w in getattr(cap.scene, "tour", ())],
+            "tour_points": np.asarray(cap.scene.tour_points(), float).round(6).tolist()
+            if hasattr(cap.scene, "tour_points")
+            else [],
+        },
+    }
+    out["arrays"] = arrays.encoded()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The document
+# ---------------------------------------------------------------------------------------------
+def _asset(name: str) -> str:
+    return (resources.files("descent.renders") / "player_assets" / name).read_text("utf-8")
+
+
+def _script_json(payload: dict[str, Any]) -> str:
+    """JSON safe inside ``<script>``: no ``</`` can end the element early."""
+    text = json.dumps(payload, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def player_fragment(payload: dict[str, Any]) -> str:
+    """The player's element: a ``div`` holding its data; :func:`player_html` adds the
+    script that turns every such element on a page into a player."""
+    return (
+        f'<div class="descent-player" data-theme="{html.escape(payload["theme"]["name"])}">'
+        f'<script type="application/json" class="descent-data">{_script_json(payload)}</script>'
+        "</div>"
+    )
+
+
+def player_html(payload: dict[str, Any] | Sequence[dict[str, Any]]) -> str:
+    """One self-contained HTML document: the player(s), their CSS and JavaScript inline
+    (a strict content security policy: nothing can be fetched)."""
+    payloads = [payload] if isinstance(payload, dict) else list(payload)
+    title = html.escape(" · ".join(p["title"] for p in payloads))
+    bg = html.escape(payloads[0]["theme"]["background"])
+    csp = (
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+        "script-src 'unsafe-inline'; connect-src data:"
+    )
+    body = "\n".join(player_fragment(p) for p in payloads)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title><style>html,body{{margin:0;background:{bg}}}\n"
+        f"{_asset('player.css')}</style></head><body>\n{body}\n"
+        f"<script>{_asset('player.js')}</script></body></html>\n"
+    )
+
+
+def write_player(
+    cls: type, target: Path, *, theme: str = "dark", width: int = 854, height: int = 480
+) -> Path:
+    """Build ``cls``'s player and write it to ``target`` atomically."""
+    from descent.engine.fileio import atomic_path
+
+    text = player_html(build_payload(cls, theme=theme, width=width, height=height))
+    with atomic_path(Path(target)) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(target)
+
+
+def iframe(document: str, *, width: int = 854, height: int = 480, title: str = "") -> str:
+    """The player document in an ``<iframe srcdoc>``: its own page, no kernel extension
+    and no shared state with what is around it (notebooks, Sphinx pages, decks)."""
+    aspect_h = height + 150  # controls, legend, narration under the picture
+    return (  # in a div: IPython's HTML warns about a bare iframe (it means a URL's)
+        f'<div class="descent-player-embed"><iframe class="descent-player-frame" srcdoc="{html.escape(document, quote=True)}" '
+        f'title="{html.escape(title or "descent player")}" '
+        f'style="width:100%;max-width:{width}px;aspect-ratio:{width}/{aspect_h};border:0" '
+        'loading="lazy" sandbox="allow-scripts"></iframe></div>'
+    )

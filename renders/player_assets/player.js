@@ -1,0 +1,695 @@
+/* descent player: plays the recorded runs of one descent scene (see renders/player.py).
+ * Plain DOM + canvas, no dependencies, nothing fetched. Every element with class
+ * "descent-player" on the page becomes its own player; no ids, no globals besides
+ * window.DescentPlayer (the constructor), so several players never interfere. */
+(function () {
+  "use strict";
+  if (window.DescentPlayer) { window.DescentPlayer.initAll(); return; }
+
+  function bytes(b64) {
+    var s = atob(b64), out = new Uint8Array(s.length);
+    for (var i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
+  var TYPES = { f4: Float32Array, u2: Uint16Array, i2: Int16Array, i4: Int32Array, u1: Uint8Array };
+  /* the payload's arrays: one deflated buffer, inflated by the browser itself */
+  function inflate(b64) {
+    var stream = new Blob([bytes(b64)]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(stream).arrayBuffer();
+  }
+  /* one array of the buffer; stored as differences per column (ref.d columns): summed back */
+  function view(buf, ref) {
+    var a = new TYPES[ref.t](buf, ref.o, ref.n);
+    if (!ref.d) return a;
+    var w = ref.d, out = new Float64Array(ref.n);
+    for (var i = 0; i < ref.n; i++) out[i] = (i >= w ? out[i - w] : 0) + a[i];
+    return out;
+  }
+  function el(tag, cls, parent, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  /* a number as descent's read-outs write it: 4 significant digits, a real minus sign */
+  function num(v) {
+    if (!isFinite(v)) return isNaN(v) ? "NaN" : (v > 0 ? "∞" : "−∞");
+    var a = Math.abs(v), s;
+    if (v !== 0 && (a >= 1e5 || a < 1e-3)) {
+      s = v.toExponential(2).replace("e+", "e");
+    } else {
+      s = String(Number(v.toPrecision(4)));
+    }
+    return s.replace(/-/g, "−");
+  }
+  function vec(arr) {
+    if (arr.length === 1) return num(arr[0]);
+    return "(" + Array.prototype.map.call(arr, num).join(", ") + ")";
+  }
+
+  function Player(root) {
+    this.root = root;
+    var data = JSON.parse(root.querySelector("script.descent-data").textContent);
+    this.data = data;
+    this.t = 0;
+    this.playing = false;
+    this.speed = 1;
+    this.trails = true;
+    this.hidden = {};
+    this.steps = data.steps;
+    this.perSecond = Math.max(1, data.steps / (data.run_time || 6));
+    this.build();
+    root.descent = this;
+    root.dataset.ready = "0";
+    var self = this;
+    inflate(data.arrays).then(function (buf) {
+      self.buf = buf;
+      if (data.kind === "ratemap") self.initMap(); else self.initTracks();
+      self.ready = true;
+      self.seek(0);
+      root.dataset.ready = "1";
+    }).catch(function (err) {
+      self.say.textContent = "This browser cannot open the player's data: " + err;
+      throw err;
+    });
+  }
+
+  Player.prototype.build = function () {
+    var d = this.data, self = this, root = this.root;
+    root.tabIndex = 0;
+    root.setAttribute("role", "application");
+    root.setAttribute("aria-label", d.title + ": descent player");
+    root.style.setProperty("--bg", d.theme.background);
+    root.style.setProperty("--fg", d.theme.text);
+    root.style.setProperty("--muted", d.theme.muted);
+    var stage = el("div", "dp-stage", root);
+    stage.style.aspectRatio = d.size[0] + " / " + d.size[1];
+    var img = el("img", "dp-bg", stage);
+    img.alt = d.title;
+    img.src = d.image;
+    var canvas = el("canvas", "dp-canvas", stage);
+    var dpr = Math.max(1, Math.min(window.devicePixelRatio || 1, 3));
+    canvas.width = Math.round(d.size[0] * dpr);
+    canvas.height = Math.round(d.size[1] * dpr);
+    this.dpr = dpr;
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d");
+    this.stage = stage;
+    this.tip = el("div", "dp-tip", stage);
+    this.tip.hidden = true;
+    this.side = el("div", "dp-side", stage);
+    this.counter = el("div", "dp-counter", this.side);
+    this.legend = el("div", "dp-legend", this.side);
+
+    var bar = el("div", "dp-bar", root);
+    function button(label, title, fn) {
+      var b = el("button", "dp-btn", bar, label);
+      b.type = "button"; b.title = title; b.setAttribute("aria-label", title);
+      b.addEventListener("click", function (e) { e.preventDefault(); fn(); root.focus({preventScroll: true}); });
+      return b;
+    }
+    this.btnStart = button("⇤", "first step (Home)", function () { self.pause(); self.seek(0); });
+    this.btnBack = button("‹", "step back (←)", function () { self.stepBy(-1); });
+    this.btnPlay = button("▶", "play / pause (space)", function () { self.toggle(); });
+    this.btnFwd = button("›", "step forward (→)", function () { self.stepBy(1); });
+    this.btnEnd = button("⇥", "last step (End)", function () { self.pause(); self.seek(self.steps); });
+    var track = el("div", "dp-scrub", bar);
+    this.range = el("input", "dp-range", track);
+    this.range.type = "range"; this.range.min = 0; this.range.max = this.steps; this.range.step = "any";
+    this.range.setAttribute("aria-label", "step");
+    this.range.addEventListener("input", function () { self.pause(); self.seek(parseFloat(self.range.value)); });
+    this.marks = el("div", "dp-marks", track);
+    var speed = el("select", "dp-speed", bar);
+    speed.setAttribute("aria-label", "speed");
+    [0.25, 0.5, 1, 2, 4].forEach(function (s) {
+      var o = el("option", null, speed, s + "×"); o.value = s; if (s === 1) o.selected = true;
+    });
+    speed.addEventListener("change", function () { self.speed = parseFloat(speed.value); });
+    this.speedSelect = speed;
+    var lab = el("label", "dp-check", bar);
+    var cb = el("input", null, lab); cb.type = "checkbox"; cb.checked = true;
+    el("span", null, lab, "trails");
+    cb.addEventListener("change", function () { self.trails = cb.checked; self.draw(); });
+    this.trailBox = cb;
+    this.arrowsOn = true;
+    var lab2 = el("label", "dp-check dp-arrows", bar);
+    var cb2 = el("input", null, lab2); cb2.type = "checkbox"; cb2.checked = true;
+    el("span", null, lab2, "arrows");
+    cb2.addEventListener("change", function () { self.arrowsOn = cb2.checked; self.draw(); });
+    this.arrowBox = lab2;
+    this.chapters = el("div", "dp-chapters", root);
+    this.say = el("div", "dp-say", root);
+    (d.captions || []).forEach(function (c) { el("div", "dp-caption", root, c); });
+
+    root.addEventListener("keydown", function (e) {
+      var k = e.key;
+      if (e.target && e.target.tagName === "SELECT") return;
+      if (k === " " || k === "Spacebar") { self.toggle(); }
+      else if (k === "ArrowLeft") { self.stepBy(-1); }
+      else if (k === "ArrowRight") { self.stepBy(1); }
+      else if (k === "Home") { self.pause(); self.seek(0); }
+      else if (k === "End") { self.pause(); self.seek(self.steps); }
+      else return;
+      e.preventDefault();
+    });
+    // after a button (legend row, chapter, control), the keys go back to the player
+    root.addEventListener("click", function (e) {
+      if (e.target && e.target.closest && e.target.closest("button")) root.focus({ preventScroll: true });
+    });
+    canvas.addEventListener("mousemove", function (e) { self.hover(e); });
+    canvas.addEventListener("mouseleave", function () { self.tip.hidden = true; self.hoverAt = null; });
+    canvas.addEventListener("click", function (e) { self.click(e); });
+  };
+
+  /* ----- time ----- */
+  Player.prototype.seek = function (t) {
+    if (!this.ready) return;
+    this.t = Math.max(0, Math.min(this.steps, t));
+    this.range.value = this.t;
+    this.root.dataset.step = String(Math.round(this.t * 1000) / 1000);
+    this.draw();
+    this.readouts();
+  };
+  Player.prototype.stepBy = function (k) {
+    this.pause();
+    var t = k > 0 ? Math.floor(this.t + 1e-9) + k : Math.ceil(this.t - 1e-9) + k;
+    this.seek(t);
+  };
+  Player.prototype.play = function () {
+    if (this.playing) return;
+    if (this.t >= this.steps) this.seek(0);
+    this.playing = true;
+    this.root.dataset.playing = "1";
+    this.btnPlay.textContent = "❚❚";
+    var self = this, last = null;
+    function frame(now) {
+      if (!self.playing) return;
+      if (last !== null) {
+        var t = self.t + (now - last) / 1000 * self.perSecond * self.speed;
+        if (t >= self.steps) { self.seek(self.steps); self.pause(); return; }
+        self.seek(t);
+      }
+      last = now;
+      self.raf = requestAnimationFrame(frame);
+    }
+    this.raf = requestAnimationFrame(frame);
+  };
+  Player.prototype.pause = function () {
+    this.playing = false;
+    this.root.dataset.playing = "0";
+    this.btnPlay.textContent = "▶";
+    if (this.raf) cancelAnimationFrame(this.raf);
+  };
+  Player.prototype.toggle = function () { if (this.playing) this.pause(); else this.play(); };
+
+  /* ----- beats ----- */
+  Player.prototype.initBeats = function (onPick) {
+    var self = this, beats = this.data.beats || [];
+    this.beatEls = [];
+    beats.forEach(function (b, i) {
+      var m = el("button", "dp-mark", self.marks);
+      m.type = "button";
+      m.title = b.name + (b.say ? ": " + b.say : "");
+      m.setAttribute("aria-label", "chapter " + (i + 1) + ": " + b.name);
+      m.style.left = (100 * Math.min(b.step, self.steps) / self.steps) + "%";
+      m.addEventListener("click", function (e) { e.preventDefault(); onPick(b, i); });
+      var c = el("button", "dp-chapter", self.chapters, (i + 1) + " " + b.name);
+      c.type = "button";
+      c.addEventListener("click", function (e) { e.preventDefault(); onPick(b, i); });
+      self.beatEls.push(c);
+    });
+  };
+  Player.prototype.showBeat = function (k) {
+    var beats = this.data.beats || [];
+    if (k === this.beatShown) return;
+    this.beatShown = k;
+    this.say.textContent = k >= 0 ? beats[k].say : "";
+    this.beatEls.forEach(function (c, i) { c.classList.toggle("dp-on", i === k); });
+  };
+
+  /* ----- tracks ----- */
+  Player.prototype.initTracks = function () {
+    var self = this, d = this.data, buf = this.buf;
+    this.runs = d.runs.map(function (r) {
+      var q = view(buf, r.xy), xy = new Float32Array(q.length);
+      for (var i = 0; i < q.length; i++) xy[i] = q[i] / r.scale;
+      var run = { src: r, xy: xy, out: view(buf, r.out), n: r.n, color: r.color, group: r.group };
+      if (r.loss) { run.loss = view(buf, r.loss); run.grad = view(buf, r.grad); run.lr = view(buf, r.lr); }
+      if (r.series) run.series = view(buf, r.series);
+      if (r.plane) { run.plane = view(buf, r.plane); run.off = view(buf, r.off); }
+      run.arrows = (r.arrows || []).map(function (a) { return { name: a.name, color: a.color, px: view(buf, a.px) }; });
+      if (r.ghost) {
+        var gq = view(buf, r.ghost);
+        run.ghost = new Float32Array(gq.length);
+        for (var gi = 0; gi < gq.length; gi++) run.ghost[gi] = gq[gi] / 16;
+      }
+      if (r.terms) {
+        run.terms = r.terms; run.termValues = view(buf, r.terms.values); run.termHyper = view(buf, r.terms.hypers);
+      }
+      return run;
+    });
+    // legend: one row per group
+    var groups = [], seen = {};
+    this.runs.forEach(function (r) {
+      if (!(r.group in seen)) { seen[r.group] = groups.length; groups.push({ id: r.group, name: r.src.group_name, color: r.color, runs: [] }); }
+      groups[seen[r.group]].runs.push(r);
+    });
+    var tiles = groups.length > 12;
+    this.groups = tiles ? [] : groups;
+    this.groups.forEach(function (g) {
+      var row = el("button", "dp-row", self.legend);
+      row.type = "button";
+      row.setAttribute("aria-pressed", "true");
+      row.title = "show / hide " + g.name;
+      var sw = el("span", "dp-swatch", row); sw.style.background = g.color;
+      el("span", "dp-name", row, g.name);
+      g.value = el("span", "dp-value", row);
+      g.row = row;
+      row.addEventListener("click", function (e) {
+        e.preventDefault();
+        self.hidden[g.id] = !self.hidden[g.id];
+        row.setAttribute("aria-pressed", self.hidden[g.id] ? "false" : "true");
+        row.classList.toggle("dp-off", !!self.hidden[g.id]);
+        self.draw();
+      });
+    });
+    this.tiles = tiles;
+    if (tiles) {  // small multiples: the tiles are the legend; hover one for its numbers
+      el("div", "dp-mapinfo", this.legend, "hover a tile: its run's numbers at this step");
+    }
+    // the side panel right of the plots where the picture is empty there, else under it
+    if (d.side) {
+      this.side.style.left = (100 * d.side[0] / d.size[0]) + "%";
+      this.side.style.top = (100 * d.side[1] / d.size[1]) + "%";
+      this.side.style.right = "2%";
+    } else {
+      this.root.insertBefore(this.side, this.stage.nextSibling);
+      this.side.classList.add("dp-below");
+    }
+    if (d.live_rule !== undefined && d.live_rule !== null) {  // the scene shows its rule live
+      this.ruleBox = el("div", "dp-rule", this.side);
+      this.ruleBox.style.borderColor = this.runs[d.live_rule].color;
+    }
+    // the loss against the step, each single run one line (log scale when every loss is positive)
+    var single = this.groups.filter(function (g) { return g.runs.length === 1 && g.runs[0].series; });
+    if (single.length && d.panel && !this.ruleBox) {
+      var panel = el("div", "dp-panel", this.side);
+      el("div", "dp-panel-label", panel, d.panel.label);
+      this.chart = el("canvas", "dp-chart", panel);
+      this.chartRuns = single.map(function (g) { return g.runs[0]; });
+    }
+    this.arrowBox.hidden = !this.runs.some(function (r) { return r.arrows.length || r.ghost; });
+    this.initBeats(function (b) { self.pause(); self.seek(b.step); });
+  };
+
+  /* position of run r at fractional step s (as Manim's Track.point_at) */
+  Player.prototype.pointAt = function (r, s) {
+    var last = r.n - 1, i = Math.min(Math.max(Math.floor(s), 0), last), j = Math.min(i + 1, last), f = s - i;
+    if (s >= last) { i = j = last; f = 0; }
+    var x0 = r.xy[2 * i], y0 = r.xy[2 * i + 1], x1 = r.xy[2 * j], y1 = r.xy[2 * j + 1];
+    if (r.out[i] && r.out[j]) return f >= 0.5 ? [x1, y1] : [x0, y0];
+    return [(1 - f) * x0 + f * x1, (1 - f) * y0 + f * y1];
+  };
+
+  Player.prototype.draw = function () {
+    var ctx = this.ctx, d = this.data;
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.clearRect(0, 0, d.size[0], d.size[1]);
+    if (d.kind === "ratemap") { this.drawMap(); return; }
+    var unit = d.size[0] / 1422.2; // Manim's stroke width 1 in px (0.01 scene units)
+    var self = this, t = this.t, light = d.theme.name === "light";
+    var visible = this.runs.filter(function (r) { return !self.hidden[r.group]; });
+    if (this.trails) {
+      ctx.lineJoin = "round"; ctx.lineCap = "round";
+      visible.forEach(function (r) {
+        if (!r.src.trail) return;
+        var k = Math.min(Math.floor(t), r.n - 1);
+        ctx.beginPath();
+        ctx.moveTo(r.xy[0], r.xy[1]);
+        for (var i = 1; i <= k; i++) ctx.lineTo(r.xy[2 * i], r.xy[2 * i + 1]);
+        var p = self.pointAt(r, t);
+        ctx.lineTo(p[0], p[1]);
+        ctx.strokeStyle = r.color; ctx.globalAlpha = 0.85; ctx.lineWidth = 4 * unit * 0.9;
+        ctx.stroke();
+      });
+      ctx.globalAlpha = 1;
+    }
+    // step markers (a small dot per recorded step reached), look-ahead ghosts, arrows
+    visible.forEach(function (r) {
+      var k = Math.min(Math.floor(t), r.n - 1), rad = r.src.radius;
+      if (r.src.markers && self.trails) {
+        ctx.fillStyle = r.color;
+        ctx.beginPath();
+        for (var i = 0; i <= k; i++) {
+          if (r.out[i]) continue;
+          ctx.moveTo(r.xy[2 * i] + 0.45 * rad, r.xy[2 * i + 1]);
+          ctx.arc(r.xy[2 * i], r.xy[2 * i + 1], 0.45 * rad, 0, 2 * Math.PI);
+        }
+        ctx.fill();
+      }
+      var here = self.pointAt(r, t);
+      if (!self.arrowsOn) return;
+      if (r.ghost) {
+        var g = self.pathAt(r.ghost, r.n, t);
+        ctx.strokeStyle = r.color; ctx.lineWidth = 2 * unit;
+        ctx.setLineDash([6 * unit, 6 * unit]);
+        ctx.beginPath(); ctx.moveTo(here[0], here[1]); ctx.lineTo(g[0], g[1]); ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.lineWidth = 3 * unit;
+        ctx.beginPath(); ctx.arc(g[0], g[1], 1.1 * rad, 0, 2 * Math.PI); ctx.stroke();
+      }
+      var j = Math.min(Math.max(Math.round(t), 0), r.n - 1);
+      r.arrows.forEach(function (a) {
+        var vx = a.px[2 * j], vy = a.px[2 * j + 1], len = Math.hypot(vx, vy);
+        if (!(len > 0.02 * d.size[0] / 14.2222) || r.out[j]) return;
+        self.arrow(here[0], here[1], vx, vy, len, a.color, 5 * unit);
+      });
+    });
+    // dots: one sprite per colour and size, drawn once and stamped (a thousand particles
+    // are a thousand image copies, not a thousand anti-aliased paths)
+    var stroke = (light ? 2 : 1.5) * unit, snap = visible.length > 64;
+    visible.forEach(function (r) {
+      var s = self.sprite(r.color, r.src.radius, stroke, light ? "#000000" : "#FFFFFF", snap ? 1 : 2);
+      var p = self.pointAt(r, t), k = self.dpr, x = p[0] - s.half, y = p[1] - s.half;
+      // a crowd goes to whole device pixels: a straight copy, no resampling (1,000 dots at
+      // the floor's frame rate); a few dots glide at sub-pixel positions
+      if (snap) { x = Math.round(x * k) / k; y = Math.round(y * k) / k; }
+      ctx.drawImage(s.canvas, x, y, 2 * s.half, 2 * s.half);
+    });
+    // pins: a run off the view is marked at the border
+    visible.forEach(function (r) {
+      var k = Math.min(Math.round(t), r.n - 1);
+      if (!r.out[k]) return;
+      var p = self.pointAt(r, t);
+      ctx.beginPath(); ctx.arc(p[0], p[1], r.src.radius + 3, 0, 2 * Math.PI);
+      ctx.strokeStyle = r.color; ctx.lineWidth = 1.5; ctx.setLineDash([3, 2]); ctx.stroke(); ctx.setLineDash([]);
+      if (r.src.pin) {  // its words, toward the plot's centre
+        var a = d.areas[r.src.area], cx = a.o[0] + (a.ex[0] + a.ey[0]) / 2, cy = a.o[1] + (a.ex[1] + a.ey[1]) / 2;
+        var dx = cx - p[0], dy = cy - p[1], n = Math.hypot(dx, dy) || 1, off = r.src.radius + 14;
+        ctx.font = Math.round(d.size[0] / 60) + "px 'DejaVu Sans', sans-serif";
+        ctx.fillStyle = r.color; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+        ctx.fillText(r.src.pin, p[0] + dx / n * off * 2.2, p[1] + dy / n * off);
+      }
+    });
+  };
+
+  Player.prototype.drawChart = function () {
+    var c = this.chart, dpr = this.dpr, self = this;
+    var w = c.clientWidth || 200, h = c.clientHeight || 80;
+    if (c.width !== Math.round(w * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
+    var g = c.getContext("2d");
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, w, h);
+    var runs = this.chartRuns.filter(function (r) { return !self.hidden[r.group]; });
+    var lo = Infinity, hi = -Infinity, positive = true;
+    this.chartRuns.forEach(function (r) {
+      for (var i = 0; i < r.n; i++) {
+        var v = r.series[i];
+        if (!isFinite(v)) continue;
+        if (v <= 0) positive = false;
+        lo = Math.min(lo, v); hi = Math.max(hi, v);
+      }
+    });
+    if (!(hi > lo)) { hi = lo + 1; }
+    var f = positive && this.data.panel.log ? Math.log : function (v) { return v; };
+    var flo = f(lo), fhi = f(hi), steps = this.steps;
+    function X(i) { return 2 + (w - 4) * i / steps; }
+    function Y(v) { return !isFinite(v) ? 2 : h - 2 - (h - 4) * (f(Math.min(Math.max(v, lo), hi)) - flo) / (fhi - flo); }
+    g.strokeStyle = this.data.theme.muted; g.lineWidth = 1;
+    g.strokeRect(0.5, 0.5, w - 1, h - 1);
+    var k = Math.min(Math.floor(this.t), steps);
+    runs.forEach(function (r) {
+      g.beginPath();
+      for (var i = 0; i <= Math.min(k, r.n - 1); i++) { if (i) g.lineTo(X(i), Y(r.series[i])); else g.moveTo(X(i), Y(r.series[i])); }
+      g.strokeStyle = r.color; g.lineWidth = 2; g.stroke();
+    });
+    g.strokeStyle = this.data.theme.muted; g.setLineDash([3, 3]);
+    g.beginPath(); g.moveTo(X(this.t), 0); g.lineTo(X(this.t), h); g.stroke(); g.setLineDash([]);
+    this.chart.title = (positive && this.data.panel.log ? "log scale, " : "") + num(lo) + " … " + num(hi);
+  };
+
+  /* position on a recorded pixel path at fractional step s (linear between steps) */
+  Player.prototype.pathAt = function (xy, n, s) {
+    var i = Math.min(Math.max(Math.floor(s), 0), n - 1), j = Math.min(i + 1, n - 1), f = s >= n - 1 ? 0 : s - i;
+    return [(1 - f) * xy[2 * i] + f * xy[2 * j], (1 - f) * xy[2 * i + 1] + f * xy[2 * j + 1]];
+  };
+
+  /* an arrow from (x, y) along (vx, vy), with a tip of at most 0.3 of its length */
+  Player.prototype.arrow = function (x, y, vx, vy, len, color, width) {
+    var ctx = this.ctx, ux = vx / len, uy = vy / len;
+    var tip = Math.min(0.3 * len, 0.35 * this.data.size[0] / 14.2222);
+    var bx = x + vx - ux * tip, by = y + vy - uy * tip;
+    ctx.strokeStyle = color; ctx.fillStyle = color; ctx.lineWidth = width; ctx.lineCap = "butt";
+    ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(bx, by); ctx.stroke();
+    ctx.beginPath(); ctx.moveTo(x + vx, y + vy);
+    ctx.lineTo(bx - uy * tip * 0.5, by + ux * tip * 0.5);
+    ctx.lineTo(bx + uy * tip * 0.5, by - ux * tip * 0.5);
+    ctx.closePath(); ctx.fill();
+    ctx.lineCap = "round";
+  };
+
+  /* a dot drawn once at `over` times the canvas's resolution (1: copied pixel for pixel) */
+  Player.prototype.sprite = function (color, radius, width, edge, over) {
+    var key = [color, radius, width, over].join(), cache = (this.sprites = this.sprites || {});
+    if (cache[key]) return cache[key];
+    var half = Math.ceil(radius + width + 1), k = this.dpr * over;
+    var c = document.createElement("canvas");
+    c.width = c.height = 2 * half * k;
+    var g = c.getContext("2d");
+    g.scale(k, k);
+    g.beginPath(); g.arc(half, half, radius, 0, 2 * Math.PI);
+    g.fillStyle = color; g.fill();
+    g.lineWidth = width; g.strokeStyle = edge; g.stroke();
+    cache[key] = { canvas: c, half: half };
+    return cache[key];
+  };
+
+  Player.prototype.readouts = function () {
+    var t = this.t, k = Math.round(t), self = this, beats = this.data.beats || [];
+    this.counter.textContent = "step " + k + " / " + this.steps;
+    // the rate map's beats are stops of the cursor's tour, not steps of a run: shown when picked
+    if (this.data.kind === "ratemap") { this.mapReadout(); return; }
+    var shown = -1;
+    beats.forEach(function (b, i) { if (b.step <= t + 1e-9) shown = i; });
+    this.showBeat(shown);
+    this.groups.forEach(function (g) {
+      var r = g.runs[0];
+      if (!r.loss) { g.value.textContent = ""; return; }
+      var i = Math.min(k, r.n - 1);
+      var text = g.runs.length > 1 ? g.runs.length + " runs" : "loss " + num(r.loss[i]);
+      if (r.plane && g.runs.length === 1) text += "  plane " + num(r.plane[i]) + "  off " + num(r.off[i]);
+      if (r.out[i]) text += "  (off view)";
+      g.value.textContent = text;
+    });
+    if (this.chart) this.drawChart();
+    if (this.ruleBox) {
+      var rr = this.runs[this.data.live_rule], box = this.ruleBox, kk = Math.min(k, rr.n - 1);
+      box.textContent = "";
+      this.termRows(box, rr, kk, function (name, value) {
+        var row = el("div", "dp-tip-row", box); el("span", "dp-k", row, name); el("span", "dp-v", row, value);
+      });
+    }
+    if (this.hoverAt) this.showTip(this.hoverAt.run, this.hoverAt.step, this.hoverAt.x, this.hoverAt.y, true);
+  };
+
+  Player.prototype.toCanvas = function (e) {
+    var rect = this.canvas.getBoundingClientRect(), d = this.data;
+    return [(e.clientX - rect.left) * d.size[0] / rect.width, (e.clientY - rect.top) * d.size[1] / rect.height];
+  };
+
+  Player.prototype.hover = function (e) {
+    if (!this.ready) return;
+    var p = this.toCanvas(e), d = this.data;
+    if (d.kind === "ratemap") { this.mapHover(p); return; }
+    var self = this, t = this.t, best = null, bestD = Infinity;
+    this.runs.forEach(function (r) {
+      if (self.hidden[r.group] || !r.loss) return;
+      var q = self.pointAt(r, t), dd = Math.hypot(q[0] - p[0], q[1] - p[1]);
+      if (dd <= r.src.radius + 4 && dd < bestD) { bestD = dd; best = { run: r, step: Math.min(Math.round(t), r.n - 1) }; }
+    });
+    if (!best && this.trails) {  // a recorded step on a visible trail
+      this.runs.forEach(function (r) {
+        if (self.hidden[r.group] || !r.loss || !r.src.trail) return;
+        var k = Math.min(Math.floor(t), r.n - 1);
+        for (var i = 0; i <= k; i++) {
+          var dd = Math.hypot(r.xy[2 * i] - p[0], r.xy[2 * i + 1] - p[1]);
+          if (dd <= 5 && dd < bestD) { bestD = dd; best = { run: r, step: i }; }
+        }
+      });
+    }
+    if (!best && this.tiles) {  // anywhere in a tile: that tile's run
+      this.runs.forEach(function (r) {
+        var a = d.areas[r.src.area];
+        var u = ((p[0] - a.o[0]) * a.ex[0]) / (a.ex[0] * a.ex[0]), v = ((p[1] - a.o[1]) * a.ey[1]) / (a.ey[1] * a.ey[1]);
+        if (u >= 0 && u <= 1 && v >= 0 && v <= 1) best = { run: r, step: Math.min(Math.round(t), r.n - 1) };
+      });
+    }
+    if (!best) { this.tip.hidden = true; this.hoverAt = null; return; }
+    this.hoverAt = { run: best.run, step: best.step, x: p[0], y: p[1] };
+    this.showTip(best.run, best.step, p[0], p[1], false);
+  };
+
+  Player.prototype.showTip = function (r, k, x, y, live) {
+    if (live) k = Math.min(Math.round(this.t), r.n - 1);
+    var tip = this.tip, d = this.data;
+    tip.textContent = "";
+    el("div", "dp-tip-head", tip, r.src.label + " · step " + k);
+    function line(name, value) { var row = el("div", "dp-tip-row", tip); el("span", "dp-k", row, name); el("span", "dp-v", row, value); return row; }
+    var lossRow = line("loss", num(r.loss[k]));
+    tip.dataset.loss = String(r.loss[k]);
+    tip.dataset.step = String(k);
+    tip.dataset.run = r.src.label;
+    lossRow.classList.add("dp-loss");
+    var dim = r.src.dim, g = r.grad.subarray(k * dim, k * dim + dim), nm = r.src.norms;
+    line(nm ? "‖gradient‖" : "gradient", vec(g));
+    line("lr", num(r.lr[k]));
+    if (r.plane) { line("loss on plane", num(r.plane[k])); line("off plane", num(r.off[k])); }
+    this.termRows(tip, r, k, line);
+    tip.hidden = false;
+    var left = x / d.size[0] * 100, top = y / d.size[1] * 100;
+    tip.style.left = left < 60 ? "calc(" + left + "% + 14px)" : "";
+    tip.style.right = left >= 60 ? "calc(" + (100 - left) + "% + 14px)" : "";
+    tip.style.top = top + "%";
+    var room = this.stage.clientHeight - tip.offsetHeight - 4;  // keep it inside the picture
+    if (tip.offsetTop > room) tip.style.top = Math.max(0, room) + "px";
+  };
+
+  /* the update rule of run r at step k: the rule in symbols, then each term's numbers */
+  Player.prototype.termRows = function (box, r, k, line) {
+    if (!r.terms || k >= r.terms.steps) return;
+    var T = r.terms, names = T.names, dim = r.src.dim, nm = r.src.norms, base = k * names.length * dim;
+    el("div", "dp-tip-sub", box, "update (" + T.rule + "): " + (T.formula || []).join(",  "));
+    T.hyper.forEach(function (h, j) { if (h !== "lr") line(h, num(r.termHyper[k * T.hyper.length + j])); });
+    names.forEach(function (n, j) {
+      if (n === "g" || n === "θ") return;
+      line(nm ? "‖" + n + "‖" : n, vec(r.termValues.subarray(base + j * dim, base + j * dim + dim)));
+    });
+  };
+
+  Player.prototype.click = function (e) {
+    if (this.ready && this.data.kind === "ratemap") this.mapClick(this.toCanvas(e));
+  };
+
+  /* ----- the rate map ----- */
+  Player.prototype.initMap = function () {
+    var self = this, m = this.data.map;
+    this.map = m;
+    this.rate = view(this.buf, m.rate);
+    this.lengths = view(this.buf, m.lengths);
+    this.finalLoss = view(this.buf, m.final_loss);
+    this.lattice = view(this.buf, m.paths);  // points (1/scale px) of every run, run after run
+    this.offsets = new Uint32Array(this.lengths.length + 1);
+    for (var i = 0; i < this.lengths.length; i++) this.offsets[i + 1] = this.offsets[i] + this.lengths[i];
+    this.sel = null;
+    this.ready = true;
+    this.legend.textContent = "";
+    this.mapInfo = el("div", "dp-mapinfo", this.legend, "click the map: the run under the cursor plays in the inset");
+    // the read-out under the inset, where the video writes it
+    var b = this.data.areas[1], size = this.data.size;
+    this.side.style.left = (100 * b.o[0] / size[0]) + "%";
+    this.side.style.right = "1%";
+    this.side.style.top = (100 * (b.o[1] + 4) / size[1]) + "%";
+    this.side.classList.add("dp-small");
+    this.initBeats(function (b, i) {
+      var pts = m.tour_points, p = pts.length ? pts[Math.min(Math.round(b.step), pts.length - 1)] : null;
+      self.showBeat(i);
+      if (p) self.selectValues(p[0], p[1]);
+    });
+    this.showBeat((this.data.beats || []).length ? 0 : -1);
+    this.marks.hidden = true;
+    this.arrowBox.hidden = true;
+    var first = m.tour_points.length ? m.tour_points[0] : [m.lr[0], m.momentum[0]];
+    this.selectValues(first[0], first[1], true);
+  };
+  Player.prototype.nearestIndex = function (values, v) {
+    var best = 0;
+    for (var i = 1; i < values.length; i++) if (Math.abs(values[i] - v) < Math.abs(values[best] - v)) best = i;
+    return best;
+  };
+  Player.prototype.mapValues = function (p) {
+    var a = this.data.areas[0];
+    var u = (p[0] - a.o[0]) / a.ex[0], v = (p[1] - a.o[1]) / a.ey[1];
+    if (u < 0 || u > 1 || v < 0 || v > 1) return null;
+    return [a.x[0] + u * (a.x[1] - a.x[0]), a.y[0] + v * (a.y[1] - a.y[0])];
+  };
+  Player.prototype.selectValues = function (lr, mu, quiet) {
+    this.select(this.nearestIndex(this.map.lr, lr), this.nearestIndex(this.map.momentum, mu), quiet);
+  };
+  Player.prototype.select = function (i, j, quiet) {
+    var k = i * this.map.shape[1] + j, n = this.lengths[k], o = this.offsets[k];
+    var xy = new Float32Array(2 * n);
+    for (var s = 0; s < 2 * n; s++) xy[s] = this.lattice[2 * o + s] / this.map.scale;
+    this.sel = [i, j];
+    this.selPath = xy;
+    this.selN = n;
+    this.root.dataset.run = i + "," + j;
+    this.pause();
+    this.seek(0);
+    if (!quiet) this.play();
+  };
+  Player.prototype.selPoint = function (s) {
+    var last = this.selN - 1, i = Math.min(Math.floor(s), last), j = Math.min(i + 1, last), f = Math.min(s - i, 1);
+    if (s >= last) { i = j = last; f = 0; }
+    var p = this.selPath;
+    return [(1 - f) * p[2 * i] + f * p[2 * j], (1 - f) * p[2 * i + 1] + f * p[2 * j + 1]];
+  };
+  Player.prototype.drawMap = function () {
+    if (!this.sel) return;
+    var ctx = this.ctx, a = this.data.areas[0], m = this.map, i = this.sel[0], j = this.sel[1];
+    var u = (m.lr[i] - a.x[0]) / (a.x[1] - a.x[0]), v = (m.momentum[j] - a.y[0]) / (a.y[1] - a.y[0]);
+    var cx = a.o[0] + u * a.ex[0] + v * a.ey[0], cy = a.o[1] + u * a.ex[1] + v * a.ey[1];
+    var fg = this.data.theme.text;
+    ctx.beginPath(); ctx.arc(cx, cy, 7.5, 0, 2 * Math.PI); ctx.strokeStyle = fg; ctx.lineWidth = 2.4; ctx.stroke();
+    ctx.beginPath(); ctx.arc(cx, cy, 2.4, 0, 2 * Math.PI); ctx.fillStyle = fg; ctx.fill();
+    if (!this.selPath) return;
+    var t = this.t, k = Math.min(Math.floor(t), this.selN - 1), p = this.selPath, q = this.selPoint(t);
+    if (this.trails) {
+      ctx.beginPath(); ctx.moveTo(p[0], p[1]);
+      for (var s = 1; s <= k; s++) ctx.lineTo(p[2 * s], p[2 * s + 1]);
+      ctx.lineTo(q[0], q[1]);
+      ctx.strokeStyle = m.color; ctx.lineWidth = 1.6; ctx.lineJoin = "round"; ctx.stroke();
+    }
+    ctx.beginPath(); ctx.arc(q[0], q[1], 3.6, 0, 2 * Math.PI); ctx.fillStyle = m.color; ctx.fill();
+  };
+  Player.prototype.describe = function (i, j) {
+    var r = this.rate[i * this.map.shape[1] + j];
+    return "α " + this.map.lr[i].toFixed(3) + "  β " + this.map.momentum[j].toFixed(2) + "  rate " + (isFinite(r) ? r.toFixed(3) : "∞");
+  };
+  Player.prototype.mapReadout = function () {
+    if (!this.sel) return;
+    var i = this.sel[0], j = this.sel[1], k = i * this.map.shape[1] + j;
+    var lr = this.map.lr[i], mu = this.map.momentum[j], word = "", best = Infinity;
+    (this.map.tour || []).forEach(function (stop) {  // the nearest stop of the scene's tour
+      var dd = Math.hypot(stop[0] - lr, stop[1] - mu);
+      if (dd < best) { best = dd; word = stop[2]; }
+    });
+    this.mapInfo.textContent = this.describe(i, j) + " · loss after " + this.steps + " steps " +
+      num(this.finalLoss[k]) + (word ? " · " + word : "");
+  };
+  Player.prototype.mapHover = function (p) {
+    var v = this.mapValues(p);
+    if (!v) { this.tip.hidden = true; return; }
+    var i = this.nearestIndex(this.map.lr, v[0]), j = this.nearestIndex(this.map.momentum, v[1]);
+    this.tip.textContent = "";
+    el("div", "dp-tip-head", this.tip, this.describe(i, j));
+    el("div", "dp-tip-row", this.tip, "click: play this run");
+    this.tip.dataset.run = i + "," + j;
+    this.tip.hidden = false;
+    this.tip.style.left = "calc(" + (p[0] / this.data.size[0] * 100) + "% + 14px)";
+    this.tip.style.right = "";
+    this.tip.style.top = (p[1] / this.data.size[1] * 100) + "%";
+  };
+  Player.prototype.mapClick = function (p) {
+    var v = this.mapValues(p);
+    if (v) { this.showBeat(-1); this.selectValues(v[0], v[1]); }  // off the tour: no beat
+  };
+
+  Player.initAll = function () {
+    var roots = document.querySelectorAll(".descent-player");
+    for (var i = 0; i < roots.length; i++) if (!roots[i].descent) new Player(roots[i]);
+  };
+  window.DescentPlayer = Player;
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", Player.initAll);
+  else Player.initAll();
+})();

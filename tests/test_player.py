@@ -1,0 +1,539 @@
+"""The html player (descent.renders.player) in Debian's Chromium, driven by Playwright, offline.
+
+One browser per module. Each page is loaded from a file with every request other than the
+file itself aborted and recorded, and every console error and page error recorded.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from descent.renders import player
+from descent.scenes import SCENES, get_scene
+
+CHROMIUM = "/usr/bin/chromium"
+sync_api = pytest.importorskip("playwright.sync_api")
+needs_chromium = pytest.mark.skipif(
+    shutil.which(CHROMIUM) is None, reason="needs Debian's chromium at /usr/bin/chromium"
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------
+def data_to_pixel(area: dict[str, Any], xy: np.ndarray) -> np.ndarray:
+    """A data point → canvas px through a payload's plot area (the scene's PlotArea)."""
+    u = (xy[0] - area["x"][0]) / (area["x"][1] - area["x"][0])
+    v = (xy[1] - area["y"][0]) / (area["y"][1] - area["y"][0])
+    return np.array(area["o"]) + u * np.array(area["ex"]) + v * np.array(area["ey"])
+
+
+CENTROID = """([root, box]) => {
+  const c = root.querySelector('canvas.dp-canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const k = c.width / root.descent.data.size[0];
+  let sx = 0, sy = 0, s = 0;
+  for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) {
+    if (box && (x < box[0] * k || x > box[2] * k || y < box[1] * k || y > box[3] * k)) continue;
+    const a = d[4 * (y * c.width + x) + 3];
+    if (a) { sx += a * (x + 0.5); sy += a * (y + 0.5); s += a; }
+  }
+  return s ? [sx / s / k, sy / s / k] : null;
+}"""
+
+
+def wait_until(frame: Any, predicate: str, arg: Any = None, timeout: float = 10.0) -> None:
+    """Poll ``predicate`` with ``evaluate`` (the player's content security policy forbids
+    the string evaluation Playwright's ``wait_for_function`` uses inside the page)."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not frame.evaluate(predicate, arg):
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {predicate}")
+        time.sleep(0.02)
+
+
+class Page:
+    """A page of one file; ``blocked`` and ``errors`` collect what must stay empty."""
+
+    def __init__(self, browser: Any, path: Path, *, allow: Path | None = None) -> None:
+        self.page = browser.new_page(viewport={"width": 960, "height": 800})
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+        def route(r: Any) -> None:
+            url = r.request.url
+            if url == path.as_uri() or (allow is not None and url.startswith(allow.as_uri() + "/")):
+                r.continue_()
+            else:
+                self.blocked.append(r.request.url)
+                r.abort()
+
+        self.page.route("**/*", route)
+        self.page.goto(path.as_uri())
+        for frame in self.page.frames:  # the page's own players, and those in iframes
+            wait_until(
+                frame,
+                "() => [...document.querySelectorAll('.descent-player')].every("
+                "r => r.dataset.ready === '1')",
+            )
+
+    def root(self, k: int = 0) -> Any:
+        return self.page.locator(".descent-player").nth(k)
+
+    def handle(self, k: int = 0) -> Any:
+        return self.root(k).element_handle()
+
+    def js(self, script: str, k: int = 0) -> Any:
+        return self.page.evaluate(
+            f"(root) => {{ const p = root.descent; {script} }}", self.handle(k)
+        )
+
+    def centroid(self, k: int = 0, box: list[float] | None = None) -> np.ndarray | None:
+        found = self.page.evaluate(CENTROID, [self.handle(k), box])
+        return None if found is None else np.array(found)
+
+    def check_clean(self) -> None:
+        assert self.blocked == [], f"network requests: {self.blocked}"
+        assert self.errors == [], f"console errors: {self.errors}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def overshoot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """MomentumOvershoot's player in both themes, one file each and both on one page."""
+    cls = get_scene("MomentumOvershoot")
+    folder = tmp_path_factory.mktemp("player")
+    dark = player.build_payload(cls, theme="dark")
+    light = player.build_payload(cls, theme="light")
+    files = {}
+    for name, doc in (("dark", dark), ("light", light), ("both", [dark, light])):
+        files[name] = folder / f"{name}.html"
+        files[name].write_text(player.player_html(doc), encoding="utf-8")
+    _, trajs = cls.simulate()
+    return {"cls": cls, "payload": dark, "files": files, "trajs": trajs}
+
+
+# ---------------------------------------------------------------------------------------------
+# tracks
+# ---------------------------------------------------------------------------------------------
+@needs_chromium
+def test_offline_two_players_on_one_page_do_not_interfere(browser: Any, overshoot: dict) -> None:
+    page = Page(browser, overshoot["files"]["both"])
+    assert page.page.locator(".descent-player").count() == 2
+    assert page.root(0).get_attribute("data-theme") == "dark"
+    assert page.root(1).get_attribute("data-theme") == "light"
+    page.root(0).focus()
+    page.page.keyboard.press("End")
+    steps = overshoot["payload"]["steps"]
+    assert page.root(0).get_attribute("data-step") == str(steps)
+    assert page.root(1).get_attribute("data-step") == "0"
+    page.root(1).locator(".dp-row").first.click()  # hide a run in the second only
+    assert page.root(1).locator(".dp-row").first.get_attribute("aria-pressed") == "false"
+    assert page.root(0).locator(".dp-row").first.get_attribute("aria-pressed") == "true"
+    page.check_clean()
+
+
+@needs_chromium
+def test_dot_position_matches_the_projected_run(browser: Any, overshoot: dict) -> None:
+    """After seeking to step t, the drawn dot is the run's params[t] through the plot's
+    data → pixel map (within 1 px), for every run alone on the canvas, trails off."""
+    page = Page(browser, overshoot["files"]["dark"])
+    payload, trajs = overshoot["payload"], overshoot["trajs"]
+    for box in page.root().locator(".dp-check input").all():  # trails, markers, arrows off
+        box.uncheck()
+    rows = page.root().locator(".dp-row")
+    for k, traj in enumerate(trajs):
+        for j in range(len(trajs)):  # show run k alone
+            want = "true" if j == k else "false"
+            if rows.nth(j).get_attribute("aria-pressed") != want:
+                rows.nth(j).click()
+        area = payload["areas"][payload["runs"][k]["area"]]
+        for t in (0, 7, 33, traj.steps):
+            page.js(f"p.seek({t});")
+            got = page.centroid()
+            expected = data_to_pixel(area, np.asarray(traj.params[t]))
+            assert got is not None
+            assert np.abs(got - expected).max() <= 1.0, (k, t, got, expected)
+    page.check_clean()
+
+
+@needs_chromium
+def test_controls_keys_and_chapters(browser: Any, overshoot: dict) -> None:
+    page = Page(browser, overshoot["files"]["light"])
+    root, steps = page.root(), overshoot["payload"]["steps"]
+    root.focus()
+    kb = page.page.keyboard
+    kb.press("End")
+    assert root.get_attribute("data-step") == str(steps)
+    kb.press("Home")
+    assert root.get_attribute("data-step") == "0"
+    for _ in range(3):
+        kb.press("ArrowRight")
+    kb.press("ArrowLeft")
+    assert root.get_attribute("data-step") == "2"
+    kb.press(" ")
+    assert root.get_attribute("data-playing") == "1"
+    wait_until(page.page, "(r) => parseFloat(r.dataset.step) > 3", page.handle())
+    kb.press(" ")
+    assert root.get_attribute("data-playing") == "0"
+    # buttons
+    root.get_by_role("button", name="last step (End)").click()
+    assert root.get_attribute("data-step") == str(steps)
+    root.get_by_role("button", name="first step (Home)").click()
+    root.get_by_role("button", name="step forward (→)").click()
+    assert root.get_attribute("data-step") == "1"
+    root.get_by_role("button", name="step back (←)").click()
+    assert root.get_attribute("data-step") == "0"
+    # speed: 4× covers the run four times as fast as 1×
+    root.locator("select.dp-speed").select_option("4")
+    assert page.js("return p.speed;") == 4
+    # the scrubber
+    page.page.evaluate(
+        "(r) => { const s = r.querySelector('.dp-range'); s.value = 40;"
+        " s.dispatchEvent(new Event('input')); }",
+        page.handle(),
+    )
+    assert root.get_attribute("data-step") == "40"
+    # chapters: a mark on the scrubber jumps to its beat and shows its narration
+    beats = overshoot["payload"]["beats"]
+    assert root.locator(".dp-mark").count() == len(beats) > 1
+    root.locator(".dp-mark").nth(1).click()
+    assert float(root.get_attribute("data-step")) == beats[1]["step"]
+    assert root.locator(".dp-say").inner_text() == beats[1]["say"]
+    root.locator(".dp-chapter").nth(0).click()
+    assert float(root.get_attribute("data-step")) == beats[0]["step"]
+    # after a button the keys still drive the player (focus returns to it)
+    root.locator(".dp-row").first.click()
+    kb.press("End")
+    assert root.get_attribute("data-step") == str(steps)
+    page.check_clean()
+
+
+@needs_chromium
+def test_hover_gives_the_recorded_loss_and_update_terms(browser: Any, overshoot: dict) -> None:
+    from descent.engine.rules import update_terms
+
+    page = Page(browser, overshoot["files"]["dark"])
+    payload, trajs = overshoot["payload"], overshoot["trajs"]
+    t = 20
+    page.js(f"p.seek({t});")
+    k = next(i for i, tr in enumerate(trajs) if "momentum_buffer" in tr.state)
+    traj = trajs[k]
+    px = data_to_pixel(payload["areas"][payload["runs"][k]["area"]], np.asarray(traj.params[t]))
+    box = page.root().locator("canvas.dp-canvas").bounding_box()
+    scale = box["width"] / payload["size"][0]
+    page.page.mouse.move(box["x"] + px[0] * scale, box["y"] + px[1] * scale)
+    tip = page.root().locator(".dp-tip")
+    assert tip.is_visible()
+    assert tip.get_attribute("data-run") == traj.label
+    assert int(tip.get_attribute("data-step")) == t
+    assert float(tip.get_attribute("data-loss")) == float(np.float32(traj.loss[t]))
+    text = tip.inner_text()
+    assert "update (momentum)" in text
+    # the rule's step −lr·b with this step's numbers (4 significant digits)
+    step = update_terms(traj, t).values["step"]
+    shown = text.split("step\t")[-1] if "step\t" in text else text
+    first = f"{float(np.float32(step[0])):.4g}".replace("-", "−")
+    assert first.rstrip("0").rstrip(".") in shown.replace("\n", " ")
+    page.page.mouse.move(1, 1)
+    assert not tip.is_visible()
+    page.check_clean()
+
+
+@needs_chromium
+def test_sweep_tile_hover_gives_that_runs_loss(browser: Any, tmp_path: Path) -> None:
+    """Small multiples: anywhere in a tile reads out that tile's run."""
+    cls = get_scene("Sweep")
+    payload = player.build_payload(cls)
+    path = tmp_path / "sweep.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page = Page(browser, path)
+    _, result = cls.run_sweep()
+    t = 12
+    page.js(f"p.seek({t});")
+    box = page.root().locator("canvas.dp-canvas").bounding_box()
+    scale = box["width"] / payload["size"][0]
+    for k in (0, 7, 19):
+        index = list(np.ndindex(*result.shape))[k]
+        area = payload["areas"][payload["runs"][k]["area"]]
+        corner = np.array(area["o"]) + 0.15 * np.array(area["ex"]) + 0.85 * np.array(area["ey"])
+        page.page.mouse.move(box["x"] + corner[0] * scale, box["y"] + corner[1] * scale)
+        tip = page.root().locator(".dp-tip")
+        lr, mu = (result.grid[n][i] for n, i in zip(result.grid, index, strict=True))
+        assert tip.get_attribute("data-run") == payload["runs"][k]["label"]
+        assert f"lr {lr:g}" in tip.get_attribute(
+            "data-run"
+        ) and f"momentum {mu:g}" in tip.get_attribute("data-run")
+        assert float(tip.get_attribute("data-loss")) == float(np.float32(result.loss[index][t]))
+    page.check_clean()
+
+
+# ---------------------------------------------------------------------------------------------
+# the rate map
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def rate_map(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    base = get_scene("RateMap")
+
+    class SmallRateMap(base):  # type: ignore[misc, valid-type]
+        lrs = tuple(np.linspace(0.02, 0.4, 12).round(6))
+        momenta = tuple(np.linspace(0.0, 0.95, 9).round(6))
+        sgd_lrs = tuple(np.linspace(0.01, 0.25, 10).round(6))
+        steps = 80
+
+    payload = player.build_payload(SmallRateMap)
+    path = tmp_path_factory.mktemp("ratemap") / "map.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    return {"cls": SmallRateMap, "payload": payload, "path": path}
+
+
+@needs_chromium
+def test_rate_map_click_plays_the_run_under_the_cursor(browser: Any, rate_map: dict) -> None:
+    cls, payload = rate_map["cls"], rate_map["payload"]
+    page = Page(browser, rate_map["path"])
+    root = page.root()
+    result = cls.momentum_sweep()
+    canvas = root.locator("canvas.dp-canvas").bounding_box()
+    scale = canvas["width"] / payload["size"][0]
+    area, inset = payload["areas"]
+    for i, j in ((3, 2), (10, 7)):
+        px = data_to_pixel(area, np.array([cls.lrs[i], cls.momenta[j]]))
+        page.page.mouse.move(canvas["x"] + px[0] * scale, canvas["y"] + px[1] * scale)
+        assert root.locator(".dp-tip").get_attribute("data-run") == f"{i},{j}"
+        page.page.mouse.click(canvas["x"] + px[0] * scale, canvas["y"] + px[1] * scale)
+        assert root.get_attribute("data-run") == f"{i},{j}"
+        assert root.get_attribute("data-playing") == "1"
+        assert f"α {cls.lrs[i]:.3f}" in root.locator(".dp-mapinfo").inner_text()
+        # the inset's dot at step t is that run's params[t] (pinned at the border if out)
+        page.js("p.pause(); p.trails = false;")
+        shown = result.params[i, j]
+        from descent.scenes.kit.plot import PlotArea
+
+        fake = PlotArea.__new__(PlotArea)
+        fake.x_range, fake.y_range = tuple(inset["x"]), tuple(inset["y"])
+        shown, _ = PlotArea.display_path(fake, np.asarray(result.params[i, j]))
+        x0 = min(inset["o"][0], inset["o"][0] + inset["ex"][0])
+        y0 = min(inset["o"][1], inset["o"][1] + inset["ey"][1])
+        box = [x0 - 6, y0 - 6, x0 + abs(inset["ex"][0]) + 6, y0 + abs(inset["ey"][1]) + 6]
+        for t in (0, 5, 40):
+            page.js(f"p.seek({t});")
+            got = page.centroid(box=box)
+            expected = data_to_pixel(inset, shown[t])
+            assert got is not None and np.abs(got - expected).max() <= 1.0, (i, j, t, got)
+        page.js("p.trails = true;")
+    # a chapter is a stop of the cursor's tour: it plays the run there, with its narration
+    beats = payload["beats"]
+    root.locator(".dp-chapter").nth(1).click()
+    stop = cls().tour_points()[int(beats[1]["step"])]
+    i, j = cls.nearest(np.array(cls.lrs), np.array(cls.momenta), stop)
+    assert root.get_attribute("data-run") == f"{i},{j}"
+    assert root.locator(".dp-say").inner_text() == beats[1]["say"]
+    page.check_clean()
+
+
+# ---------------------------------------------------------------------------------------------
+# speed: load time and 1,000 particles
+# ---------------------------------------------------------------------------------------------
+@needs_chromium
+def test_thousand_particles_draw_within_a_frame(browser: Any, tmp_path: Path) -> None:
+    """NoiseEscape with 500 particles a side (1,000 dots): one frame's drawing < 16.7 ms."""
+    base = get_scene("NoiseEscape")
+    many = type("ThousandParticles", (base,), {"particles": 500, "steps": 60})
+    payload = player.build_payload(many)
+    assert sum(1 for r in payload["runs"]) >= 1000
+    path = tmp_path / "many.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page = Page(browser, path)
+    ms = page.js(
+        "p.draw(); const t0 = performance.now();"
+        " for (let i = 0; i < 60; i++) { p.t = i % 60 + 0.5; p.draw(); }"
+        " p.ctx.getImageData(0, 0, 1, 1); return (performance.now() - t0) / 60;"
+    )
+    assert ms < 1000 / 60, f"{ms:.2f} ms a frame"
+    page.check_clean()
+
+
+# ---------------------------------------------------------------------------------------------
+# sizes (no browser) and the render path
+# ---------------------------------------------------------------------------------------------
+SLOW_TO_BUILD = {"NetworkLandscape", "CurveFit", "RateMap"}  # networks and a 10,000-run sweep
+#: the rate map holds every one of its 10,000 runs (whole pixels, cut when still)
+BUDGET_KB = {"RateMap": 1000}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.slow) if n in SLOW_TO_BUILD else n
+        for n in SCENES
+        if n != "Surface3D"
+    ],
+)
+def test_player_file_size(name: str) -> None:
+    """Every built-in 2-D (and 1-D) scene's player is at most 300 kB."""
+    document = player.player_html(player.build_payload(get_scene(name)))
+    size_kb = len(document.encode()) / 1000
+    assert size_kb <= BUDGET_KB.get(name, 300), f"{name}: {size_kb:.0f} kB"
+
+
+def test_render_api_and_show(browser: Any, tmp_path: Path) -> None:
+    """render(format="html") writes the player; show() displays it in an iframe srcdoc
+    (what JupyterLab and VS Code put in the page): the player runs inside it."""
+    from descent.renders.api import RenderError, render, show
+
+    files = render("LearningRates", format="html", out=tmp_path)
+    assert set(files) == {"html"}
+    text = files["html"].read_text(encoding="utf-8")
+    assert 'class="descent-player"' in text
+    assert re.search('(src|href)="?(https?:)?//', text) is None  # nothing to fetch
+    widget = show("LearningRates", format="html", out=tmp_path)
+    assert "<iframe" in widget.data and "srcdoc=" in widget.data
+    notebook = tmp_path / "cell.html"
+    notebook.write_text(f"<!DOCTYPE html><html><body>{widget.data}</body></html>")
+    page = Page(browser, notebook)
+    [frame] = [f for f in page.page.frames if f != page.page.main_frame]
+    root = frame.locator(".descent-player")
+    root.focus()
+    page.page.keyboard.press("End")
+    assert root.get_attribute("data-step") == str(get_scene("LearningRates").steps)
+    page.check_clean()
+    with pytest.raises(RenderError, match="3-D scene"):
+        render("Surface3D", format="html", out=tmp_path)
+
+
+def test_to_pixels_is_the_canvas_convention() -> None:
+    frame = (14.0 + 2 / 9, 8.0)
+    corners = player.to_pixels(
+        np.array([[-frame[0] / 2, frame[1] / 2, 0], [frame[0] / 2, -frame[1] / 2, 0]]),
+        (854, 480),
+        frame,
+    )
+    assert np.allclose(corners, [[0, 0], [854, 480]])
+    assert math.isclose(float(player.to_pixels(np.zeros(3), (854, 480), frame)[0]), 427.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# embeds: Sphinx and the html deck
+# ---------------------------------------------------------------------------------------------
+SPHINX_INDEX = """Demo
+====
+
+.. descent:: LearningRates
+   :format: html
+
+.. descent:: LearningRates
+   :format: html
+   :theme: light
+"""
+
+
+@needs_chromium
+def test_sphinx_page_with_two_players(browser: Any, tmp_path: Path) -> None:
+    """``:format: html`` twice on one page: two iframes, each its own player."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("sphinx")
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        'project = "demo"\nextensions = ["descent.renders.sphinxext"]\n'
+        'descent_quality = "preview"\n'
+    )
+    (src / "index.rst").write_text(SPHINX_INDEX)
+    sphinx = str(Path(sys.executable).with_name("sphinx-build"))
+    done = subprocess.run(
+        [sphinx, "-b", "html", "-q", str(src), str(out)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    page = Page(browser, out / "index.html", allow=out)
+    frames = [f for f in page.page.frames if f != page.page.main_frame]
+    assert len(frames) == 2
+    themes = [f.locator(".descent-player").get_attribute("data-theme") for f in frames]
+    assert sorted(themes) == ["dark", "light"]
+    frames[0].locator(".descent-player").focus()
+    page.page.keyboard.press("End")
+    steps = [f.locator(".descent-player").get_attribute("data-step") for f in frames]
+    assert steps[0] != "0" and steps[1] == "0"
+    assert page.blocked == [] and page.errors == []
+
+
+@needs_chromium
+def test_html_deck_player_slide(browser: Any, overshoot: dict, tmp_path: Path) -> None:
+    from descent.renders.slides import build_html
+
+    deck = build_html([], tmp_path / "deck", title="demo", players=[overshoot["files"]["dark"]])
+    page = Page(browser, deck / "index.html", allow=deck)
+    assert page.page.locator("body").get_attribute("data-ready") == "player"
+    [frame] = [f for f in page.page.frames if f != page.page.main_frame]
+    root = frame.locator(".descent-player")
+    root.focus()
+    page.page.keyboard.press("ArrowRight")
+    assert root.get_attribute("data-step") == "1"
+    assert page.blocked == [] and page.errors == []
+
+
+def test_cli_refuses_a_transparent_player_with_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    descent = Path(sys.executable).with_name("descent")
+    args = ["render", "LearningRates", "--format", "html", "--theme", "transparent"]
+    out = subprocess.run([str(descent), *args], cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 2, out.stderr
+    assert "dark or light theme" in out.stderr
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+    assert not (tmp_path / "media").exists()
+
+
+def decoded(payload: dict[str, Any], ref: dict[str, Any]) -> np.ndarray:
+    """One array of a payload, as the player's script reads it."""
+    import base64
+    import zlib
+
+    buf = zlib.decompress(base64.b64decode(payload["arrays"]))
+    dtype = {"f4": "<f4", "u2": "<u2", "i2": "<i2", "i4": "<i4", "u1": "u1"}[ref["t"]]
+    a = np.frombuffer(buf, dtype, count=ref["n"], offset=ref["o"]).astype(np.float64)
+    if ref.get("d"):
+        a = np.cumsum(a.reshape(-1, ref["d"]), axis=0).ravel()
+    return a
+
+
+def test_payload_holds_the_scenes_own_numbers(overshoot: dict) -> None:
+    """The side panel is the scene's own panel_series under its label (MomentumOvershoot:
+    distance to the optimum, not the loss); losses are the recorded float32 values."""
+    payload, trajs, cls = overshoot["payload"], overshoot["trajs"], overshoot["cls"]
+    assert payload["panel"]["label"] == cls.panel_label == "distance to optimum"
+    land = cls.get_landscape()
+    from descent.scenes import momentum_overshoot
+
+    series = [momentum_overshoot.distance_to_optimum(land, np.asarray(t.params)) for t in trajs]
+    for run, traj, values in zip(payload["runs"], trajs, series, strict=True):
+        assert run["label"] == traj.label
+        np.testing.assert_array_equal(decoded(payload, run["series"]), np.float32(values))
+        np.testing.assert_array_equal(decoded(payload, run["loss"]), np.float32(traj.loss))
+        assert run["scale"] == player.POSITION_SCALE
+        xy = decoded(payload, run["xy"]).reshape(-1, 2) / run["scale"]
+        area = payload["areas"][run["area"]]
+        expected = np.array([data_to_pixel(area, p) for p in np.asarray(traj.params)])
+        assert np.abs(xy - expected).max() <= 1 / player.POSITION_SCALE
