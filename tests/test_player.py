@@ -379,6 +379,8 @@ def test_thousand_particles_draw_within_a_frame(browser: Any, tmp_path: Path) ->
 SLOW_TO_BUILD = {"NetworkLandscape", "CurveFit", "RateMap"}  # networks and a 10,000-run sweep
 #: the rate map holds every one of its 10,000 runs (whole pixels, cut when still)
 BUDGET_KB = {"RateMap": 1000}
+#: scenes the player refuses in one line: 3-D, and bar charts with no track to play
+NOT_PLAYABLE = ("Surface3D", "MuonVsAdamW")
 
 
 @pytest.mark.parametrize(
@@ -386,7 +388,7 @@ BUDGET_KB = {"RateMap": 1000}
     [
         pytest.param(n, marks=pytest.mark.slow) if n in SLOW_TO_BUILD else n
         for n in SCENES
-        if n != "Surface3D"
+        if n not in NOT_PLAYABLE
     ],
 )
 def test_player_file_size(name: str) -> None:
@@ -537,3 +539,14 @@ def test_payload_holds_the_scenes_own_numbers(overshoot: dict) -> None:
         area = payload["areas"][run["area"]]
         expected = np.array([data_to_pixel(area, p) for p in np.asarray(traj.params)])
         assert np.abs(xy - expected).max() <= 1 / player.POSITION_SCALE
+
+
+@pytest.mark.parametrize("name", NOT_PLAYABLE)
+def test_player_refuses_what_it_cannot_play_in_one_line(name: str) -> None:
+    from descent.engine.errors import EngineError
+    from descent.renders.player import build_payload
+    from descent.scenes import get_scene
+
+    with pytest.raises(EngineError) as err:
+        build_payload(get_scene(name), theme="dark")
+    assert name in str(err.value) and "\n" not in str(err.value)
