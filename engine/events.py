@@ -388,7 +388,8 @@ def plateaus(
     f = np.asarray(loss, dtype=np.float64)
     if len(f) < 2:
         return []
-    change = np.abs(np.diff(f)) / np.maximum(np.abs(f[:-1]), eps)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf − inf in a diverged run
+        change = np.abs(np.diff(f)) / np.maximum(np.abs(f[:-1]), eps)
     flat = np.isfinite(change) & (change < rel)
     found = []
     t = 0

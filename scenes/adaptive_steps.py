@@ -36,7 +36,7 @@ class AdaptiveSteps(SurfaceScene):
     view = ((-10.0, 2.0), (-2.5, 2.5))
     steps = 40
     optimizers = (OptimizerSpec("Adam", lr=0.3),)
-    run_time = 10.0
+    motion_time = 10.0
     plot_width = 5.3
     plot_height = 4.2
     plot_center = LEFT * 3.15 + DOWN * 0.4

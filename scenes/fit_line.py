@@ -62,7 +62,7 @@ class FitLine(DescentScene):
     start = (-10.0, -20.0)
     steps = 300
     optimizers = (OptimizerSpec("SGD", lr=0.01), OptimizerSpec("Adam", lr=0.01))
-    run_time = 10.0
+    motion_time = 10.0
     beats = (
         Beat(
             0,

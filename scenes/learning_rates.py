@@ -30,7 +30,7 @@ class LearningRates(SurfaceScene):
         OptimizerSpec("SGD", lr=0.25, label="lr = 0.25"),
         OptimizerSpec("SGD", lr=10.0, label="lr = 10"),
     )
-    run_time = 7.0
+    motion_time = 7.0
     beats = (
         Beat(
             0,

@@ -31,7 +31,7 @@ class LocalMinimum(CurveScene):
         OptimizerSpec("SGD", lr=0.001),
         OptimizerSpec("SGD", lr=0.001, momentum=0.9),
     )
-    run_time = 8.0
+    motion_time = 8.0
     beats = (
         Beat(
             0,

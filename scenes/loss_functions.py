@@ -80,7 +80,7 @@ class LossFunctions(DescentScene):
         ),
     )
     steps = 100
-    run_time = 8.0
+    motion_time = 8.0
     #: (bias, weight) view; grown automatically when a variant's paths leave it
     view = ((-5.0, 8.0), (-3.0, 7.5))
 

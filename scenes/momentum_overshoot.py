@@ -40,7 +40,7 @@ class MomentumOvershoot(SurfaceScene):
         OptimizerSpec("SGD", lr=0.05),
         OptimizerSpec("SGD", lr=0.05, momentum=0.9),
     )
-    run_time = 9.0
+    motion_time = 9.0
     plot_width = 6.6
     plot_height = 3.6
     plot_center = LEFT * 2.45 + DOWN * 0.2

@@ -56,7 +56,7 @@ class NesterovCorrection(MomentumOvershoot):
         OptimizerSpec("SGD", lr=0.05, momentum=0.9),
         OptimizerSpec("SGD", lr=0.05, momentum=0.9, nesterov=True),
     )
-    run_time = 8.0
+    motion_time = 8.0
     view = ((-5.5, 3.0), (-2.3, 2.3))  # where the action is: the first steps' arrows read larger
     #: the steps explained one by one, slowed down
     explained_steps = (2, 3, 4, 5)

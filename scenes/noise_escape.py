@@ -54,7 +54,7 @@ class NoiseEscape(DescentScene):
             "SGD", lr=0.003, scheduler="CosineAnnealingLR", scheduler_kwargs={"T_max": 300}
         ),
     )
-    run_time = 10.0
+    motion_time = 10.0
     ease = False
     beats = (
         Beat(

@@ -42,7 +42,7 @@ class OptimizerRace(SurfaceScene):
     start = (5.0, 5.0)
     steps = 100
     optimizers = race(10.0)
-    run_time = 10.0
+    motion_time = 10.0
     beats = (
         Beat(
             0,

@@ -60,7 +60,7 @@ class RateMap(DescentScene):
         (0.37, 0.7, "ringing at the edge"),
         (0.38, 0.3, "diverging"),
     )
-    run_time = 12.0
+    motion_time = 12.0
     ease = False
     #: one beat per stop of the tour (the cursor moves 60 clock steps per leg)
     beats = (

@@ -30,7 +30,7 @@ class SaddlePoint(CurveScene):
         OptimizerSpec("SGD", lr=0.01),
         OptimizerSpec("SGD", lr=0.01, momentum=0.9),
     )
-    run_time = 8.0
+    motion_time = 8.0
     y_range = (-30.0, 95.0)
     beats = (
         Beat(

@@ -37,7 +37,7 @@ class Surface3D(DescentScene, ThreeDScene):
         (OptimizerSpec("Adam", lr=0.1), (1.0, -0.5)),
     )
     steps = 80
-    run_time = 5.0
+    motion_time = 5.0
     beats = (
         Beat(
             0,

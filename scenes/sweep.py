@@ -25,7 +25,7 @@ class Sweep(SweepScene):
     start = (-5.0, 2.0)
     steps = 60
     grid = {"lr": [0.02, 0.08, 0.16, 0.25], "momentum": [0.0, 0.3, 0.6, 0.8, 0.95]}
-    run_time = 8.0
+    motion_time = 8.0
     beats = (
         Beat(
             0,
