@@ -14,6 +14,7 @@ from manim import *  # noqa: F403
 
 from descent.engine import OptimizerSpec
 from descent.scenes.kit import Beat, SurfaceScene
+from descent.scenes.kit.story import event_story, number, point_text
 
 __all__ = ["LearningRates"]
 
@@ -21,7 +22,6 @@ __all__ = ["LearningRates"]
 class LearningRates(SurfaceScene):
     description = "bowl, SGD with lr 0.1 / 0.25 / 10: slow, fast, diverging"
     title = "Learning rate: too small, just right, too large"
-    subtitle = "SGD on (x − 3)² + (y + 2)² + 8 from (10, 10)"
     landscape = "bowl"
     start = (10.0, 10.0)
     steps = 20
@@ -31,26 +31,19 @@ class LearningRates(SurfaceScene):
         OptimizerSpec("SGD", lr=10.0, label="lr = 10"),
     )
     motion_time = 7.0
-    beats = (
-        Beat(
-            0,
-            "three learning rates",
-            "One bowl, three learning rates. The gradient is the same;"
-            " only the step we take along it changes.",
-        ),
-        Beat(
-            2,
-            "too small, just right",
-            "lr 0.1 creeps, shrinking the distance by a fifth each"
-            " step; lr 0.25 lands within 0.1 of the minimum in 8 steps.",
-        ),
-        Beat(
-            6,
-            "too large: divergence",
-            "lr 10 overshoots to the far side, farther each time: the"
-            " loss grows without bound and the point leaves the view, pinned at the edge.",
-        ),
-    )
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """One bowl, the learning rates from the specs; then the runs' events."""
+        land, trajs = cls.simulate()
+        rates = " and ".join(number(s.kwargs["lr"]) for s in cls.specs())
+        opening = (
+            f"One bowl, {land.formula}, and SGD with learning rates {rates} from"
+            f" {point_text(cls.start)}. The gradient is the same; only the step taken along it"
+            " changes."
+        )
+        return event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)
+
     plot_width = 5.0
     plot_height = 5.5
     log_heat = True

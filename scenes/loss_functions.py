@@ -33,6 +33,7 @@ from descent.scenes.kit import (
     step_counter,
     swapped,
 )
+from descent.scenes.kit.story import number, spec_text
 
 __all__ = [
     "LossFunctions",
@@ -84,9 +85,15 @@ class LossFunctions(DescentScene):
     #: (bias, weight) view; grown automatically when a variant's paths leave it
     view = ((-5.0, 8.0), (-3.0, 7.5))
 
-    @property
-    def subtitle(self) -> str:  # type: ignore[override]
-        return f"regression on 50 points · {self.optimizer.label}: {self.optimizer.describe()} · from w = 6, b = −3"
+    @classmethod
+    def setup_line(cls) -> str:
+        land = cls.data()[0][0]
+        n = len(land.data[0]) if land.data is not None else 0
+        w, b = cls.start
+        return (
+            f"regression on {n} points · {cls.optimizer.label}: {spec_text(cls.optimizer)}"
+            f" · from w = {number(w)}, b = {number(b)}"
+        )
 
     @classmethod
     def data(cls) -> tuple[list[Landscape], list[Trajectory]]:

@@ -23,6 +23,7 @@ from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec, Trajectory
 from descent.scenes.kit import Beat, PlotArea, Track, label, lookahead_form
+from descent.scenes.kit.story import event_story, number
 from descent.scenes.momentum_overshoot import MomentumOvershoot
 
 __all__ = ["NesterovCorrection", "step_anatomy"]
@@ -51,7 +52,6 @@ class NesterovCorrection(MomentumOvershoot):
 
     description = "momentum vs Nesterov, same lr and μ: the look-ahead gradient corrects earlier"
     title = "Nesterov: the gradient at the look-ahead point"
-    subtitle = "½(x² + 10·y²) from (−5, 2), lr = 0.05, μ = 0.9"
     optimizers = (
         OptimizerSpec("SGD", lr=0.05, momentum=0.9),
         OptimizerSpec("SGD", lr=0.05, momentum=0.9, nesterov=True),
@@ -60,15 +60,24 @@ class NesterovCorrection(MomentumOvershoot):
     view = ((-5.5, 3.0), (-2.3, 2.3))  # where the action is: the first steps' arrows read larger
     #: the steps explained one by one, slowed down
     explained_steps = (2, 3, 4, 5)
-    beats = (
-        Beat(
-            5,
-            "smaller overshoots",
-            "Then both run on. The gradient at the look-ahead point already"
-            " points back, so Nesterov brakes before it overshoots: within 1 of the optimum at step"
-            " 6, classical momentum at step 20.",
-        ),
-    )
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """The events after the explained steps (those are narrated as they are drawn)."""
+        land, trajs = cls.simulate()
+        found = event_story(land, trajs, cls.story_theme(), steps=cls.steps)
+        return tuple(b for b in found if b.step > max(cls.explained_steps))
+
+    @classmethod
+    def lookahead_text(cls) -> str:
+        """What the explained steps show, with the specs' momentum."""
+        mu = cls.specs()[0].kwargs.get("momentum", 0.0)
+        return (
+            f"Both keep {number(100 * mu)} % of their velocity. Classical momentum takes the"
+            " gradient where it stands; Nesterov takes it at the look-ahead point (ring),"
+            " where momentum is carrying it."
+        )
+
     seconds_per_explained_step = 2.4
 
     def path_of(self, traj: Trajectory) -> np.ndarray:
@@ -87,8 +96,7 @@ class NesterovCorrection(MomentumOvershoot):
         caption.next_to(area.frame, DOWN, buff=0.12).align_to(area.frame[0], LEFT)
         self.beat(
             "the look-ahead",
-            "Both keep 90 % of their velocity. Classical momentum takes the gradient where it"
-            " stands; Nesterov takes it at the look-ahead point (ring), where momentum is carrying it.",
+            self.lookahead_text(),
             duration=0.9
             + len(self.explained_steps)
             * (0.9 + self.seconds_per_explained_step * (len(trajs) + 1) / 4),

@@ -18,6 +18,7 @@ from manim import *  # noqa: F403
 
 from descent.engine import OptimizerSpec
 from descent.scenes.kit import Beat, SurfaceScene
+from descent.scenes.kit.story import event_story, number, point_text
 
 __all__ = ["OptimizerRace", "SteepOptima", "race"]
 
@@ -37,32 +38,24 @@ def race(lr: float) -> tuple[OptimizerSpec, ...]:
 class OptimizerRace(SurfaceScene):
     description = "ravine from (5, 5), lr 10: SGD, Momentum, Nesterov, Adagrad, RMSprop, Adam"
     title = "Optimizer race across a ravine"
-    subtitle = "tanh²(w₁) + 0.01·|w₁| + sigmoid(w₂) from (5, 5), lr = 10, 100 steps"
     landscape = "ravine"
     start = (5.0, 5.0)
     steps = 100
     optimizers = race(10.0)
     motion_time = 10.0
-    beats = (
-        Beat(
-            0,
-            "a flat plateau",
-            "Six optimizers from (5, 5), lr 10. The ravine's plateaus are"
-            " almost flat: the gradients are tiny.",
-        ),
-        Beat(
-            2,
-            "adaptive steps",
-            "Adagrad, RMSprop and Adam divide by the gradient's own size:"
-            " their steps are about lr long however small the gradient, and they stride off.",
-        ),
-        Beat(
-            12,
-            "momentum builds speed",
-            "SGD takes tiny steps; momentum and Nesterov add them up"
-            " and gather speed down the slope, reaching the ravine later.",
-        ),
-    )
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """The contestants from the specs, then the race's events."""
+        land, trajs = cls.simulate()
+        names = ", ".join(s.label for s in cls.specs())
+        lrs = sorted({number(s.kwargs["lr"]) for s in cls.specs()})
+        opening = (
+            f"{len(trajs)} optimizers, {names}, start from {point_text(cls.start)} on"
+            f" {land.formula} with lr {' or '.join(lrs)}; each keeps its colour."
+        )
+        return event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)
+
     auto_view = True
     plot_width = 5.6
     plot_height = 5.6
@@ -73,28 +66,7 @@ class OptimizerRace(SurfaceScene):
 class SteepOptima(OptimizerRace):
     description = "three narrow Gaussian wells from (0, 0), lr 0.05: only adaptive methods find one"
     title = "Flat plains, steep wells: adaptive steps"
-    subtitle = "−Σ exp(−|p − cₖ|² / 2σ²), σ = 0.2, from (0, 0), lr = 0.05"
     landscape = "steep_optima"
     start = (0.0, 0.0)
     optimizers = race(0.05)
-    beats = (
-        Beat(
-            0,
-            "a flat plain",
-            "Three narrow wells on a flat plain, everyone starts on the"
-            " plain at (0, 0) with lr 0.05.",
-        ),
-        Beat(
-            9,
-            "adaptive methods find a well",
-            "The adaptive methods turn tiny gradients into"
-            " full-size steps and drop into a well around step 10.",
-        ),
-        Beat(
-            40,
-            "SGD barely moves",
-            "SGD and momentum follow the gradient's size, and on the"
-            " plain it is nearly zero: after 100 steps they have barely left the start.",
-        ),
-    )
     auto_view = False

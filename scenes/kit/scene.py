@@ -34,7 +34,6 @@ from descent.scenes.kit.camera import MeshCamera, PathCamera
 from descent.scenes.kit.clock import StepClock, pace, step_weights
 from descent.scenes.kit.plot import PlotArea, contours, curve, heatmap, minimum_star, plot_area
 from descent.scenes.kit.readouts import Legend
-from descent.scenes.kit.text import label, title_block
 from descent.scenes.kit.story import (
     FASTEST_READING,
     Emphasis,
@@ -44,6 +43,7 @@ from descent.scenes.kit.story import (
     reading_seconds,
     spec_text,
 )
+from descent.scenes.kit.text import label, title_block
 from descent.scenes.kit.theme import get_theme, palette_for
 from descent.scenes.kit.tracks import Track, escape_label
 
@@ -187,8 +187,22 @@ class DescentScene(Scene):
             return None
         land = cls.get_landscape()
         start = cls.start if cls.start is not None else land.default_start
-        where = ("w = " if land.dim == 1 else "") + point_text(start)
-        runs = ", ".join(f"{s.label} {spec_text(s)}" for s in specs)
+        where = (
+            "the initialisation"
+            if land.dim > 3
+            else ("w = " if land.dim == 1 else "") + point_text(start)
+        )
+        lrs = {s.kwargs.get("lr") for s in specs}
+        if len(specs) > 3 and len(lrs) == 1 and None not in lrs:
+            runs = (
+                f"{', '.join(s.label for s in specs)}, lr {spec_text(specs[0]).split(',')[0][3:]}"
+            )
+        else:
+            runs = ", ".join(
+                s.label if spec_text(s).replace(" ", "") in s.label.replace(" ", "").replace("=", "")
+                else f"{s.label} {spec_text(s)}"
+                for s in specs
+            )  # fmt: skip
         return f"{land.formula} from {where}: {runs}, {cls.steps} steps"
 
     _updaters: tuple[Any, list[tuple[Mobject, Callable[..., Any], bool]]] | None = None
@@ -467,9 +481,7 @@ class DescentScene(Scene):
         motion = run_time or self.motion_time
         said = [b.say for b in beats]
         for attempt in ("full", "first sentence", "none"):
-            reading = [
-                reading_seconds(say) if self.pause_for_narration else 0.0 for say in said
-            ]
+            reading = [reading_seconds(say) if self.pause_for_narration else 0.0 for say in said]
             legs, squeeze = pace(
                 self.clock.alpha_of,
                 here,
@@ -496,10 +508,7 @@ class DescentScene(Scene):
             if leg.beat is not None:
                 beat = beats[leg.beat]
                 say = said[leg.beat]
-                if leg.hold:
-                    shown = leg.frames
-                else:
-                    shown = 0
+                shown = leg.frames if leg.hold else 0
                 if not self.pause_for_narration:  # the caption runs until the next beat
                     nxt = next(
                         (j for j in range(k + 1, len(legs)) if legs[j].beat is not None),

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -36,6 +37,7 @@ from descent.engine.events import (
     lead_changes,
     overshoots,
     plateaus,
+    reaches_loss,
     reaches_tolerance,
     stationary_passes,
 )
@@ -114,12 +116,12 @@ def axis_name(land: Landscape, i: int) -> str:
 
 
 def tolerance_for(land: Landscape, start: Sequence[float]) -> float | None:
-    """A round tolerance around the optimum: 1 % of the start's distance to it, to one
+    """A round tolerance around the optimum: 2 % of the start's distance to it, to one
     significant figure (``None`` without an optimum)."""
     if land.optimum is None:
         return None
     d0 = float(np.linalg.norm(np.asarray(start, dtype=np.float64) - np.asarray(land.optimum)))
-    return float(f"{0.01 * d0:.0e}") if d0 > 0 else None
+    return float(f"{0.02 * d0:.0e}") if d0 > 0 else None
 
 
 def reading_seconds(say: str) -> float:
@@ -309,18 +311,51 @@ def event_story(
                     ),
                 )
             )
+    if opt is None:  # no optimum to measure against: a tenth of the starting loss
+        loss0 = float(np.asarray(shown[0].loss)[0])
+        if math.isfinite(loss0) and loss0 > 0:
+            target = float(f"{0.1 * loss0:.0e}")
+            hit = [
+                e
+                for t in shown
+                for e in reaches_loss(t.loss, target, run=index[id(t)], label=t.label)
+            ]
+            if hit:
+                hit.sort(key=lambda e: e.step)
+                others = "; ".join(f"{e.label} at step {e.step}" for e in hit[1:])
+                never = [t.label for t in shown if t.label not in {e.label for e in hit}]
+                tail = (f"; {others}" if others else "") + (
+                    f"; {' and '.join(never)} not within {steps} steps" if never else ""
+                )
+                candidates.append(
+                    (
+                        2,
+                        Beat(
+                            hit[0].step,
+                            f"{hit[0].label} below {number(target)}",
+                            f"{hit[0].label}'s loss is below {number(target)}, a tenth of where"
+                            f" it started, for good from step {hit[0].step}{tail}.",
+                            hit[0].run,
+                            tuple(hit),
+                        ),
+                    )
+                )
     if len(shown) > 1:
         lead = lead_changes([t.loss for t in shown], labels=[t.label for t in shown])
-        if lead:
-            e = lead[-1]
+        settled = [e for e in lead if e.step < steps]
+        picks = {"first": lead[0]} if lead else {}
+        if settled and settled[-1] is not lead[0] and lead[-1] is settled[-1]:
+            picks["last"] = settled[-1]
+        for e in picks.values():
             prev = shown[int(e.values["previous"])].label
+            good = " for good" if e is lead[-1] else ""
             candidates.append(
                 (
                     3,
                     Beat(
                         e.step,
-                        f"{e.label} takes the lead",
-                        f"From step {e.step} on {e.label} has the lower loss for good:"
+                        f"{e.label} takes the lead" + (" for good" if good else ""),
+                        f"At step {e.step} {e.label} takes the lead{good}: loss"
                         f" {number(e.values['loss'])} against {prev}'s"
                         f" {number(e.values['previous_loss'])}.",
                         e.run,
@@ -384,4 +419,3 @@ class Emphasis:
 
     def group(self) -> VGroup:
         return VGroup(self.ring)
-
