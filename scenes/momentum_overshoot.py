@@ -54,9 +54,10 @@ class MomentumOvershoot(SurfaceScene):
         (x0, y0) = (land.axis_labels or ("x", "y"))[:2]
         opening = (
             f"A narrow valley, {land.formula}: steep across ({y0}), shallow along ({x0})."
-            f" {runs_text(cls.specs(), cls.story_theme())} start from {point_text(cls.start)};"
-            " the arrow is momentum's step, −lr times its velocity."
+            f" {runs_text(cls.specs(), cls.story_theme())} start from {point_text(cls.start)}."
         )
+        if any(s.kwargs.get("momentum") for s in cls.specs()):  # the arrows are drawn
+            opening += " The arrow is momentum's step, −lr times its velocity."
         return event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)
 
     def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
