@@ -490,6 +490,7 @@ class DescentScene(Scene):
                 motion=motion,
                 fps=fps,
                 total=total,
+                approach=0.6 if self.pause_for_narration else 0.0,  # a preview: motion only
             )
             words = sum(len(x.split()) for x in said)
             if not self.pause_for_narration or not words or squeeze * FASTEST_READING >= 2.7:
