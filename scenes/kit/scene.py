@@ -11,7 +11,6 @@ import inspect
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -29,13 +28,13 @@ from manim import (
 
 from descent import engine
 from descent.engine import Landscape, OptimizerSpec, Trajectory
-from descent.engine.events import Event
 from descent.scenes.kit.camera import MeshCamera, PathCamera
 from descent.scenes.kit.clock import StepClock, pace, step_weights
 from descent.scenes.kit.plot import PlotArea, contours, curve, heatmap, minimum_star, plot_area
 from descent.scenes.kit.readouts import Legend
 from descent.scenes.kit.story import (
     FASTEST_READING,
+    Beat,
     Emphasis,
     event_story,
     first_sentence,
@@ -83,23 +82,6 @@ def _manim_slides_compat() -> None:
 
 
 _manim_slides_compat()
-
-
-@dataclass(frozen=True)
-class Beat:
-    """A teaching moment: from clock step ``step`` on, section ``name`` with narration
-    ``say`` (written as a lecturer would say it: what to watch, and why it happens).
-
-    ``subject``: the index of what the beat is about among the scene's subjects (its
-    tracks, in the order they were made), marked while it is narrated; ``events``: the
-    :class:`~descent.engine.events.Event` records the narration was filled from.
-    """
-
-    step: float
-    name: str
-    say: str = ""
-    subject: int | None = None
-    events: tuple[Event, ...] = ()
 
 
 class computed:  # noqa: N801 (used like ``property``)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,7 @@ from manim import Circle, FadeIn, FadeOut, Mobject, VGroup
 
 from descent.engine import Landscape, OptimizerSpec, Trajectory
 from descent.engine.events import (
+    Event,
     first_non_finite_event,
     lead_changes,
     overshoots,
@@ -45,6 +47,7 @@ from descent.scenes.kit.rules import num
 from descent.scenes.kit.theme import Theme, color_name, palette_for
 
 __all__ = [
+    "Beat",
     "READING_RATE",
     "pick_beats",
     "Emphasis",
@@ -58,6 +61,24 @@ __all__ = [
     "axis_name",
     "tolerance_for",
 ]
+
+
+@dataclass(frozen=True)
+class Beat:
+    """A teaching moment: from clock step ``step`` on, section ``name`` with narration
+    ``say`` (written as a lecturer would say it: what to watch, and why it happens).
+
+    ``subject``: the index of what the beat is about among the scene's subjects (its
+    tracks, in the order they were made), marked while it is narrated; ``events``: the
+    :class:`~descent.engine.events.Event` records the narration was filled from.
+    """
+
+    step: float
+    name: str
+    say: str = ""
+    subject: int | None = None
+    events: tuple[Event, ...] = ()
+
 
 #: words per second a viewer reads a caption at, unhurried (a lecturer's pace)
 READING_RATE = 2.7
@@ -166,8 +187,6 @@ def event_story(
 
     Returns a tuple of :class:`~descent.scenes.kit.scene.Beat` (steps distinct, ``< steps``).
     """
-    from descent.scenes.kit.scene import Beat
-
     runs = list(trajs)
     if not runs:
         return ()
