@@ -20,7 +20,7 @@ from manim import *  # noqa: F403
 
 from descent.engine import OptimizerSpec, Trajectory
 from descent.scenes.kit import Beat, CoordinateBars, SurfaceScene, gradient_arrows
-from descent.scenes.kit.story import event_story, number
+from descent.scenes.kit.story import and_join, event_story, number
 from descent.scenes.kit.theme import color_name
 
 __all__ = ["AdaptiveSteps"]
@@ -30,7 +30,6 @@ class AdaptiveSteps(SurfaceScene):
     description = (
         "Adam on a narrow valley: gradient vs Adam's per-coordinate step, torch's rule live"
     )
-    title = "Adam: a step of about lr in every coordinate"
     landscape = "ellipse"
     landscape_params = {"condition": 50.0}
     start = (-9.0, 1.6)
@@ -44,6 +43,11 @@ class AdaptiveSteps(SurfaceScene):
     log_heat = True
     markers = True
     show_update = True
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Adam: a step of about lr in every coordinate`` (the run's label)."""
+        return f"{and_join([s.label for s in cls.specs()])}: a step of about lr in every coordinate"
 
     @classmethod
     def story(cls) -> tuple[Beat, ...]:

@@ -14,20 +14,25 @@ from __future__ import annotations
 
 from descent.engine import OptimizerSpec
 from descent.scenes.kit import Beat, NetworkScene
-from descent.scenes.kit.story import event_story, runs_text
+from descent.scenes.kit.story import count_word, event_story, runs_text
 
 __all__ = ["CurveFit"]
 
 
 class CurveFit(NetworkScene):
     description = "MLP fitting a noisy sine: SGD, momentum, Adam on one PCA plane + fitted curves"
-    title = "Three optimizers fit a curve"
     landscape_params = {"data": "sine", "hidden": (32, 32), "activation": "tanh", "n": 120}
     optimizers = (
         OptimizerSpec("SGD", lr=0.05),
         OptimizerSpec("SGD", lr=0.05, momentum=0.9),
         OptimizerSpec("Adam", lr=0.01),
     )
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Three optimizers fit a curve`` (counted from the specs)."""
+        n = len(cls.specs())
+        return f"{count_word(n)} optimizer{'s' if n != 1 else ''} fit a curve"
 
     @classmethod
     def story(cls) -> tuple[Beat, ...]:

@@ -15,7 +15,7 @@ from manim import *  # noqa: F403
 from descent.engine import Landscape, OptimizerSpec
 from descent.engine.events import reaches_tolerance
 from descent.scenes.kit import Beat, CurveScene, PlotArea, label
-from descent.scenes.kit.story import event_story, point_text, runs_text
+from descent.scenes.kit.story import event_story, point_text, runs_text, verb
 
 __all__ = ["LocalMinimum"]
 
@@ -24,7 +24,6 @@ class LocalMinimum(CurveScene):
     description = (
         "quartic from 6, lr 0.001: SGD stops in the local minimum, momentum finds the global one"
     )
-    title = "Local minimum: momentum rolls over the bump"
     landscape = "quartic"
     start = (6.0,)
     steps = 100
@@ -33,6 +32,26 @@ class LocalMinimum(CurveScene):
         OptimizerSpec("SGD", lr=0.001, momentum=0.9),
     )
     motion_time = 8.0
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Local minimum: SGD stops in it, Momentum rolls over the bump`` (where each ends)."""
+        land, trajs = cls.simulate()
+        (top,) = land.points_of_kind("max")
+        local = next(p.position for p in land.stationary_points if p.kind == "local_min")
+        side = np.sign(local[0] - top.position[0])
+        runs = list({t.label: t for t in trajs}.values())
+        over = [
+            t.label
+            for t in runs
+            if np.isfinite(w := float(np.asarray(t.params)[-1, 0]))
+            and np.sign(w - top.position[0]) != side
+        ]
+        stay = [t.label for t in runs if t.label not in over]
+        parts = ([verb(stay, "stops", "stop") + " in it"] if stay else []) + (
+            [verb(over, "rolls", "roll") + " over the bump"] if over else []
+        )
+        return "Local minimum: " + ", ".join(parts)
 
     @classmethod
     def story(cls) -> tuple[Beat, ...]:

@@ -17,8 +17,9 @@ import numpy as np
 from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec, Trajectory
+from descent.engine.events import overshoots
 from descent.scenes.kit import Beat, SurfaceScene, velocity_arrows
-from descent.scenes.kit.story import event_story, point_text, runs_text
+from descent.scenes.kit.story import and_join, event_story, point_text, runs_text, verb
 
 __all__ = ["MomentumOvershoot", "distance_to_optimum"]
 
@@ -31,7 +32,6 @@ def distance_to_optimum(land: Landscape, path: np.ndarray) -> np.ndarray:
 
 class MomentumOvershoot(SurfaceScene):
     description = "ill-conditioned valley: momentum overshoots and swings back, SGD does not"
-    title = "Momentum overshoots and swings back"
     landscape = "ellipse"
     landscape_params = {"condition": 10.0}
     start = (-5.0, 2.0)
@@ -46,6 +46,24 @@ class MomentumOvershoot(SurfaceScene):
     plot_center = LEFT * 2.45 + DOWN * 0.2
     panel_log = False
     panel_label = "distance to optimum"
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Momentum overshoots and swings back; SGD does not`` (from the runs' crossings)."""
+        land, trajs = cls.simulate()
+        runs = list({t.label: t for t in trajs}.values())
+        if land.optimum is None:
+            return f"{and_join([t.label for t in runs])} in a valley"
+        swing = [
+            t.label
+            for t in runs
+            if any(e.kind == "swing_back" for e in overshoots(t.params, land.optimum))
+        ]
+        calm = [t.label for t in runs if t.label not in swing]
+        if not swing:
+            return f"{verb(calm, 'does', 'do')} not overshoot"
+        head = f"{verb(swing, 'overshoots', 'overshoot')} and swing{'s' if len(swing) == 1 else ''} back"
+        return head + (f"; {verb(calm, 'does', 'do')} not" if calm else "")
 
     @classmethod
     def story(cls) -> tuple[Beat, ...]:

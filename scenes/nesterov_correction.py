@@ -23,7 +23,7 @@ from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec, Trajectory
 from descent.scenes.kit import Beat, PlotArea, Track, label, lookahead_form
-from descent.scenes.kit.story import event_story, number
+from descent.scenes.kit.story import and_join, event_story, number
 from descent.scenes.momentum_overshoot import MomentumOvershoot
 
 __all__ = ["NesterovCorrection", "step_anatomy"]
@@ -51,7 +51,6 @@ class NesterovCorrection(MomentumOvershoot):
     """The same valley, layout and distance panel as :class:`MomentumOvershoot`."""
 
     description = "momentum vs Nesterov, same lr and μ: the look-ahead gradient corrects earlier"
-    title = "Nesterov: the gradient at the look-ahead point"
     optimizers = (
         OptimizerSpec("SGD", lr=0.05, momentum=0.9),
         OptimizerSpec("SGD", lr=0.05, momentum=0.9, nesterov=True),
@@ -60,6 +59,14 @@ class NesterovCorrection(MomentumOvershoot):
     view = ((-5.5, 3.0), (-2.3, 2.3))  # where the action is: the first steps' arrows read larger
     #: the steps explained one by one, slowed down
     explained_steps = (2, 3, 4, 5)
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Nesterov: the gradient at the look-ahead point`` (the Nesterov run's label)."""
+        ahead = [s.label for s in cls.specs() if s.kwargs.get("nesterov")]
+        if ahead:
+            return f"{and_join(ahead)}: the gradient at the look-ahead point"
+        return f"{and_join([s.label for s in cls.specs()])}: the gradient where it stands"
 
     @classmethod
     def story(cls) -> tuple[Beat, ...]:

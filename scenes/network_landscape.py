@@ -18,20 +18,25 @@ from __future__ import annotations
 
 from descent.engine import OptimizerSpec
 from descent.scenes.kit import Beat, NetworkScene
-from descent.scenes.kit.story import event_story, runs_text
+from descent.scenes.kit.story import count_word, event_story, runs_text
 
 __all__ = ["NetworkLandscape"]
 
 
 class NetworkLandscape(NetworkScene):
     description = "MLP on two moons: SGD, momentum, Adam on one shared PCA plane + boundaries"
-    title = "Three optimizers train one network"
     landscape_params = {"data": "moons", "hidden": (16, 16), "activation": "tanh", "n": 200}
     optimizers = (
         OptimizerSpec("SGD", lr=0.5),
         OptimizerSpec("SGD", lr=0.1, momentum=0.9),
         OptimizerSpec("Adam", lr=0.02),
     )
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Three optimizers train one network`` (counted from the specs)."""
+        n = len(cls.specs())
+        return f"{count_word(n)} optimizer{'s' if n != 1 else ''} train one network"
 
     @classmethod
     def story(cls) -> tuple[Beat, ...]:

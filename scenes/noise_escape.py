@@ -44,7 +44,6 @@ class NoiseEscape(DescentScene):
     description = (
         "quartic swarm in the local minimum: gradient noise kicks a fraction into the global basin"
     )
-    title = "Gradient noise: escaping a local minimum"
     landscape = "quartic"
     particles = 40
     steps = 300
@@ -57,6 +56,17 @@ class NoiseEscape(DescentScene):
     )
     motion_time = 10.0
     ease = False
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Gradient noise: 4 of 40 escape a local minimum`` (counted from the swarm)."""
+        noisy, _ = cls.data()
+        n = int(escaped(noisy).any(axis=1).sum())
+        if not n:
+            return "Gradient noise: no particle escapes the local minimum"
+        return (
+            f"Gradient noise: {n} of {cls.particles} escape{'s' if n == 1 else ''} a local minimum"
+        )
 
     @classmethod
     def setup_line(cls) -> str:

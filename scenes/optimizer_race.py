@@ -14,11 +14,12 @@ Render: ``manim -ql scenes/optimizer_race.py OptimizerRace``
 
 from __future__ import annotations
 
+import numpy as np
 from manim import *  # noqa: F403
 
 from descent.engine import OptimizerSpec
 from descent.scenes.kit import Beat, SurfaceScene
-from descent.scenes.kit.story import event_story, number, point_text
+from descent.scenes.kit.story import event_story, number, point_text, verb
 
 __all__ = ["OptimizerRace", "SteepOptima", "race"]
 
@@ -37,12 +38,20 @@ def race(lr: float) -> tuple[OptimizerSpec, ...]:
 
 class OptimizerRace(SurfaceScene):
     description = "ravine from (5, 5), lr 10: SGD, Momentum, Nesterov, Adagrad, RMSprop, Adam"
-    title = "Optimizer race across a ravine"
     landscape = "ravine"
     start = (5.0, 5.0)
     steps = 100
     optimizers = race(10.0)
     motion_time = 10.0
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Optimizer race: Adagrad ends lowest`` (the lowest finite loss at the end)."""
+        land, trajs = cls.simulate()
+        done = [t for t in trajs if np.isfinite(float(t.loss[-1]))]
+        if not done:
+            return "Optimizer race: every run diverges"
+        return f"Optimizer race: {min(done, key=lambda t: float(t.loss[-1])).label} ends lowest"
 
     @classmethod
     def story(cls) -> tuple[Beat, ...]:
@@ -65,7 +74,22 @@ class OptimizerRace(SurfaceScene):
 
 class SteepOptima(OptimizerRace):
     description = "three narrow Gaussian wells from (0, 0), lr 0.05: only adaptive methods find one"
-    title = "Flat plains, steep wells: adaptive steps"
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Flat plains, steep wells: Adagrad, RMSprop and Adam find one``: the runs that end
+        more than halfway down from their start's loss to the deepest well's."""
+        land, trajs = cls.simulate()
+        floor = min(float(land.value(p.position)) for p in land.points_of_kind("global_min"))
+        found = [
+            t.label
+            for t in {t.label: t for t in trajs}.values()
+            if float(t.loss[-1]) - floor < 0.5 * (float(t.loss[0]) - floor)
+        ]
+        return "Flat plains, steep wells: " + (
+            verb(found, "finds", "find") + " one" if found else "no run finds one"
+        )
+
     landscape = "steep_optima"
     start = (0.0, 0.0)
     optimizers = race(0.05)

@@ -14,15 +14,15 @@ import numpy as np
 from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec
+from descent.engine.events import stationary_passes
 from descent.scenes.kit import Beat, CurveScene, PlotArea, label
-from descent.scenes.kit.story import event_story, number, point_text, runs_text
+from descent.scenes.kit.story import event_story, number, point_text, runs_text, verb
 
 __all__ = ["SaddlePoint"]
 
 
 class SaddlePoint(CurveScene):
     description = "w³ from 4, lr 0.01: SGD crawls toward the saddle, momentum 0.9 passes it"
-    title = "Saddle point: SGD stalls, momentum passes"
     landscape = "cubic"
     start = (4.0,)
     steps = 100
@@ -32,6 +32,19 @@ class SaddlePoint(CurveScene):
     )
     motion_time = 8.0
     y_range = (-30.0, 95.0)
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Saddle point: SGD stalls, Momentum passes`` (who passes it, from the runs)."""
+        land, trajs = cls.simulate()
+        saddle = next(p.position for p in land.stationary_points if p.kind == "saddle")
+        runs = list({t.label: t for t in trajs}.values())
+        passed = [t.label for t in runs if stationary_passes(t.params, saddle, run=0)]
+        stalled = [t.label for t in runs if t.label not in passed]
+        parts = ([verb(stalled, "stalls", "stall")] if stalled else []) + (
+            [verb(passed, "passes", "pass")] if passed else []
+        )
+        return "Saddle point: " + ", ".join(parts)
 
     @classmethod
     def story(cls) -> tuple[Beat, ...]:

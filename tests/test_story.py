@@ -187,6 +187,11 @@ def test_a_variants_story_agrees_with_its_own_runs(name: str) -> None:
         # every "step N" is a step the run has, and an event's step when it names one
         for n in re.findall(r"step (\d+)", b.say):
             assert int(n) <= cls.steps
+    # the title names only optimizers this class runs
+    known = {"SGD", "Momentum", "Nesterov", "Adam", "Adagrad", "RMSprop", "AdamW", "NAdam"}
+    labels = {s.label for s in cls.specs()} | {getattr(cls, "optimizer_name", "")}
+    for word in re.findall(r"[A-Z][A-Za-z]+", cls.title):
+        assert word not in known or word in labels, f"{name}: {word!r} in {cls.title!r}"
     extra = {str(int(b.step)) for b in beats}
     if name == "NoiseEscape":  # counts and the annealed rate at the cooling beat
         noisy, clean = cls.data()
@@ -215,6 +220,8 @@ def test_the_readme_variant_says_its_own_numbers() -> None:
     text = " ".join(b.say for b in cls.beats) + cls.subtitle
     assert "0.05" not in text and "lr 0.04" in text and "lr 0.3" in text and "20·y²" in text
     assert "momentum's step" not in text  # no momentum run: no momentum arrow to speak of
+    # the title says what these runs do: Adam swings back across the floor, SGD does not
+    assert cls.title == "Adam overshoots and swings back; SGD does not", cls.title
     assert all(int(n) <= 40 for n in re.findall(r"step (\d+)", text))
 
 

@@ -110,7 +110,6 @@ class DescentScene(Scene):
 
     #: one-line description for ``descent list``
     description: ClassVar[str] = ""
-    title: ClassVar[str] = ""
     landscape: ClassVar[str] = "bowl"
     landscape_params: ClassVar[dict[str, Any]] = {}
     optimizers: ClassVar[tuple[OptimizerSpec, ...]] = ()
@@ -155,6 +154,18 @@ class DescentScene(Scene):
         if key not in _STORIES:
             _STORIES[key] = tuple(cls.story())
         return _STORIES[key]
+
+    @computed
+    def title(cls) -> str:  # noqa: N805
+        """The headline, from the class attributes and the runs (see :meth:`headline`); a
+        subclass that assigns ``title`` a string types its own."""
+        return cls.headline()
+
+    @classmethod
+    def headline(cls) -> str:
+        """What the scene shows, in a few words that hold for this class's own runs
+        (override; the base has none)."""
+        return ""
 
     @computed
     def subtitle(cls) -> str | None:  # noqa: N805

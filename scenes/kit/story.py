@@ -59,6 +59,9 @@ __all__ = [
     "reading_seconds",
     "first_sentence",
     "axis_name",
+    "and_join",
+    "count_word",
+    "verb",
     "tolerance_for",
 ]
 
@@ -128,6 +131,36 @@ def runs_text(specs: Sequence[OptimizerSpec], theme: Theme) -> str:
     if len(items) <= 2:
         return " and ".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def and_join(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def count_word(n: int) -> str:
+    """``Three`` for 3 (one to twelve in words, a sentence's first word), else digits."""
+    words = [
+        "One",
+        "Two",
+        "Three",
+        "Four",
+        "Five",
+        "Six",
+        "Seven",
+        "Eight",
+        "Nine",
+        "Ten",
+        "Eleven",
+        "Twelve",
+    ]
+    return words[n - 1] if 1 <= n <= len(words) else str(n)
+
+
+def verb(items: Sequence[str], singular: str, plural: str) -> str:
+    """``SGD stalls``, ``SGD and Adam stall``: the items, then the verb in agreement."""
+    return f"{and_join(items)} {singular if len(items) == 1 else plural}"
 
 
 def axis_name(land: Landscape, i: int) -> str:
