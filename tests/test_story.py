@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -329,3 +330,31 @@ def test_a_spec_with_two_optimizers_gets_its_events_narrated(tmp_path: Path) -> 
     shown = {s["name"]: s.get("step") for s in index["sections"]}
     for b in beats:
         assert shown[b.name] == pytest.approx(b.step, abs=1e-6), b.name
+
+
+class ShortNesterov(get_scene("NesterovCorrection")):  # type: ignore[misc]
+    run_time = 4.0
+    steps = 30
+    end_wait = 0.5
+
+
+def test_nesterovs_explained_steps_shrink_into_a_run_time(tmp_path: Path) -> None:
+    from descent.renders.api import render
+
+    base = get_scene("NesterovCorrection")
+    runs = len(base.optimizers)
+    assert base.opening_plan(runs) == (tuple(base.explained_steps), 1.0, base.lookahead_text())
+    natural = base.opening_seconds(runs)
+    for run_time in (20.0, 8.0, 4.0):
+        cls = type("Short", (base,), {"run_time": run_time, "steps": 30})
+        with pytest.warns(UserWarning) if natural * 0.4 > 0.5 * (run_time - 1.0) else nullcontext():
+            steps, scale, say = cls.opening_plan(runs)
+        seconds = cls.opening_seconds(runs, len(steps), scale)
+        assert seconds <= 0.5 * (run_time - cls.end_wait) + 1e-9  # at most half of it
+        assert not steps or scale >= cls.fastest_explanation  # each step still readable
+        assert steps == tuple(base.explained_steps)[: len(steps)]
+        assert len(say.split()) <= 4.5 * seconds + 1e-9  # the caption can be read in it
+    # a 4 s video: the explained steps fit in it, and it lasts 4 s
+    files = render(ShortNesterov, quality="preview", formats=("mp4",), out=tmp_path)
+    video = probe(files["mp4"])
+    assert video.frames == round(4.0 * video.fps), (video.frames, video.fps)
