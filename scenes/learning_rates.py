@@ -18,7 +18,7 @@ from manim import *  # noqa: F403
 from descent.engine import OptimizerSpec
 from descent.engine.events import reaches_tolerance
 from descent.scenes.kit import Beat, SurfaceScene
-from descent.scenes.kit.story import event_story, number, point_text, tolerance_for
+from descent.scenes.kit.story import and_join, event_story, number, point_text, tolerance_for
 
 __all__ = ["LearningRates"]
 
@@ -71,7 +71,7 @@ class LearningRates(SurfaceScene):
     def story(cls) -> tuple[Beat, ...]:
         """One bowl, the learning rates from the specs; then the runs' events."""
         land, trajs = cls.simulate()
-        rates = " and ".join(number(s.kwargs["lr"]) for s in cls.specs())
+        rates = and_join([number(s.kwargs["lr"]) for s in cls.specs()])
         opening = (
             f"One bowl, {land.formula}, and SGD with learning rates {rates} from"
             f" {point_text(cls.start)}. The gradient is the same; only the step taken along it"

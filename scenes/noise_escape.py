@@ -81,7 +81,7 @@ class NoiseEscape(DescentScene):
 
     @classmethod
     def story(cls) -> tuple[Beat, ...]:
-        """Beats at the swarm's escapes: the first, half of them, and the cooling."""
+        """Beats at the swarm's escapes: the first, half of all that escape, and the cooling."""
         land = cls.get_landscape()
         noisy, clean = cls.data()
         points = {p.kind: p.position for p in land.stationary_points}
@@ -117,9 +117,11 @@ class NoiseEscape(DescentScene):
                 beats.append(
                     Beat(
                         half.step,
-                        "half of them out",
-                        f"By step {half.step}, {int(half.values['count'])} of {k} have crossed:"
-                        " the larger kicks come while the learning rate is still high.",
+                        f"{int(half.values['count'])} of {k} out",
+                        f"By step {half.step}, {int(half.values['count'])} of {k} have crossed,"
+                        f" {'half' if 2 * half.values['count'] == final else 'over half'}"
+                        f" of the {final} that will: the larger kicks come while the learning rate"
+                        " is still high.",
                         half.run,
                         (half,),
                     )

@@ -180,23 +180,41 @@ class DescentScene(Scene):
             return None
         land = cls.get_landscape()
         start = cls.start if cls.start is not None else land.default_start
+        # a network starts from its initialisation: nothing to say, and the line stays legible
         where = (
-            "the initialisation"
-            if land.dim > 3
-            else ("w = " if land.dim == 1 else "") + point_text(start)
+            "" if land.dim > 3 else " from " + ("w = " if land.dim == 1 else "") + point_text(start)
         )
         lrs = {s.kwargs.get("lr") for s in specs}
+        shared = {
+            k: v
+            for k, v in specs[0].kwargs.items()
+            if not isinstance(v, bool) and all(s.kwargs.get(k) == v for s in specs)
+        }
         if len(specs) > 3 and len(lrs) == 1 and None not in lrs:
             runs = (
                 f"{', '.join(s.label for s in specs)}, lr {spec_text(specs[0]).split(',')[0][3:]}"
             )
+        elif len(specs) > 1 and shared and not any("=" in s.label for s in specs):
+            # what they share said once: "Momentum and Nesterov, lr 0.05, momentum 0.9"
+            def own(s: OptimizerSpec) -> str:
+                rest = {
+                    k: v
+                    for k, v in s.kwargs.items()
+                    if k not in shared and not (v is True and k in s.label.lower())
+                }
+                text = spec_text(OptimizerSpec(s.name, **rest)) if rest else ""
+                return f"{s.label} ({text})" if text else s.label
+
+            common = spec_text(OptimizerSpec(specs[0].name, **shared))
+            runs = f"{', '.join(own(s) for s in specs)}; {common}"
         else:
             runs = ", ".join(
                 s.label if spec_text(s).replace(" ", "") in s.label.replace(" ", "").replace("=", "")
-                else f"{s.label} {spec_text(s)}"
+                else f"{s.label} {spec_text(s)}" if "," not in spec_text(s)
+                else f"{s.label} ({spec_text(s)})"
                 for s in specs
             )  # fmt: skip
-        return f"{land.formula} from {where}: {runs}, {cls.steps} steps"
+        return f"{land.formula}{where}: {runs}, {cls.steps} steps"
 
     _updaters: tuple[Any, list[tuple[Mobject, Callable[..., Any], bool]]] | None = None
 
