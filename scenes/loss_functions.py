@@ -101,6 +101,19 @@ class LossFunctions(DescentScene):
             for k, ln in enumerate(lengths)
             if ln[0] > 0 and len(hit := np.flatnonzero(ln < 0.5 * ln[0]))
         }
+
+        def why(k: int, t: int) -> str:
+            """The reason the steps shrank, as the run shows it: it turns (its step
+            direction reverses within two steps), or its gradient has shrunk."""
+            p = np.asarray(trajs[k].params, np.float64)
+            near = np.diff(p, axis=0)[max(t - 3, 0) : t + 2]
+            if (np.einsum("ij,ij->i", near[:-1], near[1:]) < 0).any():
+                return ": it slows down to turn around"
+            g = np.linalg.norm(np.asarray(trajs[k].grad, np.float64), axis=1)
+            if g[0] > 0 and g[t - 1] < 0.75 * g[0]:
+                return f": its gradient is down to {number(g[t - 1] / g[0])} of its first"
+            return ""
+
         if halves:
             k = min(halves, key=lambda i: (halves[i], i))
             t = halves[k]
@@ -116,9 +129,8 @@ class LossFunctions(DescentScene):
                         t,
                         f"{names[k]}'s steps shrink",
                         f"By step {t} {names[k]}'s steps are under half as long as its first"
-                        f" ({number(lengths[k][t - 1] / lengths[k][0])} of it): its gradient"
-                        f" shrinks near the fit. The others' steps are now {others} times"
-                        " their first.",
+                        f" ({number(lengths[k][t - 1] / lengths[k][0])} of it){why(k, t)}."
+                        f" The others' steps are now {others} times their first.",
                         k,
                     ),
                 )

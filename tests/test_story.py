@@ -172,6 +172,8 @@ def test_a_variants_story_agrees_with_its_own_runs(name: str) -> None:
         for t in trajs:
             length = np.linalg.norm(np.diff(np.asarray(t.params, np.float64), axis=0), axis=1)
             allowed |= {number(v) for v in length / length[0]}
+            grad = np.linalg.norm(np.asarray(t.grad, np.float64), axis=1)
+            allowed |= {number(v) for v in grad / grad[0]}
     else:
         land, trajs = cls.simulate()
         runs = {k: t for k, t in enumerate({t.label: t for t in trajs}.values())}
