@@ -123,9 +123,11 @@ def check_event(traj: engine.Trajectory, e: engine.Event, land: engine.Landscape
     p = np.asarray(traj.params, dtype=np.float64)
     t = e.step
     if e.kind in ("overshoot", "swing_back"):
-        i = int(e.values["coordinate"])
-        opt = land.optimum[i]
-        assert np.sign(p[t, i] - opt) != np.sign(p[t - 1, i] - opt) or p[t - 1, i] == opt
+        i = int(e.values["coordinate"])  # of the optimum, or of the minimum the run ends in
+        goals = [land.optimum[i]] + [m.position[i] for m in land.points_of_kind("global_min")]
+        assert any(
+            np.sign(p[t, i] - x) != np.sign(p[t - 1, i] - x) or p[t - 1, i] == x for x in goals
+        )
     elif e.kind == "tolerance":  # of the optimum, or (several minima) of one of them
         targets = [land.optimum] + [m.position for m in land.points_of_kind("global_min")]
         assert any(

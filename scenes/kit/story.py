@@ -196,6 +196,19 @@ def first_sentence(say: str) -> str:
     return " ".join(words[:12]).rstrip(",;:") + "."
 
 
+def target_of(land: Landscape, params: np.ndarray) -> tuple[float, ...] | None:
+    """The minimum a run heads for: the optimum, or with several minima the one nearest
+    its last finite point (``None`` without an optimum)."""
+    if land.optimum is None:
+        return None
+    minima = [p.position for p in land.points_of_kind("global_min", "local_min")]
+    p = np.asarray(params, dtype=np.float64)
+    p = p[np.isfinite(p).all(axis=1)]
+    if len(minima) < 2 or not len(p):
+        return tuple(land.optimum)
+    return tuple(min(minima, key=lambda m: float(np.linalg.norm(p[-1] - np.asarray(m)))))
+
+
 def _kind_of(land: Landscape, at: Sequence[float]) -> str:
     for p in land.stationary_points:
         if np.allclose(p.position, at):
@@ -262,9 +275,15 @@ def event_story(
                     ),
                 )
             )
-        if opt is not None:
-            crossings = overshoots(p, opt, run=k, label=t.label)
-            first = [e for e in crossings if e.kind == "overshoot"][:1]
+        goal = target_of(land, p)
+        if goal is not None:
+            crossings = overshoots(p, goal, run=k, label=t.label)
+            # an overshoot one can see: at least 2 % of the start's distance to the minimum
+            seen = 0.02 * float(np.linalg.norm(p[0] - np.asarray(goal)))
+            first = [e for e in crossings if e.kind == "overshoot" and e.values["depth"] >= seen]
+            first = first[:1]
+            at_opt = opt is not None and np.allclose(goal, opt)
+            past = "the optimum" if at_opt else "its minimum"
             for e in first:
                 axis = axis_name(land, int(e.values["coordinate"]))
                 candidates.append(
@@ -273,9 +292,11 @@ def event_story(
                         Beat(
                             e.step,
                             f"{t.label} overshoots",
-                            f"{t.label} overshoots at step {e.step}: it crosses the optimum's"
-                            f" {axis} = {number(opt[int(e.values['coordinate'])])} and"
-                            f" runs on {number(e.values['depth'])} past it.",
+                            f"{t.label} overshoots at step {e.step}: it crosses"
+                            + (" the optimum's" if at_opt else "")
+                            + f" {axis} = {number(goal[int(e.values['coordinate'])])}"
+                            + ("" if at_opt else f" (its minimum is at {point_text(goal)})")
+                            + f" and runs on {number(e.values['depth'])} past it.",
                             k,
                             (e,),
                         ),
@@ -294,7 +315,8 @@ def event_story(
                                 b.step,
                                 f"{t.label} swings back",
                                 f"And swings back at step {b.step}, {number(b.values['depth'])}"
-                                f" past the optimum on the other side: {axis} rings around it.",
+                                f" past {past} on the other side: {axis}"
+                                " rings around it.",
                                 k,
                                 (b,),
                             ),
@@ -337,18 +359,29 @@ def event_story(
                 )
                 break
     if tol is not None and opt is not None:
+        goals = {id(t): target_of(land, np.asarray(t.params)) or opt for t in shown}
         reached = [
             e
             for t in shown
-            for e in reaches_tolerance(t.params, opt, tol, run=index[id(t)], label=t.label)
+            for e in reaches_tolerance(t.params, goals[id(t)], tol, run=index[id(t)], label=t.label)
         ]
+
+        def goal_text(e: Event) -> str:
+            goal = goals[id(shown[e.run])]
+            return "the optimum" if np.allclose(goal, opt) else f"its minimum {point_text(goal)}"
+
         if reached:
             reached.sort(key=lambda e: e.step)
             first_in = reached[0]
-            others = "; ".join(f"{e.label} at step {e.step}" for e in reached[1:])
+            first_goal = goals[id(shown[first_in.run])]
+            same = all(np.allclose(goals[id(shown[e.run])], first_goal) for e in reached)
+            others = "; ".join(
+                f"{e.label} at step {e.step}" + ("" if same else f" ({goal_text(e)})")
+                for e in reached[1:]
+            )
             never = [t.label for t in shown if t.label not in {e.label for e in reached}]
             tail = (f"; {others}" if others else "") + (
-                f"; {' and '.join(never)} not within {steps} steps" if never else ""
+                f"; {and_join(never)} not within {steps} steps" if never else ""
             )
             candidates.append(
                 (
@@ -356,7 +389,7 @@ def event_story(
                     Beat(
                         first_in.step,
                         f"{first_in.label} within {number(tol)}",
-                        f"{first_in.label} is within {number(tol)} of the optimum for good"
+                        f"{first_in.label} is within {number(tol)} of {goal_text(first_in)} for good"
                         f" from step {first_in.step}{tail}.",
                         first_in.run,
                         tuple(reached),
@@ -377,7 +410,7 @@ def event_story(
                 others = "; ".join(f"{e.label} at step {e.step}" for e in hit[1:])
                 never = [t.label for t in shown if t.label not in {e.label for e in hit}]
                 tail = (f"; {others}" if others else "") + (
-                    f"; {' and '.join(never)} not within {steps} steps" if never else ""
+                    f"; {and_join(never)} not within {steps} steps" if never else ""
                 )
                 candidates.append(
                     (
