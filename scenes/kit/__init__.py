@@ -114,7 +114,9 @@ from descent.scenes.kit.scene import (
 from descent.scenes.kit.story import (
     READING_RATE,
     Emphasis,
+    and_join,
     axis_name,
+    count_word,
     event_story,
     first_sentence,
     number,
@@ -123,13 +125,16 @@ from descent.scenes.kit.story import (
     reading_seconds,
     runs_text,
     spec_text,
+    target_of,
     tolerance_for,
+    verb,
 )
 from descent.scenes.kit.storyboards import (
     CurveScene,
     SurfaceScene,
 )
 from descent.scenes.kit.sweeps import (
+    CONVERGED,
     SweepScene,
     divergence_tint,
     fastest_run,
@@ -257,4 +262,9 @@ __all__ = [
     "runs_text",
     "spec_text",
     "tolerance_for",
+    "target_of",
+    "and_join",
+    "count_word",
+    "verb",
+    "CONVERGED",
 ]

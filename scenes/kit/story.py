@@ -63,6 +63,7 @@ __all__ = [
     "count_word",
     "verb",
     "tolerance_for",
+    "target_of",
 ]
 
 

@@ -27,7 +27,14 @@ from descent.scenes.kit.text import fmt_value, label
 from descent.scenes.kit.theme import Theme
 from descent.scenes.kit.tracks import Track, set_shown
 
-__all__ = ["SweepScene", "fastest_run", "steps_to_converge", "divergence_tint", "left_for_good"]
+__all__ = [
+    "SweepScene",
+    "CONVERGED",
+    "fastest_run",
+    "steps_to_converge",
+    "divergence_tint",
+    "left_for_good",
+]
 
 
 #: "converged": within this fraction of the start's distance to the optimum
