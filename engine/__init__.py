@@ -27,6 +27,7 @@ import lazy_loader
 
 if TYPE_CHECKING:
     from descent.engine.errors import EngineError, UnknownNameError
+    from descent.engine.events import Event, find_events
     from descent.engine.export import load_npz
     from descent.engine.fileio import atomic_path, cache_dir, write_cache
     from descent.engine.landscapes import (
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ELEMENTWISE",
     "EngineError",
+    "Event",
     "Landscape",
     "Network",
     "OptimizerSpec",
@@ -63,6 +65,7 @@ __all__ = [
     "convergence_rate",
     "with_buffers",
     "write_cache",
+    "find_events",
     "from_callable",
     "get_landscape",
     "list_landscapes",
@@ -86,6 +89,7 @@ __getattr__, __dir__, _ = lazy_loader.attach(
     submodules=[
         "datasets",
         "errors",
+        "events",
         "export",
         "fileio",
         "formula",
@@ -100,6 +104,7 @@ __getattr__, __dir__, _ = lazy_loader.attach(
     ],
     submod_attrs={
         "errors": ["EngineError", "UnknownNameError"],
+        "events": ["Event", "find_events"],
         "export": ["load_npz"],
         "fileio": ["atomic_path", "cache_dir", "write_cache"],
         "landscapes": [

@@ -65,6 +65,7 @@ def sections_from(
     ``next_section``); the narration of a section is every cue that starts in it. Empty
     sections are dropped; with no marks the whole video is one section."""
     points = [(float(m["start"]), str(m["name"])) for m in marks if float(m["start"]) < duration]
+    steps = {float(m["start"]): m["step"] for m in marks if "step" in m}  # the clock's step
     if not points or points[0][0] > MIN_SECONDS:
         points.insert(0, (0.0, "start"))
     found: list[Section] = []
@@ -74,6 +75,8 @@ def sections_from(
             continue
         said = [text for t0, _, text in cues if start - 0.02 <= t0 < end - 0.02]  # srt: ms
         found.append({"name": name, "start": start, "end": end, "narration": " ".join(said)})
+        if start in steps:
+            found[-1]["step"] = float(steps[start])
     if found:
         found[-1]["end"] = duration
     return found

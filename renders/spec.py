@@ -112,7 +112,7 @@ class Spec:
     steps: int
     grad_noise: float
     seed: int
-    run_time: float
+    run_time: float | None  # the video's length; None: as long as the story needs
     velocity: bool
     gradient: bool
     lookahead: bool
@@ -358,7 +358,9 @@ def _sweep_table(
     return grid
 
 
-def _run_table(c: _Checker, data: dict[str, Any], land: Any) -> tuple[Any, int, float, int, float]:
+def _run_table(
+    c: _Checker, data: dict[str, Any], land: Any
+) -> tuple[Any, int, float, int, float | None]:
     """``(start, steps, grad_noise, seed, run_time)`` from ``[run]``."""
     run_t = c.keys(data.get("run", {}), RUN, "run")
     if "start" in run_t and "starts" in run_t:
@@ -373,8 +375,8 @@ def _run_table(c: _Checker, data: dict[str, Any], land: Any) -> tuple[Any, int, 
     grad_noise = c.number(run_t, "grad_noise", "run", 0.0, 0.0, 1e6)
     seed = c.number(run_t, "seed", "run", 0, 0, 2**32 - 1, integer=True)
     run_time = c.number(run_t, "run_time", "run", 6.0, 0.5, 120.0)
-
-    return start, int(steps), float(grad_noise), int(seed), float(run_time)
+    given = float(run_time) if "run_time" in run_t else None  # else: the story's own length
+    return start, int(steps), float(grad_noise), int(seed), given
 
 
 def _optimizers(c: _Checker, data: dict[str, Any]) -> list[Any]:

@@ -169,13 +169,14 @@ def _named(cls: type, spec: Spec) -> type:
     cls.__name__ = cls.__qualname__ = re.sub(r"\W", "_", path_stem(spec.path)) or "SpecScene"
     shared = {
         "title": spec.title,
-        "subtitle": spec.subtitle,
         "optimizers": spec.optimizers,
         "grad_noise": spec.grad_noise,
         "seed": spec.seed,
         "steps": spec.steps,
         "run_time": spec.run_time,
     }
+    if spec.subtitle:  # else computed from the spec's landscape, start and optimizers
+        shared["subtitle"] = spec.subtitle
     for name, value in shared.items():
         setattr(cls, name, value)
     return cls

@@ -74,7 +74,7 @@ def _render(job: dict[str, Any], cls: Any) -> dict[str, Any]:
         return {"html": str(write_player(cls, target, theme=job["theme"], **size))}
     imposed: dict[str, Any] = {}  # a variant is a subclass that changes class attributes
     if job.get("run_time"):
-        imposed = {"run_time": float(job["run_time"]), "pause_for_narration": False}
+        imposed = {"run_time": float(job["run_time"])}  # the video's length: holds shrink to fit
     if not job.get("pauses", True):
         imposed["pause_for_narration"] = False
     if imposed:
@@ -166,7 +166,11 @@ def _record_sections(scene: Any) -> list[dict[str, Any]]:
     original = scene.next_section
 
     def next_section(name: str = "unnamed", *args: Any, **kwargs: Any) -> Any:
-        marks.append({"name": str(name), "start": float(scene.renderer.time)})
+        mark = {"name": str(name), "start": float(scene.renderer.time)}
+        clock = getattr(scene, "clock", None)
+        if clock is not None:  # the step on screen as the section starts
+            mark["step"] = float(clock.step())
+        marks.append(mark)
         return original(name, *args, **kwargs)
 
     scene.next_section = next_section

@@ -20,6 +20,8 @@ from manim import *  # noqa: F403
 
 from descent.engine import OptimizerSpec, Trajectory
 from descent.scenes.kit import Beat, CoordinateBars, SurfaceScene, gradient_arrows
+from descent.scenes.kit.story import and_join, event_story, number
+from descent.scenes.kit.theme import color_name
 
 __all__ = ["AdaptiveSteps"]
 
@@ -28,42 +30,40 @@ class AdaptiveSteps(SurfaceScene):
     description = (
         "Adam on a narrow valley: gradient vs Adam's per-coordinate step, torch's rule live"
     )
-    title = "Adam: a step of about lr in every coordinate"
-    subtitle = "½(x² + 50·y²) from (−9, 1.6), Adam lr 0.3; arrows (not to scale): −lr·gradient, Adam's step"
     landscape = "ellipse"
     landscape_params = {"condition": 50.0}
     start = (-9.0, 1.6)
     view = ((-10.0, 2.0), (-2.5, 2.5))
     steps = 40
     optimizers = (OptimizerSpec("Adam", lr=0.3),)
-    run_time = 10.0
+    motion_time = 10.0
     plot_width = 5.3
     plot_height = 4.2
     plot_center = LEFT * 3.15 + DOWN * 0.4
     log_heat = True
     markers = True
     show_update = True
-    beats = (
-        Beat(
-            0,
-            "a steep and a shallow direction",
-            "Across the valley the slope is fifty times"
-            " steeper than along it: the plain gradient step, in white, points almost straight across.",
-        ),
-        Beat(
-            3,
-            "one lr per coordinate",
-            "Adam's step, in colour, is about lr long along the valley"
-            " too: it divides each coordinate's average gradient by that coordinate's own average"
-            " size, so m̂ over √v̂ is close to plus or minus one in both.",
-        ),
-        Beat(
-            15,
-            "the floor",
-            "Across the valley the signs flip and m̂ averages them away: the"
-            " cross step shrinks while the step along the valley stays about lr.",
-        ),
-    )
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Adam: a step of about lr in every coordinate`` (the run's label)."""
+        return f"{and_join([s.label for s in cls.specs()])}: a step of about lr in every coordinate"
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """Colours from the theme, the steepness ratio from the landscape, events from the run."""
+        land, trajs = cls.simulate()
+        theme = cls.story_theme()
+        [adam] = cls.specs()
+        ratio = number(land.params.get("condition", 1.0))
+        opening = (
+            f"Across the valley {land.formula} is {ratio} times steeper than along it: the"
+            f" plain gradient step, in {color_name(theme.text, theme)}, points almost straight"
+            f" across. {adam.label}'s step, in {color_name(theme.color_for(adam.label), theme)},"
+            f" is about lr = {number(adam.kwargs['lr'])} long in both coordinates: m̂ over √v̂"
+            " is close to plus or minus one in each."
+        )
+        return event_story(land, trajs, theme, steps=cls.steps, opening=opening)
 
     def update_rule(
         self, trajs: Sequence[Trajectory], colors: Sequence[str], above: Mobject

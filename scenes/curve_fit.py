@@ -14,36 +14,32 @@ from __future__ import annotations
 
 from descent.engine import OptimizerSpec
 from descent.scenes.kit import Beat, NetworkScene
+from descent.scenes.kit.story import count_word, event_story, runs_text
 
 __all__ = ["CurveFit"]
 
 
 class CurveFit(NetworkScene):
     description = "MLP fitting a noisy sine: SGD, momentum, Adam on one PCA plane + fitted curves"
-    title = "Three optimizers fit a curve"
-    subtitle = "MLP 1-32-32-1 (tanh), 120 noisy samples of sin x, MSE, same initialisation"
     landscape_params = {"data": "sine", "hidden": (32, 32), "activation": "tanh", "n": 120}
     optimizers = (
         OptimizerSpec("SGD", lr=0.05),
         OptimizerSpec("SGD", lr=0.05, momentum=0.9),
         OptimizerSpec("Adam", lr=0.01),
     )
-    beats = (
-        Beat(
-            0,
-            "fitting a sine",
-            "A network with 1,153 weights fits noisy samples of a sine. Same"
-            " start, three optimizers.",
-        ),
-        Beat(
-            25,
-            "the bumps appear",
-            "Momentum and Adam bend their curves into both bumps within about fifty steps.",
-        ),
-        Beat(
-            100,
-            "SGD still flattening",
-            "Plain SGD at the same rate is still flattening its curve"
-            " at step 100: the loss panel shows the gap.",
-        ),
-    )
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Three optimizers fit a curve`` (counted from the specs)."""
+        n = len(cls.specs())
+        return f"{count_word(n)} optimizer{'s' if n != 1 else ''} fit a curve"
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """The network and data from the landscape, then the runs' events."""
+        land, trajs = cls.simulate()
+        opening = (
+            f"A real network, {land.description}. {runs_text(cls.specs(), cls.story_theme())}"
+            " all start from the same initialisation."
+        )
+        return event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)

@@ -29,6 +29,7 @@ from descent.scenes.kit import (
     set_shown,
     step_counter,
 )
+from descent.scenes.kit.story import event_story, point_text, runs_text
 
 __all__ = ["FitLine", "FitLineFastAdam", "clip_line"]
 
@@ -56,33 +57,25 @@ def clip_line(area: PlotArea, w: float, b: float) -> tuple[np.ndarray, np.ndarra
 class FitLine(DescentScene):
     description = "SGD vs Adam on linear regression, minibatch 1: parameter space, data space, loss"
     title = "Fitting a line: parameter space and data space"
-    subtitle = "ŷ = w·x + b, MSE, minibatch of 1 (shuffled), lr = 0.01, from w = −10, b = −20"
     landscape = "regression"
     landscape_params = {"dataset": "line", "batch_size": 1}
     start = (-10.0, -20.0)
     steps = 300
     optimizers = (OptimizerSpec("SGD", lr=0.01), OptimizerSpec("Adam", lr=0.01))
-    run_time = 10.0
-    beats = (
-        Beat(
-            0,
-            "one sample at a time",
-            "Each step sees one shuffled sample. Left: the two parameters;"
-            " right: the line they draw through the data; bottom: the full-data loss.",
-        ),
-        Beat(
-            10,
-            "SGD fits the line",
-            "SGD's step is proportional to its error, and the errors are"
-            " big: within about 150 steps it has the line.",
-        ),
-        Beat(
-            150,
-            "Adam is still crawling",
-            "Adam's step is about lr = 0.01 per coordinate whatever"
-            " the gradient: from weight −10 that takes a thousand steps. Its rate was too small.",
-        ),
-    )
+    motion_time = 10.0
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """The set-up from the attributes, then the runs' events (lead, tolerance)."""
+        land, trajs = cls.simulate()
+        opening = (
+            f"Each step sees a minibatch of {land.batch_size} shuffled"
+            f" sample{'' if land.batch_size == 1 else 's'}. Left: the two"
+            " parameters; right: the line they draw through the data; bottom: the full-data"
+            f" loss. {runs_text(cls.specs(), cls.story_theme())} start from"
+            f" {point_text(cls.start)}."
+        )
+        return event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)
 
     def construct(self) -> None:
         # -- data --
@@ -168,14 +161,4 @@ class FitLine(DescentScene):
 
 class FitLineFastAdam(FitLine):
     description = "FitLine with Adam at lr 0.5"
-    subtitle = "ŷ = w·x + b, MSE, minibatch of 1 (shuffled), SGD lr 0.01 vs Adam lr 0.5"
     optimizers = (OptimizerSpec("SGD", lr=0.01), OptimizerSpec("Adam", lr=0.5))
-    beats = (
-        Beat(0, "one sample at a time", "The same fit, now with Adam at lr 0.5."),
-        Beat(
-            10,
-            "Adam strides",
-            "Adam moves about 0.5 per coordinate per step and reaches the"
-            " line in a few dozen steps; then its steps, still about lr long, jitter around it.",
-        ),
-    )

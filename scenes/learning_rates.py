@@ -10,18 +10,21 @@ Render: ``manim -ql scenes/learning_rates.py LearningRates``
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 from manim import *  # noqa: F403
 
 from descent.engine import OptimizerSpec
+from descent.engine.events import reaches_tolerance
 from descent.scenes.kit import Beat, SurfaceScene
+from descent.scenes.kit.story import and_join, event_story, number, point_text, tolerance_for
 
 __all__ = ["LearningRates"]
 
 
 class LearningRates(SurfaceScene):
     description = "bowl, SGD with lr 0.1 / 0.25 / 10: slow, fast, diverging"
-    title = "Learning rate: too small, just right, too large"
-    subtitle = "SGD on (x − 3)² + (y + 2)² + 8 from (10, 10)"
     landscape = "bowl"
     start = (10.0, 10.0)
     steps = 20
@@ -30,27 +33,52 @@ class LearningRates(SurfaceScene):
         OptimizerSpec("SGD", lr=0.25, label="lr = 0.25"),
         OptimizerSpec("SGD", lr=10.0, label="lr = 10"),
     )
-    run_time = 7.0
-    beats = (
-        Beat(
-            0,
-            "three learning rates",
-            "One bowl, three learning rates. The gradient is the same;"
-            " only the step we take along it changes.",
-        ),
-        Beat(
-            2,
-            "too small, just right",
-            "lr 0.1 creeps, shrinking the distance by a fifth each"
-            " step; lr 0.25 lands within 0.1 of the minimum in 8 steps.",
-        ),
-        Beat(
-            6,
-            "too large: divergence",
-            "lr 10 overshoots to the far side, farther each time: the"
-            " loss grows without bound and the point leaves the view, pinned at the edge.",
-        ),
-    )
+    motion_time = 7.0
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Learning rate: too small, just right, too large``, each judged on its run: the
+        one first within the tolerance of the optimum is just right, a smaller lr too small,
+        a larger one (or one that ends farther than it started) too large."""
+        land, trajs = cls.simulate()
+        runs = list({t.label: t for t in trajs}.values())
+        if land.optimum is None:
+            return "Learning rate"
+        opt = np.asarray(land.optimum)
+        tol = tolerance_for(land, cls.start if cls.start is not None else land.default_start)
+        first = {
+            id(t): e.step
+            for t in runs
+            if tol is not None
+            for e in reaches_tolerance(t.params, opt, tol)
+        }
+        best = min(runs, key=lambda t: first.get(id(t), math.inf))
+        words = []
+        for t in runs:
+            p = np.asarray(t.params)
+            away = not np.isfinite(p[-1]).all() or np.linalg.norm(p[-1] - opt) > np.linalg.norm(
+                p[0] - opt
+            )
+            if id(best) in first and t is best:
+                words.append("just right")
+            elif away or (id(best) in first and t.spec.lr > best.spec.lr):
+                words.append("too large")
+            else:
+                words.append("too small")
+        return "Learning rate: " + ", ".join(dict.fromkeys(words))
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """One bowl, the learning rates from the specs; then the runs' events."""
+        land, trajs = cls.simulate()
+        rates = and_join([number(s.kwargs["lr"]) for s in cls.specs()])
+        opening = (
+            f"One bowl, {land.formula}, and SGD with learning rates {rates} from"
+            f" {point_text(cls.start)}. The gradient is the same; only the step taken along it"
+            " changes."
+        )
+        return event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)
+
     plot_width = 5.0
     plot_height = 5.5
     log_heat = True

@@ -13,7 +13,9 @@ import numpy as np
 from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec
+from descent.engine.events import reaches_tolerance
 from descent.scenes.kit import Beat, CurveScene, PlotArea, label
+from descent.scenes.kit.story import event_story, point_text, runs_text, verb
 
 __all__ = ["LocalMinimum"]
 
@@ -22,8 +24,6 @@ class LocalMinimum(CurveScene):
     description = (
         "quartic from 6, lr 0.001: SGD stops in the local minimum, momentum finds the global one"
     )
-    title = "Local minimum: momentum rolls over the bump"
-    subtitle = "f(w) = 2w⁴ − 9w³ − 21w² + 88w + 48 from w = 6, lr = 0.001"
     landscape = "quartic"
     start = (6.0,)
     steps = 100
@@ -31,27 +31,61 @@ class LocalMinimum(CurveScene):
         OptimizerSpec("SGD", lr=0.001),
         OptimizerSpec("SGD", lr=0.001, momentum=0.9),
     )
-    run_time = 8.0
-    beats = (
-        Beat(
-            0,
-            "two basins",
-            "Two basins: a local minimum at w = 4 and a deeper global one at"
-            " w = −2, behind a hump. Both optimizers start at w = 6.",
-        ),
-        Beat(
-            4,
-            "SGD settles for the local minimum",
-            "SGD rolls into the nearest basin and stops"
-            " at w = 4: the gradient there is zero, so it has no reason to move.",
-        ),
-        Beat(
-            9,
-            "momentum clears the hump",
-            "Momentum arrives with speed, climbs over the hump at"
-            " 1.4 and falls into the global minimum: its velocity, not the gradient, got it over.",
-        ),
-    )
+    motion_time = 8.0
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Local minimum: SGD stops in it, Momentum rolls over the bump`` (where each ends)."""
+        land, trajs = cls.simulate()
+        (top,) = land.points_of_kind("max")
+        local = next(p.position for p in land.stationary_points if p.kind == "local_min")
+        side = np.sign(local[0] - top.position[0])
+        runs = list({t.label: t for t in trajs}.values())
+        over = [
+            t.label
+            for t in runs
+            if np.isfinite(w := float(np.asarray(t.params)[-1, 0]))
+            and np.sign(w - top.position[0]) != side
+        ]
+        stay = [t.label for t in runs if t.label not in over]
+        parts = ([verb(stay, "stops", "stop") + " in it"] if stay else []) + (
+            [verb(over, "rolls", "roll") + " over the bump"] if over else []
+        )
+        return "Local minimum: " + ", ".join(parts)
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """Two basins from the landscape's stationary points; where each run settles."""
+        land, trajs = cls.simulate()
+        theme = cls.story_theme()
+        minima = {p.kind: p.position for p in land.stationary_points}
+        opening = (
+            f"Two basins: a local minimum at w = {point_text(minima['local_min'])} and a deeper"
+            f" global one at w = {point_text(minima['global_min'])}, behind a hump at"
+            f" w = {point_text(minima['max'])}. {runs_text(cls.specs(), theme)} start at"
+            f" w = {point_text(cls.start)}."
+        )
+        beats = list(event_story(land, trajs, theme, steps=cls.steps, opening=opening, most=2))
+        for k, t in enumerate(trajs):
+            w = np.asarray(t.params)[:, 0]
+            for kind in ("local_min", "global_min"):
+                at = minima[kind][0]
+                for e in reaches_tolerance(w, [at], 0.1, run=k, label=t.label):
+                    if 0 < e.step < cls.steps and e.step not in {b.step for b in beats}:
+                        where = "local" if kind == "local_min" else "global"
+                        beats.append(
+                            Beat(
+                                e.step,
+                                f"{t.label} settles in the {where} minimum",
+                                f"{t.label} settles within 0.1 of the {where} minimum at"
+                                f" w = {point_text(minima[kind])} from step {e.step}: the"
+                                " gradient there is zero, so nothing moves it on.",
+                                k,
+                                (e,),
+                            )
+                        )
+        return tuple(sorted(beats, key=lambda b: b.step))
+
     y_range = (-190.0, 540.0)
 
     def annotate(self, land: Landscape, area: PlotArea) -> None:

@@ -22,6 +22,7 @@ from manim import *  # noqa: F403
 
 from descent import engine
 from descent.engine import Landscape, OptimizerSpec, Trajectory
+from descent.engine.events import overshoots, reaches_tolerance
 from descent.scenes.kit import (
     Beat,
     DescentScene,
@@ -32,6 +33,13 @@ from descent.scenes.kit import (
     palette_for,
     step_counter,
     swapped,
+)
+from descent.scenes.kit.story import (
+    axis_name,
+    number,
+    pick_beats,
+    spec_text,
+    tolerance_for,
 )
 
 __all__ = [
@@ -59,34 +67,132 @@ class LossFunctions(DescentScene):
     landscape = "regression"
     optimizer = OptimizerSpec("SGD", lr=0.1)
     start = (6.0, -3.0)  # (weight, bias)
-    beats = (
-        Beat(
-            0,
-            "four losses, one data set",
-            "Same data, same start, same SGD: only the loss differs."
-            " The surfaces are over (bias, weight) of a straight-line fit.",
-        ),
-        Beat(
-            5,
-            "L1's constant pull",
-            "MSE's gradient shrinks near the fit, so steps slow down; L1's"
-            " gradient has the same size everywhere, so SGD zigzags across the kink.",
-        ),
-        Beat(
-            40,
-            "where they settle",
-            "Huber and SmoothL1 behave like MSE near the fit and like L1"
-            " far away: robust to outliers, smooth at the bottom.",
-        ),
-    )
     steps = 100
-    run_time = 8.0
+    motion_time = 8.0
     #: (bias, weight) view; grown automatically when a variant's paths leave it
     view = ((-5.0, 8.0), (-3.0, 7.5))
 
-    @property
-    def subtitle(self) -> str:  # type: ignore[override]
-        return f"regression on 50 points · {self.optimizer.label}: {self.optimizer.describe()} · from w = 6, b = −3"
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """The set-up from the specs and the data; then the panels' events: where a run's
+        steps have shrunk to half its first (the gradient shrinks near the fit) against the
+        others', the first overshoot of an optimum's coordinate, the first panel within the
+        tolerance of its optimum. A beat's ``subject`` is its panel (0 … 3)."""
+        lands, trajs = cls.data()
+        names = [name.split(" (")[0] for _, _, name in LOSSES]
+        n = len(lands[0].data[0]) if lands[0].data is not None else 0
+        w, b = cls.start
+        spec = cls.optimizer
+        beats = [
+            Beat(
+                0,
+                "four losses, one data set",
+                f"Same {n} points, same start w = {number(w)}, b = {number(b)}, same"
+                f" {spec.label} ({spec_text(spec)}): only the loss differs, {', '.join(names)}."
+                " Each panel is that loss over (bias, weight) of a straight-line fit.",
+            )
+        ]
+        candidates: list[tuple[int, Beat]] = []
+        lengths = [
+            np.linalg.norm(np.diff(np.asarray(t.params, np.float64), axis=0), axis=1) for t in trajs
+        ]
+        halves = {
+            k: int(hit[0]) + 1
+            for k, ln in enumerate(lengths)
+            if ln[0] > 0 and len(hit := np.flatnonzero(ln < 0.5 * ln[0]))
+        }
+
+        def why(k: int, t: int) -> str:
+            """The reason the steps shrank, as the run shows it: it turns (its step
+            direction reverses within two steps), or its gradient has shrunk."""
+            p = np.asarray(trajs[k].params, np.float64)
+            near = np.diff(p, axis=0)[max(t - 3, 0) : t + 2]
+            if (np.einsum("ij,ij->i", near[:-1], near[1:]) < 0).any():
+                return ": it slows down to turn around"
+            g = np.linalg.norm(np.asarray(trajs[k].grad, np.float64), axis=1)
+            if g[0] > 0 and g[t - 1] < 0.75 * g[0]:
+                return f": its gradient is down to {number(g[t - 1] / g[0])} of its first"
+            return ""
+
+        if halves:
+            k = min(halves, key=lambda i: (halves[i], i))
+            t = halves[k]
+            others = ", ".join(
+                f"{names[i]} {number(lengths[i][t - 1] / lengths[i][0])}"
+                for i in range(len(trajs))
+                if i != k
+            )
+            candidates.append(
+                (
+                    1,
+                    Beat(
+                        t,
+                        f"{names[k]}'s steps shrink",
+                        f"By step {t} {names[k]}'s steps are under half as long as its first"
+                        f" ({number(lengths[k][t - 1] / lengths[k][0])} of it){why(k, t)}."
+                        f" The others' steps are now {others} times their first.",
+                        k,
+                    ),
+                )
+            )
+        for k, (land, traj) in enumerate(zip(lands, trajs, strict=True)):
+            if land.optimum is None:
+                continue
+            for e in overshoots(traj.params, land.optimum, run=k, label=names[k])[:1]:
+                axis = axis_name(land, int(e.values["coordinate"]))
+                candidates.append(
+                    (
+                        2,
+                        Beat(
+                            e.step,
+                            f"{names[k]} overshoots",
+                            f"{names[k]}: at step {e.step} the run crosses its optimum's"
+                            f" {axis} = {number(land.optimum[int(e.values['coordinate'])])}"
+                            f" and runs on {number(e.values['depth'])} past it.",
+                            k,
+                            (e,),
+                        ),
+                    )
+                )
+        tol = tolerance_for(lands[0], cls.start)
+        reached = [
+            e
+            for k, (land, traj) in enumerate(zip(lands, trajs, strict=True))
+            if land.optimum is not None and tol is not None
+            for e in reaches_tolerance(traj.params, land.optimum, tol, run=k, label=names[k])
+        ]
+        if reached and tol is not None:
+            reached.sort(key=lambda e: e.step)
+            first = reached[0]
+            later = "; ".join(f"{e.label} from step {e.step}" for e in reached[1:])
+            never = [names[k] for k in range(len(trajs)) if k not in {e.run for e in reached}]
+            tail = (f"; {later}" if later else "") + (
+                f"; {', '.join(never)} not within {cls.steps} steps" if never else ""
+            )
+            candidates.append(
+                (
+                    0,
+                    Beat(
+                        first.step,
+                        f"{first.label} within {number(tol)}",
+                        f"{first.label}'s run is within {number(tol)} of its optimum for good"
+                        f" from step {first.step}{tail}.",
+                        first.run,
+                        tuple(reached),
+                    ),
+                )
+            )
+        return tuple(pick_beats(beats, candidates, steps=cls.steps, most=3))
+
+    @classmethod
+    def setup_line(cls) -> str:
+        land = cls.data()[0][0]
+        n = len(land.data[0]) if land.data is not None else 0
+        w, b = cls.start
+        return (
+            f"regression on {n} points · {cls.optimizer.label}: {spec_text(cls.optimizer)}"
+            f" · from w = {number(w)}, b = {number(b)}"
+        )
 
     @classmethod
     def data(cls) -> tuple[list[Landscape], list[Trajectory]]:

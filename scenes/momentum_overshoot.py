@@ -17,7 +17,9 @@ import numpy as np
 from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec, Trajectory
+from descent.engine.events import overshoots
 from descent.scenes.kit import Beat, SurfaceScene, velocity_arrows
+from descent.scenes.kit.story import and_join, event_story, point_text, runs_text, verb
 
 __all__ = ["MomentumOvershoot", "distance_to_optimum"]
 
@@ -30,8 +32,6 @@ def distance_to_optimum(land: Landscape, path: np.ndarray) -> np.ndarray:
 
 class MomentumOvershoot(SurfaceScene):
     description = "ill-conditioned valley: momentum overshoots and swings back, SGD does not"
-    title = "Momentum overshoots and swings back"
-    subtitle = "½(x² + 10·y²) from (−5, 2), lr = 0.05; arrow: momentum step −lr·b"
     landscape = "ellipse"
     landscape_params = {"condition": 10.0}
     start = (-5.0, 2.0)
@@ -40,38 +40,43 @@ class MomentumOvershoot(SurfaceScene):
         OptimizerSpec("SGD", lr=0.05),
         OptimizerSpec("SGD", lr=0.05, momentum=0.9),
     )
-    run_time = 9.0
+    motion_time = 9.0
     plot_width = 6.6
     plot_height = 3.6
     plot_center = LEFT * 2.45 + DOWN * 0.2
     panel_log = False
     panel_label = "distance to optimum"
-    beats = (
-        Beat(
-            0,
-            "into the valley",
-            "A narrow valley: steep across (y), shallow along (x). Same"
-            " learning rate for both; the arrow is momentum's step, −lr times its velocity.",
-        ),
-        Beat(
-            2,
-            "the overshoot",
-            "Momentum overshoots the valley floor: its velocity still points"
-            " across when the floor is reached, so it climbs the far wall.",
-        ),
-        Beat(
-            8,
-            "the swing back",
-            "And swings back: each crossing is a little smaller. The distance"
-            " panel oscillates for momentum; SGD's falls without ever crossing the floor.",
-        ),
-        Beat(
-            32,
-            "along the valley",
-            "Along the shallow direction momentum's speed pays off: it is"
-            " within 0.1 of the optimum at step 49, plain SGD only at step 77.",
-        ),
-    )
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Momentum overshoots and swings back; SGD does not`` (from the runs' crossings)."""
+        land, trajs = cls.simulate()
+        runs = list({t.label: t for t in trajs}.values())
+        if land.optimum is None:
+            return f"{and_join([t.label for t in runs])} in a valley"
+        swing = [
+            t.label
+            for t in runs
+            if any(e.kind == "swing_back" for e in overshoots(t.params, land.optimum))
+        ]
+        calm = [t.label for t in runs if t.label not in swing]
+        if not swing:
+            return f"{verb(calm, 'does', 'do')} not overshoot"
+        head = f"{verb(swing, 'overshoots', 'overshoot')} and swing{'s' if len(swing) == 1 else ''} back"
+        return head + (f"; {verb(calm, 'does', 'do')} not" if calm else "")
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """The set-up, then the events of the runs: overshoot, swing back, tolerance."""
+        land, trajs = cls.simulate()
+        (x0, y0) = (land.axis_labels or ("x", "y"))[:2]
+        opening = (
+            f"A narrow valley, {land.formula}: steep across ({y0}), shallow along ({x0})."
+            f" {runs_text(cls.specs(), cls.story_theme())} start from {point_text(cls.start)}."
+        )
+        if any(s.kwargs.get("momentum") for s in cls.specs()):  # the arrows are drawn
+            opening += " The arrow is momentum's step, −lr times its velocity."
+        return event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)
 
     def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
         return velocity_arrows(traj)

@@ -16,6 +16,7 @@ Render: ``manim -ql scenes/nesterov_correction.py NesterovCorrection``
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -23,6 +24,7 @@ from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec, Trajectory
 from descent.scenes.kit import Beat, PlotArea, Track, label, lookahead_form
+from descent.scenes.kit.story import FASTEST_READING, and_join, event_story, number
 from descent.scenes.momentum_overshoot import MomentumOvershoot
 
 __all__ = ["NesterovCorrection", "step_anatomy"]
@@ -50,25 +52,43 @@ class NesterovCorrection(MomentumOvershoot):
     """The same valley, layout and distance panel as :class:`MomentumOvershoot`."""
 
     description = "momentum vs Nesterov, same lr and μ: the look-ahead gradient corrects earlier"
-    title = "Nesterov: the gradient at the look-ahead point"
-    subtitle = "½(x² + 10·y²) from (−5, 2), lr = 0.05, μ = 0.9"
     optimizers = (
         OptimizerSpec("SGD", lr=0.05, momentum=0.9),
         OptimizerSpec("SGD", lr=0.05, momentum=0.9, nesterov=True),
     )
-    run_time = 8.0
+    motion_time = 8.0
     view = ((-5.5, 3.0), (-2.3, 2.3))  # where the action is: the first steps' arrows read larger
     #: the steps explained one by one, slowed down
     explained_steps = (2, 3, 4, 5)
-    beats = (
-        Beat(
-            5,
-            "smaller overshoots",
-            "Then both run on. The gradient at the look-ahead point already"
-            " points back, so Nesterov brakes before it overshoots: within 1 of the optimum at step"
-            " 6, classical momentum at step 20.",
-        ),
-    )
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Nesterov: the gradient at the look-ahead point`` (the Nesterov run's label)."""
+        ahead = [s.label for s in cls.specs() if s.kwargs.get("nesterov")]
+        if ahead:
+            return f"{and_join(ahead)}: the gradient at the look-ahead point"
+        return f"{and_join([s.label for s in cls.specs()])}: the gradient where it stands"
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """The events after the explained steps (those are narrated as they are drawn)."""
+        land, trajs = cls.simulate()
+        found = event_story(land, trajs, cls.story_theme(), steps=cls.steps)
+        return tuple(b for b in found if b.step > max(cls.explained_steps))
+
+    @classmethod
+    def lookahead_text(cls) -> str:
+        """What the explained steps show, with the specs' momentum and labels."""
+        specs = cls.specs()
+        mu = specs[0].kwargs.get("momentum", 0.0)
+        plain = and_join([s.label for s in specs if not s.kwargs.get("nesterov")] or ["momentum"])
+        ahead = and_join([s.label for s in specs if s.kwargs.get("nesterov")] or ["Nesterov"])
+        return (
+            f"Both keep {number(100 * mu)} % of their velocity. {plain} takes the"
+            f" gradient where it stands; {ahead} takes it at the look-ahead point (ring),"
+            " where momentum is carrying it."
+        )
+
     seconds_per_explained_step = 2.4
 
     def path_of(self, traj: Trajectory) -> np.ndarray:
@@ -77,34 +97,86 @@ class NesterovCorrection(MomentumOvershoot):
     def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
         return None  # the step anatomy draws the momentum steps itself
 
+    #: the shortest a step's anatomy may be shown in, as a fraction of its natural length
+    #: (0.4 of 2.4 s: the arrows still grow one after the other, each visibly)
+    fastest_explanation = 0.4
+    #: the most of a user's ``run_time`` the explained steps may take
+    explanation_share = 0.5
+
+    @classmethod
+    def opening_seconds(cls, runs: int, explained: int | None = None, scale: float = 1.0) -> float:
+        """Seconds the explained steps take: a fade in and out (0.9 s), then per step the
+        clock (0.6 s), one grow per run and a wait (``seconds_per_explained_step``/4 each)
+        and a fade (0.3 s), all times ``scale``."""
+        n = len(cls.explained_steps) if explained is None else explained
+        per_step = 0.9 + cls.seconds_per_explained_step * (runs + 1) / 4
+        return scale * (0.9 + n * per_step)
+
+    @classmethod
+    def opening_plan(cls, runs: int) -> tuple[tuple[int, ...], float, str]:
+        """``(steps explained, time scale, narration)``.
+
+        With no ``run_time``, every explained step at its natural pace and the full
+        narration. With one, the opening takes at most :attr:`explanation_share` of it (less
+        the end hold): the steps speed up (down to :attr:`fastest_explanation` of their
+        pace), then the later ones are left out, then the opening is (each with one
+        warning); the narration is shortened to the look-ahead sentence when it cannot be
+        read at :data:`~descent.scenes.kit.story.FASTEST_READING` words a second.
+        """
+        steps = tuple(cls.explained_steps)
+        say = cls.lookahead_text()
+        if cls.run_time is None:
+            return steps, 1.0, say
+        budget = cls.explanation_share * max(cls.run_time - cls.end_wait, 0.0)
+        scale = min(1.0, budget / cls.opening_seconds(runs, len(steps)))
+        while steps and scale < cls.fastest_explanation:
+            steps = steps[:-1]
+            scale = min(1.0, budget / cls.opening_seconds(runs, len(steps))) if steps else 0.0
+        if len(steps) < len(cls.explained_steps):
+            warnings.warn(
+                f"{cls.__name__}: run_time {cls.run_time:g} s leaves {budget:.1f} s for the"
+                f" explained steps: {len(steps)} of {len(cls.explained_steps)} shown",
+                stacklevel=2,
+            )
+        if not steps:
+            return (), 0.0, ""
+        seconds = cls.opening_seconds(runs, len(steps), scale)
+        if len(say.split()) > FASTEST_READING * seconds:
+            say = cls.lookahead_short()
+            if len(say.split()) > FASTEST_READING * seconds:
+                say = ""
+        return steps, scale, say
+
+    @classmethod
+    def lookahead_short(cls) -> str:
+        """The look-ahead in one sentence (when the opening is squeezed)."""
+        ahead = and_join([s.label for s in cls.specs() if s.kwargs.get("nesterov")] or ["Nesterov"])
+        return f"{ahead} takes the gradient at the look-ahead point (ring)."
+
     def before_run(
         self, land: Landscape, area: PlotArea, trajs: Sequence[Trajectory], tracks: Sequence[Track]
     ) -> None:
-        # -- slowed-down anatomy of the first steps --
+        # -- slowed-down anatomy of the first steps (shorter under a user's run_time) --
+        steps, k, say = self.opening_plan(len(trajs))
+        if not steps:
+            return
         caption = label(
             "momentum step  →  gradient step there  →  next point", 20, self.theme.muted
         )
         caption.next_to(area.frame, DOWN, buff=0.12).align_to(area.frame[0], LEFT)
-        self.beat(
-            "the look-ahead",
-            "Both keep 90 % of their velocity. Classical momentum takes the gradient where it"
-            " stands; Nesterov takes it at the look-ahead point (ring), where momentum is carrying it.",
-            duration=0.9
-            + len(self.explained_steps)
-            * (0.9 + self.seconds_per_explained_step * (len(trajs) + 1) / 4),
-        )  # FadeIn 0.5 + FadeOut 0.4; per step: clock 0.6, one grow per run and a wait (s/4 each), fade 0.3
-        self.play(FadeIn(caption), run_time=0.5)
-        for t in self.explained_steps:
-            self.play(self.clock.to(t, 0.6))
+        self.beat("the look-ahead", say, duration=self.opening_seconds(len(trajs), len(steps), k))
+        self.play(FadeIn(caption), run_time=0.5 * k)
+        for t in steps:
+            self.play(self.clock.to(t, 0.6 * k))
             parts = [
                 self.anatomy(area, traj, track.color, t)
                 for traj, track in zip(trajs, tracks, strict=True)
             ]
             for part in parts:
-                self.play(*part["grow"], run_time=self.seconds_per_explained_step / 4)
-            self.wait(self.seconds_per_explained_step / 4)
-            self.play(*[FadeOut(p["group"]) for p in parts], run_time=0.3)
-        self.play(FadeOut(caption), run_time=0.4)
+                self.play(*part["grow"], run_time=k * self.seconds_per_explained_step / 4)
+            self.wait(k * self.seconds_per_explained_step / 4)
+            self.play(*[FadeOut(p["group"]) for p in parts], run_time=0.3 * k)
+        self.play(FadeOut(caption), run_time=0.4 * k)
 
     def anatomy(self, area: PlotArea, traj: Trajectory, color: str, t: int) -> dict[str, object]:
         """Arrows of one step (built here, played by the caller)."""

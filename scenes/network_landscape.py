@@ -18,39 +18,32 @@ from __future__ import annotations
 
 from descent.engine import OptimizerSpec
 from descent.scenes.kit import Beat, NetworkScene
+from descent.scenes.kit.story import count_word, event_story, runs_text
 
 __all__ = ["NetworkLandscape"]
 
 
 class NetworkLandscape(NetworkScene):
     description = "MLP on two moons: SGD, momentum, Adam on one shared PCA plane + boundaries"
-    title = "Three optimizers train one network"
-    subtitle = "MLP 2-16-16-2 (tanh), two moons (200 points), same initialisation, 200 steps"
     landscape_params = {"data": "moons", "hidden": (16, 16), "activation": "tanh", "n": 200}
     optimizers = (
         OptimizerSpec("SGD", lr=0.5),
         OptimizerSpec("SGD", lr=0.1, momentum=0.9),
         OptimizerSpec("Adam", lr=0.02),
     )
-    beats = (
-        Beat(
-            0,
-            "one network, three optimizers",
-            "A real network, 354 weights, all three start from"
-            " the same initialisation. Left: one plane through the runs; right: what each network"
-            " does with the data.",
-        ),
-        Beat(
-            40,
-            "Adam takes the lead",
-            "Adam's loss falls first: it scales every weight's step by"
-            " that weight's own gradient history. Its boundary bends around the moons early.",
-        ),
-        Beat(
-            120,
-            "read the numbers",
-            "The plane holds most of the movement, not all: each dot is"
-            " a projection, off the plane by the distance shown, and the plane's loss under it is"
-            " not the true loss. The true loss is on the right.",
-        ),
-    )
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Three optimizers train one network`` (counted from the specs)."""
+        n = len(cls.specs())
+        return f"{count_word(n)} optimizer{'s' if n != 1 else ''} train one network"
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """The network and data from the landscape, then the runs' events."""
+        land, trajs = cls.simulate()
+        opening = (
+            f"A real network, {land.description}. {runs_text(cls.specs(), cls.story_theme())}"
+            " all start from the same initialisation."
+        )
+        return event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)

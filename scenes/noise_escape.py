@@ -16,6 +16,7 @@ from manim import *  # noqa: F403
 
 from descent import engine
 from descent.engine import OptimizerSpec, Trajectory
+from descent.engine.events import basin_exits, escape_counts
 from descent.scenes.kit import (
     Beat,
     DescentScene,
@@ -27,6 +28,7 @@ from descent.scenes.kit import (
     tangent_line,
 )
 from descent.scenes.kit.rules import num
+from descent.scenes.kit.story import number, point_text
 
 __all__ = ["NoiseEscape", "escaped"]
 
@@ -42,8 +44,6 @@ class NoiseEscape(DescentScene):
     description = (
         "quartic swarm in the local minimum: gradient noise kicks a fraction into the global basin"
     )
-    title = "Gradient noise: escaping a local minimum"
-    subtitle = "quartic, 40 particles from w ≈ 4, SGD lr 0.003 → 0 (cosine)"
     landscape = "quartic"
     particles = 40
     steps = 300
@@ -54,28 +54,91 @@ class NoiseEscape(DescentScene):
             "SGD", lr=0.003, scheduler="CosineAnnealingLR", scheduler_kwargs={"T_max": 300}
         ),
     )
-    run_time = 10.0
+    motion_time = 10.0
     ease = False
-    beats = (
-        Beat(
-            0,
-            "stuck in a local minimum",
-            "Forty points sit in the local minimum. On the right,"
-            " plain SGD: the gradient is zero there, so none of them moves.",
-        ),
-        Beat(
-            30,
-            "noise kicks them out",
-            "On the left the same SGD gets Gaussian noise added to every"
-            " gradient: some kicks are large enough to carry points over the barrier.",
-        ),
-        Beat(
-            180,
-            "cooling down",
-            "The learning rate anneals toward zero, so the kicks die down:"
-            " points in the deep basin stay there. A quarter escaped; without noise, none.",
-        ),
-    )
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Gradient noise: 4 of 40 escape a local minimum`` (counted from the swarm)."""
+        noisy, _ = cls.data()
+        n = int(escaped(noisy).any(axis=1).sum())
+        if not n:
+            return "Gradient noise: no particle escapes the local minimum"
+        return (
+            f"Gradient noise: {n} of {cls.particles} escape{'s' if n == 1 else ''} a local minimum"
+        )
+
+    @classmethod
+    def setup_line(cls) -> str:
+        land = cls.get_landscape()
+        [spec] = cls.specs()
+        local = next(p.position for p in land.stationary_points if p.kind == "local_min")
+        return (
+            f"{land.formula}, {cls.particles} particles from w ≈ {point_text(local)},"
+            f" {spec.label} lr {number(spec.kwargs['lr'])} → 0 ({spec.scheduler}), σ ="
+            f" {number(cls.grad_noise)}"
+        )
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """Beats at the swarm's escapes: the first, half of all that escape, and the cooling."""
+        land = cls.get_landscape()
+        noisy, clean = cls.data()
+        points = {p.kind: p.position for p in land.stationary_points}
+        out, still = escaped(noisy), escaped(clean)
+        exits = basin_exits(out)
+        counts = escape_counts(out)
+        final, final_clean, k = int(counts[-1]), int(escape_counts(still)[-1]), len(out)
+        lr = np.asarray(noisy.lr)
+        moved = "none of them moves" if final_clean == 0 else f"{final_clean} cross"
+        beats = [
+            Beat(
+                0,
+                "stuck in a local minimum",
+                f"{k} points sit in the local minimum at w = {point_text(points['local_min'])}."
+                f" On the right, plain SGD without noise: the gradient there is zero, so {moved}.",
+            )
+        ]
+        if exits:
+            e = exits[0]
+            beats.append(
+                Beat(
+                    e.step,
+                    "noise kicks them out",
+                    f"On the left the same SGD gets Gaussian noise, σ = {number(cls.grad_noise)},"
+                    f" added to every gradient: at step {e.step} a kick carries the first point"
+                    f" over the barrier at w = {point_text(points['max'])}.",
+                    e.run,
+                    (e,),
+                )
+            )
+            half = next((x for x in exits if x.values["count"] >= final / 2), None)
+            if half is not None and half.step > e.step and final > 2:
+                beats.append(
+                    Beat(
+                        half.step,
+                        f"{int(half.values['count'])} of {k} out",
+                        f"By step {half.step}, {int(half.values['count'])} of {k} have crossed,"
+                        f" {'half' if 2 * half.values['count'] == final else 'over half'}"
+                        f" of the {final} that will: the larger kicks come while the learning rate"
+                        " is still high.",
+                        half.run,
+                        (half,),
+                    )
+                )
+        cool = int(np.argmax(lr <= 0.1 * lr[0]))
+        if 0 < cool < cls.steps and cool not in {b.step for b in beats}:
+            beats.append(
+                Beat(
+                    cool,
+                    "cooling down",
+                    f"The learning rate anneals from {number(lr[0])} toward 0; by step {cool}"
+                    f" it is {number(lr[cool])}, a tenth, so the kicks die down and points in the"
+                    f" deep basin stay there. {final} of {k} escaped; without noise,"
+                    f" {final_clean}.",
+                )
+            )
+        return tuple(sorted(beats, key=lambda b: b.step))
 
     def followed(self, traj: Trajectory, area: PlotArea) -> list[Mobject]:
         """A larger dot with its tangent, the gradient step −lr·g (white) and the step it

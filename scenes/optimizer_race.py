@@ -14,10 +14,12 @@ Render: ``manim -ql scenes/optimizer_race.py OptimizerRace``
 
 from __future__ import annotations
 
+import numpy as np
 from manim import *  # noqa: F403
 
 from descent.engine import OptimizerSpec
 from descent.scenes.kit import Beat, SurfaceScene
+from descent.scenes.kit.story import event_story, number, point_text, verb
 
 __all__ = ["OptimizerRace", "SteepOptima", "race"]
 
@@ -36,33 +38,33 @@ def race(lr: float) -> tuple[OptimizerSpec, ...]:
 
 class OptimizerRace(SurfaceScene):
     description = "ravine from (5, 5), lr 10: SGD, Momentum, Nesterov, Adagrad, RMSprop, Adam"
-    title = "Optimizer race across a ravine"
-    subtitle = "tanh²(w₁) + 0.01·|w₁| + sigmoid(w₂) from (5, 5), lr = 10, 100 steps"
     landscape = "ravine"
     start = (5.0, 5.0)
     steps = 100
     optimizers = race(10.0)
-    run_time = 10.0
-    beats = (
-        Beat(
-            0,
-            "a flat plateau",
-            "Six optimizers from (5, 5), lr 10. The ravine's plateaus are"
-            " almost flat: the gradients are tiny.",
-        ),
-        Beat(
-            2,
-            "adaptive steps",
-            "Adagrad, RMSprop and Adam divide by the gradient's own size:"
-            " their steps are about lr long however small the gradient, and they stride off.",
-        ),
-        Beat(
-            12,
-            "momentum builds speed",
-            "SGD takes tiny steps; momentum and Nesterov add them up"
-            " and gather speed down the slope, reaching the ravine later.",
-        ),
-    )
+    motion_time = 10.0
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Optimizer race: Adagrad ends lowest`` (the lowest finite loss at the end)."""
+        land, trajs = cls.simulate()
+        done = [t for t in trajs if np.isfinite(float(t.loss[-1]))]
+        if not done:
+            return "Optimizer race: every run diverges"
+        return f"Optimizer race: {min(done, key=lambda t: float(t.loss[-1])).label} ends lowest"
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """The contestants from the specs, then the race's events."""
+        land, trajs = cls.simulate()
+        names = ", ".join(s.label for s in cls.specs())
+        lrs = sorted({number(s.kwargs["lr"]) for s in cls.specs()})
+        opening = (
+            f"{len(trajs)} optimizers, {names}, start from {point_text(cls.start)} on"
+            f" {land.formula} with lr {' or '.join(lrs)}; each keeps its colour."
+        )
+        return event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)
+
     auto_view = True
     plot_width = 5.6
     plot_height = 5.6
@@ -72,29 +74,23 @@ class OptimizerRace(SurfaceScene):
 
 class SteepOptima(OptimizerRace):
     description = "three narrow Gaussian wells from (0, 0), lr 0.05: only adaptive methods find one"
-    title = "Flat plains, steep wells: adaptive steps"
-    subtitle = "−Σ exp(−|p − cₖ|² / 2σ²), σ = 0.2, from (0, 0), lr = 0.05"
+
+    @classmethod
+    def headline(cls) -> str:
+        """``Flat plains, steep wells: Adagrad, RMSprop and Adam find one``: the runs that end
+        more than halfway down from their start's loss to the deepest well's."""
+        land, trajs = cls.simulate()
+        floor = min(float(land.value(p.position)) for p in land.points_of_kind("global_min"))
+        found = [
+            t.label
+            for t in {t.label: t for t in trajs}.values()
+            if float(t.loss[-1]) - floor < 0.5 * (float(t.loss[0]) - floor)
+        ]
+        return "Flat plains, steep wells: " + (
+            verb(found, "finds", "find") + " one" if found else "no run finds one"
+        )
+
     landscape = "steep_optima"
     start = (0.0, 0.0)
     optimizers = race(0.05)
-    beats = (
-        Beat(
-            0,
-            "a flat plain",
-            "Three narrow wells on a flat plain, everyone starts on the"
-            " plain at (0, 0) with lr 0.05.",
-        ),
-        Beat(
-            9,
-            "adaptive methods find a well",
-            "The adaptive methods turn tiny gradients into"
-            " full-size steps and drop into a well around step 10.",
-        ),
-        Beat(
-            40,
-            "SGD barely moves",
-            "SGD and momentum follow the gradient's size, and on the"
-            " plain it is nearly zero: after 100 steps they have barely left the start.",
-        ),
-    )
     auto_view = False

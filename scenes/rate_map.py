@@ -35,6 +35,8 @@ from descent.scenes.kit import (
     minimum_star,
     plot_area,
 )
+from descent.scenes.kit.scene import computed
+from descent.scenes.kit.theme import color_name, shade_of_low
 
 __all__ = ["RateMap"]
 
@@ -44,7 +46,6 @@ class RateMap(DescentScene):
         "measured convergence rate of SGD + momentum over (lr, momentum) vs the closed form"
     )
     title = "Where momentum converges fastest"
-    subtitle = "measured rate of 10,000 SGD runs on ½(x² + κ·y²), κ = 10, 200 steps each"
     landscape = "ellipse"
     condition = 10.0
     start = (-5.0, 2.0)
@@ -52,49 +53,93 @@ class RateMap(DescentScene):
     lrs = tuple(np.linspace(0.004, 0.4, 100).round(6))
     momenta = tuple(np.linspace(0.0, 0.99, 100).round(6))
     sgd_lrs = tuple(np.linspace(0.002, 0.25, 125).round(6))
-    #: the cursor's tour: (lr, momentum, what happens there)
-    tour = (
-        (0.02, 0.0, "crawling"),
-        (0.231, 0.27, "near the optimum"),
-        (0.08, 0.9, "ringing"),
-        (0.37, 0.7, "ringing at the edge"),
-        (0.38, 0.3, "diverging"),
-    )
-    run_time = 12.0
+    #: where the cursor stops (lr, momentum): crawling, ringing, beyond the rate-1 line; the
+    #: critical-damping stop is the closed form's (α*, β*) and the on-the-line stop is found
+    #: on the measured map at ``edge_momentum`` (see :meth:`tour_stops`)
+    crawl = (0.02, 0.0)
+    ring = (0.08, 0.9)
+    edge_momentum = 0.7
+    beyond = (0.38, 0.3)
+    motion_time = 12.0
     ease = False
-    #: one beat per stop of the tour (the cursor moves 60 clock steps per leg)
-    beats = (
-        Beat(
-            0,
-            "the rate map",
-            "Each pixel is one SGD run: its colour is the rate its error"
-            " shrinks by per step, measured from the run. The cursor starts with a tiny step and"
-            " no momentum: the run crawls.",
-        ),
-        Beat(
-            60,
-            "the optimum",
-            "Here the two directions of the valley converge equally fast: the"
-            " measured best rate, 0.53 per step, sits on the closed form's α*, β* (ring).",
-        ),
-        Beat(
-            120,
-            "ringing",
-            "More momentum than that and the run overshoots and rings: the rate"
-            " is √β whatever the step size, the flat tops of the contours.",
-        ),
-        Beat(
-            180,
-            "the edge",
-            "Toward the red line the steep direction rings harder; on the line the rate is 1.",
-        ),
-        Beat(
-            240,
-            "diverging",
-            "Past it every step overshoots by more than it corrects: the run"
-            " diverges. Below, plain SGD's best is lr 2/(λ₁+λₙ), rate 0.82, far slower.",
-        ),
-    )
+
+    @classmethod
+    def setup_line(cls) -> str:
+        """``measured rate of 10,000 SGD runs on ½(x² + 10·y²), 200 steps each``."""
+        runs = len(cls.lrs) * len(cls.momenta)
+        return f"measured rate of {runs:,} SGD runs on {cls.get_landscape().formula}, {cls.steps} steps each"
+
+    @computed
+    def tour(cls) -> tuple[tuple[float, float, str], ...]:  # noqa: N805
+        """The cursor's stops ``(lr, momentum, what happens there)``, from the map."""
+        return cls.tour_stops()
+
+    @classmethod
+    def closed_form(cls) -> tuple[float, float, float]:
+        """``(α*, β*, rate*)`` of heavy ball on ½(x² + κy²) (Goh 2017; Polyak 1964)."""
+        root = math.sqrt(cls.condition)
+        return (2 / (1 + root)) ** 2, ((root - 1) / (root + 1)) ** 2, (root - 1) / (root + 1)
+
+    @classmethod
+    def tour_stops(cls) -> tuple[tuple[float, float, str], ...]:
+        """Crawling, critical damping (the closed form's α*, β*), ringing, on the measured
+        rate-1 line at ``edge_momentum`` (the last lr whose rate is below 1), beyond it."""
+        lrs, mus, rates = cls.rate_map()
+        rate = rates["fit"]
+        alpha, beta, _ = cls.closed_form()
+        row = int(np.abs(mus - cls.edge_momentum).argmin())
+        below = np.flatnonzero(np.isfinite(rate[:, row]) & (rate[:, row] < 1.0))
+        edge = float(lrs[below[-1]]) if len(below) else float(lrs[-1])
+        return (
+            (*cls.crawl, "crawling"),
+            (round(alpha, 6), round(beta, 6), "critical damping"),
+            (*cls.ring, "ringing"),
+            (edge, float(mus[row]), "on the rate-1 line"),
+            (*cls.beyond, "diverging"),
+        )
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """One beat per stop, when the cursor arrives there, narrated from the map."""
+        theme = cls.story_theme()
+        lrs, mus, rates = cls.rate_map()
+        rate = rates["fit"]
+        stops = cls.tour
+        alpha, beta, best = cls.closed_form()
+        sgd_lr, sgd_rate = cls.sgd_rates()
+        k = int(np.argmin(sgd_rate))
+
+        def at(stop: tuple[float, float, str]) -> str:
+            value = rate[cls.nearest(lrs, mus, np.array(stop[:2]))]
+            return "∞" if not np.isfinite(value) else f"{value:.3f}"
+
+        step = float(lrs[1] - lrs[0])
+        after = at((stops[3][0] + step, stops[3][1], ""))
+        shade = shade_of_low(theme)
+        line = color_name(theme.optimizer["vermillion"], theme)
+        says = [
+            f"Each pixel is one SGD run: {shade} means a smaller rate, the factor its error"
+            f" shrinks by per step, measured from the run. The cursor starts at lr {stops[0][0]:g}"
+            f" with no momentum: the run crawls, rate {at(stops[0])}.",
+            f"Here both directions of the valley converge equally fast: at the closed form's"
+            f" α* {alpha:.3f}, β* {beta:.3f} (ring) the measured rate is {at(stops[1])}, against"
+            f" the theory's {best:.3f}.",
+            f"More momentum, β {stops[2][1]:g}, and the run overshoots and rings: the rate is"
+            f" {at(stops[2])}, close to √β = {math.sqrt(stops[2][1]):.3f} whatever the step size.",
+            f"On the {line} line the rate is 1: the cursor sits on it at lr {stops[3][0]:g},"
+            f" β {stops[3][1]:g}, the last run of the grid below it (rate {at(stops[3])});"
+            f" one grid step further the rate is {after}.",
+            f"Past it every step overshoots by more than it corrects: rate {at(stops[4])}, the"
+            f" run diverges. Below, plain SGD's best is lr {sgd_lr[k]:.3f}, rate"
+            f" {sgd_rate[k]:.3f}, slower than momentum's.",
+        ]
+        names = ["crawling", "critical damping", "ringing", "on the rate-1 line", "diverging"]
+        return tuple(
+            Beat(i * cls.per_leg, name, say, 0)
+            for i, (name, say) in enumerate(zip(names, says, strict=True))
+        )
+
+    per_leg = 60
 
     # -- data ------------------------------------------------------------------------------------
     @classmethod
@@ -206,6 +251,7 @@ class RateMap(DescentScene):
         self.clock = StepClock(len(cursor_path) - 1)
         index = [self.nearest(lrs, mus, p) for p in cursor_path]
         cursor = self.cursor(area, cursor_path)
+        self.subjects = [cursor]  # what the beats mark
         run_line = self.run_under_cursor(inset, result, index)
         sgd_marker = self.sgd_marker(sgd, sgd_lr, sgd_rate, cursor_path)
         readout = live_text(
@@ -232,7 +278,9 @@ class RateMap(DescentScene):
         return (
             VGroup(
                 label(
-                    "darker: faster (rate per step); red: rate 1 (diverges beyond)",
+                    f"{shade_of_low(self.theme)}: faster (rate per step);"
+                    f" {color_name(self.theme.optimizer['vermillion'], self.theme)}: rate 1"
+                    " (diverges beyond)",
                     16,
                     self.theme.muted,
                 )
@@ -241,8 +289,9 @@ class RateMap(DescentScene):
             .align_to(area.frame[0], LEFT)
         )
 
-    def tour_points(self, per_leg: int = 60) -> np.ndarray:
+    def tour_points(self, per_leg: int | None = None) -> np.ndarray:
         """Cursor positions along the tour, ``per_leg`` per leg (then a pause at the end)."""
+        per_leg = per_leg or self.per_leg
         stops = np.array([(a, b) for a, b, _ in self.tour])
         legs = [
             np.linspace(stops[i], stops[i + 1], per_leg, endpoint=False)

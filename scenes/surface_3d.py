@@ -14,6 +14,7 @@ from manim import *  # noqa: F403
 
 from descent import engine
 from descent.engine import OptimizerSpec, Trajectory
+from descent.engine.events import Event, reaches_tolerance
 from descent.scenes.kit import (
     Beat,
     DescentScene,
@@ -24,6 +25,7 @@ from descent.scenes.kit import (
     step_weights,
     still_axes,
 )
+from descent.scenes.kit.story import number, pick_beats, point_text, spec_text
 
 __all__ = ["Surface3D"]
 
@@ -38,21 +40,65 @@ class Surface3D(DescentScene, ThreeDScene):
         (OptimizerSpec("Adam", lr=0.1), (1.0, -0.5)),
     )
     steps = 80
-    run_time = 5.0
-    beats = (
-        Beat(
-            0,
-            "three balls, four minima",
-            "Himmelblau's function has four equal minima. Three"
-            " optimizers start from three points near the middle.",
-        ),
-        Beat(
-            20,
-            "each finds its own minimum",
-            "Each rolls into the basin its start and its momentum"
-            " lead it to: which minimum you reach depends on where, and how, you start.",
-        ),
-    )
+    motion_time = 5.0
+    #: a run has "found" a minimum once it stays within this distance of it (data units)
+    arrival = 0.1
+
+    @classmethod
+    def setup_line(cls) -> str | None:
+        """``(x² + y − 11)² + … : SGD lr 0.01 from (0.5, −1.2), …, 80 steps`` (each run's start)."""
+        land = cls.get_landscape()
+        runs = ", ".join(
+            f"{spec.label} {spec_text(spec)} from {point_text(start)}" for spec, start in cls.runs
+        )
+        return f"{land.formula}: {runs}, {cls.steps} steps"
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """The landscape's minima and the starts, then each run's arrival at the minimum it
+        ends in (within :attr:`arrival`, for good); the last arrival counts the minima found."""
+        land = cls.get_landscape()
+        trajs = cls.data()
+        minima = [p.position for p in land.points_of_kind("global_min", "local_min")]
+        name = land.description.split(":")[0]
+        starts = "; ".join(
+            f"{spec.label} ({spec_text(spec)}) at {point_text(start)}" for spec, start in cls.runs
+        )
+        equal = (
+            " of equal loss" if len({round(float(land.value(m)), 9) for m in minima}) == 1 else ""
+        )
+        opening = f"{name} has {len(minima)} minima{equal}. {len(trajs)} runs start from their own points: {starts}."
+        beats = [Beat(0, "the set-up", opening)]
+        found: list[tuple[Event, tuple[float, ...]]] = []
+        for k, t in enumerate(trajs):
+            end = np.asarray(t.params)[-1]
+            if not minima or not np.isfinite(end).all():
+                continue
+            near = min(minima, key=lambda m: float(np.linalg.norm(end - np.asarray(m))))
+            for e in reaches_tolerance(t.params, near, cls.arrival, run=k, label=t.label):
+                found.append((e, near))
+        found.sort(key=lambda em: em[0].step)
+        ends = {near for _, near in found}
+        for n, (e, near) in enumerate(found):
+            last = n == len(found) - 1
+            moral = (
+                f": {len(found)} runs, {len(ends)} different minima. Which one you reach depends"
+                " on where, and how, you start."
+                if last and len(ends) > 1
+                else "."
+            )
+            beats.append(
+                Beat(
+                    e.step,
+                    f"{e.label} finds a minimum",
+                    f"{e.label} stays within {number(cls.arrival)} of the minimum at"
+                    f" {point_text(near)} from step {e.step}{moral}",
+                    e.run,
+                    (e,),
+                )
+            )
+        return tuple(pick_beats(beats[:1], [(0, b) for b in beats[1:]], steps=cls.steps, most=4))
+
     resolution = 24
     height = 2.6
 
@@ -164,6 +210,7 @@ class Surface3D(DescentScene, ThreeDScene):
         ]
         self.clock = StepClock(self.steps, step_weights(pts3))
         legend = VGroup()
+        self.subjects: list[Mobject] = []  # the balls, in run order: what a beat marks
         for i, (traj, path) in enumerate(zip(trajs, pts3, strict=True)):
             color = self.theme.color_for(traj.label, i)
             ball = Sphere(radius=0.11, resolution=(8, 8)).set_color(color).move_to(path[0])
@@ -177,6 +224,7 @@ class Surface3D(DescentScene, ThreeDScene):
             refresh(trail)
             trail.add_updater(refresh)
             self.add(trail, ball)
+            self.subjects.append(ball)
             legend.add(
                 VGroup(
                     Dot(radius=0.09, color=color),

@@ -11,33 +11,16 @@ Render: ``manim -ql scenes/sweep.py Sweep``
 
 from __future__ import annotations
 
-from descent.scenes.kit import Beat, SweepScene
+from descent.scenes.kit import SweepScene
 
 __all__ = ["Sweep"]
 
 
 class Sweep(SweepScene):
     description = "small multiples: SGD on ½(x² + 10y²) over lr × momentum, diverged tiles tinted"
-    title = "Learning rate × momentum: one run per tile"
-    subtitle = "SGD on ½(x² + 10·y²) from (−5, 2), 60 steps; rows: lr, columns: momentum"
     landscape = "ellipse"
     landscape_params = {"condition": 10.0}
     start = (-5.0, 2.0)
     steps = 60
     grid = {"lr": [0.02, 0.08, 0.16, 0.25], "momentum": [0.0, 0.3, 0.6, 0.8, 0.95]}
-    run_time = 8.0
-    beats = (
-        Beat(
-            0,
-            "one run per tile",
-            "Twenty runs of the same SGD, one per tile: the learning rate"
-            " grows down the rows, momentum across the columns.",
-        ),
-        Beat(
-            6,
-            "ringing and diverging",
-            "More momentum rings around the minimum; at lr 0.25 plain"
-            " SGD overshoots farther each step and diverges, while momentum 0.3 still converges.",
-        ),
-        Beat(25, "the sweet spot", "In between, momentum converges fastest: the outlined tile."),
-    )
+    motion_time = 8.0

@@ -48,7 +48,7 @@ RENDER_ALL = (
     "--quality",
     "preview",
     "--run-time",
-    "7",  # imposed: no pauses for the narration
+    "7",  # imposed: the video's length, holds shrunk into it
 )
 
 
@@ -78,11 +78,11 @@ def test_render_every_format_decodes(
         "h264",
         "yuv420p",
     )
-    assert mp4.frames == 80  # 7 s of animation + 1 s hold, at 10 fps
+    assert mp4.frames == 70  # the imposed run time, 7 s (its end hold included), at 10 fps
     data = (media / "LearningRates.mp4").read_bytes()
     assert data.find(b"moov") < data.find(b"mdat")  # +faststart
     webm = probe(media / "LearningRates.webm")
-    assert (webm.codec, webm.width, webm.height, webm.frames) == ("vp9", 426, 240, 80)
+    assert (webm.codec, webm.width, webm.height, webm.frames) == ("vp9", 426, 240, 70)
     gif = probe(media / "LearningRates.gif")
     assert gif.loop == 0 and gif.frames > 1 and 100 % round(gif.fps) == 0
     assert gif.width == 426  # never scaled up

@@ -46,7 +46,7 @@ def test_full_render(all_rendered: Path, name: str) -> None:
     assert (info.width, info.height, info.fps) == (854, 480, 15.0)
     assert (info.codec, info.pix_fmt) == ("h264", "yuv420p")
     cls = get_scene(name)
-    expected = round((cls.run_time + cls.end_wait) * 15)
+    expected = round((cls.motion_time + cls.end_wait) * 15)
     # narrated beats pause until their narration can be read (and Nesterov has a prelude)
     assert info.frames >= expected
     cues = (all_rendered / f"{name}.srt").read_text().count("-->")

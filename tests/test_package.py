@@ -130,7 +130,18 @@ def test_kit_modules_import_one_way() -> None:
     """Each kit module imports only kit modules listed before it: no cycles."""
     import ast
 
-    order = ["theme", "text", "clock", "plot", "tracks", "readouts", "rules", "camera", "scene"]
+    order = [
+        "theme",
+        "text",
+        "clock",
+        "plot",
+        "tracks",
+        "readouts",
+        "rules",
+        "camera",
+        "story",
+        "scene",
+    ]
     order += ["storyboards", "networks", "sweeps"]
     kit = ROOT / "scenes" / "kit"
     assert sorted(p.stem for p in kit.glob("*.py")) == sorted([*order, "__init__"])

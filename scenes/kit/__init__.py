@@ -11,6 +11,7 @@ One module per concern, imported one way only (each imports only those above it)
 ``kit.readouts``          :class:`Legend`, step counter, live text, :class:`LossPanel`
 ``kit.rules``             :class:`UpdateRule`: torch's update with the step's numbers
 ``kit.camera``            :class:`PathCamera`, :class:`MeshCamera` (3-D)
+``kit.story``             beats, narration filled from the runs' events, emphasis marks
 ``kit.scene``             :class:`DescentScene`, the base class
 ``kit.storyboards``       :class:`CurveScene` and :class:`SurfaceScene`
 ``kit.networks``          :class:`NetworkScene`: a shared plane, data space, fidelity
@@ -65,7 +66,9 @@ from descent.scenes.kit.camera import (
     still_axes,
 )
 from descent.scenes.kit.clock import (
+    Leg,
     StepClock,
+    pace,
     partial_path,
     step_weights,
 )
@@ -110,12 +113,32 @@ from descent.scenes.kit.rules import (
 from descent.scenes.kit.scene import (
     Beat,
     DescentScene,
+    computed,
+)
+from descent.scenes.kit.story import (
+    READING_RATE,
+    Emphasis,
+    and_join,
+    axis_name,
+    count_word,
+    event_story,
+    first_sentence,
+    number,
+    pick_beats,
+    point_text,
+    reading_seconds,
+    runs_text,
+    spec_text,
+    target_of,
+    tolerance_for,
+    verb,
 )
 from descent.scenes.kit.storyboards import (
     CurveScene,
     SurfaceScene,
 )
 from descent.scenes.kit.sweeps import (
+    CONVERGED,
     SweepScene,
     divergence_tint,
     fastest_run,
@@ -132,14 +155,17 @@ from descent.scenes.kit.text import (
     title_block,
 )
 from descent.scenes.kit.theme import (
+    COLOR_NAMES,
     OKABE_ITO,
     THEMES,
     Theme,
+    color_name,
     colormap,
     get_theme,
     normalise,
     optimizer_color,
     palette_for,
+    shade_of_low,
 )
 from descent.scenes.kit.tracks import (
     Track,
@@ -234,4 +260,27 @@ __all__ = [
     "vec",
     "tangent_line",
     "step_arrows_1d",
+    "COLOR_NAMES",
+    "color_name",
+    "shade_of_low",
+    "Leg",
+    "pace",
+    "computed",
+    "READING_RATE",
+    "Emphasis",
+    "axis_name",
+    "event_story",
+    "first_sentence",
+    "number",
+    "pick_beats",
+    "point_text",
+    "reading_seconds",
+    "runs_text",
+    "spec_text",
+    "tolerance_for",
+    "target_of",
+    "and_join",
+    "count_word",
+    "verb",
+    "CONVERGED",
 ]

@@ -16,7 +16,8 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,9 @@ from manim import (
 )
 
 __all__ = [
+    "Leg",
     "StepClock",
+    "pace",
     "partial_path",
     "step_weights",
 ]
@@ -104,3 +107,95 @@ class StepClock:
         return self.tracker.animate(run_time=run_time, rate_func=linear).set_value(
             self.alpha_of(step)
         )
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One piece of a paced timeline: the clock moves to step ``to`` in ``frames`` frames,
+    or (``hold``) stands at ``to`` for them; ``beat``: the beat whose caption starts here."""
+
+    to: float
+    frames: int
+    hold: bool = False
+    beat: int | None = None
+
+
+def pace(
+    alpha: Callable[[float], float],
+    here: float,
+    end: float,
+    beats: Sequence[tuple[float, float]],
+    *,
+    motion: float,
+    fps: float,
+    total: float | None = None,
+    approach_steps: float = 2.0,
+    approach: float = 0.6,
+    floor: float = 0.3,
+) -> tuple[list[Leg], float]:
+    """A timeline from step ``here`` to ``end``: slow into each beat, hold on it while its
+    narration is read, move briskly between.
+
+    Parameters
+    ----------
+    alpha
+        Step → story time in [0, 1] (the clock's easing: :meth:`StepClock.alpha_of`).
+    beats
+        ``(step, reading seconds)`` of each beat in ``[here, end)``, by step.
+    motion
+        Seconds the clock's motion takes from ``here`` to ``end`` without holds.
+    total
+        If given, the timeline lasts exactly ``round(total·fps)`` frames: motion takes the
+        time the holds leave (at least ``floor`` of it), and the holds and slow approaches
+        shrink by the returned factor when they do not fit.
+    approach_steps, approach
+        The last ``approach_steps`` steps before a beat take ``approach`` seconds (unscaled).
+
+    Returns
+    -------
+    (legs, squeeze)
+        The legs in order (their frames add up to the whole), and the factor (≤ 1) by which
+        holds and approaches were shrunk to fit ``total`` (1: as asked).
+    """
+    cuts = sorted({*(s for s, _ in beats if here <= s < end)})
+    reading = dict(beats)
+    span = (alpha(end) - alpha(here)) or 1.0
+    pieces: list[tuple[float, float, bool, int | None, str]] = []  # (to, seconds, hold, beat, role)
+    marks = [here, *[c for c in cuts if c > here], end]
+    order = {s: i for i, (s, _) in enumerate(beats)}
+    if here in reading:
+        pieces.append((here, reading[here], True, order[here], "hold"))
+    for a, b in zip(marks[:-1], marks[1:], strict=True):
+        natural = motion * (alpha(b) - alpha(a)) / span
+        if b in reading and b < end:
+            slow_from = max(a, b - approach_steps)
+            brisk = motion * (alpha(slow_from) - alpha(a)) / span
+            if slow_from > a:
+                pieces.append((slow_from, brisk, False, None, "motion"))
+            pieces.append((b, max(approach, natural - brisk), False, None, "approach"))
+            pieces.append((b, reading[b], True, order[b], "hold"))
+        else:
+            pieces.append((b, natural, False, None, "motion"))
+    squeeze = 1.0
+    if total is not None:
+        extra = sum(p[1] for p in pieces if p[4] != "motion")
+        moving = sum(p[1] for p in pieces if p[4] == "motion")
+        room = max(total - extra, floor * total) if extra else total
+        if extra > total - room:
+            squeeze = (total - room) / extra if extra else 1.0
+        scale = room / moving if moving else 0.0
+        if not moving:  # nothing but holds and approaches: they take the whole time
+            squeeze = total / extra if extra else 1.0
+        pieces = [
+            (to, sec * (scale if role == "motion" else squeeze), hold, beat, role)
+            for to, sec, hold, beat, role in pieces
+        ]
+    # whole frames whose sum is the rounded total: cumulative rounding
+    legs: list[Leg] = []
+    clock_time, frames_so_far = 0.0, 0
+    for to, sec, hold, beat, _ in pieces:
+        clock_time += sec
+        frames = round(clock_time * fps) - frames_so_far
+        frames_so_far += frames
+        legs.append(Leg(to, frames, hold, beat))
+    return legs, squeeze

@@ -168,7 +168,7 @@ class NetworkScene(DescentScene):
     plot_width: ClassVar[float] = 5.0
     plot_height: ClassVar[float] = 4.3
     steps: ClassVar[int] = 200
-    run_time: ClassVar[float] = 10.0
+    motion_time: ClassVar[float] = 10.0
     show_panel: ClassVar[bool] = True
     panel_log: ClassVar[bool] = True
 

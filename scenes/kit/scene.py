@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import inspect
 import math
+import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -29,9 +29,19 @@ from manim import (
 from descent import engine
 from descent.engine import Landscape, OptimizerSpec, Trajectory
 from descent.scenes.kit.camera import MeshCamera, PathCamera
-from descent.scenes.kit.clock import StepClock, step_weights
+from descent.scenes.kit.clock import StepClock, pace, step_weights
 from descent.scenes.kit.plot import PlotArea, contours, curve, heatmap, minimum_star, plot_area
 from descent.scenes.kit.readouts import Legend
+from descent.scenes.kit.story import (
+    FASTEST_READING,
+    Beat,
+    Emphasis,
+    event_story,
+    first_sentence,
+    point_text,
+    reading_seconds,
+    spec_text,
+)
 from descent.scenes.kit.text import label, title_block
 from descent.scenes.kit.theme import get_theme, palette_for
 from descent.scenes.kit.tracks import Track, escape_label
@@ -39,6 +49,7 @@ from descent.scenes.kit.tracks import Track, escape_label
 __all__ = [
     "Beat",
     "DescentScene",
+    "computed",
 ]
 
 
@@ -73,14 +84,20 @@ def _manim_slides_compat() -> None:
 _manim_slides_compat()
 
 
-@dataclass(frozen=True)
-class Beat:
-    """A teaching moment: from clock step ``step`` on, section ``name`` with narration
-    ``say`` (written as a lecturer would say it: what to watch, and why it happens)."""
+class computed:  # noqa: N801 (used like ``property``)
+    """A class attribute computed from the class it is read on, so that a variant (a
+    subclass that changes other attributes) gets its own value; a subclass that assigns
+    the attribute a plain value overrides it."""
 
-    step: float
-    name: str
-    say: str = ""
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        self.fn = fn
+        self.__doc__ = fn.__doc__
+
+    def __get__(self, obj: Any, owner: type) -> Any:
+        return self.fn(owner)
+
+
+_STORIES: dict[tuple[type, str], tuple[Beat, ...]] = {}
 
 
 class DescentScene(Scene):
@@ -93,8 +110,6 @@ class DescentScene(Scene):
 
     #: one-line description for ``descent list``
     description: ClassVar[str] = ""
-    title: ClassVar[str] = ""
-    subtitle: ClassVar[str | None] = None
     landscape: ClassVar[str] = "bowl"
     landscape_params: ClassVar[dict[str, Any]] = {}
     optimizers: ClassVar[tuple[OptimizerSpec, ...]] = ()
@@ -102,21 +117,110 @@ class DescentScene(Scene):
     steps: ClassVar[int] = 100
     grad_noise: ClassVar[float] = 0.0
     seed: ClassVar[int] = 0
-    run_time: ClassVar[float] = 6.0
+    #: the video's length in seconds, if set: holds shrink to fit it, and narration that
+    #: cannot be read in time is shortened or dropped (with one warning); never stretched.
+    #: ``None``: as long as the story needs (``motion_time`` plus the narration's holds).
+    run_time: ClassVar[float | None] = None
+    #: seconds the clock takes through the steps when nothing is held (``run_time`` unset)
+    motion_time: ClassVar[float] = 6.0
     end_wait: ClassVar[float] = 1.0
     theme_name: ClassVar[str | None] = None
     #: ease the clock through dull stretches (False: one step, one tick)
     ease: ClassVar[bool] = True
-    #: the teaching moments: each starts a section at its step and says its narration
-    beats: ClassVar[tuple[Beat, ...]] = ()
-    #: hold a beat's last frame until its narration can have been read (words / 2.7 s):
-    #: the pause a lecturer makes. Off when a run time is imposed (``--run-time``).
+    #: hold each beat on its step while its narration is read (words / 2.7 s): the pause a
+    #: lecturer makes. Off (previews): captions run over the motion, nothing is held.
     pause_for_narration: ClassVar[bool] = True
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """The beats, computed from the runs (override to tell another story; the default
+        places beats at the events of :meth:`simulate`'s runs, see
+        :func:`~descent.scenes.kit.story.event_story`)."""
+        if not cls.specs():
+            return ()
+        land, trajs = cls.simulate()
+        return event_story(land, trajs, cls.story_theme(), steps=cls.steps)
+
+    @classmethod
+    def story_theme(cls) -> Any:
+        """The theme the story's colour names come from (the scene's, as it renders)."""
+        return get_theme(cls.theme_name)
+
+    @computed
+    def beats(cls) -> tuple[Beat, ...]:  # noqa: N805
+        """The teaching moments: each starts a section at its step and says its narration
+        (computed by :meth:`story` once per class and theme; assign a tuple to type them)."""
+        key = (cls, cls.story_theme().name)
+        if key not in _STORIES:
+            _STORIES[key] = tuple(cls.story())
+        return _STORIES[key]
+
+    @computed
+    def title(cls) -> str:  # noqa: N805
+        """The headline, from the class attributes and the runs (see :meth:`headline`); a
+        subclass that assigns ``title`` a string types its own."""
+        return cls.headline()
+
+    @classmethod
+    def headline(cls) -> str:
+        """What the scene shows, in a few words that hold for this class's own runs
+        (override; the base has none)."""
+        return ""
+
+    @computed
+    def subtitle(cls) -> str | None:  # noqa: N805
+        """The set-up in one line, from the class attributes: landscape, start, optimizers."""
+        return cls.setup_line()
+
+    @classmethod
+    def setup_line(cls) -> str | None:
+        """``½(x² + 20·y²) from (−5, 2): SGD lr 0.04, Adam lr 0.3`` (None without optimizers)."""
+        specs = cls.specs()
+        if not specs:
+            return None
+        land = cls.get_landscape()
+        start = cls.start if cls.start is not None else land.default_start
+        # a network starts from its initialisation: nothing to say, and the line stays legible
+        where = (
+            "" if land.dim > 3 else " from " + ("w = " if land.dim == 1 else "") + point_text(start)
+        )
+        lrs = {s.kwargs.get("lr") for s in specs}
+        shared = {
+            k: v
+            for k, v in specs[0].kwargs.items()
+            if not isinstance(v, bool) and all(s.kwargs.get(k) == v for s in specs)
+        }
+        if len(specs) > 3 and len(lrs) == 1 and None not in lrs:
+            runs = (
+                f"{', '.join(s.label for s in specs)}, lr {spec_text(specs[0]).split(',')[0][3:]}"
+            )
+        elif len(specs) > 1 and shared and not any("=" in s.label for s in specs):
+            # what they share said once: "Momentum and Nesterov, lr 0.05, momentum 0.9"
+            def own(s: OptimizerSpec) -> str:
+                rest = {
+                    k: v
+                    for k, v in s.kwargs.items()
+                    if k not in shared and not (v is True and k in s.label.lower())
+                }
+                text = spec_text(OptimizerSpec(s.name, **rest)) if rest else ""
+                return f"{s.label} ({text})" if text else s.label
+
+            common = spec_text(OptimizerSpec(specs[0].name, **shared))
+            runs = f"{', '.join(own(s) for s in specs)}; {common}"
+        else:
+            runs = ", ".join(
+                s.label if spec_text(s).replace(" ", "") in s.label.replace(" ", "").replace("=", "")
+                else f"{s.label} {spec_text(s)}" if "," not in spec_text(s)
+                else f"{s.label} ({spec_text(s)})"
+                for s in specs
+            )  # fmt: skip
+        return f"{land.formula}{where}: {runs}, {cls.steps} steps"
 
     _updaters: tuple[Any, list[tuple[Mobject, Callable[..., Any], bool]]] | None = None
 
     def __init__(self, **kwargs: Any) -> None:
-        self.beat_log: list[tuple[str, str, float]] = []
+        self.beat_log: list[tuple[str, str, float, float]] = []  # name, say, time, step
+        self.tracks: list[Track] = []  # the subjects a beat can mark, in the order made
         kwargs.setdefault(
             "camera_class", MeshCamera if isinstance(self, ThreeDScene) else PathCamera
         )
@@ -249,7 +353,9 @@ class DescentScene(Scene):
         if path is None:
             path = traj.params if traj.dim == 2 else np.stack([traj.params[:, 0], traj.loss], -1)
         kw.setdefault("escape_label", escape_label(traj))
-        return Track(path, area, self.clock, color=color, theme=self.theme, **kw)
+        made = Track(path, area, self.clock, color=color, theme=self.theme, **kw)
+        self.tracks.append(made)
+        return made
 
     def path_of(self, traj: Trajectory) -> np.ndarray:
         """What a track draws: params (2-D), ``(w, loss)`` on the curve (1-D)."""
@@ -358,45 +464,100 @@ class DescentScene(Scene):
                 updater(mob, dt) if takes_dt else updater(mob)
 
     def play_steps(self, to: float | None = None, run_time: float | None = None) -> None:
-        """Advance the shared clock to step ``to`` (default: the end) in ``run_time``.
+        """Advance the shared clock to step ``to`` (default: the end), paced by the beats.
 
-        The :attr:`beats` on the way split it: each starts a section (Manim's
-        ``next_section``: a slide, a clip with ``--sections``) and says its narration
-        (``add_subcaption``) over its stretch; time is shared as the clock's easing shares it.
+        Each :attr:`beats` on the way starts a section (Manim's ``next_section``: a slide, a
+        clip with ``--sections``) when the clock reaches its step: the clock slows into it,
+        holds there while its narration (``add_subcaption``) is read and its subject is
+        marked, then moves on briskly (:func:`~descent.scenes.kit.clock.pace`). With
+        :attr:`run_time` set (and ``to`` the end) the video lasts exactly that long: the
+        holds shrink to fit, and narration that cannot be read in time is shortened to its
+        first sentence, or dropped, with one warning. ``run_time`` here: the seconds this
+        call takes instead (a scene playing the clock in pieces).
         """
-        end = float(self.clock.steps if to is None else to)
-        total = run_time or self.run_time
-        here = self.clock.step()
-        cuts = [b for b in self.beats if here <= b.step < end]
-        if not cuts:
-            self.play(self.clock.to(end, total))
-            return
-        marks = sorted({here, end, *(b.step for b in cuts)})
-        by_step = {b.step: b for b in cuts}
-        start, span = (
-            self.clock.alpha_of(here),
-            (self.clock.alpha_of(end) - self.clock.alpha_of(here)) or 1.0,
-        )
-        # segment ends in whole frames: the segments add up to exactly ``total``
         fps = config.frame_rate
-        frames = [round(total * fps * (self.clock.alpha_of(m) - start) / span) for m in marks]
-        for k, (s0, s1) in enumerate(zip(marks[:-1], marks[1:], strict=True)):
-            seconds = max(frames[k + 1] - frames[k], 1) / fps
-            beat = by_step.get(s0)
-            pause = 0.0
-            if beat is not None:
-                last = s1 == end and to is None
-                hold = self.end_wait if last else 0.0
-                reading = len(beat.say.split()) / 2.7 if self.pause_for_narration else 0.0
-                pause = round(max(0.0, reading - seconds - hold) * fps) / fps
-                self.beat(beat.name, beat.say, seconds + pause + hold)
-            self.play(self.clock.to(s1, seconds - 1e-9))  # no extra frame from rounding
-            if pause > 0:
-                self.wait(pause + 1e-9, frozen_frame=True)  # frozen: int(duration·fps) frames
+        end = float(self.clock.steps if to is None else to)
+        here = self.clock.step()
+        beats = [b for b in self.beats if here <= b.step < end]
+        total: float | None = run_time
+        if total is None and self.run_time is not None and to is None:
+            frames = round(self.run_time * fps) - round(self.renderer.time * fps)
+            total = (frames - int(self.end_wait * fps + 1e-9)) / fps
+            if total <= 0:
+                warnings.warn(
+                    f"{type(self).__name__}: run_time {self.run_time:g} s is spent before the"
+                    " run starts; the steps get one frame each",
+                    stacklevel=2,
+                )
+                total = max(1, len(beats) + 1) / fps
+        motion = run_time or self.motion_time
+        said = [b.say for b in beats]
+        for attempt in ("full", "first sentence", "none"):
+            reading = [reading_seconds(say) if self.pause_for_narration else 0.0 for say in said]
+            legs, squeeze = pace(
+                self.clock.alpha_of,
+                here,
+                end,
+                [(b.step, r) for b, r in zip(beats, reading, strict=True)],
+                motion=motion,
+                fps=fps,
+                total=total,
+                approach=0.6 if self.pause_for_narration else 0.0,  # a preview: motion only
+            )
+            words = sum(len(x.split()) for x in said)
+            if not self.pause_for_narration or not words or squeeze * FASTEST_READING >= 2.7:
+                break
+            if attempt == "full":
+                warnings.warn(
+                    f"{type(self).__name__}: the narration needs {words / 2.7:.1f} s to read,"
+                    f" run_time {self.run_time:g} s leaves too little: narration shortened",
+                    stacklevel=2,
+                )
+                said = [first_sentence(x) for x in said]
+            elif attempt == "first sentence":
+                said = ["" for _ in said]
+        subjects = getattr(self, "subjects", None) or getattr(self, "tracks", [])
+        for k, leg in enumerate(legs):
+            if leg.beat is not None:
+                beat = beats[leg.beat]
+                say = said[leg.beat]
+                shown = leg.frames if leg.hold else 0
+                if not self.pause_for_narration:  # the caption runs until the next beat
+                    nxt = next(
+                        (j for j in range(k + 1, len(legs)) if legs[j].beat is not None),
+                        len(legs),
+                    )
+                    shown = sum(x.frames for x in legs[k:nxt])
+                self.beat(beat.name, say, max(shown, 1) / fps, step=leg.to)
+            if leg.frames <= 0:
+                continue
+            if leg.hold:
+                self.hold(leg.frames, beats[leg.beat].subject if leg.beat is not None else None,
+                          subjects)  # fmt: skip
+            else:
+                self.play(self.clock.to(leg.to, leg.frames / fps - 1e-9))
+        if self.clock.step() != end:  # a last leg of 0 frames: land on the end exactly
+            self.clock.tracker.set_value(self.clock.alpha_of(end))
 
-    def beat(self, name: str, say: str = "", duration: float | None = None) -> None:
+    def hold(self, frames: int, subject: int | None, subjects: Sequence[Mobject]) -> None:
+        """Stand still for ``frames`` frames; mark ``subjects[subject]`` (a ring flashes on
+        it, the others dim) meanwhile."""
+        fps = config.frame_rate
+        if subject is None or not 0 <= subject < len(subjects) or frames < 2:
+            self.wait(frames / fps + 1e-9, frozen_frame=True)
+            return
+        mark = Emphasis(subjects[subject], subjects, self.theme)
+        flash = min(frames - 1, max(1, round(0.4 * fps)))
+        self.play(mark.start(), run_time=flash / fps - 1e-9)
+        self.wait((frames - flash) / fps + 1e-9, frozen_frame=True)
+        mark.stop()
+        self.remove(mark.ring)
+
+    def beat(
+        self, name: str, say: str = "", duration: float | None = None, *, step: float | None = None
+    ) -> None:
         """Start the section ``name`` here and, if there is narration, say it for
-        ``duration`` seconds (default: until the next beat is a guess: 3 s).
+        ``duration`` seconds (default: a guess, 3 s).
 
         In a manim-slides ``Slide`` (``class X(Slide, MomentumOvershoot)``) the beat starts
         a slide whose speaker notes are the narration.
@@ -406,7 +567,9 @@ class DescentScene(Scene):
             next_slide(notes=say)
         else:
             self.next_section(name)
-        self.beat_log.append((name, say, float(self.renderer.time)))
+        clock = getattr(self, "clock", None)
+        at = step if step is not None else (clock.step() if clock is not None else math.nan)
+        self.beat_log.append((name, say, float(self.renderer.time), float(at)))
         if say:
             self.add_subcaption(say, duration=duration or 3.0)
 

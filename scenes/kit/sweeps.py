@@ -17,19 +17,32 @@ from manim import DOWN, LEFT, RIGHT, UP, Mobject, Rectangle, VGroup, config
 
 from descent import engine
 from descent.engine import Landscape, Sweep
+from descent.engine.events import overshoots
 from descent.scenes.kit.clock import StepClock
 from descent.scenes.kit.plot import PlotArea, contours, heatmap, plot_area
 from descent.scenes.kit.readouts import step_counter
-from descent.scenes.kit.scene import DescentScene
+from descent.scenes.kit.scene import DescentScene, computed
+from descent.scenes.kit.story import Beat, number, pick_beats, point_text
 from descent.scenes.kit.text import fmt_value, label
 from descent.scenes.kit.theme import Theme
 from descent.scenes.kit.tracks import Track, nan_text, set_shown
 
-__all__ = ["SweepScene", "fastest_run", "steps_to_converge", "divergence_tint", "left_for_good"]
+__all__ = [
+    "SweepScene",
+    "CONVERGED",
+    "fastest_run",
+    "steps_to_converge",
+    "divergence_tint",
+    "left_for_good",
+]
+
+
+#: "converged": within this fraction of the start's distance to the optimum
+CONVERGED = 1e-3
 
 
 def steps_to_converge(
-    result: Sweep, optimum: Sequence[float] | None, *, tol: float = 1e-3
+    result: Sweep, optimum: Sequence[float] | None, *, tol: float = CONVERGED
 ) -> np.ndarray:
     """Per run: the first step within ``tol`` × the start's distance of the optimum (or,
     without one, within ``tol`` of the loss range of its best value); ``steps + 1`` if
@@ -107,6 +120,143 @@ class SweepScene(DescentScene):
     grid: ClassVar[Mapping[str, Sequence[Any]]] = {}
     fixed: ClassVar[Mapping[str, Any]] = {}
     tile_color: ClassVar[str] = "sky"
+
+    @computed
+    def title(cls) -> str:  # noqa: N805
+        """``lr × momentum: one run per tile`` (the swept keywords, torch's names)."""
+        return f"{' × '.join(cls.grid)}: one run per tile"
+
+    @classmethod
+    def setup_line(cls) -> str | None:
+        """``SGD on ½(x² + 10·y²) from (−5, 2), 60 steps; rows: lr, columns: momentum``."""
+        land = cls.get_landscape()
+        start = cls.start if cls.start is not None else land.default_start
+        fixed = ", ".join(f"{k} {_value(v)}" for k, v in cls.fixed.items())
+        names = list(cls.grid)
+        axes = f"rows: {names[0]}, columns: {names[1]}" if len(names) == 2 else f"tiles: {names[0]}"
+        return (
+            f"{cls.optimizer_name}{f' ({fixed})' if fixed else ''} on {land.formula} from"
+            f" {point_text(start)}, {cls.steps} steps; {axes}"
+        )
+
+    @classmethod
+    def tile_text(cls, result: Sweep, index: tuple[int, ...]) -> str:
+        """``lr 0.25, momentum 0``: a tile's values of the swept keywords."""
+        return ", ".join(
+            f"{n} {_value(result.grid[n][i])}" for n, i in zip(result.grid, index, strict=True)
+        )
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """The grid, then the sweep's events: the first tile to leave the view for good
+        (diverging), the farthest overshoot of the optimum among the others,
+        and the fastest tile (at its step within 1/1000 of the start's distance).
+
+        A beat's ``subject`` is the tile's index in row-major order (the order of the tracks).
+        """
+        land, result = cls.run_sweep()
+        names = list(result.grid)
+        shape = result.shape
+        n = int(np.prod(shape))
+        values = [", ".join(_value(v) for v in result.grid[k]) for k in names]
+        if len(names) == 2:
+            layout = (
+                f"{names[0]} grows down the rows ({values[0]}), {names[1]} across the"
+                f" columns ({values[1]})"
+            )
+        else:
+            layout = f"{names[0]} grows across the tiles ({values[0]})"
+        beats: list[Beat] = [
+            Beat(
+                0, "one run per tile", f"{n} runs of {cls.optimizer_name}, one per tile: {layout}."
+            )
+        ]
+        (x0, x1), (y0, y1) = land.view
+        params = np.asarray(result.params, np.float64)
+        inside = (
+            np.isfinite(params).all(-1)
+            & (params[..., 0] >= x0) & (params[..., 0] <= x1)
+            & (params[..., 1] >= y0) & (params[..., 1] <= y1)
+        )  # fmt: skip
+        flat = [tuple(int(i) for i in ix) for ix in np.ndindex(*shape)]
+        gone = {
+            ix: at
+            for ix in flat
+            if (at := left_for_good(~inside[ix], int(result.diverged_at[ix]))) is not None
+        }
+        candidates: list[tuple[int, Beat]] = []
+        if gone:
+            first = min(gone, key=lambda ix: (gone[ix], flat.index(ix)))
+            others = [ix for ix in gone if ix != first]
+            also = (
+                f"; {len(others)} more of the {n} tiles leave it by step {max(gone.values())}"
+                if others
+                else f"; it is the only one of the {n} tiles that does"
+            )
+            candidates.append(
+                (
+                    0,
+                    Beat(
+                        gone[first],
+                        "diverging",
+                        f"From step {gone[first]} the run at {cls.tile_text(result, first)} is out"
+                        f" of its tile for good (tinted): it diverges{also}.",
+                        flat.index(first),
+                    ),
+                )
+            )
+        opt = land.optimum
+        if opt is not None:
+            swings = [
+                e
+                for ix in flat
+                if ix not in gone
+                for e in overshoots(params[ix], opt, run=flat.index(ix))
+                if e.kind == "overshoot"
+            ]
+            if swings:
+                far = max(swings, key=lambda e: (e.values["depth"], -e.step))
+                ix = flat[far.run]
+                axis = int(far.values["coordinate"])
+                name = (land.axis_labels or ("x", "y"))[axis]
+                back = [
+                    e
+                    for e in overshoots(params[ix], opt, coordinates=[axis], run=far.run)
+                    if e.kind == "swing_back"
+                ]
+                tail = f", and swings back at step {back[0].step}" if back else ""
+                candidates.append(
+                    (
+                        1,
+                        Beat(
+                            far.step,
+                            "the farthest overshoot",
+                            f"At step {far.step} the run at {cls.tile_text(result, ix)} crosses"
+                            f" the minimum's {name} = {number(opt[axis])} and runs on"
+                            f" {number(far.values['depth'])} past it, the farthest of any"
+                            f" tile{tail}.",
+                            far.run,
+                            (far, *back[:1]),
+                        ),
+                    )
+                )
+            best = fastest_run(result, opt)
+            at = int(steps_to_converge(result, opt)[best])
+            if at <= result.steps:
+                candidates.append(
+                    (
+                        2,
+                        Beat(
+                            at,
+                            "the fastest",
+                            f"At step {at} the run at {cls.tile_text(result, best)} is the"
+                            f" first within 1/{round(1 / CONVERGED)} of its start's distance to the minimum: the"
+                            " fastest tile, outlined at the end.",
+                            flat.index(best),
+                        ),
+                    )
+                )
+        return tuple(pick_beats(beats, candidates, steps=result.steps, most=3))
 
     @classmethod
     def run_sweep(cls) -> tuple[Landscape, Sweep]:
@@ -193,6 +343,7 @@ class SweepScene(DescentScene):
         counter = step_counter(self.clock, self.theme, font_size=20)
         counter.to_corner(DOWN + LEFT, buff=0.3)
         self.add_layered(*tints, *tracks, counter)
+        self.subjects = tracks  # what a beat marks: its tile's run (row-major, as the beats)
 
         # -- run, then the fastest tile --
         self.play_steps()
@@ -240,7 +391,7 @@ class SweepScene(DescentScene):
             f"{n} {_value(result.grid[n][i])}" for n, i in zip(result.grid, best, strict=True)
         )
         reached = (
-            f"{steps} steps to 1/1000 of the start's distance"
+            f"{steps} steps to 1/{round(1 / CONVERGED)} of the start's distance"
             if steps <= result.steps
             else "closest at the end"
         )

@@ -29,6 +29,9 @@ __all__ = [
     "optimizer_color",
     "colormap",
     "normalise",
+    "COLOR_NAMES",
+    "color_name",
+    "shade_of_low",
 ]
 
 
@@ -165,3 +168,51 @@ def normalise(z: np.ndarray, *, log: bool) -> np.ndarray:
         z0 = np.log1p(z0 / (1e-3 * span))
     hi = np.nanpercentile(z0, 99.5) or 1.0
     return np.clip(z0 / hi, 0.0, 1.0)
+
+
+#: plain names of the palette (Okabe & Ito's own names, as a lecturer would say them)
+COLOR_NAMES = {
+    "orange": "orange",
+    "sky": "sky blue",
+    "green": "green",
+    "yellow": "yellow",
+    "blue": "blue",
+    "vermillion": "vermillion",
+    "purple": "pink",
+}
+
+
+def _luminance(color: str) -> float:
+    """Relative luminance (WCAG 2.1) of ``#RRGGBB``, 0 (black) … 1 (white)."""
+    c = _hex_rgb(color[:7]) / 255.0
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(lin @ np.array([0.2126, 0.7152, 0.0722]))
+
+
+def color_name(color: str, theme: Theme) -> str:
+    """The plain name of a colour ``theme`` draws: a palette colour by its name, the text
+    colour as white/black (by its luminance), the muted one as grey.
+
+    Raises ``ValueError`` for a colour the theme does not draw: a caption must never name a
+    colour that is not on screen.
+
+    >>> color_name(get_theme("light").text, get_theme("light"))
+    'black'
+    >>> color_name(get_theme("dark").optimizer["vermillion"], get_theme("dark"))
+    'vermillion'
+    """
+    wanted = color.upper()
+    for key, value in theme.optimizer.items():
+        if value.upper() == wanted:
+            return COLOR_NAMES.get(key, key)
+    if wanted == theme.text.upper():
+        return "white" if _luminance(theme.text) > 0.5 else "black"
+    if wanted == theme.muted.upper():
+        return "grey"
+    raise ValueError(f"{color} is not a colour of the {theme.name} theme")
+
+
+def shade_of_low(theme: Theme) -> str:
+    """``"darker"`` or ``"lighter"``: how the heat map shows low values in ``theme`` (its
+    first anchor against its last, by luminance)."""
+    return "darker" if _luminance(theme.heat[0]) < _luminance(theme.heat[-1]) else "lighter"
