@@ -443,7 +443,8 @@ def build_payload(
         "size": list(cap.size),
         "image": _image_uri(cap.image),
         "beats": _beats(scene),
-        "run_time": float(getattr(scene, "run_time", 6.0)),
+        # the pace of the steps at 1×: the scene's own motion (``run_time`` when it imposes one)
+        "run_time": float(getattr(scene, "run_time", None) or getattr(scene, "motion_time", 6.0)),
         "captions": [],
     }
     if "result" in cap.locals and "rate" in cap.locals:

@@ -120,7 +120,7 @@ class MuonVsAdamW(NetworkScene):
         ),
     )
     steps = 150
-    run_time = 9.0
+    motion_time = 9.0
     #: the weight matrix whose update spectrum is shown
     matrix: ClassVar[str] = "2.weight"
     #: a singular value "counts" when it reaches this share of the largest
