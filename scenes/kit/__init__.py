@@ -13,6 +13,7 @@ One module per concern, imported one way only (each imports only those above it)
 ``kit.camera``            :class:`PathCamera`, :class:`MeshCamera` (3-D)
 ``kit.scene``             :class:`DescentScene`, the base class
 ``kit.storyboards``       :class:`CurveScene` and :class:`SurfaceScene`
+``kit.layout``            title-safe margins and overlapping text at a scene's beat frames
 ``kit.networks``          :class:`NetworkScene`: a shared plane, data space, fidelity
 ``kit.sweeps``            :class:`SweepScene`: small multiples over a hyper-parameter grid
 ========================  ================================================================
@@ -26,7 +27,8 @@ current value of one shared :class:`StepClock`; nothing is integrated per frame.
 Pieces
 ------
 - :class:`Theme` / :func:`get_theme` — dark, light and transparent palettes; one
-  colour-blind-safe colour per optimizer (Okabe–Ito), the same in every scene.
+  colour per optimizer, and :func:`palette_for` a scene's runs far apart in CIEDE2000,
+  also under deuteranopia and protanopia.
 - :func:`plot_area` — axes for a view box; :func:`heatmap` — one raster
   ``ImageMobject`` from the engine's vectorised grid; :func:`contours` — contourpy's
   iso-lines as one ``VMobject``; :func:`curve` — a 1-D loss curve.
@@ -59,6 +61,7 @@ A minimal scene: a variant of the 2-D storyboard is a subclass that sets class a
 from __future__ import annotations
 
 from descent.scenes.kit.camera import (
+    HeightField,
     MeshCamera,
     PathCamera,
     family_with_points,
@@ -68,6 +71,13 @@ from descent.scenes.kit.clock import (
     StepClock,
     partial_path,
     step_weights,
+)
+from descent.scenes.kit.layout import (
+    LayoutCheck,
+    TextBox,
+    check_layout,
+    layout_problems,
+    text_boxes,
 )
 from descent.scenes.kit.networks import (
     NetworkScene,
@@ -120,22 +130,32 @@ from descent.scenes.kit.sweeps import (
 )
 from descent.scenes.kit.text import (
     FONT,
+    SAFE_MARGIN,
     TEXT_CACHE_VERSION,
     FastText,
+    Label,
     fmt_value,
     label,
+    safe_box,
     text_outlines,
     title_block,
+    to_safe_corner,
 )
 from descent.scenes.kit.theme import (
+    CVD_KINDS,
+    MIN_DISTANCE,
     OKABE_ITO,
     THEMES,
     Theme,
+    ciede2000,
+    color_distances,
     colormap,
+    distinct_enough,
     get_theme,
     normalise,
     optimizer_color,
     palette_for,
+    to_lab,
 )
 from descent.scenes.kit.tracks import (
     Track,
@@ -157,11 +177,18 @@ __all__ = [
     "get_theme",
     "palette_for",
     "optimizer_color",
+    "ciede2000",
+    "to_lab",
+    "color_distances",
+    "distinct_enough",
+    "MIN_DISTANCE",
+    "CVD_KINDS",
     "colormap",
     "normalise",
     "FONT",
     "TEXT_CACHE_VERSION",
     "FastText",
+    "Label",
     "fmt_value",
     "label",
     "text_outlines",
@@ -192,6 +219,7 @@ __all__ = [
     "live_text",
     "step_counter",
     "MeshCamera",
+    "HeightField",
     "PathCamera",
     "still_axes",
     "family_with_points",
@@ -218,4 +246,12 @@ __all__ = [
     "vec",
     "tangent_line",
     "step_arrows_1d",
+    "SAFE_MARGIN",
+    "TextBox",
+    "LayoutCheck",
+    "safe_box",
+    "to_safe_corner",
+    "text_boxes",
+    "layout_problems",
+    "check_layout",
 ]

@@ -257,7 +257,14 @@ class DescentScene(Scene):
 
     def colors_for(self, trajs: Sequence[Trajectory]) -> list[str]:
         """One colour per trajectory (see :func:`palette_for`)."""
-        return palette_for([t.label for t in trajs], self.theme)
+        return self.run_palette([t.label for t in trajs])
+
+    def run_palette(self, labels: Sequence[str]) -> list[str]:
+        """Colours for the runs ``labels`` shown together (:func:`palette_for`), kept in
+        :attr:`run_colors` (label, colour) for checks."""
+        colors = palette_for(labels, self.theme)
+        self.run_colors: list[tuple[str, str]] = list(zip(labels, colors, strict=True))
+        return colors
 
     @classmethod
     def specs(cls) -> list[OptimizerSpec]:

@@ -16,7 +16,6 @@ from manim import (
     RIGHT,
     UP,
     Mobject,
-    config,
 )
 
 from descent.engine import Landscape, Trajectory
@@ -24,6 +23,7 @@ from descent.scenes.kit.plot import PlotArea, auto_view
 from descent.scenes.kit.readouts import Legend, LossPanel, step_counter
 from descent.scenes.kit.rules import UpdateRule, num
 from descent.scenes.kit.scene import DescentScene
+from descent.scenes.kit.text import safe_box, to_safe_corner
 from descent.scenes.kit.tracks import Track, step_arrows_1d, tangent_line
 
 __all__ = [
@@ -39,9 +39,9 @@ class CurveScene(DescentScene):
     ``plot_height``, ``plot_center``, ``y_range``.
     """
 
-    plot_width: ClassVar[float] = 7.0
-    plot_height: ClassVar[float] = 5.3
-    plot_center: ClassVar[np.ndarray] = LEFT * 2.45 + DOWN * 0.3
+    plot_width: ClassVar[float] = 6.8
+    plot_height: ClassVar[float] = 4.9
+    plot_center: ClassVar[np.ndarray] = LEFT * 2.0 + DOWN * 0.4
     y_range: ClassVar[tuple[float, float] | None] = None
     #: the tangent at each dot, the gradient step −lr·g (and momentum's −lr·b) as arrows
     #: along w at their true length, and the slope in the legend
@@ -90,7 +90,7 @@ class CurveScene(DescentScene):
         left = area.to_scene(np.array([area.x_range[1], 0.0]))[0] + 0.6
         legend = self.legend(trajs, colors)
         if isinstance(legend, Legend):  # a subclass may build its own
-            legend.fit(config.frame_width / 2 - 0.25 - left)
+            legend.fit(safe_box()[1] - left)
         legend.shift(RIGHT * (left - legend.get_left()[0]))
         legend.shift(UP * (0.6 - legend.get_center()[1]))
         counter = (
@@ -125,8 +125,8 @@ class SurfaceScene(DescentScene):
     """
 
     plot_width: ClassVar[float] = 6.0
-    plot_height: ClassVar[float] = 5.4
-    plot_center: ClassVar[np.ndarray] = LEFT * 2.95 + DOWN * 0.3
+    plot_height: ClassVar[float] = 5.0
+    plot_center: ClassVar[np.ndarray] = LEFT * 2.6 + DOWN * 0.3
     log_heat: ClassVar[bool] = False
     markers: ClassVar[bool] = False
     panel_log: ClassVar[bool] = True
@@ -200,10 +200,10 @@ class SurfaceScene(DescentScene):
         )
         legend = self.legend(trajs, colors, font_size=self.legend_font)
         if isinstance(legend, Legend):  # a subclass may build its own
-            legend.fit(config.frame_width / 2 - 0.25 - column_left)
+            legend.fit(safe_box()[1] - column_left)
         legend.next_to(counter, DOWN, buff=0.3).align_to(counter, LEFT)
         parts: list[Mobject] = [legend, counter]
-        room = legend.get_bottom()[1] - (-config.frame_height / 2 + 0.55) - 0.75
+        room = legend.get_bottom()[1] - safe_box()[2] - 0.75
         if self.show_update:  # the rule with live numbers takes the panel's place
             parts.append(self.update_rule(trajs, colors, legend))
         elif self.show_panel and room > 1.6:
@@ -215,9 +215,9 @@ class SurfaceScene(DescentScene):
                 y_label=self.panel_label,
                 y_range=self.panel_y_range,
                 height=min(2.6, room - 0.6),
-                width=min(4.6, config.frame_width / 2 - column_left - 0.4),
+                width=min(4.6, safe_box()[1] - column_left - 0.5),
             )
-            parts.append(panel.to_corner(RIGHT + DOWN, buff=0.5))
+            parts.append(to_safe_corner(panel, RIGHT + DOWN, buff=0.1))
         self.add_layered(*parts, *reversed(tracks))
         # -- run --
         self.before_run(land, area, trajs, tracks)
