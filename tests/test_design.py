@@ -152,3 +152,5 @@ def test_height_field_hides_what_is_behind_it() -> None:
     eye = np.array([0.0, -20.0, 8.0])
     pts = np.array([[0.0, -2.0, 0.1], [0.0, 2.0, 0.1], [0.0, 2.0, 3.0], [0.0, 0.0, 1.0]])
     assert field.hides(pts, eye).tolist() == [False, True, False, True]  # last: inside the ridge
+    # a point resting on the surface is not hidden by the cell it rests in
+    assert not field.hides(np.array([[0.0, 0.0, 2.0]]), eye)[0]

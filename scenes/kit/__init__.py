@@ -104,6 +104,7 @@ from descent.scenes.kit.readouts import (
     Legend,
     LossPanel,
     Room,
+    hyperparameters,
     live_text,
     step_counter,
 )
@@ -214,6 +215,7 @@ __all__ = [
     "lookahead_form",
     "escape_label",
     "Legend",
+    "hyperparameters",
     "Room",
     "LossPanel",
     "live_text",

@@ -17,19 +17,47 @@ from manim import (
     VMobject,
 )
 
-from descent.engine import Trajectory
+from descent.engine import OptimizerSpec, Trajectory
 from descent.scenes.kit.clock import StepClock, partial_path
 from descent.scenes.kit.plot import plot_area
 from descent.scenes.kit.text import FastText, fmt_value, label
 from descent.scenes.kit.theme import Theme
 
 __all__ = [
+    "hyperparameters",
     "Legend",
     "Room",
     "LossPanel",
     "live_text",
     "step_counter",
 ]
+
+
+def hyperparameters(spec: OptimizerSpec) -> str:
+    """Every hyper-parameter a run was given, as torch names them: ``lr 0.01, momentum 0.9``
+    (``nesterov`` when true; a scheduler after ``·``).
+
+    Examples
+    --------
+    >>> from descent.engine import OptimizerSpec
+    >>> hyperparameters(OptimizerSpec("SGD", lr=0.01, momentum=0.9, nesterov=True))
+    'lr 0.01, momentum 0.9, nesterov'
+    """
+    parts = []
+    for key, value in spec.kwargs.items():
+        if isinstance(value, bool):
+            if value:
+                parts.append(key)
+        elif isinstance(value, tuple | list):
+            parts.append(f"{key} ({', '.join(f'{v:g}' for v in value)})")
+        elif isinstance(value, int | float):
+            parts.append(f"{key} {value:g}")
+        else:
+            parts.append(f"{key} {value}")
+    text = ", ".join(parts)
+    if spec.scheduler:
+        text += f" · {spec.scheduler}"
+    return text.replace("-", "−")
 
 
 class Room(Line):
