@@ -37,9 +37,9 @@ class AdaptiveSteps(SurfaceScene):
     steps = 40
     optimizers = (OptimizerSpec("Adam", lr=0.3),)
     run_time = 10.0
-    plot_width = 5.3
+    plot_width = 4.9
     plot_height = 4.2
-    plot_center = LEFT * 3.15 + DOWN * 0.4
+    plot_center = LEFT * 2.6 + DOWN * 0.4
     log_heat = True
     markers = True
     show_update = True
@@ -71,7 +71,7 @@ class AdaptiveSteps(SurfaceScene):
         # -- under torch's rule: m̂ and √v̂ per coordinate as bars, and the step they give --
         rule = super().update_rule(trajs, colors, above)
         bars = CoordinateBars(trajs[0], self.clock, self.theme, color=colors[0])
-        return VGroup(rule, bars.next_to(rule, DOWN, buff=0.3).align_to(rule, LEFT))
+        return VGroup(rule, bars.next_to(rule, DOWN, buff=0.2).align_to(rule, LEFT))
 
     def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
         step = np.diff(np.asarray(traj.params), axis=0, append=np.asarray(traj.params)[-1:])

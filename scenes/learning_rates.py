@@ -52,7 +52,7 @@ class LearningRates(SurfaceScene):
         ),
     )
     plot_width = 5.0
-    plot_height = 5.5
+    plot_height = 5.0
     log_heat = True
     markers = True
     panel_y_range = (0.5, 4.0)

@@ -81,9 +81,7 @@ class NesterovCorrection(MomentumOvershoot):
         self, land: Landscape, area: PlotArea, trajs: Sequence[Trajectory], tracks: Sequence[Track]
     ) -> None:
         # -- slowed-down anatomy of the first steps --
-        caption = label(
-            "momentum step  →  gradient step there  →  next point", 20, self.theme.muted
-        )
+        caption = label("momentum step  →  gradient there  →  next point", 18, self.theme.muted)
         caption.next_to(area.frame, DOWN, buff=0.12).align_to(area.frame[0], LEFT)
         self.beat(
             "the look-ahead",
@@ -91,19 +89,17 @@ class NesterovCorrection(MomentumOvershoot):
             " stands; Nesterov takes it at the look-ahead point (ring), where momentum is carrying it.",
             duration=0.9
             + len(self.explained_steps)
-            * (0.9 + self.seconds_per_explained_step * (len(trajs) + 1) / 4),
-        )  # FadeIn 0.5 + FadeOut 0.4; per step: clock 0.6, one grow per run and a wait (s/4 each), fade 0.3
+            * (0.6 + len(trajs) * (self.seconds_per_explained_step / 2 + 0.3)),
+        )  # FadeIn 0.5 + FadeOut 0.4; per step: clock 0.6; per run, one at a time: grow and
+        # wait (s/4 each), fade 0.3
         self.play(FadeIn(caption), run_time=0.5)
         for t in self.explained_steps:
             self.play(self.clock.to(t, 0.6))
-            parts = [
-                self.anatomy(area, traj, track.color, t)
-                for traj, track in zip(trajs, tracks, strict=True)
-            ]
-            for part in parts:
+            for traj, track in zip(trajs, tracks, strict=True):  # one run's anatomy at a time
+                part = self.anatomy(area, traj, track.color, t)
                 self.play(*part["grow"], run_time=self.seconds_per_explained_step / 4)
-            self.wait(self.seconds_per_explained_step / 4)
-            self.play(*[FadeOut(p["group"]) for p in parts], run_time=0.3)
+                self.wait(self.seconds_per_explained_step / 4)
+                self.play(FadeOut(part["group"]), run_time=0.3)
         self.play(FadeOut(caption), run_time=0.4)
 
     def anatomy(self, area: PlotArea, traj: Trajectory, color: str, t: int) -> dict[str, object]:
@@ -117,7 +113,10 @@ class NesterovCorrection(MomentumOvershoot):
             stroke_width=7,
             max_tip_length_to_length_ratio=0.35,
         )
-        ghost = Circle(radius=0.09, color=color, stroke_width=3).move_to(pts["grad_at"])
+        # where the gradient is taken: a ring larger than the dot, named
+        ghost = Circle(radius=0.2, color=self.theme.text, stroke_width=4).move_to(pts["grad_at"])
+        where = "look-ahead: gradient here" if traj.spec.kwargs.get("nesterov") else "gradient here"
+        name = label(where, 18, self.theme.text).next_to(ghost, RIGHT + DOWN, buff=0.05)
         gradient = Arrow(
             pts["ahead"],
             pts["end"],
@@ -131,5 +130,8 @@ class NesterovCorrection(MomentumOvershoot):
             if not np.allclose(pts["grad_at"], pts["ahead"])
             else VGroup()
         )
-        group = VGroup(momentum, ghost, gradient, probe)
-        return {"group": group, "grow": [GrowArrow(momentum), FadeIn(ghost), GrowArrow(gradient)]}
+        group = VGroup(momentum, ghost, name, gradient, probe)
+        return {
+            "group": group,
+            "grow": [GrowArrow(momentum), FadeIn(ghost), FadeIn(name), GrowArrow(gradient)],
+        }

@@ -64,8 +64,8 @@ class OptimizerRace(SurfaceScene):
         ),
     )
     auto_view = True
-    plot_width = 5.6
-    plot_height = 5.6
+    plot_width = 5.1
+    plot_height = 5.1
     panel_log = False
     legend_font = 21
 

@@ -188,7 +188,7 @@ class Surface3D(DescentScene, ThreeDScene):
         ]
         self.clock = StepClock(self.steps, step_weights(pts3))
         colors = self.colors_for(trajs)
-        for traj, path, color in zip(trajs, pts3, colors, strict=True):
+        for path, color in zip(pts3, colors, strict=True):
             ball = Sphere(radius=0.11, resolution=(8, 8)).set_color(color).move_to(path[0])
             trail = VMobject(stroke_color=color, stroke_width=4)
 

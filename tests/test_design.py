@@ -7,9 +7,12 @@ import numpy as np
 import pytest
 from manim import DEGREES, Sphere, Surface, ThreeDScene, VMobject, tempconfig
 
+from descent.scenes import SCENES, get_scene
 from descent.scenes.kit import (
+    CVD_KINDS,
     HeightField,
     MeshCamera,
+    check_layout,
     ciede2000,
     color_distances,
     distinct_enough,
@@ -154,3 +157,44 @@ def test_height_field_hides_what_is_behind_it() -> None:
     assert field.hides(pts, eye).tolist() == [False, True, False, True]  # last: inside the ridge
     # a point resting on the surface is not hidden by the cell it rests in
     assert not field.hides(np.array([[0.0, 0.0, 2.0]]), eye)[0]
+
+
+# -- every built-in scene: layout at its beat frames, colours of its runs ----------------------
+SHOWN: dict[str, list[tuple[str, str]]] = {}
+
+
+def _layout(name: str, theme: str) -> None:
+    check = check_layout(get_scene(name), theme)
+    SHOWN[name] = getattr(check.scene, "run_colors", [])
+    problems = [f"{t:.2f}s {p}" for t, ps in check.problems.items() for p in ps]
+    assert not problems, f"{name} ({theme}):\n" + "\n".join(problems[:12])
+
+
+@pytest.mark.parametrize("name", list(SCENES))
+def test_layout_inside_title_safe_area_dark(name: str) -> None:
+    _layout(name, "dark")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(SCENES))
+def test_layout_inside_title_safe_area_light(name: str) -> None:
+    _layout(name, "light")
+
+
+@pytest.mark.parametrize("name", list(SCENES))
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_run_colours_of_every_scene_are_far_apart(name: str, theme: str) -> None:
+    if name not in SHOWN:
+        _layout(name, "dark")
+    labels = [label for label, _ in SHOWN[name]]
+    if theme == "dark":
+        assert [c for _, c in SHOWN[name]] == palette_for(labels, get_theme("dark"))
+    colors = palette_for(labels, get_theme(theme))
+    if len(colors) < 2:
+        return
+    d = color_distances(colors)
+    off = ~np.eye(len(colors), dtype=bool)
+    assert d["normal"][off].min() >= 20, (name, theme, colors)
+    for kind in CVD_KINDS:
+        need = 20 if len(colors) <= 4 else 10
+        assert d[kind][off].min() >= need, (name, theme, kind, colors)

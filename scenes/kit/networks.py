@@ -34,9 +34,9 @@ from descent.scenes.kit.plot import (
     plot_area,
     polyline_points,
 )
-from descent.scenes.kit.readouts import LossPanel, step_counter
+from descent.scenes.kit.readouts import Legend, LossPanel, step_counter
 from descent.scenes.kit.scene import DescentScene
-from descent.scenes.kit.text import fmt_value, label
+from descent.scenes.kit.text import fmt_value, label, safe_box
 from descent.scenes.kit.theme import Theme
 
 __all__ = [
@@ -193,7 +193,7 @@ class NetworkScene(DescentScene):
             labels=names,
             font_size=18,
         )
-        area.axes.shift(LEFT * 3.5 + DOWN * 0.05 - area.center)
+        area.axes.shift(LEFT * 2.85 + DOWN * 0.05 - area.center)
         xs = np.linspace(*view[0], self.resolution)
         ys = np.linspace(*view[1], self.resolution)
         z = self.plane.surface(land, xs, ys)
@@ -293,6 +293,8 @@ class NetworkScene(DescentScene):
         counter = step_counter(self.clock, self.theme, font_size=22)
         counter.shift(RIGHT * (-0.45 - counter.get_left()[0]) + UP * (2.6 - counter.get_top()[1]))
         legend = self.legend(trajs, colors, font_size=21, readout=readout)
+        if isinstance(legend, Legend):
+            legend.fit(safe_box()[1] - counter.get_left()[0])
         legend.next_to(counter, DOWN, buff=0.22).align_to(counter, LEFT)
         parts: list[Mobject] = [counter, legend]
         if self.show_panel:
@@ -300,12 +302,12 @@ class NetworkScene(DescentScene):
                 [(c, t.loss) for t, c in zip(trajs, colors, strict=True)],
                 self.clock,
                 self.theme,
-                width=2.4,
+                width=2.0,
                 height=2.6,
                 log=self.panel_log,
                 y_label="true loss",
             )
-            panel.shift(RIGHT * (5.5 - panel.area.center[0]) + DOWN * (1.45 + panel.area.center[1]))
+            panel.shift(RIGHT * (5.1 - panel.area.center[0]) + DOWN * (1.45 + panel.area.center[1]))
             parts.append(panel)
         self.add_layered(*parts, *models, *reversed(tracks))
 

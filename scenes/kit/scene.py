@@ -15,7 +15,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 from manim import (
-    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
     Group,
     ManimColor,
     Mobject,
@@ -230,10 +232,15 @@ class DescentScene(Scene):
                 if x_range[0] <= w <= x_range[1]:
                     at = area.to_scene(np.array([w, float(land.value([w]))]))
                     name = "global minimum" if p.kind == "global_min" else "local minimum"
-                    self.add(
-                        minimum_star(at, self.theme),
-                        label(name, 18, self.theme.muted).next_to(at, DOWN, buff=0.2),
+                    text = label(name, 18, self.theme.muted).next_to(at, UP, buff=0.25)
+                    # inside the plot box, clear of the tick numbers beside it
+                    left, right = (
+                        area.to_scene(np.array([x_range[0], y_range[0]]))[0] + 0.1,
+                        (area.to_scene(np.array([x_range[1], y_range[0]]))[0] - 0.1),
                     )
+                    text.shift(RIGHT * max(0.0, left - text.get_left()[0]))
+                    text.shift(LEFT * max(0.0, text.get_right()[0] - right))
+                    self.add(minimum_star(at, self.theme), text)
         return area
 
     def track(

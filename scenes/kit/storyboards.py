@@ -160,7 +160,7 @@ class SurfaceScene(DescentScene):
         """The update rule of ``trajs[update_index]`` under ``above``, in its colour."""
         k = self.update_index
         rule = UpdateRule(trajs[k], self.clock, self.theme, color=colors[k])
-        return rule.next_to(above, DOWN, buff=0.45).align_to(above, LEFT)
+        return rule.next_to(above, DOWN, buff=0.35).align_to(above, LEFT)
 
     def panel_series(self, land: Landscape, trajs: Sequence[Trajectory]) -> list[np.ndarray]:
         return [np.asarray(t.loss) for t in trajs]

@@ -21,7 +21,7 @@ from descent.scenes.kit.clock import StepClock
 from descent.scenes.kit.plot import PlotArea, contours, heatmap, plot_area
 from descent.scenes.kit.readouts import step_counter
 from descent.scenes.kit.scene import DescentScene
-from descent.scenes.kit.text import fmt_value, label
+from descent.scenes.kit.text import fmt_value, label, to_safe_corner
 from descent.scenes.kit.theme import Theme
 from descent.scenes.kit.tracks import Track, set_shown
 
@@ -128,8 +128,8 @@ class SweepScene(DescentScene):
             raise engine.EngineError(
                 f"a sweep scene shows at most 8 × 8 tiles; got {rows} × {cols}"
             )
-        width = config.frame_width - 2.6
-        height = config.frame_height - 2.7
+        width = config.frame_width - 3.6
+        height = config.frame_height - 3.3
         gap = 0.12
         tw = min((width - gap * (cols - 1)) / cols, (height - gap * (rows - 1)) / rows / aspect)
         return rows, cols, tw, tw * aspect
@@ -145,8 +145,8 @@ class SweepScene(DescentScene):
 
         # -- static: title, one small heat map per tile, axis labels --
         self.add_title()
-        left = -(cols * tw + (cols - 1) * 0.12) / 2 + 0.7
-        top = config.frame_height / 2 - 1.55
+        left = -(cols * tw + (cols - 1) * 0.12) / 2 + 0.9
+        top = config.frame_height / 2 - 1.85
         areas: dict[tuple[int, ...], PlotArea] = {}
         for index in np.ndindex(*result.shape):
             r, c = index if len(index) == 2 else divmod(index[0], cols)
@@ -183,7 +183,7 @@ class SweepScene(DescentScene):
             if (gone := left_for_good(track.out, result.diverged_at[i])) is not None
         ]
         counter = step_counter(self.clock, self.theme, font_size=20)
-        counter.to_corner(DOWN + LEFT, buff=0.3)
+        to_safe_corner(counter, DOWN + LEFT)
         self.add_layered(*tints, *tracks, counter)
 
         # -- run, then the fastest tile --
@@ -237,4 +237,4 @@ class SweepScene(DescentScene):
             else "closest at the end"
         )
         text = label(f"fastest: {values} ({reached})", 20, self.theme.text)
-        return [outline, text.to_corner(DOWN + RIGHT, buff=0.3)]
+        return [outline, to_safe_corner(text, DOWN + RIGHT)]
