@@ -14,9 +14,12 @@ Render: ``manim -ql scenes/optimizer_race.py OptimizerRace``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 from manim import *  # noqa: F403
 
-from descent.engine import OptimizerSpec
+from descent.engine import Landscape, OptimizerSpec, Trajectory
 from descent.scenes.kit import Beat, SurfaceScene
 
 __all__ = ["OptimizerRace", "SteepOptima", "race"]
@@ -67,7 +70,13 @@ class OptimizerRace(SurfaceScene):
     plot_width = 5.1
     plot_height = 5.1
     panel_log = False
+    panel_label = "progress 5 − w₂"
     legend_font = 21
+
+    def panel_series(self, land: Landscape, trajs: Sequence[Trajectory]) -> list[np.ndarray]:
+        """How far each run got along the ravine (its w₂ fell from the start's 5): the
+        race's result, read at the panel's right end; the losses all end near 1."""
+        return [self.start[1] - np.asarray(t.params)[:, 1] for t in trajs]
 
 
 class SteepOptima(OptimizerRace):
@@ -98,3 +107,7 @@ class SteepOptima(OptimizerRace):
         ),
     )
     auto_view = False
+    panel_label = "loss"
+
+    def panel_series(self, land: Landscape, trajs: Sequence[Trajectory]) -> list[np.ndarray]:
+        return [np.asarray(t.loss) for t in trajs]

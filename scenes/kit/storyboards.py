@@ -151,6 +151,12 @@ class SurfaceScene(DescentScene):
     def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
         return None
 
+    def dot_radius(self, index: int, count: int) -> float:
+        """The dot size of run ``index`` of ``count``. From three runs up, each later run's
+        dot is larger than the one before and drawn under it: runs at one point show as
+        concentric rings in their colours, none hidden (nothing is moved off its place)."""
+        return 0.09 if count < 3 else 0.06 + 0.024 * index
+
     def ghost_for(self, traj: Trajectory) -> np.ndarray | None:
         return None
 
@@ -188,9 +194,15 @@ class SurfaceScene(DescentScene):
         self.make_clock([(area, self.path_of(t)) for t in trajs])
         tracks = [
             self.track(
-                t, area, c, markers=self.markers, arrows=self.arrows_for(t), ghost=self.ghost_for(t)
+                t,
+                area,
+                c,
+                markers=self.markers,
+                arrows=self.arrows_for(t),
+                ghost=self.ghost_for(t),
+                radius=self.dot_radius(i, len(trajs)),
             )
-            for t, c in zip(trajs, colors, strict=True)
+            for i, (t, c) in enumerate(zip(trajs, colors, strict=True))
         ]
         # -- side: legend with live loss, synced panel --
         column_left = area.frame.get_right()[0] + 0.6
