@@ -138,6 +138,9 @@ class SurfaceScene(DescentScene):
     #: show torch's update rule with the live numbers of ``trajs[update_index]``
     show_update: ClassVar[bool] = False
     update_index: ClassVar[int] = 0
+    #: shortest and longest arrow on screen (scene units); a single length, ``(L, L)``, draws
+    #: every arrow at that length: directions only (say so on screen)
+    arrow_range: ClassVar[tuple[float, float]] = (0.25, 2.2)
     #: a view box of its own (else the landscape's, or ``auto_view``)
     view: ClassVar[tuple[tuple[float, float], ...] | None] = None
 
@@ -201,6 +204,7 @@ class SurfaceScene(DescentScene):
                 arrows=self.arrows_for(t),
                 ghost=self.ghost_for(t),
                 radius=self.dot_radius(i, len(trajs)),
+                arrow_range=self.arrow_range,
             )
             for i, (t, c) in enumerate(zip(trajs, colors, strict=True))
         ]
