@@ -320,4 +320,4 @@ def short(v: float) -> str:
     """A loss for a crowded read-out: 3 significant digits (∞ for overflow)."""
     if not math.isfinite(v) or (v != 0 and not 1e-3 <= abs(v) < 1e4):
         return fmt_value(v)
-    return f"{v:.3g}".replace("-", "−")
+    return fmt_value(v, 3)

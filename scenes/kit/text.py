@@ -53,13 +53,27 @@ __all__ = [
 FONT = "DejaVu Sans"
 
 
-def fmt_value(v: float) -> str:
-    """A loss value for read-outs: 4 significant digits, ∞ for overflow."""
+def fmt_value(v: float, digits: int = 4) -> str:
+    """A value for live read-outs: ``digits`` significant digits *kept* (``0.3000``, not
+    ``0.3``), so a read-out's width changes only with its magnitude, never frame to frame
+    as trailing zeros come and go; ∞ for overflow. DejaVu Sans' digits all have one
+    width (tabular figures), so equal-length numbers line up.
+
+    Examples
+    --------
+    >>> fmt_value(0.3), fmt_value(13.9), fmt_value(1234.6), fmt_value(0.0)
+    ('0.3000', '13.90', '1235', '0')
+    """
     if not math.isfinite(v):
         return "−∞" if v < 0 else ("∞" if v > 0 else "NaN")
     if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-3):
         return f"{v:.2e}".replace("-", "−")
-    return f"{v:.4g}".replace("-", "−")
+    if v == 0:
+        return "0"
+    text = f"{v:#.{digits}g}"
+    if "e" in text:  # rounded up to 1e5 (99999.9)
+        text = f"{v:.2e}"
+    return text.rstrip(".").replace("-", "−")
 
 
 class FastText(VMobject):
