@@ -34,7 +34,7 @@ from descent.scenes.kit.plot import (
     plot_area,
     polyline_points,
 )
-from descent.scenes.kit.readouts import Legend, LossPanel, step_counter
+from descent.scenes.kit.readouts import Legend, LossPanel, hyperparameters, step_counter
 from descent.scenes.kit.scene import DescentScene
 from descent.scenes.kit.text import fmt_value, label, safe_box
 from descent.scenes.kit.theme import Theme
@@ -260,10 +260,15 @@ class NetworkScene(DescentScene):
 
     def data_area(self, x_range: tuple[float, float], y_range: tuple[float, float]) -> PlotArea:
         area = plot_area(
-            x_range, y_range, width=2.75, height=2.6, theme=self.theme, font_size=16, labels=None
+            x_range, y_range, width=2.5, height=2.3, theme=self.theme, font_size=16, labels=None
         )
-        area.axes.shift(RIGHT * 1.6 + DOWN * 1.45 - area.center)
+        area.axes.shift(RIGHT * 1.85 + DOWN * 1.65 - area.center)
         return area
+
+    def legend_label(self, traj: Trajectory) -> str:
+        """The optimizer and every hyper-parameter it was given (``Momentum (lr 0.05,
+        momentum 0.9)``): runs that differ in them are told apart on screen."""
+        return f"{traj.label} ({hyperparameters(traj.spec, symbols=True)})"
 
     # -- the storyboard -------------------------------------------------------------------------
     def construct(self) -> None:
@@ -291,8 +296,8 @@ class NetworkScene(DescentScene):
             return f"loss {short(true)}  plane {short(shown)}  off {float(off[id(traj)][t]):.2f}"
 
         counter = step_counter(self.clock, self.theme, font_size=22)
-        counter.shift(RIGHT * (-0.45 - counter.get_left()[0]) + UP * (2.6 - counter.get_top()[1]))
-        legend = self.legend(trajs, colors, font_size=21, readout=readout)
+        counter.shift(RIGHT * (-0.45 - counter.get_left()[0]) + UP * (2.5 - counter.get_top()[1]))
+        legend = self.legend(trajs, colors, font_size=19, readout=readout)
         if isinstance(legend, Legend):
             legend.fit(safe_box()[1] - counter.get_left()[0])
         legend.next_to(counter, DOWN, buff=0.22).align_to(counter, LEFT)
@@ -302,12 +307,12 @@ class NetworkScene(DescentScene):
                 [(c, t.loss) for t, c in zip(trajs, colors, strict=True)],
                 self.clock,
                 self.theme,
-                width=2.0,
-                height=2.6,
+                width=1.8,
+                height=2.3,
                 log=self.panel_log,
                 y_label="true loss",
             )
-            panel.shift(RIGHT * (5.1 - panel.area.center[0]) + DOWN * (1.45 + panel.area.center[1]))
+            panel.shift(RIGHT * (5.3 - panel.area.center[0]) + DOWN * (1.65 + panel.area.center[1]))
             parts.append(panel)
         self.add_layered(*parts, *models, *reversed(tracks))
 

@@ -33,9 +33,14 @@ __all__ = [
 ]
 
 
-def hyperparameters(spec: OptimizerSpec) -> str:
+#: the field's symbols for torch's keyword names, for crowded legends
+SYMBOLS = {"momentum": "μ", "weight_decay": "λ", "dampening": "τ", "betas": "β", "alpha": "α"}
+
+
+def hyperparameters(spec: OptimizerSpec, *, symbols: bool = False) -> str:
     """Every hyper-parameter a run was given, as torch names them: ``lr 0.01, momentum 0.9``
-    (``nesterov`` when true; a scheduler after ``·``).
+    (``nesterov`` when true; a scheduler after ``·``); with ``symbols``, the field's symbols
+    (:data:`SYMBOLS`: ``μ 0.9``).
 
     Examples
     --------
@@ -44,7 +49,8 @@ def hyperparameters(spec: OptimizerSpec) -> str:
     'lr 0.01, momentum 0.9, nesterov'
     """
     parts = []
-    for key, value in spec.kwargs.items():
+    for name, value in spec.kwargs.items():
+        key = SYMBOLS.get(name, name) if symbols else name
         if isinstance(value, bool):
             if value:
                 parts.append(key)

@@ -21,9 +21,9 @@ from manim import (
 from descent.engine import Landscape, Trajectory
 from descent.scenes.kit.plot import PlotArea, auto_view
 from descent.scenes.kit.readouts import Legend, LossPanel, step_counter
-from descent.scenes.kit.rules import UpdateRule, num
+from descent.scenes.kit.rules import UpdateRule
 from descent.scenes.kit.scene import DescentScene
-from descent.scenes.kit.text import safe_box, to_safe_corner
+from descent.scenes.kit.text import fmt_value, safe_box, to_safe_corner
 from descent.scenes.kit.tracks import Track, step_arrows_1d, tangent_line
 
 __all__ = [
@@ -112,7 +112,7 @@ class CurveScene(DescentScene):
             return super().legend(trajs, colors, **kw)
 
         def readout(traj: Trajectory, t: int) -> str:
-            return f"loss {num(float(traj.loss[t]))}   f′ {num(float(traj.grad[t, 0]))}"
+            return f"loss {fmt_value(float(traj.loss[t]), 3)}   f′ {fmt_value(float(traj.grad[t, 0]), 3)}"
 
         return super().legend(trajs, colors, font_size=kw.get("font_size", 22), readout=readout)
 
