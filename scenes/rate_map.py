@@ -30,10 +30,12 @@ from descent.scenes.kit import (
     StepClock,
     heatmap,
     label,
+    level_label,
     level_line,
     live_text,
     minimum_star,
     plot_area,
+    region_tint,
     safe_box,
 )
 
@@ -148,9 +150,16 @@ class RateMap(DescentScene):
         )  # fmt: skip
         area.axes.shift(LEFT * 2.75 + DOWN * 0.1 - area.center)
         shown = np.clip(np.where(np.isfinite(rate), rate, 2.0), 0.45, 1.02).T  # rows: momentum
-        self.add(heatmap(shown, area, self.theme), area.axes)
+        # diverging runs (rate ≥ 1 or no finite rate) tinted apart from the slow ones, whose
+        # heat-map colour is nearly the same
+        diverging = ~(np.isfinite(rate) & (rate < 1.0)).T
+        divergence = self.theme.optimizer["vermillion"]
+        self.add(heatmap(shown, area, self.theme), region_tint(diverging, area, divergence, 0.4))
+        self.add(area.axes)
         for level in (0.6, 0.7, 0.8, 0.9):
             self.add(level_line(rate.T, area, level, color=self.theme.contour, width=1.2))
+        for level in (0.6, 0.7, 0.8, 0.9):  # the contours' values written on them
+            self.add(level_label(rate.T, area, level, self.theme))
         border = level_line(rate.T, area, 1.0, color=self.theme.optimizer["vermillion"], width=4)
         self.add(border, self.map_key(area))
         measured_at = area.to_scene(np.array([lrs[best[0]], mus[best[1]]]))

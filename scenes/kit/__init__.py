@@ -94,10 +94,12 @@ from descent.scenes.kit.plot import (
     curve,
     heatmap,
     iso_lines,
+    level_label,
     level_line,
     minimum_star,
     plot_area,
     polyline_points,
+    region_tint,
     swapped,
 )
 from descent.scenes.kit.readouts import (
@@ -242,6 +244,8 @@ __all__ = [
     "polyline_points",
     "corner_points",
     "level_line",
+    "level_label",
+    "region_tint",
     "CoordinateBars",
     "UpdateRule",
     "rule_lines",
