@@ -173,7 +173,7 @@ class SweepScene(DescentScene):
                 radius=0.05,
                 trail_width=2.5,
                 pin_text=False,
-                pin_length=0.2,  # a tile is small: the pin stays by its edge
+                pin_length=0.1,  # shorter than the gap between tiles: it stays by its own tile
             )  # fmt: skip
             for i in areas
         ]
