@@ -160,12 +160,13 @@ def test_height_field_hides_what_is_behind_it() -> None:
 
 
 # -- every built-in scene: layout at its beat frames, colours of its runs ----------------------
-SHOWN: dict[str, list[tuple[str, str]]] = {}
+#: (scene, theme) → the (label, colour) of each run the played scene showed
+SHOWN: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
 
 def _layout(name: str, theme: str) -> None:
     check = check_layout(get_scene(name), theme)
-    SHOWN[name] = getattr(check.scene, "run_colors", [])
+    SHOWN[name, theme] = getattr(check.scene, "run_colors", [])
     problems = [f"{t:.2f}s {p}" for t, ps in check.problems.items() for p in ps]
     assert not problems, f"{name} ({theme}):\n" + "\n".join(problems[:12])
 
@@ -184,12 +185,12 @@ def test_layout_inside_title_safe_area_light(name: str) -> None:
 @pytest.mark.parametrize("name", list(SCENES))
 @pytest.mark.parametrize("theme", ["dark", "light"])
 def test_run_colours_of_every_scene_are_far_apart(name: str, theme: str) -> None:
-    if name not in SHOWN:
-        _layout(name, "dark")
-    labels = [label for label, _ in SHOWN[name]]
-    if theme == "dark":
-        assert [c for _, c in SHOWN[name]] == palette_for(labels, get_theme("dark"))
-    colors = palette_for(labels, get_theme(theme))
+    if (name, theme) not in SHOWN:
+        check = check_layout(get_scene(name), theme)  # layout checked by the tests above
+        SHOWN[name, theme] = getattr(check.scene, "run_colors", [])
+    labels = [label for label, _ in SHOWN[name, theme]]
+    colors = [color for _, color in SHOWN[name, theme]]  # what the scene drew
+    assert colors == palette_for(labels, get_theme(theme))
     if len(colors) < 2:
         return
     d = color_distances(colors)

@@ -21,7 +21,7 @@ from descent.scenes.kit.clock import StepClock
 from descent.scenes.kit.plot import PlotArea, contours, heatmap, plot_area
 from descent.scenes.kit.readouts import step_counter
 from descent.scenes.kit.scene import DescentScene
-from descent.scenes.kit.text import fmt_value, label, to_safe_corner
+from descent.scenes.kit.text import label, to_safe_corner
 from descent.scenes.kit.theme import Theme
 from descent.scenes.kit.tracks import Track, set_shown
 
@@ -90,7 +90,9 @@ def divergence_tint(area: PlotArea, clock: StepClock, at: int, theme: Theme) -> 
 def _value(v: Any) -> str:
     if isinstance(v, tuple):
         return "(" + ", ".join(_value(x) for x in v) + ")"
-    return fmt_value(float(v)) if isinstance(v, int | float | np.floating) else str(v)
+    if isinstance(v, int | float | np.floating):  # a hyper-parameter as given: 0.16, not 0.1600
+        return f"{float(v):g}".replace("-", "−")
+    return str(v)
 
 
 class SweepScene(DescentScene):
