@@ -27,6 +27,7 @@ import numpy as np
 
 from descent.engine.errors import EngineError
 from descent.engine.fileio import atomic_path
+from descent.renders.presets import keyframe_interval
 
 __all__ = [
     "CAPTION_BAND",
@@ -100,9 +101,11 @@ def _ffmpeg(args: list[str], *, cwd: Path | None = None, what: str = "ffmpeg") -
         raise EngineError(f"{what} failed: {lines[-1] if lines else proc.returncode}")
 
 
-def _x264(options: dict[str, str]) -> list[str]:
+def _x264(options: dict[str, str], fps: float = 60.0) -> list[str]:
+    """libx264 arguments: ``options``, and keyframes :data:`KEYFRAME_SECONDS` apart at
+    ``fps`` (default: 60, the most any preset uses), so holds do not pulse."""
     out = ["-c:v", "libx264"]
-    for key, value in options.items():
+    for key, value in {"g": str(keyframe_interval(fps)), **options}.items():
         out += [f"-{key}", str(value)]
     return [*out, "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-an"]
 
