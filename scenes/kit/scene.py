@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from manim import (
+    DOWN,
     LEFT,
     RIGHT,
     UP,
@@ -232,7 +233,12 @@ class DescentScene(Scene):
                 if x_range[0] <= w <= x_range[1]:
                     at = area.to_scene(np.array([w, float(land.value([w]))]))
                     name = "global minimum" if p.kind == "global_min" else "local minimum"
-                    text = label(name, 18, self.theme.muted).next_to(at, UP, buff=0.25)
+                    # under the star, inside the well's empty space below the curve; above
+                    # it only where the plot's bottom edge leaves no room
+                    bottom = area.to_scene(np.array([x_range[0], y_range[0]]))[1]
+                    text = label(name, 16, self.theme.muted).next_to(at, DOWN, buff=0.12)
+                    if text.get_bottom()[1] < bottom + 0.05:
+                        text.next_to(at, UP, buff=0.25)
                     # inside the plot box, clear of the tick numbers beside it
                     left, right = (
                         area.to_scene(np.array([x_range[0], y_range[0]]))[0] + 0.1,
