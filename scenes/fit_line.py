@@ -122,11 +122,11 @@ class FitLine(DescentScene):
             self.clock,
             self.theme,
             width=8.6,
-            height=1.3,
+            height=1.15,
             log=True,
             y_label="loss",
         )
-        panel.move_to(DOWN * 2.45 + LEFT * 0.9)
+        panel.move_to(DOWN * 2.6 + LEFT * 0.9)
         legend = VGroup(
             *[
                 VGroup(Dot(radius=0.09, color=c), label(t.label, 22, self.theme.text)).arrange(
