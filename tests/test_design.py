@@ -3,6 +3,8 @@ inside the title-safe area and clear of other text at every beat frame, 3-D dept
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 from manim import DEGREES, Sphere, Surface, ThreeDScene, VMobject, tempconfig
@@ -11,6 +13,7 @@ from descent.scenes import SCENES, get_scene
 from descent.scenes.kit import (
     CVD_KINDS,
     HeightField,
+    LayoutCheck,
     MeshCamera,
     check_layout,
     ciede2000,
@@ -18,6 +21,7 @@ from descent.scenes.kit import (
     distinct_enough,
     get_theme,
     palette_for,
+    text_boxes,
     to_lab,
 )
 
@@ -162,11 +166,19 @@ def test_height_field_hides_what_is_behind_it() -> None:
 # -- every built-in scene: layout at its beat frames, colours of its runs ----------------------
 #: (scene, theme) → the (label, colour) of each run the played scene showed
 SHOWN: dict[tuple[str, str], list[tuple[str, str]]] = {}
+#: (scene, theme) → how often each text is on screen at the end
+TEXTS: dict[tuple[str, str], Counter[str]] = {}
+
+
+def _played(name: str, theme: str) -> LayoutCheck:
+    check = check_layout(get_scene(name), theme)
+    SHOWN[name, theme] = getattr(check.scene, "run_colors", [])
+    TEXTS[name, theme] = Counter(b.text for b in text_boxes(check.scene.mobjects))
+    return check
 
 
 def _layout(name: str, theme: str) -> None:
-    check = check_layout(get_scene(name), theme)
-    SHOWN[name, theme] = getattr(check.scene, "run_colors", [])
+    check = _played(name, theme)
     problems = [f"{t:.2f}s {p}" for t, ps in check.problems.items() for p in ps]
     assert not problems, f"{name} ({theme}):\n" + "\n".join(problems[:12])
 
@@ -186,8 +198,7 @@ def test_layout_inside_title_safe_area_light(name: str) -> None:
 @pytest.mark.parametrize("theme", ["dark", "light"])
 def test_run_colours_of_every_scene_are_far_apart(name: str, theme: str) -> None:
     if (name, theme) not in SHOWN:
-        check = check_layout(get_scene(name), theme)  # layout checked by the tests above
-        SHOWN[name, theme] = getattr(check.scene, "run_colors", [])
+        _played(name, theme)  # its layout is checked by the tests above
     labels = [label for label, _ in SHOWN[name, theme]]
     colors = [color for _, color in SHOWN[name, theme]]  # what the scene drew
     assert colors == palette_for(labels, get_theme(theme))
@@ -199,3 +210,5 @@ def test_run_colours_of_every_scene_are_far_apart(name: str, theme: str) -> None
     for kind in CVD_KINDS:
         need = 20 if len(colors) <= 4 else 10
         assert d[kind][off].min() >= need, (name, theme, kind, colors)
+    if len(colors) > 4:  # named directly (at their curves' ends) besides the legend
+        assert all(TEXTS[name, theme][label] >= 2 for label in labels), TEXTS[name, theme]

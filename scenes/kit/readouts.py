@@ -176,6 +176,8 @@ class LossPanel(VGroup):
         log: bool = False,
         y_label: str = "loss",
         y_range: tuple[float, float] | None = None,
+        names: Sequence[str] | None = None,
+        font_size: int = 16,
     ) -> None:
         super().__init__()
         steps = clock.steps
@@ -219,6 +221,39 @@ class LossPanel(VGroup):
             follow(marker)
             marker.add_updater(follow)
         self.add(self.lines)
+        if names:  # each run named at its curve's moving end, kept apart from the others
+            self.add(
+                self._end_labels(names, [c for c, _ in series], values, clock, theme, font_size)
+            )
+
+    def _end_labels(
+        self,
+        names: Sequence[str],
+        colors: Sequence[str],
+        values: Sequence[np.ndarray],
+        clock: StepClock,
+        theme: Theme,
+        font_size: int,
+    ) -> VGroup:
+        """Labels right of the panel at each curve's current end, in its colour, pushed apart
+        (one line height at least) so that ends that meet do not hide a name."""
+        tags = VGroup(*[label(n, font_size, c) for n, c in zip(names, colors, strict=True)])
+        data = [self.area.clamp(np.stack([np.arange(clock.steps + 1), v], -1)) for v in values]
+        gap = 1.15 * max(t.height for t in tags)
+
+        def place(group: VGroup) -> None:
+            x = self.area.to_scene(np.array([self.area.x_range[1], self.area.y_range[0]]))[0]
+            ends = [partial_path(self.area.to_scene(d), clock.step())[1][1] for d in data]
+            order = np.argsort(ends)
+            ys = np.array(ends, dtype=np.float64)
+            for a, b in zip(order[:-1], order[1:], strict=True):  # bottom up: keep a gap
+                ys[b] = max(ys[b], ys[a] + gap)
+            for k, tag in enumerate(group):
+                tag.move_to(np.array([x + 0.12 + tag.width / 2, ys[k], 0.0]))
+
+        place(tags)
+        tags.add_updater(place)
+        return tags
 
 
 def live_text(

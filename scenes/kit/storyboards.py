@@ -135,6 +135,8 @@ class SurfaceScene(DescentScene):
     auto_view: ClassVar[bool] = False
     legend_font: ClassVar[int] = 24
     show_panel: ClassVar[bool] = True
+    #: name each run at its panel curve's end (from this many runs on; 0: never)
+    direct_labels_from: ClassVar[int] = 5
     #: show torch's update rule with the live numbers of ``trajs[update_index]``
     show_update: ClassVar[bool] = False
     update_index: ClassVar[int] = 0
@@ -223,6 +225,7 @@ class SurfaceScene(DescentScene):
         if self.show_update:  # the rule with live numbers takes the panel's place
             parts.append(self.update_rule(trajs, colors, legend))
         elif self.show_panel and room > 1.6:
+            named = 0 < self.direct_labels_from <= len(trajs)
             panel = LossPanel(
                 list(zip(colors, self.panel_series(land, trajs), strict=True)),
                 self.clock,
@@ -231,7 +234,8 @@ class SurfaceScene(DescentScene):
                 y_label=self.panel_label,
                 y_range=self.panel_y_range,
                 height=min(2.6, room - 0.6),
-                width=min(4.6, safe_box()[1] - column_left - 0.5),
+                width=min(4.6, safe_box()[1] - column_left - 0.5 - (1.2 if named else 0.0)),
+                names=[t.label for t in trajs] if named else None,
             )
             parts.append(to_safe_corner(panel, RIGHT + DOWN, buff=0.1))
         self.add_layered(*parts, *reversed(tracks))
