@@ -165,7 +165,7 @@ def caption_layout(width: int, height: int, band: float = CAPTION_BAND) -> tuple
     Examples
     --------
     >>> caption_layout(1280, 720)
-    (1062, 598, 109)
+    (1058, 596, 110)
     """
     ph = int(height * (1 - band)) // 2 * 2
     pw = int(width * ph / height) // 2 * 2

@@ -1,8 +1,8 @@
 """Surface3D: balls rolling down Himmelblau's surface, camera orbiting.
 
-Three optimizers from one shared start, (0, −0.5), on Himmelblau's function with its four
-equal minima marked: plain SGD and Adam roll into the minimum at (3, 2), momentum carries
-over the saddle to (−2.81, 3.13). A ball or a trail behind the surface is hidden by it
+Three optimizers from one shared start, (0.5, −1), on Himmelblau's function with its four
+equal minima marked: plain SGD rolls into (3.58, −1.85), Adam into (3, 2), and momentum
+carries over the saddle to (−2.81, 3.13): which minimum is the optimizer's doing. A ball or a trail behind the surface is hidden by it
 (:meth:`MeshCamera.depth_test`); the legend shows every run's hyper-parameters and live
 loss, and a step counter runs beside it. The surface is a
 24 × 24 ``Surface`` (Cairo renders a moving camera at ~19 s per 5 s of 480p for 32 × 32;
@@ -41,10 +41,10 @@ class Surface3D(DescentScene, ThreeDScene):
     title = "Rolling downhill in 3-D"
     landscape = "himmelblau"
     #: one shared start: where each run ends is the optimizer's doing
-    shared_start = (0.0, -0.5)
+    shared_start = (0.5, -1.0)
     runs = (
         (OptimizerSpec("SGD", lr=0.01), shared_start),
-        (OptimizerSpec("SGD", lr=0.01, momentum=0.9), shared_start),
+        (OptimizerSpec("SGD", lr=0.02, momentum=0.9), shared_start),
         (OptimizerSpec("Adam", lr=0.1), shared_start),
     )
     steps = 120
@@ -174,7 +174,14 @@ class Surface3D(DescentScene, ThreeDScene):
             for p in land.points_of_kind("global_min", "local_min")
         ]
         self.add(*minima)
-        self.camera.depth_test(*minima, occluder=occluder)
+        # MeshCamera hides what the surface hides (Manim's ThreeDCamera cannot: all drawn)
+        camera_depth_test = getattr(self.camera, "depth_test", None)
+
+        def depth_test(*mobjects: Mobject, occluder: HeightField | None = None) -> None:
+            if camera_depth_test is not None:
+                camera_depth_test(*mobjects, occluder=occluder)
+
+        depth_test(*minima, occluder=occluder)
 
         # -- balls and trails from the recorded arrays --
         pts3 = [
@@ -200,7 +207,7 @@ class Surface3D(DescentScene, ThreeDScene):
             refresh(trail)
             trail.add_updater(refresh)
             self.add(trail, ball)
-            self.camera.depth_test(trail, ball)
+            depth_test(trail, ball)
         # -- legend: every run's hyper-parameters and live loss; the step counter --
         legend = Legend(
             [

@@ -236,10 +236,13 @@ def test_displayed_update_numbers_are_the_recorded_ones(rule: str) -> None:
     with tempconfig({"verbosity": "ERROR"}):
         clock = StepClock(traj.steps)
         shown = UpdateRule(traj, clock, get_theme("dark"), color="#E69F00")
-        clock.tracker.set_value(clock.alpha_of(7))
-        for m in shown.numbers:
-            m.update()
-        assert [m.text for m in shown.numbers] == [n for _, n in rule_lines(traj, 7)]
+        # on the way from step 7 to 8: update 7; at rest on step 8: the update that brought
+        # the dot there (7), as the step counter says "step 8"
+        for at in (7.5, 8.0):
+            clock.tracker.set_value(clock.alpha_of(at))
+            for m in shown.numbers:
+                m.update()
+            assert [m.text for m in shown.numbers] == [n for _, n in rule_lines(traj, 7)]
 
 
 def test_adams_coordinate_bars_are_the_recorded_normalisation() -> None:
@@ -254,7 +257,7 @@ def test_adams_coordinate_bars_are_the_recorded_normalisation() -> None:
     with tempconfig({"verbosity": "ERROR"}):
         clock = StepClock(traj.steps)
         bars = CoordinateBars(traj, clock, get_theme("light"), color="#D55E00", width=2.0)
-        clock.tracker.set_value(clock.alpha_of(5))
+        clock.tracker.set_value(clock.alpha_of(6))  # at rest on step 6: update 5 brought it
         rows = [m for m in bars.submobjects if m.updaters]
         for row in rows:
             row.update()

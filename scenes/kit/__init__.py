@@ -114,6 +114,7 @@ from descent.scenes.kit.rules import (
     CoordinateBars,
     UpdateRule,
     rule_lines,
+    shown_update,
     vec,
 )
 from descent.scenes.kit.scene import (
@@ -249,6 +250,7 @@ __all__ = [
     "CoordinateBars",
     "UpdateRule",
     "rule_lines",
+    "shown_update",
     "vec",
     "tangent_line",
     "step_arrows_1d",
