@@ -38,7 +38,7 @@ from typing import IO, Any
 import numpy as np
 from manim.scene.scene_file_writer import SceneFileWriter
 
-from descent.renders.presets import X264_SMALL
+from descent.renders.presets import X264_SMALL, keyframe_interval
 
 __all__ = ["PipeFileWriter", "ffmpeg_command", "H264_OPTIONS"]
 
@@ -71,7 +71,7 @@ def ffmpeg_command(
     import imageio_ffmpeg
 
     rate = Fraction(fps).limit_denominator(1001)
-    opts = {**H264_OPTIONS, **(options or {})}
+    opts = {**H264_OPTIONS, "g": str(keyframe_interval(float(rate))), **(options or {})}
     cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error"]
     cmd += ["-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{width}x{height}", "-r", str(rate)]
     cmd += ["-i", "pipe:0", "-an", "-sws_flags", SWS_FLAGS, "-c:v", "libx264"]

@@ -23,10 +23,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from descent.engine.errors import EngineError
 from descent.engine.fileio import atomic_path
+from descent.renders.presets import keyframe_interval
 
-__all__ = ["Section", "sections_from", "cut_sections", "burn_captions", "read_srt", "slug"]
+__all__ = [
+    "CAPTION_BAND",
+    "caption_layout",
+    "Section",
+    "sections_from",
+    "cut_sections",
+    "burn_captions",
+    "read_srt",
+    "slug",
+]
 
 #: sections shorter than this (seconds) are merged into the next: a beat at the very end
 MIN_SECONDS = 0.05
@@ -92,9 +104,11 @@ def _ffmpeg(args: list[str], *, cwd: Path | None = None, what: str = "ffmpeg") -
         raise EngineError(f"{what} failed: {lines[-1] if lines else proc.returncode}")
 
 
-def _x264(options: dict[str, str]) -> list[str]:
+def _x264(options: dict[str, str], fps: float = 60.0) -> list[str]:
+    """libx264 arguments: ``options``, and keyframes :data:`KEYFRAME_SECONDS` apart at
+    ``fps`` (default: 60, the most any preset uses), so holds do not pulse."""
     out = ["-c:v", "libx264"]
-    for key, value in options.items():
+    for key, value in {"g": str(keyframe_interval(fps)), **options}.items():
         out += [f"-{key}", str(value)]
     return [*out, "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-an"]
 
@@ -142,18 +156,58 @@ def cut_sections(
     return [index, *written]
 
 
+#: the share of the frame's height kept for burned captions, under the picture
+CAPTION_BAND = 0.17
+
+
+def caption_layout(width: int, height: int, band: float = CAPTION_BAND) -> tuple[int, int, int]:
+    """``(picture width, picture height, left offset)``: the scene's picture scaled (aspect
+    kept, even sizes for yuv420p) to leave the bottom ``band`` of a ``width × height``
+    frame free for captions.
+
+    Examples
+    --------
+    >>> caption_layout(1280, 720)
+    (1058, 596, 110)
+    """
+    ph = int(height * (1 - band)) // 2 * 2
+    pw = int(width * ph / height) // 2 * 2
+    return pw, ph, (width - pw) // 2 // 2 * 2
+
+
+def _background(video: Path) -> str:
+    """The colour of the video's first frame at its bottom-left corner (the scene's page),
+    as ffmpeg writes colours: ``0xRRGGBB``."""
+    from descent.renders.media import read_frames
+
+    frame = read_frames(video, 1)[0][1]
+    r, g, b = (int(v) for v in np.median(frame[-8:, :8].reshape(-1, 3), axis=0))
+    return f"0x{r:02X}{g:02X}{b:02X}"
+
+
 def burn_captions(video: Path, srt_file: Path, target: Path, options: dict[str, str]) -> Path:
-    """``video`` with the cues of ``srt_file`` drawn into the picture (bottom, centred, in
-    DejaVu Sans on a dark box), re-encoded with the job's x264 settings."""
+    """``video`` with the cues of ``srt_file`` burned in, in a band of their own: the
+    picture is scaled down (aspect kept) and centred above a band of
+    :data:`CAPTION_BAND` of the height in the page's colour, and the captions (DejaVu Sans)
+    are drawn in that band, so nothing of the plot is under them. Re-encoded with the
+    job's x264 settings; the frame size stays the same."""
+    from descent.renders.media import probe
+
     local = target.parent / "captions.srt"  # the filter's own syntax wants a plain name
     shutil.copyfile(srt_file, local)
+    info = probe(video)
+    pw, ph, left = caption_layout(info.width, info.height)
+    # libass lays subtitles out on 288 rows: the band is CAPTION_BAND of them
     style = (
-        "FontName=DejaVu Sans,FontSize=15,PrimaryColour=&H00FFFFFF,BorderStyle=4,"
-        "BackColour=&H90000000,Outline=0,Shadow=0,MarginV=12"
+        "FontName=DejaVu Sans,FontSize=14,PrimaryColour=&H00FFFFFF,BorderStyle=4,"
+        "BackColour=&H90000000,Outline=0,Shadow=0,MarginV=6,MarginL=20,MarginR=20"
+    )
+    chain = (
+        f"scale={pw}:{ph},pad={info.width}:{info.height}:{left}:0:color={_background(video)},"
+        f"subtitles={local.name}:force_style='{style}'"
     )
     _ffmpeg(
-        ["-i", str(video), "-vf", f"subtitles={local.name}:force_style='{style}'"]
-        + [*_x264(options), "-y", str(target)],
+        ["-i", str(video), "-vf", chain] + [*_x264(options), "-y", str(target)],
         cwd=local.parent,
         what="burning captions",
     )

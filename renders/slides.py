@@ -2,12 +2,15 @@
 
 :func:`build_pptx` writes a PowerPoint deck (python-pptx; opens in PowerPoint, Keynote and
 LibreOffice): each slide holds its clip full-bleed, embedded, playing on click, with the
-clip's first frame as its poster and the beat's narration in the notes.
+clip's key frame (its last, held frame) as its poster and the beat's narration in the notes.
 
 :func:`build_html` writes a folder that works **offline** (a lecture hall without
 network): ``index.html`` with its own few lines of CSS and JavaScript, no CDN, and the
-clips beside it. Keys: → / space / click next, ← back, ``n`` shows the notes, ``f``
-full screen; ``#3`` opens slide 3. Each clip plays from its start when its slide shows.
+clips beside it. Keys: → / space / click next, ← back, ``n`` (or ``p``, ``s``) opens the
+presenter view in a second window (the notes, the next slide, a timer; it follows the deck
+and the deck follows it, as reveal.js' speaker view does), ``f`` full screen; ``#3`` opens
+slide 3. Clicks on buttons do not advance. Each clip plays from its start when its slide
+shows.
 
 Both read the ``<Scene>.sections.json`` indexes that ``descent render --sections`` writes.
 """
@@ -55,16 +58,17 @@ def read_slides(indexes: Sequence[Path]) -> list[Slide]:
 
 
 def poster(clip: Path, target: Path) -> Path:
-    """The clip's first frame as a PNG."""
+    """The clip's key frame as a PNG: its last frame, where the beat's picture is complete
+    and held (its first frame is the moment before anything happened)."""
     from descent.renders.media import read_frames, save_png
 
-    [(_, frame)] = read_frames(clip, 1)
-    return save_png(frame, target)
+    frames = read_frames(clip, 2)  # the first and the last
+    return save_png(frames[-1][1], target)
 
 
 def build_pptx(slides: Sequence[Slide], target: Path, *, title: str) -> Path:
     """A 16:9 PowerPoint deck: one slide per section, its clip embedded (plays on click,
-    first frame as poster), the narration in the speaker notes."""
+    its key frame as poster), the narration in the speaker notes."""
     from pptx import Presentation
     from pptx.util import Emu
 
@@ -103,19 +107,43 @@ section {{ display: none; position: absolute; inset: 0; }}
 section.current {{ display: flex; align-items: center; justify-content: center; }}
 video {{ max-width: 100vw; max-height: 100vh; width: 100%; height: 100%; object-fit: contain; }}
 section.player iframe {{ width: min(100vw, 133vh); height: 100vh; border: 0; }}
-aside.notes {{ display: none; position: absolute; left: 0; right: 0; bottom: 0; padding: 1em 2em;
-  background: rgba(0, 0, 0, 0.8); font-size: 1.3em; line-height: 1.4; }}
-body.notes section.current aside.notes {{ display: block; }}
+aside.notes {{ display: none; }}
 #counter {{ position: fixed; right: 1em; bottom: 0.6em; color: #A7B0BE; font-size: 0.9em; }}
+/* the presenter window: current slide, next slide, notes, timer */
+body.presenter section.current {{ position: absolute; left: 1%; top: 2%; width: 58%;
+  height: 60%; inset: auto; }}
+#presenter {{ display: none; }}
+body.presenter #presenter {{ display: grid; position: absolute; inset: 0;
+  grid-template-columns: 60% 40%; grid-template-rows: 64% 36%; pointer-events: none; }}
+#presenter > * {{ pointer-events: auto; }}
+#next {{ grid-column: 2; grid-row: 1; padding: 1em; color: #A7B0BE; }}
+#next img {{ width: 100%; border: 1px solid #4A5563; }}
+#notes {{ grid-column: 1 / 3; grid-row: 2; padding: 0.5em 1.5em; font-size: 1.5em;
+  line-height: 1.4; overflow-y: auto; border-top: 1px solid #4A5563; }}
+#timer {{ font-size: 2em; color: #F2F2F2; margin-top: 0.3em; }}
+#controls button {{ font-size: 1em; margin-right: 0.4em; }}
 </style></head>
 <body>
 {sections}
+<div id="presenter"><div id="next"><div>next: <span id="next-name"></span></div>
+<img id="next-poster" alt="next slide">
+<div id="timer">00:00</div>
+<div id="controls"><button id="prev-button" type="button">◀ back</button>
+<button id="next-button" type="button">next ▶</button>
+<button id="reset-button" type="button">reset timer</button></div></div>
+<div id="notes"></div></div>
 <div id="counter"></div>
 <script>
 (function () {{
   const slides = Array.from(document.querySelectorAll("section"));
+  const presenter = new URLSearchParams(location.search).has("presenter");
   let current = 0;
-  function show(i) {{
+  let other = null;  // the other window: the presenter view, or the projected deck
+  if (presenter) {{ document.body.classList.add("presenter"); other = window.opener; }}
+  function tell(i) {{
+    if (other && !other.closed) {{ other.postMessage({{descentSlide: i}}, "*"); }}
+  }}
+  function show(i, quiet) {{
     current = Math.max(0, Math.min(slides.length - 1, i));
     slides.forEach((s, k) => {{
       s.classList.toggle("current", k === current);
@@ -124,20 +152,60 @@ body.notes section.current aside.notes {{ display: block; }}
       if (k === current) {{ v.currentTime = 0; v.play().catch(() => {{}}); }} else {{ v.pause(); }}
     }});
     document.getElementById("counter").textContent = (current + 1) + " / " + slides.length;
-    history.replaceState(null, "", "#" + (current + 1));
+    history.replaceState(null, "", location.search + "#" + (current + 1));
     document.body.dataset.slide = String(current + 1);
+    if (presenter) {{
+      const here = slides[current], next = slides[current + 1];
+      document.getElementById("notes").textContent = here.querySelector("aside.notes").textContent;
+      document.getElementById("next-name").textContent = next ? next.dataset.name : "end";
+      const img = document.getElementById("next-poster");
+      if (next) {{ img.src = next.querySelector("video").getAttribute("poster"); img.hidden = false; }}
+      else {{ img.hidden = true; }}
+    }}
+    if (!quiet) {{ tell(current); }}
+  }}
+  window.addEventListener("message", (e) => {{
+    if (e.data && typeof e.data.descentSlide === "number" && e.data.descentSlide !== current) {{
+      show(e.data.descentSlide, true);
+    }}
+  }});
+  function openPresenter() {{
+    if (presenter) {{ return; }}
+    if (!other || other.closed) {{
+      other = window.open(location.pathname + "?presenter#" + (current + 1), "descent-presenter",
+        "width=1100,height=700");
+    }}
+    if (other) {{ other.focus(); }}
   }}
   document.addEventListener("keydown", (e) => {{
     if (["ArrowRight", "PageDown", " ", "Enter"].includes(e.key)) {{ show(current + 1); e.preventDefault(); }}
     else if (["ArrowLeft", "PageUp", "Backspace"].includes(e.key)) {{ show(current - 1); e.preventDefault(); }}
     else if (e.key === "Home") {{ show(0); }}
     else if (e.key === "End") {{ show(slides.length - 1); }}
-    else if (e.key === "n") {{ document.body.classList.toggle("notes"); }}
+    else if (e.key === "n" || e.key === "p" || e.key === "s") {{ openPresenter(); }}
     else if (e.key === "f" && document.documentElement.requestFullscreen) {{
       document.documentElement.requestFullscreen();
     }}
   }});
-  document.addEventListener("click", () => show(current + 1));
+  // a click on the slide advances; a click on a control (a button, a link) only does its job
+  document.addEventListener("click", (e) => {{
+    if (e.target.closest("button, a, input, select, textarea, [controls], #presenter")) {{ return; }}
+    show(current + 1);
+  }});
+  document.getElementById("prev-button").addEventListener("click", () => show(current - 1));
+  document.getElementById("next-button").addEventListener("click", () => show(current + 1));
+  // the presenter's timer: time since the presenter view opened (reset restarts it)
+  let started = Date.now();
+  document.getElementById("reset-button").addEventListener("click", () => {{ started = Date.now(); }});
+  if (presenter) {{
+    const tick = () => {{
+      const s = Math.floor((Date.now() - started) / 1000);
+      document.getElementById("timer").textContent =
+        String(Math.floor(s / 60)).padStart(2, "0") + ":" + String(s % 60).padStart(2, "0");
+    }};
+    tick();
+    setInterval(tick, 500);
+  }}
   // every clip's readiness, for checks: data-ready="4 4 4" once all have loaded (or failed)
   const states = slides.map(() => "0");
   slides.forEach((s, k) => {{
@@ -150,7 +218,7 @@ body.notes section.current aside.notes {{ display: block; }}
     v.load();
   }});
   const start = parseInt((location.hash || "#1").slice(1), 10);
-  show(isNaN(start) ? 0 : start - 1);
+  show(isNaN(start) ? 0 : start - 1, true);
 }})();
 </script>
 </body></html>

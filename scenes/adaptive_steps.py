@@ -18,8 +18,16 @@ from collections.abc import Sequence
 import numpy as np
 from manim import *  # noqa: F403
 
-from descent.engine import OptimizerSpec, Trajectory
-from descent.scenes.kit import Beat, CoordinateBars, SurfaceScene, gradient_arrows
+from descent.engine import Landscape, OptimizerSpec, Trajectory
+from descent.scenes.kit import (
+    Beat,
+    CoordinateBars,
+    PlotArea,
+    SurfaceScene,
+    Track,
+    gradient_arrows,
+    live_text,
+)
 from descent.scenes.kit.story import and_join, event_story, number
 from descent.scenes.kit.theme import color_name
 
@@ -37,12 +45,15 @@ class AdaptiveSteps(SurfaceScene):
     steps = 40
     optimizers = (OptimizerSpec("Adam", lr=0.3),)
     motion_time = 10.0
-    plot_width = 5.3
+    plot_width = 4.9
     plot_height = 4.2
-    plot_center = LEFT * 3.15 + DOWN * 0.4
+    plot_center = LEFT * 2.6 + DOWN * 0.4
     log_heat = True
     markers = True
     show_update = True
+    #: both arrows at one length: they show directions, and their true lengths are written
+    #: over the plot (−lr·∇f is up to 80 times Adam's step: no one scale shows both)
+    arrow_range = (0.9, 0.9)
 
     @classmethod
     def headline(cls) -> str:
@@ -71,7 +82,26 @@ class AdaptiveSteps(SurfaceScene):
         # -- under torch's rule: m̂ and √v̂ per coordinate as bars, and the step they give --
         rule = super().update_rule(trajs, colors, above)
         bars = CoordinateBars(trajs[0], self.clock, self.theme, color=colors[0])
-        return VGroup(rule, bars.next_to(rule, DOWN, buff=0.3).align_to(rule, LEFT))
+        return VGroup(rule, bars.next_to(rule, DOWN, buff=0.2).align_to(rule, LEFT))
+
+    def before_run(
+        self, land: Landscape, area: PlotArea, trajs: Sequence[Trajectory], tracks: Sequence[Track]
+    ) -> None:
+        """Over the plot: the arrows are directions only, and their true lengths, live."""
+        arrows = self.arrows_for(trajs[0]) or {}
+        grad = np.linalg.norm(np.nan_to_num(arrows["gradient"]), axis=1)
+        step = np.linalg.norm(np.nan_to_num(arrows["velocity"]), axis=1)
+        lr = float(trajs[0].spec.kwargs["lr"])
+        note = live_text(
+            self.clock,
+            lambda t: (
+                f"arrows: directions only   |−lr·∇f| {grad[t]:6.2f}   |step| {step[t] / lr:4.2f}·lr"
+            ),
+            self.theme,
+            font_size=18,
+            color=self.theme.muted,
+        )
+        self.add(note.next_to(area.frame, UP, buff=0.12).align_to(area.frame[0], LEFT))
 
     def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
         step = np.diff(np.asarray(traj.params), axis=0, append=np.asarray(traj.params)[-1:])

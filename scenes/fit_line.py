@@ -86,7 +86,7 @@ class FitLine(DescentScene):
         # -- static: parameter space (left), data space (right) --
         self.add_title()
         params = self.surface_area(
-            land, width=4.6, height=2.9, center=LEFT * 3.3 + UP * 0.7, log=True, levels=10
+            land, width=4.6, height=2.9, center=LEFT * 2.9 + UP * 0.7, log=True, levels=10
         )
         data = plot_area(
             (-5.5, 5.5),
@@ -114,12 +114,12 @@ class FitLine(DescentScene):
             [(c, t.loss) for t, c in zip(trajs, colors, strict=True)],
             self.clock,
             self.theme,
-            width=9.0,
-            height=1.5,
+            width=8.6,
+            height=1.15,
             log=True,
             y_label="loss",
         )
-        panel.move_to(DOWN * 2.75 + LEFT * 0.9)
+        panel.move_to(DOWN * 2.6 + LEFT * 0.9)
         legend = VGroup(
             *[
                 VGroup(Dot(radius=0.09, color=c), label(t.label, 22, self.theme.text)).arrange(

@@ -80,7 +80,7 @@ class LearningRates(SurfaceScene):
         return event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)
 
     plot_width = 5.0
-    plot_height = 5.5
+    plot_height = 5.0
     log_heat = True
     markers = True
     panel_y_range = (0.5, 4.0)

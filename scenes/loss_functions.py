@@ -30,9 +30,9 @@ from descent.scenes.kit import (
     fmt_value,
     label,
     live_text,
-    palette_for,
     step_counter,
     swapped,
+    to_safe_corner,
 )
 from descent.scenes.kit.story import (
     axis_name,
@@ -213,19 +213,19 @@ class LossFunctions(DescentScene):
         view = auto_view(
             engine.Landscape(**{**shown[0].__dict__, "view": self.view}), paths, pad=0.04
         )
-        color = palette_for([self.optimizer.label], self.theme)[0]
+        color = self.run_palette([self.optimizer.label])[0]
 
         # -- static background: four surfaces --
         self.add_title()
         areas = []
         for i, (land, (_, _, name)) in enumerate(zip(shown, LOSSES, strict=True)):
-            center = np.array([-3.35 + 6.75 * (i % 2), 1.05 - 3.05 * (i // 2), 0.0])
+            center = np.array([-3.0 + 6.5 * (i % 2), 0.95 - 2.85 * (i // 2), 0.0])
             # axis labels on the bottom row only: the four panels share their axes
             area = self.surface_area(
                 land,
                 view=view,
-                width=4.6,
-                height=2.05,
+                width=4.3,
+                height=1.85,
                 center=center,
                 log=True,
                 levels=10,
@@ -249,11 +249,7 @@ class LossFunctions(DescentScene):
                 font_size=20,
             )
             self.add(readout.next_to(area.frame, UP, buff=0.1).align_to(area.frame, RIGHT))
-        self.add(
-            step_counter(self.clock, self.theme, font_size=20)
-            .to_edge(DOWN, buff=0.15)
-            .shift(RIGHT * 0.2)
-        )
+        self.add(to_safe_corner(step_counter(self.clock, self.theme, font_size=20), UP + RIGHT))
 
         # -- run --
         self.play_steps()

@@ -43,7 +43,7 @@ class MomentumOvershoot(SurfaceScene):
     motion_time = 9.0
     plot_width = 6.6
     plot_height = 3.6
-    plot_center = LEFT * 2.45 + DOWN * 0.2
+    plot_center = LEFT * 1.9 + DOWN * 0.2
     panel_log = False
     panel_label = "distance to optimum"
 

@@ -106,10 +106,10 @@ class NesterovCorrection(MomentumOvershoot):
     @classmethod
     def opening_seconds(cls, runs: int, explained: int | None = None, scale: float = 1.0) -> float:
         """Seconds the explained steps take: a fade in and out (0.9 s), then per step the
-        clock (0.6 s), one grow per run and a wait (``seconds_per_explained_step``/4 each)
-        and a fade (0.3 s), all times ``scale``."""
+        clock (0.6 s) and, one run at a time, a grow and a wait
+        (``seconds_per_explained_step``/4 each) and a fade (0.3 s), all times ``scale``."""
         n = len(cls.explained_steps) if explained is None else explained
-        per_step = 0.9 + cls.seconds_per_explained_step * (runs + 1) / 4
+        per_step = 0.6 + runs * (cls.seconds_per_explained_step / 2 + 0.3)
         return scale * (0.9 + n * per_step)
 
     @classmethod
@@ -156,26 +156,22 @@ class NesterovCorrection(MomentumOvershoot):
     def before_run(
         self, land: Landscape, area: PlotArea, trajs: Sequence[Trajectory], tracks: Sequence[Track]
     ) -> None:
-        # -- slowed-down anatomy of the first steps (shorter under a user's run_time) --
+        # -- slowed-down anatomy of the first steps, one run's at a time (shorter under a
+        #    user's run_time) --
         steps, k, say = self.opening_plan(len(trajs))
         if not steps:
             return
-        caption = label(
-            "momentum step  →  gradient step there  →  next point", 20, self.theme.muted
-        )
+        caption = label("momentum step  →  gradient there  →  next point", 18, self.theme.muted)
         caption.next_to(area.frame, DOWN, buff=0.12).align_to(area.frame[0], LEFT)
         self.beat("the look-ahead", say, duration=self.opening_seconds(len(trajs), len(steps), k))
         self.play(FadeIn(caption), run_time=0.5 * k)
         for t in steps:
             self.play(self.clock.to(t, 0.6 * k))
-            parts = [
-                self.anatomy(area, traj, track.color, t)
-                for traj, track in zip(trajs, tracks, strict=True)
-            ]
-            for part in parts:
+            for traj, track in zip(trajs, tracks, strict=True):  # one run's anatomy at a time
+                part = self.anatomy(area, traj, track.color, t)
                 self.play(*part["grow"], run_time=k * self.seconds_per_explained_step / 4)
-            self.wait(k * self.seconds_per_explained_step / 4)
-            self.play(*[FadeOut(p["group"]) for p in parts], run_time=0.3 * k)
+                self.wait(k * self.seconds_per_explained_step / 4)
+                self.play(FadeOut(part["group"]), run_time=0.3 * k)
         self.play(FadeOut(caption), run_time=0.4 * k)
 
     def anatomy(self, area: PlotArea, traj: Trajectory, color: str, t: int) -> dict[str, object]:
@@ -189,7 +185,10 @@ class NesterovCorrection(MomentumOvershoot):
             stroke_width=7,
             max_tip_length_to_length_ratio=0.35,
         )
-        ghost = Circle(radius=0.09, color=color, stroke_width=3).move_to(pts["grad_at"])
+        # where the gradient is taken: a ring larger than the dot, named
+        ghost = Circle(radius=0.2, color=self.theme.text, stroke_width=4).move_to(pts["grad_at"])
+        where = "look-ahead: gradient here" if traj.spec.kwargs.get("nesterov") else "gradient here"
+        name = label(where, 18, self.theme.text).next_to(ghost, RIGHT + DOWN, buff=0.05)
         gradient = Arrow(
             pts["ahead"],
             pts["end"],
@@ -203,5 +202,8 @@ class NesterovCorrection(MomentumOvershoot):
             if not np.allclose(pts["grad_at"], pts["ahead"])
             else VGroup()
         )
-        group = VGroup(momentum, ghost, gradient, probe)
-        return {"group": group, "grow": [GrowArrow(momentum), FadeIn(ghost), GrowArrow(gradient)]}
+        group = VGroup(momentum, ghost, name, gradient, probe)
+        return {
+            "group": group,
+            "grow": [GrowArrow(momentum), FadeIn(ghost), FadeIn(name), GrowArrow(gradient)],
+        }

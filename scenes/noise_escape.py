@@ -143,7 +143,7 @@ class NoiseEscape(DescentScene):
     def followed(self, traj: Trajectory, area: PlotArea) -> list[Mobject]:
         """A larger dot with its tangent, the gradient step −lr·g (white) and the step it
         really takes, −lr·(g + noise) (colour), at true length, and f′ below the plot."""
-        color = self.theme.optimizer["sky"]
+        color = self.followed_color
         track = self.track(
             traj, area, color, trail=False, radius=0.11, arrows=step_arrows_1d(traj),
             arrow_range=(0.0, 3.0), escape_label="",
@@ -175,21 +175,22 @@ class NoiseEscape(DescentScene):
         # -- data: the same swarm with and without gradient noise --
         land = self.get_landscape()
         noisy, clean = self.data()
-        color = self.theme.color_for("SGD")
+        # the swarms in SGD's colour, the followed particle in a colour far from it
+        color, self.followed_color = self.run_palette(["SGD", "followed particle"])
 
         # -- static background: two curves side by side --
         self.add_title()
         view = (-3.6, 6.4)
         areas = []
         for center, heading in (
-            (LEFT * 3.3, f"with gradient noise (σ = {self.grad_noise:g})"),
-            (RIGHT * 3.75, "without noise"),
+            (LEFT * 2.8, f"with gradient noise (σ = {self.grad_noise:g})"),
+            (RIGHT * 3.65, "without noise"),
         ):
             area = self.curve_area(
                 land,
-                width=5.5,
-                height=4.3,
-                center=center + DOWN * 0.55,
+                width=5.0,
+                height=3.9,
+                center=center + DOWN * 0.45,
                 x_range=view,
                 y_range=(-190.0, 560.0),
             )
@@ -222,9 +223,10 @@ class NoiseEscape(DescentScene):
                 color=self.theme.text,
             )
             self.add(counter.move_to(area.frame.get_top() + DOWN * 0.45))
-        self.add(
-            step_counter(self.clock, self.theme, font_size=22).to_corner(DOWN + RIGHT, buff=0.3)
-        )
+        # between the two plots' headings, clear of the read-outs under them
+        counter = step_counter(self.clock, self.theme, font_size=20)
+        heading_y = areas[0].frame.get_top()[1] + 0.38
+        self.add(counter.move_to(np.array([0.35, heading_y, 0.0])))
 
         # -- run --
         self.play_steps()

@@ -30,10 +30,13 @@ from descent.scenes.kit import (
     StepClock,
     heatmap,
     label,
+    level_label,
     level_line,
     live_text,
     minimum_star,
     plot_area,
+    region_tint,
+    safe_box,
 )
 from descent.scenes.kit.scene import computed
 from descent.scenes.kit.theme import color_name, shade_of_low
@@ -186,15 +189,22 @@ class RateMap(DescentScene):
         # -- static: the map with its divergence border and both optima --
         self.add_title()
         area = plot_area(
-            (float(lrs[0]), float(lrs[-1])), (float(mus[0]), float(mus[-1])), width=5.6,
+            (float(lrs[0]), float(lrs[-1])), (float(mus[0]), float(mus[-1])), width=5.2,
             height=4.1, theme=self.theme, labels=("learning rate α", "momentum β"),
             font_size=18,
         )  # fmt: skip
-        area.axes.shift(LEFT * 3.3 + DOWN * 0.2 - area.center)
+        area.axes.shift(LEFT * 2.75 + DOWN * 0.1 - area.center)
         shown = np.clip(np.where(np.isfinite(rate), rate, 2.0), 0.45, 1.02).T  # rows: momentum
-        self.add(heatmap(shown, area, self.theme), area.axes)
+        # diverging runs (rate ≥ 1 or no finite rate) tinted apart from the slow ones, whose
+        # heat-map colour is nearly the same
+        diverging = ~(np.isfinite(rate) & (rate < 1.0)).T
+        divergence = self.theme.optimizer["vermillion"]
+        self.add(heatmap(shown, area, self.theme), region_tint(diverging, area, divergence, 0.4))
+        self.add(area.axes)
         for level in (0.6, 0.7, 0.8, 0.9):
             self.add(level_line(rate.T, area, level, color=self.theme.contour, width=1.2))
+        for level in (0.6, 0.7, 0.8, 0.9):  # the contours' values written on them
+            self.add(level_label(rate.T, area, level, self.theme))
         border = level_line(rate.T, area, 1.0, color=self.theme.optimizer["vermillion"], width=4)
         self.add(border, self.map_key(area))
         measured_at = area.to_scene(np.array([lrs[best[0]], mus[best[1]]]))
@@ -223,14 +233,14 @@ class RateMap(DescentScene):
         inset = plot_area(
             (-6.0, 6.0), (-3.0, 3.0), width=3.6, height=1.8, theme=self.theme, ticks=False
         )
-        inset.axes.shift(RIGHT * 3.9 + UP * 1.15 - inset.center)
+        inset.axes.shift(RIGHT * 3.75 + UP * 1.15 - inset.center)
         land = self.get_landscape()
         self.add(heatmap(land, inset, self.theme, resolution=120), inset.axes)
         sgd = plot_area(
             (0.0, 0.25), (0.75, 1.05), width=3.6, height=1.55, theme=self.theme,
             labels=("lr (momentum 0)", "rate"), font_size=15,
         )  # fmt: skip
-        sgd.axes.shift(RIGHT * 3.9 + DOWN * 2.05 - sgd.center)
+        sgd.axes.shift(RIGHT * 3.75 + DOWN * 1.95 - sgd.center)
         keep = sgd_rate <= 1.05
         curve_pts = sgd.to_scene(np.stack([sgd_lr[keep], sgd_rate[keep]], -1))
         k = int(np.argmin(sgd_rate))
@@ -245,6 +255,7 @@ class RateMap(DescentScene):
             minimum_star(sgd.to_scene(np.array([sgd_lr[k], sgd_rate[k]])), self.theme).scale(0.8),
             sgd_note.next_to(sgd.frame, UP, buff=0.08).align_to(sgd.frame[0], LEFT),
         )
+        sgd_note.shift(LEFT * max(0.0, sgd_note.get_right()[0] - safe_box()[1]))
 
         # -- moving: the cursor's tour, the run under it, the read-out --
         cursor_path = self.tour_points()

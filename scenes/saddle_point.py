@@ -81,5 +81,11 @@ class SaddlePoint(CurveScene):
         at = area.to_scene(np.array([0.0, 0.0]))
         self.add(
             Dot(at, radius=0.07, color=self.theme.muted),
-            label("saddle: gradient 0", 20, self.theme.muted).next_to(at, UP + LEFT, buff=0.15),
+            VGroup(
+                label("inflection point,", 18, self.theme.muted),
+                label("not a saddle:", 18, self.theme.muted),
+                label("f′ = f″ = 0", 18, self.theme.muted),
+            )
+            .arrange(DOWN, aligned_edge=RIGHT, buff=0.1)
+            .next_to(at, UP + LEFT, buff=0.15),
         )

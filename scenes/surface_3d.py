@@ -1,6 +1,10 @@
 """Surface3D: balls rolling down Himmelblau's surface, camera orbiting.
 
-Three optimizers from three starts end in three of the four minima. The surface is a
+Three optimizers from one shared start, (0.5, −1), on Himmelblau's function with its four
+equal minima marked: plain SGD rolls into (3.58, −1.85), Adam into (3, 2), and momentum
+carries over the saddle to (−2.81, 3.13): which minimum is the optimizer's doing. A ball or a trail behind the surface is hidden by it
+(:meth:`MeshCamera.depth_test`); the legend shows every run's hyper-parameters and live
+loss, and a step counter runs beside it. The surface is a
 24 × 24 ``Surface`` (Cairo renders a moving camera at ~19 s per 5 s of 480p for 32 × 32;
 keep it small); heights come from one vectorised engine grid, log-scaled.
 
@@ -18,12 +22,17 @@ from descent.engine.events import Event, reaches_tolerance
 from descent.scenes.kit import (
     Beat,
     DescentScene,
+    HeightField,
+    Legend,
     StepClock,
     held_at_nan,
-    label,
+    hyperparameters,
     partial_path,
+    step_counter,
     step_weights,
     still_axes,
+    title_block,
+    to_safe_corner,
 )
 from descent.scenes.kit.story import number, pick_beats, point_text, spec_text
 
@@ -31,15 +40,17 @@ __all__ = ["Surface3D"]
 
 
 class Surface3D(DescentScene, ThreeDScene):
-    description = "balls rolling into Himmelblau's minima on a 3-D surface, orbiting camera"
+    description = "three optimizers from one start on Himmelblau's 3-D surface, orbiting camera"
     title = "Rolling downhill in 3-D"
     landscape = "himmelblau"
+    #: one shared start: where each run ends is the optimizer's doing
+    shared_start = (0.5, -1.0)
     runs = (
-        (OptimizerSpec("SGD", lr=0.01), (0.5, -1.2)),
-        (OptimizerSpec("SGD", lr=0.01, momentum=0.9), (-0.8, -1.5)),
-        (OptimizerSpec("Adam", lr=0.1), (1.0, -0.5)),
+        (OptimizerSpec("SGD", lr=0.01), shared_start),
+        (OptimizerSpec("SGD", lr=0.02, momentum=0.9), shared_start),
+        (OptimizerSpec("Adam", lr=0.1), shared_start),
     )
-    steps = 80
+    steps = 120
     motion_time = 5.0
     #: a run has "found" a minimum once it stays within this distance of it (data units)
     arrival = 0.1
@@ -67,7 +78,16 @@ class Surface3D(DescentScene, ThreeDScene):
         equal = (
             " of equal loss" if len({round(float(land.value(m)), 9) for m in minima}) == 1 else ""
         )
-        opening = f"{name} has {len(minima)} minima{equal}. {len(trajs)} runs start from their own points: {starts}."
+        shared = {tuple(start) for _, start in cls.runs}
+        if len(shared) == 1:  # one start: where each run ends is the optimizer's doing
+            how = f"start from one point, {point_text(next(iter(shared)))}: " + "; ".join(
+                f"{spec.label} ({spec_text(spec)})" for spec, _ in cls.runs
+            )
+            cause = "how you go: the optimizer and its settings"
+        else:
+            how = f"start from their own points: {starts}"
+            cause = "where, and how, you start"
+        opening = f"{name} has {len(minima)} minima{equal}. {len(trajs)} runs {how}."
         beats = [Beat(0, "the set-up", opening)]
         found: list[tuple[Event, tuple[float, ...]]] = []
         for k, t in enumerate(trajs):
@@ -83,7 +103,7 @@ class Surface3D(DescentScene, ThreeDScene):
             last = n == len(found) - 1
             moral = (
                 f": {len(found)} runs, {len(ends)} different minima. Which one you reach depends"
-                " on where, and how, you start."
+                f" on {cause}."
                 if last and len(ends) > 1
                 else "."
             )
@@ -107,7 +127,7 @@ class Surface3D(DescentScene, ThreeDScene):
 
     #: on a white page the light theme's heat colours (white at the bottom, and Manim's
     #: shading brightens the walls facing the light) leave the surface white on white
-    light_surface = ("#B4C5D8", "#7F97B3", "#587596", "#3E5878", "#2A3F5A")
+    light_surface = ("#6F88A6", "#56708F", "#425B7A", "#304763", "#22344C")
 
     def surface_colors(self) -> tuple[str, ...]:
         """Heights' colours, low first: the theme's heat, deeper on the light theme."""
@@ -169,8 +189,8 @@ class Surface3D(DescentScene, ThreeDScene):
         still_axes(axes)  # they stay put while the camera orbits
 
         # -- static: surface --
-        self.set_camera_orientation(phi=60 * DEGREES, theta=-100 * DEGREES, zoom=0.9)
-        title = label(self.title, 34, self.theme.text).to_edge(UP, buff=0.25)
+        self.set_camera_orientation(phi=48 * DEGREES, theta=-100 * DEGREES, zoom=0.9)
+        title = title_block(self.title, self.subtitle, self.theme)
         heights = self.lift(grid)
 
         # Surface calls point() ~2,300 times (corners and Bézier handles): axes.c2p is affine,
@@ -195,6 +215,29 @@ class Surface3D(DescentScene, ThreeDScene):
         self.color_by_height(surface, axes)
         self.add(axes, surface)
         self.add_fixed_in_frame_mobjects(title)  # after the surface: drawn over its peaks
+        # what the surface hides: its heights on the same grid, in scene coordinates
+        occluder = HeightField(
+            origin[0] + us * basis[0][0],
+            origin[1] + vs * basis[1][1],
+            origin[2] + heights * basis[2][2],
+        )
+        minima = [
+            Dot3D(
+                axes.c2p(*p.position, float(self.lift(np.array(land.value(p.position))))),
+                radius=0.07,
+                color=self.theme.text,
+            )
+            for p in land.points_of_kind("global_min", "local_min")
+        ]
+        self.add(*minima)
+        # MeshCamera hides what the surface hides (Manim's ThreeDCamera cannot: all drawn)
+        camera_depth_test = getattr(self.camera, "depth_test", None)
+
+        def depth_test(*mobjects: Mobject, occluder: HeightField | None = None) -> None:
+            if camera_depth_test is not None:
+                camera_depth_test(*mobjects, occluder=occluder)
+
+        depth_test(*minima, occluder=occluder)
 
         # -- balls and trails from the recorded arrays --
         pts3 = [  # a run that turns NaN stops at its last finite point (held_at_nan)
@@ -209,10 +252,9 @@ class Surface3D(DescentScene, ThreeDScene):
             for t in trajs
         ]
         self.clock = StepClock(self.steps, step_weights(pts3))
-        legend = VGroup()
+        colors = self.colors_for(trajs)
         self.subjects: list[Mobject] = []  # the balls, in run order: what a beat marks
-        for i, (traj, path) in enumerate(zip(trajs, pts3, strict=True)):
-            color = self.theme.color_for(traj.label, i)
+        for path, color in zip(pts3, colors, strict=True):
             ball = Sphere(radius=0.11, resolution=(8, 8)).set_color(color).move_to(path[0])
             trail = VMobject(stroke_color=color, stroke_width=4)
 
@@ -225,14 +267,21 @@ class Surface3D(DescentScene, ThreeDScene):
             trail.add_updater(refresh)
             self.add(trail, ball)
             self.subjects.append(ball)
-            legend.add(
-                VGroup(
-                    Dot(radius=0.09, color=color),
-                    label(f"{traj.label} (lr {traj.spec.lr:g})", 22, self.theme.text),
-                ).arrange(RIGHT, buff=0.12)
-            )
-        legend.arrange(DOWN, aligned_edge=LEFT, buff=0.15).to_corner(DOWN + LEFT, buff=0.35)
-        self.add_fixed_in_frame_mobjects(legend)
+            depth_test(trail, ball)
+        # -- legend: every run's hyper-parameters and live loss; the step counter --
+        legend = Legend(
+            [
+                (f"{t.label} ({hyperparameters(t.spec)})", c, t)
+                for t, c in zip(trajs, colors, strict=True)
+            ],
+            self.clock,
+            self.theme,
+            font_size=20,
+        )
+        counter = step_counter(self.clock, self.theme, font_size=22)
+        counter.next_to(legend, UP, buff=0.2).align_to(legend, LEFT)
+        side = to_safe_corner(VGroup(counter, legend), DOWN + LEFT)
+        self.add_fixed_in_frame_mobjects(*side)
 
         # -- run with the camera orbiting --
         self.begin_ambient_camera_rotation(rate=0.1)

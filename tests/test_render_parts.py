@@ -215,6 +215,8 @@ def test_mesh_camera_draws_the_same_pixels_as_manims_3d_camera(
     # at 1280 px the surface's seams (0.27 px) are drawn; fixed-in-frame text as paths here
     # (its cached images are checked on their own below)
     monkeypatch.setattr(kit.MeshCamera, "_paint_sprite", lambda self, ctx, vm: False)
+    # depth testing off: ThreeDCamera draws what a surface hides, MeshCamera would not
+    monkeypatch.setattr(kit.MeshCamera, "depth_test", lambda self, *mobs, occluder=None: self)
     size = {"pixel_width": 1280, "pixel_height": 720}
     (ours, a), (theirs, b) = last_frames("Surface3D", (None, ThreeDCamera), tmp_path, **size)
     assert ours is kit.MeshCamera and theirs is ThreeDCamera
@@ -227,6 +229,8 @@ def test_mesh_camera_leaves_out_hairline_seams_and_paints_fixed_text_from_images
     from manim import ThreeDCamera
 
     paint = kit.MeshCamera._paint_sprite
+    # depth testing off: ThreeDCamera draws what a surface hides, MeshCamera would not
+    monkeypatch.setattr(kit.MeshCamera, "depth_test", lambda self, *mobs, occluder=None: self)
     painted = noting(monkeypatch, kit.MeshCamera, "_paint_sprite")
     (_, a), (_, b) = last_frames("Surface3D", (None, ThreeDCamera), tmp_path)
     assert len(painted) > 50 and all(painted)  # the title's and the legend's glyphs

@@ -14,6 +14,7 @@ One module per concern, imported one way only (each imports only those above it)
 ``kit.story``             beats, narration filled from the runs' events, emphasis marks
 ``kit.scene``             :class:`DescentScene`, the base class
 ``kit.storyboards``       :class:`CurveScene` and :class:`SurfaceScene`
+``kit.layout``            title-safe margins and overlapping text at a scene's beat frames
 ``kit.networks``          :class:`NetworkScene`: a shared plane, data space, fidelity
 ``kit.sweeps``            :class:`SweepScene`: small multiples over a hyper-parameter grid
 ========================  ================================================================
@@ -27,7 +28,8 @@ current value of one shared :class:`StepClock`; nothing is integrated per frame.
 Pieces
 ------
 - :class:`Theme` / :func:`get_theme` — dark, light and transparent palettes; one
-  colour-blind-safe colour per optimizer (Okabe–Ito), the same in every scene.
+  colour per optimizer, and :func:`palette_for` a scene's runs far apart in CIEDE2000,
+  also under deuteranopia and protanopia.
 - :func:`plot_area` — axes for a view box; :func:`heatmap` — one raster
   ``ImageMobject`` from the engine's vectorised grid; :func:`contours` — contourpy's
   iso-lines as one ``VMobject``; :func:`curve` — a 1-D loss curve.
@@ -60,6 +62,7 @@ A minimal scene: a variant of the 2-D storyboard is a subclass that sets class a
 from __future__ import annotations
 
 from descent.scenes.kit.camera import (
+    HeightField,
     MeshCamera,
     PathCamera,
     family_with_points,
@@ -71,6 +74,13 @@ from descent.scenes.kit.clock import (
     pace,
     partial_path,
     step_weights,
+)
+from descent.scenes.kit.layout import (
+    LayoutCheck,
+    TextBox,
+    check_layout,
+    layout_problems,
+    text_boxes,
 )
 from descent.scenes.kit.networks import (
     NetworkScene,
@@ -87,10 +97,12 @@ from descent.scenes.kit.plot import (
     curve,
     heatmap,
     iso_lines,
+    level_label,
     level_line,
     minimum_star,
     plot_area,
     polyline_points,
+    region_tint,
     swapped,
 )
 from descent.scenes.kit.readouts import (
@@ -98,6 +110,7 @@ from descent.scenes.kit.readouts import (
     LossPanel,
     Room,
     as_drawn,
+    hyperparameters,
     live_text,
     panel_scale,
     step_counter,
@@ -108,6 +121,7 @@ from descent.scenes.kit.rules import (
     CoordinateBars,
     UpdateRule,
     rule_lines,
+    shown_update,
     vec,
 )
 from descent.scenes.kit.scene import (
@@ -147,25 +161,35 @@ from descent.scenes.kit.sweeps import (
 )
 from descent.scenes.kit.text import (
     FONT,
+    SAFE_MARGIN,
     TEXT_CACHE_VERSION,
     FastText,
+    Label,
     fmt_value,
     label,
+    safe_box,
     text_outlines,
     title_block,
+    to_safe_corner,
 )
 from descent.scenes.kit.theme import (
     COLOR_NAMES,
+    CVD_KINDS,
+    MIN_DISTANCE,
     OKABE_ITO,
     THEMES,
     Theme,
+    ciede2000,
+    color_distances,
     color_name,
     colormap,
+    distinct_enough,
     get_theme,
     normalise,
     optimizer_color,
     palette_for,
     shade_of_low,
+    to_lab,
 )
 from descent.scenes.kit.tracks import (
     Track,
@@ -191,11 +215,18 @@ __all__ = [
     "get_theme",
     "palette_for",
     "optimizer_color",
+    "ciede2000",
+    "to_lab",
+    "color_distances",
+    "distinct_enough",
+    "MIN_DISTANCE",
+    "CVD_KINDS",
     "colormap",
     "normalise",
     "FONT",
     "TEXT_CACHE_VERSION",
     "FastText",
+    "Label",
     "fmt_value",
     "label",
     "text_outlines",
@@ -225,6 +256,7 @@ __all__ = [
     "held_at_nan",
     "last_finite",
     "Legend",
+    "hyperparameters",
     "Room",
     "LossPanel",
     "panel_scale",
@@ -234,6 +266,7 @@ __all__ = [
     "live_text",
     "step_counter",
     "MeshCamera",
+    "HeightField",
     "PathCamera",
     "still_axes",
     "family_with_points",
@@ -254,9 +287,12 @@ __all__ = [
     "polyline_points",
     "corner_points",
     "level_line",
+    "level_label",
+    "region_tint",
     "CoordinateBars",
     "UpdateRule",
     "rule_lines",
+    "shown_update",
     "vec",
     "tangent_line",
     "step_arrows_1d",
@@ -283,4 +319,12 @@ __all__ = [
     "count_word",
     "verb",
     "CONVERGED",
+    "SAFE_MARGIN",
+    "TextBox",
+    "LayoutCheck",
+    "safe_box",
+    "to_safe_corner",
+    "text_boxes",
+    "layout_problems",
+    "check_layout",
 ]

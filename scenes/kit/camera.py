@@ -20,6 +20,7 @@ from descent.scenes.kit.text import FastText
 __all__ = [
     "PathCamera",
     "MeshCamera",
+    "HeightField",
     "still_axes",
     "family_with_points",
 ]
@@ -163,6 +164,65 @@ class PathCamera(Camera):
         return self
 
 
+class HeightField:
+    """A surface ``z = f(x, y)`` on a grid, in scene coordinates: what it hides from a camera.
+
+    ``xs`` ``(nx,)`` and ``ys`` ``(ny,)`` are increasing scene coordinates and ``zs``
+    ``(ny, nx)`` the surface's scene height there (a ``Surface`` built over the same grid
+    draws each cell as the quad between its corners; between them the height here is
+    bilinear). :meth:`hides` says which points it hides from an eye.
+    """
+
+    #: samples along each sight line (a ridge narrower than 1/SAMPLES of it may be missed)
+    SAMPLES = 96
+
+    def __init__(self, xs: np.ndarray, ys: np.ndarray, zs: np.ndarray) -> None:
+        self.xs = np.asarray(xs, dtype=np.float64)
+        self.ys = np.asarray(ys, dtype=np.float64)
+        self.zs = np.asarray(zs, dtype=np.float64)
+        if self.zs.shape != (len(self.ys), len(self.xs)):
+            raise ValueError(
+                f"zs has shape {self.zs.shape}; expected (len(ys), len(xs)) = "
+                f"({len(self.ys)}, {len(self.xs)})"
+            )
+
+    def height(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The surface's height over scene points ``(x, y)`` (any shape); ``-inf`` outside."""
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        fx = np.interp(x, self.xs, np.arange(len(self.xs)), left=np.nan, right=np.nan)
+        fy = np.interp(y, self.ys, np.arange(len(self.ys)), left=np.nan, right=np.nan)
+        inside = np.isfinite(fx) & np.isfinite(fy)
+        fx, fy = np.where(inside, fx, 0.0), np.where(inside, fy, 0.0)
+        i0 = np.minimum(fx.astype(int), len(self.xs) - 2)
+        j0 = np.minimum(fy.astype(int), len(self.ys) - 2)
+        tx, ty = fx - i0, fy - j0
+        z = self.zs
+        h = (
+            z[j0, i0] * (1 - tx) * (1 - ty)
+            + z[j0, i0 + 1] * tx * (1 - ty)
+            + z[j0 + 1, i0] * (1 - tx) * ty
+            + z[j0 + 1, i0 + 1] * tx * ty
+        )
+        return np.where(inside, h, -np.inf)
+
+    def hides(self, points: np.ndarray, eye: np.ndarray, near: float = 0.3) -> np.ndarray:
+        """Whether the surface lies between each of ``points`` ``(n, 3)`` and ``eye`` ``(3,)``:
+        ``(n,)`` booleans.
+
+        The sight line is sampled from ``near`` (scene units) off the point to the eye: a
+        point resting on the surface is not hidden by the cell it rests in (the surface's
+        quads and this interpolation differ by up to a few hundredths inside a cell).
+        """
+        pts = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+        to_eye = np.asarray(eye, dtype=np.float64) - pts
+        length = np.linalg.norm(to_eye, axis=1, keepdims=True)
+        start = np.minimum(near / np.maximum(length, 1e-12), 1.0)
+        s = start + (1.0 - start) * np.linspace(0.0, 1.0, self.SAMPLES)[None, :-1]
+        line = pts[:, None, :] + s[:, :, None] * to_eye[:, None, :]
+        below = line[..., 2] < self.height(line[..., 0], line[..., 1])
+        return below.any(axis=1)
+
+
 class MeshCamera(ThreeDCamera):
     """Manim's 3-D Cairo camera, drawing the faces of a surface in one batch a frame.
 
@@ -185,6 +245,41 @@ class MeshCamera(ThreeDCamera):
     #: strokes of 3-D pieces narrower than this (pixels) are not drawn
     FINEST_STROKE = 0.125
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: surfaces that hide what is behind them (:meth:`depth_test`)
+        self.occluders: list[HeightField] = []
+        self._depth_tested: dict[int, Any] = {}
+        self._hidden_parts: dict[int, np.ndarray] = {}
+
+    def depth_test(self, *mobjects: Any, occluder: HeightField | None = None) -> MeshCamera:
+        """Hide the parts of ``mobjects`` that :attr:`occluders` hide from the camera.
+
+        A mobject with parts (a ``Sphere``, a ``Dot3D``) is a body: it is drawn whole when
+        its centre is in sight, and not at all when it is not. A path (a trail) is cut: its
+        curves whose middle is behind a surface are left out. Depth-tested mobjects are
+        drawn after the surface, so a visible one is never painted over by it.
+        """
+        if occluder is not None:
+            self.occluders.append(occluder)
+        for mob in mobjects:
+            self._depth_tested[id(mob)] = mob
+        return self
+
+    def eye(self) -> np.ndarray:
+        """Where the camera is, in scene coordinates (``project_points``' centre of
+        projection: ``focal_distance`` in front of the frame centre)."""
+        rot = self.get_rotation_matrix()
+        center = np.asarray(self.frame_center, dtype=np.float64)
+        return center + rot.T @ np.array([0.0, 0.0, float(self.get_focal_distance())])
+
+    def _hidden(self, points: np.ndarray) -> np.ndarray:
+        eye = self.eye()
+        hidden = np.zeros(len(points), dtype=bool)
+        for occluder in self.occluders:
+            hidden |= occluder.hides(points, eye)
+        return hidden
+
     def get_mobjects_to_display(
         self, mobjects: Any, include_submobjects: bool = True, excluded_mobjects: Any = None
     ) -> list[Any]:
@@ -194,10 +289,29 @@ class MeshCamera(ThreeDCamera):
             mobjects = Camera.get_mobjects_to_display(
                 self, mobjects, include_submobjects, excluded_mobjects
             )
+        # depth test: bodies whose centre is out of sight go; paths are cut when drawn
+        tested: set[int] = set()  # every member of a depth-tested mobject
+        self._hidden_parts = {}
+        if self._depth_tested and self.occluders:
+            gone: set[int] = set()
+            for mob in self._depth_tested.values():
+                family = mob.get_family()
+                tested.update(map(id, family))
+                if mob.submobjects:
+                    if self._hidden(mob.get_center()[None, :])[0]:
+                        gone.update(map(id, family))
+                elif len(mob.points) >= 4:
+                    pts = mob.points
+                    middles = (pts[0::4] + pts[3::4]) / 2
+                    self._hidden_parts[id(mob)] = self._hidden(middles)
+            mobjects = [m for m in mobjects if id(m) not in gone]
         rows = self.get_rotation_matrix()[2]
         keys = np.full(len(mobjects), np.inf)  # as ThreeDCamera: unshaded ones last, in order
         leaves: list[int] = []  # a leaf's centre is the middle of its own points' box
         for i, mob in enumerate(mobjects):
+            if id(mob) in tested:  # after the surface; a body's faces in their own depth order
+                keys[i] = 1e9 + float(np.dot(mob.get_center(), rows)) if mob.shade_in_3d else np.inf
+                continue
             if not getattr(mob, "shade_in_3d", False):
                 continue
             group = getattr(mob, "z_index_group", mob)
@@ -398,7 +512,11 @@ class MeshCamera(ThreeDCamera):
         for vm in vmobjects:
             face = batch.get(id(vm))
             if face is None:
-                self.display_vectorized(vm, ctx)
+                hidden = self._hidden_parts.get(id(vm))
+                if hidden is not None and hidden.any():
+                    self._display_in_sight(vm, ctx, hidden)
+                else:
+                    self.display_vectorized(vm, ctx)
                 line = ()  # Manim may have changed the line state
                 continue
             flat, closed, ends, fill, stroke = face
@@ -427,6 +545,18 @@ class MeshCamera(ThreeDCamera):
                     ctx.set_line_join(LINE_JOIN_MAP[vm.joint_type])
                     ctx.set_line_cap(CAP_STYLE_MAP[vm.cap_style])
                 stroke_preserve()
+
+    def _display_in_sight(self, vm: Any, ctx: Any, hidden: np.ndarray) -> None:
+        """Draw the curves of path ``vm`` that are in sight (``hidden``: one flag a curve)."""
+        if hidden.all():
+            return
+        points = vm.points
+        keep = np.repeat(~hidden, 4)
+        vm.points = points[keep]
+        try:
+            self.display_vectorized(vm, ctx)
+        finally:
+            vm.points = points
 
 
 def _first_two(colours: list[np.ndarray]) -> np.ndarray:

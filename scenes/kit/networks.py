@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Circle, Dot, Mobject, VGroup, VMobject, config
+from manim import DOWN, LEFT, RIGHT, UP, Circle, Dot, Mobject, VGroup, VMobject
 
 from descent import engine
 from descent.engine import Landscape, Plane, Trajectory
@@ -34,9 +34,9 @@ from descent.scenes.kit.plot import (
     plot_area,
     polyline_points,
 )
-from descent.scenes.kit.readouts import LossPanel, step_counter
+from descent.scenes.kit.readouts import Legend, LossPanel, hyperparameters, step_counter
 from descent.scenes.kit.scene import DescentScene
-from descent.scenes.kit.text import fmt_value, label
+from descent.scenes.kit.text import fmt_value, label, safe_box
 from descent.scenes.kit.theme import Theme
 from descent.scenes.kit.tracks import last_finite
 
@@ -201,7 +201,7 @@ class NetworkScene(DescentScene):
             labels=names,
             font_size=18,
         )
-        area.axes.shift(LEFT * 3.5 + DOWN * 0.05 - area.center)
+        area.axes.shift(LEFT * 2.85 + DOWN * 0.05 - area.center)
         xs = np.linspace(*view[0], self.resolution)
         ys = np.linspace(*view[1], self.resolution)
         z = self.plane.surface(self.surface_landscape(land, trajs), xs, ys)
@@ -276,10 +276,15 @@ class NetworkScene(DescentScene):
 
     def data_area(self, x_range: tuple[float, float], y_range: tuple[float, float]) -> PlotArea:
         area = plot_area(
-            x_range, y_range, width=2.75, height=2.6, theme=self.theme, font_size=16, labels=None
+            x_range, y_range, width=2.5, height=2.3, theme=self.theme, font_size=16, labels=None
         )
-        area.axes.shift(RIGHT * 1.6 + DOWN * 1.45 - area.center)
+        area.axes.shift(RIGHT * 1.85 + DOWN * 1.65 - area.center)
         return area
+
+    def legend_label(self, traj: Trajectory) -> str:
+        """The optimizer and every hyper-parameter it was given (``Momentum (lr 0.05,
+        momentum 0.9)``): runs that differ in them are told apart on screen."""
+        return f"{traj.label} ({hyperparameters(traj.spec, symbols=True)})"
 
     # -- the storyboard -------------------------------------------------------------------------
     def construct(self) -> None:
@@ -308,9 +313,10 @@ class NetworkScene(DescentScene):
             return f"loss {short(true)}  plane {short(shown)}  off {float(off[id(traj)][t]):.2f}"
 
         counter = step_counter(self.clock, self.theme, font_size=22)
-        counter.shift(RIGHT * (-0.45 - counter.get_left()[0]) + UP * (2.6 - counter.get_top()[1]))
-        legend = self.legend(trajs, colors, font_size=21, readout=readout)
-        legend.fit(config.frame_width / 2 - 0.15 - counter.get_left()[0])  # long labels: wrap
+        counter.shift(RIGHT * (-0.45 - counter.get_left()[0]) + UP * (2.5 - counter.get_top()[1]))
+        legend = self.legend(trajs, colors, font_size=19, readout=readout)
+        if isinstance(legend, Legend):
+            legend.fit(safe_box()[1] - counter.get_left()[0])
         legend.next_to(counter, DOWN, buff=0.22).align_to(counter, LEFT)
         parts: list[Mobject] = [counter, legend]
         if self.show_panel:
@@ -318,12 +324,12 @@ class NetworkScene(DescentScene):
                 [(c, t.loss) for t, c in zip(trajs, colors, strict=True)],
                 self.clock,
                 self.theme,
-                width=2.4,
-                height=2.6,
+                width=1.8,
+                height=2.3,
                 log=self.panel_log,
                 y_label="true loss",
             )
-            panel.shift(RIGHT * (5.5 - panel.area.center[0]) + DOWN * (1.45 + panel.area.center[1]))
+            panel.shift(RIGHT * (5.3 - panel.area.center[0]) + DOWN * (1.65 + panel.area.center[1]))
             parts.append(panel)
         self.add_layered(*parts, *models, *reversed(tracks))
 
@@ -336,4 +342,4 @@ def short(v: float) -> str:
     """A loss for a crowded read-out: 3 significant digits (∞ for overflow)."""
     if not math.isfinite(v) or (v != 0 and not 1e-3 <= abs(v) < 1e4):
         return fmt_value(v)
-    return f"{v:.3g}".replace("-", "−")
+    return fmt_value(v, 3)

@@ -32,6 +32,7 @@ from manim import (
     Axes,
     ImageMobject,
     Line,
+    ManimColor,
     Rectangle,
     Star,
     VGroup,
@@ -44,6 +45,8 @@ from descent.scenes.kit.text import label
 from descent.scenes.kit.theme import Theme, _hex_rgb, colormap, normalise
 
 __all__ = [
+    "level_label",
+    "region_tint",
     "PlotArea",
     "plot_area",
     "heatmap",
@@ -378,6 +381,42 @@ def level_line(
     if len(points):
         line.set_points(points)
     return line
+
+
+def level_label(
+    z: np.ndarray,
+    area: PlotArea,
+    level: float,
+    theme: Theme,
+    *,
+    text: str | None = None,
+    font_size: int = 14,
+) -> VGroup:
+    """The value of the ``level`` iso-line of ``z[iy, ix]`` written on it (on a patch of the
+    page's colour), at the middle of its longest piece; empty if the level does not occur."""
+    xs, ys, grid = _grid_of(z, area, 0)
+    lines = [line for line in iso_lines(grid, xs, ys, level) if len(line) >= 2]
+    if not lines:
+        return VGroup()
+    longest = max(lines, key=len)
+    at = area.to_scene(longest[len(longest) // 2])
+    shown = label(text or _fmt_tick(level), font_size, theme.text).move_to(at)
+    page = theme.background if theme.name != "transparent" else "#000000"
+    shown.add_background_rectangle(color=ManimColor(page), opacity=0.75, buff=0.04)
+    return shown
+
+
+def region_tint(mask: np.ndarray, area: PlotArea, color: str, opacity: float) -> ImageMobject:
+    """``color`` at ``opacity`` over the cells of the view box where ``mask[iy, ix]`` is true
+    (a region a heat map's colours alone do not set apart), transparent elsewhere."""
+    rgba = np.zeros((*mask.shape, 4), dtype=np.uint8)
+    rgba[..., :3] = _hex_rgb(color)
+    rgba[..., 3] = np.where(mask, round(255 * opacity), 0)
+    image = ImageMobject(np.ascontiguousarray(rgba[::-1]))
+    image.set_resampling_algorithm(0)  # nearest: the region's edge stays where it is
+    image.stretch_to_fit_width(area.width).stretch_to_fit_height(area.height)
+    image.move_to(area.center)
+    return image
 
 
 def curve(land: Landscape, area: PlotArea, theme: Theme, *, samples: int = 400) -> VMobject:

@@ -17,7 +17,7 @@ from manim import (
     VMobject,
 )
 
-from descent.engine import Trajectory
+from descent.engine import OptimizerSpec, Trajectory
 from descent.scenes.kit.clock import StepClock, partial_path
 from descent.scenes.kit.plot import plot_area
 from descent.scenes.kit.text import FastText, fmt_value, label
@@ -25,6 +25,7 @@ from descent.scenes.kit.theme import Theme
 from descent.scenes.kit.tracks import nan_from
 
 __all__ = [
+    "hyperparameters",
     "Legend",
     "Room",
     "LossPanel",
@@ -35,6 +36,39 @@ __all__ = [
     "live_text",
     "step_counter",
 ]
+
+
+#: the field's symbols for torch's keyword names, for crowded legends
+SYMBOLS = {"momentum": "μ", "weight_decay": "λ", "dampening": "τ", "betas": "β", "alpha": "α"}
+
+
+def hyperparameters(spec: OptimizerSpec, *, symbols: bool = False) -> str:
+    """Every hyper-parameter a run was given, as torch names them: ``lr 0.01, momentum 0.9``
+    (``nesterov`` when true; a scheduler after ``·``); with ``symbols``, the field's symbols
+    (:data:`SYMBOLS`: ``μ 0.9``).
+
+    Examples
+    --------
+    >>> from descent.engine import OptimizerSpec
+    >>> hyperparameters(OptimizerSpec("SGD", lr=0.01, momentum=0.9, nesterov=True))
+    'lr 0.01, momentum 0.9, nesterov'
+    """
+    parts = []
+    for name, value in spec.kwargs.items():
+        key = SYMBOLS.get(name, name) if symbols else name
+        if isinstance(value, bool):
+            if value:
+                parts.append(key)
+        elif isinstance(value, tuple | list):
+            parts.append(f"{key} ({', '.join(f'{v:g}' for v in value)})")
+        elif isinstance(value, int | float):
+            parts.append(f"{key} {value:g}")
+        else:
+            parts.append(f"{key} {value}")
+    text = ", ".join(parts)
+    if spec.scheduler:
+        text += f" · {spec.scheduler}"
+    return text.replace("-", "−")
 
 
 class Room(Line):
@@ -229,6 +263,8 @@ class LossPanel(VGroup):
         log: bool = False,
         y_label: str = "loss",
         y_range: tuple[float, float] | None = None,
+        names: Sequence[str] | None = None,
+        font_size: int = 16,
     ) -> None:
         super().__init__()
         steps = clock.steps
@@ -288,6 +324,39 @@ class LossPanel(VGroup):
             follow(marker)
             marker.add_updater(follow)
         self.add(self.lines)
+        if names:  # each run named at its curve's moving end, kept apart from the others
+            self.add(
+                self._end_labels(names, [c for c, _ in series], values, clock, theme, font_size)
+            )
+
+    def _end_labels(
+        self,
+        names: Sequence[str],
+        colors: Sequence[str],
+        values: Sequence[np.ndarray],
+        clock: StepClock,
+        theme: Theme,
+        font_size: int,
+    ) -> VGroup:
+        """Labels right of the panel at each curve's current end, in its colour, pushed apart
+        (one line height at least) so that ends that meet do not hide a name."""
+        tags = VGroup(*[label(n, font_size, c) for n, c in zip(names, colors, strict=True)])
+        data = [self.area.clamp(np.stack([np.arange(clock.steps + 1), v], -1)) for v in values]
+        gap = 1.15 * max(t.height for t in tags)
+
+        def place(group: VGroup) -> None:
+            x = self.area.to_scene(np.array([self.area.x_range[1], self.area.y_range[0]]))[0]
+            ends = [partial_path(self.area.to_scene(d), clock.step())[1][1] for d in data]
+            order = np.argsort(ends)
+            ys = np.array(ends, dtype=np.float64)
+            for a, b in zip(order[:-1], order[1:], strict=True):  # bottom up: keep a gap
+                ys[b] = max(ys[b], ys[a] + gap)
+            for k, tag in enumerate(group):
+                tag.move_to(np.array([x + 0.12 + tag.width / 2, ys[k], 0.0]))
+
+        place(tags)
+        tags.add_updater(place)
+        return tags
 
 
 def live_text(

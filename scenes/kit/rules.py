@@ -30,7 +30,7 @@ from descent.scenes.kit.plot import corner_points
 from descent.scenes.kit.text import FastText, label
 from descent.scenes.kit.theme import Theme
 
-__all__ = ["UpdateRule", "CoordinateBars", "rule_lines", "vec"]
+__all__ = ["shown_update", "UpdateRule", "CoordinateBars", "rule_lines", "vec"]
 
 
 def num(x: float) -> str:
@@ -49,6 +49,14 @@ def vec(values: Sequence[float] | np.ndarray) -> str:
     arr = np.atleast_1d(np.asarray(values, dtype=np.float64))
     inner = ", ".join(num(float(v)) for v in arr)
     return inner if arr.size == 1 else f"({inner})"
+
+
+def shown_update(clock: StepClock, last: int) -> int:
+    """The update a rule shows at the clock: the one under way while the dot moves from θ_t
+    to θ_{t+1} (``t``), and, when the clock rests on step ``t``, the one that brought it there
+    (``t − 1``): the step counter's ``step t`` and torch's own count ``t`` then agree."""
+    s = clock.step()
+    return int(min(max(math.ceil(s) - 1, 0), last))
 
 
 def rule_lines(traj: Trajectory, t: int) -> list[tuple[str, str]]:
@@ -122,7 +130,7 @@ class UpdateRule(VGroup):
             shown.place(np.array([column, row.get_bottom()[1], 0.0]))
 
             def refresh(m: FastText, k: int = k) -> None:
-                t = clock.taking(last)
+                t = shown_update(clock, last)
                 m.set_text(rule_lines(traj, t)[k][1])
 
             shown.add_updater(refresh)
@@ -177,7 +185,7 @@ class CoordinateBars(VGroup):
                 )
 
             def refresh(group: VGroup, i: int = i, tag: Mobject = tag) -> None:
-                t = clock.taking(last)
+                t = shown_update(clock, last)
                 group[0].set_points(box(tag, root_v[t, i] * scale, height))
                 group[1].set_points(box(tag, m_hat[t, i] * scale, height * 0.55))
                 group[2].set_text(f"|step| {ratio[t, i]:.2f}·lr")

@@ -16,6 +16,9 @@ from typing import Any, ClassVar
 import numpy as np
 from manim import (
     DOWN,
+    LEFT,
+    RIGHT,
+    UP,
     Group,
     ManimColor,
     Mobject,
@@ -334,10 +337,20 @@ class DescentScene(Scene):
                 if x_range[0] <= w <= x_range[1]:
                     at = area.to_scene(np.array([w, float(land.value([w]))]))
                     name = "global minimum" if p.kind == "global_min" else "local minimum"
-                    self.add(
-                        minimum_star(at, self.theme),
-                        label(name, 18, self.theme.muted).next_to(at, DOWN, buff=0.2),
+                    # under the star, inside the well's empty space below the curve; above
+                    # it only where the plot's bottom edge leaves no room
+                    bottom = area.to_scene(np.array([x_range[0], y_range[0]]))[1]
+                    text = label(name, 16, self.theme.muted).next_to(at, DOWN, buff=0.12)
+                    if text.get_bottom()[1] < bottom + 0.05:
+                        text.next_to(at, UP, buff=0.25)
+                    # inside the plot box, clear of the tick numbers beside it
+                    left, right = (
+                        area.to_scene(np.array([x_range[0], y_range[0]]))[0] + 0.1,
+                        (area.to_scene(np.array([x_range[1], y_range[0]]))[0] - 0.1),
                     )
+                    text.shift(RIGHT * max(0.0, left - text.get_left()[0]))
+                    text.shift(LEFT * max(0.0, text.get_right()[0] - right))
+                    self.add(minimum_star(at, self.theme), text)
         return area
 
     def track(
@@ -363,7 +376,14 @@ class DescentScene(Scene):
 
     def colors_for(self, trajs: Sequence[Trajectory]) -> list[str]:
         """One colour per trajectory (see :func:`palette_for`)."""
-        return palette_for([t.label for t in trajs], self.theme)
+        return self.run_palette([t.label for t in trajs])
+
+    def run_palette(self, labels: Sequence[str]) -> list[str]:
+        """Colours for the runs ``labels`` shown together (:func:`palette_for`), kept in
+        :attr:`run_colors` (label, colour) for checks."""
+        colors = palette_for(labels, self.theme)
+        self.run_colors: list[tuple[str, str]] = list(zip(labels, colors, strict=True))
+        return colors
 
     @classmethod
     def specs(cls) -> list[OptimizerSpec]:

@@ -16,14 +16,14 @@ from manim import (
     RIGHT,
     UP,
     Mobject,
-    config,
 )
 
 from descent.engine import Landscape, Trajectory
 from descent.scenes.kit.plot import PlotArea, auto_view
 from descent.scenes.kit.readouts import Legend, LossPanel, step_counter
-from descent.scenes.kit.rules import UpdateRule, num
+from descent.scenes.kit.rules import UpdateRule
 from descent.scenes.kit.scene import DescentScene
+from descent.scenes.kit.text import fmt_value, safe_box, to_safe_corner
 from descent.scenes.kit.tracks import Track, step_arrows_1d, tangent_line
 
 __all__ = [
@@ -39,9 +39,9 @@ class CurveScene(DescentScene):
     ``plot_height``, ``plot_center``, ``y_range``.
     """
 
-    plot_width: ClassVar[float] = 7.0
-    plot_height: ClassVar[float] = 5.3
-    plot_center: ClassVar[np.ndarray] = LEFT * 2.45 + DOWN * 0.3
+    plot_width: ClassVar[float] = 6.8
+    plot_height: ClassVar[float] = 4.9
+    plot_center: ClassVar[np.ndarray] = LEFT * 2.0 + DOWN * 0.4
     y_range: ClassVar[tuple[float, float] | None] = None
     #: the tangent at each dot, the gradient step −lr·g (and momentum's −lr·b) as arrows
     #: along w at their true length, and the slope in the legend
@@ -90,7 +90,7 @@ class CurveScene(DescentScene):
         left = area.to_scene(np.array([area.x_range[1], 0.0]))[0] + 0.6
         legend = self.legend(trajs, colors)
         if isinstance(legend, Legend):  # a subclass may build its own
-            legend.fit(config.frame_width / 2 - 0.25 - left)
+            legend.fit(safe_box()[1] - left)
         legend.shift(RIGHT * (left - legend.get_left()[0]))
         legend.shift(UP * (0.6 - legend.get_center()[1]))
         counter = (
@@ -112,7 +112,7 @@ class CurveScene(DescentScene):
             return super().legend(trajs, colors, **kw)
 
         def readout(traj: Trajectory, t: int) -> str:
-            return f"loss {num(float(traj.loss[t]))}   f′ {num(float(traj.grad[t, 0]))}"
+            return f"loss {fmt_value(float(traj.loss[t]), 3)}   f′ {fmt_value(float(traj.grad[t, 0]), 3)}"
 
         return super().legend(trajs, colors, font_size=kw.get("font_size", 22), readout=readout)
 
@@ -125,8 +125,8 @@ class SurfaceScene(DescentScene):
     """
 
     plot_width: ClassVar[float] = 6.0
-    plot_height: ClassVar[float] = 5.4
-    plot_center: ClassVar[np.ndarray] = LEFT * 2.95 + DOWN * 0.3
+    plot_height: ClassVar[float] = 5.0
+    plot_center: ClassVar[np.ndarray] = LEFT * 2.6 + DOWN * 0.3
     log_heat: ClassVar[bool] = False
     markers: ClassVar[bool] = False
     panel_log: ClassVar[bool] = True
@@ -135,9 +135,14 @@ class SurfaceScene(DescentScene):
     auto_view: ClassVar[bool] = False
     legend_font: ClassVar[int] = 24
     show_panel: ClassVar[bool] = True
+    #: name each run at its panel curve's end (from this many runs on; 0: never)
+    direct_labels_from: ClassVar[int] = 5
     #: show torch's update rule with the live numbers of ``trajs[update_index]``
     show_update: ClassVar[bool] = False
     update_index: ClassVar[int] = 0
+    #: shortest and longest arrow on screen (scene units); a single length, ``(L, L)``, draws
+    #: every arrow at that length: directions only (say so on screen)
+    arrow_range: ClassVar[tuple[float, float]] = (0.25, 2.2)
     #: a view box of its own (else the landscape's, or ``auto_view``)
     view: ClassVar[tuple[tuple[float, float], ...] | None] = None
 
@@ -151,6 +156,12 @@ class SurfaceScene(DescentScene):
     def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
         return None
 
+    def dot_radius(self, index: int, count: int) -> float:
+        """The dot size of run ``index`` of ``count``. From three runs up, each later run's
+        dot is larger than the one before and drawn under it: runs at one point show as
+        concentric rings in their colours, none hidden (nothing is moved off its place)."""
+        return 0.09 if count < 3 else 0.06 + 0.024 * index
+
     def ghost_for(self, traj: Trajectory) -> np.ndarray | None:
         return None
 
@@ -160,7 +171,7 @@ class SurfaceScene(DescentScene):
         """The update rule of ``trajs[update_index]`` under ``above``, in its colour."""
         k = self.update_index
         rule = UpdateRule(trajs[k], self.clock, self.theme, color=colors[k])
-        return rule.next_to(above, DOWN, buff=0.45).align_to(above, LEFT)
+        return rule.next_to(above, DOWN, buff=0.35).align_to(above, LEFT)
 
     def panel_series(self, land: Landscape, trajs: Sequence[Trajectory]) -> list[np.ndarray]:
         return [np.asarray(t.loss) for t in trajs]
@@ -188,9 +199,16 @@ class SurfaceScene(DescentScene):
         self.make_clock([(area, self.path_of(t)) for t in trajs])
         tracks = [
             self.track(
-                t, area, c, markers=self.markers, arrows=self.arrows_for(t), ghost=self.ghost_for(t)
+                t,
+                area,
+                c,
+                markers=self.markers,
+                arrows=self.arrows_for(t),
+                ghost=self.ghost_for(t),
+                radius=self.dot_radius(i, len(trajs)),
+                arrow_range=self.arrow_range,
             )
-            for t, c in zip(trajs, colors, strict=True)
+            for i, (t, c) in enumerate(zip(trajs, colors, strict=True))
         ]
         # -- side: legend with live loss, synced panel --
         column_left = area.frame.get_right()[0] + 0.6
@@ -200,13 +218,14 @@ class SurfaceScene(DescentScene):
         )
         legend = self.legend(trajs, colors, font_size=self.legend_font)
         if isinstance(legend, Legend):  # a subclass may build its own
-            legend.fit(config.frame_width / 2 - 0.25 - column_left)
+            legend.fit(safe_box()[1] - column_left)
         legend.next_to(counter, DOWN, buff=0.3).align_to(counter, LEFT)
         parts: list[Mobject] = [legend, counter]
-        room = legend.get_bottom()[1] - (-config.frame_height / 2 + 0.55) - 0.75
+        room = legend.get_bottom()[1] - safe_box()[2] - 0.75
         if self.show_update:  # the rule with live numbers takes the panel's place
             parts.append(self.update_rule(trajs, colors, legend))
         elif self.show_panel and room > 1.6:
+            named = 0 < self.direct_labels_from <= len(trajs)
             panel = LossPanel(
                 list(zip(colors, self.panel_series(land, trajs), strict=True)),
                 self.clock,
@@ -215,9 +234,10 @@ class SurfaceScene(DescentScene):
                 y_label=self.panel_label,
                 y_range=self.panel_y_range,
                 height=min(2.6, room - 0.6),
-                width=min(4.6, config.frame_width / 2 - column_left - 0.4),
+                width=min(4.6, safe_box()[1] - column_left - 0.5 - (1.2 if named else 0.0)),
+                names=[t.label for t in trajs] if named else None,
             )
-            parts.append(panel.to_corner(RIGHT + DOWN, buff=0.5))
+            parts.append(to_safe_corner(panel, RIGHT + DOWN, buff=0.1))
         self.add_layered(*parts, *reversed(tracks))
         # -- run --
         self.before_run(land, area, trajs, tracks)

@@ -23,7 +23,7 @@ from descent.scenes.kit.plot import PlotArea, contours, heatmap, plot_area
 from descent.scenes.kit.readouts import step_counter
 from descent.scenes.kit.scene import DescentScene, computed
 from descent.scenes.kit.story import Beat, number, pick_beats, point_text
-from descent.scenes.kit.text import fmt_value, label
+from descent.scenes.kit.text import label, to_safe_corner
 from descent.scenes.kit.theme import Theme
 from descent.scenes.kit.tracks import Track, nan_text, set_shown
 
@@ -105,7 +105,9 @@ def divergence_tint(
 def _value(v: Any) -> str:
     if isinstance(v, tuple):
         return "(" + ", ".join(_value(x) for x in v) + ")"
-    return fmt_value(float(v)) if isinstance(v, int | float | np.floating) else str(v)
+    if isinstance(v, int | float | np.floating):  # a hyper-parameter as given: 0.16, not 0.1600
+        return f"{float(v):g}".replace("-", "−")
+    return str(v)
 
 
 class SweepScene(DescentScene):
@@ -280,8 +282,8 @@ class SweepScene(DescentScene):
             raise engine.EngineError(
                 f"a sweep scene shows at most 8 × 8 tiles; got {rows} × {cols}"
             )
-        width = config.frame_width - 2.6
-        height = config.frame_height - 2.7
+        width = config.frame_width - 3.6
+        height = config.frame_height - 3.3
         gap = 0.12
         tw = min((width - gap * (cols - 1)) / cols, (height - gap * (rows - 1)) / rows / aspect)
         return rows, cols, tw, tw * aspect
@@ -297,8 +299,8 @@ class SweepScene(DescentScene):
 
         # -- static: title, one small heat map per tile, axis labels --
         self.add_title()
-        left = -(cols * tw + (cols - 1) * 0.12) / 2 + 0.7
-        top = config.frame_height / 2 - 1.55
+        left = -(cols * tw + (cols - 1) * 0.12) / 2 + 0.9
+        top = config.frame_height / 2 - 1.85
         areas: dict[tuple[int, ...], PlotArea] = {}
         for index in np.ndindex(*result.shape):
             r, c = index if len(index) == 2 else divmod(index[0], cols)
@@ -325,7 +327,7 @@ class SweepScene(DescentScene):
                 radius=0.05,
                 trail_width=2.5,
                 pin_text=False,
-                pin_length=0.2,  # a tile is small: the pin stays by its edge
+                pin_length=0.1,  # shorter than the gap between tiles: it stays by its own tile
             )  # fmt: skip
             for i in areas
         ]
@@ -341,7 +343,7 @@ class SweepScene(DescentScene):
             if (gone := left_for_good(track.out, result.diverged_at[i])) is not None
         ]
         counter = step_counter(self.clock, self.theme, font_size=20)
-        counter.to_corner(DOWN + LEFT, buff=0.3)
+        to_safe_corner(counter, DOWN + LEFT)
         self.add_layered(*tints, *tracks, counter)
         self.subjects = tracks  # what a beat marks: its tile's run (row-major, as the beats)
 
@@ -396,4 +398,4 @@ class SweepScene(DescentScene):
             else "closest at the end"
         )
         text = label(f"fastest: {values} ({reached})", 20, self.theme.text)
-        return [outline, text.to_corner(DOWN + RIGHT, buff=0.3)]
+        return [outline, to_safe_corner(text, DOWN + RIGHT)]

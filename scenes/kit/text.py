@@ -22,7 +22,10 @@ from typing import Any, ClassVar
 import numpy as np
 from manim import (
     DOWN,
+    LEFT,
+    RIGHT,
     UP,
+    Mobject,
     Text,
     VGroup,
     VMobject,
@@ -36,23 +39,41 @@ __all__ = [
     "FONT",
     "TEXT_CACHE_VERSION",
     "FastText",
+    "Label",
     "fmt_value",
     "label",
     "text_outlines",
     "title_block",
+    "SAFE_MARGIN",
+    "safe_box",
+    "to_safe_corner",
 ]
 
 
 FONT = "DejaVu Sans"
 
 
-def fmt_value(v: float) -> str:
-    """A loss value for read-outs: 4 significant digits, ∞ for overflow."""
+def fmt_value(v: float, digits: int = 4) -> str:
+    """A value for live read-outs: ``digits`` significant digits *kept* (``0.3000``, not
+    ``0.3``), so a read-out's width changes only with its magnitude, never frame to frame
+    as trailing zeros come and go; ∞ for overflow. DejaVu Sans' digits all have one
+    width (tabular figures), so equal-length numbers line up.
+
+    Examples
+    --------
+    >>> fmt_value(0.3), fmt_value(13.9), fmt_value(1234.6), fmt_value(0.0)
+    ('0.3000', '13.90', '1235', '0')
+    """
     if not math.isfinite(v):
         return "−∞" if v < 0 else ("∞" if v > 0 else "NaN")
     if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-3):
         return f"{v:.2e}".replace("-", "−")
-    return f"{v:.4g}".replace("-", "−")
+    if v == 0:
+        return "0"
+    text = f"{v:#.{digits}g}"
+    if "e" in text:  # rounded up to 1e5 (99999.9)
+        text = f"{v:.2e}"
+    return text.rstrip(".").replace("-", "−")
 
 
 class FastText(VMobject):
@@ -170,28 +191,64 @@ def _read_outlines(path: Path) -> list[np.ndarray]:
         return [np.array(npz[f"glyph{i}"]) for i in range(int(npz["count"]))]
 
 
-def label(text: str, font_size: int, color: str) -> VGroup:
+class Label(VGroup):
+    """Static text: one filled ``VMobject`` per glyph; ``text`` is the string it shows."""
+
+    def __init__(self, text: str, *glyphs: VMobject) -> None:
+        super().__init__(*glyphs)
+        self.text = text
+
+
+def label(text: str, font_size: int, color: str) -> Label:
     """A Pango text (no LaTeX) as one filled ``VMobject`` per glyph, like Manim's ``Text``.
 
     Built from :func:`text_outlines`, so it costs microseconds once the text was laid out.
     """
-    return VGroup(
+    return Label(
+        text,
         *[
             VMobject(fill_color=color, fill_opacity=1.0, stroke_width=0).set_points(pts)
             for pts in text_outlines(text, font_size)
-        ]
+        ],
     )
 
 
+#: the title-safe margin, a fraction of the frame's width (left, right) and height (top,
+#: bottom): a projector's overscan crops the edge (EBU R 95: 5 % each side for 16:9)
+SAFE_MARGIN = 0.05
+
+
+def safe_box(margin: float = SAFE_MARGIN) -> tuple[float, float, float, float]:
+    """``(x0, x1, y0, y1)``: the title-safe area in scene units (Manim's frame is 8 high)."""
+    w, h = config.frame_width, config.frame_height
+    return (-w / 2 + margin * w, w / 2 - margin * w, -h / 2 + margin * h, h / 2 - margin * h)
+
+
+def to_safe_corner(mobject: Mobject, direction: np.ndarray, buff: float = 0.0) -> Mobject:
+    """Move ``mobject`` into the corner (or to the edge) ``direction`` of the title-safe
+    area, ``buff`` inside it. ``direction`` is one of Manim's ``UL``, ``DR``, ``DOWN``..."""
+    x0, x1, y0, y1 = safe_box()
+    dx, dy = float(direction[0]), float(direction[1])
+    if dx:
+        edge = (x1 - buff) if dx > 0 else (x0 + buff)
+        mobject.shift(RIGHT * (edge - mobject.get_edge_center(RIGHT if dx > 0 else LEFT)[0]))
+    if dy:
+        edge = (y1 - buff) if dy > 0 else (y0 + buff)
+        mobject.shift(UP * (edge - mobject.get_edge_center(UP if dy > 0 else DOWN)[1]))
+    return mobject
+
+
 def title_block(title: str, subtitle: str | None, theme: Theme) -> VGroup:
-    """Title (and a smaller subtitle line) at the top edge of the frame."""
+    """Title (and a smaller subtitle line) at the top of the title-safe area."""
+    x0, x1, _, _ = safe_box()
     head = label(title, 36, theme.text)
-    if head.width > config.frame_width - 0.8:
-        head.scale_to_fit_width(config.frame_width - 0.8)
+    if head.width > x1 - x0:
+        head.scale_to_fit_width(x1 - x0)
     group = VGroup(head)
     if subtitle:
         sub = label(subtitle, 22, theme.muted)
-        if sub.width > config.frame_width - 0.8:
-            sub.scale_to_fit_width(config.frame_width - 0.8)
+        if sub.width > x1 - x0:
+            sub.scale_to_fit_width(x1 - x0)
         group.add(sub.next_to(head, DOWN, buff=0.12))
-    return group.to_edge(UP, buff=0.25)
+    group.move_to(np.zeros(3), coor_mask=np.array([1.0, 0.0, 0.0]))
+    return to_safe_corner(group, UP)

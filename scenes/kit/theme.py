@@ -1,20 +1,27 @@
-"""Colours: the dark, light and transparent themes, one colour per optimizer, colour maps.
+"""Colours: the dark, light and transparent themes, a palette per scene, colour maps.
 
-Each optimizer label has one colour-blind-safe (Okabe–Ito) colour, the same in every scene
-and theme; :func:`colormap` and :func:`normalise` turn loss grids into heat-map pixels.
+Each optimizer label has one colour per theme, the same in every scene where that is
+possible; :func:`palette_for` picks the colours of the runs a scene shows so that every two
+of them are far apart in CIEDE2000 (:func:`ciede2000`, Sharma, Wu & Dalal 2005), in normal
+vision and under simulated deuteranopia and protanopia (colorspacious, Machado et al. 2009).
+:func:`colormap` and :func:`normalise` turn loss grids into heat-map pixels.
 
 Examples
 --------
->>> from descent.scenes.kit.theme import get_theme
+>>> from descent.scenes.kit.theme import get_theme, palette_for
 >>> get_theme("dark").color_for("Adam")
-'#D55E00'
+'#9467BD'
+>>> palette_for(["SGD", "Adam"], get_theme("light"))
+['#FFB000', '#785EF0']
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -27,6 +34,12 @@ __all__ = [
     "get_theme",
     "palette_for",
     "optimizer_color",
+    "ciede2000",
+    "to_lab",
+    "color_distances",
+    "distinct_enough",
+    "MIN_DISTANCE",
+    "CVD_KINDS",
     "colormap",
     "normalise",
     "COLOR_NAMES",
@@ -35,7 +48,7 @@ __all__ = [
 ]
 
 
-#: Okabe–Ito colours (colour-blind safe), one per optimizer label, fixed across scenes.
+#: Okabe–Ito colours (colour-blind safe): the themes' named accents (tints, markers, borders).
 OKABE_ITO = {
     "orange": "#E69F00",
     "sky": "#56B4E9",
@@ -45,15 +58,101 @@ OKABE_ITO = {
     "vermillion": "#D55E00",
     "purple": "#CC79A7",
 }
-_BY_LABEL = {
-    "SGD": "orange",
-    "Momentum": "sky",
-    "Nesterov": "green",
-    "Adagrad": "yellow",
-    "RMSprop": "purple",
-    "Adam": "vermillion",
-    "AdamW": "vermillion",
-    "LBFGS": "blue",
+
+#: CIEDE2000 every two runs of a scene keep apart: in normal vision always; under each
+#: simulated colour-vision deficiency for scenes of up to ``CVD_FEW`` runs (more runs:
+#: ``MIN_DISTANCE["cvd_many"]``, and the runs are labelled directly)
+MIN_DISTANCE = {"normal": 20.0, "cvd": 20.0, "cvd_many": 10.0}
+CVD_FEW = 4
+#: the colour-vision deficiencies checked (colorspacious' full-severity simulations)
+CVD_KINDS = ("deuteranopia", "protanopia")
+_CVD_SPACE = {"deuteranopia": "deuteranomaly", "protanopia": "protanomaly"}
+
+#: Run colours per theme. Chosen once (a search over the Okabe–Ito, Paul Tol, Tableau and
+#: ColorBrewer qualitative colours that stand out from the theme's background, text and heat
+#: map) so that the six optimizers of ``OptimizerRace`` are ≥ 21 apart in normal vision and
+#: ≥ 10.6 under deuteranopia and protanopia, and the pairs usually shown together (SGD,
+#: momentum, Nesterov, Adam; the adaptive methods) ≥ 20 under both. ``pool`` is what
+#: :func:`palette_for` may swap in when a scene's own set is not distinct enough.
+_RUNS = {
+    "dark": {
+        "SGD": "#B2DF8A",
+        "Momentum": "#D55E00",
+        "Nesterov": "#44AA99",
+        "Adagrad": "#EE6677",
+        "RMSprop": "#CAB2D6",
+        "Adam": "#9467BD",
+        "AdamW": "#9467BD",
+        "LBFGS": "#E69F00",
+    },
+    "light": {
+        "SGD": "#FFB000",
+        "Momentum": "#117733",
+        "Nesterov": "#332288",
+        "Adagrad": "#882255",
+        "RMSprop": "#CC6677",
+        "Adam": "#785EF0",
+        "AdamW": "#785EF0",
+        "LBFGS": "#999933",
+    },
+}
+_POOL = {
+    "dark": [
+        "#56B4E9",
+        "#009E73",
+        "#F0E442",
+        "#CC79A7",
+        "#228833",
+        "#CCBB44",
+        "#66CCEE",
+        "#EE7733",
+        "#33BBEE",
+        "#009988",
+        "#999933",
+        "#DDCC77",
+        "#FFB000",
+        "#FE6100",
+        "#FF7F0E",
+        "#2CA02C",
+        "#E377C2",
+        "#BCBD22",
+        "#17BECF",
+        "#F7E463",
+        "#FB9A99",
+        "#FDBF6F",
+        "#B15928",
+        "#1B9E77",
+        "#D95F02",
+        "#66A61E",
+        "#E6AB02",
+        "#A6761D",
+    ],
+    "light": [
+        "#E69F00",
+        "#009E73",
+        "#D55E00",
+        "#228833",
+        "#AA3377",
+        "#EE7733",
+        "#0077BB",
+        "#EE3377",
+        "#CC3311",
+        "#AA4499",
+        "#FE6100",
+        "#DC267F",
+        "#FF7F0E",
+        "#2CA02C",
+        "#D62728",
+        "#9467BD",
+        "#BCBD22",
+        "#B15928",
+        "#D95F02",
+        "#7570B3",
+        "#E7298A",
+        "#66A61E",
+        "#E6AB02",
+        "#A6761D",
+    ],
 }
 
 
@@ -74,7 +173,11 @@ class Theme:
     contour
         Contour line colour; ``contour_opacity`` its opacity.
     optimizer
-        Optimizer colours by palette name (``orange``, ``sky``, ...).
+        Named accent colours (``orange``, ``sky``, ...: Okabe–Ito) for tints and markers.
+    runs
+        The colour of each optimizer label.
+    pool
+        Further run colours that stand out on this theme, for :func:`palette_for`.
     """
 
     name: str
@@ -85,14 +188,18 @@ class Theme:
     contour: str
     contour_opacity: float
     optimizer: dict[str, str] = field(default_factory=lambda: dict(OKABE_ITO))
+    runs: dict[str, str] = field(default_factory=lambda: dict(_RUNS["dark"]))
+    pool: tuple[str, ...] = tuple(_POOL["dark"])
 
     def color_for(self, label: str, index: int = 0) -> str:
-        """The colour of optimizer ``label`` (by label; unknown labels cycle the palette)."""
-        key = _BY_LABEL.get(label)
-        if key is None:
-            order = ["blue", "orange", "sky", "green", "purple", "vermillion", "yellow"]
-            key = order[index % len(order)]
-        return self.optimizer[key]
+        """The colour of optimizer ``label`` (unknown labels: the ``index``-th run colour)."""
+        if label in self.runs:
+            return self.runs[label]
+        return self.candidates()[index % len(self.candidates())]
+
+    def candidates(self) -> tuple[str, ...]:
+        """Every run colour of the theme: the optimizers' (in their order), then the pool."""
+        return tuple(dict.fromkeys([*self.runs.values(), *self.pool]))
 
 
 THEMES: dict[str, Theme] = {
@@ -114,6 +221,8 @@ THEMES: dict[str, Theme] = {
         contour="#1F2A3A",
         contour_opacity=0.25,
         optimizer={**OKABE_ITO, "yellow": "#B59F00", "sky": "#2A8FCB"},
+        runs=dict(_RUNS["light"]),
+        pool=tuple(_POOL["light"]),
     ),
 }
 THEMES["transparent"] = Theme(
@@ -129,16 +238,172 @@ def get_theme(name: str | None = None) -> Theme:
     return THEMES[name]
 
 
+# -- colour difference ------------------------------------------------------------------------
+def ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
+    """CIEDE2000 colour difference ΔE₀₀ of CIELAB colours, broadcast over leading axes.
+
+    Parameters
+    ----------
+    lab1, lab2
+        ``(..., 3)`` arrays of L*, a*, b* (D65).
+
+    Returns
+    -------
+    ndarray
+        ``(...)``: ΔE₀₀ with k_L = k_C = k_H = 1. About 1 is a just-noticeable difference;
+        20 and more read as different colours.
+
+    Notes
+    -----
+    The formula as Sharma, Wu & Dalal give it ("The CIEDE2000 color-difference formula:
+    implementation notes, supplementary test data, and mathematical observations", Color
+    Res. Appl. 30(1), 2005, eqs. 1–17), with their conventions for mean hue and hue
+    difference when a chroma is zero; it reproduces their 34 test pairs to 1e-4 (tested).
+    colorspacious has no CIEDE2000 (its ``deltaE`` is Euclidean in CAM02-UCS).
+    """
+    lab1, lab2 = np.asarray(lab1, dtype=np.float64), np.asarray(lab2, dtype=np.float64)
+    L1, a1, b1 = np.moveaxis(lab1, -1, 0)
+    L2, a2, b2 = np.moveaxis(lab2, -1, 0)
+    c_bar = (np.hypot(a1, b1) + np.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - np.sqrt(c_bar**7 / (c_bar**7 + 25.0**7)))  # eq. 4
+    a1p, a2p = (1 + g) * a1, (1 + g) * a2
+    c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
+    h1p = np.degrees(np.arctan2(b1, a1p)) % 360
+    h2p = np.degrees(np.arctan2(b2, a2p)) % 360
+    zero = c1p * c2p == 0
+    dh = h2p - h1p  # eq. 10
+    dh = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
+    dh = np.where(zero, 0.0, dh)
+    d_l, d_c = L2 - L1, c2p - c1p
+    d_h = 2 * np.sqrt(c1p * c2p) * np.sin(np.radians(dh / 2))
+    l_bar, c_barp = (L1 + L2) / 2, (c1p + c2p) / 2
+    hsum = h1p + h2p  # eq. 14
+    h_bar = np.where(
+        np.abs(h1p - h2p) <= 180, hsum / 2, np.where(hsum < 360, (hsum + 360) / 2, (hsum - 360) / 2)
+    )
+    h_bar = np.where(zero, hsum, h_bar)
+    t = (
+        1
+        - 0.17 * np.cos(np.radians(h_bar - 30))
+        + 0.24 * np.cos(np.radians(2 * h_bar))
+        + 0.32 * np.cos(np.radians(3 * h_bar + 6))
+        - 0.20 * np.cos(np.radians(4 * h_bar - 63))
+    )
+    d_theta = 30 * np.exp(-(((h_bar - 275) / 25) ** 2))
+    r_c = 2 * np.sqrt(c_barp**7 / (c_barp**7 + 25.0**7))
+    s_l = 1 + 0.015 * (l_bar - 50) ** 2 / np.sqrt(20 + (l_bar - 50) ** 2)
+    s_c = 1 + 0.045 * c_barp
+    s_h = 1 + 0.015 * c_barp * t
+    r_t = -np.sin(np.radians(2 * d_theta)) * r_c
+    return np.sqrt(
+        (d_l / s_l) ** 2 + (d_c / s_c) ** 2 + (d_h / s_h) ** 2 + r_t * (d_c / s_c) * (d_h / s_h)
+    )
+
+
+def to_lab(colors: Sequence[str], vision: str = "normal") -> np.ndarray:
+    """CIELAB (D65) of sRGB hex colours as seen with ``vision``: ``(n, 3)``.
+
+    ``vision`` is ``normal`` or one of :data:`CVD_KINDS` (colorspacious' simulation at
+    severity 100, Machado, Oliveira & Fernandes 2009).
+    """
+    import colorspacious
+
+    rgb = np.array([_hex_rgb(c) for c in colors], dtype=np.float64).reshape(-1, 3) / 255.0
+    if vision != "normal":
+        if vision not in _CVD_SPACE:
+            raise engine.errors.unknown_name("vision", vision, ["normal", *CVD_KINDS])
+        space = {"name": "sRGB1+CVD", "cvd_type": _CVD_SPACE[vision], "severity": 100}
+        rgb = np.clip(colorspacious.cspace_convert(rgb, space, "sRGB1"), 0.0, 1.0)
+    return np.asarray(colorspacious.cspace_convert(rgb, "sRGB1", "CIELab"))
+
+
+@lru_cache(maxsize=64)
+def _distances(colors: tuple[str, ...]) -> dict[str, np.ndarray]:
+    out = {}
+    for vision in ("normal", *CVD_KINDS):
+        lab = to_lab(colors, vision)
+        out[vision] = ciede2000(lab[:, None, :], lab[None, :, :])
+    return out
+
+
+def color_distances(colors: Sequence[str]) -> dict[str, np.ndarray]:
+    """ΔE₀₀ between every two of ``colors``: ``{vision: (n, n)}`` for normal vision and each
+    of :data:`CVD_KINDS`."""
+    return {k: v.copy() for k, v in _distances(tuple(colors)).items()}
+
+
+def _needed(n: int) -> tuple[float, float]:
+    """(normal, colour-vision-deficient) ΔE₀₀ a scene of ``n`` runs keeps between runs."""
+    cvd = MIN_DISTANCE["cvd"] if n <= CVD_FEW else MIN_DISTANCE["cvd_many"]
+    return MIN_DISTANCE["normal"], cvd
+
+
+def _margin(colors: Sequence[str], count: int) -> float:
+    """How far the closest pair of ``colors`` is above what ``count`` runs need (ΔE₀₀ on the
+    normal scale; below 0: too close)."""
+    if len(colors) < 2:
+        return math.inf
+    d = _distances(tuple(colors))
+    normal, cvd = _needed(count)
+    off = ~np.eye(len(colors), dtype=bool)
+    worst = min(
+        float(d["normal"][off].min()) - normal,
+        *((float(d[k][off].min()) - cvd) * normal / cvd for k in CVD_KINDS),
+    )
+    return worst
+
+
+def distinct_enough(colors: Sequence[str]) -> bool:
+    """Whether every two of ``colors`` are at least :data:`MIN_DISTANCE` apart (normal vision:
+    20; deuteranopia and protanopia: 20 for up to four colours, 10 for more)."""
+    return _margin(colors, len(colors)) >= 0
+
+
 def palette_for(labels: Sequence[str], theme: Theme) -> list[str]:
-    """Colours for optimizers shown together: each label's fixed colour, or — when labels
-    repeat or are not optimizer names (``"lr = 0.1"``) — the palette in order."""
-    if len(set(labels)) < len(labels) or any(lb not in _BY_LABEL for lb in labels):
-        return [theme.color_for("", i + 1) for i in range(len(labels))]
-    return [theme.color_for(lb) for lb in labels]
+    """Colours for runs shown together, distinct enough (:func:`distinct_enough`).
+
+    Each optimizer label keeps its theme colour (:attr:`Theme.runs`) where the set is
+    distinct with it; repeated labels and other labels (``"lr = 0.1"``) take the theme's run
+    colours in order. Then, while the closest pair is too close, the later run of that pair
+    takes the theme colour that leaves the whole set furthest apart. The result only depends
+    on the labels and the theme.
+    """
+    labels = list(labels)
+    n = len(labels)
+    unique = len(set(labels)) == n and all(lb in theme.runs for lb in labels)
+    colors = [theme.runs[lb] for lb in labels] if unique else list(theme.candidates()[:n])
+    colors = _unique_colors(colors, theme)
+    for _ in range(2 * n):
+        if _margin(colors, n) >= 0:
+            break
+        d = _distances(tuple(colors))
+        normal, cvd = _needed(n)
+        closeness = np.min(
+            [d["normal"] - normal, *((d[k] - cvd) * normal / cvd for k in CVD_KINDS)], axis=0
+        )
+        np.fill_diagonal(closeness, np.inf)
+        i, j = np.unravel_index(int(np.argmin(closeness)), closeness.shape)
+        worst = max(int(i), int(j))
+        trials = [c for c in theme.candidates() if c not in colors]
+        scores = [_margin([*colors[:worst], c, *colors[worst + 1 :]], n) for c in trials]
+        best = int(np.argmax(scores))
+        if scores[best] <= _margin(colors, n):
+            break
+        colors[worst] = trials[best]
+    return colors
+
+
+def _unique_colors(colors: list[str], theme: Theme) -> list[str]:
+    """``colors`` with a repeated colour (AdamW beside Adam) replaced by unused run colours."""
+    out: list[str] = []
+    spare = [c for c in theme.candidates() if c not in colors]
+    for c in colors:
+        out.append(spare.pop(0) if c in out and spare else c)
+    return out
 
 
 def optimizer_color(label: str, theme: Theme | None = None, index: int = 0) -> str:
-    """The fixed colour of an optimizer label in ``theme``."""
+    """The colour of an optimizer label in ``theme``."""
     return (theme or get_theme()).color_for(label, index)
 
 
