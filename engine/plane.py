@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from descent.engine._lazy import torch_version
 from descent.engine.errors import EngineError
-from descent.engine.fileio import cache_dir, cached_array
+from descent.engine.fileio import cache_dir, read_cache, write_cache
 from descent.engine.landscapes import Landscape
 
 if TYPE_CHECKING:
@@ -47,7 +47,14 @@ if TYPE_CHECKING:
 else:
     from descent.engine._lazy import torch
 
-__all__ = ["Plane", "pca_plane", "random_plane", "MAX_GRID_POINTS", "SURFACE_VERSION"]
+__all__ = [
+    "Plane",
+    "SurfaceRun",
+    "pca_plane",
+    "random_plane",
+    "MAX_GRID_POINTS",
+    "SURFACE_VERSION",
+]
 
 #: the most grid points :meth:`Plane.surface` evaluates in one call
 MAX_GRID_POINTS = 250_000
@@ -149,15 +156,58 @@ class Plane:
 
     # -- the loss on the plane -------------------------------------------------------------
     def surface(
-        self, landscape: Landscape, xs: ArrayLike, ys: ArrayLike, *, cache: bool = True
+        self,
+        landscape: Landscape,
+        xs: ArrayLike,
+        ys: ArrayLike,
+        *,
+        cache: bool = True,
+        distributed: bool = False,
+        chunk: int | None = None,
     ) -> Array:
         """The loss at ``origin + x·d1 + y·d2`` for every ``x`` in ``xs``, ``y`` in ``ys``.
 
         Returns ``(len(ys), len(xs))`` (row ``i`` is ``ys[i]``, as :meth:`Landscape.grid`).
-        For a data-driven landscape it is the full-data loss. Evaluated under
-        ``no_grad`` in chunks of stacked parameter vectors, with no Python loop over grid
-        points, and cached by the landscape's fingerprint, the plane and the grid.
+        For a data-driven landscape it is the full-data loss, evaluated under ``no_grad``
+        in float32 (TF32 off) by the fastest measured plan for the module and device
+        (:mod:`descent.engine.batching`: stacked weights, vmap, or the module's own loop).
+        Cached by the landscape's fingerprint, the plane and the grid; a job that crashed
+        resumes from its finished chunks.
+
+        Parameters
+        ----------
+        distributed
+            Under ``torchrun``: shard the grid's chunks over the ranks (gloo on CPUs, NCCL
+            on GPUs, each rank on its own device), gather on rank 0, which writes the
+            cache; every rank returns the grid (:mod:`descent.engine.distributed`).
+        chunk
+            Grid points per chunk of the job (the unit of sharding and resuming; default:
+            about 64 chunks, whole multiples of the plan's vectors per evaluation).
+
+        Raises
+        ------
+        EngineError
+            A plane of another dimension, too many points, non-finite coordinates.
         """
+        run = self.surface_run(landscape, xs, ys, cache=cache, distributed=distributed, chunk=chunk)
+        return run.values
+
+    def surface_run(
+        self,
+        landscape: Landscape,
+        xs: ArrayLike,
+        ys: ArrayLike,
+        *,
+        cache: bool = True,
+        distributed: bool = False,
+        chunk: int | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> SurfaceRun:
+        """:meth:`surface`, with what the job did: points evaluated in this run, points
+        read back from a crashed run, processes, the evaluation plan. ``log`` receives
+        rank 0's one-line report."""
+        from descent.engine import distributed as dist_mod
+
         xs_a = np.asarray(xs, dtype=np.float64).ravel()
         ys_a = np.asarray(ys, dtype=np.float64).ravel()
         if landscape.dim != self.dim:
@@ -171,29 +221,42 @@ class Plane:
             )
         if not (np.isfinite(xs_a).all() and np.isfinite(ys_a).all()):
             raise EngineError("surface grid coordinates must be finite")
+        if chunk is not None and (
+            isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1
+        ):
+            raise EngineError(f"chunk must be a whole number ≥ 1; got {chunk!r}")
+        shape = (ys_a.size, xs_a.size)
         path = self._surface_path(landscape, xs_a, ys_a) if cache else None
-        return cached_array(
-            path,
-            lambda: self._evaluate(landscape, xs_a, ys_a),
-            shape=(ys_a.size, xs_a.size),
+        if not distributed and path is not None:  # a hit needs no torch and no network
+            found = read_cache(path, lambda f: np.load(f, allow_pickle=False))
+            if found is not None and found.shape == shape:
+                return SurfaceRun(found, 0, 0, 1, {"cached": True})
+        net = _resolved(landscape)
+        group = (
+            dist_mod.Group.join(net.device if net is not None else "cpu")
+            if distributed
+            else dist_mod.Group.local()
         )
-
-    def _evaluate(self, landscape: Landscape, xs: Array, ys: Array) -> Array:
-        gx, gy = np.meshgrid(xs, ys)
-        cx = torch.as_tensor(gx.ravel(), dtype=torch.float32)
-        cy = torch.as_tensor(gy.ravel(), dtype=torch.float32)
-        origin = torch.tensor(self.origin, dtype=torch.float32)
-        d1 = torch.tensor(self.d1, dtype=torch.float32)
-        d2 = torch.tensor(self.d2, dtype=torch.float32)
-        chunk = _chunk_size(landscape, self.dim)
-        values = []
-        with torch.no_grad():
-            for a in range(0, cx.numel(), chunk):
-                u, v = cx[a : a + chunk, None], cy[a : a + chunk, None]
-                points = torch.addcmul(torch.addcmul(origin, u, d1), v, d2)
-                values.append(landscape.fn(points))
-        grid: Array = torch.cat(values).double().numpy().reshape(ys.size, xs.size)
-        return grid
+        try:
+            found = None
+            if distributed and group.rank == 0 and path is not None:
+                found = read_cache(path, lambda f: np.load(f, allow_pickle=False))
+                found = found if found is not None and found.shape == shape else None
+            found = group.broadcast(found)
+            if found is not None:
+                return SurfaceRun(found, 0, 0, group.world, {"cached": True})
+            job = _SurfaceJob(self, landscape, net, xs_a, ys_a, group.device, chunk, group.world)
+            folder = path.with_suffix(".partial") if path is not None else None
+            run = dist_mod.run_chunks(
+                count, job.choose, job.evaluate, group=group, folder=folder, log=log
+            )
+            grid = run.values.reshape(shape)
+            if group.rank == 0 and path is not None:
+                write_cache(path, lambda fh: np.save(fh, grid))
+                dist_mod.finish(folder, group)
+            return SurfaceRun(grid, run.evaluated, run.resumed, run.world, run.meta)
+        finally:
+            group.close()
 
     def _surface_path(self, landscape: Landscape, xs: Array, ys: Array) -> Any:
         fingerprint = landscape.fingerprint
@@ -207,12 +270,110 @@ class Plane:
         return cache_dir() / "surfaces" / f"{h.hexdigest()}.npy"
 
 
-def _chunk_size(landscape: Landscape, dim: int) -> int:
-    """Grid points per batch: the network's own batch (activations in cache), and the
-    stacked parameter vectors a few MB."""
+@dataclass(frozen=True)
+class SurfaceRun:
+    """A surface and how it was made.
+
+    Attributes
+    ----------
+    values
+        ``(len(ys), len(xs))`` losses.
+    evaluated, resumed
+        Grid points evaluated by this job, and read back from a crashed one.
+    world
+        Processes that shared the job.
+    meta
+        The job's plan: ``points`` per chunk, the evaluation ``strategy``, vectors per
+        evaluation (``per``) and data ``rows`` per forward pass (``{"cached": True}`` when
+        the grid was read from the cache).
+    """
+
+    values: Array
+    evaluated: int
+    resumed: int
+    world: int
+    meta: dict[str, Any]
+
+
+def _resolved(landscape: Landscape) -> Any:
     net = landscape.network
-    by_params = max(1, 2_000_000 // dim)
-    return int(min(by_params, net.batch)) if net is not None else min(by_params, 65_536)
+    if net is not None and hasattr(net, "resolve"):
+        net = net.resolve()
+    return net
+
+
+class _SurfaceJob:
+    """The grid points of one surface, evaluated chunk by chunk on one rank's device."""
+
+    #: about this many chunks per job (at least 8 per process): sharding and resuming units
+    CHUNKS = 64
+
+    def __init__(
+        self,
+        plane: Plane,
+        landscape: Landscape,
+        net: Any,
+        xs: Array,
+        ys: Array,
+        device: str,
+        chunk: int | None,
+        world: int,
+    ) -> None:
+        self.landscape, self.chunk, self.world = landscape, chunk, world
+        if net is not None and torch.device(device).type == "cuda" and net.device != device:
+            from descent.engine.batching import on_device
+
+            net = on_device(net, device)
+        self.net = net
+        self.device = net.device if net is not None else "cpu"
+        gx, gy = np.meshgrid(xs, ys)
+        self.count = int(gx.size)
+        self.cx = torch.as_tensor(gx.ravel(), dtype=torch.float32)
+        self.cy = torch.as_tensor(gy.ravel(), dtype=torch.float32)
+        self.origin = torch.tensor(plane.origin, dtype=torch.float32)
+        self.d1 = torch.tensor(plane.d1, dtype=torch.float32)
+        self.d2 = torch.tensor(plane.d2, dtype=torch.float32)
+
+    def choose(self) -> dict[str, Any]:
+        """The job's plan (rank 0): the evaluation plan, and points per chunk a whole
+        multiple of the plan's vectors per evaluation."""
+        from descent.engine import batching
+
+        meta: dict[str, Any]
+        if self.net is None:
+            per = min(max(1, 2_000_000 // self.origin.numel()), 65_536)
+            meta = {"strategy": "function", "per": per, "rows": 0}
+        else:
+            plan = batching.plan_for(self.net, tune=self.count >= batching.TUNE_FROM)
+            meta = {"strategy": plan.strategy, "per": plan.points, "rows": plan.rows}
+            meta["device"] = plan.device
+        per = int(meta["per"])
+        if self.chunk is not None:
+            meta["points"] = self.chunk
+            meta["per"] = min(per, self.chunk)
+        else:
+            chunks = max(self.CHUNKS, 8 * self.world)
+            meta["points"] = per * max(1, -(-self.count // (chunks * per)))
+        return meta
+
+    def evaluate(self, meta: dict[str, Any], start: int, stop: int) -> Array:
+        """Losses at grid points ``start … stop − 1`` by the job's plan."""
+        from descent.engine import batching
+
+        values = []
+        per = int(meta["per"])
+        with torch.no_grad():
+            for a in range(start, stop, per):
+                b = min(a + per, stop)
+                u, v = self.cx[a:b, None], self.cy[a:b, None]
+                points = torch.addcmul(torch.addcmul(self.origin, u, self.d1), v, self.d2)
+                if self.net is None:
+                    values.append(self.landscape.fn(points).float().cpu())
+                    continue
+                plan = batching.Plan(str(meta["strategy"]), b - a, int(meta["rows"]), "job")
+                values.append(batching.losses(self.net, points.to(self.device), plan).cpu())
+        out: Array = torch.cat(values).double().numpy()
+        return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -322,9 +322,10 @@ def _run(
     plateau = isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
     needs_closure = spec.name == "LBFGS"
 
-    params = torch.empty((k, steps + 1, dim), dtype=start.dtype)
-    loss = torch.empty((k, steps + 1), dtype=start.dtype)
-    grad = torch.empty((k, steps + 1, dim), dtype=start.dtype)
+    # time-major: each step's rows are one contiguous store; one transpose at the end
+    params = torch.empty((steps + 1, k, dim), dtype=start.dtype)
+    loss = torch.empty((steps + 1, k), dtype=start.dtype)
+    grad = torch.empty((steps + 1, k, dim), dtype=start.dtype)
     lr = np.empty(steps + 1)
     vec_state: dict[str, torch.Tensor] = {}
     scal_state: dict[str, np.ndarray] = {}
@@ -336,8 +337,8 @@ def _run(
         for name, value in st.items():
             if isinstance(value, torch.Tensor) and value.shape == param.shape:
                 if name not in vec_state:
-                    vec_state[name] = torch.zeros((k, steps + 1, dim), dtype=start.dtype)
-                vec_state[name][:, t] = value.detach().reshape(k, dim)
+                    vec_state[name] = torch.zeros((steps + 1, k, dim), dtype=start.dtype)
+                vec_state[name][t] = value.detach().reshape(k, dim)
             elif isinstance(value, int | float) or (
                 isinstance(value, torch.Tensor) and value.ndim == 0
             ):
@@ -367,9 +368,9 @@ def _run(
     record_state(0)
     for t in range(steps + 1):
         values, g = objective(t)
-        params[:, t] = param.detach().view(k, dim)
-        loss[:, t] = values
-        grad[:, t] = g.view(k, dim)
+        params[t] = param.detach().view(k, dim)
+        loss[t] = values
+        grad[t] = g.view(k, dim)
         lr[t] = float(optimizer.param_groups[0]["lr"])
         if t == steps:
             break
@@ -390,15 +391,20 @@ def _run(
             scheduler.step(float(values.mean())) if plateau else scheduler.step()
         record_state(t + 1)
 
-    state: dict[str, np.ndarray] = {n: v.numpy() for n, v in vec_state.items()}
+    state: dict[str, np.ndarray] = {n: _particle_major(v) for n, v in vec_state.items()}
     state.update({n: np.broadcast_to(v, (k, steps + 1)).copy() for n, v in scal_state.items()})
     return {
-        "params": params.numpy(),
-        "loss": loss.numpy(),
-        "grad": grad.numpy(),
+        "params": _particle_major(params),
+        "loss": _particle_major(loss),
+        "grad": _particle_major(grad),
         "lr": lr,
         "state": state,
     }
+
+
+def _particle_major(a: torch.Tensor) -> np.ndarray:
+    """A time-major record ``(steps+1, K, ...)`` as ``(K, steps+1, ...)``, one copy."""
+    return np.ascontiguousarray(a.numpy().swapaxes(0, 1))
 
 
 def _simulate_arrays(
