@@ -65,8 +65,8 @@ __all__ = [
     "outputs",
 ]
 
-#: the largest parameter count a network landscape accepts (every step of a trajectory
-#: records params, gradient and optimizer state: steps × this × 4 bytes each)
+#: the largest parameter count of the built-in MLP (a lecture's network); any module given
+#: to network_landscape is limited only by simulate's estimate of memory and disk
 MAX_PARAMETERS = 100_000
 #: activations of the built-in MLP (torch.nn class names)
 ACTIVATIONS = {
@@ -370,11 +370,7 @@ def network_landscape(
     named = [(n, p) for n, p in module.named_parameters()]
     if not named:
         raise EngineError("model has no parameters to optimise")
-    dim = sum(p.numel() for _, p in named)
-    if dim > MAX_PARAMETERS:
-        raise EngineError(
-            f"model has {dim:,} parameters; the limit is {MAX_PARAMETERS:,} (every step is recorded)"
-        )
+    dim = sum(p.numel() for _, p in named)  # recording's memory and disk: simulate's estimate
     xt = (x.detach().clone() if torch.is_tensor(x) else torch.tensor(np.asarray(x))).float()
     yt = y.detach().clone() if torch.is_tensor(y) else torch.tensor(np.asarray(y))
     n = int(xt.shape[0]) if xt.ndim else 0
@@ -563,6 +559,11 @@ def _build_mlp(params: dict[str, Any]) -> Landscape:
     x, y = make_dataset(data, n=params["n"], seed=params["seed"], noise=params["noise"])
     n_out = int(y.max()) + 1 if loss == "cross_entropy" else 1
     model = mlp(x.shape[1], hidden, n_out, activation=params["activation"], seed=params["seed"])
+    dim = sum(p.numel() for p in model.parameters())
+    if dim > MAX_PARAMETERS:
+        raise EngineError(
+            f"model has {dim:,} parameters; the limit is {MAX_PARAMETERS:,} (a lecture's MLP)"
+        )
     shape = "-".join(str(s) for s in (x.shape[1], *hidden, n_out))
     return network_landscape(
         model,

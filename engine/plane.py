@@ -387,16 +387,30 @@ def pca_plane(runs: Sequence[Any], origin: ArrayLike | None = None) -> Plane:
     the first run ends at non-negative coordinates; ``explained`` is the fraction of
     ``Σ‖θ_t − origin‖²`` the plane captures. Non-finite steps (a diverged run) are left
     out of the fit.
+
+    Runs whose records streamed to disk (:mod:`descent.engine.stream`), or more than
+    :data:`MAX_PCA_NUMBERS` numbers in all, are decomposed by ``torch.svd_lowrank``
+    without loading them (:func:`descent.engine.stream.lowrank_plane_basis`); smaller ones
+    by an exact ``numpy.linalg.svd``.
     """
-    arrays = [_params_of(r) for r in (runs if isinstance(runs, list | tuple) else [runs])]
-    if not arrays:
+    from descent.engine import stream
+
+    items = list(runs) if isinstance(runs, list | tuple) else [runs]
+    raw = [getattr(r, "params", r) for r in items]
+    if not raw:
         raise EngineError("pca_plane needs at least one run")
-    dim = arrays[0].shape[-1]
-    if any(a.shape[-1] != dim for a in arrays):
+    dims = {int(np.shape(a)[-1]) for a in raw}
+    if len(dims) != 1:
         raise EngineError("pca_plane: every run must have the same number of parameters")
-    rows = np.concatenate([a.reshape(-1, dim) for a in arrays], 0)
+    dim = dims.pop()
+    numbers = sum(math.prod(np.shape(a)) for a in raw)
+    lowrank = numbers > MAX_PCA_NUMBERS or any(stream.is_streamed(a) for a in raw)
+    # row blocks (steps+1, dim) of every run, views of the records (float64 only in memory)
+    blocks = _run_blocks(raw, dim) if lowrank else [_params_of(a).reshape(-1, dim) for a in raw]
     if origin is None:
-        starts = np.stack([a.reshape(-1, *a.shape[-2:])[:, 0] for a in arrays], 0).reshape(-1, dim)
+        starts = np.stack(
+            [np.asarray(a, dtype=np.float64).reshape(-1, *np.shape(a)[-2:])[:, 0] for a in raw], 0
+        ).reshape(-1, dim)
         if not np.allclose(starts, starts[0], rtol=0, atol=1e-6):
             raise EngineError("pca_plane: the runs start at different points; pass origin=")
         o = starts[0]
@@ -404,25 +418,34 @@ def pca_plane(runs: Sequence[Any], origin: ArrayLike | None = None) -> Plane:
         o = np.asarray(origin, dtype=np.float64).ravel()
         if o.shape != (dim,) or not np.isfinite(o).all():
             raise EngineError(f"pca_plane: origin must be {dim} finite numbers")
-    if rows.size > MAX_PCA_NUMBERS:
-        raise EngineError(
-            f"pca_plane: {rows.shape[0]:,} steps × {dim:,} parameters is more than "
-            f"{MAX_PCA_NUMBERS:,} numbers; record fewer steps"
-        )
-    delta = rows[np.isfinite(rows).all(1)] - o
-    total = float((delta**2).sum())
+    if lowrank:
+        vt, s, total = stream.lowrank_plane_basis(blocks, o)
+    else:
+        rows = np.concatenate(blocks, 0)
+        delta = rows[np.isfinite(rows).all(1)] - o
+        total = float((delta**2).sum())
+        if dim >= 2 and total > 0.0:
+            _, s, vt = np.linalg.svd(delta, full_matrices=False)
     if dim < 2 or total == 0.0:
         raise EngineError("pca_plane: the runs never left their start (nothing to project)")
-    _, s, vt = np.linalg.svd(delta, full_matrices=False)
     if len(s) < 2 or s[1] <= 1e-12 * s[0]:
         raise EngineError("pca_plane: the runs move along one line only; a plane is undefined")
     d1, d2 = vt[0], vt[1]
-    last = arrays[0].reshape(-1, dim)[-1] - o
+    last = np.asarray(np.asarray(raw[0])[..., -1, :], np.float64).reshape(-1, dim)[-1] - o
     if np.isfinite(last).all():
         d1 = d1 if last @ d1 >= 0 else -d1
         d2 = d2 if last @ d2 >= 0 else -d2
     explained = float((s[0] ** 2 + s[1] ** 2) / total)
     return Plane(origin=o, d1=d1, d2=d2, kind="pca", explained=min(explained, 1.0))
+
+
+def _run_blocks(raw: Sequence[Any], dim: int) -> list[np.ndarray]:
+    """Each run of each record as a ``(steps+1, dim)`` view (a batch: one per particle)."""
+    out = []
+    for a in raw:
+        arr = np.asarray(a)
+        out.extend([arr] if arr.ndim == 2 else list(arr.reshape(-1, *arr.shape[-2:])))
+    return [b.reshape(-1, dim) for b in out]
 
 
 def filter_normalized_direction(

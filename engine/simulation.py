@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from descent.engine import export
+from descent.engine import export, stream
 from descent.engine._lazy import torch_version
 from descent.engine.errors import EngineError
 from descent.engine.fileio import cache_dir, read_cache, write_cache
@@ -62,7 +62,8 @@ __all__ = [
 
 #: the most optimizer steps one run may take
 MAX_STEPS = 1_000_000
-#: the most memory one simulation may record (every step: params, grad, noise, state)
+#: records larger than engine.stream.threshold() stream to disk; what a run may record is
+#: engine.stream.check_budget's estimate of memory and disk (this constant is no longer a limit)
 MAX_RECORDED_BYTES = 4 * 2**30
 
 #: Bumped whenever the recorded format or the simulation semantics change.
@@ -243,13 +244,7 @@ def _check_size(steps: int, particles: int, dim: int) -> None:
     """Refuse a run whose recorded arrays would not fit, before allocating anything."""
     if steps > MAX_STEPS:
         raise EngineError(f"steps must be at most {MAX_STEPS:,}; got {steps:,}")
-    arrays = 6  # params, grad, noise and up to three state arrays, float32
-    need = (steps + 1) * particles * dim * 4 * arrays
-    if need > MAX_RECORDED_BYTES:
-        raise EngineError(
-            f"{particles:,} run(s) × {steps + 1:,} steps × {dim:,} coordinates would record "
-            f"{need / 2**30:.1f} GiB; the limit is {MAX_RECORDED_BYTES / 2**30:.0f} GiB"
-        )
+    stream.check_budget(steps, particles, dim)  # memory, or disk for a streamed record
 
 
 def _check_scalar(
@@ -322,10 +317,12 @@ def _run(
     plateau = isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
     needs_closure = spec.name == "LBFGS"
 
-    # time-major: each step's rows are one contiguous store; one transpose at the end
-    params = torch.empty((steps + 1, k, dim), dtype=start.dtype)
-    loss = torch.empty((steps + 1, k), dtype=start.dtype)
-    grad = torch.empty((steps + 1, k, dim), dtype=start.dtype)
+    # time-major: each step's rows are one contiguous store; one transpose at the end (a
+    # large record streams to memory-mapped files: engine/stream.py)
+    rec = stream.Recorder(stream.record_bytes(steps, k, dim) > stream.threshold())
+    params = rec.empty("params", (steps + 1, k, dim))
+    loss = rec.empty("loss", (steps + 1, k))
+    grad = rec.empty("grad", (steps + 1, k, dim))
     lr = np.empty(steps + 1)
     vec_state: dict[str, torch.Tensor] = {}
     scal_state: dict[str, np.ndarray] = {}
@@ -337,7 +334,7 @@ def _run(
         for name, value in st.items():
             if isinstance(value, torch.Tensor) and value.shape == param.shape:
                 if name not in vec_state:
-                    vec_state[name] = torch.zeros((steps + 1, k, dim), dtype=start.dtype)
+                    vec_state[name] = rec.empty(f"state.{name}", (steps + 1, k, dim), zeros=True)
                 vec_state[name][t] = value.detach().reshape(k, dim)
             elif isinstance(value, int | float) or (
                 isinstance(value, torch.Tensor) and value.ndim == 0
@@ -391,20 +388,15 @@ def _run(
             scheduler.step(float(values.mean())) if plateau else scheduler.step()
         record_state(t + 1)
 
-    state: dict[str, np.ndarray] = {n: _particle_major(v) for n, v in vec_state.items()}
+    state: dict[str, np.ndarray] = {n: rec.particle_major(v) for n, v in vec_state.items()}
     state.update({n: np.broadcast_to(v, (k, steps + 1)).copy() for n, v in scal_state.items()})
     return {
-        "params": _particle_major(params),
-        "loss": _particle_major(loss),
-        "grad": _particle_major(grad),
+        "params": rec.particle_major(params),
+        "loss": rec.particle_major(loss),
+        "grad": rec.particle_major(grad),
         "lr": lr,
         "state": state,
     }
-
-
-def _particle_major(a: torch.Tensor) -> np.ndarray:
-    """A time-major record ``(steps+1, K, ...)`` as ``(K, steps+1, ...)``, one copy."""
-    return np.ascontiguousarray(a.numpy().swapaxes(0, 1))
 
 
 def _simulate_arrays(
@@ -504,6 +496,8 @@ READ_BYTES_PER_SECOND = 400e6
 def _cache_store(path: Path, key: str, arrays: dict[str, Any], seconds: float) -> None:
     """Store the arrays unless reading them back would take about as long as computing
     them did (a huge cheap swarm); all-zero noise is left out (it is made again)."""
+    if stream.is_streamed(arrays["params"]):
+        return  # a streamed record stays in its own mapped files
     flat = {n: arrays[n] for n in ("params", "loss", "grad", "lr")}
     if np.any(arrays["noise"]):
         flat["noise"] = arrays["noise"]
