@@ -320,9 +320,9 @@ def _run(
     # time-major: each step's rows are one contiguous store; one transpose at the end (a
     # large record streams to memory-mapped files: engine/stream.py)
     rec = stream.Recorder(stream.record_bytes(steps, k, dim) > stream.threshold())
-    params = rec.empty("params", (steps + 1, k, dim))
-    loss = rec.empty("loss", (steps + 1, k))
-    grad = rec.empty("grad", (steps + 1, k, dim))
+    params = rec.empty("params", (steps + 1, k, dim), dtype=start.dtype)
+    loss = rec.empty("loss", (steps + 1, k), dtype=start.dtype)
+    grad = rec.empty("grad", (steps + 1, k, dim), dtype=start.dtype)
     lr = np.empty(steps + 1)
     vec_state: dict[str, torch.Tensor] = {}
     scal_state: dict[str, np.ndarray] = {}
@@ -334,7 +334,9 @@ def _run(
         for name, value in st.items():
             if isinstance(value, torch.Tensor) and value.shape == param.shape:
                 if name not in vec_state:
-                    vec_state[name] = rec.empty(f"state.{name}", (steps + 1, k, dim), zeros=True)
+                    vec_state[name] = rec.empty(
+                        f"state.{name}", (steps + 1, k, dim), dtype=start.dtype, zeros=True
+                    )
                 vec_state[name][t] = value.detach().reshape(k, dim)
             elif isinstance(value, int | float) or (
                 isinstance(value, torch.Tensor) and value.ndim == 0

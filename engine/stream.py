@@ -157,13 +157,18 @@ class Recorder:
             self.folder = cache_dir() / "trajectories" / f"stream-{uuid.uuid4().hex}"
             self.folder.mkdir(parents=True, exist_ok=True)
 
-    def empty(self, name: str, shape: tuple[int, ...], *, zeros: bool = False) -> torch.Tensor:
-        """A float32 tensor of ``shape`` (zero-filled when ``zeros``; a new file is zeros)."""
+    def empty(
+        self, name: str, shape: tuple[int, ...], *, dtype: Any = None, zeros: bool = False
+    ) -> torch.Tensor:
+        """A tensor of ``shape`` and ``dtype`` (default float32), zero-filled when ``zeros``
+        (a new mapped file is zeros)."""
+        dtype = dtype or torch.float32
         if not self.streamed:
-            return torch.zeros(shape) if zeros else torch.empty(shape)
+            return torch.zeros(shape, dtype=dtype) if zeros else torch.empty(shape, dtype=dtype)
         assert self.folder is not None
+        np_dtype = torch.empty(0, dtype=dtype).numpy().dtype
         mm = np.lib.format.open_memmap(
-            self.folder / f"{name}.npy", mode="w+", dtype=np.float32, shape=shape
+            self.folder / f"{name}.npy", mode="w+", dtype=np_dtype, shape=shape
         )
         tensor = torch.from_numpy(mm)
         self._maps[id(tensor)] = mm

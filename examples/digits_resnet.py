@@ -1,10 +1,10 @@
 """A lecture-scale network: a small residual CNN learning handwritten digits, three optimizers.
 
-scikit-learn's digits (8×8 grey images, 10 classes; the first 512 of a seeded shuffle),
-a residual CNN of 2,866 parameters (counted in ``WEIGHTS``) (a 3×3 convolution to 12 channels, one residual block
+scikit-learn's digits (8×8 grey images, 10 classes; the first 256 of a seeded shuffle),
+a residual CNN of 1,338 parameters (counted in ``WEIGHTS``: a 3×3 convolution to 8 channels, one residual block
 of two 3×3 convolutions with a skip connection, global average pooling, a linear layer),
 full-batch cross-entropy. SGD, momentum and Adam start from the same initialisation and
-take 150 exact ``torch.optim`` steps. Left: one PCA plane of the three runs with the true
+take 100 exact ``torch.optim`` steps. Left: one PCA plane of the three runs with the true
 loss on it (surface evaluated by descent's batching, measured per device); the caption
 gives the plane's share of the runs' movement and each read-out its run's distance off
 the plane. Right: the full-data loss of each run.
@@ -37,7 +37,7 @@ class ResidualBlock(torch.nn.Module):
 class DigitsResNet(torch.nn.Module):
     """Stem convolution, one residual block, global average pooling, a linear classifier."""
 
-    def __init__(self, channels: int = 12, classes: int = 10) -> None:
+    def __init__(self, channels: int = 8, classes: int = 10) -> None:
         super().__init__()
         self.stem = torch.nn.Conv2d(1, channels, 3, padding=1)
         self.block = ResidualBlock(channels)
@@ -49,9 +49,9 @@ class DigitsResNet(torch.nn.Module):
 
 
 def digits_landscape() -> engine.Landscape:
-    """The residual CNN on 512 digits, its weights from ``torch.manual_seed(0)``'s default
+    """The residual CNN on 256 digits, its weights from ``torch.manual_seed(0)``'s default
     initialisation (the global RNG's state is put back)."""
-    x, y = make_dataset("digits", n=512, seed=0)  # (512, 64) in [0, 1], labels 0..9
+    x, y = make_dataset("digits", n=256, seed=0)  # (256, 64) in [0, 1], labels 0..9
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         model = DigitsResNet()
@@ -61,13 +61,13 @@ def digits_landscape() -> engine.Landscape:
 
 #: the weights the optimizers move (counted, not typed)
 WEIGHTS = sum(p.numel() for p in DigitsResNet().parameters())
-STEPS = 150
+STEPS = 100
 
 
 class DigitsResNetRace(NetworkScene):
     title = "Three optimizers train a residual CNN"
     subtitle = (
-        f"{WEIGHTS:,} weights, 512 handwritten digits (8×8), same initialisation, {STEPS} steps"
+        f"{WEIGHTS:,} weights, 256 handwritten digits (8×8), same initialisation, {STEPS} steps"
     )
     optimizers = (
         OptimizerSpec("SGD", lr=0.5),
@@ -75,7 +75,7 @@ class DigitsResNetRace(NetworkScene):
         OptimizerSpec("Adam", lr=0.01),
     )
     steps = STEPS
-    resolution = 48
+    resolution = 32
     run_time = 10.0
     beats = (
         Beat(
