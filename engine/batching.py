@@ -36,6 +36,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import hashlib
 import json
@@ -43,6 +44,7 @@ import math
 import os
 import platform
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -74,7 +76,7 @@ __all__ = [
 #: the ways a network is evaluated at many parameter vectors
 STRATEGIES = ("stacked", "vmap", "loop")
 #: bump when the probe or the plan's meaning changes (cached plans are then tuned again)
-PLAN_VERSION = 1
+PLAN_VERSION = 2
 #: vmap must beat the loop by this factor to be chosen (the probe's timings are noisy)
 MARGIN = 0.9
 #: seconds one timing of one candidate may take, about
@@ -210,7 +212,6 @@ def exact_float32() -> Iterator[None]:
 
 def on_device(net: Network, device: str) -> Network:
     """A copy of ``net`` whose module and data live on ``device`` (one rank's GPU)."""
-    import copy
     import dataclasses
 
     return dataclasses.replace(
@@ -288,15 +289,30 @@ def _row_slices(n: int, rows: int) -> list[slice]:
     return [slice(a, min(a + rows, n)) for a in range(0, n, rows)]
 
 
+_loop_modules: weakref.WeakKeyDictionary[Any, torch.nn.Module] = weakref.WeakKeyDictionary()
+
+
+def _loop_module(net: Network) -> torch.nn.Module:
+    """A private copy of the module for the loop: each vector is loaded into it as the
+    naive loop does (``vector_to_parameters``: its parameters become views of the vector),
+    so the loop costs what the user's own loop costs (``functional_call`` swaps every
+    parameter in and out on each call)."""
+    module = _loop_modules.get(net)
+    if module is None:
+        module = copy.deepcopy(net.module)
+        _loop_modules[net] = module
+    return module
+
+
 def _one(net: Network, theta: torch.Tensor, rows: int) -> torch.Tensor:
     """The loss at one vector (the module's own call), its data in chunks of ``rows``."""
+    module = _loop_module(net)
+    torch.nn.utils.vector_to_parameters(theta, module.parameters())
     if rows >= net.rows:
-        return net.criterion(net._call(theta, net.x), net.y)
-    params = net.unflatten(theta)
+        return net.criterion(module(net.x), net.y)
     total = torch.zeros((), dtype=torch.float64, device=theta.device)
     for s in _row_slices(net.rows, rows):
-        out = torch.func.functional_call(net.module, params, (net.x[s],))
-        total += _summed(net, out, net.y[s]).double()
+        total += _summed(net, module(net.x[s]), net.y[s]).double()
     return (total / (net.rows * _per_row_elements(net))).to(torch.float32)
 
 
