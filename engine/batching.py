@@ -27,10 +27,12 @@ Examples
 --------
 >>> from descent import engine
 >>> from descent.engine import batching
->>> land = engine.get_landscape("mlp", data="moons", hidden=(8,), n=64, seed=0)
->>> plan = batching.plan_for(land.network.resolve() if hasattr(land.network, "resolve") else land.network)
->>> plan.strategy
+>>> from descent.engine.network import _network_of
+>>> net = _network_of(engine.get_landscape("mlp", data="moons", hidden=(8,), n=64, seed=0))
+>>> batching.plan_for(net, tune=False).strategy  # untuned: the stacked path when there is one
 'stacked'
+>>> batching.plan_for(net).strategy in batching.STRATEGIES  # measured on this device, cached
+True
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ top singular vectors without ever holding ``Δ`` in memory.
 
 Examples
 --------
->>> record_bytes(steps=999, particles=1, dim=11_000_000) / 1e9  # a ResNet-18 for 1,000 steps
-264.0
+>>> round(record_bytes(steps=999, particles=1, dim=11_000_000) / 1e9)  # ResNet-18, 1,000 steps
+264
 """
 
 from __future__ import annotations
