@@ -464,23 +464,23 @@ def plan_for(net: Network, *, tune: bool = True) -> Plan:
     """
     device = str(net.x.device)
     key = device_key(device)
+    memo = f"{key}|{net.digest or id(net)}|{net.rows}|{'tuned' if tune else 'default'}"
+    if memo in _plans:
+        return _plans[memo]
     if not tune:
         budget = memory_budget(device)
         rows = _row_chunk(net, activation_bytes_per_row(net), budget)
-        if net.plan is not None and isinstance(net.loss, str):
-            return Plan("stacked", net.batch, rows, key)
-        return Plan("loop", 1, rows, key)
+        stacked = net.plan is not None and isinstance(net.loss, str)
+        default = Plan("stacked", net.batch, rows, key) if stacked else Plan("loop", 1, rows, key)
+        _plans[memo] = default
+        return default
     path = _plan_path(net, key)
-    memo = f"{key}|{net.digest or id(net)}|{net.rows}"
-    if memo in _plans:
-        return _plans[memo]
-    plan = None
+    found = None
     if path is not None:
-        plan = read_cache(path, lambda p: Plan.from_dict(json.loads(p.read_text("utf-8"))))
-    if plan is None:
-        plan = _tune(net, key)
-        if path is not None:
-            text = json.dumps(plan.to_dict()).encode()
-            write_cache(path, lambda fh: fh.write(text))
+        found = read_cache(path, lambda p: Plan.from_dict(json.loads(p.read_text("utf-8"))))
+    plan = found if found is not None else _tune(net, key)
+    if found is None and path is not None:
+        text = json.dumps(plan.to_dict()).encode()
+        write_cache(path, lambda fh: fh.write(text))
     _plans[memo] = plan
     return plan

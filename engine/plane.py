@@ -360,19 +360,17 @@ class _SurfaceJob:
         """Losses at grid points ``start … stop − 1`` by the job's plan."""
         from descent.engine import batching
 
-        values = []
         per = int(meta["per"])
         with torch.no_grad():
-            for a in range(start, stop, per):
-                b = min(a + per, stop)
-                u, v = self.cx[a:b, None], self.cy[a:b, None]
-                points = torch.addcmul(torch.addcmul(self.origin, u, self.d1), v, self.d2)
-                if self.net is None:
-                    values.append(self.landscape.fn(points).float().cpu())
-                    continue
-                plan = batching.Plan(str(meta["strategy"]), b - a, int(meta["rows"]), "job")
-                values.append(batching.losses(self.net, points.to(self.device), plan).cpu())
-        out: Array = torch.cat(values).double().numpy()
+            u, v = self.cx[start:stop, None], self.cy[start:stop, None]
+            points = torch.addcmul(torch.addcmul(self.origin, u, self.d1), v, self.d2)
+            if self.net is None:
+                parts = [self.landscape.fn(p).float() for p in torch.split(points, per)]
+                values = torch.cat(parts)
+            else:  # in evaluations of `per` vectors from `start`: the same chunks on any rank
+                plan = batching.Plan(str(meta["strategy"]), per, int(meta["rows"]), "job")
+                values = batching.losses(self.net, points.to(self.device), plan)
+        out: Array = values.cpu().double().numpy()
         return out
 
 
