@@ -3,7 +3,7 @@
 ``python surface_worker.py OUT.npy``: the moons MLP inside a module descent
 cannot see into (its generic path), a filter-normalised random plane, a 24×24 grid,
 ``Plane.surface_run(distributed=True)``. Rank 0 saves the grid to ``OUT.npy`` and prints
-the job's report as JSON on stdout. With ``SURFACE_CRASH_AT=K`` in the environment the module kills its own
+the job's report as JSON on stdout. ``SURFACE_CHUNK=P`` sets the job's points per chunk. With ``SURFACE_CRASH_AT=K`` in the environment the module kills its own
 process (SIGKILL, no clean-up) once K chunks of the job are on disk: a real crash halfway.
 """
 
@@ -48,7 +48,8 @@ def job() -> tuple[engine.Landscape, engine.Plane]:
 
 def main() -> None:
     land, plane = job()
-    run = plane.surface_run(land, GRID, GRID, distributed=True)
+    chunk = int(os.environ.get("SURFACE_CHUNK", "0")) or None  # points per chunk of the job
+    run = plane.surface_run(land, GRID, GRID, distributed=True, chunk=chunk)
     if int(os.environ.get("RANK", "0")) == 0:
         np.save(sys.argv[1], run.values)
         report = {"evaluated": run.evaluated, "resumed": run.resumed, "world": run.world}

@@ -31,13 +31,14 @@ def torchrun(out: Path, processes: int, **env: str) -> subprocess.CompletedProce
     )
 
 
-def single_process() -> np.ndarray:
+def single_process(chunk: int | None = None) -> np.ndarray:
     """The same surface in this process, at one thread (the ranks' device key), no cache."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         land, plane = surface_worker.job()
-        return plane.surface(land, surface_worker.GRID, surface_worker.GRID, cache=False)
+        grid = surface_worker.GRID
+        return plane.surface(land, grid, grid, cache=False, chunk=chunk)
     finally:
         torch.set_num_threads(threads)
 
@@ -77,7 +78,8 @@ def test_two_gloo_processes_equal_one_process_bit_for_bit(tmp_path: Path) -> Non
 
 def test_a_crashed_job_resumes_and_evaluates_only_the_missing_points(tmp_path: Path) -> None:
     out = tmp_path / "grid.npy"
-    crashed = torchrun(out, 2, SURFACE_CRASH_AT="6")
+    # 36 chunks of 16 points, whatever the plan measured here; killed once 6 are written
+    crashed = torchrun(out, 2, SURFACE_CRASH_AT="6", SURFACE_CHUNK="16")
     assert crashed.returncode != 0 and not out.exists()  # SIGKILL halfway: no grid written
     (partial,) = (cache_dir() / "surfaces").glob("*.partial")
     meta = json.loads((partial / "meta.json").read_text())
@@ -85,11 +87,11 @@ def test_a_crashed_job_resumes_and_evaluates_only_the_missing_points(tmp_path: P
     total = surface_worker.GRID.size**2
     chunks = -(-total // int(meta["points"]))
     assert 6 <= finished < chunks
-    run = report(torchrun(out, 2))
+    run = report(torchrun(out, 2, SURFACE_CHUNK="16"))
     assert run["resumed"] == finished * int(meta["points"])  # every finished chunk read back
     assert run["evaluated"] == total - run["resumed"]  # and only the rest evaluated
     assert run["meta"] == meta  # the crashed job's plan kept
-    assert np.array_equal(np.load(out), single_process())
+    assert np.array_equal(np.load(out), single_process(chunk=16))
     assert not partial.exists()
 
 
