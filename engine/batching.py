@@ -397,8 +397,8 @@ def _candidates(net: Network, per_point: int, budget: int) -> list[tuple[str, in
     fit = max(1, budget // max(per_point, 1))  # vectors whose activations fit the budget
     out: list[tuple[str, int]] = []
     if net.plan is not None and isinstance(net.loss, str):
-        sizes = {max(1, min(s, fit)) for s in (net.batch // 4, net.batch, 4 * net.batch)}
-        out.extend(("stacked", s) for s in sorted(sizes))
+        stacked = {max(1, min(s, fit)) for s in (net.batch // 4, net.batch, 4 * net.batch)}
+        out.extend(("stacked", s) for s in sorted(stacked))
     cached = max(1, last_level_cache() // max(per_point, 1))
     sizes = sorted({min(fit, s) for s in (max(2, cached), 4, 16, 64, 256) if s <= 4096})
     out.extend(("vmap", s) for s in sizes if s >= 2)
