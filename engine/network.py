@@ -80,8 +80,8 @@ __all__ = [
     "outputs",
 ]
 
-#: the largest parameter count a network landscape accepts (every step of a trajectory
-#: records params, gradient and optimizer state: steps × this × 4 bytes each)
+#: the largest parameter count of the built-in MLP (a lecture's network); any module given
+#: to network_landscape is limited only by simulate's estimate of memory and disk
 MAX_PARAMETERS = 100_000
 #: activations of the built-in MLP (torch.nn class names)
 ACTIVATIONS = {
@@ -185,6 +185,11 @@ class Network:
 
     def loss_many(self, thetas: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
         """Losses ``(B,)`` of ``B`` parameter vectors, each exactly :meth:`criterion`'s value."""
+        if rows is None and not torch.is_grad_enabled():  # the device's fastest measured plan
+            from descent.engine import batching
+
+            tune = thetas.shape[0] >= batching.TUNE_FROM
+            return batching.losses(self, thetas, batching.plan_for(self, tune=tune))
         x = self.x if rows is None else self.x[rows]
         y = self.y if rows is None else self.y[rows]
         if self.plan is None or callable(self.loss):
@@ -486,11 +491,7 @@ def network_landscape(
     named = [(n, p) for n, p in module.named_parameters()]
     if not named:
         raise EngineError("model has no parameters to optimise")
-    dim = sum(p.numel() for _, p in named)
-    if dim > MAX_PARAMETERS:
-        raise EngineError(
-            f"model has {dim:,} parameters; the limit is {MAX_PARAMETERS:,} (every step is recorded)"
-        )
+    dim = sum(p.numel() for _, p in named)  # recording's memory and disk: simulate's estimate
     dtype = _module_dtype(named)
     xt = _as_dtype(
         "x", x.detach().clone() if torch.is_tensor(x) else torch.tensor(np.asarray(x)), dtype
@@ -685,6 +686,11 @@ def _build_mlp(params: dict[str, Any]) -> Landscape:
     x, y = make_dataset(data, n=params["n"], seed=params["seed"], noise=params["noise"])
     n_out = int(y.max()) + 1 if loss == "cross_entropy" else 1
     model = mlp(x.shape[1], hidden, n_out, activation=params["activation"], seed=params["seed"])
+    dim = sum(p.numel() for p in model.parameters())
+    if dim > MAX_PARAMETERS:
+        raise EngineError(
+            f"model has {dim:,} parameters; the limit is {MAX_PARAMETERS:,} (a lecture's MLP)"
+        )
     shape = "-".join(str(s) for s in (x.shape[1], *hidden, n_out))
     return network_landscape(
         model,

@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from descent.engine._lazy import torch_version
 from descent.engine.errors import EngineError
-from descent.engine.fileio import cache_dir, cached_array
+from descent.engine.fileio import cache_dir, read_cache, write_cache
 from descent.engine.landscapes import Landscape
 
 if TYPE_CHECKING:
@@ -47,7 +47,14 @@ if TYPE_CHECKING:
 else:
     from descent.engine._lazy import torch
 
-__all__ = ["Plane", "pca_plane", "random_plane", "MAX_GRID_POINTS", "SURFACE_VERSION"]
+__all__ = [
+    "Plane",
+    "SurfaceRun",
+    "pca_plane",
+    "random_plane",
+    "MAX_GRID_POINTS",
+    "SURFACE_VERSION",
+]
 
 #: the most grid points :meth:`Plane.surface` evaluates in one call
 MAX_GRID_POINTS = 250_000
@@ -149,15 +156,58 @@ class Plane:
 
     # -- the loss on the plane -------------------------------------------------------------
     def surface(
-        self, landscape: Landscape, xs: ArrayLike, ys: ArrayLike, *, cache: bool = True
+        self,
+        landscape: Landscape,
+        xs: ArrayLike,
+        ys: ArrayLike,
+        *,
+        cache: bool = True,
+        distributed: bool = False,
+        chunk: int | None = None,
     ) -> Array:
         """The loss at ``origin + x·d1 + y·d2`` for every ``x`` in ``xs``, ``y`` in ``ys``.
 
         Returns ``(len(ys), len(xs))`` (row ``i`` is ``ys[i]``, as :meth:`Landscape.grid`).
-        For a data-driven landscape it is the full-data loss. Evaluated under
-        ``no_grad`` in chunks of stacked parameter vectors, with no Python loop over grid
-        points, and cached by the landscape's fingerprint, the plane and the grid.
+        For a data-driven landscape it is the full-data loss, evaluated under ``no_grad``
+        in float32 (TF32 off) by the fastest measured plan for the module and device
+        (:mod:`descent.engine.batching`: stacked weights, vmap, or the module's own loop).
+        Cached by the landscape's fingerprint, the plane and the grid; a job that crashed
+        resumes from its finished chunks.
+
+        Parameters
+        ----------
+        distributed
+            Under ``torchrun``: shard the grid's chunks over the ranks (gloo on CPUs, NCCL
+            on GPUs, each rank on its own device), gather on rank 0, which writes the
+            cache; every rank returns the grid (:mod:`descent.engine.distributed`).
+        chunk
+            Grid points per chunk of the job (the unit of sharding and resuming; default:
+            about 64 chunks, whole multiples of the plan's vectors per evaluation).
+
+        Raises
+        ------
+        EngineError
+            A plane of another dimension, too many points, non-finite coordinates.
         """
+        run = self.surface_run(landscape, xs, ys, cache=cache, distributed=distributed, chunk=chunk)
+        return run.values
+
+    def surface_run(
+        self,
+        landscape: Landscape,
+        xs: ArrayLike,
+        ys: ArrayLike,
+        *,
+        cache: bool = True,
+        distributed: bool = False,
+        chunk: int | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> SurfaceRun:
+        """:meth:`surface`, with what the job did: points evaluated in this run, points
+        read back from a crashed run, processes, the evaluation plan. ``log`` receives
+        rank 0's one-line report."""
+        from descent.engine import distributed as dist_mod
+
         xs_a = np.asarray(xs, dtype=np.float64).ravel()
         ys_a = np.asarray(ys, dtype=np.float64).ravel()
         if landscape.dim != self.dim:
@@ -171,29 +221,42 @@ class Plane:
             )
         if not (np.isfinite(xs_a).all() and np.isfinite(ys_a).all()):
             raise EngineError("surface grid coordinates must be finite")
+        if chunk is not None and (
+            isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1
+        ):
+            raise EngineError(f"chunk must be a whole number ≥ 1; got {chunk!r}")
+        shape = (ys_a.size, xs_a.size)
         path = self._surface_path(landscape, xs_a, ys_a) if cache else None
-        return cached_array(
-            path,
-            lambda: self._evaluate(landscape, xs_a, ys_a),
-            shape=(ys_a.size, xs_a.size),
+        if not distributed and path is not None:  # a hit needs no torch and no network
+            found = read_cache(path, lambda f: np.load(f, allow_pickle=False))
+            if found is not None and found.shape == shape:
+                return SurfaceRun(found, 0, 0, 1, {"cached": True})
+        net = _resolved(landscape)
+        group = (
+            dist_mod.Group.join(net.device if net is not None else "cpu")
+            if distributed
+            else dist_mod.Group.local()
         )
-
-    def _evaluate(self, landscape: Landscape, xs: Array, ys: Array) -> Array:
-        gx, gy = np.meshgrid(xs, ys)
-        cx = torch.as_tensor(gx.ravel(), dtype=torch.float32)
-        cy = torch.as_tensor(gy.ravel(), dtype=torch.float32)
-        origin = torch.tensor(self.origin, dtype=torch.float32)
-        d1 = torch.tensor(self.d1, dtype=torch.float32)
-        d2 = torch.tensor(self.d2, dtype=torch.float32)
-        chunk = _chunk_size(landscape, self.dim)
-        values = []
-        with torch.no_grad():
-            for a in range(0, cx.numel(), chunk):
-                u, v = cx[a : a + chunk, None], cy[a : a + chunk, None]
-                points = torch.addcmul(torch.addcmul(origin, u, d1), v, d2)
-                values.append(landscape.fn(points))
-        grid: Array = torch.cat(values).double().numpy().reshape(ys.size, xs.size)
-        return grid
+        try:
+            found = None
+            if distributed and group.rank == 0 and path is not None:
+                found = read_cache(path, lambda f: np.load(f, allow_pickle=False))
+                found = found if found is not None and found.shape == shape else None
+            found = group.broadcast(found)
+            if found is not None:
+                return SurfaceRun(found, 0, 0, group.world, {"cached": True})
+            job = _SurfaceJob(self, landscape, net, xs_a, ys_a, group.device, chunk, group.world)
+            folder = path.with_suffix(".partial") if path is not None else None
+            run = dist_mod.run_chunks(
+                count, job.choose, job.evaluate, group=group, folder=folder, log=log
+            )
+            grid = run.values.reshape(shape)
+            if group.rank == 0 and path is not None:
+                write_cache(path, lambda fh: np.save(fh, grid))
+                dist_mod.finish(folder, group)
+            return SurfaceRun(grid, run.evaluated, run.resumed, run.world, run.meta)
+        finally:
+            group.close()
 
     def _surface_path(self, landscape: Landscape, xs: Array, ys: Array) -> Any:
         fingerprint = landscape.fingerprint
@@ -207,12 +270,108 @@ class Plane:
         return cache_dir() / "surfaces" / f"{h.hexdigest()}.npy"
 
 
-def _chunk_size(landscape: Landscape, dim: int) -> int:
-    """Grid points per batch: the network's own batch (activations in cache), and the
-    stacked parameter vectors a few MB."""
+@dataclass(frozen=True)
+class SurfaceRun:
+    """A surface and how it was made.
+
+    Attributes
+    ----------
+    values
+        ``(len(ys), len(xs))`` losses.
+    evaluated, resumed
+        Grid points evaluated by this job, and read back from a crashed one.
+    world
+        Processes that shared the job.
+    meta
+        The job's plan: ``points`` per chunk, the evaluation ``strategy``, vectors per
+        evaluation (``per``) and data ``rows`` per forward pass (``{"cached": True}`` when
+        the grid was read from the cache).
+    """
+
+    values: Array
+    evaluated: int
+    resumed: int
+    world: int
+    meta: dict[str, Any]
+
+
+def _resolved(landscape: Landscape) -> Any:
     net = landscape.network
-    by_params = max(1, 2_000_000 // dim)
-    return int(min(by_params, net.batch)) if net is not None else min(by_params, 65_536)
+    if net is not None and hasattr(net, "resolve"):
+        net = net.resolve()
+    return net
+
+
+class _SurfaceJob:
+    """The grid points of one surface, evaluated chunk by chunk on one rank's device."""
+
+    #: about this many chunks per job (at least 8 per process): sharding and resuming units
+    CHUNKS = 64
+
+    def __init__(
+        self,
+        plane: Plane,
+        landscape: Landscape,
+        net: Any,
+        xs: Array,
+        ys: Array,
+        device: str,
+        chunk: int | None,
+        world: int,
+    ) -> None:
+        self.landscape, self.chunk, self.world = landscape, chunk, world
+        if net is not None and torch.device(device).type == "cuda" and net.device != device:
+            from descent.engine.batching import on_device
+
+            net = on_device(net, device)
+        self.net = net
+        self.device = net.device if net is not None else "cpu"
+        gx, gy = np.meshgrid(xs, ys)
+        self.count = int(gx.size)
+        self.cx = torch.as_tensor(gx.ravel(), dtype=torch.float32)
+        self.cy = torch.as_tensor(gy.ravel(), dtype=torch.float32)
+        self.origin = torch.tensor(plane.origin, dtype=torch.float32)
+        self.d1 = torch.tensor(plane.d1, dtype=torch.float32)
+        self.d2 = torch.tensor(plane.d2, dtype=torch.float32)
+
+    def choose(self) -> dict[str, Any]:
+        """The job's plan (rank 0): the evaluation plan, and points per chunk a whole
+        multiple of the plan's vectors per evaluation."""
+        from descent.engine import batching
+
+        meta: dict[str, Any]
+        if self.net is None:
+            per = min(max(1, 2_000_000 // self.origin.numel()), 65_536)
+            meta = {"strategy": "function", "per": per, "rows": 0}
+        else:
+            plan = batching.plan_for(self.net, tune=self.count >= batching.TUNE_FROM)
+            meta = {"strategy": plan.strategy, "per": plan.points, "rows": plan.rows}
+            meta["device"] = plan.device
+        per = int(meta["per"])
+        if self.chunk is not None:
+            meta["points"] = self.chunk
+            meta["per"] = min(per, self.chunk)
+        else:
+            chunks = max(self.CHUNKS, 8 * self.world)
+            meta["points"] = per * max(1, -(-self.count // (chunks * per)))
+        return meta
+
+    def evaluate(self, meta: dict[str, Any], start: int, stop: int) -> Array:
+        """Losses at grid points ``start … stop − 1`` by the job's plan."""
+        from descent.engine import batching
+
+        per = int(meta["per"])
+        with torch.no_grad():
+            u, v = self.cx[start:stop, None], self.cy[start:stop, None]
+            points = torch.addcmul(torch.addcmul(self.origin, u, self.d1), v, self.d2)
+            if self.net is None:
+                parts = [self.landscape.fn(p).float() for p in torch.split(points, per)]
+                values = torch.cat(parts)
+            else:  # in evaluations of `per` vectors from `start`: the same chunks on any rank
+                plan = batching.Plan(str(meta["strategy"]), per, int(meta["rows"]), "job")
+                values = batching.losses(self.net, points.to(self.device), plan)
+        out: Array = values.cpu().double().numpy()
+        return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,16 +385,30 @@ def pca_plane(runs: Sequence[Any], origin: ArrayLike | None = None) -> Plane:
     the first run ends at non-negative coordinates; ``explained`` is the fraction of
     ``Σ‖θ_t − origin‖²`` the plane captures. Non-finite steps (a diverged run) are left
     out of the fit.
+
+    Runs whose records streamed to disk (:mod:`descent.engine.stream`), or more than
+    :data:`MAX_PCA_NUMBERS` numbers in all, are decomposed by ``torch.svd_lowrank``
+    without loading them (:func:`descent.engine.stream.lowrank_plane_basis`); smaller ones
+    by an exact ``numpy.linalg.svd``.
     """
-    arrays = [_params_of(r) for r in (runs if isinstance(runs, list | tuple) else [runs])]
-    if not arrays:
+    from descent.engine import stream
+
+    items = list(runs) if isinstance(runs, list | tuple) else [runs]
+    raw = [getattr(r, "params", r) for r in items]
+    if not raw:
         raise EngineError("pca_plane needs at least one run")
-    dim = arrays[0].shape[-1]
-    if any(a.shape[-1] != dim for a in arrays):
+    dims = {int(np.shape(a)[-1]) for a in raw}
+    if len(dims) != 1:
         raise EngineError("pca_plane: every run must have the same number of parameters")
-    rows = np.concatenate([a.reshape(-1, dim) for a in arrays], 0)
+    dim = dims.pop()
+    numbers = sum(math.prod(np.shape(a)) for a in raw)
+    lowrank = numbers > MAX_PCA_NUMBERS or any(stream.is_streamed(a) for a in raw)
+    # row blocks (steps+1, dim) of every run, views of the records (float64 only in memory)
+    blocks = _run_blocks(raw, dim) if lowrank else [_params_of(a).reshape(-1, dim) for a in raw]
     if origin is None:
-        starts = np.stack([a.reshape(-1, *a.shape[-2:])[:, 0] for a in arrays], 0).reshape(-1, dim)
+        starts = np.stack(
+            [np.asarray(a, dtype=np.float64).reshape(-1, *np.shape(a)[-2:])[:, 0] for a in raw], 0
+        ).reshape(-1, dim)
         if not np.allclose(starts, starts[0], rtol=0, atol=1e-6):
             raise EngineError("pca_plane: the runs start at different points; pass origin=")
         o = starts[0]
@@ -243,25 +416,34 @@ def pca_plane(runs: Sequence[Any], origin: ArrayLike | None = None) -> Plane:
         o = np.asarray(origin, dtype=np.float64).ravel()
         if o.shape != (dim,) or not np.isfinite(o).all():
             raise EngineError(f"pca_plane: origin must be {dim} finite numbers")
-    if rows.size > MAX_PCA_NUMBERS:
-        raise EngineError(
-            f"pca_plane: {rows.shape[0]:,} steps × {dim:,} parameters is more than "
-            f"{MAX_PCA_NUMBERS:,} numbers; record fewer steps"
-        )
-    delta = rows[np.isfinite(rows).all(1)] - o
-    total = float((delta**2).sum())
+    if lowrank:
+        vt, s, total = stream.lowrank_plane_basis(blocks, o)
+    else:
+        rows = np.concatenate(blocks, 0)
+        delta = rows[np.isfinite(rows).all(1)] - o
+        total = float((delta**2).sum())
+        if dim >= 2 and total > 0.0:
+            _, s, vt = np.linalg.svd(delta, full_matrices=False)
     if dim < 2 or total == 0.0:
         raise EngineError("pca_plane: the runs never left their start (nothing to project)")
-    _, s, vt = np.linalg.svd(delta, full_matrices=False)
     if len(s) < 2 or s[1] <= 1e-12 * s[0]:
         raise EngineError("pca_plane: the runs move along one line only; a plane is undefined")
     d1, d2 = vt[0], vt[1]
-    last = arrays[0].reshape(-1, dim)[-1] - o
+    last = np.asarray(np.asarray(raw[0])[..., -1, :], np.float64).reshape(-1, dim)[-1] - o
     if np.isfinite(last).all():
         d1 = d1 if last @ d1 >= 0 else -d1
         d2 = d2 if last @ d2 >= 0 else -d2
     explained = float((s[0] ** 2 + s[1] ** 2) / total)
     return Plane(origin=o, d1=d1, d2=d2, kind="pca", explained=min(explained, 1.0))
+
+
+def _run_blocks(raw: Sequence[Any], dim: int) -> list[np.ndarray]:
+    """Each run of each record as a ``(steps+1, dim)`` view (a batch: one per particle)."""
+    out = []
+    for a in raw:
+        arr = np.asarray(a)
+        out.extend([arr] if arr.ndim == 2 else list(arr.reshape(-1, *arr.shape[-2:])))
+    return [b.reshape(-1, dim) for b in out]
 
 
 def filter_normalized_direction(

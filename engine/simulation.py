@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from descent.engine import export
+from descent.engine import export, stream
 from descent.engine._lazy import torch_version
 from descent.engine.errors import EngineError
 from descent.engine.fileio import cache_dir, read_cache, write_cache
@@ -64,7 +64,8 @@ __all__ = [
 
 #: the most optimizer steps one run may take
 MAX_STEPS = 1_000_000
-#: the most memory one simulation may record (every step: params, grad, noise, state)
+#: records larger than engine.stream.threshold() stream to disk; what a run may record is
+#: engine.stream.check_budget's estimate of memory and disk (this constant is no longer a limit)
 MAX_RECORDED_BYTES = 4 * 2**30
 
 #: Bumped whenever the recorded format or the simulation semantics change.
@@ -259,13 +260,7 @@ def _check_size(steps: int, particles: int, dim: int) -> None:
     """Refuse a run whose recorded arrays would not fit, before allocating anything."""
     if steps > MAX_STEPS:
         raise EngineError(f"steps must be at most {MAX_STEPS:,}; got {steps:,}")
-    arrays = 6  # params, grad, noise and up to three state arrays, float32
-    need = (steps + 1) * particles * dim * 4 * arrays
-    if need > MAX_RECORDED_BYTES:
-        raise EngineError(
-            f"{particles:,} run(s) × {steps + 1:,} steps × {dim:,} coordinates would record "
-            f"{need / 2**30:.1f} GiB; the limit is {MAX_RECORDED_BYTES / 2**30:.0f} GiB"
-        )
+    stream.check_budget(steps, particles, dim)  # memory, or disk for a streamed record
 
 
 def _check_scalar(
@@ -348,9 +343,12 @@ def _run(
         norms[t] = _clip(spec, [param])
         return param.grad.clone()
 
-    params = torch.empty((k, steps + 1, dim), dtype=start.dtype)
-    loss = torch.empty((k, steps + 1), dtype=start.dtype)
-    grad = torch.empty((k, steps + 1, dim), dtype=start.dtype)
+    # time-major: each step's rows are one contiguous store; one transpose at the end (a
+    # large record streams to memory-mapped files: engine/stream.py)
+    rec = stream.Recorder(stream.record_bytes(steps, k, dim) > stream.threshold())
+    params = rec.empty("params", (steps + 1, k, dim), dtype=start.dtype)
+    loss = rec.empty("loss", (steps + 1, k), dtype=start.dtype)
+    grad = rec.empty("grad", (steps + 1, k, dim), dtype=start.dtype)
     lr = np.empty(steps + 1)
     vec_state: dict[str, torch.Tensor] = {}
     scal_state: dict[str, np.ndarray] = {}
@@ -362,8 +360,10 @@ def _run(
         for name, value in st.items():
             if isinstance(value, torch.Tensor) and value.shape == param.shape:
                 if name not in vec_state:
-                    vec_state[name] = torch.zeros((k, steps + 1, dim), dtype=start.dtype)
-                vec_state[name][:, t] = value.detach().reshape(k, dim)
+                    vec_state[name] = rec.empty(
+                        f"state.{name}", (steps + 1, k, dim), dtype=start.dtype, zeros=True
+                    )
+                vec_state[name][t] = value.detach().reshape(k, dim)
             elif isinstance(value, int | float) or (
                 isinstance(value, torch.Tensor) and value.ndim == 0
             ):
@@ -394,9 +394,9 @@ def _run(
     for t in range(steps + 1):
         values, g = objective(t)
         g = clipped(t, g)
-        params[:, t] = param.detach().view(k, dim)
-        loss[:, t] = values
-        grad[:, t] = g.view(k, dim)
+        params[t] = param.detach().view(k, dim)
+        loss[t] = values
+        grad[t] = g.view(k, dim)
         lr[t] = float(optimizer.param_groups[0]["lr"])
         if t == steps:
             break
@@ -418,14 +418,14 @@ def _run(
             scheduler.step(float(values.mean())) if plateau else scheduler.step()
         record_state(t + 1)
 
-    state: dict[str, np.ndarray] = {n: v.numpy() for n, v in vec_state.items()}
+    state: dict[str, np.ndarray] = {n: rec.particle_major(v) for n, v in vec_state.items()}
     state.update({n: np.broadcast_to(v, (k, steps + 1)).copy() for n, v in scal_state.items()})
     if clipping:
         state["grad_norm"] = norms[None]
     return {
-        "params": params.numpy(),
-        "loss": loss.numpy(),
-        "grad": grad.numpy(),
+        "params": rec.particle_major(params),
+        "loss": rec.particle_major(loss),
+        "grad": rec.particle_major(grad),
         "lr": lr,
         "state": state,
     }
@@ -575,6 +575,8 @@ READ_BYTES_PER_SECOND = 400e6
 def _cache_store(path: Path, key: str, arrays: dict[str, Any], seconds: float) -> None:
     """Store the arrays unless reading them back would take about as long as computing
     them did (a huge cheap swarm); all-zero noise is left out (it is made again)."""
+    if stream.is_streamed(arrays["params"]):
+        return  # a streamed record stays in its own mapped files
     flat = {n: arrays[n] for n in ("params", "loss", "grad", "lr")}
     if np.any(arrays["noise"]):
         flat["noise"] = arrays["noise"]
@@ -816,9 +818,11 @@ def _run_module(
             part.train()
     clipping = spec.clip_grad_norm is not None or spec.clip_grad_value is not None
 
-    rec_params = torch.empty((steps + 1, dim), dtype=dtype)
-    rec_loss = torch.empty(steps + 1, dtype=dtype)
-    rec_grad = torch.zeros((steps + 1, dim), dtype=dtype)
+    # time-major, one run (K = 1); a large record streams to memory-mapped files
+    rec = stream.Recorder(stream.record_bytes(steps, 1, dim) > stream.threshold())
+    rec_params = rec.empty("params", (steps + 1, 1, dim), dtype=dtype)
+    rec_loss = rec.empty("loss", (steps + 1, 1), dtype=dtype)
+    rec_grad = rec.empty("grad", (steps + 1, 1, dim), dtype=dtype, zeros=True)
     lr = np.empty(steps + 1)
     norms = np.zeros(steps + 1)
     vec_state: dict[str, torch.Tensor] = {}
@@ -827,10 +831,10 @@ def _run_module(
     buffers = {n: np.zeros((steps + 1, *b.shape)) for n, b in named_buffers}
 
     def record(t: int) -> None:
-        rec_params[t] = torch.nn.utils.parameters_to_vector(params).detach().cpu()
+        rec_params[t, 0] = torch.nn.utils.parameters_to_vector(params).detach().cpu()
         module.eval()
         with torch.no_grad():
-            rec_loss[t] = net.criterion(module(net.x), net.y).detach().cpu()
+            rec_loss[t, 0] = net.criterion(module(net.x), net.y).detach().cpu()
         for n, b in named_buffers:
             buffers[n][t] = b.detach().cpu().double().numpy()
         state = optimizer.state
@@ -840,8 +844,10 @@ def _run_module(
             for name, value in (state.get(p) or {}).items():
                 if isinstance(value, torch.Tensor) and value.shape == p.shape and p.ndim > 0:
                     if name not in vec_state:
-                        vec_state[name] = torch.zeros((steps + 1, dim), dtype=dtype)
-                    vec_state[name][t, at : at + p.numel()] = value.detach().reshape(-1).cpu()
+                        vec_state[name] = rec.empty(
+                            f"state-{name}", (steps + 1, 1, dim), dtype=dtype, zeros=True
+                        )
+                    vec_state[name][t, 0, at : at + p.numel()] = value.detach().reshape(-1).cpu()
                 elif name not in seen and (
                     (isinstance(value, int | float) and not isinstance(value, bool))
                     or (isinstance(value, torch.Tensor) and value.ndim == 0)
@@ -862,8 +868,8 @@ def _run_module(
         norm = _clip(spec, params) if clipping else 0.0
         if first[0]:
             first[0] = False
-            rec_grad[t] = _flat([p.grad for p in params], params).cpu()
-            norms[t] = norm if clipping else float(torch.linalg.vector_norm(rec_grad[t]))
+            rec_grad[t, 0] = _flat([p.grad for p in params], params).cpu()
+            norms[t] = norm if clipping else float(torch.linalg.vector_norm(rec_grad[t, 0]))
         if kick is not None:
             at = 0
             for p in params:
@@ -893,7 +899,7 @@ def _run_module(
                 optimizer.step()
             for scheduler, on_loss in zip(schedulers, plateau, strict=True):
                 if scheduler is not None:
-                    scheduler.step(float(rec_loss[t])) if on_loss else scheduler.step()
+                    scheduler.step(float(rec_loss[t, 0])) if on_loss else scheduler.step()
             record(t + 1)
         lr[steps] = float(optimizer.param_groups[0]["lr"])
         # the last row's gradient: one more evaluation, its buffer updates undone
@@ -902,14 +908,14 @@ def _run_module(
         with torch.no_grad():
             for (_, b), s in zip(named_buffers, saved, strict=True):
                 b.copy_(s)
-    state: dict[str, np.ndarray] = {n: v.numpy()[None] for n, v in vec_state.items()}
+    state: dict[str, np.ndarray] = {n: rec.particle_major(v) for n, v in vec_state.items()}
     state.update({n: v[None] for n, v in scal_state.items()})
     if clipping:
         state["grad_norm"] = norms[None]
     return {
-        "params": rec_params.numpy()[None],
-        "loss": rec_loss.numpy()[None],
-        "grad": rec_grad.numpy()[None],
+        "params": rec.particle_major(rec_params),
+        "loss": rec.particle_major(rec_loss),
+        "grad": rec.particle_major(rec_grad),
         "lr": lr,
         "state": state,
         "buffers": {n: v[None] for n, v in buffers.items()},

@@ -14,6 +14,9 @@ Commands
     A presentation: one slide per beat, its clip embedded, the narration in the notes.
 ``descent cache info`` / ``descent cache clear [KIND...]``
     What the cache holds (trajectories, samples, surfaces, sweeps, text); empty it.
+``descent surface SPEC [--resolution N] [--out grid.npy]``
+    A ``[model]`` spec's loss surface, cached for its render; under
+    ``torchrun --nproc-per-node N -m descent surface SPEC`` shared by N processes.
 ``descent trajectory LANDSCAPE --optimizer SGD --lr 0.1 ... [--csv|--json|--npz]``
     The numbers only.
 
@@ -178,6 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
     cache = sub.add_parser("cache", help="the cache: what it holds (info), empty it (clear)")
     cache.add_argument("action", metavar="ACTION", help="info or clear")
     cache.add_argument("kinds", nargs="*", metavar="KIND", help="clear only these kinds")
+
+    surface = sub.add_parser(
+        "surface",
+        help="a [model] spec's loss surface, no rendering (torchrun: across processes)",
+    )
+    surface.add_argument("spec", metavar="SPEC", help="a .toml spec file with [model]")
+    surface.add_argument("--resolution", type=_positive_int, help="grid per side (10..300)")
+    surface.add_argument("--out", help="also save the grid here (.npy)")
 
     traj = sub.add_parser("trajectory", help="export a trajectory's numbers (no rendering)")
     traj.add_argument("landscape", metavar="LANDSCAPE")
@@ -580,6 +591,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_slides(args)
         if args.command == "cache":
             return cmd_cache(args)
+        if args.command == "surface":
+            from descent.renders.surface_cmd import cmd_surface
+
+            return cmd_surface(args)
         return cmd_trajectory(args)
     except (UsageError, EngineError) as exc:
         print(f"descent: error: {' '.join(str(exc).split())}", file=sys.stderr)
