@@ -173,10 +173,10 @@ from descent.scenes.kit.text import (
     to_safe_corner,
 )
 from descent.scenes.kit.theme import (
-    COLOR_NAMES,
     CVD_KINDS,
     MIN_DISTANCE,
     OKABE_ITO,
+    PLAIN_COLORS,
     THEMES,
     Theme,
     ciede2000,
@@ -296,7 +296,7 @@ __all__ = [
     "vec",
     "tangent_line",
     "step_arrows_1d",
-    "COLOR_NAMES",
+    "PLAIN_COLORS",
     "color_name",
     "shade_of_low",
     "Leg",

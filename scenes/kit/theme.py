@@ -42,7 +42,7 @@ __all__ = [
     "CVD_KINDS",
     "colormap",
     "normalise",
-    "COLOR_NAMES",
+    "PLAIN_COLORS",
     "color_name",
     "shade_of_low",
 ]
@@ -436,17 +436,6 @@ def normalise(z: np.ndarray, *, log: bool) -> np.ndarray:
 
 
 #: plain names of the palette (Okabe & Ito's own names, as a lecturer would say them)
-COLOR_NAMES = {
-    "orange": "orange",
-    "sky": "sky blue",
-    "green": "green",
-    "yellow": "yellow",
-    "blue": "blue",
-    "vermillion": "vermillion",
-    "purple": "pink",
-}
-
-
 def _luminance(color: str) -> float:
     """Relative luminance (WCAG 2.1) of ``#RRGGBB``, 0 (black) … 1 (white)."""
     c = _hex_rgb(color[:7]) / 255.0
@@ -454,9 +443,37 @@ def _luminance(color: str) -> float:
     return float(lin @ np.array([0.2126, 0.7152, 0.0722]))
 
 
+#: plain colour words and a reference colour each: a run colour is called by the nearest
+#: (CIEDE2000), so a caption's word always matches a colour the picture draws
+PLAIN_COLORS = {
+    "red": "#D62728",
+    "vermillion": "#D55E00",
+    "orange": "#E69F00",
+    "amber": "#FFB000",
+    "yellow": "#F0E442",
+    "olive": "#999933",
+    "light green": "#B2DF8A",
+    "green": "#228833",
+    "dark green": "#117733",
+    "teal": "#44AA99",
+    "cyan": "#17BECF",
+    "sky blue": "#56B4E9",
+    "blue": "#0072B2",
+    "indigo": "#332288",
+    "violet": "#785EF0",
+    "purple": "#9467BD",
+    "lilac": "#CAB2D6",
+    "pink": "#CC79A7",
+    "rose": "#EE6677",
+    "wine": "#882255",
+    "brown": "#A6761D",
+}
+
+
 def color_name(color: str, theme: Theme) -> str:
-    """The plain name of a colour ``theme`` draws: a palette colour by its name, the text
-    colour as white/black (by its luminance), the muted one as grey.
+    """The plain name of a colour ``theme`` draws: a run or accent colour by the nearest
+    word of :data:`PLAIN_COLORS` (CIEDE2000 in CIELAB), the text colour as white/black (by
+    its luminance), the muted one as grey.
 
     Raises ``ValueError`` for a colour the theme does not draw: a caption must never name a
     colour that is not on screen.
@@ -465,16 +482,20 @@ def color_name(color: str, theme: Theme) -> str:
     'black'
     >>> color_name(get_theme("dark").optimizer["vermillion"], get_theme("dark"))
     'vermillion'
+    >>> color_name(get_theme("dark").color_for("SGD"), get_theme("dark"))
+    'light green'
     """
     wanted = color.upper()
-    for key, value in theme.optimizer.items():
-        if value.upper() == wanted:
-            return COLOR_NAMES.get(key, key)
     if wanted == theme.text.upper():
         return "white" if _luminance(theme.text) > 0.5 else "black"
     if wanted == theme.muted.upper():
         return "grey"
-    raise ValueError(f"{color} is not a colour of the {theme.name} theme")
+    drawn = {c.upper() for c in (*theme.optimizer.values(), *theme.runs.values(), *theme.pool)}
+    if wanted not in drawn:
+        raise ValueError(f"{color} is not a colour of the {theme.name} theme")
+    names = list(PLAIN_COLORS)
+    lab = to_lab([color[:7], *PLAIN_COLORS.values()])
+    return names[int(np.argmin(ciede2000(lab[:1], lab[1:])))]
 
 
 def shade_of_low(theme: Theme) -> str:
