@@ -211,7 +211,7 @@ class SurfaceScene(DescentScene):
             for i, (t, c) in enumerate(zip(trajs, colors, strict=True))
         ]
         # -- side: legend with live loss, synced panel --
-        column_left = max(area.frame.get_right()[0], area.right) + 0.6
+        column_left = max(area.frame.get_right()[0] + 0.6, area.right + 0.3)
         counter = step_counter(self.clock, self.theme)
         counter.shift(
             RIGHT * (column_left - counter.get_left()[0]) + UP * (2.45 - counter.get_top()[1])
