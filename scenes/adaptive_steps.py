@@ -45,9 +45,9 @@ class AdaptiveSteps(SurfaceScene):
     steps = 40
     optimizers = (OptimizerSpec("Adam", lr=0.3),)
     motion_time = 10.0
-    plot_width = 4.9
+    plot_width = 4.6
     plot_height = 4.2
-    plot_center = LEFT * 2.6 + DOWN * 0.4
+    plot_center = LEFT * 3.0 + DOWN * 0.4  # the rule panel right of the colour bar fits
     log_heat = True
     markers = True
     show_update = True

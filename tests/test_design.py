@@ -212,3 +212,33 @@ def test_run_colours_of_every_scene_are_far_apart(name: str, theme: str) -> None
         assert d[kind][off].min() >= need, (name, theme, kind, colors)
     if len(colors) > 4:  # named directly (at their curves' ends) besides the legend
         assert all(TEXTS[name, theme][label] >= 2 for label in labels), TEXTS[name, theme]
+
+
+# -- colour bars -------------------------------------------------------------------------------
+@pytest.mark.parametrize("log", [False, True])
+def test_colour_bar_ticks_show_the_heat_maps_colour_of_their_loss(log: bool) -> None:
+    from descent.engine import get_landscape
+    from descent.scenes.kit.plot import _grid_of, colorbar, heatmap, plot_area
+
+    theme = get_theme("dark")
+    land = get_landscape("rosenbrock")
+    (x0, x1), (y0, y1) = land.view
+    area = plot_area((x0, x1), (y0, y1), width=5.0, height=4.0, theme=theme)
+    heat = np.asarray(heatmap(land, area, theme, log=log, resolution=120).pixel_array)[::-1]
+    bar = colorbar(land, area, theme, log=log, resolution=120)
+    _, _, z = _grid_of(land, area, 120)
+    ramp = np.asarray(bar.image.pixel_array)  # row 0 = top of the bar
+    bottom, top = bar.image.get_bottom()[1], bar.image.get_top()[1]
+    assert bar.image.get_left()[0] > area.center[0] + area.width / 2  # beside the box
+    assert len(bar.ticks) >= 2
+    for value, y in bar.tick_heights:
+        assert np.nanmin(z) <= value <= np.nanmax(z)
+        row = round((top - y) / (top - bottom) * (len(ramp) - 1))
+        bar_rgb = ramp[row, 0, :3].astype(int)
+        # the heat map's cells whose loss is nearest the tick's value have the bar's colour there
+        near = np.abs(z - value) <= np.nanpercentile(np.abs(z - value), 0.5)
+        cells = heat[near][:, :3].astype(int)
+        assert np.abs(np.median(cells, axis=0) - bar_rgb).max() <= 6, (value, bar_rgb, cells[:3])
+    # ticks are round numbers, drawn as written
+    texts = [b.text for b in text_boxes([bar])]
+    assert "loss" in texts and len(texts) == len(bar.ticks) + 1

@@ -28,6 +28,7 @@ from descent.engine.network import outputs
 from descent.scenes.kit.clock import StepClock
 from descent.scenes.kit.plot import (
     PlotArea,
+    colorbar,
     contours,
     heatmap,
     iso_lines,
@@ -165,7 +166,7 @@ class NetworkScene(DescentScene):
     projection_seed: ClassVar[int] = 0
     resolution: ClassVar[int] = 100
     data_resolution: ClassVar[int] = 70
-    plot_width: ClassVar[float] = 5.0
+    plot_width: ClassVar[float] = 4.6
     plot_height: ClassVar[float] = 4.3
     steps: ClassVar[int] = 200
     motion_time: ClassVar[float] = 10.0
@@ -201,12 +202,13 @@ class NetworkScene(DescentScene):
             labels=names,
             font_size=18,
         )
-        area.axes.shift(LEFT * 2.85 + DOWN * 0.05 - area.center)
+        area.axes.shift(LEFT * 3.15 + DOWN * 0.05 - area.center)
         xs = np.linspace(*view[0], self.resolution)
         ys = np.linspace(*view[1], self.resolution)
         z = self.plane.surface(self.surface_landscape(land, trajs), xs, ys)
         self.add(heatmap(z, area, self.theme, log=True), contours(z, area, self.theme, log=True))
-        self.add(area.axes)
+        area.colorbar = colorbar(z, area, self.theme, log=True, width=0.13, buff=0.1, font_size=14)
+        self.add(area.axes, area.colorbar)
         start = area.to_scene(self.path_of(trajs[0])[0])
         self.add(
             Circle(radius=0.12, color=self.theme.text, stroke_width=3).move_to(start),
@@ -313,7 +315,10 @@ class NetworkScene(DescentScene):
             return f"loss {short(true)}  plane {short(shown)}  off {float(off[id(traj)][t]):.2f}"
 
         counter = step_counter(self.clock, self.theme, font_size=22)
-        counter.shift(RIGHT * (-0.45 - counter.get_left()[0]) + UP * (2.5 - counter.get_top()[1]))
+        column_left = max(-0.45, area.right + 0.25)  # right of the plane's colour bar
+        counter.shift(
+            RIGHT * (column_left - counter.get_left()[0]) + UP * (2.5 - counter.get_top()[1])
+        )
         legend = self.legend(trajs, colors, font_size=19, readout=readout)
         if isinstance(legend, Legend):
             legend.fit(safe_box()[1] - counter.get_left()[0])

@@ -30,6 +30,7 @@ from manim import (
     RIGHT,
     UP,
     Axes,
+    Group,
     ImageMobject,
     Line,
     ManimColor,
@@ -42,7 +43,7 @@ from manim import (
 from descent import engine
 from descent.engine import Landscape
 from descent.scenes.kit.text import label
-from descent.scenes.kit.theme import Theme, _hex_rgb, colormap, normalise
+from descent.scenes.kit.theme import HeatScale, Theme, _hex_rgb, colormap, heat_scale, normalise
 
 __all__ = [
     "level_label",
@@ -50,6 +51,8 @@ __all__ = [
     "PlotArea",
     "plot_area",
     "heatmap",
+    "ColorBar",
+    "colorbar",
     "iso_lines",
     "contours",
     "polyline_points",
@@ -73,6 +76,8 @@ class PlotArea:
     x_range: tuple[float, float]
     y_range: tuple[float, float]
     frame: VGroup = field(default_factory=VGroup)
+    #: the heat map's colour bar, where one was drawn (right of the box)
+    colorbar: Any = None
     _basis_of: tuple[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -164,6 +169,12 @@ class PlotArea:
         return shown, out
 
     @property
+    def right(self) -> float:
+        """The x (scene units) of the right edge of the box, or of its colour bar's labels."""
+        box = float(self.center[0] + self.width / 2)
+        return max(box, float(self.colorbar.get_right()[0])) if self.colorbar is not None else box
+
+    @property
     def width(self) -> float:
         return float(np.linalg.norm(self._basis()[1]))
 
@@ -192,10 +203,7 @@ def plot_area(
     """Axes over a view box with readable tick numbers (drawn with Pango, no LaTeX);
     ``y_ticks``: the y axis's own ``(position, text)`` ticks (a symmetric-log axis)."""
 
-    def step_for(lo: float, hi: float) -> float:
-        raw = (hi - lo) / 5
-        mag = 10 ** math.floor(math.log10(raw))
-        return float(min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=mag))
+    step_for = _nice_step
 
     axes = Axes(
         x_range=[x_range[0], x_range[1]],
@@ -245,6 +253,12 @@ def plot_area(
     axes.y_axis.set_opacity(0)
     area.frame = frame
     return area
+
+
+def _nice_step(lo: float, hi: float, parts: int = 5) -> float:
+    raw = (hi - lo) / parts
+    mag = 10 ** math.floor(math.log10(raw))
+    return float(min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=mag))
 
 
 def _tick_values(lo: float, hi: float, step: float) -> list[float]:
@@ -311,6 +325,114 @@ def heatmap(
     image.stretch_to_fit_width(area.width).stretch_to_fit_height(area.height)
     image.move_to(area.center)
     return image
+
+
+class ColorBar(Group):
+    """A heat map's colour bar: the colour ramp, ticks at true loss values, "loss" on top.
+
+    Attributes
+    ----------
+    scale : HeatScale
+        The heat map's map from loss to colour position (the bar's height is 0 → 1).
+    ticks : list of (float, float)
+        ``(loss, y)``: each tick's loss value and its height in scene units.
+    image : ImageMobject
+        The ramp itself (256 rows, the heat map's colormap, low loss at the bottom).
+    """
+
+    def __init__(
+        self,
+        scale: HeatScale,
+        theme: Theme,
+        *,
+        height: float,
+        width: float = 0.16,
+        font_size: int = 16,
+        max_ticks: int = 5,
+    ) -> None:
+        super().__init__()
+        self.scale = scale
+        ramp = colormap(np.linspace(1.0, 0.0, 256)[:, None], theme.heat)  # row 0 = top
+        self.image = ImageMobject(np.ascontiguousarray(np.repeat(ramp, 4, axis=1)))
+        self.image.set_resampling_algorithm(2)
+        self.image.stretch_to_fit_width(width).stretch_to_fit_height(height)
+        box = Rectangle(width=width, height=height, stroke_color=theme.muted, stroke_width=1.2)
+        bottom = -height / 2
+        self.ticks = [
+            (value, bottom + height * float(scale(value)))
+            for value in colorbar_ticks(scale, max_ticks=max_ticks)
+        ]
+        marks = VGroup()
+        for value, y in self.ticks:
+            at = np.array([width / 2, y, 0.0])
+            marks.add(Line(at, at + RIGHT * 0.08, color=theme.muted, stroke_width=1.5))
+            marks.add(label(_fmt_tick(value), font_size, theme.muted).next_to(at, RIGHT, 0.12))
+        title = label("loss", font_size, theme.text).next_to(box, UP, buff=0.1)
+        title.align_to(box, LEFT)
+        self.add(self.image, box, marks, title)
+
+    @property
+    def tick_heights(self) -> list[tuple[float, float]]:
+        """``(loss, y)`` of each tick, ``y`` where the bar now is (scene units)."""
+        bottom, top = self.image.get_bottom()[1], self.image.get_top()[1]
+        return [(v, bottom + (top - bottom) * float(self.scale(v))) for v, _ in self.ticks]
+
+
+def colorbar_ticks(scale: HeatScale, *, max_ticks: int = 5, gap: float = 0.16) -> list[float]:
+    """Round loss values for a colour bar's ticks, inside its range and at least ``gap``
+    (of the bar's height) apart: evenly spaced (linear) or 1, 2, 5 × 10ᵏ (log)."""
+    lo, hi = float(scale.inverse(0.0)), float(scale.inverse(1.0))
+    if not hi > lo:
+        return [lo]
+    if scale.log:
+        candidates = [
+            m * 10.0**k
+            for k in range(
+                math.floor(math.log10(max(abs(hi), 1e-300))) - 8, math.ceil(math.log10(abs(hi))) + 1
+            )
+            for m in (1, 2, 5)
+        ]
+        if lo <= 0.0:
+            candidates.append(0.0)
+        candidates = sorted(v for v in candidates if lo <= v <= hi)
+    else:
+        candidates = _tick_values(lo, hi, _nice_step(lo, hi, max_ticks - 1))
+    kept: list[float] = []
+    for v in reversed(candidates):  # from the top: the large losses are the round ones
+        if not kept or float(scale(kept[-1]) - scale(v)) >= gap:
+            kept.append(v)
+    return sorted(kept[:max_ticks])
+
+
+def colorbar(
+    land: Landscape | np.ndarray,
+    area: PlotArea,
+    theme: Theme,
+    *,
+    log: bool = False,
+    resolution: int = 220,
+    width: float = 0.16,
+    buff: float = 0.15,
+    font_size: int = 16,
+    height: float | None = None,
+) -> ColorBar:
+    """The colour bar of ``heatmap(land, area, theme, log=log, resolution=resolution)``:
+    the same colormap and normalisation (:func:`~descent.scenes.kit.theme.heat_scale`), with
+    ticks at true loss values, placed ``buff`` right of the plot box and as high as it."""
+    _, _, z = _grid_of(land, area, resolution)
+    bar = ColorBar(
+        heat_scale(z, log=log),
+        theme,
+        height=height or area.height * 0.8,
+        width=width,
+        font_size=font_size,
+    )
+    # bottom-aligned with the plot box: its top keeps room for the title "loss"
+    corner = area.center + RIGHT * area.width / 2 + DOWN * area.height / 2
+    bar.shift(
+        corner + RIGHT * buff - np.array([bar.image.get_left()[0], bar.image.get_bottom()[1], 0])
+    )
+    return bar
 
 
 def iso_lines(z: np.ndarray, xs: np.ndarray, ys: np.ndarray, level: float) -> list[np.ndarray]:

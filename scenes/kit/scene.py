@@ -34,6 +34,7 @@ from descent.engine import Landscape, OptimizerSpec, Trajectory
 from descent.scenes.kit.camera import MeshCamera, PathCamera
 from descent.scenes.kit.clock import StepClock, pace, step_weights
 from descent.scenes.kit.plot import PlotArea, contours, curve, heatmap, minimum_star, plot_area
+from descent.scenes.kit.plot import colorbar as kit_colorbar
 from descent.scenes.kit.readouts import Legend
 from descent.scenes.kit.story import (
     FASTEST_READING,
@@ -277,8 +278,10 @@ class DescentScene(Scene):
         levels: int = 12,
         center: np.ndarray | None = None,
         labels: bool = True,
+        colorbar: bool = True,
     ) -> PlotArea:
-        """Axes + heat map + contours for a 2-D landscape, added now (static background first)."""
+        """Axes + heat map (with its colour bar, right of the box) + contours for a 2-D
+        landscape, added now (static background first)."""
         (x0, x1), (y0, y1) = view or land.view
         area = plot_area(
             (x0, x1),
@@ -293,6 +296,9 @@ class DescentScene(Scene):
             contours(land, area, self.theme, log=log, levels=levels),
             area.axes,
         )
+        if colorbar:
+            area.colorbar = kit_colorbar(land, area, self.theme, log=log)
+            group.add(area.colorbar)
         if center is not None:
             group.shift(np.asarray(center) - area.center)  # centre the plot box itself
         self.add(*group)

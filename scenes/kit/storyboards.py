@@ -211,7 +211,7 @@ class SurfaceScene(DescentScene):
             for i, (t, c) in enumerate(zip(trajs, colors, strict=True))
         ]
         # -- side: legend with live loss, synced panel --
-        column_left = area.frame.get_right()[0] + 0.6
+        column_left = max(area.frame.get_right()[0] + 0.6, area.right + 0.3)
         counter = step_counter(self.clock, self.theme)
         counter.shift(
             RIGHT * (column_left - counter.get_left()[0]) + UP * (2.45 - counter.get_top()[1])
@@ -226,18 +226,30 @@ class SurfaceScene(DescentScene):
             parts.append(self.update_rule(trajs, colors, legend))
         elif self.show_panel and room > 1.6:
             named = 0 < self.direct_labels_from <= len(trajs)
-            panel = LossPanel(
-                list(zip(colors, self.panel_series(land, trajs), strict=True)),
-                self.clock,
-                self.theme,
-                log=self.panel_log,
-                y_label=self.panel_label,
-                y_range=self.panel_y_range,
-                height=min(2.6, room - 0.6),
-                width=min(4.6, safe_box()[1] - column_left - 0.5 - (1.2 if named else 0.0)),
-                names=[t.label for t in trajs] if named else None,
-            )
-            parts.append(to_safe_corner(panel, RIGHT + DOWN, buff=0.1))
+            series = self.panel_series(land, trajs)
+
+            def loss_panel(width: float, height: float) -> Mobject:
+                panel = LossPanel(
+                    list(zip(colors, series, strict=True)),
+                    self.clock,
+                    self.theme,
+                    log=self.panel_log,
+                    y_label=self.panel_label,
+                    y_range=self.panel_y_range,
+                    height=height,
+                    width=width,
+                    names=[t.label for t in trajs] if named else None,
+                )
+                return to_safe_corner(panel, RIGHT + DOWN, buff=0.1)
+
+            width = min(4.6, safe_box()[1] - column_left - 0.5 - (1.2 if named else 0.0))
+            height = min(2.6, room - 0.6)
+            panel = loss_panel(width, height)
+            overhang = column_left - panel.get_left()[0]  # its y label reaches into the plot's
+            over = panel.get_top()[1] - (legend.get_bottom()[1] - 0.2)  # names above its box
+            if overhang > 0 or over > 0:
+                panel = loss_panel(width - max(overhang, 0.0), height - max(over, 0.0))
+            parts.append(panel)
         self.add_layered(*parts, *reversed(tracks))
         # -- run --
         self.before_run(land, area, trajs, tracks)

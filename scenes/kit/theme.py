@@ -42,6 +42,8 @@ __all__ = [
     "CVD_KINDS",
     "colormap",
     "normalise",
+    "HeatScale",
+    "heat_scale",
     "PLAIN_COLORS",
     "color_name",
     "shade_of_low",
@@ -424,15 +426,53 @@ def colormap(values: np.ndarray, anchors: Sequence[str]) -> np.ndarray:
     return out
 
 
-def normalise(z: np.ndarray, *, log: bool) -> np.ndarray:
-    """Loss grid → [0, 1] for colouring: robust to outliers, optional log scale."""
+@dataclass(frozen=True)
+class HeatScale:
+    """The map from loss to a heat map's colour position in [0, 1] (what :func:`normalise`
+    applies), so that a colour bar can put its ticks at true loss values.
+
+    ``v = clip(f(loss − low) / top, 0, 1)`` with ``f(d) = d`` (linear) or
+    ``f(d) = log1p(d / eps)`` (log: a logarithmic scale of the loss above its minimum).
+    """
+
+    low: float
+    top: float
+    eps: float | None = None
+
+    def __call__(self, loss: np.ndarray | float) -> np.ndarray:
+        d = np.asarray(loss, dtype=np.float64) - self.low
+        f = d if self.eps is None else np.log1p(np.maximum(d, 0.0) / self.eps)
+        return np.clip(f / self.top, 0.0, 1.0)
+
+    def inverse(self, v: np.ndarray | float) -> np.ndarray:
+        """The loss at colour position ``v`` (in [0, 1])."""
+        f = np.asarray(v, dtype=np.float64) * self.top
+        return self.low + (f if self.eps is None else self.eps * np.expm1(f))
+
+    @property
+    def log(self) -> bool:
+        return self.eps is not None
+
+
+def heat_scale(z: np.ndarray, *, log: bool) -> HeatScale:
+    """The :class:`HeatScale` of a loss grid: robust to outliers (the top colour is the 99.5th
+    percentile), optional log scale (of the loss above its minimum, ``eps`` = 1e-3 of its
+    99th percentile)."""
     z = np.where(np.isfinite(z), z, np.nan)
-    z0 = z - np.nanmin(z)
+    low = float(np.nanmin(z))
+    z0 = z - low
+    eps = None
     if log:
-        span = np.nanpercentile(z0, 99) or 1.0
-        z0 = np.log1p(z0 / (1e-3 * span))
-    hi = np.nanpercentile(z0, 99.5) or 1.0
-    return np.clip(z0 / hi, 0.0, 1.0)
+        eps = float(1e-3 * (np.nanpercentile(z0, 99) or 1.0))
+        z0 = np.log1p(z0 / eps)
+    return HeatScale(low, float(np.nanpercentile(z0, 99.5) or 1.0), eps)
+
+
+def normalise(z: np.ndarray, *, log: bool) -> np.ndarray:
+    """Loss grid → [0, 1] for colouring (:func:`heat_scale`): robust to outliers, optional
+    log scale; NaN where the loss is not finite."""
+    z = np.where(np.isfinite(z), z, np.nan)
+    return heat_scale(z, log=log)(z)
 
 
 #: plain names of the palette (Okabe & Ito's own names, as a lecturer would say them)
