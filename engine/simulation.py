@@ -486,7 +486,10 @@ def _dtype_of(land: Landscape) -> torch.dtype:
 
 
 def _concat(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """One run's arrays each (a leading axis of 1) as K runs' (missing state: zeros)."""
+    """One run's arrays each (a leading axis of 1) as K runs' (missing state: zeros). One
+    run's arrays are passed on as they are: a streamed record is not copied into RAM."""
+    if len(runs) == 1:
+        return dict(runs[0])
     out: dict[str, Any] = {
         key: np.concatenate([r[key] for r in runs], axis=0) for key in ("params", "loss", "grad")
     }

@@ -90,13 +90,22 @@ class NoiseEscape(DescentScene):
         counts = escape_counts(out)
         final, final_clean, k = int(counts[-1]), int(escape_counts(still)[-1]), len(out)
         lr = np.asarray(noisy.lr)
-        moved = "none of them moves" if final_clean == 0 else f"{final_clean} cross"
+        local = float(np.asarray(points["local_min"]).reshape(-1)[0])
+        spread = float(np.max(np.abs(np.asarray(clean.params)[:, 0, 0] - local)))
+        settled = float(np.max(np.abs(np.asarray(clean.params)[:, -1, 0] - local)))
+        stays = "stays there" if settled < 1e-3 else f"stays within {number(settled)} of it"
+        moved = (
+            "none crosses the barrier"
+            if final_clean == 0
+            else f"{final_clean} of {k} cross the barrier"
+        )
         beats = [
             Beat(
                 0,
                 "stuck in a local minimum",
-                f"{k} points sit in the local minimum at w = {point_text(points['local_min'])}."
-                f" On the right, plain SGD without noise: the gradient there is zero, so {moved}.",
+                f"{k} points start within {number(spread)} of the local minimum at"
+                f" w = {point_text(points['local_min'])}. On the right, plain SGD without noise:"
+                f" each slides to the bottom, where the gradient is zero, and {stays}; {moved}.",
             )
         ]
         if exits:

@@ -48,14 +48,14 @@ class OptimizerRace(SurfaceScene):
 
     @classmethod
     def headline(cls) -> str:
-        """``Optimizer race: Adam gets farthest down the ravine`` (the largest finite fall of
-        w₂ at the end: the panel's result)."""
+        """``Optimizer race: Adam travels farthest in w₂`` (the largest finite fall of w₂ at
+        the end: the panel's result; the losses all end close together)."""
         land, trajs = cls.simulate()
         done = [t for t in trajs if np.all(np.isfinite(np.asarray(t.params)[-1]))]
         if not done:
             return "Optimizer race: every run diverges"
         best = max(done, key=lambda t: cls.start[1] - float(np.asarray(t.params)[-1, 1]))
-        return f"Optimizer race: {best.label} gets farthest down the ravine"
+        return f"Optimizer race: {best.label} travels farthest in w₂"
 
     @classmethod
     def story(cls) -> tuple[Beat, ...]:

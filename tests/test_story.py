@@ -19,7 +19,13 @@ from descent.scenes import get_scene
 from descent.scenes.kit import SurfaceScene
 from descent.scenes.kit.clock import pace
 from descent.scenes.kit.story import number
-from descent.scenes.kit.theme import color_name, get_theme, palette_for, shade_of_low
+from descent.scenes.kit.theme import (
+    PLAIN_COLORS,
+    color_name,
+    get_theme,
+    palette_for,
+    shade_of_low,
+)
 
 DESCENT = str(Path(sys.executable).with_name("descent"))
 NUMBER = re.compile(r"(?<![\w.])[−-]?\d+(?:,\d{3})*(?:\.\d+)?(?:e[−-]?\d+)?")
@@ -236,7 +242,8 @@ def test_no_text_names_a_colour_the_theme_does_not_draw(
 ) -> None:
     monkeypatch.setenv("DESCENT_THEME", theme)
     th = get_theme(theme)
-    names = r"\b(red|orange|white|black|grey|gray|blue|sky blue|green|yellow|vermillion|pink|purple|darker|lighter)\b"
+    words = [*PLAIN_COLORS, "white", "black", "grey", "gray", "darker", "lighter"]
+    names = r"\b(" + "|".join(sorted(words, key=len, reverse=True)) + r")\b"
     for name in ("AdaptiveSteps", "MomentumOvershoot", "LearningRates", "RateMap"):
         cls = get_scene(name)
         drawn = {color_name(c, th) for c in palette_for([s.label for s in cls.specs()], th)}
