@@ -285,6 +285,8 @@ def _worker(
                 break
             except subprocess.TimeoutExpired:
                 _read_progress(progress, frames)  # type: ignore[arg-type]
+        if polling and proc.returncode == 0:  # the final count: a quick render may end
+            _read_progress(progress, frames)  # type: ignore[arg-type]  # between two polls
     if proc.returncode != 0:
         lines = [ln for ln in (stderr or stdout).strip().splitlines() if ln.strip()]
         raise RuntimeError(lines[-1] if lines else f"worker exited with code {proc.returncode}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +107,12 @@ def _render(job: dict[str, Any], cls: Any) -> dict[str, Any]:
         if job.get("progress"):
             known = job.get("expected_frames")  # the last render's count
             expected = known or expected_frames(cls, job["fps"])
-            _count_frames(scene.renderer, Path(job["progress"]), expected, exact=bool(known))
+            final = _count_frames(
+                scene.renderer, Path(job["progress"]), expected, exact=bool(known)
+            )
         scene.render()
+        if job.get("progress"):
+            final()
         writer = scene.renderer.file_writer
         out: dict[str, Any] = {"sections": marks, "duration": float(scene.renderer.time)}
         out["frames"] = round(float(scene.renderer.time) * float(job["fps"]))
@@ -134,7 +139,7 @@ def expected_frames(cls: Any, fps: float) -> int | None:
 
 def _count_frames(
     renderer: Any, target: Path, expected: int | None, *, exact: bool, every: float = 0.25
-) -> None:
+) -> Callable[[], None]:
     """Write ``{"frames": n, "expected": N, "exact": bool}`` to ``target`` (atomically, at
     most every ``every`` seconds) as frames are added: the parent draws its progress bar
     from it (``exact``: N is the last render's count, else an estimate)."""
@@ -142,6 +147,11 @@ def _count_frames(
 
     add_frame = renderer.add_frame
     done, last = 0, 0.0
+
+    def write() -> None:
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"frames": done, "expected": expected, "exact": exact}))
+        os.replace(tmp, target)
 
     def counted(frame: Any, num_frames: int = 1) -> None:
         nonlocal done, last
@@ -152,11 +162,10 @@ def _count_frames(
         now = time.monotonic()
         if now - last >= every:
             last = now
-            tmp = target.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"frames": done, "expected": expected, "exact": exact}))
-            os.replace(tmp, target)
+            write()
 
     renderer.add_frame = counted
+    return write  # the final count, once the scene is rendered
 
 
 def _record_sections(scene: Any) -> list[dict[str, Any]]:

@@ -188,13 +188,13 @@ class MuonVsAdamW(NetworkScene):
         area = plot_area(
             (0.4, k + 0.6),
             (0.0, 1.05),
-            width=6.0,
+            width=5.4,
             height=4.2,
             theme=self.theme,
             labels=("singular value index i", "σᵢ / σ₁"),
             font_size=16,
         )
-        area.axes.shift(LEFT * 3.0 + DOWN * 0.35 - area.center)
+        area.axes.shift(LEFT * 2.75 + DOWN * 0.35 - area.center)
         return area
 
     def construct(self) -> None:
@@ -248,12 +248,12 @@ class MuonVsAdamW(NetworkScene):
             [(c, t.loss) for t, c in zip(trajs, colors, strict=True)],
             self.clock,
             self.theme,
-            width=4.4,
-            height=2.4,
+            width=4.0,
+            height=2.1,
             log=True,
             y_label="loss",
         )
-        panel.shift(RIGHT * (4.1 - panel.area.center[0]) + DOWN * (1.55 + panel.area.center[1]))
+        panel.shift(RIGHT * (3.95 - panel.area.center[0]) + DOWN * (1.8 + panel.area.center[1]))
         self.add_layered(counter, legend, panel, *bars)
         self.play_steps()
         self.finish()

@@ -88,9 +88,15 @@ class CurveScene(DescentScene):
         )
         # -- legend with live loss (and slope), step counter --
         left = area.to_scene(np.array([area.x_range[1], 0.0]))[0] + 0.6
+        room = safe_box()[1] - left
         legend = self.legend(trajs, colors)
-        if isinstance(legend, Legend):  # a subclass may build its own
-            legend.fit(safe_box()[1] - left)
+        size = 22
+        while isinstance(legend, Legend):  # a subclass may build its own
+            legend.fit(room)  # read-outs under their labels when they do not fit beside
+            if legend.width <= room or size <= 14:
+                break
+            size -= 2  # still too wide at its widest read-out: a smaller font
+            legend = self.legend(trajs, colors, font_size=size)
         legend.shift(RIGHT * (left - legend.get_left()[0]))
         legend.shift(UP * (0.6 - legend.get_center()[1]))
         counter = (
