@@ -46,6 +46,8 @@ class NoiseEscape(DescentScene):
     )
     landscape = "quartic"
     particles = 40
+    #: the swarm starts evenly spread over the local minimum ± this (w units)
+    spread = 0.15
     steps = 300
     grad_noise = 170.0
     seed = 2
@@ -91,7 +93,6 @@ class NoiseEscape(DescentScene):
         final, final_clean, k = int(counts[-1]), int(escape_counts(still)[-1]), len(out)
         lr = np.asarray(noisy.lr)
         local = float(np.asarray(points["local_min"]).reshape(-1)[0])
-        spread = float(np.max(np.abs(np.asarray(clean.params)[:, 0, 0] - local)))
         settled = float(np.max(np.abs(np.asarray(clean.params)[:, -1, 0] - local)))
         stays = "stays there" if settled < 1e-3 else f"stays within {number(settled)} of it"
         moved = (
@@ -103,7 +104,7 @@ class NoiseEscape(DescentScene):
             Beat(
                 0,
                 "stuck in a local minimum",
-                f"{k} points start within {number(spread)} of the local minimum at"
+                f"{k} points start within {number(cls.spread)} of the local minimum at"
                 f" w = {point_text(points['local_min'])}. On the right, plain SGD without noise:"
                 f" each slides to the bottom, where the gradient is zero, and {stays}; {moved}.",
             )
@@ -172,7 +173,9 @@ class NoiseEscape(DescentScene):
     def data(cls) -> tuple[Trajectory, Trajectory]:
         """The swarm with gradient noise and the same swarm without."""
         land = cls.get_landscape()
-        starts = (4.0 + np.linspace(-0.15, 0.15, cls.particles))[:, None]
+        local = next(p.position for p in land.stationary_points if p.kind == "local_min")
+        middle = float(np.asarray(local).reshape(-1)[0])
+        starts = (middle + np.linspace(-cls.spread, cls.spread, cls.particles))[:, None]
         spec = cls.optimizers[0]
         noisy = engine.simulate(
             land, spec, start=starts, steps=cls.steps, grad_noise=cls.grad_noise, seed=cls.seed

@@ -67,7 +67,32 @@ class OptimizerRace(SurfaceScene):
             f"{len(trajs)} optimizers, {names}, start from {point_text(cls.start)} on"
             f" {land.formula} with lr {' or '.join(lrs)}; each keeps its colour."
         )
-        return event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)
+        story = event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)
+        result = cls.result_beat(trajs)
+        if result is None or any(b.step >= result.step for b in story):
+            return story
+        return (*story, result)
+
+    @classmethod
+    def result_beat(cls, trajs: Sequence[Trajectory]) -> Beat | None:
+        """Near the end, the race's result as the panel reads it: how far each run came down
+        in w₂ (the losses end close together). ``None``: no closing beat."""
+        done = [t for t in trajs if np.all(np.isfinite(np.asarray(t.params)[-1]))]
+        late = cls.steps - max(1, cls.steps // 8)
+        if len(done) < 2:
+            return None
+        w2 = {t.label: float(np.asarray(t.params)[-1, 1]) for t in done}
+        far, near = min(w2, key=w2.__getitem__), max(w2, key=w2.__getitem__)
+        losses = [float(t.loss[-1]) for t in done]
+        return Beat(
+            late,
+            "the result",
+            f"By step {cls.steps} {far} has come farthest down in w₂, to {number(w2[far])};"
+            f" {near} only to {number(w2[near])}. The losses end between"
+            f" {number(min(losses))} and {number(max(losses))}: the distance travelled, not"
+            " the loss, tells them apart.",
+            [t.label for t in trajs].index(far),
+        )
 
     auto_view = True
     plot_width = 5.1
@@ -106,6 +131,12 @@ class SteepOptima(OptimizerRace):
 
     landscape = "steep_optima"
     start = (0.0, 0.0)
+
+    @classmethod
+    def result_beat(cls, trajs: Sequence[Trajectory]) -> Beat | None:
+        """No closing beat: the wells found are the story's tolerance events."""
+        return None
+
     optimizers = race(0.05)
     auto_view = False
     panel_label = "loss"

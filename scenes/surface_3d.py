@@ -17,7 +17,7 @@ import numpy as np
 from manim import *  # noqa: F403
 
 from descent import engine
-from descent.engine import OptimizerSpec, Trajectory
+from descent.engine import Landscape, OptimizerSpec, Trajectory
 from descent.engine.events import Event, reaches_tolerance
 from descent.scenes.kit import (
     Beat,
@@ -111,7 +111,7 @@ class Surface3D(DescentScene, ThreeDScene):
                 Beat(
                     e.step,
                     f"{e.label} finds a minimum",
-                    f"{e.label} stays within {number(cls.arrival)} of the minimum at"
+                    f"{e.label} stays within a distance of {number(cls.arrival)} of the minimum at"
                     f" {point_text(near)} from step {e.step}{moral}",
                     e.run,
                     (e,),
@@ -132,6 +132,19 @@ class Surface3D(DescentScene, ThreeDScene):
     def surface_colors(self) -> tuple[str, ...]:
         """Heights' colours, low first: the theme's heat, deeper on the light theme."""
         return self.light_surface if self.theme.name == "light" else self.theme.heat
+
+    def on_surface(self, land: Landscape, traj: Trajectory) -> np.ndarray:
+        """``(steps+1, 3)``: each step's ``(x, y, height)`` just above the surface. A point
+        past the view is pinned at its edge (as 2-D tracks pin it), at the surface's height
+        there: nothing is drawn in the air beyond the surface."""
+        (x0, x1), (y0, y1) = land.view
+        p = np.asarray(traj.params, dtype=np.float64)
+        inside = (p[:, 0] >= x0) & (p[:, 0] <= x1) & (p[:, 1] >= y0) & (p[:, 1] <= y1)
+        at = np.stack([np.clip(p[:, 0], x0, x1), np.clip(p[:, 1], y0, y1)], axis=-1)
+        loss = np.asarray(traj.loss, dtype=np.float64).copy()
+        for i in np.flatnonzero(~inside & np.isfinite(at).all(axis=1)):
+            loss[i] = float(land.value(at[i]))
+        return np.column_stack([at, self.lift(loss) + 0.06])
 
     def lift(self, z: np.ndarray) -> np.ndarray:
         """Loss → height on screen: ``height · log1p(z/scale) / log1p(zmax/scale)``."""
@@ -241,15 +254,7 @@ class Surface3D(DescentScene, ThreeDScene):
 
         # -- balls and trails from the recorded arrays --
         pts3 = [  # a run that turns NaN stops at its last finite point (held_at_nan)
-            held_at_nan(
-                np.array(
-                    [
-                        axes.c2p(x, y, h + 0.06)
-                        for (x, y), h in zip(t.params, self.lift(np.asarray(t.loss)), strict=True)
-                    ]
-                )
-            )
-            for t in trajs
+            held_at_nan(np.array([axes.c2p(*p) for p in self.on_surface(land, t)])) for t in trajs
         ]
         self.clock = StepClock(self.steps, step_weights(pts3))
         colors = self.colors_for(trajs)

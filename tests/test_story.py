@@ -94,6 +94,7 @@ def allowed_numbers(cls: type, texts: list[str]) -> set[str]:
         float(cls.steps),
         float(cls.grad_noise),
         float(getattr(cls, "particles", 0)),
+        float(getattr(cls, "spread", 0)),  # NoiseEscape: the swarm's spread about its start
         float(len(cls.specs())),
     }
     for spec in cls.specs():

@@ -435,15 +435,34 @@ def event_story(
         for e in picks.values():
             prev = shown[int(e.values["previous"])].label
             good = " for good" if e is lead[-1] else ""
+            best = e.values["loss"]
+            # runs within 1 % of the new leader's loss: a lead too close to see on screen
+            close = [
+                t
+                for k, t in enumerate(shown)
+                if k != e.run
+                and k != int(e.values["previous"])
+                and abs(float(t.loss[e.step]) - best) <= 0.01 * abs(best)
+            ]
+            if close:
+                say = (
+                    f"At step {e.step} {and_join([e.label, *(t.label for t in close)])} pull"
+                    f" ahead of {prev} together: loss {number(best)} against {prev}'s"
+                    f" {number(e.values['previous_loss'])}; between them the lead is too close"
+                    " to see."
+                )
+            else:
+                say = (
+                    f"At step {e.step} {e.label} takes the lead{good}: loss"
+                    f" {number(best)} against {prev}'s {number(e.values['previous_loss'])}."
+                )
             candidates.append(
                 (
                     3,
                     Beat(
                         e.step,
                         f"{e.label} takes the lead" + (" for good" if good else ""),
-                        f"At step {e.step} {e.label} takes the lead{good}: loss"
-                        f" {number(e.values['loss'])} against {prev}'s"
-                        f" {number(e.values['previous_loss'])}.",
+                        say,
                         e.run,
                         (e,),
                     ),
