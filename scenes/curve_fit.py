@@ -13,8 +13,8 @@ Render: ``manim -ql scenes/curve_fit.py CurveFit``
 from __future__ import annotations
 
 from descent.engine import OptimizerSpec
-from descent.scenes.kit import Beat, NetworkScene
-from descent.scenes.kit.story import count_word, event_story, runs_text
+from descent.scenes.kit import NetworkScene
+from descent.scenes.kit.story import count_word
 
 __all__ = ["CurveFit"]
 
@@ -33,13 +33,3 @@ class CurveFit(NetworkScene):
         """``Three optimizers fit a curve`` (counted from the specs)."""
         n = len(cls.specs())
         return f"{count_word(n)} optimizer{'s' if n != 1 else ''} fit a curve"
-
-    @classmethod
-    def story(cls) -> tuple[Beat, ...]:
-        """The network and data from the landscape, then the runs' events."""
-        land, trajs = cls.simulate()
-        opening = (
-            f"A real network, {land.description}. {runs_text(cls.specs(), cls.story_theme())}"
-            " all start from the same initialisation."
-        )
-        return event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)

@@ -37,6 +37,7 @@ from descent.scenes.kit.plot import (
 )
 from descent.scenes.kit.readouts import Legend, LossPanel, hyperparameters, step_counter
 from descent.scenes.kit.scene import DescentScene
+from descent.scenes.kit.story import Beat, event_story, runs_text
 from descent.scenes.kit.text import fmt_value, label, safe_box
 from descent.scenes.kit.theme import Theme
 from descent.scenes.kit.tracks import last_finite
@@ -172,6 +173,17 @@ class NetworkScene(DescentScene):
     motion_time: ClassVar[float] = 10.0
     show_panel: ClassVar[bool] = True
     panel_log: ClassVar[bool] = True
+
+    @classmethod
+    def story(cls) -> tuple[Beat, ...]:
+        """The network and data from the landscape, who is who on screen, then the runs'
+        events (:func:`~descent.scenes.kit.story.event_story`)."""
+        land, trajs = cls.simulate()
+        opening = (
+            f"A real network, {land.description}. {runs_text(cls.specs(), cls.story_theme())}"
+            " all start from the same initialisation."
+        )
+        return event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)
 
     # -- data -----------------------------------------------------------------------------------
     def plane_for(self, land: Landscape, trajs: Sequence[Trajectory]) -> Plane:
