@@ -320,9 +320,9 @@ def _render_here(payload: dict[str, Any], cls: Any) -> dict[str, Any]:
             os.environ["DESCENT_THEME"] = saved
 
 
-def _player(job: Job, work: Path) -> Path:
-    """Build the html player in a worker (in this process for a class no worker can import)."""
-    base = {
+def _scene_payload(job: Job) -> dict[str, Any]:
+    """What a worker needs to build ``job``'s scene: where it comes from, name, theme, size."""
+    return {
         "scene": job.scene,
         "spec": str(job.spec) if job.spec else None,
         "scene_file": str(job.scene_file) if job.scene_file else None,
@@ -331,7 +331,11 @@ def _player(job: Job, work: Path) -> Path:
         "width": job.quality.width,
         "height": job.quality.height,
     }
-    task = {**base, "html": True, "workdir": str(work / "html")}
+
+
+def _player(job: Job, work: Path) -> Path:
+    """Build the html player in a worker (in this process for a class no worker can import)."""
+    task = {**_scene_payload(job), "html": True, "workdir": str(work / "html")}
     out = _render_here(task, job.scene_class) if job.scene_class else _worker(json.dumps(task))
     return Path(out["html"])
 
@@ -387,13 +391,7 @@ def run_job(
         for i, container in enumerate(containers or ([None] if job.formats != ("html",) else [])):
             say(f"rendering {container or 'png'}")
             payload = {
-                "scene": job.scene,
-                "spec": str(job.spec) if job.spec else None,
-                "scene_file": str(job.scene_file) if job.scene_file else None,
-                "name": job.name,
-                "theme": job.theme,
-                "width": job.quality.width,
-                "height": job.quality.height,
+                **_scene_payload(job),
                 "fps": job.fps,
                 "x264": dict(job.quality.x264),
                 "video": container is not None,
