@@ -23,7 +23,7 @@ import numpy as np
 from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec, Trajectory
-from descent.scenes.kit import Beat, PlotArea, Track, label, lookahead_form
+from descent.scenes.kit import Beat, PlotArea, Track, halo, label, lookahead_form
 from descent.scenes.kit.story import FASTEST_READING, and_join, event_story, number
 from descent.scenes.momentum_overshoot import MomentumOvershoot
 
@@ -188,7 +188,8 @@ class NesterovCorrection(MomentumOvershoot):
         # where the gradient is taken: a ring larger than the dot, named
         ghost = Circle(radius=0.2, color=self.theme.text, stroke_width=4).move_to(pts["grad_at"])
         where = "look-ahead: gradient here" if traj.spec.kwargs.get("nesterov") else "gradient here"
-        name = label(where, 18, self.theme.text).next_to(ghost, RIGHT + DOWN, buff=0.05)
+        name = halo(label(where, 18, self.theme.text), self.theme)  # over the contours
+        name.next_to(ghost, RIGHT + DOWN, buff=0.05)
         gradient = Arrow(
             pts["ahead"],
             pts["end"],
