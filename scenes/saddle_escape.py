@@ -320,8 +320,8 @@ class SaddleEscape(SurfaceScene):
             Circle(radius=self.near * scale, color=theme.text, stroke_width=2), num_dashes=28
         ).move_to(at)
         mark = VGroup(
-            Line(at + (UL * 0.12), at + (DR * 0.12), color=theme.text, stroke_width=5),
-            Line(at + (UR * 0.12), at + (DL * 0.12), color=theme.text, stroke_width=5),
+            Line(at + (UL * 0.12), at + (DR * 0.12), color=theme.text, stroke_width=3.5),
+            Line(at + (UR * 0.12), at + (DL * 0.12), color=theme.text, stroke_width=3.5),
         )
         name = label("saddle", 24, theme.text).next_to(at + LEFT * self.near * scale, LEFT, 0.1)
         name.shift(DOWN * 0.3)

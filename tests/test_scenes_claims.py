@@ -72,3 +72,61 @@ def test_saddle_escape_is_listed_next_to_saddle_point() -> None:
     names = [n for n, _ in list_scenes()]
     assert names.index("SaddleEscape") == names.index("SaddlePoint") + 1
     assert "SaddleEscape" in SCENES and "true saddle" in dict(list_scenes())["SaddleEscape"]
+
+
+# -- Surface3D: on the surface, a legible subtitle, a zoom that acts ----------------------------
+def test_surface_3d_trails_follow_the_drawn_surface_not_chords() -> None:
+    from descent import engine
+
+    cls = get_scene("Surface3D")
+    land = engine.get_landscape(cls.landscape)
+    scene = object.__new__(cls)  # only its geometry: no Scene is built
+    field = scene.height_field(land)
+    trajs = cls.data()
+    n = cls.substeps
+    (x0, x1), (y0, y1) = land.view
+    for t in trajs:
+        path = scene.on_surface(land, t, field, 0.04)
+        assert len(path) == cls.steps * n + 1
+        # every sample rests the same height over the drawn surface under it
+        np.testing.assert_allclose(path[:, 2] - field.height(path[:, 0], path[:, 1]), 0.04)
+        # the steps themselves are where the run was (pinned at the view's edge past it)
+        p = np.asarray(t.params, dtype=np.float64)
+        at = np.stack([np.clip(p[:, 0], x0, x1), np.clip(p[:, 1], y0, y1)], -1)
+        np.testing.assert_allclose(path[::n, :2], at)
+    # momentum's big steps: a chord between two steps would float far above the surface
+    mom = np.asarray(trajs[1].params, dtype=np.float64)
+    length = np.linalg.norm(np.diff(mom, axis=0), axis=1)
+    k = int(np.argmax(length))
+    ends = scene.on_surface(land, trajs[1], field)[[k * n, (k + 1) * n]]
+    middle = ends.mean(axis=0)  # the old chord's midpoint
+    gap = middle[2] - float(field.height(middle[0], middle[1]))
+    assert abs(gap) > 0.3, gap  # (scene height units; the surface is 2.6 tall)
+
+
+def test_surface_3d_subtitle_is_full_size_and_has_its_own_band() -> None:
+    from descent.scenes.kit import get_theme, label, safe_box, title_block
+
+    cls = get_scene("Surface3D")
+    x0, x1, _, _ = safe_box()
+    assert label(cls.subtitle, 22, "#FFFFFF").width <= x1 - x0  # not shrunk to fit
+    assert "(0.5, −1)" in cls.subtitle and cls.subtitle.count("from") == 1
+    block = title_block(cls.title, cls.subtitle, get_theme("dark"))
+    assert block[1].height == pytest.approx(label(cls.subtitle, 22, "#FFFFFF").height)
+
+
+def test_surface_3d_zoom_scales_the_picture() -> None:
+    from manim import Surface
+
+    def extent(zoom: float) -> float:
+        variant = type("Zoomed", (get_scene("Surface3D"),), {"zoom": zoom, "steps": 10})
+        scene = check_layout(variant, "dark").scene
+        assert scene.camera.get_zoom() == pytest.approx(zoom)
+        surface = max(  # the landscape, not a ball (a Sphere is a Surface too)
+            (m for m in scene.mobjects if isinstance(m, Surface)), key=lambda m: m.width
+        )
+        pts = np.concatenate([f.points for f in surface.family_members_with_points()])
+        flat = scene.camera.project_points(pts)[:, :2]
+        return float(np.ptp(flat[:, 0]))
+
+    assert extent(0.5) / extent(0.72) == pytest.approx(0.5 / 0.72, rel=0.02)
