@@ -130,3 +130,43 @@ def test_surface_3d_zoom_scales_the_picture() -> None:
         return float(np.ptp(flat[:, 0]))
 
     assert extent(0.5) / extent(0.72) == pytest.approx(0.5 / 0.72, rel=0.02)
+
+
+# -- NesterovCorrection: one anatomy at a time, the look-ahead ring off the dot ---------------
+def test_nesterov_anatomy_starts_at_the_dot_and_rings_the_look_ahead_point() -> None:
+    from descent.scenes.kit import lookahead_form
+    from descent.scenes.nesterov_correction import step_anatomy
+
+    cls = get_scene("NesterovCorrection")
+    seen: list[set[str]] = []
+
+    class Watched(cls):  # type: ignore[misc, valid-type]
+        def wait(self, *a: object, **k: object) -> None:
+            shown = {
+                m.anatomy_of
+                for top in self.mobjects
+                for m in top.get_family()
+                if hasattr(m, "anatomy_of") and m.get_fill_opacity() + m.get_stroke_opacity() > 0
+            }
+            seen.append(shown)
+            super().wait(*a, **k)
+
+    Watched.__name__ = cls.__name__
+    scene = check_layout(Watched, "dark").scene
+    _, trajs = cls.simulate()
+    # each dot is drawn where its iterate is: Nesterov's at θ_t of the look-ahead form
+    for track, traj in zip(scene.tracks, trajs, strict=True):
+        want = lookahead_form(traj) if traj.spec.kwargs.get("nesterov") else traj.params
+        np.testing.assert_allclose(track.path, np.asarray(want, dtype=np.float64))
+    # one run's anatomy on screen at a time, and both runs' are shown
+    assert all(len(s) <= 1 for s in seen) and set().union(*seen) == {t.label for t in trajs}
+    # Nesterov's ring (the look-ahead point) sits a momentum step away from its dot
+    nesterov = trajs[1]
+    for t in cls.explained_steps:
+        a = step_anatomy(nesterov, lookahead_form(nesterov), t)
+        np.testing.assert_allclose(a["start"], scene.tracks[1].path[t])
+        assert np.linalg.norm(a["grad_at"] - a["start"]) > 0.5  # data units: clear of the dot
+    # the legend's loss is the loss where the dot is drawn
+    land = cls.get_landscape()
+    at = lookahead_form(nesterov)
+    assert float(land.value(at[3])) != pytest.approx(float(nesterov.loss[3]), rel=1e-3)
