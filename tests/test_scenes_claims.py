@@ -170,3 +170,59 @@ def test_nesterov_anatomy_starts_at_the_dot_and_rings_the_look_ahead_point() -> 
     land = cls.get_landscape()
     at = lookahead_form(nesterov)
     assert float(land.value(at[3])) != pytest.approx(float(nesterov.loss[3]), rel=1e-3)
+
+
+# -- RateMap: the status agrees with the number, SGD's dot on its plot, the beat's subject ------
+@pytest.fixture(scope="module")
+def rate_map_scene() -> object:
+    base = get_scene("RateMap")  # a shorter tour (the same stops): a lean test
+    return check_layout(type("RateMap", (base,), {"per_leg": 12}), "dark")
+
+
+def test_rate_map_status_agrees_with_the_rate_shown() -> None:
+    cls = get_scene("RateMap")
+    lrs, mus, rates = cls.rate_map()
+    rate = rates["fit"]
+    scene = object.__new__(cls)  # its tour and status only: no Scene is built
+    path = scene.tour_points()
+    for point in path:
+        at = cls.nearest(lrs, mus, point)
+        value = float(rate[at])
+        status = scene.status_at(rate, at, point)
+        diverges = not (np.isfinite(value) and value < 1.0)
+        assert status.startswith("diverging") == diverges, (point, value, status)
+        if status == "last α below rate 1":  # computed from the grid: the next α diverges
+            right = float(rate[at[0] + 1, at[1]])
+            assert value < 1.0 and not (np.isfinite(right) and right < 1.0)
+    # every stop of the tour is named for what its rate says
+    names = [name for _, _, name in cls.tour]
+    assert "on the rate-1 line" not in names and "last α below rate 1" in names
+
+
+def test_rate_map_sgd_panel_covers_every_cursor_lr_and_the_sweep_is_many_runs() -> None:
+    cls = get_scene("RateMap")
+    scene = object.__new__(cls)
+    path = scene.tour_points()
+    assert min(cls.sgd_lrs) <= path[:, 0].min() and path[:, 0].max() <= max(cls.sgd_lrs)
+    # "whatever the step size": the beat quotes a sweep of many runs along one momentum
+    beat = next(b for b in cls.beats if b.name == "ringing at any step size")
+    lrs, mus, rates = cls.rate_map()
+    j = int(np.abs(mus - cls.ring[1]).argmin())
+    swept = (lrs >= cls.ring[0] - 1e-9) & (lrs <= cls.ring_sweep_to + 1e-9)
+    assert swept.sum() >= 20 and f"the {int(swept.sum())} runs" in beat.say
+    assert np.allclose(rates["fit"][swept, j], np.sqrt(mus[j]), atol=1e-3)
+
+
+def test_rate_map_rings_each_beats_subject_and_writes_nothing_small(rate_map_scene) -> None:
+    from descent.scenes.kit import label
+
+    scene = rate_map_scene.scene
+    cls = type(scene)
+    assert not rate_map_scene.problems, rate_map_scene.problems
+    sgd_beat = cls.beats[-1]
+    assert "plain SGD" in sgd_beat.say and scene.subjects[sgd_beat.subject] is scene.sgd_star
+    assert all(b.subject == 0 for b in cls.beats[:-1])  # the cursor's stops
+    # no text under the smallest font size (cap height ≈ 16 px at 720p for size 18)
+    for box in text_boxes(scene.mobjects):
+        full = label(box.text, cls.smallest_font, "#FFFFFF")
+        assert box.y1 - box.y0 >= 0.97 * full.height, (box, full.height)
