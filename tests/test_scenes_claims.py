@@ -226,3 +226,54 @@ def test_rate_map_rings_each_beats_subject_and_writes_nothing_small(rate_map_sce
     for box in text_boxes(scene.mobjects):
         full = label(box.text, cls.smallest_font, "#FFFFFF")
         assert box.y1 - box.y0 >= 0.97 * full.height, (box, full.height)
+
+
+# -- NoiseEscape: colour by basin, counts, the beat's subject, names over the tangents ---------
+def test_noise_escape_colours_particles_by_basin_and_rings_the_subject() -> None:
+    from manim import Line
+
+    from descent.scenes.noise_escape import BARRIER, escaped
+
+    cls = get_scene("NoiseEscape")
+    check = check_layout(cls, "dark")
+    assert not check.problems, check.problems
+    scene = check.scene
+    noisy, clean = cls.data()
+    labels = dict(scene.run_colors)
+    out_color, in_color = labels["escaped"], labels["in the local minimum"]
+    # at the last frame every particle has its basin's colour, on both sides
+    for k, traj in enumerate((noisy, clean)):
+        out = escaped(traj)[:, -1]
+        tracks = scene.tracks[k * cls.particles : (k + 1) * cls.particles]
+        for track, gone in zip(tracks, out, strict=True):
+            assert (
+                track.dot.get_fill_color().to_hex().upper()
+                == (out_color if gone else in_color).upper()
+            )
+    # the tallies say how many are in each basin at that frame
+    texts = {b.text for b in text_boxes(scene.mobjects)}
+    n = int(escaped(noisy)[:, -1].sum())
+    assert f"escaped {n} / {cls.particles}" in texts
+    assert f"trapped {cls.particles - n} / {cls.particles}" in texts
+    assert f"escaped 0 / {cls.particles}" in texts  # without noise
+    # each beat rings its subject: the first escapee just past the barrier; the count beat the
+    # tally of escaped particles
+    for beat in cls.beats:
+        if beat.subject is None:
+            continue
+        subject = scene.subjects[beat.subject]
+        if beat.events:
+            [e] = beat.events
+            assert subject is scene.tracks[e.run]
+            assert noisy.params[e.run, e.step, 0] < BARRIER <= noisy.params[e.run, e.step - 1, 0]
+        else:
+            assert "have crossed" in beat.say and subject.get_fill_color().to_hex().upper() == (
+                out_color.upper()
+            )
+    # the minima's names are drawn over the tangent lines, on a patch of the page
+    order = {id(m): i for i, m in enumerate(scene.mobjects)}
+    tangents = [i for m, i in ((m, order[id(m)]) for m in scene.mobjects) if isinstance(m, Line)]
+    names = [m for m in scene.mobjects if "minimum" in getattr(m, "text", "")]
+    assert len(names) == 4 and tangents
+    assert all(order[id(m)] > max(tangents) for m in names)
+    assert all(m.background_rectangle is not None for m in names)
