@@ -16,8 +16,10 @@ base64 (the browser inflates it with ``DecompressionStream``; no library): posit
 1/16 px (finer than the screen shows) as ``int32`` differences between steps, read-outs
 (loss, gradient, learning rate, update terms) as ``float32``; of more than 2 coordinates
 (networks) the gradient and terms as their norms. The rate map's lattice of exact runs is
-kept in whole pixels of the inset as ``int16`` differences, each run cut where it stops
-moving on screen. The background is a WebP image.
+kept in 1/4 px of the inset, each run cut where it stops moving on screen, as ``int16``
+residuals of a fitted linear prediction (:class:`Lattice`: nearly all zero, so 10,000 runs
+of 200 steps deflate to a few kB), its rates in the thousandths the read-out shows. The
+background is a WebP image.
 
 Pixels: ``(0, 0)`` is the top-left corner of the frame, y down (the canvas's convention);
 each plot's data → pixel map is ``o + u·ex + v·ey`` (``u``, ``v`` the data coordinates
@@ -64,14 +66,19 @@ __all__ = [
     "iframe",
     "to_pixels",
     "PlayerCapture",
+    "Lattice",
+    "encode_lattice",
+    "decode_lattice",
 ]
 
 #: positions are stored in 1/16 px (a crowd's dots, stamped at whole pixels, in 1/4 px)
 POSITION_SCALE = 16
 CROWD_SCALE = 4
-#: the rate map's lattice in whole pixels of the inset (10,000 runs: 1/4 px would be 1.6×
-#: the file, for an inset about 200 px wide)
-LATTICE_SCALE = 1
+#: the rate map's lattice in 1/4 px of the inset (stored as residuals of a linear prediction:
+#: see :class:`Lattice`)
+LATTICE_SCALE = 4
+#: a rate the read-out shows as ∞ (non-finite), among rates stored in thousandths
+RATE_NONE = -(2**31)
 #: a run of many particles keeps no update terms (they would dominate the file)
 MAX_TERM_RUNS = 12
 
@@ -623,9 +630,184 @@ def display_paths(area: Any, paths: np.ndarray) -> np.ndarray:
     return shown
 
 
+@dataclass
+class Lattice:
+    """A rate map's lattice of runs on the inset, as the player stores it.
+
+    Each run's shown path (``display_paths``) is quantised to ``1/scale`` px and cut where it
+    stops moving on screen (``lengths``). The script does not store the points themselves
+    but the difference between each point and a prediction of it (``residuals``, ``int16``,
+    mostly zero): the quantised points are exactly the cumulative result of the stored
+    numbers, whatever the prediction, so the player draws the recorded torch run to
+    ``1/(2·scale)`` px. The prediction is linear prediction as audio codecs use it: per
+    axis, a second-order recurrence ``m_t = a0 + a1·m_{t−1} + a2·m_{t−2}`` (the first step
+    ``m_1 = b0 + b1·m_0``) whose coefficients are affine in the run's two hyper-parameters,
+    fitted by least squares to the recorded runs where they are inside the view
+    (heavy-ball momentum on a quadratic is such a recurrence, so there the fit is exact
+    and nearly every residual is 0). A point the model puts outside the view is predicted
+    where the segment from the model's last point inside crosses the border (the edge pin
+    of ``display_paths``); with no such point, the point two steps back.
+
+    Attributes
+    ----------
+    scale : int
+        Quantisation steps per pixel.
+    lo, hi : tuple of float
+        The view's pixel box (min and max corner).
+    start : ndarray, shape (N, 2), float32
+        Each run's first point in px (the model's start).
+    model : ndarray, shape (2, 15)
+        Per axis ``a0, a1, a2`` then ``b0, b1``, each as ``(c, c_h1, c_h2)``: ``c + c_h1·h1 + c_h2·h2``.
+    lengths : ndarray, shape (N,)
+        Points kept per run.
+    residuals : ndarray, shape (sum(lengths), 2), int16
+        Quantised point minus its prediction, run after run.
+    """
+
+    scale: int
+    lo: tuple[float, float]
+    hi: tuple[float, float]
+    start: np.ndarray
+    model: np.ndarray
+    lengths: np.ndarray
+    residuals: np.ndarray
+
+
+def _fit_lattice_model(px: np.ndarray, inside: np.ndarray, hyper: np.ndarray) -> np.ndarray:
+    """Least-squares coefficients ``(2, 15)`` of :class:`Lattice`'s predictor (zeros where
+    there is nothing to fit)."""
+    model = np.zeros((2, 15))
+    h1 = np.broadcast_to(hyper[:, :1], inside.shape)
+    h2 = np.broadcast_to(hyper[:, 1:], inside.shape)
+    ok2 = inside[:, 2:] & inside[:, 1:-1] & inside[:, :-2]
+    ok1 = inside[:, 1] & inside[:, 0]
+    for ax in range(2):
+        x = px[..., ax]
+        y2, x1, x0 = x[:, 2:][ok2], x[:, 1:-1][ok2], x[:, :-2][ok2]
+        g1, g2 = h1[:, 2:][ok2], h2[:, 2:][ok2]
+        one = np.ones_like(y2)
+        design = np.stack([one, g1, g2, x1, g1 * x1, g2 * x1, x0, g1 * x0, g2 * x0], 1)
+        if len(y2) >= design.shape[1]:
+            model[ax, :9] = np.linalg.lstsq(design, y2, rcond=None)[0]
+        y1, s0 = x[ok1, 1], x[ok1, 0]
+        g1, g2 = hyper[ok1, 0], hyper[ok1, 1]
+        design = np.stack([np.ones_like(y1), g1, g2, s0, g1 * s0, g2 * s0], 1)
+        if len(y1) >= design.shape[1]:
+            model[ax, 9:] = np.linalg.lstsq(design, y1, rcond=None)[0]
+    return model
+
+
+def _lattice_predictions(lat: Lattice, hyper: np.ndarray, steps: int) -> tuple[np.ndarray, ...]:
+    """The model's points ``(N, steps, 2)`` (px, float64), whether each is inside the view
+    ``(N, steps)``, and the edge pin predicted for each ``(N, steps, 2)`` (NaN where none).
+    Every operation is the script's, in the script's order (IEEE float64: the same bits)."""
+    n = len(hyper)
+    h1, h2 = hyper[:, 0], hyper[:, 1]
+    c = [
+        [
+            lat.model[ax, 3 * k] + lat.model[ax, 3 * k + 1] * h1 + lat.model[ax, 3 * k + 2] * h2
+            for k in range(5)
+        ]
+        for ax in range(2)
+    ]
+    m = np.empty((n, steps, 2))
+    lo, hi = np.array(lat.lo), np.array(lat.hi)
+    with np.errstate(all="ignore"):
+        for ax in range(2):
+            a0, a1, a2, b0, b1 = c[ax]
+            m[:, 0, ax] = lat.start[:, ax].astype(np.float64)
+            if steps > 1:
+                m[:, 1, ax] = b0 + b1 * m[:, 0, ax]
+            for t in range(2, steps):
+                m[:, t, ax] = a0 + a1 * m[:, t - 1, ax] + a2 * m[:, t - 2, ax]
+        inside = np.isfinite(m).all(-1) & (m >= lo).all(-1) & (m <= hi).all(-1)
+        pin = np.full_like(m, np.nan)
+        last = np.full((n, 2), np.nan)
+        for t in range(steps):
+            d = m[:, t] - last
+            t_hi = np.where(d > 0, (hi - last) / d, np.inf)
+            t_lo = np.where(d < 0, (lo - last) / d, np.inf)
+            f = np.minimum(np.minimum(np.minimum(t_hi[:, 0], t_hi[:, 1]), t_lo[:, 0]), t_lo[:, 1])
+            f = np.minimum(np.maximum(f, 0.0), 1.0)
+            pin[:, t] = np.minimum(np.maximum(last + f[:, None] * d, lo), hi)
+            last[inside[:, t]] = m[inside[:, t], t]
+    return m, inside, pin
+
+
+def _predict(
+    q: np.ndarray, t: int, m: np.ndarray, inside: bool, pin: np.ndarray, scale: int
+) -> np.ndarray:
+    if inside:
+        return np.floor(m * scale + 0.5)
+    if np.isfinite(pin).all():
+        return np.floor(pin * scale + 0.5)
+    return q[t - 2] if t >= 2 else (q[0] if t == 1 else np.zeros(2))
+
+
+def encode_lattice(
+    px: np.ndarray, inside: np.ndarray, hyper: np.ndarray, box: tuple[Any, Any], scale: int
+) -> Lattice:
+    """Encode the shown paths ``px`` ``(N, T, 2)`` (pixels) of a lattice of runs; ``inside``
+    ``(N, T)`` marks the recorded points strictly inside the view (not pinned), ``hyper``
+    ``(N, 2)`` each run's two hyper-parameters, ``box`` the view's pixel corners."""
+    n, steps, _ = px.shape
+    q = np.round(px * scale).astype(np.int64)
+    moving = np.abs(np.diff(q, axis=1)).max(-1) > 0  # (N, T-1)
+    lengths = np.where(
+        moving.any(1), moving.shape[1] - np.argmax(moving[:, ::-1], axis=1) + 1, 1
+    ).astype(np.int64)
+    lat = Lattice(
+        scale=scale,
+        lo=tuple(float(v) for v in box[0]),  # type: ignore[arg-type]
+        hi=tuple(float(v) for v in box[1]),  # type: ignore[arg-type]
+        start=px[:, 0].astype(np.float32),
+        model=_fit_lattice_model(px, inside, hyper),
+        lengths=lengths,
+        residuals=np.zeros((0, 2), np.int16),
+    )
+    m, ins, pin = _lattice_predictions(lat, hyper, steps)
+    with np.errstate(all="ignore"):
+        pm, pp = np.floor(m * scale + 0.5), np.floor(pin * scale + 0.5)
+    parts = []
+    for k in range(n):
+        length = int(lengths[k])
+        qk = q[k, :length]
+        hold = np.vstack([np.zeros((1, 2)), qk[:1], qk[:-2]])[:length]
+        fallback = np.where(
+            np.isfinite(pp[k, :length]).all(-1, keepdims=True), pp[k, :length], hold
+        )
+        parts.append(qk - np.where(ins[k, :length, None], pm[k, :length], fallback))
+    residuals = np.concatenate(parts)
+    if np.abs(residuals).max(initial=0) > np.iinfo(np.int16).max:
+        raise EngineError("the rate map's lattice does not fit its int16 encoding")
+    lat.residuals = residuals.astype(np.int16)
+    return lat
+
+
+def decode_lattice(lat: Lattice, hyper: np.ndarray) -> list[np.ndarray]:
+    """Each run's quantised points ``(length, 2)`` in ``1/scale`` px, as the script decodes
+    them (its reference; :func:`encode_lattice` ∘ this is the identity on the quantised
+    paths)."""
+    steps = int(lat.lengths.max(initial=1))
+    m, ins, pin = _lattice_predictions(lat, hyper, steps)
+    out, offset = [], 0
+    for k, length in enumerate(int(v) for v in lat.lengths):
+        q = np.zeros((length, 2))
+        with np.errstate(all="ignore"):
+            for t in range(length):
+                q[t] = (
+                    _predict(q, t, m[k, t], bool(ins[k, t]), pin[k, t], lat.scale)
+                    + lat.residuals[offset + t]
+                )
+        out.append(q)
+        offset += length
+    return out
+
+
 def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
-    """The rate map: the map's and the inset's pixel boxes, the measured rates and every
-    run of the lattice on the inset, cut where it stops moving, deflate-compressed."""
+    """The rate map: the map's and the inset's pixel boxes, the measured rates (in the
+    thousandths the read-out shows) and every run of the lattice on the inset as a
+    :class:`Lattice`, deflate-compressed."""
     loc = cap.locals
     area, inset, result = loc["area"], loc["inset"], loc["result"]
     lrs, mus, rate = np.asarray(loc["lrs"]), np.asarray(loc["mus"]), np.asarray(loc["rate"])
@@ -637,16 +819,23 @@ def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
     u = (data[..., 0] - inset.x_range[0]) / (inset.x_range[1] - inset.x_range[0])
     v = (data[..., 1] - inset.y_range[0]) / (inset.y_range[1] - inset.y_range[0])
     px = o + u[..., None] * ex + v[..., None] * ey  # (N, T, 2)
-    q = np.round(px * LATTICE_SCALE).astype(np.int64)
-    moving = np.abs(np.diff(q, axis=1)).max(-1) > 0  # (N, T-1)
-    lengths = np.where(
-        moving.any(1), moving.shape[1] - np.argmax(moving[:, ::-1], axis=1) + 1, 1
-    ).astype(np.int64)
-    # each run cut where it stops moving: the lattice as one list of points in 1/LATTICE_SCALE px,
-    # stored as differences (small numbers, mostly zero: deflate's best case)
-    kept = np.concatenate([q[k, : lengths[k]] for k in range(len(q))])
-    loss = np.asarray(result.loss, np.float32).reshape(len(q), -1)
+    with np.errstate(all="ignore"):
+        inside = (
+            np.isfinite(flat).all(-1)
+            & (flat[..., 0] > inset.x_range[0])
+            & (flat[..., 0] < inset.x_range[1])
+            & (flat[..., 1] > inset.y_range[0])
+            & (flat[..., 1] < inset.y_range[1])
+        )
+    corners = np.array([o, o + ex, o + ey, o + ex + ey])
+    hyper = np.array([(a, b) for a in np.asarray(lrs, float) for b in np.asarray(mus, float)])
+    lat = encode_lattice(px, inside, hyper, (corners.min(0), corners.max(0)), LATTICE_SCALE)
+    loss = np.asarray(result.loss, np.float32).reshape(len(flat), -1)
     arrays = _Arrays()
+    # the rate as the read-out writes it (3 decimals, as the video's), in thousandths
+    shown = np.array(
+        [int(f"{r:.3f}".replace(".", "")) if np.isfinite(r) else RATE_NONE for r in rate.ravel()]
+    )
     out = {
         "kind": "ratemap",
         "areas": [_area_box(area, cap), box],
@@ -656,10 +845,15 @@ def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
             "lr": np.asarray(lrs, float).tolist(),
             "momentum": np.asarray(mus, float).tolist(),
             "shape": list(shape),
-            "rate": arrays.add(rate, "<f4"),
-            "lengths": arrays.add(lengths, "<u2"),
-            "paths": arrays.add(kept, "<i2", delta=True),
-            "scale": LATTICE_SCALE,
+            "rate": arrays.add(shown, "<i4"),
+            "rate_none": RATE_NONE,
+            "lengths": arrays.add(lat.lengths, "<u2"),
+            "start": arrays.add(lat.start, "<f4"),
+            "residuals": arrays.add(lat.residuals, "<i2"),
+            "model": lat.model.tolist(),
+            "lo": list(lat.lo),
+            "hi": list(lat.hi),
+            "scale": lat.scale,
             "final_loss": arrays.add(loss[:, -1], "<f4"),
             "color": str(cap.scene.theme.optimizer["sky"]),
             "tour": [[float(a), float(b), str(w)] for a, b, w in getattr(cap.scene, "tour", ())],

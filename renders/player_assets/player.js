@@ -578,7 +578,8 @@
     this.rate = view(this.buf, m.rate);
     this.lengths = view(this.buf, m.lengths);
     this.finalLoss = view(this.buf, m.final_loss);
-    this.lattice = view(this.buf, m.paths);  // points (1/scale px) of every run, run after run
+    this.residuals = view(this.buf, m.residuals);  // every run's points less their prediction
+    this.starts = view(this.buf, m.start);
     this.offsets = new Uint32Array(this.lengths.length + 1);
     for (var i = 0; i < this.lengths.length; i++) this.offsets[i + 1] = this.offsets[i] + this.lengths[i];
     this.sel = null;
@@ -617,9 +618,9 @@
     this.select(this.nearestIndex(this.map.lr, lr), this.nearestIndex(this.map.momentum, mu), quiet);
   };
   Player.prototype.select = function (i, j, quiet) {
-    var k = i * this.map.shape[1] + j, n = this.lengths[k], o = this.offsets[k];
-    var xy = new Float32Array(2 * n);
-    for (var s = 0; s < 2 * n; s++) xy[s] = this.lattice[2 * o + s] / this.map.scale;
+    var k = i * this.map.shape[1] + j, n = this.lengths[k];
+    var q = this.decodeRun(k), xy = new Float32Array(2 * n);
+    for (var s = 0; s < 2 * n; s++) xy[s] = q[s] / this.map.scale;
     this.sel = [i, j];
     this.selPath = xy;
     this.selN = n;
@@ -627,6 +628,50 @@
     this.pause();
     this.seek(0);
     if (!quiet) this.play();
+  };
+  /* run k of the lattice in 1/scale px: each point is its prediction plus the stored
+   * residual (renders/player.py, Lattice: the same float64 operations in the same order,
+   * so the prediction is the encoder's to the bit and the points are the recorded ones) */
+  Player.prototype.decodeRun = function (k) {
+    var m = this.map, n = this.lengths[k], o = this.offsets[k], res = this.residuals, sc = m.scale;
+    var h1 = m.lr[Math.floor(k / m.shape[1])], h2 = m.momentum[k % m.shape[1]];
+    var lo = m.lo, hi = m.hi, q = new Float64Array(2 * n), c = [[], []];
+    for (var ax = 0; ax < 2; ax++) {
+      var th = m.model[ax];
+      for (var e = 0; e < 5; e++) c[ax].push(th[3 * e] + th[3 * e + 1] * h1 + th[3 * e + 2] * h2);
+    }
+    var mx1 = [0, 0], mx2 = [0, 0], last = [NaN, NaN], cur = [0, 0];
+    for (var t = 0; t < n; t++) {
+      for (ax = 0; ax < 2; ax++) {
+        var a = c[ax];
+        if (t === 0) cur[ax] = this.starts[2 * k + ax];
+        else if (t === 1) cur[ax] = a[3] + a[4] * mx1[ax];
+        else cur[ax] = a[0] + a[1] * mx1[ax] + a[2] * mx2[ax];
+      }
+      var x = cur[0], y = cur[1];
+      var inside = isFinite(x) && isFinite(y) && x >= lo[0] && y >= lo[1] && x <= hi[0] && y <= hi[1];
+      var px, py;
+      if (inside) {
+        px = Math.floor(x * sc + 0.5); py = Math.floor(y * sc + 0.5);
+      } else {  // where the segment from the model's last point inside crosses the border
+        var dx = x - last[0], dy = y - last[1];
+        var tx = dx > 0 ? (hi[0] - last[0]) / dx : Infinity, ty = dy > 0 ? (hi[1] - last[1]) / dy : Infinity;
+        var ux = dx < 0 ? (lo[0] - last[0]) / dx : Infinity, uy = dy < 0 ? (lo[1] - last[1]) / dy : Infinity;
+        var f = Math.min(Math.max(Math.min(Math.min(Math.min(tx, ty), ux), uy), 0), 1);
+        var pinx = Math.min(Math.max(last[0] + f * dx, lo[0]), hi[0]);
+        var piny = Math.min(Math.max(last[1] + f * dy, lo[1]), hi[1]);
+        if (isFinite(pinx) && isFinite(piny)) {
+          px = Math.floor(pinx * sc + 0.5); py = Math.floor(piny * sc + 0.5);
+        } else if (t >= 2) { px = q[2 * t - 4]; py = q[2 * t - 3]; }
+        else if (t === 1) { px = q[0]; py = q[1]; }
+        else { px = 0; py = 0; }
+      }
+      q[2 * t] = px + res[2 * (o + t)];
+      q[2 * t + 1] = py + res[2 * (o + t) + 1];
+      if (inside) { last[0] = x; last[1] = y; }
+      mx2[0] = mx1[0]; mx2[1] = mx1[1]; mx1[0] = x; mx1[1] = y;
+    }
+    return q;
   };
   Player.prototype.selPoint = function (s) {
     var last = this.selN - 1, i = Math.min(Math.floor(s), last), j = Math.min(i + 1, last), f = Math.min(s - i, 1);
@@ -653,8 +698,8 @@
     ctx.beginPath(); ctx.arc(q[0], q[1], 3.6, 0, 2 * Math.PI); ctx.fillStyle = m.color; ctx.fill();
   };
   Player.prototype.describe = function (i, j) {
-    var r = this.rate[i * this.map.shape[1] + j];
-    return "α " + this.map.lr[i].toFixed(3) + "  β " + this.map.momentum[j].toFixed(2) + "  rate " + (isFinite(r) ? r.toFixed(3) : "∞");
+    var r = this.rate[i * this.map.shape[1] + j];  // in thousandths, as the video writes it
+    return "α " + this.map.lr[i].toFixed(3) + "  β " + this.map.momentum[j].toFixed(2) + "  rate " + (r === this.map.rate_none ? "∞" : (r / 1000).toFixed(3));
   };
   Player.prototype.mapReadout = function () {
     if (!this.sel) return;
