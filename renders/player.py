@@ -108,8 +108,11 @@ class _Arrays:
     def __init__(self) -> None:
         self.parts: list[bytes] = []
         self.size = 0
+        self.seen: dict[tuple[str, bool, bytes], dict[str, Any]] = {}
 
     def add(self, array: Any, dtype: str, *, delta: bool = False) -> dict[str, Any]:
+        """Add ``array`` as ``dtype``; an array equal to one added before (every particle's
+        learning-rate schedule) is stored once and both references read it."""
         data = np.asarray(array).astype(dtype)
         if delta:  # along the first axis (per column): the script sums each column back
             data = data.reshape(len(data), -1)
@@ -117,13 +120,27 @@ class _Arrays:
             data = np.diff(data, axis=0, prepend=np.zeros((1, width), data.dtype))
         data = np.ascontiguousarray(data.ravel())
         raw = data.tobytes()
+        key = (dtype, delta, raw if not delta else raw + str(width).encode())
+        if key in self.seen:
+            return dict(self.seen[key])
         ref = {"t": dtype.lstrip("<"), "o": self.size, "n": int(data.size)}
         if delta:
             ref["d"] = width
         pad = (-len(raw)) % 4
         self.parts.append(raw + b"\0" * pad)
         self.size += len(raw) + pad
+        self.seen[key] = dict(ref)
         return ref
+
+    def positions(self, quantised: np.ndarray) -> dict[str, Any]:
+        """Integer positions ``(T, 2)`` as differences between steps: ``int16`` where
+        every difference fits (always, for a frame under 2,048 px at 1/16 px), else ``int32``."""
+        q = np.asarray(quantised, np.int64)
+        steps = np.diff(q.reshape(len(q), -1), axis=0, prepend=0)
+        small = (
+            max(np.abs(steps).max(initial=0), np.abs(q).max(initial=0)) <= np.iinfo(np.int16).max
+        )
+        return self.add(q, "<i2" if small else "<i4", delta=True)
 
     def encoded(self) -> str:
         return base64.b64encode(zlib.compress(b"".join(self.parts), 9)).decode("ascii")
@@ -351,7 +368,7 @@ def _track_run(
         "radius": round(float(track.dot.radius) * scale, 2),
         "trail": bool(track.trail),
         "n": int(len(px)),
-        "xy": arrays.add(np.round(px * scale_xy), "<i4", delta=True),
+        "xy": arrays.positions(np.round(px * scale_xy)),
         "scale": scale_xy,
         "out": arrays.add(np.asarray(track.out, np.uint8), "u1"),
         "markers": bool(len(track.markers)),
@@ -373,7 +390,7 @@ def _track_run(
         run["arrows"] = arrows
     if track.ghost_screen is not None:  # Nesterov's look-ahead point
         ghost = to_pixels(track.ghost_screen, cap.size, cap.frame)
-        run["ghost"] = arrays.add(np.round(ghost * POSITION_SCALE), "<i4", delta=True)
+        run["ghost"] = arrays.positions(np.round(ghost * POSITION_SCALE))
     if traj is not None:
         grad = np.asarray(traj.grad, np.float64) + np.asarray(traj.noise, np.float64)
         if traj.dim > 2:  # a network's gradient: its norm
