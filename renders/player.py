@@ -79,6 +79,8 @@ CROWD_SCALE = 4
 LATTICE_SCALE = 4
 #: a rate the read-out shows as ∞ (non-finite), among rates stored in thousandths
 RATE_NONE = -(2**31)
+#: the models drawn beside the runs (fitted lines, curves, decision boundaries) in 1/4 px
+MODEL_SCALE = 4
 #: a run of many particles keeps no update terms (they would dominate the file)
 MAX_TERM_RUNS = 12
 
@@ -160,6 +162,7 @@ class PlayerCapture:
     theme: str = "dark"
     steps: int = 0
     locals: dict[str, Any] = field(default_factory=dict)  # construct's, for the rate map
+    layered: list[Any] = field(default_factory=list)  # the moving parts, as add_layered got them
 
 
 @contextlib.contextmanager
@@ -180,9 +183,11 @@ def capture(
 ) -> PlayerCapture:
     """Run ``cls.construct`` up to its first ``play``/``wait`` and note what it built.
 
-    The background is the frame Manim renders of the scene's mobjects when it calls
-    ``make_clock`` (the static parts come first in every descent storyboard), or, for a
-    scene without one (the rate map), when it adds its moving parts (``add_layered``).
+    The background is the frame Manim renders of the scene's mobjects at its first
+    ``play``/``wait``, less the moving parts (what it gave ``add_layered``, and anything an
+    updater moves): the static parts a storyboard adds after ``make_clock`` (a network
+    scene's data) are in it. For a scene without a clock (the rate map), it is the frame
+    when the scene adds its moving parts (``add_layered``).
     Raises :class:`EngineError` for a 3-D scene or one with nothing to play.
     """
     from manim import ThreeDScene, config, tempconfig
@@ -220,8 +225,14 @@ def capture(
             frame = (float(config.frame_width), float(config.frame_height))
             got: dict[str, Any] = {}
 
-            def snapshot() -> None:
-                scene.renderer.update_frame(scene, mobjects=list(scene.mobjects))
+            def snapshot(exclude: Sequence[Any] = ()) -> None:
+                moving = {id(m) for e in exclude for m in e.get_family()}
+                shown = [
+                    m
+                    for m in scene.mobjects
+                    if id(m) not in moving and not any(f.updaters for f in m.get_family())
+                ]
+                scene.renderer.update_frame(scene, mobjects=shown if exclude else scene.mobjects)
                 from PIL import Image
 
                 got["image"] = Image.fromarray(np.array(scene.renderer.get_frame())).convert("RGB")
@@ -252,9 +263,13 @@ def capture(
                     caller = inspect.currentframe()
                     got["locals"] = dict(caller.f_back.f_locals) if caller and caller.f_back else {}
                     raise _Stop
+                got.setdefault("layered", []).extend(mobjects)
                 add_layered(*mobjects)
 
             def stop(*args: Any, **kwargs: Any) -> None:
+                if "areas" in got:  # the static parts added after make_clock too (a network
+                    # scene's data and its axes), without the moving parts
+                    snapshot(exclude=got.get("layered", []))
                 raise _Stop
 
             scene.make_clock = make_clock_hook
@@ -283,6 +298,7 @@ def capture(
                 theme=theme,
                 steps=int(got.get("steps", 0)),
                 locals=got.get("locals", {}),
+                layered=got.get("layered", []),
             )
     finally:
         import shutil
@@ -406,6 +422,124 @@ def _track_run(
     return run
 
 
+def _simplify(line: np.ndarray, tolerance: float) -> np.ndarray:
+    """Ramer–Douglas–Peucker: the points of polyline ``(n, 2)`` that keep every dropped
+    point within ``tolerance`` (px) of the simplified line."""
+    if len(line) < 3:
+        return line
+    keep = np.zeros(len(line), bool)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(line) - 1)]
+    while stack:
+        a, b = stack.pop()
+        if b - a < 2:
+            continue
+        p, q = line[a], line[b]
+        d = q - p
+        seg = line[a + 1 : b] - p
+        norm = float(np.hypot(*d))
+        if norm == 0:
+            dist = np.hypot(seg[:, 0], seg[:, 1])
+        else:
+            dist = np.abs(d[0] * seg[:, 1] - d[1] * seg[:, 0]) / norm
+        k = int(np.argmax(dist))
+        if dist[k] > tolerance:
+            keep[a + 1 + k] = True
+            stack += [(a, a + 1 + k), (a + 1 + k, b)]
+    return line[keep]
+
+
+def _polylines(mobject: Any, cap: PlayerCapture) -> list[np.ndarray]:
+    """A stroked path's subpaths as pixel polylines (its anchors: the kit's models are
+    made of straight cubic segments), none when it is hidden."""
+    points = np.asarray(mobject.points)
+    if len(points) < 4 or float(np.max(mobject.get_stroke_opacities(), initial=0)) == 0:
+        return []
+    quads = points[: len(points) // 4 * 4].reshape(-1, 4, 3)
+    px = to_pixels(quads[:, [0, 3]], cap.size, cap.frame)  # (n, 2 ends, 2)
+    lines, current = [], [px[0, 0], px[0, 1]]
+    for a, b in zip(px[:-1], px[1:], strict=True):
+        if np.abs(a[1] - b[0]).max() > 1e-6:  # a new subpath
+            lines.append(np.array(current))
+            current = [b[0]]
+        current.append(b[1])
+    lines.append(np.array(current))
+    return lines
+
+
+def _models(
+    cap: PlayerCapture, runs: list[dict[str, Any]], steps: int, arrays: _Arrays
+) -> list[dict[str, Any]]:
+    """The models the video draws beside the runs, per step (FitLine's fitted lines, a
+    network's fitted curve or decision boundary): every single stroked path among the
+    moving parts that an updater redraws from the clock, evaluated by that updater at
+    every step (the video's own geometry, not a re-implementation). A model whose path at
+    step ½ is the mean of steps 0 and 1 is interpolated between steps by the script (a
+    fitted curve); the others switch at the nearest step (a line, a boundary), each of
+    their polylines simplified to within 1/8 px. Positions in 1/4 px. A model belongs to
+    the run of its colour (its legend row shows and hides it)."""
+    from manim import VMobject
+
+    clock = getattr(cap.scene, "clock", None)
+    made = {id(t) for t in cap.tracks}
+    found = [
+        m
+        for m in cap.layered
+        if isinstance(m, VMobject)
+        and not m.submobjects
+        and m.updaters
+        and id(m) not in made
+        and float(m.get_stroke_width()) > 0
+    ]
+    if clock is None or not found:
+        return []
+    out = []
+    for m in found:
+        frames = []
+        for t in range(steps + 1):
+            clock.tracker.set_value(clock.alpha_of(t))
+            m.update(0)
+            frames.append(_polylines(m, cap))
+        clock.tracker.set_value(clock.alpha_of(0.5))
+        m.update(0)
+        half = _polylines(m, cap)
+        clock.tracker.set_value(clock.alpha_of(0))
+        m.update(0)
+        shapes = {tuple(len(p) for p in f) for f in frames}
+        lerp = (
+            len(shapes) == 1
+            and len(frames) > 1
+            and [len(p) for p in half] == [len(p) for p in frames[0]]
+            and all(
+                np.allclose(h, (a + b) / 2, atol=1e-6)
+                for h, a, b in zip(half, frames[0], frames[1], strict=True)
+            )
+        )
+        color = str(m.get_stroke_color().to_hex()).upper()
+        group = next((r["group"] for r in runs if str(r["color"]).upper() == color), None)
+        model: dict[str, Any] = {
+            "color": color,
+            "width": float(m.get_stroke_width()),
+            "group": group,
+            "lerp": bool(lerp),
+            "scale": MODEL_SCALE,
+        }
+        if lerp:  # one polyline set of fixed shape: each point's steps as differences in time
+            shape = [len(p) for p in frames[0]]
+            stack = np.array([np.concatenate(f) for f in frames])  # (T, P, 2)
+            model["lines"] = shape
+            model["xy"] = arrays.positions(np.round(stack.reshape(len(frames), -1) * MODEL_SCALE))
+        else:
+            lines = [[_simplify(p, 0.125) for p in f] for f in frames]
+            model["counts"] = arrays.add([len(f) for f in lines], "<u2")
+            model["lengths"] = arrays.add([len(p) for f in lines for p in f], "<u2")
+            flat = [p for f in lines for p in f]
+            pts = np.concatenate(flat) if flat else np.zeros((0, 2))
+            model["xy"] = arrays.positions(np.round(pts * MODEL_SCALE))
+        out.append(model)
+    return out
+
+
 def _group_names(runs: list[dict[str, Any]]) -> None:
     """A legend row per (label, plot): many particles share one row."""
     keys: dict[tuple[str, int], int] = {}
@@ -512,6 +646,9 @@ def build_payload(
     payload["panel"] = _panel(scene, trajs, runs, arrays) if not tiles else None
     if getattr(scene, "show_update", False):  # the video writes this run's rule out, live
         payload["live_rule"] = int(getattr(scene, "update_index", 0))
+    models = _models(cap, runs, int(max(cap.steps, *(r["n"] - 1 for r in runs))), arrays)
+    if models:
+        payload["models"] = models
     payload.update(
         {
             "kind": "tracks",

@@ -288,6 +288,72 @@ def test_sweep_tile_hover_gives_that_runs_loss(browser: Any, tmp_path: Path) -> 
     page.check_clean()
 
 
+@needs_chromium
+def test_fit_line_draws_each_runs_fitted_line(browser: Any, tmp_path: Path) -> None:
+    """FitLine's right plot: at step t the script draws y = w·x + b of that run's params[t],
+    clipped to the data view (the video's clip_line), within 1 px; hiding the run hides it."""
+    from descent.scenes.fit_line import clip_line
+    from descent.scenes.kit.plot import PlotArea
+
+    cls = get_scene("FitLine")
+    cap = player.capture(cls)
+    # the data plot, as the scene's model_line updaters hold it
+    [area] = {
+        id(c.cell_contents): c.cell_contents
+        for m in cap.layered
+        for u in m.updaters
+        for c in (u.__closure__ or ())
+        if isinstance(c.cell_contents, PlotArea)
+    }.values()
+    box = player._area_box(area, cap)
+    payload = player.build_payload(cls)
+    _, trajs = cls.simulate()
+    models = payload["models"]
+    assert len(models) == len(trajs) and not any(m["lerp"] for m in models)
+    path = tmp_path / "fit.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page = Page(browser, path)
+    page.root().locator(".dp-check input").first.uncheck()  # trails off
+    for k, traj in enumerate(trajs):
+        assert models[k]["group"] == payload["runs"][k]["group"]
+        for t in (0, 25, traj.steps):
+            w, b = np.asarray(traj.params[t], float)
+            seg = clip_line(area, w, b)
+            page.js(f"p.seek({t});")
+            got = page.js(
+                f"const m = p.models[{k}], f = m.frames[{t}];"
+                " return f.map(([o, n]) => Array.from(m.xy.slice(o, o + 2 * n)));"
+            )
+            if seg is None:
+                assert got == []
+                continue
+            want = np.array([data_to_pixel(box, q) for q in seg])
+            [line] = [np.array(g).reshape(-1, 2) for g in got]
+            assert np.abs(line[[0, -1]] - want).max() <= 1.0, (k, t, line, want)
+            # drawn: the canvas has the run's colour a quarter of the way along the line
+            mid = 0.75 * want[0] + 0.25 * want[1]
+            alpha = page.js(
+                f"const d = p.ctx.getImageData(Math.round({mid[0]} * p.dpr),"
+                f" Math.round({mid[1]} * p.dpr), 1, 1).data; return d[3];"
+            )
+            assert alpha > 0, (k, t)
+    # the legend rows hide the runs' lines too
+    for row in page.root().locator(".dp-row").all():
+        row.click()
+    page.js("p.seek(25);")
+    w, b = np.asarray(trajs[0].params[25], float)
+    seg = clip_line(area, w, b)
+    assert seg is not None
+    want = np.array([data_to_pixel(box, q) for q in seg])
+    mid = 0.75 * want[0] + 0.25 * want[1]
+    alpha = page.js(
+        f"return p.ctx.getImageData(Math.round({mid[0]} * p.dpr),"
+        f" Math.round({mid[1]} * p.dpr), 1, 1).data[3];"
+    )
+    assert alpha == 0
+    page.check_clean()
+
+
 # ---------------------------------------------------------------------------------------------
 # the rate map
 # ---------------------------------------------------------------------------------------------
@@ -478,6 +544,8 @@ def test_thousand_particles_draw_within_a_frame(browser: Any, tmp_path: Path) ->
 SLOW_TO_BUILD = {"NetworkLandscape", "CurveFit", "RateMap"}  # networks and a 10,000-run sweep
 #: every scene within the issue's 300 kB (the rate map holds all of its 10,000 runs)
 BUDGET_KB: dict[str, float] = {}
+#: scenes whose video draws a model per run, and whether it interpolates between steps
+MODELS = {"FitLine": False, "FitLineFastAdam": False, "NetworkLandscape": False, "CurveFit": True}
 #: scenes the player refuses in one line: 3-D, and bar charts with no track to play
 NOT_PLAYABLE = ("Surface3D", "MuonVsAdamW")
 
@@ -491,10 +559,18 @@ NOT_PLAYABLE = ("Surface3D", "MuonVsAdamW")
     ],
 )
 def test_player_file_size(name: str) -> None:
-    """Every built-in 2-D (and 1-D) scene's player is at most 300 kB."""
-    document = player.player_html(player.build_payload(get_scene(name)))
+    """Every built-in 2-D (and 1-D) scene's player is at most 300 kB, with the models the
+    video draws beside the runs (a network's decision boundary or fitted curve, FitLine's
+    fitted line): one a run, interpolated between steps where the video interpolates."""
+    payload = player.build_payload(get_scene(name))
+    document = player.player_html(payload)
     size_kb = len(document.encode()) / 1000
     assert size_kb <= BUDGET_KB.get(name, 300), f"{name}: {size_kb:.0f} kB"
+    if name in MODELS:
+        models = payload["models"]
+        assert len(models) == len(payload["runs"]), name
+        assert {m["lerp"] for m in models} == {MODELS[name]}, name
+        assert [m["group"] for m in models] == [r["group"] for r in payload["runs"]]
 
 
 def test_render_api_and_show(browser: Any, tmp_path: Path) -> None:

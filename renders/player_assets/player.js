@@ -256,6 +256,29 @@
       }
       return run;
     });
+    // the models drawn beside the runs (fitted lines, curves, decision boundaries): per step
+    // a set of polylines in px (renders/player.py, _models)
+    this.models = (d.models || []).map(function (m) {
+      var q = view(buf, m.xy), xy = new Float32Array(q.length);
+      for (var i = 0; i < q.length; i++) xy[i] = q[i] / m.scale;
+      var model = { src: m, xy: xy, frames: [] };
+      if (m.lerp) {  // the same polylines at every step: points = Σ lines, step after step
+        var per = m.lines.reduce(function (a, b) { return a + b; }, 0), steps = xy.length / (2 * per);
+        for (var t = 0; t < steps; t++) {
+          var lines = [], o = 2 * per * t;
+          m.lines.forEach(function (n) { lines.push([o, n]); o += 2 * n; });
+          model.frames.push(lines);
+        }
+      } else {
+        var counts = view(buf, m.counts), lengths = view(buf, m.lengths), at = 0, li = 0;
+        for (var f = 0; f < counts.length; f++) {
+          var ls = [];
+          for (var c = 0; c < counts[f]; c++) { ls.push([at, lengths[li]]); at += 2 * lengths[li]; li++; }
+          model.frames.push(ls);
+        }
+      }
+      return model;
+    });
     // legend: one row per group
     var groups = [], seen = {};
     this.runs.forEach(function (r) {
@@ -367,6 +390,29 @@
     this.trailK = k;
   };
 
+  /* the models at fractional step t: the nearest step's polylines, or (a fitted curve: the
+   * video interpolates it) each point between its two steps */
+  Player.prototype.drawModels = function (t, unit) {
+    var ctx = this.ctx, hidden = this.hidden;
+    for (var q = 0; q < this.models.length; q++) {
+      var m = this.models[q], src = m.src, last = m.frames.length - 1;
+      if (last < 0 || (src.group !== null && hidden[src.group])) continue;
+      var s = Math.min(Math.max(t, 0), last), xy = m.xy;
+      var i = src.lerp ? Math.floor(s) : Math.round(s), j = Math.min(i + 1, last), f = src.lerp ? s - i : 0;
+      var a = m.frames[i], b = src.lerp ? m.frames[j] : a;
+      ctx.beginPath();
+      for (var l = 0; l < a.length; l++) {
+        var oa = a[l][0], ob = b[l][0], n = a[l][1];
+        for (var k = 0; k < n; k++) {
+          var x = (1 - f) * xy[oa + 2 * k] + f * xy[ob + 2 * k], y = (1 - f) * xy[oa + 2 * k + 1] + f * xy[ob + 2 * k + 1];
+          if (k) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+        }
+      }
+      ctx.strokeStyle = src.color; ctx.lineWidth = src.width * unit; ctx.lineJoin = "round"; ctx.lineCap = "round";
+      ctx.stroke();
+    }
+  };
+
   Player.prototype.draw = function () {
     var ctx = this.ctx, d = this.data;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
@@ -392,6 +438,7 @@
       });
       ctx.globalAlpha = 1; ctx.lineCap = "round";
     }
+    this.drawModels(t, unit);
     // step markers (a small dot per recorded step reached), look-ahead ghosts, arrows
     for (q = 0; q < runs.length; q++) {
       r = runs[q];
