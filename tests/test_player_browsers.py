@@ -385,6 +385,13 @@ def test_dot_position_matches_the_projected_run(browser: Any, overshoot: dict) -
     colour = payload["runs"][len(trajs) - 1]["color"].lstrip("#")
     want = np.array([int(colour[i : i + 2], 16) for i in (0, 2, 4)], dtype=float)
     assert np.abs(rgb - want).max() <= 24, (browser.name, rgb, want)
+    # the speed menu's label ("1×") stands out from its face in the dark theme
+    box = rect(browser, "select.dp-speed")
+    face = np.asarray(Image.open(shot).convert("L"), dtype=float)[
+        round(box["y"] + 3) : round(box["y"] + box["height"] - 3),
+        round(box["x"] + 3) : round(box["x"] + 0.55 * box["width"]),
+    ]
+    assert face.max() - face.min() > 100, (browser.name, face.min(), face.max())
     check_clean(browser)
 
 
