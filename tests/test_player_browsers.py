@@ -35,11 +35,14 @@ from typing import Any
 import numpy as np
 import pytest
 from test_player import CENTROID, data_to_pixel, overshoot, rate_map  # noqa: F401 (fixtures)
+from test_presenter import deck  # noqa: F401 (a fixture)
 
 FIREFOX = "/usr/bin/firefox-esr"
 WEBKIT_DRIVER = "/usr/bin/WebKitWebDriver"
 BRIDGE = Path(__file__).with_name("browsers") / "bridge.mjs"
 ROOTS = "document.querySelectorAll('.descent-player')"
+#: selenium 4.51's own WebKitGTK driver class still passes the old argument
+pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr:DeprecationWarning")
 
 
 def _missing(what: str) -> None:
@@ -113,6 +116,10 @@ class Firefox:
     def log(self) -> tuple[list[str], list[str]]:
         got = self._send(op="log")
         return got["blocked"], got["errors"]
+
+    def select(self, index: int) -> None:
+        """Later commands go to window ``index`` (1: the first popup), once it is open."""
+        self._send(op="select", index=index, timeout=10000)
 
     def close(self) -> None:
         assert self.proc.stdin is not None
@@ -212,6 +219,11 @@ class WebKit:
         self.seen.clear()
         self.url = hooked.as_uri()
         self.allow = allow.as_uri() + "/" if allow else self.url
+        for handle in self.driver.window_handles[1:]:  # popups of the page before
+            self.driver.switch_to.window(handle)
+            self.driver.close()
+        self.driver.switch_to.window(self.driver.window_handles[0])
+        self.main = self.driver.current_window_handle
         self.driver.get(self.url)
 
     def js(self, expr: str) -> Any:
@@ -256,6 +268,15 @@ class WebKit:
         blocked = list(self.seen) + hooks["blocked"]
         blocked += [u for u in loaded if not (u.startswith(self.allow) or u.startswith("data:"))]
         return blocked, hooks["errors"]
+
+    def select(self, index: int) -> None:
+        """Later commands go to window ``index`` (1: the first popup), once it is open."""
+        end = time.monotonic() + 10
+        while len(self.driver.window_handles) <= index:
+            assert time.monotonic() < end, f"no window {index}"
+            time.sleep(0.02)
+        others = [h for h in self.driver.window_handles if h != self.main]
+        self.driver.switch_to.window(([self.main] + others)[index])
 
     def close(self) -> None:
         try:
@@ -465,3 +486,53 @@ def test_rate_map_click_plays_the_run_under_the_cursor(browser: Any, rate_map: d
         expected = data_to_pixel(inset, shown[t])
         assert got is not None and np.abs(got - expected).max() <= 1.0, (browser.name, t, got)
     check_clean(browser)
+
+
+# ---------------------------------------------------------------------------------------------
+# the HTML deck's presenter view (tests/test_presenter.py in Chromium)
+# ---------------------------------------------------------------------------------------------
+def wait_for(b: Any, expr: str, timeout: float = 10.0) -> None:
+    end = time.monotonic() + timeout
+    while not b.js(expr):
+        assert time.monotonic() < end, f"{b.name}: timed out waiting for {expr}"
+        time.sleep(0.02)
+
+
+def press_button(b: Any, selector: str) -> None:
+    r = b.js(
+        f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
+        ".getBoundingClientRect(); return {x: r.x, y: r.y, width: r.width, height: r.height}; })()"
+    )
+    b.click(r["x"] + r["width"] / 2, r["y"] + r["height"] / 2)
+
+
+def test_presenter_window_follows_the_deck(browser: Any, deck: Path) -> None:  # noqa: F811
+    """The deck's presenter window (window.open, postMessage between two file:// pages): it
+    follows the deck, the deck follows it, a click on its controls does not advance."""
+    slide = "document.body.dataset.slide === '%d'"
+    browser.open(deck / "index.html")
+    wait_for(browser, slide % 1)
+    browser.key("n")
+    browser.select(1)  # the presenter window
+    wait_for(browser, slide % 1)
+    assert "presenter" in browser.js("document.body.className")
+    assert browser.js("document.getElementById('notes').textContent") == "notes of beat 1"
+    assert browser.js("document.getElementById('next-name').textContent") == "Demo: beat 2"
+    browser.select(0)  # the deck moves: the presenter follows
+    browser.key("ArrowRight")
+    browser.key("ArrowRight")
+    browser.select(1)
+    wait_for(browser, slide % 3)
+    assert browser.js("document.getElementById('notes').textContent") == "notes of beat 3"
+    browser.key("ArrowLeft")  # the presenter moves: the deck follows
+    press_button(browser, "#reset-button")  # a control does its job only
+    browser.select(0)
+    wait_for(browser, slide % 2)
+    time.sleep(0.2)
+    assert browser.js("document.body.dataset.slide") == "2"
+    browser.select(1)
+    press_button(browser, "#next-button")
+    browser.select(0)
+    wait_for(browser, slide % 3)
+    blocked, errors = browser.log()
+    assert blocked == [] and errors == [], (browser.name, blocked, errors)

@@ -10,6 +10,8 @@
 //   {"op": "move" | "click", "x": 10, "y": 20}   the mouse, in CSS px of the viewport
 //   {"op": "screenshot", "path": "/tmp/x.png"}   the viewport, as PNG
 //   {"op": "log"}  -> {"blocked": [...], "errors": [...]} since the last open
+//   {"op": "select", "index": 1, "timeout": 10000}   later commands go to the page's n-th
+//       window (0: the page itself, 1: the first popup it opened), waiting for it to open
 //   {"op": "quit"}
 import { createInterface } from "node:readline";
 import puppeteer from "puppeteer-core";
@@ -17,16 +19,23 @@ import puppeteer from "puppeteer-core";
 const executablePath = process.argv[2] || "/usr/bin/firefox-esr";
 const browser = await puppeteer.launch({ browser: "firefox", executablePath, headless: true });
 let page = null;
+let pages = [];
 let log = { blocked: [], errors: [] };
 
+function watch(p, seen) {
+  p.on("console", (m) => { if (m.type() === "error") seen.errors.push(m.text()); });
+  p.on("pageerror", (e) => seen.errors.push(String(e)));
+  p.on("popup", (q) => { if (q) { pages.push(q); watch(q, seen); } });
+}
+
 async function open({ url, allow, width, height }) {
-  if (page) await page.close();
+  for (const p of pages) if (!p.isClosed()) await p.close();
   log = { blocked: [], errors: [] };
   const seen = log;
   page = await browser.newPage();
+  pages = [page];
   await page.setViewport({ width: width || 960, height: height || 800 });
-  page.on("console", (m) => { if (m.type() === "error") seen.errors.push(m.text()); });
-  page.on("pageerror", (e) => seen.errors.push(String(e)));
+  watch(page, seen);
   await page.setRequestInterception(true);
   page.on("request", (r) => {
     const u = r.url();
@@ -45,6 +54,15 @@ const ops = {
   click: ({ x, y }) => page.mouse.click(x, y),
   screenshot: ({ path }) => page.screenshot({ path }),
   log: () => log,
+  select: async ({ index, timeout }) => {
+    const end = Date.now() + (timeout || 10000);
+    while (pages.length <= index) {
+      if (Date.now() > end) throw new Error(`no window ${index}: ${pages.length} open`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    page = pages[index];
+    return page.url();
+  },
 };
 
 const out = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
