@@ -6,10 +6,10 @@ carries over the saddle to (−2.81, 3.13): which minimum is the optimizer's doi
 or a trail behind the surface is hidden by it (:meth:`MeshCamera.depth_test`); the legend
 shows every run's hyper-parameters and live loss, and a step counter runs beside it.
 
-Each step is drawn on the surface: :attr:`Surface3D.substeps` samples along the straight
-step in the plane, each at the drawn surface's height under it (momentum's long steps
-follow the surface instead of cutting chords through the air), and each ball rests on the
-surface (its centre one radius above it). The title sits in a band of its own that the
+Each step is drawn on the surface: the straight step in the plane in pieces of at most
+:attr:`Surface3D.sample_spacing`, each at the drawn surface's height under it (momentum's
+long steps follow the surface instead of cutting chords through the air), and each ball
+rests on the surface (its centre one radius above it). The title sits in a band of its own that the
 surface never covers; the subtitle is short enough to stay at full size. The camera's
 ``zoom`` scales the projected picture (0.72: the surface clear of the band and legend).
 
@@ -142,8 +142,9 @@ class Surface3D(DescentScene, ThreeDScene):
     #: the camera's look-at point is moved this far up the screen (scene units): the
     #: surface sits under the title band
     frame_shift = 0.55
-    #: samples per step on a trail: a long step is drawn along the surface, not as a chord
-    substeps = 12
+    #: the longest piece of a step on a trail (data units; the surface's cells are 0.42
+    #: wide): a long step is drawn along the surface, not as a chord through the air
+    sample_spacing = 0.2
     #: how far the trail floats over the drawn surface, and the ball's radius (scene units)
     trail_lift = 0.04
     ball_radius = 0.12
@@ -161,23 +162,28 @@ class Surface3D(DescentScene, ThreeDScene):
 
     def on_surface(
         self, land: Landscape, traj: Trajectory, field: HeightField, lift: float = 0.0
-    ) -> np.ndarray:
-        """``(steps·substeps + 1, 3)``: the run's path ``(x, y, height + lift)`` on the drawn
-        surface, :attr:`substeps` points per step: the straight step in the plane, each
-        sample at the height of the surface under it (``field``: the drawn surface's
-        heights, data units), so a long step follows the surface instead of cutting
-        through the air above it. Point ``k·substeps`` is step ``k``. A point past the view
-        is pinned at its edge (as 2-D tracks pin it): nothing is drawn beyond the surface.
-        A run that turns NaN stays at its last finite point."""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(points, at_step)``: the run's path ``(x, y, height + lift)`` ``(M, 3)`` on the
+        drawn surface and the step parameter ``(M,)`` of each point (``k`` at step ``k``,
+        ``k + j/n`` between). Each step is the straight step in the plane, cut into pieces
+        no longer than :attr:`sample_spacing`, each sample at the height of the surface
+        under it (``field``: the drawn surface's heights, data units): a long step follows
+        the surface instead of cutting through the air above it. A point past the view is
+        pinned at its edge (as 2-D tracks pin it): nothing is drawn beyond the surface. A
+        run that turns NaN stays at its last finite point."""
         (x0, x1), (y0, y1) = land.view
         p = held_at_nan(np.asarray(traj.params, dtype=np.float64))
         at = np.stack([np.clip(p[:, 0], x0, x1), np.clip(p[:, 1], y0, y1)], axis=-1)
-        n = self.substeps
-        f = np.arange(n) / n
-        dense = at[:-1, None, :] * (1 - f)[None, :, None] + at[1:, None, :] * f[None, :, None]
-        xy = np.vstack([dense.reshape(-1, 2), at[-1:]])
+        length = np.linalg.norm(np.diff(at, axis=0), axis=1)
+        pieces = np.maximum(1, np.ceil(length / self.sample_spacing)).astype(int)
+        u = np.concatenate(
+            [k + np.arange(n) / n for k, n in enumerate(pieces)] + [[float(len(at) - 1)]]
+        )
+        k = np.minimum(np.floor(u).astype(int), len(at) - 2)
+        f = (u - k)[:, None]
+        xy = at[k] * (1 - f) + at[k + 1] * f
         z = field.height(xy[:, 0], xy[:, 1])
-        return np.column_stack([xy, z + lift])
+        return np.column_stack([xy, z + lift]), u
 
     def height_field(self, land: Landscape) -> HeightField:
         """The surface as drawn, in data units: ``resolution + 1`` samples a side over the
@@ -310,28 +316,38 @@ class Surface3D(DescentScene, ThreeDScene):
         def scene_points(data: np.ndarray) -> np.ndarray:
             return origin + data @ basis
 
-        n = self.substeps
         # trails just over the drawn surface; balls resting on it (centre one radius up)
-        trails = [
-            scene_points(self.on_surface(land, t, field, self.trail_lift / basis[2][2]))
-            for t in trajs
-        ]
+        trails = [self.on_surface(land, t, field, self.trail_lift / basis[2][2]) for t in trajs]
         balls = [
-            scene_points(self.on_surface(land, t, field, self.ball_radius / basis[2][2]))
+            scene_points(self.on_surface(land, t, field, self.ball_radius / basis[2][2])[0])
             for t in trajs
         ]
-        self.clock = StepClock(self.steps, step_weights([b[::n] for b in balls]))
+        steps_at = [u for _, u in trails]
+        self.clock = StepClock(
+            self.steps,
+            step_weights(
+                [
+                    b[np.searchsorted(u, np.arange(self.steps + 1))]
+                    for b, u in zip(balls, steps_at, strict=True)
+                ]
+            ),
+        )
         colors = self.colors_for(trajs)
         self.subjects: list[Mobject] = []  # the balls, in run order: what a beat marks
-        for path, rest, color in zip(trails, balls, colors, strict=True):
+        for (data, u), rest, color in zip(trails, balls, colors, strict=True):
+            path = scene_points(data)
             ball = Sphere(radius=self.ball_radius, resolution=(8, 8)).set_color(color)
             ball.move_to(rest[0])
             trail = VMobject(stroke_color=color, stroke_width=4)
 
             def refresh(
-                m: VMobject, path: np.ndarray = path, rest: np.ndarray = rest, ball: Mobject = ball
+                m: VMobject,
+                path: np.ndarray = path,
+                rest: np.ndarray = rest,
+                ball: Mobject = ball,
+                u: np.ndarray = u,
             ) -> None:
-                s = self.clock.step() * n
+                s = float(np.interp(self.clock.step(), u, np.arange(len(u))))  # sample index
                 m.set_points_as_corners(partial_path(path, s)[0])
                 ball.move_to(partial_path(rest, s)[1])
 

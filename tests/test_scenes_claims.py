@@ -83,22 +83,24 @@ def test_surface_3d_trails_follow_the_drawn_surface_not_chords() -> None:
     scene = object.__new__(cls)  # only its geometry: no Scene is built
     field = scene.height_field(land)
     trajs = cls.data()
-    n = cls.substeps
     (x0, x1), (y0, y1) = land.view
     for t in trajs:
-        path = scene.on_surface(land, t, field, 0.04)
-        assert len(path) == cls.steps * n + 1
+        path, u = scene.on_surface(land, t, field, 0.04)
+        assert len(path) == len(u) and u[0] == 0 and u[-1] == cls.steps
         # every sample rests the same height over the drawn surface under it
         np.testing.assert_allclose(path[:, 2] - field.height(path[:, 0], path[:, 1]), 0.04)
+        # no piece longer than the spacing in the plane
+        assert np.linalg.norm(np.diff(path[:, :2], axis=0), axis=1).max() <= cls.sample_spacing
         # the steps themselves are where the run was (pinned at the view's edge past it)
         p = np.asarray(t.params, dtype=np.float64)
         at = np.stack([np.clip(p[:, 0], x0, x1), np.clip(p[:, 1], y0, y1)], -1)
-        np.testing.assert_allclose(path[::n, :2], at)
+        np.testing.assert_allclose(path[np.searchsorted(u, np.arange(cls.steps + 1)), :2], at)
     # momentum's big steps: a chord between two steps would float far above the surface
     mom = np.asarray(trajs[1].params, dtype=np.float64)
     length = np.linalg.norm(np.diff(mom, axis=0), axis=1)
     k = int(np.argmax(length))
-    ends = scene.on_surface(land, trajs[1], field)[[k * n, (k + 1) * n]]
+    path, u = scene.on_surface(land, trajs[1], field)
+    ends = path[np.searchsorted(u, [k, k + 1])]
     middle = ends.mean(axis=0)  # the old chord's midpoint
     gap = middle[2] - float(field.height(middle[0], middle[1]))
     assert abs(gap) > 0.3, gap  # (scene height units; the surface is 2.6 tall)
