@@ -37,6 +37,8 @@ import pytest
 from test_player import CENTROID, data_to_pixel, overshoot, rate_map  # noqa: F401 (fixtures)
 from test_presenter import deck  # noqa: F401 (a fixture)
 
+from descent.scenes import get_scene
+
 FIREFOX = "/usr/bin/firefox-esr"
 WEBKIT_DRIVER = "/usr/bin/WebKitWebDriver"
 BRIDGE = Path(__file__).with_name("browsers") / "bridge.mjs"
@@ -120,6 +122,10 @@ class Firefox:
     def select(self, index: int) -> None:
         """Later commands go to window ``index`` (1: the first popup), once it is open."""
         self._send(op="select", index=index, timeout=10000)
+
+    def frame(self, index: int | None) -> None:
+        """Later ``js`` runs in the window's child frame ``index`` (None: the window)."""
+        self._send(op="frame", index=index)
 
     def close(self) -> None:
         assert self.proc.stdin is not None
@@ -277,6 +283,13 @@ class WebKit:
             time.sleep(0.02)
         others = [h for h in self.driver.window_handles if h != self.main]
         self.driver.switch_to.window(([self.main] + others)[index])
+
+    def frame(self, index: int | None) -> None:
+        """Later commands go to the window's child frame ``index`` (None: the window)."""
+        if index is None:
+            self.driver.switch_to.default_content()
+        else:
+            self.driver.switch_to.frame(index)
 
     def close(self) -> None:
         try:
@@ -485,6 +498,46 @@ def test_rate_map_click_plays_the_run_under_the_cursor(browser: Any, rate_map: d
         got = centroid(browser, box=box)
         expected = data_to_pixel(inset, shown[t])
         assert got is not None and np.abs(got - expected).max() <= 1.0, (browser.name, t, got)
+    check_clean(browser)
+
+
+@pytest.fixture(scope="module")
+def notebook_cell(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A page holding what show(..., format="html") displays in a notebook."""
+    from descent.renders.api import show
+
+    folder = tmp_path_factory.mktemp("cell")
+    widget = show("LearningRates", format="html", out=folder)
+    cell = folder / "cell.html"
+    cell.write_text(f"<!DOCTYPE html><html><head></head><body>{widget.data}</body></html>")
+    return cell
+
+
+def test_notebook_iframe_srcdoc_player(browser: Any, notebook_cell: Path) -> None:
+    """show()'s ``<iframe srcdoc sandbox="allow-scripts">`` (what JupyterLab and VS Code put
+    in the page): the player decodes its data and takes keys inside the sandboxed frame."""
+    browser.open(notebook_cell)
+    frame = browser.js("document.querySelector('iframe').getBoundingClientRect().toJSON()")
+    steps = get_scene("LearningRates").steps
+    browser.frame(0)
+    try:
+        wait_for(browser, f"{ROOTS}.length === 1 && {ROOTS}[0].dataset.ready === '1'")
+        canvas = rect(browser, "canvas.dp-canvas")
+    finally:
+        browser.frame(None)
+    # a click into the player gives it the keys (WebKit lets no script focus a sandboxed
+    # frame before the reader has been in it; the reader clicks first)
+    browser.click(frame["x"] + canvas["x"] + 20, frame["y"] + canvas["y"] + 20)
+    browser.key("End")
+    browser.frame(0)
+    try:
+        assert attr(browser, "data-step") == str(steps), browser.name
+        browser.frame(None)
+        browser.key("ArrowLeft")
+        browser.frame(0)
+        assert attr(browser, "data-step") == str(steps - 1), browser.name
+    finally:
+        browser.frame(None)
     check_clean(browser)
 
 
