@@ -16,8 +16,10 @@ base64 (the browser inflates it with ``DecompressionStream``; no library): posit
 1/16 px (finer than the screen shows) as ``int32`` differences between steps, read-outs
 (loss, gradient, learning rate, update terms) as ``float32``; of more than 2 coordinates
 (networks) the gradient and terms as their norms. The rate map's lattice of exact runs is
-kept in whole pixels of the inset as ``int16`` differences, each run cut where it stops
-moving on screen. The background is a WebP image.
+kept in 1/4 px of the inset, each run cut where it stops moving on screen, as ``int16``
+residuals of a fitted linear prediction (:class:`Lattice`: nearly all zero, so 10,000 runs
+of 200 steps deflate to a few kB), its rates in the thousandths the read-out shows. The
+background is a WebP image.
 
 Pixels: ``(0, 0)`` is the top-left corner of the frame, y down (the canvas's convention);
 each plot's data → pixel map is ``o + u·ex + v·ey`` (``u``, ``v`` the data coordinates
@@ -64,14 +66,21 @@ __all__ = [
     "iframe",
     "to_pixels",
     "PlayerCapture",
+    "Lattice",
+    "encode_lattice",
+    "decode_lattice",
 ]
 
 #: positions are stored in 1/16 px (a crowd's dots, stamped at whole pixels, in 1/4 px)
 POSITION_SCALE = 16
 CROWD_SCALE = 4
-#: the rate map's lattice in whole pixels of the inset (10,000 runs: 1/4 px would be 1.6×
-#: the file, for an inset about 200 px wide)
-LATTICE_SCALE = 1
+#: the rate map's lattice in 1/4 px of the inset (stored as residuals of a linear prediction:
+#: see :class:`Lattice`)
+LATTICE_SCALE = 4
+#: a rate the read-out shows as ∞ (non-finite), among rates stored in thousandths
+RATE_NONE = -(2**31)
+#: the models drawn beside the runs (fitted lines, curves, decision boundaries) in 1/4 px
+MODEL_SCALE = 4
 #: a run of many particles keeps no update terms (they would dominate the file)
 MAX_TERM_RUNS = 12
 
@@ -101,8 +110,11 @@ class _Arrays:
     def __init__(self) -> None:
         self.parts: list[bytes] = []
         self.size = 0
+        self.seen: dict[tuple[str, bool, bytes], dict[str, Any]] = {}
 
     def add(self, array: Any, dtype: str, *, delta: bool = False) -> dict[str, Any]:
+        """Add ``array`` as ``dtype``; an array equal to one added before (every particle's
+        learning-rate schedule) is stored once and both references read it."""
         data = np.asarray(array).astype(dtype)
         if delta:  # along the first axis (per column): the script sums each column back
             data = data.reshape(len(data), -1)
@@ -110,13 +122,27 @@ class _Arrays:
             data = np.diff(data, axis=0, prepend=np.zeros((1, width), data.dtype))
         data = np.ascontiguousarray(data.ravel())
         raw = data.tobytes()
+        key = (dtype, delta, raw if not delta else raw + str(width).encode())
+        if key in self.seen:
+            return dict(self.seen[key])
         ref = {"t": dtype.lstrip("<"), "o": self.size, "n": int(data.size)}
         if delta:
             ref["d"] = width
         pad = (-len(raw)) % 4
         self.parts.append(raw + b"\0" * pad)
         self.size += len(raw) + pad
+        self.seen[key] = dict(ref)
         return ref
+
+    def positions(self, quantised: np.ndarray) -> dict[str, Any]:
+        """Integer positions ``(T, 2)`` as differences between steps: ``int16`` where
+        every difference fits (always, for a frame under 2,048 px at 1/16 px), else ``int32``."""
+        q = np.asarray(quantised, np.int64)
+        steps = np.diff(q.reshape(len(q), -1), axis=0, prepend=0)
+        small = (
+            max(np.abs(steps).max(initial=0), np.abs(q).max(initial=0)) <= np.iinfo(np.int16).max
+        )
+        return self.add(q, "<i2" if small else "<i4", delta=True)
 
     def encoded(self) -> str:
         return base64.b64encode(zlib.compress(b"".join(self.parts), 9)).decode("ascii")
@@ -136,6 +162,7 @@ class PlayerCapture:
     theme: str = "dark"
     steps: int = 0
     locals: dict[str, Any] = field(default_factory=dict)  # construct's, for the rate map
+    layered: list[Any] = field(default_factory=list)  # the moving parts, as add_layered got them
 
 
 @contextlib.contextmanager
@@ -156,9 +183,11 @@ def capture(
 ) -> PlayerCapture:
     """Run ``cls.construct`` up to its first ``play``/``wait`` and note what it built.
 
-    The background is the frame Manim renders of the scene's mobjects when it calls
-    ``make_clock`` (the static parts come first in every descent storyboard), or, for a
-    scene without one (the rate map), when it adds its moving parts (``add_layered``).
+    The background is the frame Manim renders of the scene's mobjects at its first
+    ``play``/``wait``, less the moving parts (what it gave ``add_layered``, and anything an
+    updater moves): the static parts a storyboard adds after ``make_clock`` (a network
+    scene's data) are in it. For a scene without a clock (the rate map), it is the frame
+    when the scene adds its moving parts (``add_layered``).
     Raises :class:`EngineError` for a 3-D scene or one with nothing to play.
     """
     from manim import ThreeDScene, config, tempconfig
@@ -196,8 +225,14 @@ def capture(
             frame = (float(config.frame_width), float(config.frame_height))
             got: dict[str, Any] = {}
 
-            def snapshot() -> None:
-                scene.renderer.update_frame(scene, mobjects=list(scene.mobjects))
+            def snapshot(exclude: Sequence[Any] = ()) -> None:
+                moving = {id(m) for e in exclude for m in e.get_family()}
+                shown = [
+                    m
+                    for m in scene.mobjects
+                    if id(m) not in moving and not any(f.updaters for f in m.get_family())
+                ]
+                scene.renderer.update_frame(scene, mobjects=shown if exclude else scene.mobjects)
                 from PIL import Image
 
                 got["image"] = Image.fromarray(np.array(scene.renderer.get_frame())).convert("RGB")
@@ -228,9 +263,13 @@ def capture(
                     caller = inspect.currentframe()
                     got["locals"] = dict(caller.f_back.f_locals) if caller and caller.f_back else {}
                     raise _Stop
+                got.setdefault("layered", []).extend(mobjects)
                 add_layered(*mobjects)
 
             def stop(*args: Any, **kwargs: Any) -> None:
+                if "areas" in got:  # the static parts added after make_clock too (a network
+                    # scene's data and its axes), without the moving parts
+                    snapshot(exclude=got.get("layered", []))
                 raise _Stop
 
             scene.make_clock = make_clock_hook
@@ -259,6 +298,7 @@ def capture(
                 theme=theme,
                 steps=int(got.get("steps", 0)),
                 locals=got.get("locals", {}),
+                layered=got.get("layered", []),
             )
     finally:
         import shutil
@@ -344,7 +384,7 @@ def _track_run(
         "radius": round(float(track.dot.radius) * scale, 2),
         "trail": bool(track.trail),
         "n": int(len(px)),
-        "xy": arrays.add(np.round(px * scale_xy), "<i4", delta=True),
+        "xy": arrays.positions(np.round(px * scale_xy)),
         "scale": scale_xy,
         "out": arrays.add(np.asarray(track.out, np.uint8), "u1"),
         "markers": bool(len(track.markers)),
@@ -366,7 +406,7 @@ def _track_run(
         run["arrows"] = arrows
     if track.ghost_screen is not None:  # Nesterov's look-ahead point
         ghost = to_pixels(track.ghost_screen, cap.size, cap.frame)
-        run["ghost"] = arrays.add(np.round(ghost * POSITION_SCALE), "<i4", delta=True)
+        run["ghost"] = arrays.positions(np.round(ghost * POSITION_SCALE))
     if traj is not None:
         grad = np.asarray(traj.grad, np.float64) + np.asarray(traj.noise, np.float64)
         if traj.dim > 2:  # a network's gradient: its norm
@@ -380,6 +420,124 @@ def _track_run(
         run["diverged_at"] = None if traj.diverged_at is None else int(traj.diverged_at)
         run.update(extra)
     return run
+
+
+def _simplify(line: np.ndarray, tolerance: float) -> np.ndarray:
+    """Ramer–Douglas–Peucker: the points of polyline ``(n, 2)`` that keep every dropped
+    point within ``tolerance`` (px) of the simplified line."""
+    if len(line) < 3:
+        return line
+    keep = np.zeros(len(line), bool)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(line) - 1)]
+    while stack:
+        a, b = stack.pop()
+        if b - a < 2:
+            continue
+        p, q = line[a], line[b]
+        d = q - p
+        seg = line[a + 1 : b] - p
+        norm = float(np.hypot(*d))
+        if norm == 0:
+            dist = np.hypot(seg[:, 0], seg[:, 1])
+        else:
+            dist = np.abs(d[0] * seg[:, 1] - d[1] * seg[:, 0]) / norm
+        k = int(np.argmax(dist))
+        if dist[k] > tolerance:
+            keep[a + 1 + k] = True
+            stack += [(a, a + 1 + k), (a + 1 + k, b)]
+    return line[keep]
+
+
+def _polylines(mobject: Any, cap: PlayerCapture) -> list[np.ndarray]:
+    """A stroked path's subpaths as pixel polylines (its anchors: the kit's models are
+    made of straight cubic segments), none when it is hidden."""
+    points = np.asarray(mobject.points)
+    if len(points) < 4 or float(np.max(mobject.get_stroke_opacities(), initial=0)) == 0:
+        return []
+    quads = points[: len(points) // 4 * 4].reshape(-1, 4, 3)
+    px = to_pixels(quads[:, [0, 3]], cap.size, cap.frame)  # (n, 2 ends, 2)
+    lines, current = [], [px[0, 0], px[0, 1]]
+    for a, b in zip(px[:-1], px[1:], strict=True):
+        if np.abs(a[1] - b[0]).max() > 1e-6:  # a new subpath
+            lines.append(np.array(current))
+            current = [b[0]]
+        current.append(b[1])
+    lines.append(np.array(current))
+    return lines
+
+
+def _models(
+    cap: PlayerCapture, runs: list[dict[str, Any]], steps: int, arrays: _Arrays
+) -> list[dict[str, Any]]:
+    """The models the video draws beside the runs, per step (FitLine's fitted lines, a
+    network's fitted curve or decision boundary): every single stroked path among the
+    moving parts that an updater redraws from the clock, evaluated by that updater at
+    every step (the video's own geometry, not a re-implementation). A model whose path at
+    step ½ is the mean of steps 0 and 1 is interpolated between steps by the script (a
+    fitted curve); the others switch at the nearest step (a line, a boundary), each of
+    their polylines simplified to within 1/8 px. Positions in 1/4 px. A model belongs to
+    the run of its colour (its legend row shows and hides it)."""
+    from manim import VMobject
+
+    clock = getattr(cap.scene, "clock", None)
+    made = {id(t) for t in cap.tracks}
+    found = [
+        m
+        for m in cap.layered
+        if isinstance(m, VMobject)
+        and not m.submobjects
+        and m.updaters
+        and id(m) not in made
+        and float(m.get_stroke_width()) > 0
+    ]
+    if clock is None or not found:
+        return []
+    out = []
+    for m in found:
+        frames = []
+        for t in range(steps + 1):
+            clock.tracker.set_value(clock.alpha_of(t))
+            m.update(0)
+            frames.append(_polylines(m, cap))
+        clock.tracker.set_value(clock.alpha_of(0.5))
+        m.update(0)
+        half = _polylines(m, cap)
+        clock.tracker.set_value(clock.alpha_of(0))
+        m.update(0)
+        shapes = {tuple(len(p) for p in f) for f in frames}
+        lerp = (
+            len(shapes) == 1
+            and len(frames) > 1
+            and [len(p) for p in half] == [len(p) for p in frames[0]]
+            and all(
+                np.allclose(h, (a + b) / 2, atol=1e-6)
+                for h, a, b in zip(half, frames[0], frames[1], strict=True)
+            )
+        )
+        color = str(m.get_stroke_color().to_hex()).upper()
+        group = next((r["group"] for r in runs if str(r["color"]).upper() == color), None)
+        model: dict[str, Any] = {
+            "color": color,
+            "width": float(m.get_stroke_width()),
+            "group": group,
+            "lerp": bool(lerp),
+            "scale": MODEL_SCALE,
+        }
+        if lerp:  # one polyline set of fixed shape: each point's steps as differences in time
+            shape = [len(p) for p in frames[0]]
+            stack = np.array([np.concatenate(f) for f in frames])  # (T, P, 2)
+            model["lines"] = shape
+            model["xy"] = arrays.positions(np.round(stack.reshape(len(frames), -1) * MODEL_SCALE))
+        else:
+            lines = [[_simplify(p, 0.125) for p in f] for f in frames]
+            model["counts"] = arrays.add([len(f) for f in lines], "<u2")
+            model["lengths"] = arrays.add([len(p) for f in lines for p in f], "<u2")
+            flat = [p for f in lines for p in f]
+            pts = np.concatenate(flat) if flat else np.zeros((0, 2))
+            model["xy"] = arrays.positions(np.round(pts * MODEL_SCALE))
+        out.append(model)
+    return out
 
 
 def _group_names(runs: list[dict[str, Any]]) -> None:
@@ -488,6 +646,9 @@ def build_payload(
     payload["panel"] = _panel(scene, trajs, runs, arrays) if not tiles else None
     if getattr(scene, "show_update", False):  # the video writes this run's rule out, live
         payload["live_rule"] = int(getattr(scene, "update_index", 0))
+    models = _models(cap, runs, int(max(cap.steps, *(r["n"] - 1 for r in runs))), arrays)
+    if models:
+        payload["models"] = models
     payload.update(
         {
             "kind": "tracks",
@@ -623,9 +784,184 @@ def display_paths(area: Any, paths: np.ndarray) -> np.ndarray:
     return shown
 
 
+@dataclass
+class Lattice:
+    """A rate map's lattice of runs on the inset, as the player stores it.
+
+    Each run's shown path (``display_paths``) is quantised to ``1/scale`` px and cut where it
+    stops moving on screen (``lengths``). The script does not store the points themselves
+    but the difference between each point and a prediction of it (``residuals``, ``int16``,
+    mostly zero): the quantised points are exactly the cumulative result of the stored
+    numbers, whatever the prediction, so the player draws the recorded torch run to
+    ``1/(2·scale)`` px. The prediction is linear prediction as audio codecs use it: per
+    axis, a second-order recurrence ``m_t = a0 + a1·m_{t−1} + a2·m_{t−2}`` (the first step
+    ``m_1 = b0 + b1·m_0``) whose coefficients are affine in the run's two hyper-parameters,
+    fitted by least squares to the recorded runs where they are inside the view
+    (heavy-ball momentum on a quadratic is such a recurrence, so there the fit is exact
+    and nearly every residual is 0). A point the model puts outside the view is predicted
+    where the segment from the model's last point inside crosses the border (the edge pin
+    of ``display_paths``); with no such point, the point two steps back.
+
+    Attributes
+    ----------
+    scale : int
+        Quantisation steps per pixel.
+    lo, hi : tuple of float
+        The view's pixel box (min and max corner).
+    start : ndarray, shape (N, 2), float32
+        Each run's first point in px (the model's start).
+    model : ndarray, shape (2, 15)
+        Per axis ``a0, a1, a2`` then ``b0, b1``, each as ``(c, c_h1, c_h2)``: ``c + c_h1·h1 + c_h2·h2``.
+    lengths : ndarray, shape (N,)
+        Points kept per run.
+    residuals : ndarray, shape (sum(lengths), 2), int16
+        Quantised point minus its prediction, run after run.
+    """
+
+    scale: int
+    lo: tuple[float, float]
+    hi: tuple[float, float]
+    start: np.ndarray
+    model: np.ndarray
+    lengths: np.ndarray
+    residuals: np.ndarray
+
+
+def _fit_lattice_model(px: np.ndarray, inside: np.ndarray, hyper: np.ndarray) -> np.ndarray:
+    """Least-squares coefficients ``(2, 15)`` of :class:`Lattice`'s predictor (zeros where
+    there is nothing to fit)."""
+    model = np.zeros((2, 15))
+    h1 = np.broadcast_to(hyper[:, :1], inside.shape)
+    h2 = np.broadcast_to(hyper[:, 1:], inside.shape)
+    ok2 = inside[:, 2:] & inside[:, 1:-1] & inside[:, :-2]
+    ok1 = inside[:, 1] & inside[:, 0]
+    for ax in range(2):
+        x = px[..., ax]
+        y2, x1, x0 = x[:, 2:][ok2], x[:, 1:-1][ok2], x[:, :-2][ok2]
+        g1, g2 = h1[:, 2:][ok2], h2[:, 2:][ok2]
+        one = np.ones_like(y2)
+        design = np.stack([one, g1, g2, x1, g1 * x1, g2 * x1, x0, g1 * x0, g2 * x0], 1)
+        if len(y2) >= design.shape[1]:
+            model[ax, :9] = np.linalg.lstsq(design, y2, rcond=None)[0]
+        y1, s0 = x[ok1, 1], x[ok1, 0]
+        g1, g2 = hyper[ok1, 0], hyper[ok1, 1]
+        design = np.stack([np.ones_like(y1), g1, g2, s0, g1 * s0, g2 * s0], 1)
+        if len(y1) >= design.shape[1]:
+            model[ax, 9:] = np.linalg.lstsq(design, y1, rcond=None)[0]
+    return model
+
+
+def _lattice_predictions(lat: Lattice, hyper: np.ndarray, steps: int) -> tuple[np.ndarray, ...]:
+    """The model's points ``(N, steps, 2)`` (px, float64), whether each is inside the view
+    ``(N, steps)``, and the edge pin predicted for each ``(N, steps, 2)`` (NaN where none).
+    Every operation is the script's, in the script's order (IEEE float64: the same bits)."""
+    n = len(hyper)
+    h1, h2 = hyper[:, 0], hyper[:, 1]
+    c = [
+        [
+            lat.model[ax, 3 * k] + lat.model[ax, 3 * k + 1] * h1 + lat.model[ax, 3 * k + 2] * h2
+            for k in range(5)
+        ]
+        for ax in range(2)
+    ]
+    m = np.empty((n, steps, 2))
+    lo, hi = np.array(lat.lo), np.array(lat.hi)
+    with np.errstate(all="ignore"):
+        for ax in range(2):
+            a0, a1, a2, b0, b1 = c[ax]
+            m[:, 0, ax] = lat.start[:, ax].astype(np.float64)
+            if steps > 1:
+                m[:, 1, ax] = b0 + b1 * m[:, 0, ax]
+            for t in range(2, steps):
+                m[:, t, ax] = a0 + a1 * m[:, t - 1, ax] + a2 * m[:, t - 2, ax]
+        inside = np.isfinite(m).all(-1) & (m >= lo).all(-1) & (m <= hi).all(-1)
+        pin = np.full_like(m, np.nan)
+        last = np.full((n, 2), np.nan)
+        for t in range(steps):
+            d = m[:, t] - last
+            t_hi = np.where(d > 0, (hi - last) / d, np.inf)
+            t_lo = np.where(d < 0, (lo - last) / d, np.inf)
+            f = np.minimum(np.minimum(np.minimum(t_hi[:, 0], t_hi[:, 1]), t_lo[:, 0]), t_lo[:, 1])
+            f = np.minimum(np.maximum(f, 0.0), 1.0)
+            pin[:, t] = np.minimum(np.maximum(last + f[:, None] * d, lo), hi)
+            last[inside[:, t]] = m[inside[:, t], t]
+    return m, inside, pin
+
+
+def _predict(
+    q: np.ndarray, t: int, m: np.ndarray, inside: bool, pin: np.ndarray, scale: int
+) -> np.ndarray:
+    if inside:
+        return np.floor(m * scale + 0.5)
+    if np.isfinite(pin).all():
+        return np.floor(pin * scale + 0.5)
+    return q[t - 2] if t >= 2 else (q[0] if t == 1 else np.zeros(2))
+
+
+def encode_lattice(
+    px: np.ndarray, inside: np.ndarray, hyper: np.ndarray, box: tuple[Any, Any], scale: int
+) -> Lattice:
+    """Encode the shown paths ``px`` ``(N, T, 2)`` (pixels) of a lattice of runs; ``inside``
+    ``(N, T)`` marks the recorded points strictly inside the view (not pinned), ``hyper``
+    ``(N, 2)`` each run's two hyper-parameters, ``box`` the view's pixel corners."""
+    n, steps, _ = px.shape
+    q = np.round(px * scale).astype(np.int64)
+    moving = np.abs(np.diff(q, axis=1)).max(-1) > 0  # (N, T-1)
+    lengths = np.where(
+        moving.any(1), moving.shape[1] - np.argmax(moving[:, ::-1], axis=1) + 1, 1
+    ).astype(np.int64)
+    lat = Lattice(
+        scale=scale,
+        lo=tuple(float(v) for v in box[0]),  # type: ignore[arg-type]
+        hi=tuple(float(v) for v in box[1]),  # type: ignore[arg-type]
+        start=px[:, 0].astype(np.float32),
+        model=_fit_lattice_model(px, inside, hyper),
+        lengths=lengths,
+        residuals=np.zeros((0, 2), np.int16),
+    )
+    m, ins, pin = _lattice_predictions(lat, hyper, steps)
+    with np.errstate(all="ignore"):
+        pm, pp = np.floor(m * scale + 0.5), np.floor(pin * scale + 0.5)
+    parts = []
+    for k in range(n):
+        length = int(lengths[k])
+        qk = q[k, :length]
+        hold = np.vstack([np.zeros((1, 2)), qk[:1], qk[:-2]])[:length]
+        fallback = np.where(
+            np.isfinite(pp[k, :length]).all(-1, keepdims=True), pp[k, :length], hold
+        )
+        parts.append(qk - np.where(ins[k, :length, None], pm[k, :length], fallback))
+    residuals = np.concatenate(parts)
+    if np.abs(residuals).max(initial=0) > np.iinfo(np.int16).max:
+        raise EngineError("the rate map's lattice does not fit its int16 encoding")
+    lat.residuals = residuals.astype(np.int16)
+    return lat
+
+
+def decode_lattice(lat: Lattice, hyper: np.ndarray) -> list[np.ndarray]:
+    """Each run's quantised points ``(length, 2)`` in ``1/scale`` px, as the script decodes
+    them (its reference; :func:`encode_lattice` ∘ this is the identity on the quantised
+    paths)."""
+    steps = int(lat.lengths.max(initial=1))
+    m, ins, pin = _lattice_predictions(lat, hyper, steps)
+    out, offset = [], 0
+    for k, length in enumerate(int(v) for v in lat.lengths):
+        q = np.zeros((length, 2))
+        with np.errstate(all="ignore"):
+            for t in range(length):
+                q[t] = (
+                    _predict(q, t, m[k, t], bool(ins[k, t]), pin[k, t], lat.scale)
+                    + lat.residuals[offset + t]
+                )
+        out.append(q)
+        offset += length
+    return out
+
+
 def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
-    """The rate map: the map's and the inset's pixel boxes, the measured rates and every
-    run of the lattice on the inset, cut where it stops moving, deflate-compressed."""
+    """The rate map: the map's and the inset's pixel boxes, the measured rates (in the
+    thousandths the read-out shows) and every run of the lattice on the inset as a
+    :class:`Lattice`, deflate-compressed."""
     loc = cap.locals
     area, inset, result = loc["area"], loc["inset"], loc["result"]
     lrs, mus, rate = np.asarray(loc["lrs"]), np.asarray(loc["mus"]), np.asarray(loc["rate"])
@@ -637,16 +973,23 @@ def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
     u = (data[..., 0] - inset.x_range[0]) / (inset.x_range[1] - inset.x_range[0])
     v = (data[..., 1] - inset.y_range[0]) / (inset.y_range[1] - inset.y_range[0])
     px = o + u[..., None] * ex + v[..., None] * ey  # (N, T, 2)
-    q = np.round(px * LATTICE_SCALE).astype(np.int64)
-    moving = np.abs(np.diff(q, axis=1)).max(-1) > 0  # (N, T-1)
-    lengths = np.where(
-        moving.any(1), moving.shape[1] - np.argmax(moving[:, ::-1], axis=1) + 1, 1
-    ).astype(np.int64)
-    # each run cut where it stops moving: the lattice as one list of points in 1/LATTICE_SCALE px,
-    # stored as differences (small numbers, mostly zero: deflate's best case)
-    kept = np.concatenate([q[k, : lengths[k]] for k in range(len(q))])
-    loss = np.asarray(result.loss, np.float32).reshape(len(q), -1)
+    with np.errstate(all="ignore"):
+        inside = (
+            np.isfinite(flat).all(-1)
+            & (flat[..., 0] > inset.x_range[0])
+            & (flat[..., 0] < inset.x_range[1])
+            & (flat[..., 1] > inset.y_range[0])
+            & (flat[..., 1] < inset.y_range[1])
+        )
+    corners = np.array([o, o + ex, o + ey, o + ex + ey])
+    hyper = np.array([(a, b) for a in np.asarray(lrs, float) for b in np.asarray(mus, float)])
+    lat = encode_lattice(px, inside, hyper, (corners.min(0), corners.max(0)), LATTICE_SCALE)
+    loss = np.asarray(result.loss, np.float32).reshape(len(flat), -1)
     arrays = _Arrays()
+    # the rate as the read-out writes it (3 decimals, as the video's), in thousandths
+    shown = np.array(
+        [int(f"{r:.3f}".replace(".", "")) if np.isfinite(r) else RATE_NONE for r in rate.ravel()]
+    )
     out = {
         "kind": "ratemap",
         "areas": [_area_box(area, cap), box],
@@ -656,10 +999,15 @@ def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
             "lr": np.asarray(lrs, float).tolist(),
             "momentum": np.asarray(mus, float).tolist(),
             "shape": list(shape),
-            "rate": arrays.add(rate, "<f4"),
-            "lengths": arrays.add(lengths, "<u2"),
-            "paths": arrays.add(kept, "<i2", delta=True),
-            "scale": LATTICE_SCALE,
+            "rate": arrays.add(shown, "<i4"),
+            "rate_none": RATE_NONE,
+            "lengths": arrays.add(lat.lengths, "<u2"),
+            "start": arrays.add(lat.start, "<f4"),
+            "residuals": arrays.add(lat.residuals, "<i2"),
+            "model": lat.model.tolist(),
+            "lo": list(lat.lo),
+            "hi": list(lat.hi),
+            "scale": lat.scale,
             "final_loss": arrays.add(loss[:, -1], "<f4"),
             "color": str(cap.scene.theme.optimizer["sky"]),
             "tour": [[float(a), float(b), str(w)] for a, b, w in getattr(cap.scene, "tour", ())],

@@ -88,10 +88,15 @@
     var img = el("img", "dp-bg", stage);
     img.alt = d.title;
     img.src = d.image;
+    // layers: the background image, the trails (drawn as the clock reaches each step), the
+    // moving parts (redrawn each frame)
+    var trailCanvas = el("canvas", "dp-trails", stage);
     var canvas = el("canvas", "dp-canvas", stage);
     var dpr = Math.max(1, Math.min(window.devicePixelRatio || 1, 3));
-    canvas.width = Math.round(d.size[0] * dpr);
-    canvas.height = Math.round(d.size[1] * dpr);
+    trailCanvas.width = canvas.width = Math.round(d.size[0] * dpr);
+    trailCanvas.height = canvas.height = Math.round(d.size[1] * dpr);
+    this.tctx = trailCanvas.getContext("2d");
+    this.trailK = 0;
     this.dpr = dpr;
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d");
@@ -130,7 +135,7 @@
     var lab = el("label", "dp-check", bar);
     var cb = el("input", null, lab); cb.type = "checkbox"; cb.checked = true;
     el("span", null, lab, "trails");
-    cb.addEventListener("change", function () { self.trails = cb.checked; self.draw(); });
+    cb.addEventListener("change", function () { self.trails = cb.checked; self.trailDirty = true; self.draw(); });
     this.trailBox = cb;
     this.arrowsOn = true;
     var lab2 = el("label", "dp-check dp-arrows", bar);
@@ -169,7 +174,9 @@
     this.range.value = this.t;
     this.root.dataset.step = String(Math.round(this.t * 1000) / 1000);
     this.draw();
-    this.readouts();
+    // while playing, the read-outs (text, the loss chart) change only with the step shown
+    var k = Math.round(this.t);
+    if (!this.playing || k !== this.shownStep) { this.shownStep = k; this.readouts(); }
   };
   Player.prototype.stepBy = function (k) {
     this.pause();
@@ -249,6 +256,29 @@
       }
       return run;
     });
+    // the models drawn beside the runs (fitted lines, curves, decision boundaries): per step
+    // a set of polylines in px (renders/player.py, _models)
+    this.models = (d.models || []).map(function (m) {
+      var q = view(buf, m.xy), xy = new Float32Array(q.length);
+      for (var i = 0; i < q.length; i++) xy[i] = q[i] / m.scale;
+      var model = { src: m, xy: xy, frames: [] };
+      if (m.lerp) {  // the same polylines at every step: points = Σ lines, step after step
+        var per = m.lines.reduce(function (a, b) { return a + b; }, 0), steps = xy.length / (2 * per);
+        for (var t = 0; t < steps; t++) {
+          var lines = [], o = 2 * per * t;
+          m.lines.forEach(function (n) { lines.push([o, n]); o += 2 * n; });
+          model.frames.push(lines);
+        }
+      } else {
+        var counts = view(buf, m.counts), lengths = view(buf, m.lengths), at = 0, li = 0;
+        for (var f = 0; f < counts.length; f++) {
+          var ls = [];
+          for (var c = 0; c < counts[f]; c++) { ls.push([at, lengths[li]]); at += 2 * lengths[li]; li++; }
+          model.frames.push(ls);
+        }
+      }
+      return model;
+    });
     // legend: one row per group
     var groups = [], seen = {};
     this.runs.forEach(function (r) {
@@ -271,6 +301,7 @@
         self.hidden[g.id] = !self.hidden[g.id];
         row.setAttribute("aria-pressed", self.hidden[g.id] ? "false" : "true");
         row.classList.toggle("dp-off", !!self.hidden[g.id]);
+        self.trailDirty = true;
         self.draw();
       });
     });
@@ -304,12 +335,82 @@
   };
 
   /* position of run r at fractional step s (as Manim's Track.point_at) */
-  Player.prototype.pointAt = function (r, s) {
+  Player.prototype.pointAt = function (r, s) { return this.pointInto(r, s, [0, 0]); };
+
+  /* position of run r at fractional step s, written into out (no allocation per frame) */
+  Player.prototype.pointInto = function (r, s, out) {
     var last = r.n - 1, i = Math.min(Math.max(Math.floor(s), 0), last), j = Math.min(i + 1, last), f = s - i;
     if (s >= last) { i = j = last; f = 0; }
     var x0 = r.xy[2 * i], y0 = r.xy[2 * i + 1], x1 = r.xy[2 * j], y1 = r.xy[2 * j + 1];
-    if (r.out[i] && r.out[j]) return f >= 0.5 ? [x1, y1] : [x0, y0];
-    return [(1 - f) * x0 + f * x1, (1 - f) * y0 + f * y1];
+    if (r.out[i] && r.out[j]) { out[0] = f >= 0.5 ? x1 : x0; out[1] = f >= 0.5 ? y1 : y0; }
+    else { out[0] = (1 - f) * x0 + f * x1; out[1] = (1 - f) * y0 + f * y1; }
+    return out;
+  };
+
+  /* the runs by colour (one path, one fill or stroke per colour), in first-seen order */
+  Player.prototype.colourBatches = function () {
+    if (this.batches) return this.batches;
+    var seen = {}, out = [];
+    this.runs.forEach(function (r) {
+      if (!(r.color in seen)) { seen[r.color] = out.length; out.push({ color: r.color, runs: [] }); }
+      out[seen[r.color]].runs.push(r);
+    });
+    return (this.batches = out);
+  };
+
+  /* the trails' own canvas under the dots: the segments of steps already reached are drawn
+   * once, as the clock reaches them (opaque, the layer's opacity is the trail's), and the
+   * layer is redrawn only when time goes back or a run is shown or hidden */
+  Player.prototype.drawTrails = function (t, unit) {
+    var g = this.tctx, d = this.data, k = Math.floor(t), self = this;
+    if (!this.trails || this.trailDirty || k < this.trailK) {
+      g.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+      g.clearRect(0, 0, d.size[0], d.size[1]);
+      this.trailK = 0;
+      this.trailDirty = false;
+      if (!this.trails) return;
+    }
+    if (k <= this.trailK) return;
+    var from = this.trailK;
+    g.lineJoin = "round"; g.lineCap = "round"; g.lineWidth = 4 * unit * 0.9;
+    this.colourBatches().forEach(function (b) {
+      var any = false;
+      g.beginPath();
+      for (var q = 0; q < b.runs.length; q++) {
+        var r = b.runs[q];
+        if (!r.src.trail || self.hidden[r.group]) continue;
+        var i0 = Math.min(from, r.n - 1), i1 = Math.min(k, r.n - 1);
+        if (i1 <= i0) continue;
+        g.moveTo(r.xy[2 * i0], r.xy[2 * i0 + 1]);
+        for (var i = i0 + 1; i <= i1; i++) g.lineTo(r.xy[2 * i], r.xy[2 * i + 1]);
+        any = true;
+      }
+      if (any) { g.strokeStyle = b.color; g.stroke(); }
+    });
+    this.trailK = k;
+  };
+
+  /* the models at fractional step t: the nearest step's polylines, or (a fitted curve: the
+   * video interpolates it) each point between its two steps */
+  Player.prototype.drawModels = function (t, unit) {
+    var ctx = this.ctx, hidden = this.hidden;
+    for (var q = 0; q < this.models.length; q++) {
+      var m = this.models[q], src = m.src, last = m.frames.length - 1;
+      if (last < 0 || (src.group !== null && hidden[src.group])) continue;
+      var s = Math.min(Math.max(t, 0), last), xy = m.xy;
+      var i = src.lerp ? Math.floor(s) : Math.round(s), j = Math.min(i + 1, last), f = src.lerp ? s - i : 0;
+      var a = m.frames[i], b = src.lerp ? m.frames[j] : a;
+      ctx.beginPath();
+      for (var l = 0; l < a.length; l++) {
+        var oa = a[l][0], ob = b[l][0], n = a[l][1];
+        for (var k = 0; k < n; k++) {
+          var x = (1 - f) * xy[oa + 2 * k] + f * xy[ob + 2 * k], y = (1 - f) * xy[oa + 2 * k + 1] + f * xy[ob + 2 * k + 1];
+          if (k) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+        }
+      }
+      ctx.strokeStyle = src.color; ctx.lineWidth = src.width * unit; ctx.lineJoin = "round"; ctx.lineCap = "round";
+      ctx.stroke();
+    }
   };
 
   Player.prototype.draw = function () {
@@ -318,40 +419,46 @@
     ctx.clearRect(0, 0, d.size[0], d.size[1]);
     if (d.kind === "ratemap") { this.drawMap(); return; }
     var unit = d.size[0] / 1422.2; // Manim's stroke width 1 in px (0.01 scene units)
-    var self = this, t = this.t, light = d.theme.name === "light";
-    var visible = this.runs.filter(function (r) { return !self.hidden[r.group]; });
-    if (this.trails) {
-      ctx.lineJoin = "round"; ctx.lineCap = "round";
-      visible.forEach(function (r) {
-        if (!r.src.trail) return;
-        var k = Math.min(Math.floor(t), r.n - 1);
+    var self = this, t = this.t, light = d.theme.name === "light", runs = this.runs, hidden = this.hidden;
+    var here = this.scratch || (this.scratch = [0, 0]), r, q, k, i;
+    this.drawTrails(t, unit);
+    if (this.trails) {  // the piece of the current step, from its last recorded point to the dot
+      ctx.lineCap = "butt"; ctx.lineWidth = 4 * unit * 0.9; ctx.globalAlpha = 0.85;
+      this.colourBatches().forEach(function (b) {
         ctx.beginPath();
-        ctx.moveTo(r.xy[0], r.xy[1]);
-        for (var i = 1; i <= k; i++) ctx.lineTo(r.xy[2 * i], r.xy[2 * i + 1]);
-        var p = self.pointAt(r, t);
-        ctx.lineTo(p[0], p[1]);
-        ctx.strokeStyle = r.color; ctx.globalAlpha = 0.85; ctx.lineWidth = 4 * unit * 0.9;
-        ctx.stroke();
+        for (q = 0; q < b.runs.length; q++) {
+          r = b.runs[q];
+          if (!r.src.trail || hidden[r.group]) continue;
+          k = Math.min(Math.floor(t), r.n - 1);
+          if (k >= r.n - 1) continue;
+          self.pointInto(r, t, here);
+          ctx.moveTo(r.xy[2 * k], r.xy[2 * k + 1]); ctx.lineTo(here[0], here[1]);
+        }
+        ctx.strokeStyle = b.color; ctx.stroke();
       });
-      ctx.globalAlpha = 1;
+      ctx.globalAlpha = 1; ctx.lineCap = "round";
     }
+    this.drawModels(t, unit);
     // step markers (a small dot per recorded step reached), look-ahead ghosts, arrows
-    visible.forEach(function (r) {
-      var k = Math.min(Math.floor(t), r.n - 1), rad = r.src.radius;
-      if (r.src.markers && self.trails) {
+    for (q = 0; q < runs.length; q++) {
+      r = runs[q];
+      if (hidden[r.group]) continue;
+      var rad = r.src.radius;
+      k = Math.min(Math.floor(t), r.n - 1);
+      if (r.src.markers && this.trails) {
         ctx.fillStyle = r.color;
         ctx.beginPath();
-        for (var i = 0; i <= k; i++) {
+        for (i = 0; i <= k; i++) {
           if (r.out[i]) continue;
           ctx.moveTo(r.xy[2 * i] + 0.45 * rad, r.xy[2 * i + 1]);
           ctx.arc(r.xy[2 * i], r.xy[2 * i + 1], 0.45 * rad, 0, 2 * Math.PI);
         }
         ctx.fill();
       }
-      var here = self.pointAt(r, t);
-      if (!self.arrowsOn) return;
+      if (!this.arrowsOn || (!r.ghost && !r.arrows.length)) continue;
+      this.pointInto(r, t, here);
       if (r.ghost) {
-        var g = self.pathAt(r.ghost, r.n, t);
+        var g = this.pathAt(r.ghost, r.n, t);
         ctx.strokeStyle = r.color; ctx.lineWidth = 2 * unit;
         ctx.setLineDash([6 * unit, 6 * unit]);
         ctx.beginPath(); ctx.moveTo(here[0], here[1]); ctx.lineTo(g[0], g[1]); ctx.stroke();
@@ -360,38 +467,45 @@
         ctx.beginPath(); ctx.arc(g[0], g[1], 1.1 * rad, 0, 2 * Math.PI); ctx.stroke();
       }
       var j = Math.min(Math.max(Math.round(t), 0), r.n - 1);
-      r.arrows.forEach(function (a) {
-        var vx = a.px[2 * j], vy = a.px[2 * j + 1], len = Math.hypot(vx, vy);
-        if (!(len > 0.02 * d.size[0] / 14.2222) || r.out[j]) return;
-        self.arrow(here[0], here[1], vx, vy, len, a.color, 5 * unit);
-      });
-    });
+      for (i = 0; i < r.arrows.length; i++) {
+        var a = r.arrows[i], vx = a.px[2 * j], vy = a.px[2 * j + 1], len = Math.hypot(vx, vy);
+        if (!(len > 0.02 * d.size[0] / 14.2222) || r.out[j]) continue;
+        this.arrow(here[0], here[1], vx, vy, len, a.color, 5 * unit);
+      }
+    }
     // dots: one sprite per colour and size, drawn once and stamped (a thousand particles
     // are a thousand image copies, not a thousand anti-aliased paths)
-    var stroke = (light ? 2 : 1.5) * unit, snap = visible.length > 64;
-    visible.forEach(function (r) {
-      var s = self.sprite(r.color, r.src.radius, stroke, light ? "#000000" : "#FFFFFF", snap ? 1 : 2);
-      var p = self.pointAt(r, t), k = self.dpr, x = p[0] - s.half, y = p[1] - s.half;
+    var stroke = (light ? 2 : 1.5) * unit, snap = runs.length > 64, dpr = this.dpr;
+    var edge = light ? "#000000" : "#FFFFFF";
+    for (q = 0; q < runs.length; q++) {
+      r = runs[q];
+      if (hidden[r.group]) continue;
+      var s = r.sprite || (r.sprite = this.sprite(r.color, r.src.radius, stroke, edge, snap ? 1 : 2));
+      this.pointInto(r, t, here);
+      var x = here[0] - s.half, y = here[1] - s.half;
       // a crowd goes to whole device pixels: a straight copy, no resampling (1,000 dots at
       // the floor's frame rate); a few dots glide at sub-pixel positions
-      if (snap) { x = Math.round(x * k) / k; y = Math.round(y * k) / k; }
+      if (snap) { x = Math.round(x * dpr) / dpr; y = Math.round(y * dpr) / dpr; }
       ctx.drawImage(s.canvas, x, y, 2 * s.half, 2 * s.half);
-    });
+    }
     // pins: a run off the view is marked at the border
-    visible.forEach(function (r) {
-      var k = Math.min(Math.round(t), r.n - 1);
-      if (!r.out[k]) return;
-      var p = self.pointAt(r, t);
-      ctx.beginPath(); ctx.arc(p[0], p[1], r.src.radius + 3, 0, 2 * Math.PI);
+    for (q = 0; q < runs.length; q++) {
+      r = runs[q];
+      if (hidden[r.group]) continue;
+      k = Math.min(Math.round(t), r.n - 1);
+      if (!r.out[k]) continue;
+      this.pointInto(r, t, here);
+      var px = here[0], py = here[1];
+      ctx.beginPath(); ctx.arc(px, py, r.src.radius + 3, 0, 2 * Math.PI);
       ctx.strokeStyle = r.color; ctx.lineWidth = 1.5; ctx.setLineDash([3, 2]); ctx.stroke(); ctx.setLineDash([]);
       if (r.src.pin) {  // its words, toward the plot's centre
-        var a = d.areas[r.src.area], cx = a.o[0] + (a.ex[0] + a.ey[0]) / 2, cy = a.o[1] + (a.ex[1] + a.ey[1]) / 2;
-        var dx = cx - p[0], dy = cy - p[1], n = Math.hypot(dx, dy) || 1, off = r.src.radius + 14;
+        var ar = d.areas[r.src.area], cx = ar.o[0] + (ar.ex[0] + ar.ey[0]) / 2, cy = ar.o[1] + (ar.ex[1] + ar.ey[1]) / 2;
+        var dx = cx - px, dy = cy - py, n = Math.hypot(dx, dy) || 1, off = r.src.radius + 14;
         ctx.font = Math.round(d.size[0] / 60) + "px 'DejaVu Sans', sans-serif";
         ctx.fillStyle = r.color; ctx.textAlign = "center"; ctx.textBaseline = "middle";
-        ctx.fillText(r.src.pin, p[0] + dx / n * off * 2.2, p[1] + dy / n * off);
+        ctx.fillText(r.src.pin, px + dx / n * off * 2.2, py + dy / n * off);
       }
-    });
+    }
   };
 
   Player.prototype.drawChart = function () {
@@ -578,7 +692,8 @@
     this.rate = view(this.buf, m.rate);
     this.lengths = view(this.buf, m.lengths);
     this.finalLoss = view(this.buf, m.final_loss);
-    this.lattice = view(this.buf, m.paths);  // points (1/scale px) of every run, run after run
+    this.residuals = view(this.buf, m.residuals);  // every run's points less their prediction
+    this.starts = view(this.buf, m.start);
     this.offsets = new Uint32Array(this.lengths.length + 1);
     for (var i = 0; i < this.lengths.length; i++) this.offsets[i + 1] = this.offsets[i] + this.lengths[i];
     this.sel = null;
@@ -617,9 +732,9 @@
     this.select(this.nearestIndex(this.map.lr, lr), this.nearestIndex(this.map.momentum, mu), quiet);
   };
   Player.prototype.select = function (i, j, quiet) {
-    var k = i * this.map.shape[1] + j, n = this.lengths[k], o = this.offsets[k];
-    var xy = new Float32Array(2 * n);
-    for (var s = 0; s < 2 * n; s++) xy[s] = this.lattice[2 * o + s] / this.map.scale;
+    var k = i * this.map.shape[1] + j, n = this.lengths[k];
+    var q = this.decodeRun(k), xy = new Float32Array(2 * n);
+    for (var s = 0; s < 2 * n; s++) xy[s] = q[s] / this.map.scale;
     this.sel = [i, j];
     this.selPath = xy;
     this.selN = n;
@@ -627,6 +742,50 @@
     this.pause();
     this.seek(0);
     if (!quiet) this.play();
+  };
+  /* run k of the lattice in 1/scale px: each point is its prediction plus the stored
+   * residual (renders/player.py, Lattice: the same float64 operations in the same order,
+   * so the prediction is the encoder's to the bit and the points are the recorded ones) */
+  Player.prototype.decodeRun = function (k) {
+    var m = this.map, n = this.lengths[k], o = this.offsets[k], res = this.residuals, sc = m.scale;
+    var h1 = m.lr[Math.floor(k / m.shape[1])], h2 = m.momentum[k % m.shape[1]];
+    var lo = m.lo, hi = m.hi, q = new Float64Array(2 * n), c = [[], []];
+    for (var ax = 0; ax < 2; ax++) {
+      var th = m.model[ax];
+      for (var e = 0; e < 5; e++) c[ax].push(th[3 * e] + th[3 * e + 1] * h1 + th[3 * e + 2] * h2);
+    }
+    var mx1 = [0, 0], mx2 = [0, 0], last = [NaN, NaN], cur = [0, 0];
+    for (var t = 0; t < n; t++) {
+      for (ax = 0; ax < 2; ax++) {
+        var a = c[ax];
+        if (t === 0) cur[ax] = this.starts[2 * k + ax];
+        else if (t === 1) cur[ax] = a[3] + a[4] * mx1[ax];
+        else cur[ax] = a[0] + a[1] * mx1[ax] + a[2] * mx2[ax];
+      }
+      var x = cur[0], y = cur[1];
+      var inside = isFinite(x) && isFinite(y) && x >= lo[0] && y >= lo[1] && x <= hi[0] && y <= hi[1];
+      var px, py;
+      if (inside) {
+        px = Math.floor(x * sc + 0.5); py = Math.floor(y * sc + 0.5);
+      } else {  // where the segment from the model's last point inside crosses the border
+        var dx = x - last[0], dy = y - last[1];
+        var tx = dx > 0 ? (hi[0] - last[0]) / dx : Infinity, ty = dy > 0 ? (hi[1] - last[1]) / dy : Infinity;
+        var ux = dx < 0 ? (lo[0] - last[0]) / dx : Infinity, uy = dy < 0 ? (lo[1] - last[1]) / dy : Infinity;
+        var f = Math.min(Math.max(Math.min(Math.min(Math.min(tx, ty), ux), uy), 0), 1);
+        var pinx = Math.min(Math.max(last[0] + f * dx, lo[0]), hi[0]);
+        var piny = Math.min(Math.max(last[1] + f * dy, lo[1]), hi[1]);
+        if (isFinite(pinx) && isFinite(piny)) {
+          px = Math.floor(pinx * sc + 0.5); py = Math.floor(piny * sc + 0.5);
+        } else if (t >= 2) { px = q[2 * t - 4]; py = q[2 * t - 3]; }
+        else if (t === 1) { px = q[0]; py = q[1]; }
+        else { px = 0; py = 0; }
+      }
+      q[2 * t] = px + res[2 * (o + t)];
+      q[2 * t + 1] = py + res[2 * (o + t) + 1];
+      if (inside) { last[0] = x; last[1] = y; }
+      mx2[0] = mx1[0]; mx2[1] = mx1[1]; mx1[0] = x; mx1[1] = y;
+    }
+    return q;
   };
   Player.prototype.selPoint = function (s) {
     var last = this.selN - 1, i = Math.min(Math.floor(s), last), j = Math.min(i + 1, last), f = Math.min(s - i, 1);
@@ -653,8 +812,8 @@
     ctx.beginPath(); ctx.arc(q[0], q[1], 3.6, 0, 2 * Math.PI); ctx.fillStyle = m.color; ctx.fill();
   };
   Player.prototype.describe = function (i, j) {
-    var r = this.rate[i * this.map.shape[1] + j];
-    return "α " + this.map.lr[i].toFixed(3) + "  β " + this.map.momentum[j].toFixed(2) + "  rate " + (isFinite(r) ? r.toFixed(3) : "∞");
+    var r = this.rate[i * this.map.shape[1] + j];  // in thousandths, as the video writes it
+    return "α " + this.map.lr[i].toFixed(3) + "  β " + this.map.momentum[j].toFixed(2) + "  rate " + (r === this.map.rate_none ? "∞" : (r / 1000).toFixed(3));
   };
   Player.prototype.mapReadout = function () {
     if (!this.sel) return;
