@@ -34,7 +34,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_player import CENTROID, data_to_pixel, overshoot, rate_map  # noqa: F401 (fixtures)
+from test_player import (  # noqa: F401 (fixtures)
+    CENTROID,
+    data_to_pixel,
+    overshoot,
+    rate_map,
+    shown_lattice,
+)
 from test_presenter import deck  # noqa: F401 (a fixture)
 
 from descent.renders import player
@@ -499,6 +505,25 @@ def test_rate_map_click_plays_the_run_under_the_cursor(browser: Any, rate_map: d
         got = centroid(browser, box=box)
         expected = data_to_pixel(inset, shown[t])
         assert got is not None and np.abs(got - expected).max() <= 1.0, (browser.name, t, got)
+    check_clean(browser)
+
+
+def test_rate_map_script_decodes_every_run_as_python(browser: Any, rate_map: dict) -> None:  # noqa: F811
+    """Each engine's float64 arithmetic in the lattice decoder gives the recorded runs'
+    quantised points for every run (as in Chromium: the encoder's prediction to the bit)."""
+    payload, cls = rate_map["payload"], rate_map["cls"]
+    load(browser, rate_map["path"])
+    got = player_js(
+        browser,
+        "const out = []; for (let k = 0; k < p.lengths.length; k++)"
+        " out.push(Array.from(p.decodeRun(k))); return out;",
+    )
+    px = shown_lattice(cls, payload)
+    scale = payload["map"]["scale"]
+    assert len(got) == len(px)
+    for k, q in enumerate(got):
+        q = np.array(q).reshape(-1, 2)
+        np.testing.assert_array_equal(q, np.round(px[k, : len(q)] * scale), err_msg=str(k))
     check_clean(browser)
 
 
