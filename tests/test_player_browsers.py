@@ -559,6 +559,29 @@ def test_thousand_particles_draw_within_a_frame(browser: Any, thousand: Path) ->
     check_clean(browser)
 
 
+def enter_frame_player(b: Any) -> None:
+    """Waits for the player in the page's first iframe, then clicks into it: a click gives it
+    the keys (WebKit lets no script focus a frame the reader has not entered; a reader
+    clicks first)."""
+    frame = b.js("document.querySelector('iframe').getBoundingClientRect().toJSON()")
+    b.frame(0)
+    try:
+        wait_for(b, f"{ROOTS}.length === 1 && {ROOTS}[0].dataset.ready === '1'")
+        canvas = rect(b, "canvas.dp-canvas")
+    finally:
+        b.frame(None)
+    b.click(frame["x"] + canvas["x"] + 20, frame["y"] + canvas["y"] + 20)
+
+
+def frame_attr(b: Any, name: str) -> str | None:
+    """An attribute of the player in the page's first iframe."""
+    b.frame(0)
+    try:
+        return attr(b, name)
+    finally:
+        b.frame(None)
+
+
 @pytest.fixture(scope="module")
 def notebook_cell(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A page holding what show(..., format="html") displays in a notebook."""
@@ -575,27 +598,25 @@ def test_notebook_iframe_srcdoc_player(browser: Any, notebook_cell: Path) -> Non
     """show()'s ``<iframe srcdoc sandbox="allow-scripts">`` (what JupyterLab and VS Code put
     in the page): the player decodes its data and takes keys inside the sandboxed frame."""
     browser.open(notebook_cell)
-    frame = browser.js("document.querySelector('iframe').getBoundingClientRect().toJSON()")
     steps = get_scene("LearningRates").steps
-    browser.frame(0)
-    try:
-        wait_for(browser, f"{ROOTS}.length === 1 && {ROOTS}[0].dataset.ready === '1'")
-        canvas = rect(browser, "canvas.dp-canvas")
-    finally:
-        browser.frame(None)
-    # a click into the player gives it the keys (WebKit lets no script focus a sandboxed
-    # frame before the reader has been in it; the reader clicks first)
-    browser.click(frame["x"] + canvas["x"] + 20, frame["y"] + canvas["y"] + 20)
+    enter_frame_player(browser)
     browser.key("End")
-    browser.frame(0)
-    try:
-        assert attr(browser, "data-step") == str(steps), browser.name
-        browser.frame(None)
-        browser.key("ArrowLeft")
-        browser.frame(0)
-        assert attr(browser, "data-step") == str(steps - 1), browser.name
-    finally:
-        browser.frame(None)
+    assert frame_attr(browser, "data-step") == str(steps), browser.name
+    browser.key("ArrowLeft")
+    assert frame_attr(browser, "data-step") == str(steps - 1), browser.name
+    check_clean(browser)
+
+
+def test_html_deck_player_slide(browser: Any, overshoot: dict, tmp_path: Path) -> None:  # noqa: F811
+    """A player slide of the HTML deck (an iframe of players/…): it plays and takes keys."""
+    from descent.renders.slides import build_html
+
+    folder = build_html([], tmp_path / "deck", title="demo", players=[overshoot["files"]["dark"]])
+    browser.open(folder / "index.html", allow=folder)
+    wait_for(browser, "document.body.dataset.ready === 'player'")
+    enter_frame_player(browser)
+    browser.key("ArrowRight")
+    assert frame_attr(browser, "data-step") == "1", browser.name
     check_clean(browser)
 
 
