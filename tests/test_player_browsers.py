@@ -458,6 +458,13 @@ def test_keys_and_hover_gives_the_recorded_loss(browser: Any, overshoot: dict) -
     assert attr(browser, "data-playing") == "0"
     click_on(browser, ".dp-btn", n=4)  # ⇥ last step, a real click
     assert attr(browser, "data-step") == str(steps)
+    # chapters: a mark on the scrubber and a chapter button jump to their beat's step
+    beats = payload["beats"]
+    click_on(browser, ".dp-mark", n=1)
+    assert float(attr(browser, "data-step") or -1) == beats[1]["step"], browser.name
+    assert browser.js(f"{ROOTS}[0].querySelector('.dp-say').textContent") == beats[1]["say"]
+    click_on(browser, ".dp-chapter", n=0)
+    assert float(attr(browser, "data-step") or -1) == beats[0]["step"], browser.name
     # hover the momentum run's dot at step t: its recorded float32 loss
     t = 20
     player_js(browser, f"p.seek({t});")
