@@ -10,6 +10,7 @@
 //   {"op": "move" | "click", "x": 10, "y": 20}   the mouse, in CSS px of the viewport
 //   {"op": "screenshot", "path": "/tmp/x.png"}   the viewport, as PNG
 //   {"op": "log"}  -> {"blocked": [...], "errors": [...]} since the last open
+//   {"op": "frame", "index": 0}   later evals go to the window's n-th child frame (null: the window)
 //   {"op": "select", "index": 1, "timeout": 10000}   later commands go to the page's n-th
 //       window (0: the page itself, 1: the first popup it opened), waiting for it to open
 //   {"op": "quit"}
@@ -19,6 +20,7 @@ import puppeteer from "puppeteer-core";
 const executablePath = process.argv[2] || "/usr/bin/firefox-esr";
 const browser = await puppeteer.launch({ browser: "firefox", executablePath, headless: true });
 let page = null;
+let target = null;  // where eval runs: the page, or one of its frames
 let pages = [];
 let log = { blocked: [], errors: [] };
 
@@ -36,6 +38,7 @@ async function open({ url, allow, width, height }) {
   pages = [page];
   await page.setViewport({ width: width || 960, height: height || 800 });
   watch(page, seen);
+  target = page;
   await page.setRequestInterception(true);
   page.on("request", (r) => {
     const u = r.url();
@@ -48,7 +51,12 @@ async function open({ url, allow, width, height }) {
 
 const ops = {
   open,
-  eval: ({ expr }) => page.evaluate(expr),
+  eval: ({ expr }) => target.evaluate(expr),
+  frame: ({ index }) => {
+    target = index === null ? page : page.mainFrame().childFrames()[index];
+    if (!target) throw new Error(`no frame ${index}`);
+    return null;
+  },
   key: ({ key }) => page.keyboard.press(key),
   move: ({ x, y }) => page.mouse.move(x, y),
   click: ({ x, y }) => page.mouse.click(x, y),
@@ -60,7 +68,7 @@ const ops = {
       if (Date.now() > end) throw new Error(`no window ${index}: ${pages.length} open`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    page = pages[index];
+    page = target = pages[index];
     return page.url();
   },
 };
