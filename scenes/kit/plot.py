@@ -560,7 +560,11 @@ class ContourLabels(VGroup):
         it has passed."""
         keep = []
         for m in self.labels:
-            (x0, y0), (x1, y1) = m.get_corner(DOWN + LEFT)[:2], m.get_corner(UP + RIGHT)[:2]
+            plate = m.submobjects[0].points  # its plate: a rectangle's corners, in order
+            at = plate[0].tobytes()
+            if getattr(m, "_box_at", None) != at:  # measured once, again only if it moved
+                m._box_at, m._box = at, (*plate[:, :2].min(0), *plate[:, :2].max(0))
+            x0, y0, x1, y1 = m._box
             hit = any(
                 min(x1, b.x1) - max(x0, b.x0) > -0.06 and min(y1, b.y1) - max(y0, b.y0) > -0.06
                 for b in others
