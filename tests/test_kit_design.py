@@ -202,3 +202,16 @@ def test_every_surface_scene_labels_its_contours() -> None:
         assert len(plated) >= 3, name
         for m in plated:  # each says the loss of a level drawn
             assert float(m.text.replace("−", "-")) == m.level.loss
+
+
+def test_a_spec_files_scene_shows_every_hyperparameter() -> None:
+    from pathlib import Path
+
+    from descent.renders.spec_scenes import scene_from_spec
+    from descent.scenes.kit import check_layout
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "momentum_valley.toml"
+    check = check_layout(scene_from_spec(example))
+    texts = [b.text for b in text_boxes(check.scene.mobjects)]
+    assert "Momentum (lr 0.04, μ 0.9)" in texts and "Nesterov (lr 0.04, μ 0.9)" in texts, texts
+    assert not check.problems, check.problems
