@@ -111,7 +111,7 @@ def scene_from_spec(path: str | Path) -> type:
         ) -> Legend:
             seen: dict[Any, tuple[str, str, Any]] = {}
             for t, col in zip(trajs, colors, strict=True):
-                seen.setdefault(t.spec, (t.label, col, t))
+                seen.setdefault(t.spec, (self.legend_label(t), col, t))  # with its settings
             swarm = len(spec.start.shape) == 2 and len(spec.start) > 1
             entries = list(seen.values())
             return Legend(

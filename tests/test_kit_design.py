@@ -114,6 +114,22 @@ def test_an_arrow_shorter_than_its_dot_goes_beside_it_with_its_length_written() 
     assert not (box.x0 - 0.02 < here[0] < box.x1 + 0.02 and box.y0 - 0.02 < here[1] < box.y1 + 0.02)
 
 
+def test_an_arrow_past_the_longest_has_its_length_written_at_its_tip() -> None:
+    from descent.scenes.kit.text import fmt_value
+
+    traj, track = _momentum_track((0.25, 0.5))
+    step = -np.asarray(traj.lr)[:, None] * np.asarray(traj.state["momentum_buffer"])
+    to_scene = track.area.width / (track.area.x_range[1] - track.area.x_range[0])
+    t = int(np.argmax(np.linalg.norm(step, axis=1) * to_scene > 0.6))
+    start, tip, written = _drawn(track, t)
+    assert np.allclose(start, track.point_at(t))  # from the dot, at the longest length
+    assert np.linalg.norm(tip - start) == pytest.approx(0.5, rel=1e-6)
+    assert written == f"|Δ| {fmt_value(float(np.linalg.norm(step[t])), 3)}"
+    [box] = text_boxes([track.lengths["velocity"]])
+    middle = np.array([(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2])
+    assert np.linalg.norm(middle - tip[:2]) < np.linalg.norm(middle - start[:2])  # by the tip
+
+
 def test_normalised_arrows_write_no_lengths() -> None:
     traj, track = _momentum_track((0.9, 0.9))
     for t in (1, 40, 79):
@@ -202,3 +218,17 @@ def test_every_surface_scene_labels_its_contours() -> None:
         assert len(plated) >= 3, name
         for m in plated:  # each says the loss of a level drawn
             assert float(m.text.replace("−", "-")) == m.level.loss
+
+
+@pytest.mark.filterwarnings("ignore:.*narration shortened")
+def test_a_spec_files_scene_shows_every_hyperparameter() -> None:
+    from pathlib import Path
+
+    from descent.renders.spec_scenes import scene_from_spec
+    from descent.scenes.kit import check_layout
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "momentum_valley.toml"
+    check = check_layout(scene_from_spec(example))
+    texts = [b.text for b in text_boxes(check.scene.mobjects)]
+    assert "Momentum (lr 0.04, μ 0.9)" in texts and "Nesterov (lr 0.04, μ 0.9)" in texts, texts
+    assert not check.problems, check.problems

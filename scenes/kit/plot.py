@@ -42,7 +42,7 @@ from manim import (
 
 from descent import engine
 from descent.engine import Landscape
-from descent.scenes.kit.text import Label, label
+from descent.scenes.kit.text import Label, label, safe_box
 from descent.scenes.kit.theme import HeatScale, Theme, _hex_rgb, colormap, heat_scale, normalise
 
 __all__ = [
@@ -560,7 +560,11 @@ class ContourLabels(VGroup):
         it has passed."""
         keep = []
         for m in self.labels:
-            (x0, y0), (x1, y1) = m.get_corner(DOWN + LEFT)[:2], m.get_corner(UP + RIGHT)[:2]
+            plate = m.submobjects[0].points  # its plate: a rectangle's corners, in order
+            at = plate[0].tobytes()
+            if getattr(m, "_box_at", None) != at:  # measured once, again only if it moved
+                m._box_at, m._box = at, (*plate[:, :2].min(0), *plate[:, :2].max(0))
+            x0, y0, x1, y1 = m._box
             hit = any(
                 min(x1, b.x1) - max(x0, b.x0) > -0.06 and min(y1, b.y1) - max(y0, b.y0) > -0.06
                 for b in others
@@ -665,11 +669,12 @@ def contour_labels(
     )
     inset = 0.06
     c = area.center
+    sx0, sx1, sy0, sy1 = safe_box()  # inside the box, and inside the title-safe area
     frame_box = (
-        c[0] - area.width / 2 + inset,
-        c[0] + area.width / 2 - inset,
-        c[1] - area.height / 2 + inset,
-        c[1] + area.height / 2 - inset,
+        max(c[0] - area.width / 2 + inset, sx0),
+        min(c[0] + area.width / 2 - inset, sx1),
+        max(c[1] - area.height / 2 + inset, sy0),
+        min(c[1] + area.height / 2 - inset, sy1),
     )
     order = [*range(0, len(found), 2), *range(1, len(found), 2)]
     placed: list[tuple[float, float, float, float]] = []
@@ -706,8 +711,8 @@ def contour_labels(
                 if len(other_pts) and _in_box(other_pts, core).any():
                     continue  # another level's line under it: which value is whose?
                 if any(
-                    min(box[1], q[1]) - max(box[0], q[0]) > -0.12
-                    and min(box[3], q[3]) - max(box[2], q[2]) > -0.12
+                    min(box[1], q[1]) - max(box[0], q[0]) > -0.35
+                    and min(box[3], q[3]) - max(box[2], q[2]) > -0.2
                     for q in placed
                 ):
                     continue

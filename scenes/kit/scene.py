@@ -339,21 +339,46 @@ class DescentScene(Scene):
             self.add(self.give_way(shown))
         return area
 
-    _texts: tuple[Any, list[Mobject]] | None = None
+    _texts: tuple[Any, tuple[list[Any], list[Mobject]]] | None = None
 
-    def scene_texts(self) -> list[Mobject]:
-        """Every text in the scene but labels on the background (:class:`PlatedLabel`):
-        what those and an arrow's written length keep clear of (kept per animation)."""
+    def scene_texts(self, leave_out: Sequence[Mobject] = ()) -> list[Any]:
+        """The boxes (:class:`~descent.scenes.kit.layout.TextBox`) of every text shown now
+        but labels on the background (:class:`PlatedLabel`) and ``leave_out``: what those
+        and an arrow's written length keep clear of. The boxes of text that cannot move
+        during this animation (no updater, not animated) are measured once per animation."""
+        from descent.scenes.kit.layout import TextBox, text_boxes
+
         key = (self.renderer.num_plays, tuple(map(id, self.mobjects)))
         if self._texts is None or self._texts[0] != key:
-            found = [
+            texts = [
                 x
                 for top in self.mobjects
                 for x in top.get_family()
                 if isinstance(x, Label | FastText) and not isinstance(x, PlatedLabel)
             ]
-            self._texts = (key, found)
-        return self._texts[1]
+            animated = {id(m) for m in getattr(self, "moving_mobjects", None) or self.mobjects}
+            moving = {
+                id(x)
+                for top in self.mobjects
+                if id(top) in animated or top.get_family_updaters()
+                for x in top.get_family()
+            }
+            still = text_boxes([x for x in texts if id(x) not in moving])
+            self._texts = (key, (still, [x for x in texts if id(x) in moving]))
+        still, moving_texts = self._texts[1]
+        skip = {id(m) for m in leave_out}
+        boxes = list(still)
+        for x in moving_texts:
+            if id(x) in skip:
+                continue
+            if isinstance(x, FastText):  # a read-out: its own points, without the anchor
+                pts = x.points[1:]
+                if len(pts) and len(x.fill_rgbas) and x.fill_rgbas[:, 3].max() > 0:
+                    (x0, y0), (x1, y1) = pts[:, :2].min(0), pts[:, :2].max(0)
+                    boxes.append(TextBox(x.text or "", float(x0), float(x1), float(y0), float(y1)))
+            else:
+                boxes += text_boxes([x])
+        return boxes
 
     def clear_lengths(self) -> None:
         """Move each arrow's written length (:attr:`Track.lengths`) to the first of its
@@ -364,8 +389,7 @@ class DescentScene(Scene):
         shown = [m for m in lengths if getattr(m, "spots", None) and text_boxes([m])]
         if not shown:
             return
-        mine = {id(m) for m in lengths}
-        others = text_boxes([m for m in self.scene_texts() if id(m) not in mine])
+        others = self.scene_texts(leave_out=lengths)
         for m in shown:
             [box] = text_boxes([m])
             dx0, dx1 = box.x0 - m.anchor[0], box.x1 - m.anchor[0]
@@ -389,10 +413,9 @@ class DescentScene(Scene):
         """Let ``labels`` (text drawn on the picture's background) step aside, frame by
         frame, for any other text of the scene that comes over one of them (see
         :meth:`ContourLabels.give_way`): a caption or read-out added later wins."""
-        from descent.scenes.kit.layout import text_boxes
 
         def refresh(m: ContourLabels) -> None:
-            m.give_way(text_boxes(self.scene_texts()))
+            m.give_way(self.scene_texts())
 
         # run after every other updater of a frame (see update_mobjects): it sees where the
         # captions and read-outs are in this frame; the no-op updater keeps the group among

@@ -193,6 +193,7 @@ class SurfaceScene(DescentScene):
             height=self.plot_height,
             center=self.plot_center,
             log=self.log_heat,
+            avoid=[self.path_of(t) for t in trajs],  # contour labels keep clear of the runs
         )
         # -- moving parts on one clock --
         self.make_clock([(area, self.path_of(t)) for t in trajs])

@@ -314,12 +314,18 @@ class Track(VGroup):
 
     def _beside(self, here: np.ndarray, vec: np.ndarray, k: int) -> np.ndarray:
         """Where an arrow too short to be drawn from the dot starts: off to the side of
-        the dot (towards the plot's middle), the ``k``-th one further out."""
+        the dot (towards the plot's middle), outside the ring a beat draws around the dot
+        (radius 3.2·r + 0.05), the ``k``-th one further out (past the written length of
+        the one before)."""
         unit = vec / (np.linalg.norm(vec) + 1e-12)
         side = np.array([-unit[1], unit[0], 0.0])
         if float(np.dot(side[:2], (self.area.center - here)[:2])) < 0:
             side = -side
-        return here + side * (self.radius + 0.14 + 0.34 * k) - unit * max(self.shortest, BESIDE) / 2
+        return (
+            here
+            + side * (self.radius * 3.2 + 0.15 + 0.6 * k)
+            - unit * max(self.shortest, BESIDE) / 2
+        )
 
     def _place_length(
         self, text: FastText, start: np.ndarray, vec: np.ndarray, *, outward: bool
