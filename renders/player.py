@@ -65,6 +65,7 @@ __all__ = [
     "write_player",
     "iframe",
     "to_pixels",
+    "round_mantissa",
     "PlayerCapture",
     "Lattice",
     "encode_lattice",
@@ -79,6 +80,10 @@ CROWD_SCALE = 4
 LATTICE_SCALE = 4
 #: a rate the read-out shows as ∞ (non-finite), among rates stored in thousandths
 RATE_NONE = -(2**31)
+#: a crowd's losses and gradients keep this many bits of float32's 23-bit mantissa: relative
+#: error ≤ 2^-16 ≈ 1.5e-5, below the 4 significant digits the read-outs show (their low
+#: byte is then 0: a thousand particles' read-outs deflate to about three quarters)
+CROWD_BITS = 15
 #: the models drawn beside the runs (fitted lines, curves, decision boundaries) in 1/4 px
 MODEL_SCALE = 4
 #: a run of many particles keeps no update terms (they would dominate the file)
@@ -101,11 +106,28 @@ def to_pixels(points: np.ndarray, size: tuple[int, int], frame: tuple[float, flo
     return np.stack([x, y], -1)
 
 
+def round_mantissa(values: Any, bits: int) -> np.ndarray:
+    """``values`` as float32 rounded to ``bits`` bits of mantissa (to nearest, ties away
+    from zero): relative error at most ``2**-(bits + 1)``; inf and NaN stay as they are.
+
+    >>> round_mantissa(np.array([1 + 2**-20, 3.0, np.inf]), 15).tolist()
+    [1.0, 3.0, inf]
+    """
+    x = np.asarray(values, np.float32)
+    u = x.view(np.uint32)
+    drop = 23 - bits
+    finite = np.isfinite(x)
+    rounded = ((u + np.uint32(1 << (drop - 1))) >> np.uint32(drop)) << np.uint32(drop)
+    out = np.where(finite, rounded, u).astype(np.uint32).view(np.float32)
+    return np.where(np.isfinite(out) | ~finite, out, x)  # never rounded up to inf
+
+
 class _Arrays:
     """Every array of a payload in one little-endian buffer, deflated once (the browser
     inflates it with ``DecompressionStream``); :meth:`add` returns the reference the
-    script reads it by: type, byte offset (4-aligned), count, and whether it is stored
-    as differences (``d``: the script sums them)."""
+    script reads it by: type, byte offset (4-aligned), count, whether it is stored
+    as differences (``d``: the script sums them) and whether its bytes are grouped by
+    significance (``s``: the script interleaves them back)."""
 
     def __init__(self) -> None:
         self.parts: list[bytes] = []
@@ -128,6 +150,12 @@ class _Arrays:
         ref = {"t": dtype.lstrip("<"), "o": self.size, "n": int(data.size)}
         if delta:
             ref["d"] = width
+        if data.itemsize > 1 and data.size > 64:
+            # bytes by significance (all first bytes, then all second, ...): a float's
+            # exponent bytes repeat where its mantissa's do not; kept when deflate likes it
+            planes = data.view(np.uint8).reshape(-1, data.itemsize).T.tobytes()
+            if len(zlib.compress(planes, 6)) < 0.92 * len(zlib.compress(raw, 6)):
+                raw, ref["s"] = planes, 1
         pad = (-len(raw)) % 4
         self.parts.append(raw + b"\0" * pad)
         self.size += len(raw) + pad
@@ -163,6 +191,7 @@ class PlayerCapture:
     steps: int = 0
     locals: dict[str, Any] = field(default_factory=dict)  # construct's, for the rate map
     layered: list[Any] = field(default_factory=list)  # the moving parts, as add_layered got them
+    mobjects: list[Any] = field(default_factory=list)  # the scene's, at its first play
 
 
 @contextlib.contextmanager
@@ -225,14 +254,14 @@ def capture(
             frame = (float(config.frame_width), float(config.frame_height))
             got: dict[str, Any] = {}
 
-            def snapshot(exclude: Sequence[Any] = ()) -> None:
+            def snapshot(static: bool = False, exclude: Sequence[Any] = ()) -> None:
                 moving = {id(m) for e in exclude for m in e.get_family()}
                 shown = [
                     m
                     for m in scene.mobjects
                     if id(m) not in moving and not any(f.updaters for f in m.get_family())
                 ]
-                scene.renderer.update_frame(scene, mobjects=shown if exclude else scene.mobjects)
+                scene.renderer.update_frame(scene, mobjects=shown if static else scene.mobjects)
                 from PIL import Image
 
                 got["image"] = Image.fromarray(np.array(scene.renderer.get_frame())).convert("RGB")
@@ -269,7 +298,8 @@ def capture(
             def stop(*args: Any, **kwargs: Any) -> None:
                 if "areas" in got:  # the static parts added after make_clock too (a network
                     # scene's data and its axes), without the moving parts
-                    snapshot(exclude=got.get("layered", []))
+                    snapshot(static=True, exclude=got.get("layered", []))
+                    got["mobjects"] = list(scene.mobjects)
                 raise _Stop
 
             scene.make_clock = make_clock_hook
@@ -299,6 +329,7 @@ def capture(
                 steps=int(got.get("steps", 0)),
                 locals=got.get("locals", {}),
                 layered=got.get("layered", []),
+                mobjects=got.get("mobjects", []),
             )
     finally:
         import shutil
@@ -412,8 +443,12 @@ def _track_run(
         if traj.dim > 2:  # a network's gradient: its norm
             with np.errstate(all="ignore"):
                 grad = np.linalg.norm(grad, axis=-1)
-        run["loss"] = arrays.add(traj.loss, "<f4")
-        run["grad"] = arrays.add(grad, "<f4")
+        if crowd:  # a crowd's read-outs to 16 significant bits (see CROWD_BITS)
+            run["loss"] = arrays.add(round_mantissa(traj.loss, CROWD_BITS), "<f4")
+            run["grad"] = arrays.add(round_mantissa(grad, CROWD_BITS), "<f4")
+        else:
+            run["loss"] = arrays.add(traj.loss, "<f4")
+            run["grad"] = arrays.add(grad, "<f4")
         run["lr"] = arrays.add(traj.lr, "<f4")
         run["dim"] = int(traj.dim) if traj.dim <= 2 else 1
         run["norms"] = traj.dim > 2
@@ -482,10 +517,15 @@ def _models(
 
     clock = getattr(cap.scene, "clock", None)
     made = {id(t) for t in cap.tracks}
+    candidates = list({id(m): m for m in [*cap.layered, *cap.mobjects]}.values())
+    # parts of a group among the moving parts (a loss panel's curves, a legend): the
+    # player's side panel shows those
+    grouped = {id(f) for g in cap.layered if g.submobjects for f in g.get_family() if f is not g}
     found = [
         m
-        for m in cap.layered
+        for m in candidates
         if isinstance(m, VMobject)
+        and id(m) not in grouped
         and not m.submobjects
         and m.updaters
         and id(m) not in made
@@ -537,6 +577,47 @@ def _models(
             pts = np.concatenate(flat) if flat else np.zeros((0, 2))
             model["xy"] = arrays.positions(np.round(pts * MODEL_SCALE))
         out.append(model)
+    return out
+
+
+def _live_texts(cap: PlayerCapture, steps: int, arrays: _Arrays) -> list[dict[str, Any]]:
+    """The read-outs the video writes in the picture from the clock (``live_text``: NoiseEscape's
+    ``5 / 40 escaped``, a followed particle's ``f′ … kick …``), each step's string as the
+    scene's own updater writes it, at the text's anchor (the left end of its baseline, in
+    px). Read-outs among the moving parts a storyboard hands ``add_layered`` (legend,
+    counter: the player's own side panel shows those) are left out."""
+    from descent.scenes.kit.text import FastText
+
+    clock = getattr(cap.scene, "clock", None)
+    if clock is None:
+        return []
+    layered = {id(f) for m in cap.layered for f in m.get_family()}
+    made = {id(f) for t in cap.tracks for f in t.get_family()}
+    out = []
+    for top in cap.mobjects:
+        for m in top.get_family():
+            if not isinstance(m, FastText) or not m.updaters or id(m) in layered | made:
+                continue
+            texts: list[str] = []
+            for t in range(steps + 1):
+                clock.tracker.set_value(clock.alpha_of(t))
+                m.update(0)
+                texts.append(str(m.text))
+            clock.tracker.set_value(clock.alpha_of(0))
+            m.update(0)
+            distinct = list(dict.fromkeys(texts))
+            anchor = to_pixels(np.asarray(m.anchor), cap.size, cap.frame)
+            scale = cap.size[0] / cap.frame[0]
+            out.append(
+                {
+                    "texts": distinct,
+                    "index": arrays.add([distinct.index(x) for x in texts], "<u2"),
+                    "at": anchor.round(2).tolist(),
+                    # the pen advance of the first string in px: the script sizes its font to it
+                    "width": round(FastText.width_of(texts[0], m.font_size) * scale, 3),
+                    "color": str(m.get_fill_color().to_hex()).upper(),
+                }
+            )
     return out
 
 
@@ -646,9 +727,13 @@ def build_payload(
     payload["panel"] = _panel(scene, trajs, runs, arrays) if not tiles else None
     if getattr(scene, "show_update", False):  # the video writes this run's rule out, live
         payload["live_rule"] = int(getattr(scene, "update_index", 0))
-    models = _models(cap, runs, int(max(cap.steps, *(r["n"] - 1 for r in runs))), arrays)
+    last = int(max(cap.steps, *(r["n"] - 1 for r in runs)))
+    models = _models(cap, runs, last, arrays)
     if models:
         payload["models"] = models
+    texts = _live_texts(cap, last, arrays)
+    if texts:
+        payload["texts"] = texts
     payload.update(
         {
             "kind": "tracks",

@@ -690,7 +690,13 @@ def decoded(payload: dict[str, Any], ref: dict[str, Any]) -> np.ndarray:
 
     buf = zlib.decompress(base64.b64decode(payload["arrays"]))
     dtype = {"f4": "<f4", "u2": "<u2", "i2": "<i2", "i4": "<i4", "u1": "u1"}[ref["t"]]
-    a = np.frombuffer(buf, dtype, count=ref["n"], offset=ref["o"]).astype(np.float64)
+    if ref.get("s"):  # bytes grouped by significance
+        size = np.dtype(dtype).itemsize
+        planes = np.frombuffer(buf, np.uint8, count=ref["n"] * size, offset=ref["o"])
+        raw = planes.reshape(size, ref["n"]).T.copy()
+        a = raw.view(dtype).ravel().astype(np.float64)
+    else:
+        a = np.frombuffer(buf, dtype, count=ref["n"], offset=ref["o"]).astype(np.float64)
     if ref.get("d"):
         a = np.cumsum(a.reshape(-1, ref["d"]), axis=0).ravel()
     return a
@@ -725,3 +731,15 @@ def test_player_refuses_what_it_cannot_play_in_one_line(name: str) -> None:
     with pytest.raises(EngineError) as err:
         build_payload(get_scene(name), theme="dark")
     assert name in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_crowds_read_outs_keep_their_displayed_digits() -> None:
+    """A crowd's losses are rounded to CROWD_BITS bits of mantissa: within 2^-(bits+1) of
+    the recorded float32 (relative), below the 4 significant digits the read-out shows."""
+    x = np.random.default_rng(0).lognormal(0, 6, 50_000).astype(np.float32)
+    x[::5] *= -1
+    r = player.round_mantissa(x, player.CROWD_BITS)
+    assert np.abs(r.astype(np.float64) / x - 1).max() <= 2.0 ** -(player.CROWD_BITS + 1)
+    edge = np.array([np.inf, -np.inf, np.nan, np.finfo(np.float32).max], np.float32)
+    kept = player.round_mantissa(edge, player.CROWD_BITS)
+    assert np.isinf(kept[:2]).all() and np.isnan(kept[2]) and np.isfinite(kept[3])

@@ -19,7 +19,15 @@
   }
   /* one array of the buffer; stored as differences per column (ref.d columns): summed back */
   function view(buf, ref) {
-    var a = new TYPES[ref.t](buf, ref.o, ref.n);
+    var a;
+    if (ref.s) {  // bytes grouped by significance: interleaved back
+      var size = TYPES[ref.t].BYTES_PER_ELEMENT, src = new Uint8Array(buf, ref.o, ref.n * size);
+      var dst = new Uint8Array(ref.n * size);
+      for (var b = 0; b < size; b++) for (var i0 = 0, o0 = b * ref.n; i0 < ref.n; i0++) dst[i0 * size + b] = src[o0 + i0];
+      a = new TYPES[ref.t](dst.buffer);
+    } else {
+      a = new TYPES[ref.t](buf, ref.o, ref.n);
+    }
     if (!ref.d) return a;
     var w = ref.d, out = new Float64Array(ref.n);
     for (var i = 0; i < ref.n; i++) out[i] = (i >= w ? out[i - w] : 0) + a[i];
@@ -279,6 +287,14 @@
       }
       return model;
     });
+    // the read-outs the video writes in the picture, each step's string (player.py, _live_texts),
+    // in a font sized so that the first string is as wide as the video's
+    var probe = this.ctx;
+    this.liveTexts = (d.texts || []).map(function (x) {
+      probe.font = "100px 'DejaVu Sans', sans-serif";
+      var w = probe.measureText(x.texts[view(buf, x.index)[0]]).width || 1;
+      return { src: x, index: view(buf, x.index), font: (100 * x.width / w).toFixed(2) + "px 'DejaVu Sans', sans-serif" };
+    });
     // legend: one row per group
     var groups = [], seen = {};
     this.runs.forEach(function (r) {
@@ -487,6 +503,11 @@
       // the floor's frame rate); a few dots glide at sub-pixel positions
       if (snap) { x = Math.round(x * dpr) / dpr; y = Math.round(y * dpr) / dpr; }
       ctx.drawImage(s.canvas, x, y, 2 * s.half, 2 * s.half);
+    }
+    for (q = 0; q < this.liveTexts.length; q++) {
+      var lt = this.liveTexts[q], at = lt.src.at;
+      ctx.font = lt.font; ctx.fillStyle = lt.src.color; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
+      ctx.fillText(lt.src.texts[lt.index[Math.min(Math.round(t), lt.index.length - 1)]], at[0], at[1]);
     }
     // pins: a run off the view is marked at the border
     for (q = 0; q < runs.length; q++) {
