@@ -223,10 +223,7 @@ def capture(
 
     from descent.scenes.kit import tracks as tracks_module
 
-    if issubclass(cls, ThreeDScene):
-        raise EngineError(
-            f"{cls.__name__} is a 3-D scene; the html player shows 2-D and 1-D scenes"
-        )
+    three_d = issubclass(cls, ThreeDScene)
     if theme == "transparent":
         raise EngineError("the html player draws on the dark or light theme; not transparent")
     tmp = tempfile.mkdtemp(prefix=".descent-player-")
@@ -296,7 +293,11 @@ def capture(
                 add_layered(*mobjects)
 
             def stop(*args: Any, **kwargs: Any) -> None:
-                if "areas" in got:  # the static parts added after make_clock too (a network
+                if three_d and "image" not in got:  # the camera as the video starts, less
+                    # the balls and what an updater moves
+                    snapshot(static=True, exclude=list(getattr(scene, "subjects", [])))
+                    got["mobjects"] = list(scene.mobjects)
+                elif "areas" in got:  # the static parts added after make_clock too (a network
                     # scene's data and its axes), without the moving parts
                     snapshot(static=True, exclude=got.get("layered", []))
                     got["mobjects"] = list(scene.mobjects)
@@ -689,6 +690,11 @@ def build_payload(
     if "result" in cap.locals and "rate" in cap.locals:
         payload.update(_ratemap(cap))
         return payload
+    from manim import ThreeDScene
+
+    if isinstance(scene, ThreeDScene):
+        payload.update(_projected(cls, cap))
+        return payload
     if not cap.tracks:
         raise EngineError(f"{cls.__name__} draws no tracks the player can play")
     areas: list[Any] = []
@@ -775,6 +781,87 @@ def _panel(
         same = callable(hook) is False and "loss" in run
         run["series"] = run["loss"] if same else arrays.add(values, "<f4")
     return {"label": label, "log": log}
+
+
+def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
+    """A 3-D scene's runs through its camera as the video starts (the background's): each
+    ball (``scene.subjects``, in run order) where the scene's own updaters put it at every
+    step, projected by the camera (``project_points``) to pixels; the steps where the
+    camera's occluders (the surface) hide the ball, and the trail's pieces whose middle
+    they hide, as the video leaves them out. The read-outs are the runs of ``data()``."""
+    scene = cap.scene
+    balls = list(getattr(scene, "subjects", []))
+    clock = getattr(scene, "clock", None)
+    camera = scene.renderer.camera
+    if not balls or clock is None or not hasattr(camera, "project_points"):
+        raise EngineError(f"{cls.__name__} is a 3-D scene with no runs the player can project")
+    steps = int(clock.steps)
+    centres = np.zeros((steps + 1, len(balls), 3))
+    movers = [
+        m for m in scene.mobjects if m.get_family() and any(f.updaters for f in m.get_family())
+    ]
+    for t in range(steps + 1):
+        clock.tracker.set_value(clock.alpha_of(t))
+        for m in movers:
+            m.update(0)
+        centres[t] = [b.get_center() for b in balls]
+    eye = camera.eye() if hasattr(camera, "eye") else None
+    occluders = list(getattr(camera, "occluders", []))
+
+    def hidden(points: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(points), bool)
+        for o in occluders if eye is not None else []:
+            out |= o.hides(points, eye)
+        return out
+
+    data = getattr(scene, "data", None)
+    trajs = list(data()) if callable(data) else []
+    if len(trajs) != len(balls):
+        trajs = [None] * len(balls)
+    arrays = _Arrays()
+    scale = cap.size[0] / cap.frame[0]
+    runs = []
+    for k, (ball, traj) in enumerate(zip(balls, trajs, strict=True)):
+        path = centres[:, k]
+        px = to_pixels(camera.project_points(path), cap.size, cap.frame)
+        run: dict[str, Any] = {
+            "label": getattr(traj, "label", "") if traj is not None else "",
+            "color": str(ball.get_color().to_hex()).upper(),
+            "area": 0,
+            "radius": round(float(ball.width) / 2 * scale, 2),
+            "trail": True,
+            "n": steps + 1,
+            "xy": arrays.positions(np.round(px * POSITION_SCALE)),
+            "scale": POSITION_SCALE,
+            "out": arrays.add(np.zeros(steps + 1, np.uint8), "u1"),
+            "markers": False,
+            "pin": "",
+            "hid": arrays.add(hidden(path).astype(np.uint8), "u1"),
+            "seg": arrays.add(
+                np.append(hidden((path[1:] + path[:-1]) / 2), False).astype(np.uint8), "u1"
+            ),
+        }
+        if traj is not None:
+            run["loss"] = arrays.add(traj.loss, "<f4")
+            run["grad"] = arrays.add(np.asarray(traj.grad) + np.asarray(traj.noise), "<f4")
+            run["lr"] = arrays.add(traj.lr, "<f4")
+            run["dim"], run["norms"] = int(traj.dim), False
+            run["diverged_at"] = None if traj.diverged_at is None else int(traj.diverged_at)
+            terms = _terms(traj, arrays)
+            if terms is not None:
+                run["terms"] = terms
+        runs.append(run)
+    _group_names(runs)
+    return {
+        "kind": "tracks",
+        "camera": "fixed at the video's first frame (the video's camera then orbits)",
+        "side": None,
+        "areas": [],
+        "panel": None,
+        "steps": steps,
+        "runs": runs,
+        "arrays": arrays.encoded(),
+    }
 
 
 def _free_side(cap: PlayerCapture, boxes: list[dict[str, Any]], rows: int) -> list[float] | None:

@@ -541,13 +541,18 @@ def test_thousand_particles_draw_within_a_frame(browser: Any, tmp_path: Path) ->
 # ---------------------------------------------------------------------------------------------
 # sizes (no browser) and the render path
 # ---------------------------------------------------------------------------------------------
-SLOW_TO_BUILD = {"NetworkLandscape", "CurveFit", "RateMap"}  # networks and a 10,000-run sweep
+SLOW_TO_BUILD = {
+    "NetworkLandscape",
+    "CurveFit",
+    "RateMap",
+    "Surface3D",
+}  # networks and a 10,000-run sweep
 #: every scene within the issue's 300 kB (the rate map holds all of its 10,000 runs)
 BUDGET_KB: dict[str, float] = {}
 #: scenes whose video draws a model per run, and whether it interpolates between steps
 MODELS = {"FitLine": False, "FitLineFastAdam": False, "NetworkLandscape": False, "CurveFit": True}
-#: scenes the player refuses in one line: 3-D, and bar charts with no track to play
-NOT_PLAYABLE = ("Surface3D", "MuonVsAdamW")
+#: scenes the player refuses in one line: bar charts with no track to play
+NOT_PLAYABLE = ("MuonVsAdamW",)
 
 
 @pytest.mark.parametrize(
@@ -594,8 +599,8 @@ def test_render_api_and_show(browser: Any, tmp_path: Path) -> None:
     page.page.keyboard.press("End")
     assert root.get_attribute("data-step") == str(get_scene("LearningRates").steps)
     page.check_clean()
-    with pytest.raises(RenderError, match="3-D scene"):
-        render("Surface3D", format="html", out=tmp_path)
+    with pytest.raises(RenderError, match="MuonVsAdamW"):
+        render("MuonVsAdamW", format="html", out=tmp_path)
 
 
 def test_to_pixels_is_the_canvas_convention() -> None:
@@ -743,3 +748,49 @@ def test_a_crowds_read_outs_keep_their_displayed_digits() -> None:
     edge = np.array([np.inf, -np.inf, np.nan, np.finfo(np.float32).max], np.float32)
     kept = player.round_mantissa(edge, player.CROWD_BITS)
     assert np.isinf(kept[:2]).all() and np.isnan(kept[2]) and np.isfinite(kept[3])
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_surface_3d_ball_is_where_the_video_draws_it(browser: Any, tmp_path: Path) -> None:
+    """Surface3D through the camera of the video's first frame: at step t each ball the
+    surface does not hide is drawn where Manim's camera draws that ball (its rendered
+    pixels' centroid), within 1 px; a hidden one is not drawn."""
+    cls = get_scene("Surface3D")
+    payload = player.build_payload(cls)
+    path = tmp_path / "surface.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page = Page(browser, path)
+    page.root().locator(".dp-check input").first.uncheck()  # trails off
+    cap = player.capture(cls)
+    scene = cap.scene
+    movers = [m for m in scene.mobjects if any(f.updaters for f in m.get_family())]
+    rows = page.root().locator(".dp-row")
+    checked = 0
+    for k, run in enumerate(payload["runs"]):
+        for j in range(len(payload["runs"])):  # run k alone
+            want = "true" if j == k else "false"
+            if rows.nth(j).get_attribute("aria-pressed") != want:
+                rows.nth(j).click()
+        hid = decoded(payload, run["hid"])
+        xy = decoded(payload, run["xy"]).reshape(-1, 2) / run["scale"]
+        for t in (0, 40, payload["steps"]):
+            scene.clock.tracker.set_value(scene.clock.alpha_of(t))
+            for m in movers:
+                m.update(0)
+            ball = scene.subjects[k]
+            scene.renderer.update_frame(scene, mobjects=[ball])
+            frame = np.asarray(scene.renderer.get_frame())[..., :3].astype(int)
+            drawn = np.abs(frame - frame[0, 0]).max(-1) > 0
+            ys, xs = np.nonzero(drawn)
+            page.js(f"p.seek({t});")
+            got = page.centroid()
+            if not len(xs):  # the video's camera hides it behind the surface: so does the player
+                assert hid[t] and got is None, (k, t)
+            else:
+                video = np.array([xs.mean() + 0.5, ys.mean() + 0.5])
+                assert not hid[t] and np.abs(xy[t] - video).max() <= 1.0, (k, t, xy[t], video)
+                assert got is not None and np.abs(got - video).max() <= 1.0, (k, t, got, video)
+                checked += 1
+    assert checked >= 3
+    page.check_clean()

@@ -253,6 +253,8 @@
       if (r.loss) { run.loss = view(buf, r.loss); run.grad = view(buf, r.grad); run.lr = view(buf, r.lr); }
       if (r.series) run.series = view(buf, r.series);
       if (r.plane) { run.plane = view(buf, r.plane); run.off = view(buf, r.off); }
+      // a 3-D scene: the steps whose ball the surface hides, the trail pieces it hides
+      if (r.hid) { run.hid = view(buf, r.hid); run.seg = view(buf, r.seg); }
       run.arrows = (r.arrows || []).map(function (a) { return { name: a.name, color: a.color, px: view(buf, a.px) }; });
       if (r.ghost) {
         var gq = view(buf, r.ghost);
@@ -398,7 +400,10 @@
         var i0 = Math.min(from, r.n - 1), i1 = Math.min(k, r.n - 1);
         if (i1 <= i0) continue;
         g.moveTo(r.xy[2 * i0], r.xy[2 * i0 + 1]);
-        for (var i = i0 + 1; i <= i1; i++) g.lineTo(r.xy[2 * i], r.xy[2 * i + 1]);
+        for (var i = i0 + 1; i <= i1; i++) {
+          if (r.seg && r.seg[i - 1]) g.moveTo(r.xy[2 * i], r.xy[2 * i + 1]);
+          else g.lineTo(r.xy[2 * i], r.xy[2 * i + 1]);
+        }
         any = true;
       }
       if (any) { g.strokeStyle = b.color; g.stroke(); }
@@ -446,7 +451,7 @@
           r = b.runs[q];
           if (!r.src.trail || hidden[r.group]) continue;
           k = Math.min(Math.floor(t), r.n - 1);
-          if (k >= r.n - 1) continue;
+          if (k >= r.n - 1 || (r.seg && r.seg[k])) continue;
           self.pointInto(r, t, here);
           ctx.moveTo(r.xy[2 * k], r.xy[2 * k + 1]); ctx.lineTo(here[0], here[1]);
         }
@@ -496,6 +501,7 @@
     for (q = 0; q < runs.length; q++) {
       r = runs[q];
       if (hidden[r.group]) continue;
+      if (r.hid && r.hid[Math.min(Math.max(Math.round(t), 0), r.n - 1)]) continue;  // behind the surface
       var s = r.sprite || (r.sprite = this.sprite(r.color, r.src.radius, stroke, edge, snap ? 1 : 2));
       this.pointInto(r, t, here);
       var x = here[0] - s.half, y = here[1] - s.half;
