@@ -299,7 +299,8 @@ def capture(
                     got["mobjects"] = list(scene.mobjects)
                 elif "areas" in got:  # the static parts added after make_clock too (a network
                     # scene's data and its axes), without the moving parts
-                    snapshot(static=True, exclude=got.get("layered", []))
+                    # (a scene with no track keeps its panels: the player has no side panel)
+                    snapshot(static=True, exclude=got.get("layered", []) if made else [])
                     got["mobjects"] = list(scene.mobjects)
                 raise _Stop
 
@@ -503,6 +504,13 @@ def _polylines(mobject: Any, cap: PlayerCapture) -> list[np.ndarray]:
     return lines
 
 
+def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    """Two frames' polylines are the same (to 1e-6 px)."""
+    return len(a) == len(b) and all(
+        x.shape == y.shape and np.allclose(x, y, atol=1e-6) for x, y in zip(a, b, strict=True)
+    )
+
+
 def _models(
     cap: PlayerCapture, runs: list[dict[str, Any]], steps: int, arrays: _Arrays
 ) -> list[dict[str, Any]]:
@@ -521,7 +529,13 @@ def _models(
     candidates = list({id(m): m for m in [*cap.layered, *cap.mobjects]}.values())
     # parts of a group among the moving parts (a loss panel's curves, a legend): the
     # player's side panel shows those
-    grouped = {id(f) for g in cap.layered if g.submobjects for f in g.get_family() if f is not g}
+    grouped = {
+        id(f)
+        for g in (cap.layered if runs else [])
+        if g.submobjects
+        for f in g.get_family()
+        if f is not g
+    }
     found = [
         m
         for m in candidates
@@ -541,21 +555,30 @@ def _models(
             clock.tracker.set_value(clock.alpha_of(t))
             m.update(0)
             frames.append(_polylines(m, cap))
-        clock.tracker.set_value(clock.alpha_of(0.5))
-        m.update(0)
-        half = _polylines(m, cap)
+        # how the video moves it between steps, seen 0.6 into the first step that changes it:
+        # switched at the nearest step, at the step being taken (floor), or interpolated
+        changes = [t for t in range(steps) if not _same(frames[t], frames[t + 1])]
+        mode = "round"
+        if changes:
+            t = changes[0]
+            clock.tracker.set_value(clock.alpha_of(t + 0.6))
+            m.update(0)
+            between = _polylines(m, cap)
+            if _same(between, frames[t]):
+                mode = "floor"
+            elif (
+                not _same(between, frames[t + 1])
+                and [len(a) for a in frames[t]] == [len(b) for b in frames[t + 1]]
+                and _same(
+                    between,
+                    [0.4 * a + 0.6 * b for a, b in zip(frames[t], frames[t + 1], strict=True)],
+                )
+            ):
+                mode = "lerp"
         clock.tracker.set_value(clock.alpha_of(0))
         m.update(0)
         shapes = {tuple(len(p) for p in f) for f in frames}
-        lerp = (
-            len(shapes) == 1
-            and len(frames) > 1
-            and [len(p) for p in half] == [len(p) for p in frames[0]]
-            and all(
-                np.allclose(h, (a + b) / 2, atol=1e-6)
-                for h, a, b in zip(half, frames[0], frames[1], strict=True)
-            )
-        )
+        lerp = mode == "lerp" and len(shapes) == 1
         color = str(m.get_stroke_color().to_hex()).upper()
         group = next((r["group"] for r in runs if str(r["color"]).upper() == color), None)
         model: dict[str, Any] = {
@@ -563,8 +586,13 @@ def _models(
             "width": float(m.get_stroke_width()),
             "group": group,
             "lerp": bool(lerp),
+            "mode": "lerp" if lerp else ("floor" if mode == "floor" else "round"),
             "scale": MODEL_SCALE,
         }
+        fill = float(np.max(m.get_fill_opacities(), initial=0))
+        if fill > 0:  # a filled shape (MuonVsAdamW's bars)
+            model["fill"] = round(fill, 3)
+            model["fill_color"] = str(m.get_fill_color().to_hex()).upper()
         if lerp:  # one polyline set of fixed shape: each point's steps as differences in time
             shape = [len(p) for p in frames[0]]
             stack = np.array([np.concatenate(f) for f in frames])  # (T, P, 2)
@@ -581,18 +609,21 @@ def _models(
     return out
 
 
-def _live_texts(cap: PlayerCapture, steps: int, arrays: _Arrays) -> list[dict[str, Any]]:
+def _live_texts(
+    cap: PlayerCapture, steps: int, arrays: _Arrays, runs: bool = True
+) -> list[dict[str, Any]]:
     """The read-outs the video writes in the picture from the clock (``live_text``: NoiseEscape's
     ``5 / 40 escaped``, a followed particle's ``f′ … kick …``), each step's string as the
     scene's own updater writes it, at the text's anchor (the left end of its baseline, in
     px). Read-outs among the moving parts a storyboard hands ``add_layered`` (legend,
-    counter: the player's own side panel shows those) are left out."""
+    counter: the player's own side panel shows those) are left out when there are ``runs``
+    (a scene with none, MuonVsAdamW's bars, keeps its legend in the picture)."""
     from descent.scenes.kit.text import FastText
 
     clock = getattr(cap.scene, "clock", None)
     if clock is None:
         return []
-    layered = {id(f) for m in cap.layered for f in m.get_family()}
+    layered = {id(f) for m in (cap.layered if runs else []) for f in m.get_family()}
     made = {id(f) for t in cap.tracks for f in t.get_family()}
     out = []
     for top in cap.mobjects:
@@ -695,8 +726,6 @@ def build_payload(
     if isinstance(scene, ThreeDScene):
         payload.update(_projected(cls, cap))
         return payload
-    if not cap.tracks:
-        raise EngineError(f"{cls.__name__} draws no tracks the player can play")
     areas: list[Any] = []
     for a in cap.areas:  # one per path: the same area for every run of one plot
         if not any(a is b for b in areas):
@@ -733,11 +762,13 @@ def build_payload(
     payload["panel"] = _panel(scene, trajs, runs, arrays) if not tiles else None
     if getattr(scene, "show_update", False):  # the video writes this run's rule out, live
         payload["live_rule"] = int(getattr(scene, "update_index", 0))
-    last = int(max(cap.steps, *(r["n"] - 1 for r in runs)))
+    last = int(max([cap.steps, *(r["n"] - 1 for r in runs)]))
     models = _models(cap, runs, last, arrays)
+    if not runs and not models:
+        raise EngineError(f"{cls.__name__} draws nothing that moves the player can play")
     if models:
         payload["models"] = models
-    texts = _live_texts(cap, last, arrays)
+    texts = _live_texts(cap, last, arrays, runs=bool(runs))
     if texts:
         payload["texts"] = texts
     payload.update(
@@ -747,7 +778,7 @@ def build_payload(
                 cap, boxes, len({r["group"] for r in runs}) + (7 if "live_rule" in payload else 4)
             ),
             "areas": boxes,
-            "steps": int(max(cap.steps, *(r["n"] - 1 for r in runs))),
+            "steps": last,
             "runs": runs,
             "arrays": arrays.encoded(),
         }
@@ -869,6 +900,8 @@ def _free_side(cap: PlayerCapture, boxes: list[dict[str, Any]], rows: int) -> li
     the background is empty there (nothing but the page's colour), else ``None`` (the
     legend goes under the picture)."""
     w, h = cap.size
+    if not boxes:
+        return None
     corners = [
         np.array(b["o"]) + np.array(d)
         for b in boxes

@@ -419,7 +419,7 @@
       var m = this.models[q], src = m.src, last = m.frames.length - 1;
       if (last < 0 || (src.group !== null && hidden[src.group])) continue;
       var s = Math.min(Math.max(t, 0), last), xy = m.xy;
-      var i = src.lerp ? Math.floor(s) : Math.round(s), j = Math.min(i + 1, last), f = src.lerp ? s - i : 0;
+      var i = src.lerp || src.mode === "floor" ? Math.floor(s) : Math.round(s), j = Math.min(i + 1, last), f = src.lerp ? s - i : 0;
       var a = m.frames[i], b = src.lerp ? m.frames[j] : a;
       ctx.beginPath();
       for (var l = 0; l < a.length; l++) {
@@ -429,6 +429,7 @@
           if (k) ctx.lineTo(x, y); else ctx.moveTo(x, y);
         }
       }
+      if (src.fill) { ctx.globalAlpha = src.fill; ctx.fillStyle = src.fill_color; ctx.fill(); ctx.globalAlpha = 1; }
       ctx.strokeStyle = src.color; ctx.lineWidth = src.width * unit; ctx.lineJoin = "round"; ctx.lineCap = "round";
       ctx.stroke();
     }
