@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import html
 import io
 import json
@@ -1285,9 +1286,19 @@ def iframe(document: str, *, width: int = 854, height: int = 480, title: str = "
     """The player document in an ``<iframe srcdoc>``: its own page, no kernel extension
     and no shared state with what is around it (notebooks, Sphinx pages, decks)."""
     aspect_h = height + 150  # controls, legend, narration under the picture
+    frame_id = "descent-player-" + hashlib.sha1(document.encode()).hexdigest()[:12]
+    # the player reports its height (postMessage): the frame takes it, so the controls under
+    # a tall legend are not cut off; where the page runs no script the aspect ratio stays
+    resize = (
+        "<script>(function(){var f=document.getElementById('FRAME');"
+        "window.addEventListener('message',function(e){"
+        "if(f&&e.source===f.contentWindow&&e.data&&e.data.descentPlayerHeight>0){"
+        "f.style.aspectRatio='auto';f.style.height=e.data.descentPlayerHeight+'px';}});})();</script>"
+    ).replace("FRAME", frame_id)
     return (  # in a div: IPython's HTML warns about a bare iframe (it means a URL's)
-        f'<div class="descent-player-embed"><iframe class="descent-player-frame" srcdoc="{html.escape(document, quote=True)}" '
+        f'<div class="descent-player-embed"><iframe id="{frame_id}" class="descent-player-frame" '
+        f'srcdoc="{html.escape(document, quote=True)}" '
         f'title="{html.escape(title or "descent player")}" '
         f'style="width:100%;max-width:{width}px;aspect-ratio:{width}/{aspect_h};border:0" '
-        'loading="lazy" sandbox="allow-scripts"></iframe></div>'
+        f'loading="lazy" sandbox="allow-scripts"></iframe>{resize}</div>'
     )

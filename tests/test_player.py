@@ -802,3 +802,116 @@ def test_surface_3d_ball_is_where_the_video_draws_it(browser: Any, tmp_path: Pat
                 checked += 1
     assert checked >= 3
     page.check_clean()
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_show_in_a_real_jupyterlab(browser: Any, tmp_path: Path) -> None:
+    """``show(Scene, format="html")`` in JupyterLab (a real server and kernel, offline, with
+    a token): the cell's output is the player in an iframe, tall enough for its controls,
+    its canvas draws the runs and the scrubber and keys move it; no request leaves the
+    machine and no page error."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    pytest.importorskip("jupyterlab")
+    root = tmp_path / "lab"
+    root.mkdir()
+    source = (
+        "from descent.renders.api import show\nshow('LearningRates', format='html', out='media')"
+    )
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "execution_count": None, "id": "player", "metadata": {},
+             "outputs": [], "source": source}
+        ],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
+                                    "name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }  # fmt: skip
+    (root / "player.ipynb").write_text(json.dumps(notebook))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = "descent-test-token"
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"),
+        JUPYTER_DATA_DIR=str(tmp_path / "data"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"),
+    )
+    lab = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("jupyter-lab")),
+            "--no-browser",
+            "--allow-root",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.news_url=",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{base}api/status?token={token}", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        blocked: list[str] = []
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+        def route(r: Any) -> None:
+            url = r.request.url
+            if url.startswith((base, "about:", "data:")):
+                r.continue_()
+            else:
+                blocked.append(url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.goto(f"{base}lab/tree/player.ipynb?token={token}")
+        page.locator(".jp-Notebook .jp-Cell .jp-InputArea-editor").first.click(timeout=60_000)
+        page.keyboard.press("Shift+Enter")
+        element = page.locator(".jp-OutputArea-output iframe.descent-player-frame")
+        element.wait_for(timeout=180_000)
+        frame = element.element_handle().content_frame()
+        wait_until(frame, "() => document.querySelector('.descent-player')?.dataset.ready === '1'")
+        # the page around the frame took the player's height: the controls are inside it
+        wait_until(page, "(f) => f.style.height !== ''", element.element_handle())
+        outer = element.bounding_box()
+        scrub = frame.locator(".dp-range").bounding_box()
+        assert scrub["y"] + scrub["height"] <= outer["y"] + outer["height"], (scrub, outer)
+        drawn = frame.evaluate(
+            "() => { const c = document.querySelector('canvas.dp-canvas');"
+            " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+            " let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n; }"
+        )
+        assert drawn > 50  # the runs' dots
+        root_el = frame.locator(".descent-player")
+        frame.evaluate(
+            "() => { const s = document.querySelector('.dp-range'); s.value = 7;"
+            " s.dispatchEvent(new Event('input')); }"
+        )
+        assert root_el.get_attribute("data-step") == "7"
+        root_el.focus()
+        page.keyboard.press("End")
+        assert root_el.get_attribute("data-step") == str(get_scene("LearningRates").steps)
+        assert blocked == [] and errors == [], (blocked, errors)
+        page.close()
+    finally:
+        lab.terminate()
+        lab.wait(20)

@@ -77,6 +77,7 @@
       self.ready = true;
       self.seek(0);
       root.dataset.ready = "1";
+      Player.reportHeight();
     }).catch(function (err) {
       self.say.textContent = "This browser cannot open the player's data: " + err;
       throw err;
@@ -872,11 +873,24 @@
     if (v) { this.showBeat(-1); this.selectValues(v[0], v[1]); }  // off the tour: no beat
   };
 
+  /* in an iframe (a notebook's output, a docs page): tell the page around it how tall the
+   * players are, so that it can show them whole (renders/player.py, iframe) */
+  Player.reportHeight = function () {
+    if (window.parent === window) return;
+    var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (h && h !== Player.reported) {
+      Player.reported = h;
+      window.parent.postMessage({ descentPlayerHeight: h }, "*");
+    }
+  };
   Player.initAll = function () {
     var roots = document.querySelectorAll(".descent-player");
     for (var i = 0; i < roots.length; i++) if (!roots[i].descent) new Player(roots[i]);
   };
   window.DescentPlayer = Player;
+  if (window.ResizeObserver && window.parent !== window) {
+    new ResizeObserver(function () { Player.reportHeight(); }).observe(document.documentElement);
+  }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", Player.initAll);
   else Player.initAll();
 })();
