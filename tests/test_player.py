@@ -915,3 +915,21 @@ def test_show_in_a_real_jupyterlab(browser: Any, tmp_path: Path) -> None:
     finally:
         lab.terminate()
         lab.wait(20)
+
+
+def test_the_pictures_read_outs_are_the_scenes_own_per_step() -> None:
+    """NoiseEscape writes 'n / 40 escaped' over each plot from the clock: the player keeps
+    each step's string as the scene's updater writes it (n counted from the runs here)."""
+    from descent.scenes.noise_escape import escaped
+
+    cls = get_scene("NoiseEscape")
+    payload = player.build_payload(cls)
+    noisy, clean = cls.data()
+    counters = [x for x in payload["texts"] if x["texts"][0].endswith("escaped")]
+    assert len(counters) == 2
+    for text, traj in zip(counters, (noisy, clean), strict=True):
+        index = decoded(payload, text["index"]).astype(int)
+        out = escaped(traj)
+        assert len(index) == payload["steps"] + 1
+        for t in (0, 60, 150, payload["steps"]):
+            assert text["texts"][index[t]] == f"{int(out[:, t].sum())} / {len(out)} escaped"
