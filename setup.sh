@@ -7,6 +7,13 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 APT_PACKAGES=(build-essential pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core)
 # the tests open HTML slide decks in a real (headless) browser
 APT_PACKAGES+=(chromium)
+# ... and the html player in Firefox (ESR, over WebDriver BiDi) and WebKitGTK (Safari's engine,
+# through its WebDriver on a virtual X screen): tests/test_player_browsers.py
+APT_PACKAGES+=(firefox-esr webkit2gtk-driver xvfb)
+# Node.js runs puppeteer-core, which drives Firefox; Debian's packages only where none is on PATH
+if ! command -v npm >/dev/null 2>&1; then
+    APT_PACKAGES+=(nodejs npm)
+fi
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -66,4 +73,19 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
         exit 1
     fi
     echo "$want" >"$stamp"
+fi
+
+# 4. The browser tests' npm packages (puppeteer-core), exactly as tests/browsers/package-lock.json
+#    pins them, into tests/browsers/node_modules; re-installed only when the lock changes.
+npm_stamp=tests/browsers/node_modules/.descent-installed
+npm_want=$(sha256sum tests/browsers/package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$npm_stamp" 2>/dev/null || true)" != "$npm_want" ]; then
+    say "installing the browser tests' npm packages into tests/browsers/node_modules"
+    log=.venv/setup-npm.log
+    if ! npm ci --prefix tests/browsers --no-audit --no-fund --ignore-scripts >"$log" 2>&1; then
+        cat "$log" >&2
+        say "npm ci failed (log above, also in $log)"
+        exit 1
+    fi
+    echo "$npm_want" >"$npm_stamp"
 fi

@@ -24,6 +24,7 @@ __all__ = ["SCENES", "DEFAULT_SCENE", "get_scene", "list_scenes", "scene_file"]
 #: scene class name → module in this package, in teaching order
 SCENES: dict[str, str] = {
     "SaddlePoint": "saddle_point",
+    "SaddleEscape": "saddle_escape",
     "LocalMinimum": "local_minimum",
     "NoiseEscape": "noise_escape",
     "MomentumOvershoot": "momentum_overshoot",

@@ -114,17 +114,17 @@ class FitLine(DescentScene):
             [(c, t.loss) for t, c in zip(trajs, colors, strict=True)],
             self.clock,
             self.theme,
-            width=8.6,
+            width=8.1,  # the legend beside it says each run's settings
             height=1.15,
             log=True,
             y_label="loss",
         )
-        panel.move_to(DOWN * 2.6 + LEFT * 0.9)
+        panel.move_to(DOWN * 2.6 + LEFT * 1.15)
         legend = VGroup(
             *[
-                VGroup(Dot(radius=0.09, color=c), label(t.label, 22, self.theme.text)).arrange(
-                    RIGHT, buff=0.12
-                )
+                VGroup(
+                    Dot(radius=0.09, color=c), label(self.legend_label(t), 22, self.theme.text)
+                ).arrange(RIGHT, buff=0.12)
                 for t, c in zip(trajs, colors, strict=True)
             ]
         ).arrange(RIGHT, buff=0.5)

@@ -14,7 +14,7 @@ from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec
 from descent.engine.events import reaches_tolerance
-from descent.scenes.kit import Beat, CurveScene, PlotArea, label
+from descent.scenes.kit import Beat, CurveScene, PlotArea, halo, label
 from descent.scenes.kit.story import event_story, point_text, runs_text, verb
 
 __all__ = ["LocalMinimum"]
@@ -91,4 +91,6 @@ class LocalMinimum(CurveScene):
     def annotate(self, land: Landscape, area: PlotArea) -> None:
         (top,) = land.points_of_kind("max")
         at = area.to_scene(np.array([top.position[0], float(land.value([top.position[0]]))]))
-        self.add(label("barrier", 18, self.theme.muted).next_to(at, UP, buff=0.15))
+        self.add(
+            halo(label("barrier", 18, self.theme.muted), self.theme).next_to(at, UP, buff=0.15)
+        )

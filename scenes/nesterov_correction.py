@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec, Trajectory
-from descent.scenes.kit import Beat, PlotArea, Track, label, lookahead_form
+from descent.scenes.kit import Beat, PlotArea, Track, fmt_value, label, lookahead_form
 from descent.scenes.kit.story import FASTEST_READING, and_join, event_story, number
 from descent.scenes.momentum_overshoot import MomentumOvershoot
 
@@ -94,6 +95,24 @@ class NesterovCorrection(MomentumOvershoot):
     def path_of(self, traj: Trajectory) -> np.ndarray:
         return lookahead_form(traj) if traj.spec.kwargs.get("nesterov") else np.asarray(traj.params)
 
+    def track(self, traj: Trajectory, area: PlotArea, color: str, **kw: Any) -> Track:
+        """Each dot where its iterate is: Nesterov's at θ_t of the look-ahead form (torch's
+        parameter is the look-ahead point φ_t, which the anatomy rings), as the clock,
+        the distance panel and the anatomy read it."""
+        kw.setdefault("path", self.path_of(traj))
+        return super().track(traj, area, color, **kw)
+
+    def legend(self, trajs: Sequence[Trajectory], colors: Sequence[str], **kw: Any) -> Any:
+        """The loss where each dot is drawn (for Nesterov, at θ_t, not at torch's φ_t)."""
+        land = self.get_landscape()
+        losses = {id(t): np.asarray(land.value(self.path_of(t)), dtype=np.float64) for t in trajs}
+
+        def readout(traj: Trajectory, t: int) -> str:
+            return f"loss {fmt_value(float(losses[id(traj)][t]))}"
+
+        kw.setdefault("readout", readout)
+        return super().legend(trajs, colors, **kw)
+
     def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
         return None  # the step anatomy draws the momentum steps itself
 
@@ -161,8 +180,9 @@ class NesterovCorrection(MomentumOvershoot):
         steps, k, say = self.opening_plan(len(trajs))
         if not steps:
             return
-        caption = label("momentum step  →  gradient there  →  next point", 18, self.theme.muted)
+        caption = label("momentum step  →  gradient there  →  next point", 20, self.theme.muted)
         caption.next_to(area.frame, DOWN, buff=0.12).align_to(area.frame[0], LEFT)
+        self.caption = caption
         self.beat("the look-ahead", say, duration=self.opening_seconds(len(trajs), len(steps), k))
         self.play(FadeIn(caption), run_time=0.5 * k)
         for t in steps:
@@ -173,6 +193,9 @@ class NesterovCorrection(MomentumOvershoot):
                 self.wait(k * self.seconds_per_explained_step / 4)
                 self.play(FadeOut(part["group"]), run_time=0.3 * k)
         self.play(FadeOut(caption), run_time=0.4 * k)
+
+    #: arrows shorter than this (scene units: the ring's diameter) get their length written
+    shortest_arrow = 0.4
 
     def anatomy(self, area: PlotArea, traj: Trajectory, color: str, t: int) -> dict[str, object]:
         """Arrows of one step (built here, played by the caller)."""
@@ -185,10 +208,16 @@ class NesterovCorrection(MomentumOvershoot):
             stroke_width=7,
             max_tip_length_to_length_ratio=0.35,
         )
-        # where the gradient is taken: a ring larger than the dot, named
+        # where the gradient is taken: a ring larger than the dot, named under the plot
+        # (beside the ring the name would run over the other run's dot)
         ghost = Circle(radius=0.2, color=self.theme.text, stroke_width=4).move_to(pts["grad_at"])
-        where = "look-ahead: gradient here" if traj.spec.kwargs.get("nesterov") else "gradient here"
-        name = label(where, 18, self.theme.text).next_to(ghost, RIGHT + DOWN, buff=0.05)
+        where = (
+            "the gradient at the look-ahead point (ring)"
+            if traj.spec.kwargs.get("nesterov")
+            else "the gradient where it stands (ring)"
+        )
+        name = label(f"{traj.label}: {where}", 20, color)
+        name.next_to(self.caption, DOWN, buff=0.1).align_to(self.caption, LEFT)
         gradient = Arrow(
             pts["ahead"],
             pts["end"],
@@ -202,8 +231,23 @@ class NesterovCorrection(MomentumOvershoot):
             if not np.allclose(pts["grad_at"], pts["ahead"])
             else VGroup()
         )
-        group = VGroup(momentum, ghost, name, gradient, probe)
+        # an arrow too short to see (under the ring's size) has its length written beside it
+        lengths = VGroup()
+        for arrow, a, b in ((momentum, "start", "ahead"), (gradient, "ahead", "end")):
+            if np.linalg.norm(pts[b] - pts[a]) < self.shortest_arrow:
+                data = step_anatomy(traj, self.path_of(traj), t)
+                size = label(number(float(np.linalg.norm(data[b] - data[a]))), 18, self.theme.text)
+                lengths.add(size.next_to(arrow, RIGHT + UP, buff=0.08))
+        group = VGroup(momentum, ghost, name, gradient, probe, lengths)
+        for part in group:  # whose step each part draws (for checks)
+            part.anatomy_of = traj.label
         return {
             "group": group,
-            "grow": [GrowArrow(momentum), FadeIn(ghost), FadeIn(name), GrowArrow(gradient)],
+            "grow": [
+                GrowArrow(momentum),
+                FadeIn(ghost),
+                FadeIn(name),
+                GrowArrow(gradient),
+                FadeIn(lengths),
+            ],
         }

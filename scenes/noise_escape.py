@@ -15,14 +15,16 @@ import numpy as np
 from manim import *  # noqa: F403
 
 from descent import engine
-from descent.engine import OptimizerSpec, Trajectory
+from descent.engine import Landscape, OptimizerSpec, Trajectory
 from descent.engine.events import basin_exits, escape_counts
 from descent.scenes.kit import (
     Beat,
     DescentScene,
     PlotArea,
+    Track,
     label,
     live_text,
+    minimum_star,
     step_arrows_1d,
     step_counter,
     tangent_line,
@@ -132,8 +134,7 @@ class NoiseEscape(DescentScene):
                         f" {'half' if 2 * half.values['count'] == final else 'over half'}"
                         f" of the {final} that will: the larger kicks come while the learning rate"
                         " is still high.",
-                        half.run,
-                        (half,),
+                        k,  # the subject is the count: the escaped tally (after the k particles)
                     )
                 )
         cool = int(np.argmax(lr <= 0.1 * lr[0]))
@@ -169,6 +170,44 @@ class NoiseEscape(DescentScene):
         readout.next_to(area.frame, DOWN, buff=0.15).align_to(area.frame[0], LEFT)
         return [tangent_line(track, traj.grad[:, 0], self.clock), track, readout]
 
+    def color_by_basin(self, track: Track, out: np.ndarray, out_color: str, in_color: str) -> None:
+        """Colour ``track``'s dot by the basin it is in at each frame (``out[t]``: past the
+        barrier), changing it only when it flips."""
+        shown = [None]
+
+        def refresh(m: Mobject) -> None:
+            here = bool(out[self.clock.nearest(len(out) - 1)])
+            if here != shown[0]:
+                shown[0] = here
+                m.set_fill(out_color if here else in_color)
+
+        refresh(track.dot)
+        track.dot.add_updater(refresh)
+
+    def minimum_marks(self, land: Landscape, area: PlotArea) -> tuple[list[Mobject], list[Mobject]]:
+        """``(stars, names)`` of the curve's minima: each name under its star, inside the
+        plot, on a patch of the page's colour so that a tangent passing under it does not
+        cross the letters."""
+        stars: list[Mobject] = []
+        names: list[Mobject] = []
+        (x0, x1), (y0, _) = area.x_range, area.y_range
+        for p in land.points_of_kind("global_min", "local_min"):
+            w = p.position[0]
+            if not x0 <= w <= x1:
+                continue
+            at = area.to_scene(np.array([w, float(land.value([w]))]))
+            stars.append(minimum_star(at, self.theme))
+            name = "global minimum" if p.kind == "global_min" else "local minimum"
+            text = label(name, 18, self.theme.muted).next_to(at, DOWN, buff=0.14)
+            left = area.to_scene(np.array([x0, y0]))[0] + 0.1
+            right = area.to_scene(np.array([x1, y0]))[0] - 0.1
+            text.shift(RIGHT * max(0.0, left - text.get_left()[0]))
+            text.shift(LEFT * max(0.0, text.get_right()[0] - right))
+            page = self.theme.background if self.theme.name != "transparent" else "#000000"
+            text.add_background_rectangle(color=ManimColor(page), opacity=0.85, buff=0.04)
+            names.append(text)
+        return stars, names
+
     @classmethod
     def data(cls) -> tuple[Trajectory, Trajectory]:
         """The swarm with gradient noise and the same swarm without."""
@@ -187,8 +226,11 @@ class NoiseEscape(DescentScene):
         # -- data: the same swarm with and without gradient noise --
         land = self.get_landscape()
         noisy, clean = self.data()
-        # the swarms in SGD's colour, the followed particle in a colour far from it
-        color, self.followed_color = self.run_palette(["SGD", "followed particle"])
+        # each particle in the colour of the basin it is in at that frame; the followed one
+        # in a colour far from both
+        out_color, in_color, self.followed_color = self.run_palette(
+            ["escaped", "in the local minimum", "followed particle"]
+        )
 
         # -- static background: two curves side by side --
         self.add_title()
@@ -205,17 +247,22 @@ class NoiseEscape(DescentScene):
                 center=center + DOWN * 0.45,
                 x_range=view,
                 y_range=(-190.0, 560.0),
+                mark_minima=False,  # stars now, their names on top of the tangents (below)
             )
+            self.add(*self.minimum_marks(land, area)[0])
             self.add(label(heading, 24, self.theme.text).next_to(area.frame, UP, buff=0.25))
             areas.append(area)
 
         # -- swarms on one clock (one step, one tick) --
         self.make_clock([])
         for area, traj in zip(areas, (noisy, clean), strict=True):
-            for particle in traj:
-                self.add(
-                    self.track(particle, area, color, trail=False, radius=0.075, escape_label="")
+            out = escaped(traj)
+            for k, particle in enumerate(traj):
+                track = self.track(
+                    particle, area, in_color, trail=False, radius=0.075, escape_label=""
                 )
+                self.color_by_basin(track, out[k], out_color, in_color)
+                self.add(track)
 
         # -- one particle followed on each side: its tangent, −lr·g (white) and its real step --
         follow = int(
@@ -224,17 +271,32 @@ class NoiseEscape(DescentScene):
         for area, traj in zip(areas, (noisy, clean), strict=True):
             self.add(*self.followed(traj.particle(follow), area))
 
-        # -- counters --
+        # -- a legend per plot: the colours and how many particles are in each basin now --
+        marks = []
         for area, traj in zip(areas, (noisy, clean), strict=True):
             out = escaped(traj)
-            counter = live_text(
-                self.clock,
-                lambda t, out=out: f"{int(out[:, t].sum())} / {len(out)} escaped",
-                self.theme,
-                font_size=26,
-                color=self.theme.text,
-            )
-            self.add(counter.move_to(area.frame.get_top() + DOWN * 0.45))
+            rows = VGroup()
+            for color, name, inside in ((out_color, "escaped", True),
+                                        (in_color, "trapped", False)):  # fmt: skip
+                count = live_text(
+                    self.clock,
+                    lambda t, out=out, inside=inside, name=name: (
+                        f"{name} {int((out[:, t] == inside).sum())} / {len(out)}"
+                    ),
+                    self.theme,
+                    font_size=24,
+                    color=color,
+                )
+                mark = Dot(radius=0.09, color=color)
+                rows.add(VGroup(mark, count).arrange(RIGHT, buff=0.15))
+                if inside:
+                    marks.append(mark)
+            rows.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+            self.add(rows.move_to(area.frame.get_top() + DOWN * 0.55))
+        # what the beats mark: the noisy particles (by index), then the escaped tally
+        self.subjects = [*self.tracks[: len(noisy)], marks[0]]
+        for area in areas:  # the minima's names over the tangents, on a patch of the page
+            self.add(*self.minimum_marks(land, area)[1])
         # between the two plots' headings, clear of the read-outs under them
         counter = step_counter(self.clock, self.theme, font_size=20)
         heading_y = areas[0].frame.get_top()[1] + 0.38

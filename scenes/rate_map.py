@@ -36,7 +36,6 @@ from descent.scenes.kit import (
     minimum_star,
     plot_area,
     region_tint,
-    safe_box,
 )
 from descent.scenes.kit.scene import computed
 from descent.scenes.kit.theme import color_name, shade_of_low
@@ -55,14 +54,19 @@ class RateMap(DescentScene):
     steps = 200
     lrs = tuple(np.linspace(0.004, 0.4, 100).round(6))
     momenta = tuple(np.linspace(0.0, 0.99, 100).round(6))
-    sgd_lrs = tuple(np.linspace(0.002, 0.25, 125).round(6))
+    #: plain SGD's lrs: the map's whole lr range, so every lr the cursor visits is on it
+    sgd_lrs = tuple(np.linspace(0.002, 0.4, 200).round(6))
     #: where the cursor stops (lr, momentum): crawling, ringing, beyond the rate-1 line; the
     #: critical-damping stop is the closed form's (α*, β*) and the on-the-line stop is found
     #: on the measured map at ``edge_momentum`` (see :meth:`tour_stops`)
     crawl = (0.02, 0.0)
     ring = (0.08, 0.9)
+    #: the cursor then sweeps along the same momentum to this lr: the rate stays √β
+    ring_sweep_to = 0.34
     edge_momentum = 0.7
     beyond = (0.38, 0.3)
+    #: the smallest text on screen (Pango size; cap height ≈ 0.91 × this in px at 720p)
+    smallest_font = 18
     motion_time = 12.0
     ease = False
 
@@ -97,9 +101,25 @@ class RateMap(DescentScene):
             (*cls.crawl, "crawling"),
             (round(alpha, 6), round(beta, 6), "critical damping"),
             (*cls.ring, "ringing"),
-            (edge, float(mus[row]), "on the rate-1 line"),
+            (cls.ring_sweep_to, cls.ring[1], "ringing at any step size"),
+            (edge, float(mus[row]), "last α below rate 1"),
             (*cls.beyond, "diverging"),
         )
+
+    @classmethod
+    def status(cls, value: float, next_value: float, stop: str | None) -> str:
+        """The status line under the cursor, from the rate shown beside it (``value``) and
+        the rate one grid step to the right (``next_value``): "diverging: rate ≥ 1" exactly
+        when the rate is ≥ 1 or not finite; at a stop of the tour (``stop``) its name,
+        which :meth:`tour_stops` chose to agree; else "converging: rate < 1", with "next
+        α diverges" when the grid run to the right has rate ≥ 1."""
+        if not (np.isfinite(value) and value < 1.0):
+            return "diverging: rate ≥ 1"
+        if stop is not None and stop != "diverging":
+            return stop
+        if not (np.isfinite(next_value) and next_value < 1.0):
+            return "last α below rate 1"
+        return "converging: rate < 1"
 
     @classmethod
     def story(cls) -> tuple[Beat, ...]:
@@ -117,7 +137,13 @@ class RateMap(DescentScene):
             return "∞" if not np.isfinite(value) else f"{value:.3f}"
 
         step = float(lrs[1] - lrs[0])
-        after = at((stops[3][0] + step, stops[3][1], ""))
+        after = at((stops[4][0] + step, stops[4][1], ""))
+        # the sweep along β: every grid run between the two ringing stops
+        j = int(np.abs(mus - stops[2][1]).argmin())
+        swept = (lrs >= min(stops[2][0], stops[3][0]) - 1e-9) & (
+            lrs <= max(stops[2][0], stops[3][0]) + 1e-9
+        )
+        along = rate[swept, j]
         shade = shade_of_low(theme)
         line = color_name(theme.optimizer["vermillion"], theme)
         says = [
@@ -128,18 +154,31 @@ class RateMap(DescentScene):
             f" α* {alpha:.3f}, β* {beta:.3f} (ring) the measured rate is {at(stops[1])}, against"
             f" the theory's {best:.3f}.",
             f"More momentum, β {stops[2][1]:g}, and the run overshoots and rings: the rate is"
-            f" {at(stops[2])}, close to √β = {math.sqrt(stops[2][1]):.3f} whatever the step size.",
-            f"On the {line} line the rate is 1: the cursor sits on it at lr {stops[3][0]:g},"
-            f" β {stops[3][1]:g}, the last run of the grid below it (rate {at(stops[3])});"
+            f" {at(stops[2])}, close to √β = {math.sqrt(stops[2][1]):.3f}.",
+            f"Whatever the step size: along β {stops[2][1]:g}, the {int(swept.sum())} runs from lr"
+            f" {stops[2][0]:g} to lr {stops[3][0]:g} (the {color_name(theme.text, theme)} line) all have a rate"
+            + (
+                f" of {np.nanmin(along):.3f}"
+                if f"{np.nanmin(along):.3f}" == f"{np.nanmax(along):.3f}"
+                else f" between {np.nanmin(along):.3f} and {np.nanmax(along):.3f}"
+            )
+            + f"; √β is {math.sqrt(stops[2][1]):.3f}.",
+            f"The {line} line is rate 1. The cursor is at lr {stops[4][0]:g}, β"
+            f" {stops[4][1]:g}, the last run of the grid below it (rate {at(stops[4])});"
             f" one grid step further the rate is {after}.",
-            f"Past it every step overshoots by more than it corrects: rate {at(stops[4])}, the"
-            f" run diverges. Below, plain SGD's best is lr {sgd_lr[k]:.3f}, rate"
-            f" {sgd_rate[k]:.3f}, slower than momentum's.",
+            f"Past it every step overshoots by more than it corrects: rate {at(stops[5])}, the"
+            " run diverges.",
+            f"Below, plain SGD (momentum 0): its best is lr {sgd_lr[k]:.3f}, the closed form's"
+            f" 2/(λ₁+λₙ) = {2 / (1 + cls.condition):.3f}, with rate {sgd_rate[k]:.3f}: slower"
+            f" than momentum's best, {np.nanmin(rate):.3f}.",
         ]
-        names = ["crawling", "critical damping", "ringing", "on the rate-1 line", "diverging"]
+        names = [stop[2] for stop in stops] + ["plain SGD"]
+        steps = [i * cls.per_leg for i in range(len(stops))]
+        steps.append(steps[-1] + cls.per_leg // 6)  # in the hold at the last stop
+        subjects = [0] * len(stops) + [1]  # the cursor; then plain SGD's best (star)
         return tuple(
-            Beat(i * cls.per_leg, name, say, 0)
-            for i, (name, say) in enumerate(zip(names, says, strict=True))
+            Beat(at_step, name, say, who)
+            for at_step, name, say, who in zip(steps, names, says, subjects, strict=True)
         )
 
     per_leg = 60
@@ -190,8 +229,8 @@ class RateMap(DescentScene):
         self.add_title()
         area = plot_area(
             (float(lrs[0]), float(lrs[-1])), (float(mus[0]), float(mus[-1])), width=5.2,
-            height=4.1, theme=self.theme, labels=("learning rate α", "momentum β"),
-            font_size=18,
+            height=3.8, theme=self.theme, labels=("learning rate α", "momentum β"),
+            font_size=self.smallest_font,
         )  # fmt: skip
         area.axes.shift(LEFT * 2.75 + DOWN * 0.1 - area.center)
         shown = np.clip(np.where(np.isfinite(rate), rate, 2.0), 0.45, 1.02).T  # rows: momentum
@@ -204,7 +243,7 @@ class RateMap(DescentScene):
         for level in (0.6, 0.7, 0.8, 0.9):
             self.add(level_line(rate.T, area, level, color=self.theme.contour, width=1.2))
         for level in (0.6, 0.7, 0.8, 0.9):  # the contours' values written on them
-            self.add(level_label(rate.T, area, level, self.theme))
+            self.add(level_label(rate.T, area, level, self.theme, font_size=self.smallest_font))
         border = level_line(rate.T, area, 1.0, color=self.theme.optimizer["vermillion"], width=4)
         self.add(border, self.map_key(area))
         measured_at = area.to_scene(np.array([lrs[best[0]], mus[best[1]]]))
@@ -218,12 +257,12 @@ class RateMap(DescentScene):
         note = VGroup(
             label(
                 f"★ measured best: α {lrs[best[0]]:.3f}, β {mus[best[1]]:.2f}, rate {rate[best]:.3f}",
-                17,
+                self.smallest_font,
                 self.theme.text,
             ),
             label(
                 f"○ closed form: α* {closed[0]:.3f}, β* {closed[1]:.3f}, rate {(root - 1) / (root + 1):.3f}",
-                17,
+                self.smallest_font,
                 self.theme.optimizer["yellow"],
             ),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.08)
@@ -237,47 +276,54 @@ class RateMap(DescentScene):
         land = self.get_landscape()
         self.add(heatmap(land, inset, self.theme, resolution=120), inset.axes)
         sgd = plot_area(
-            (0.0, 0.25), (0.75, 1.05), width=3.6, height=1.55, theme=self.theme,
-            labels=("lr (momentum 0)", "rate"), font_size=15,
+            (0.0, float(sgd_lr[-1])), self.sgd_rate_range, width=3.6, height=1.3,
+            theme=self.theme, labels=("lr (momentum 0)", "rate"), font_size=self.smallest_font,
         )  # fmt: skip
-        sgd.axes.shift(RIGHT * 3.75 + DOWN * 1.95 - sgd.center)
-        keep = sgd_rate <= 1.05
+        sgd.axes.shift(RIGHT * 3.85 + DOWN * 2.05 - sgd.center)
+        keep = sgd_rate <= self.sgd_rate_range[1]
         curve_pts = sgd.to_scene(np.stack([sgd_lr[keep], sgd_rate[keep]], -1))
         k = int(np.argmin(sgd_rate))
         sgd_note = label(
-            f"best lr {sgd_lr[k]:.3f} (2/(λ₁+λₙ) = {2 / (1 + self.condition):.3f}), rate {sgd_rate[k]:.3f}",
-            15,
+            f"SGD best: lr {sgd_lr[k]:.3f}, rate {sgd_rate[k]:.3f}",
+            self.smallest_font,
             self.theme.muted,
         )
+        self.sgd_star = minimum_star(
+            sgd.to_scene(np.array([sgd_lr[k], sgd_rate[k]])), self.theme
+        ).scale(0.8)
         self.add(
             sgd.axes,
             VMobject(stroke_color=self.theme.text, stroke_width=3).set_points_as_corners(curve_pts),
-            minimum_star(sgd.to_scene(np.array([sgd_lr[k], sgd_rate[k]])), self.theme).scale(0.8),
-            sgd_note.next_to(sgd.frame, UP, buff=0.08).align_to(sgd.frame[0], LEFT),
+            self.sgd_star,
+            sgd_note.next_to(sgd.frame, UP, buff=0.42).align_to(sgd.frame[0], LEFT),
         )
-        sgd_note.shift(LEFT * max(0.0, sgd_note.get_right()[0] - safe_box()[1]))
+        self.sgd_note = sgd_note  # the live read-out goes under it
 
         # -- moving: the cursor's tour, the run under it, the read-out --
         cursor_path = self.tour_points()
         self.clock = StepClock(len(cursor_path) - 1)
         index = [self.nearest(lrs, mus, p) for p in cursor_path]
         cursor = self.cursor(area, cursor_path)
-        self.subjects = [cursor]  # what the beats mark
+        self.subjects = [cursor, self.sgd_star]  # what the beats mark
         run_line = self.run_under_cursor(inset, result, index)
-        sgd_marker = self.sgd_marker(sgd, sgd_lr, sgd_rate, cursor_path)
+        sgd_marker, sgd_readout = self.sgd_marker(sgd, sgd_lr, sgd_rate, cursor_path)
+        swept = self.sweep_line(area, cursor_path)
         readout = live_text(
             self.clock,
             lambda t: self.describe(lrs, mus, rate, index[t]),
             self.theme,
-            font_size=19,
+            font_size=20,
             color=self.theme.text,
         )
-        readout.next_to(inset.frame, DOWN, buff=0.15).align_to(inset.frame[0], LEFT)
+        readout.next_to(inset.frame, DOWN, buff=0.12).align_to(inset.frame[0], LEFT)
         regime = live_text(
-            self.clock, lambda t: self.regime(cursor_path[t]), self.theme, font_size=19
+            self.clock,
+            lambda t: self.status_at(rate, index[t], cursor_path[t]),
+            self.theme,
+            font_size=20,
         )
-        regime.next_to(readout, DOWN, buff=0.12).align_to(readout, LEFT)
-        self.add_layered(cursor, run_line, sgd_marker, readout, regime)
+        regime.next_to(readout, DOWN, buff=0.1).align_to(readout, LEFT)
+        self.add_layered(swept, cursor, run_line, sgd_marker, sgd_readout, readout, regime)
 
         # -- run --
         self.play_steps()
@@ -289,13 +335,18 @@ class RateMap(DescentScene):
         return (
             VGroup(
                 label(
-                    f"{shade_of_low(self.theme)}: faster (rate per step);"
-                    f" {color_name(self.theme.optimizer['vermillion'], self.theme)}: rate 1"
-                    " (diverges beyond)",
-                    16,
+                    f"{shade_of_low(self.theme)}: faster (rate per step)",
+                    self.smallest_font,
                     self.theme.muted,
-                )
+                ),
+                label(
+                    f"{color_name(self.theme.optimizer['vermillion'], self.theme)}: rate 1"
+                    " (diverges beyond)",
+                    self.smallest_font,
+                    self.theme.muted,
+                ),
             )
+            .arrange(DOWN, aligned_edge=LEFT, buff=0.06)
             .next_to(area.frame, UP, buff=0.08)
             .align_to(area.frame[0], LEFT)
         )
@@ -352,19 +403,65 @@ class RateMap(DescentScene):
         refresh(group)
         return group
 
+    #: the rate axis of plain SGD's panel; a rate above it is pinned at the top, written
+    sgd_rate_range = (0.75, 1.05)
+
     def sgd_marker(
         self, sgd: PlotArea, lrs: np.ndarray, rates: np.ndarray, path: np.ndarray
-    ) -> Dot:
-        """Where the cursor's lr sits on plain SGD's curve."""
+    ) -> tuple[Dot, VGroup]:
+        """Where the cursor's lr sits on plain SGD's curve, and a read-out of plain SGD's
+        rate there. The lrs cover every lr the cursor visits; a rate past the panel's top
+        (diverging) is pinned at the top edge as a ring, and the read-out says so."""
         marker = Dot(radius=0.07, color=self.theme.optimizer["sky"])
+        top = self.sgd_rate_range[1]
+
+        def at(t: int) -> tuple[int, float]:
+            lr = path[t][0]
+            k = int(np.abs(lrs - lr).argmin())
+            return k, float(rates[k])
 
         def refresh(m: Dot) -> None:
-            lr = path[self.clock.nearest(len(path) - 1)][0]
-            k = int(np.abs(lrs - lr).argmin())
-            m.move_to(sgd.to_scene(sgd.clamp(np.array([lrs[k], rates[k]]))))
+            k, value = at(self.clock.nearest(len(path) - 1))
+            m.move_to(sgd.to_scene(sgd.clamp(np.array([lrs[k], value]))))
+            off = not (np.isfinite(value) and value <= top)
+            m.set_fill(opacity=0.0 if off else 1.0)
+            m.set_stroke(self.theme.optimizer["sky"], width=3 if off else 0)
+
+        def text(t: int) -> str:
+            k, value = at(t)
+            if not (np.isfinite(value) and value <= top):
+                shown = "∞" if not np.isfinite(value) else f"{value:.3f}"
+                return f"at lr {lrs[k]:.3f}: rate {shown}, off the top"
+            return f"at lr {lrs[k]:.3f}: rate {value:.3f}"
 
         marker.add_updater(refresh)
-        return marker
+        refresh(marker)
+        readout = live_text(
+            self.clock, text, self.theme, font_size=self.smallest_font, color=self.theme.text
+        )
+        readout.next_to(self.sgd_note, DOWN, buff=0.08).align_to(self.sgd_note, LEFT)
+        return marker, readout
+
+    def sweep_line(self, area: PlotArea, path: np.ndarray) -> VMobject:
+        """The cursor's sweep along one momentum (between the two ringing stops), drawn as
+        it goes and kept: the runs the "whatever the step size" beat speaks of."""
+        stops = [stop[2] for stop in self.tour]
+        first = stops.index("ringing") * self.per_leg
+        last = first + self.per_leg
+        screen = area.to_scene(path)
+        line = VMobject(stroke_color=self.theme.text, stroke_width=5)
+
+        def refresh(m: VMobject) -> None:
+            t = self.clock.nearest(len(path) - 1)
+            end = min(t, last)
+            if end <= first:
+                m.set_points_as_corners(np.zeros((0, 3)))
+                return
+            m.set_points_as_corners(screen[first : end + 1])
+
+        line.add_updater(refresh)
+        refresh(line)
+        return line
 
     def describe(
         self, lrs: np.ndarray, mus: np.ndarray, rate: np.ndarray, at: tuple[int, int]
@@ -374,8 +471,15 @@ class RateMap(DescentScene):
         shown = "∞" if not np.isfinite(value) else f"{value:.3f}"
         return f"α {lrs[at[0]]:.3f}  β {mus[at[1]]:.2f}  rate {shown}"
 
-    def regime(self, point: np.ndarray) -> str:
-        """What happens near the cursor: the nearest stop of the tour."""
-        return min(self.tour, key=lambda stop: math.hypot(stop[0] - point[0], stop[1] - point[1]))[
-            2
-        ]
+    def status_at(self, rate: np.ndarray, at: tuple[int, int], point: np.ndarray) -> str:
+        """:meth:`status` for grid run ``at`` (the rate the read-out shows), named after the
+        tour's stop when the cursor is at one."""
+        value = float(rate[at])
+        right = (min(at[0] + 1, rate.shape[0] - 1), at[1])
+        if "_stops" not in self.__dict__:  # the tour is read from the sweep: once
+            self._stops = self.tour
+        stop = next(
+            (name for a, b, name in self._stops if math.hypot(a - point[0], b - point[1]) < 1e-9),
+            None,
+        )
+        return self.status(value, float(rate[right]), stop)

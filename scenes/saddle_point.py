@@ -15,7 +15,7 @@ from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec
 from descent.engine.events import stationary_passes
-from descent.scenes.kit import Beat, CurveScene, PlotArea, label
+from descent.scenes.kit import Beat, CurveScene, PlotArea, halo, label
 from descent.scenes.kit.story import event_story, number, point_text, runs_text, verb
 
 __all__ = ["SaddlePoint"]
@@ -82,9 +82,10 @@ class SaddlePoint(CurveScene):
         self.add(
             Dot(at, radius=0.07, color=self.theme.muted),
             VGroup(
-                label("inflection point,", 18, self.theme.muted),
-                label("not a saddle:", 18, self.theme.muted),
-                label("f′ = f″ = 0", 18, self.theme.muted),
+                *[
+                    halo(label(line, 18, self.theme.muted), self.theme)  # trails pass under it
+                    for line in ("inflection point,", "not a saddle:", "f′ = f″ = 0")
+                ]
             )
             .arrange(DOWN, aligned_edge=RIGHT, buff=0.1)
             .next_to(at, UP + LEFT, buff=0.15),

@@ -2,11 +2,21 @@
 
 Three optimizers from one shared start, (0.5, −1), on Himmelblau's function with its four
 equal minima marked: plain SGD rolls into (3.58, −1.85), Adam into (3, 2), and momentum
-carries over the saddle to (−2.81, 3.13): which minimum is the optimizer's doing. A ball or a trail behind the surface is hidden by it
-(:meth:`MeshCamera.depth_test`); the legend shows every run's hyper-parameters and live
-loss, and a step counter runs beside it. The surface is a
-24 × 24 ``Surface`` (Cairo renders a moving camera at ~19 s per 5 s of 480p for 32 × 32;
-keep it small); heights come from one vectorised engine grid, log-scaled.
+carries over the saddle to (−2.81, 3.13): which minimum is the optimizer's doing. A ball
+or a trail behind the surface is hidden by it (:meth:`MeshCamera.depth_test`); the legend
+shows every run's hyper-parameters and live loss, and a step counter runs beside it.
+
+Each step is drawn on the surface: the straight step in the plane in pieces of at most
+:attr:`Surface3D.sample_spacing`, each at the drawn surface's height under it (momentum's
+long steps follow the surface instead of cutting chords through the air), and each ball
+rests on the surface (its centre one radius above it). The title sits in a band of its own that the
+surface never covers; the subtitle is short enough to stay at full size. The camera's
+``zoom`` scales the projected picture (0.72: the surface clear of the band and legend).
+
+The surface is a 24 × 24 ``Surface`` (Cairo renders a moving camera at ~19 s per 5 s of
+480p for 32 × 32; keep it small); heights come from one vectorised engine grid,
+log-scaled. On the light theme it is drawn opaque in deep blues: Manim's shading adds up to
+half of white to the faces that face its light, which washed the old palette into the page.
 
 Render: ``manim -ql scenes/surface_3d.py Surface3D``
 """
@@ -57,11 +67,14 @@ class Surface3D(DescentScene, ThreeDScene):
 
     @classmethod
     def setup_line(cls) -> str | None:
-        """``(x² + y − 11)² + … : SGD lr 0.01 from (0.5, −1.2), …, 80 steps`` (each run's start)."""
+        """``(x² + y − 11)² + (x + y² − 7)² from (0.5, −1), 120 steps`` when the runs share
+        their start (every run's hyper-parameters are in the legend); else each run's start.
+        Short enough to stay at its full size (22 px) across the frame."""
         land = cls.get_landscape()
-        runs = ", ".join(
-            f"{spec.label} {spec_text(spec)} from {point_text(start)}" for spec, start in cls.runs
-        )
+        starts = {tuple(start) for _, start in cls.runs}
+        if len(starts) == 1:
+            return f"{land.formula} from {point_text(next(iter(starts)))}, {cls.steps} steps"
+        runs = ", ".join(f"{spec.label} from {point_text(start)}" for spec, start in cls.runs)
         return f"{land.formula}: {runs}, {cls.steps} steps"
 
     @classmethod
@@ -121,30 +134,66 @@ class Surface3D(DescentScene, ThreeDScene):
 
     resolution = 24
     height = 2.6
+    #: the camera: polar angle, azimuth (degrees) and zoom (Manim's ``ThreeDCamera``: it
+    #: scales the projected picture about the frame's centre)
+    phi = 48.0
+    theta = -100.0
+    zoom = 0.72
+    #: the camera's look-at point is moved this far up the screen (scene units): the
+    #: surface sits under the title band
+    frame_shift = 0.55
+    #: the longest piece of a step on a trail (data units; the surface's cells are 0.42
+    #: wide): a long step is drawn along the surface, not as a chord through the air
+    sample_spacing = 0.2
+    #: how far the trail floats over the drawn surface, and the ball's radius (scene units)
+    trail_lift = 0.04
+    ball_radius = 0.12
 
     #: height scale: log1p(loss / scale) keeps the basins smooth and the steep rim low
     scale = 50.0
 
     #: on a white page the light theme's heat colours (white at the bottom, and Manim's
     #: shading brightens the walls facing the light) leave the surface white on white
-    light_surface = ("#6F88A6", "#56708F", "#425B7A", "#304763", "#22344C")
+    light_surface = ("#3E5676", "#324867", "#273B57", "#1D2F47", "#142338")
 
     def surface_colors(self) -> tuple[str, ...]:
         """Heights' colours, low first: the theme's heat, deeper on the light theme."""
         return self.light_surface if self.theme.name == "light" else self.theme.heat
 
-    def on_surface(self, land: Landscape, traj: Trajectory) -> np.ndarray:
-        """``(steps+1, 3)``: each step's ``(x, y, height)`` just above the surface. A point
-        past the view is pinned at its edge (as 2-D tracks pin it), at the surface's height
-        there: nothing is drawn in the air beyond the surface."""
+    def on_surface(
+        self, land: Landscape, traj: Trajectory, field: HeightField, lift: float = 0.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(points, at_step)``: the run's path ``(x, y, height + lift)`` ``(M, 3)`` on the
+        drawn surface and the step parameter ``(M,)`` of each point (``k`` at step ``k``,
+        ``k + j/n`` between). Each step is the straight step in the plane, cut into pieces
+        no longer than :attr:`sample_spacing`, each sample at the height of the surface
+        under it (``field``: the drawn surface's heights, data units): a long step follows
+        the surface instead of cutting through the air above it. A point past the view is
+        pinned at its edge (as 2-D tracks pin it): nothing is drawn beyond the surface. A
+        run that turns NaN stays at its last finite point."""
         (x0, x1), (y0, y1) = land.view
-        p = np.asarray(traj.params, dtype=np.float64)
-        inside = (p[:, 0] >= x0) & (p[:, 0] <= x1) & (p[:, 1] >= y0) & (p[:, 1] <= y1)
+        p = held_at_nan(np.asarray(traj.params, dtype=np.float64))
         at = np.stack([np.clip(p[:, 0], x0, x1), np.clip(p[:, 1], y0, y1)], axis=-1)
-        loss = np.asarray(traj.loss, dtype=np.float64).copy()
-        for i in np.flatnonzero(~inside & np.isfinite(at).all(axis=1)):
-            loss[i] = float(land.value(at[i]))
-        return np.column_stack([at, self.lift(loss) + 0.06])
+        length = np.linalg.norm(np.diff(at, axis=0), axis=1)
+        pieces = np.maximum(1, np.ceil(length / self.sample_spacing)).astype(int)
+        u = np.concatenate(
+            [k + np.arange(n) / n for k, n in enumerate(pieces)] + [[float(len(at) - 1)]]
+        )
+        k = np.minimum(np.floor(u).astype(int), len(at) - 2)
+        f = (u - k)[:, None]
+        xy = at[k] * (1 - f) + at[k + 1] * f
+        z = field.height(xy[:, 0], xy[:, 1])
+        return np.column_stack([xy, z + lift]), u
+
+    def height_field(self, land: Landscape) -> HeightField:
+        """The surface as drawn, in data units: ``resolution + 1`` samples a side over the
+        view, each loss lifted to its height (:meth:`lift`); between them the drawn quads
+        are bilinear (:meth:`HeightField.height`). Sets ``zmax``, the largest loss there."""
+        (x0, x1), (y0, y1) = land.view
+        us, vs = np.linspace(x0, x1, self.resolution + 1), np.linspace(y0, y1, self.resolution + 1)
+        grid = land.grid(us, vs)  # one vectorised evaluation
+        self.zmax = float(grid.max())
+        return HeightField(us, vs, self.lift(grid))
 
     def lift(self, z: np.ndarray) -> np.ndarray:
         """Loss → height on screen: ``height · log1p(z/scale) / log1p(zmax/scale)``."""
@@ -186,9 +235,8 @@ class Surface3D(DescentScene, ThreeDScene):
         land = self.get_landscape()
         trajs = self.data()
         (x0, x1), (y0, y1) = land.view
-        us, vs = np.linspace(x0, x1, self.resolution + 1), np.linspace(y0, y1, self.resolution + 1)
-        grid = land.grid(us, vs)  # one vectorised evaluation
-        self.zmax = float(grid.max())
+        field = self.height_field(land)  # the drawn surface's heights, data units
+        us, vs, heights = field.xs, field.ys, field.zs
         axes = ThreeDAxes(
             x_range=[x0, x1, 1],
             y_range=[y0, y1, 1],
@@ -202,9 +250,21 @@ class Surface3D(DescentScene, ThreeDScene):
         still_axes(axes)  # they stay put while the camera orbits
 
         # -- static: surface --
-        self.set_camera_orientation(phi=48 * DEGREES, theta=-100 * DEGREES, zoom=0.9)
+        self.set_camera_orientation(
+            phi=self.phi * DEGREES,
+            theta=self.theta * DEGREES,
+            zoom=self.zoom,
+            frame_center=OUT * self.frame_shift,
+        )
         title = title_block(self.title, self.subtitle, self.theme)
-        heights = self.lift(grid)
+        # the title's band: the surface never reaches into it (drawn over the surface)
+        band = Rectangle(
+            width=config.frame_width,
+            height=config.frame_height / 2 - title.get_bottom()[1] + 0.12,
+            fill_color=self.theme.background,
+            fill_opacity=1.0 if self.theme.name != "transparent" else 0.0,
+            stroke_width=0,
+        ).to_edge(UP, buff=0)
 
         # Surface calls point() ~2,300 times (corners and Bézier handles): axes.c2p is affine,
         # so it is taken apart once into an origin and one vector per axis
@@ -221,13 +281,13 @@ class Surface3D(DescentScene, ThreeDScene):
             u_range=[x0, x1],
             v_range=[y0, y1],
             resolution=(self.resolution, self.resolution),
-            fill_opacity=0.85,
+            fill_opacity=0.85 if self.theme.name == "dark" else 1.0,  # white through: washed
             stroke_width=0.3,
             stroke_color=self.theme.background,
         )
         self.color_by_height(surface, axes)
         self.add(axes, surface)
-        self.add_fixed_in_frame_mobjects(title)  # after the surface: drawn over its peaks
+        self.add_fixed_in_frame_mobjects(band, title)  # after the surface: drawn over it
         # what the surface hides: its heights on the same grid, in scene coordinates
         occluder = HeightField(
             origin[0] + us * basis[0][0],
@@ -236,8 +296,8 @@ class Surface3D(DescentScene, ThreeDScene):
         )
         minima = [
             Dot3D(
-                axes.c2p(*p.position, float(self.lift(np.array(land.value(p.position))))),
-                radius=0.07,
+                axes.c2p(*p.position, float(field.height(*p.position)) + 0.09),
+                radius=0.09,
                 color=self.theme.text,
             )
             for p in land.points_of_kind("global_min", "local_min")
@@ -253,20 +313,43 @@ class Surface3D(DescentScene, ThreeDScene):
         depth_test(*minima, occluder=occluder)
 
         # -- balls and trails from the recorded arrays --
-        pts3 = [  # a run that turns NaN stops at its last finite point (held_at_nan)
-            held_at_nan(np.array([axes.c2p(*p) for p in self.on_surface(land, t)])) for t in trajs
+        def scene_points(data: np.ndarray) -> np.ndarray:
+            return origin + data @ basis
+
+        # trails just over the drawn surface; balls resting on it (centre one radius up)
+        trails = [self.on_surface(land, t, field, self.trail_lift / basis[2][2]) for t in trajs]
+        balls = [
+            scene_points(self.on_surface(land, t, field, self.ball_radius / basis[2][2])[0])
+            for t in trajs
         ]
-        self.clock = StepClock(self.steps, step_weights(pts3))
+        steps_at = [u for _, u in trails]
+        self.clock = StepClock(
+            self.steps,
+            step_weights(
+                [
+                    b[np.searchsorted(u, np.arange(self.steps + 1))]
+                    for b, u in zip(balls, steps_at, strict=True)
+                ]
+            ),
+        )
         colors = self.colors_for(trajs)
         self.subjects: list[Mobject] = []  # the balls, in run order: what a beat marks
-        for path, color in zip(pts3, colors, strict=True):
-            ball = Sphere(radius=0.11, resolution=(8, 8)).set_color(color).move_to(path[0])
+        for (data, u), rest, color in zip(trails, balls, colors, strict=True):
+            path = scene_points(data)
+            ball = Sphere(radius=self.ball_radius, resolution=(8, 8)).set_color(color)
+            ball.move_to(rest[0])
             trail = VMobject(stroke_color=color, stroke_width=4)
 
-            def refresh(m: VMobject, path: np.ndarray = path, ball: Mobject = ball) -> None:
-                polyline, here = partial_path(path, self.clock.step())
-                m.set_points_as_corners(polyline)
-                ball.move_to(here)
+            def refresh(
+                m: VMobject,
+                path: np.ndarray = path,
+                rest: np.ndarray = rest,
+                ball: Mobject = ball,
+                u: np.ndarray = u,
+            ) -> None:
+                s = float(np.interp(self.clock.step(), u, np.arange(len(u))))  # sample index
+                m.set_points_as_corners(partial_path(path, s)[0])
+                ball.move_to(partial_path(rest, s)[1])
 
             refresh(trail)
             trail.add_updater(refresh)

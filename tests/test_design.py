@@ -18,6 +18,7 @@ from descent.scenes.kit import (
     check_layout,
     ciede2000,
     color_distances,
+    contrast_ratio,
     distinct_enough,
     get_theme,
     palette_for,
@@ -202,6 +203,8 @@ def test_run_colours_of_every_scene_are_far_apart(name: str, theme: str) -> None
     labels = [label for label, _ in SHOWN[name, theme]]
     colors = [color for _, color in SHOWN[name, theme]]  # what the scene drew
     assert colors == palette_for(labels, get_theme(theme))
+    page = get_theme(theme).page
+    assert all(contrast_ratio(c, page) >= 3.0 for c in colors), (name, theme, colors)  # WCAG
     if len(colors) < 2:
         return
     d = color_distances(colors)
@@ -211,7 +214,39 @@ def test_run_colours_of_every_scene_are_far_apart(name: str, theme: str) -> None
         need = 20 if len(colors) <= 4 else 10
         assert d[kind][off].min() >= need, (name, theme, kind, colors)
     if len(colors) > 4:  # named directly (at their curves' ends) besides the legend
-        assert all(TEXTS[name, theme][label] >= 2 for label in labels), TEXTS[name, theme]
+        texts = TEXTS[name, theme]
+
+        def naming(label: str) -> int:  # a legend row says its settings after the label
+            return sum(n for t, n in texts.items() if t == label or t.startswith(f"{label} ("))
+
+        assert all(naming(label) >= 2 for label in labels), texts
+
+
+@pytest.mark.parametrize("name", list(SCENES))
+def test_every_hyperparameter_of_every_run_is_on_screen(name: str) -> None:
+    from descent.scenes.kit.readouts import SYMBOLS
+
+    cls = get_scene(name)
+    if (name, "dark") not in TEXTS:
+        _played(name, "dark")
+    texts = list(TEXTS[name, "dark"])
+    for spec in cls.specs():
+        rows = [t for t in texts if spec.label in t]  # its legend row, or its set-up line
+        shown = " ".join(rows).replace(" ", "").replace("=", "").lower()
+        assert rows, (name, spec.label, texts)
+        for key, value in spec.kwargs.items():
+            if value is False:
+                continue
+            names = [key, SYMBOLS.get(key, key)]
+            if value is True:
+                assert key.lower() in shown, (name, spec.label, key, rows)
+                continue
+            written = (
+                "(" + ",".join(f"{v:g}" for v in value) + ")"
+                if isinstance(value, tuple | list)
+                else f"{value:g}".replace("-", "−")
+            )
+            assert any(f"{n.lower()}{written}" in shown for n in names), (name, key, rows)
 
 
 # -- colour bars -------------------------------------------------------------------------------

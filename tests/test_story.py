@@ -44,6 +44,7 @@ VARIANTS = {
     "MomentumOvershoot": {"landscape_params": {"condition": 20.0}, "steps": 40, "lr": 0.8},
     "NesterovCorrection": {"landscape_params": {"condition": 15.0}, "steps": 50, "lr": 0.9},
     "SaddlePoint": {"steps": 60, "lr": 1.5},
+    "SaddleEscape": {"steps": 80, "lr": 1.2},
     "LocalMinimum": {"steps": 80, "lr": 1.2},
     "LearningRates": {"steps": 15, "lr": 0.9},
     "AdaptiveSteps": {"landscape_params": {"condition": 30.0}, "steps": 30, "lr": 0.7},
@@ -150,8 +151,23 @@ def check_event(traj: engine.Trajectory, e: engine.Event, land: engine.Landscape
         )
     elif e.kind in ("overflow", "nan"):
         assert t == traj.diverged_at
-    elif e.kind == "stationary_point":
+    elif e.kind == "stationary_point" and p.shape[1] == 1:
         assert np.sign(p[t, 0] - e.values["point"]) != np.sign(p[0, 0] - e.values["point"])
+    elif e.kind == "stationary_point":  # n-D: the closest approach to a saddle
+        [at] = [q.position for q in land.stationary_points if q.position[0] == e.values["point"]]
+        d = np.linalg.norm(p - np.asarray(at), axis=1)
+        assert t == int(np.argmin(d)) and d[-1] > d[t]
+        if "distance" in e.values:
+            assert e.values["distance"] == pytest.approx(d[t])
+    elif e.kind == "basin_exit" and "radius" in e.values:  # out of a saddle's disc for good
+        [at] = [q.position for q in land.stationary_points if q.kind == "saddle"]
+        d = np.linalg.norm(p - np.asarray(at), axis=1)
+        assert (d[t:] > e.values["radius"]).all() and d[t - 1] <= e.values["radius"]
+        start = int(e.values["entered"])
+        assert d[start] <= e.values["radius"] and (d[:start] > e.values["radius"]).all()
+        if "growth" in e.values:
+            grown = abs(p[t, 1] / p[start, 1]) ** (1 / (t - start))
+            assert e.values["growth"] == pytest.approx(grown)
     elif e.kind == "lead_change":
         assert e.values["loss"] == pytest.approx(float(traj.loss[t]))
 

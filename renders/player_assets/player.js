@@ -604,8 +604,13 @@
     g.beginPath(); g.arc(half, half, radius, 0, 2 * Math.PI);
     g.fillStyle = color; g.fill();
     g.lineWidth = width; g.strokeStyle = edge; g.stroke();
-    cache[key] = { canvas: c, half: half };
-    return cache[key];
+    var entry = cache[key] = { canvas: c, half: half };
+    // WebKit copies a canvas source at every drawImage (1,000 dots: 25 ms a frame in
+    // WebKitGTK 2.50), an ImageBitmap not (2.3 ms): stamp the bitmap once it is made
+    if (window.createImageBitmap) {
+      createImageBitmap(c).then(function (b) { entry.canvas = b; }, function () {});
+    }
+    return entry;
   };
 
   Player.prototype.readouts = function () {

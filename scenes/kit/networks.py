@@ -29,16 +29,17 @@ from descent.scenes.kit.clock import StepClock
 from descent.scenes.kit.plot import (
     PlotArea,
     colorbar,
+    contour_labels,
     contours,
     heatmap,
     iso_lines,
     plot_area,
     polyline_points,
 )
-from descent.scenes.kit.readouts import Legend, LossPanel, hyperparameters, step_counter
+from descent.scenes.kit.readouts import Legend, LossPanel, step_counter
 from descent.scenes.kit.scene import DescentScene
 from descent.scenes.kit.story import Beat, event_story, runs_text
-from descent.scenes.kit.text import fmt_value, label, safe_box
+from descent.scenes.kit.text import fmt_value, halo, label, safe_box
 from descent.scenes.kit.theme import Theme
 from descent.scenes.kit.tracks import last_finite
 
@@ -219,13 +220,16 @@ class NetworkScene(DescentScene):
         ys = np.linspace(*view[1], self.resolution)
         z = self.plane.surface(self.surface_landscape(land, trajs), xs, ys)
         self.add(heatmap(z, area, self.theme, log=True), contours(z, area, self.theme, log=True))
+        paths = [self.path_of(t) for t in trajs]
+        self.add(
+            self.give_way(contour_labels(z, area, self.theme, log=True, avoid=paths, font_size=15))
+        )
         area.colorbar = colorbar(z, area, self.theme, log=True, width=0.13, buff=0.1, font_size=14)
         self.add(area.axes, area.colorbar)
         start = area.to_scene(self.path_of(trajs[0])[0])
-        self.add(
-            Circle(radius=0.12, color=self.theme.text, stroke_width=3).move_to(start),
-            label("init", 18, self.theme.text).next_to(start, DOWN + LEFT, buff=0.08),
-        )
+        ring = Circle(radius=0.12, color=self.theme.text, stroke_width=3).move_to(start)
+        name = halo(label("init", 18, self.theme.text), self.theme)  # over the contours
+        self.add(ring, name.next_to(ring, DOWN + LEFT, buff=0.04))
         return area
 
     def fidelity_caption(self, trajs: Sequence[Trajectory], area: PlotArea) -> VGroup:
@@ -294,11 +298,6 @@ class NetworkScene(DescentScene):
         )
         area.axes.shift(RIGHT * 1.85 + DOWN * 1.65 - area.center)
         return area
-
-    def legend_label(self, traj: Trajectory) -> str:
-        """The optimizer and every hyper-parameter it was given (``Momentum (lr 0.05,
-        momentum 0.9)``): runs that differ in them are told apart on screen."""
-        return f"{traj.label} ({hyperparameters(traj.spec, symbols=True)})"
 
     # -- the storyboard -------------------------------------------------------------------------
     def construct(self) -> None:

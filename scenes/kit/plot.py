@@ -42,7 +42,7 @@ from manim import (
 
 from descent import engine
 from descent.engine import Landscape
-from descent.scenes.kit.text import label
+from descent.scenes.kit.text import Label, label
 from descent.scenes.kit.theme import HeatScale, Theme, _hex_rgb, colormap, heat_scale, normalise
 
 __all__ = [
@@ -55,6 +55,12 @@ __all__ = [
     "colorbar",
     "iso_lines",
     "contours",
+    "contour_levels",
+    "ContourLevel",
+    "contour_labels",
+    "ContourLabels",
+    "PlatedLabel",
+    "plated_label",
     "polyline_points",
     "level_line",
     "curve",
@@ -450,6 +456,70 @@ def iso_lines(z: np.ndarray, xs: np.ndarray, ys: np.ndarray, level: float) -> li
     return [np.asarray(line) for line in gen.lines(level) if len(line) >= 2]
 
 
+def contour_levels(z: np.ndarray, *, levels: int = 12, log: bool = False) -> list[ContourLevel]:
+    """The iso-loss levels :func:`contours` draws over the loss grid ``z[iy, ix]``.
+
+    Levels sit at ``levels`` quantiles (4 % … 96 %) of the heat map's colour scale
+    (:func:`~descent.scenes.kit.theme.heat_scale`), so that they spread over the picture,
+    then each is rounded to a round loss value: to the largest power of ten at most half
+    its gap to the neighbouring levels and to the grid's minimum (so rounding never reorders
+    or merges two levels, nor moves one onto the minimum).
+    A level's line is drawn at exactly the loss its label shows.
+
+    Returns
+    -------
+    list of ContourLevel
+        Ascending in loss; ``text`` is the loss with the decimals its rounding kept.
+
+    Examples
+    --------
+    >>> z = np.add.outer(np.linspace(0, 1, 50) ** 2, np.linspace(0, 1, 50) ** 2)
+    >>> [lv.text for lv in contour_levels(z, levels=4)]
+    ['0.05', '0.4', '0.8', '1.5']
+    """
+    scale = heat_scale(np.asarray(z, np.float64), log=log)
+    v = scale(z)
+    finite = v[np.isfinite(z)]
+    if not len(finite):
+        return []
+    qs = np.unique(np.quantile(finite, np.linspace(0.04, 0.96, levels)))
+    losses = np.unique(scale.inverse(qs))
+    out: list[ContourLevel] = []
+    for i, loss in enumerate(losses):
+        gaps = [abs(loss - losses[j]) for j in (i - 1, i + 1) if 0 <= j < len(losses)]
+        gaps.append(float(loss) - scale.low)  # the lowest level stays above the minimum
+        gap = min(gaps) if gaps else max(abs(float(loss)), 1.0)
+        if not gap > 0:
+            continue
+        power = math.floor(math.log10(gap / 2))
+        rounded = round(round(float(loss) / 10.0**power) * 10.0**power, max(0, -power))
+        if out and rounded <= out[-1].loss:
+            continue
+        out.append(ContourLevel(rounded, float(scale(rounded)), _level_text(rounded, power)))
+    return out
+
+
+@dataclass(frozen=True)
+class ContourLevel:
+    """One iso-loss line: its ``loss``, its ``position`` on the heat map's colour scale
+    (0 … 1) and the ``text`` its label shows."""
+
+    loss: float
+    position: float
+    text: str
+
+
+def _level_text(value: float, power: int) -> str:
+    """``value`` (a multiple of 10**power) with exactly the decimals its rounding kept;
+    powers of ten notation beyond 10⁵ and below 10⁻³ (``1.2e−05``)."""
+    if value == 0:
+        return "0"
+    if abs(value) >= 1e5 or abs(value) < 1e-3:
+        digits = max(0, math.floor(math.log10(abs(value))) - power)
+        return f"{value:.{digits}e}".replace("e-0", "e−").replace("e+0", "e").replace("-", "−")
+    return f"{value:.{max(0, -power)}f}".replace("-", "−")
+
+
 def contours(
     land: Landscape | np.ndarray,
     area: PlotArea,
@@ -459,11 +529,13 @@ def contours(
     resolution: int = 160,
     log: bool = False,
 ) -> VMobject:
-    """Iso-loss lines as one ``VMobject`` (:func:`iso_lines`; levels at quantiles)."""
+    """Iso-loss lines as one ``VMobject`` (:func:`iso_lines` at :func:`contour_levels`)."""
     xs, ys, z = _grid_of(land, area, resolution)
-    z = normalise(z, log=log)
-    qs = np.unique(np.quantile(z[np.isfinite(z)], np.linspace(0.04, 0.96, levels)))
-    found = [line for q in qs for line in iso_lines(z, xs, ys, float(q))]
+    found = [
+        line
+        for lv in contour_levels(z, levels=levels, log=log)
+        for line in iso_lines(z, xs, ys, lv.loss)
+    ]
     lines = VMobject(
         stroke_color=theme.contour, stroke_width=1.1, stroke_opacity=theme.contour_opacity
     )
@@ -471,6 +543,196 @@ def contours(
     if len(points):
         lines.set_points(points)
     return lines
+
+
+class ContourLabels(VGroup):
+    """The labels of :func:`contour_labels`; ``labels`` keeps every one, including those
+    hidden for now (:meth:`give_way`)."""
+
+    def __init__(self, *labels: PlatedLabel) -> None:
+        super().__init__(*labels)
+        self.labels: list[PlatedLabel] = list(labels)
+
+    def give_way(self, others: Sequence[Any]) -> None:
+        """Hide each label that one of ``others`` (text boxes with ``x0 x1 y0 y1``) overlaps
+        or comes within 0.06 of, show the rest: a label on the picture's background steps
+        aside for any text that comes over it (a caption, a read-out), and comes back when
+        it has passed."""
+        keep = []
+        for m in self.labels:
+            (x0, y0), (x1, y1) = m.get_corner(DOWN + LEFT)[:2], m.get_corner(UP + RIGHT)[:2]
+            hit = any(
+                min(x1, b.x1) - max(x0, b.x0) > -0.06 and min(y1, b.y1) - max(y0, b.y0) > -0.06
+                for b in others
+            )
+            if not hit:
+                keep.append(m)
+        if keep != self.submobjects:
+            self.submobjects = keep
+
+
+class PlatedLabel(Label):
+    """Text on a plate of the page's colour, placed over lines on purpose (a contour's
+    value on its line): the layout check lets it overlap lines, never other text."""
+
+    over_lines = True
+
+
+def plated_label(
+    text: str, font_size: int, theme: Theme, *, color: str | None = None
+) -> PlatedLabel:
+    """``text`` on a plate of the page's colour (75 % opaque, 0.05 around the glyphs)."""
+    inner = label(text, font_size, color or theme.text)
+    shown = PlatedLabel(text, *inner.submobjects)
+    page = theme.background if theme.name != "transparent" else "#000000"
+    shown.add_background_rectangle(color=ManimColor(page), opacity=0.8, buff=0.05)
+    return shown
+
+
+def _dense(points: np.ndarray, spacing: float) -> np.ndarray:
+    """A polyline's points ``(n, 2|3)`` with extra points so none is more than ``spacing``
+    from the next (a path's long steps are covered along their length)."""
+    points = np.asarray(points, np.float64)
+    if len(points) < 2:
+        return points
+    seg = np.diff(points, axis=0)
+    counts = np.maximum(1, np.ceil(np.linalg.norm(seg, axis=-1) / spacing)).astype(int)
+    parts = [
+        points[i] + np.linspace(0.0, 1.0, c, endpoint=False)[:, None] * seg[i]
+        for i, c in enumerate(counts)
+    ]
+    return np.concatenate([*parts, points[-1:]], 0)
+
+
+def _in_box(points: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    x0, x1, y0, y1 = box
+    return (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
+
+
+def _box_distance(points: np.ndarray, box: tuple[float, float, float, float]) -> float:
+    """The distance (scene units) from a box to the nearest of ``points`` (∞ without any)."""
+    if not len(points):
+        return math.inf
+    x0, x1, y0, y1 = box
+    dx = np.maximum(np.maximum(x0 - points[:, 0], points[:, 0] - x1), 0.0)
+    dy = np.maximum(np.maximum(y0 - points[:, 1], points[:, 1] - y1), 0.0)
+    return float(np.hypot(dx, dy).min())
+
+
+def contour_labels(
+    land: Landscape | np.ndarray,
+    area: PlotArea,
+    theme: Theme,
+    *,
+    levels: int = 12,
+    resolution: int = 160,
+    log: bool = False,
+    avoid: Sequence[np.ndarray] = (),
+    font_size: int = 16,
+    max_labels: int = 6,
+) -> VGroup:
+    """The loss of :func:`contours`' lines written on them, as a map's contour labels.
+
+    Every other level first (then the rest), at most ``max_labels``: each on the straightest
+    stretch of its line as long as the label (chord ≥ 97 % of the arc), on a plate of the
+    page's colour (:class:`PlatedLabel`), inside the plot box, clear of every other label, no
+    other level's line through its glyphs (one may graze its plate), and as far from ``avoid`` (data points ``(n, 2)``: the
+    runs' paths, the minima) as the line allows; never on them. A level with no such
+    stretch goes unlabelled.
+
+    Returns
+    -------
+    ContourLabels
+        One :class:`PlatedLabel` per labelled level (``.level``: its
+        :class:`ContourLevel`). A :class:`~descent.scenes.kit.scene.DescentScene` hides a
+        label while other text is over it (:meth:`ContourLabels.give_way`).
+    """
+    xs, ys, z = _grid_of(land, area, resolution)
+    found = contour_levels(z, levels=levels, log=log)
+    lines = {
+        i: [_dense(area.to_scene(line)[:, :2], 0.04) for line in iso_lines(z, xs, ys, lv.loss)]
+        for i, lv in enumerate(found)
+    }
+    shown_avoid = [
+        area.to_scene(area.display_path(np.asarray(p, np.float64).reshape(-1, 2))[0])[:, :2]
+        for p in avoid
+        if len(p)
+    ]
+    avoid_pts = (
+        np.concatenate([_dense(p, 0.04) for p in shown_avoid], 0)
+        if shown_avoid
+        else np.zeros((0, 2))
+    )
+    inset = 0.06
+    c = area.center
+    frame_box = (
+        c[0] - area.width / 2 + inset,
+        c[0] + area.width / 2 - inset,
+        c[1] - area.height / 2 + inset,
+        c[1] + area.height / 2 - inset,
+    )
+    order = [*range(0, len(found), 2), *range(1, len(found), 2)]
+    placed: list[tuple[float, float, float, float]] = []
+    out = ContourLabels()
+    for i in order:
+        if len(out) >= max_labels:
+            break
+        text = plated_label(found[i].text, font_size, theme)
+        w, h = text.width, text.height
+        others = [p for j, ps in lines.items() if j != i for p in ps]
+        other_pts = np.concatenate(others, 0) if others else np.zeros((0, 2))
+        best: tuple[float, np.ndarray] | None = None
+        for piece in lines[i]:
+            if len(piece) < 3:
+                continue
+            s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(piece, axis=0), axis=-1))])
+            reach = max(w, h) / 2 + 0.05
+            if s[-1] < 2 * reach:
+                continue
+            for sc in np.arange(reach, s[-1] - reach + 1e-9, 0.08):
+                a, b = np.searchsorted(s, sc - reach), np.searchsorted(s, sc + reach)
+                b = min(b, len(piece) - 1)
+                arc = s[b] - s[a]
+                if arc <= 0 or np.linalg.norm(piece[b] - piece[a]) < 0.97 * arc:
+                    continue  # a bend: the label would not say which line it belongs to
+                at = piece[np.searchsorted(s, sc).clip(0, len(piece) - 1)]
+                box = (at[0] - w / 2, at[0] + w / 2, at[1] - h / 2, at[1] + h / 2)
+                if not (
+                    box[0] >= frame_box[0] and box[1] <= frame_box[1]
+                    and box[2] >= frame_box[2] and box[3] <= frame_box[3]
+                ):  # fmt: skip
+                    continue
+                core = (box[0] + 0.04, box[1] - 0.04, box[2] + 0.04, box[3] - 0.04)
+                if len(other_pts) and _in_box(other_pts, core).any():
+                    continue  # another level's line under it: which value is whose?
+                if any(
+                    min(box[1], q[1]) - max(box[0], q[0]) > -0.12
+                    and min(box[3], q[3]) - max(box[2], q[2]) > -0.12
+                    for q in placed
+                ):
+                    continue
+                clear = _box_distance(avoid_pts, box)
+                if clear < 0.25:
+                    continue  # a run passes under it
+                spread = min(
+                    (
+                        math.hypot(at[0] - (q[0] + q[1]) / 2, at[1] - (q[2] + q[3]) / 2)
+                        for q in placed
+                    ),
+                    default=3.0,
+                )
+                score = min(clear, 1.5) + 0.3 * min(spread, 3.0)
+                if best is None or score > best[0]:
+                    best = (score, at)
+        if best is None:
+            continue
+        at = best[1]
+        text.move_to(np.array([at[0], at[1], 0.0]))
+        text.level = found[i]
+        placed.append((at[0] - w / 2, at[0] + w / 2, at[1] - h / 2, at[1] + h / 2))
+        out.add(text)
+        out.labels.append(text)
+    return out
 
 
 def corner_points(pts: np.ndarray) -> np.ndarray:
@@ -522,10 +784,7 @@ def level_label(
         return VGroup()
     longest = max(lines, key=len)
     at = area.to_scene(longest[len(longest) // 2])
-    shown = label(text or _fmt_tick(level), font_size, theme.text).move_to(at)
-    page = theme.background if theme.name != "transparent" else "#000000"
-    shown.add_background_rectangle(color=ManimColor(page), opacity=0.75, buff=0.04)
-    return shown
+    return plated_label(text or _fmt_tick(level), font_size, theme).move_to(at)
 
 
 def region_tint(mask: np.ndarray, area: PlotArea, color: str, opacity: float) -> ImageMobject:

@@ -26,6 +26,8 @@ from descent.scenes.kit.tracks import nan_from
 
 __all__ = [
     "hyperparameters",
+    "run_settings",
+    "default_lr",
     "Legend",
     "Room",
     "LossPanel",
@@ -53,22 +55,69 @@ def hyperparameters(spec: OptimizerSpec, *, symbols: bool = False) -> str:
     >>> hyperparameters(OptimizerSpec("SGD", lr=0.01, momentum=0.9, nesterov=True))
     'lr 0.01, momentum 0.9, nesterov'
     """
-    parts = []
-    for name, value in spec.kwargs.items():
-        key = SYMBOLS.get(name, name) if symbols else name
-        if isinstance(value, bool):
-            if value:
-                parts.append(key)
-        elif isinstance(value, tuple | list):
-            parts.append(f"{key} ({', '.join(f'{v:g}' for v in value)})")
-        elif isinstance(value, int | float):
-            parts.append(f"{key} {value:g}")
-        else:
-            parts.append(f"{key} {value}")
-    text = ", ".join(parts)
+    parts = [_setting(name, value, symbols) for name, value in spec.kwargs.items()]
+    text = ", ".join(p for p in parts if p)
     if spec.scheduler:
         text += f" · {spec.scheduler}"
     return text.replace("-", "−")
+
+
+def _setting(name: str, value: object, symbols: bool) -> str:
+    """One hyper-parameter as :func:`hyperparameters` writes it (``""``: a false flag)."""
+    key = SYMBOLS.get(name, name) if symbols else name
+    if isinstance(value, bool):
+        return key if value else ""
+    if isinstance(value, tuple | list):
+        return f"{key} ({', '.join(f'{v:g}' for v in value)})"
+    if isinstance(value, int | float):
+        return f"{key} {value:g}"
+    return f"{key} {value}"
+
+
+def default_lr(name: str) -> float | None:
+    """torch's default ``lr`` of optimizer ``name`` (``torch.optim.Adam`` → 0.001), or
+    ``None`` when it has none (a class that is not torch's, or ``lr`` without a default)."""
+    import inspect
+
+    import torch
+
+    cls = getattr(torch.optim, name, None)
+    if cls is None:
+        return None
+    param = inspect.signature(cls).parameters.get("lr")
+    if param is None or not isinstance(param.default, int | float):
+        return None
+    return float(param.default)
+
+
+def run_settings(spec: OptimizerSpec, label: str = "") -> str:
+    """What a legend row adds to a run's ``label``: every hyper-parameter the run was given,
+    with the field's symbols (:func:`hyperparameters`), ``lr`` always (torch's default when
+    the spec leaves it out), less what the label already says (``lr = 0.1``, ``Nesterov``).
+
+    Examples
+    --------
+    >>> run_settings(OptimizerSpec("SGD", lr=0.05, momentum=0.9), "Momentum")
+    'lr 0.05, μ 0.9'
+    >>> run_settings(OptimizerSpec("SGD", lr=0.05, momentum=0.9, nesterov=True), "Nesterov")
+    'lr 0.05, μ 0.9'
+    >>> run_settings(OptimizerSpec("SGD", lr=0.1), "lr = 0.1"), run_settings(OptimizerSpec("Adam"))
+    ('', 'lr 0.001')
+    """
+    kwargs = dict(spec.kwargs)
+    if "lr" not in kwargs and (lr := default_lr(spec.name)) is not None:
+        kwargs = {"lr": lr, **kwargs}  # torch's default: on screen too
+    said = label.lower().replace(" ", "").replace("=", "").replace("-", "−")
+    parts = []
+    for key, value in kwargs.items():
+        plain, symbol = (_setting(key, value, sym).replace("-", "−") for sym in (False, True))
+        if not symbol or any(p.replace(" ", "").lower() in said for p in (plain, symbol)):
+            continue  # false, or the label says it already
+        parts.append(symbol)
+    text = ", ".join(parts)
+    if spec.scheduler:
+        text += f" · {spec.scheduler}"
+    return text
 
 
 class Room(Line):

@@ -33,9 +33,19 @@ from descent import engine
 from descent.engine import Landscape, OptimizerSpec, Trajectory
 from descent.scenes.kit.camera import MeshCamera, PathCamera
 from descent.scenes.kit.clock import StepClock, pace, step_weights
-from descent.scenes.kit.plot import PlotArea, contours, curve, heatmap, minimum_star, plot_area
+from descent.scenes.kit.plot import (
+    ContourLabels,
+    PlatedLabel,
+    PlotArea,
+    contour_labels,
+    contours,
+    curve,
+    heatmap,
+    minimum_star,
+    plot_area,
+)
 from descent.scenes.kit.plot import colorbar as kit_colorbar
-from descent.scenes.kit.readouts import Legend
+from descent.scenes.kit.readouts import Legend, run_settings
 from descent.scenes.kit.story import (
     FASTEST_READING,
     Beat,
@@ -46,7 +56,7 @@ from descent.scenes.kit.story import (
     reading_seconds,
     spec_text,
 )
-from descent.scenes.kit.text import label, title_block
+from descent.scenes.kit.text import FastText, Label, halo, label, safe_box, title_block
 from descent.scenes.kit.theme import get_theme, palette_for
 from descent.scenes.kit.tracks import Track, escape_label
 
@@ -225,6 +235,8 @@ class DescentScene(Scene):
     def __init__(self, **kwargs: Any) -> None:
         self.beat_log: list[tuple[str, str, float, float]] = []  # name, say, time, step
         self.tracks: list[Track] = []  # the subjects a beat can mark, in the order made
+        #: label groups that step aside for other text, and their refresh (:meth:`give_way`)
+        self._give_way: list[tuple[ContourLabels, Callable[[ContourLabels], None]]] = []
         kwargs.setdefault(
             "camera_class", MeshCamera if isinstance(self, ThreeDScene) else PathCamera
         )
@@ -279,9 +291,16 @@ class DescentScene(Scene):
         center: np.ndarray | None = None,
         labels: bool = True,
         colorbar: bool = True,
+        level_labels: bool = True,
+        avoid: Sequence[np.ndarray] | None = None,
     ) -> PlotArea:
-        """Axes + heat map (with its colour bar, right of the box) + contours for a 2-D
-        landscape, added now (static background first)."""
+        """Axes + heat map (with its colour bar, right of the box) + contours with their
+        loss values written on them (:func:`~descent.scenes.kit.plot.contour_labels`) for a
+        2-D landscape, added now (static background first).
+
+        ``avoid``: data paths ``(n, 2)`` the contour labels keep clear of (default: the
+        paths of :meth:`simulate`'s runs when they are on ``land``; the minima always).
+        """
         (x0, x1), (y0, y1) = view or land.view
         area = plot_area(
             (x0, x1),
@@ -301,6 +320,9 @@ class DescentScene(Scene):
             group.add(area.colorbar)
         if center is not None:
             group.shift(np.asarray(center) - area.center)  # centre the plot box itself
+        over = safe_box()[0] - area.frame.get_left()[0]
+        if over > 0:  # wide tick numbers pushed the axis label past the title-safe margin
+            group.shift(RIGHT * over)
         self.add(*group)
         minima = [p.position for p in land.points_of_kind("global_min", "local_min")]
         if land.optimum is not None and not any(np.allclose(m, land.optimum) for m in minima):
@@ -308,7 +330,86 @@ class DescentScene(Scene):
         for m in minima:
             if area.inside(np.array(m)):
                 self.add(minimum_star(area.to_scene(np.array(m)), self.theme))
+        if level_labels:  # last: the only part of the background that changes (give_way)
+            paths = list(avoid) if avoid is not None else self.label_avoid(land)
+            marks = [np.asarray(m, np.float64).reshape(1, 2) for m in minima]
+            shown = contour_labels(
+                land, area, self.theme, log=log, levels=levels, avoid=paths + marks
+            )
+            self.add(self.give_way(shown))
         return area
+
+    _texts: tuple[Any, list[Mobject]] | None = None
+
+    def scene_texts(self) -> list[Mobject]:
+        """Every text in the scene but labels on the background (:class:`PlatedLabel`):
+        what those and an arrow's written length keep clear of (kept per animation)."""
+        key = (self.renderer.num_plays, tuple(map(id, self.mobjects)))
+        if self._texts is None or self._texts[0] != key:
+            found = [
+                x
+                for top in self.mobjects
+                for x in top.get_family()
+                if isinstance(x, Label | FastText) and not isinstance(x, PlatedLabel)
+            ]
+            self._texts = (key, found)
+        return self._texts[1]
+
+    def clear_lengths(self) -> None:
+        """Move each arrow's written length (:attr:`Track.lengths`) to the first of its
+        places that no other text overlaps (this frame; the first place if none is clear)."""
+        from descent.scenes.kit.layout import text_boxes
+
+        lengths = [m for t in self.tracks for m in t.lengths.values()]
+        shown = [m for m in lengths if getattr(m, "spots", None) and text_boxes([m])]
+        if not shown:
+            return
+        mine = {id(m) for m in lengths}
+        others = text_boxes([m for m in self.scene_texts() if id(m) not in mine])
+        for m in shown:
+            [box] = text_boxes([m])
+            dx0, dx1 = box.x0 - m.anchor[0], box.x1 - m.anchor[0]
+            dy0, dy1 = box.y0 - m.anchor[1], box.y1 - m.anchor[1]
+            clear = next(
+                (
+                    spot
+                    for spot in m.spots
+                    if not any(
+                        min(spot[0] + dx1, b.x1) - max(spot[0] + dx0, b.x0) > -0.04
+                        and min(spot[1] + dy1, b.y1) - max(spot[1] + dy0, b.y0) > -0.04
+                        for b in others
+                    )
+                ),
+                m.spots[0],
+            )
+            m.place(clear)
+            others += text_boxes([m])
+
+    def give_way(self, labels: ContourLabels) -> ContourLabels:
+        """Let ``labels`` (text drawn on the picture's background) step aside, frame by
+        frame, for any other text of the scene that comes over one of them (see
+        :meth:`ContourLabels.give_way`): a caption or read-out added later wins."""
+        from descent.scenes.kit.layout import text_boxes
+
+        def refresh(m: ContourLabels) -> None:
+            m.give_way(text_boxes(self.scene_texts()))
+
+        # run after every other updater of a frame (see update_mobjects): it sees where the
+        # captions and read-outs are in this frame; the no-op updater keeps the group among
+        # the mobjects Manim redraws every frame
+        self._give_way.append((labels, refresh))
+        labels.add_updater(lambda m: None)
+        return labels
+
+    def label_avoid(self, land: Landscape) -> list[np.ndarray]:
+        """The data paths contour labels on ``land`` keep clear of: the paths of
+        :meth:`simulate`'s runs when they run on ``land`` (2-D), else none."""
+        if not self.specs() or land.dim != 2:
+            return []
+        mine, trajs = self.simulate()
+        if mine.name != land.name or mine.dim != 2:
+            return []
+        return [np.asarray(self.path_of(t), np.float64) for t in trajs]
 
     def curve_area(
         self,
@@ -346,7 +447,8 @@ class DescentScene(Scene):
                     # under the star, inside the well's empty space below the curve; above
                     # it only where the plot's bottom edge leaves no room
                     bottom = area.to_scene(np.array([x_range[0], y_range[0]]))[1]
-                    text = label(name, 16, self.theme.muted).next_to(at, DOWN, buff=0.12)
+                    text = halo(label(name, 16, self.theme.muted), self.theme)  # over trails
+                    text.next_to(at, DOWN, buff=0.12)
                     if text.get_bottom()[1] < bottom + 0.05:
                         text.next_to(at, UP, buff=0.25)
                     # inside the plot box, clear of the tick numbers beside it
@@ -422,8 +524,41 @@ class DescentScene(Scene):
         )
 
     def legend_label(self, traj: Trajectory) -> str:
-        clip = traj.spec.clip_text  # clipping is shown, never silent
-        return f"{traj.label}, {clip}" if clip else traj.label
+        """``Momentum (lr 0.05, μ 0.9)``: the run's label and every hyper-parameter it was
+        given that the label does not say already, ``lr`` always
+        (:func:`~descent.scenes.kit.readouts.run_settings`); gradient clipping after a
+        comma (shown, never silent)."""
+        settings = run_settings(traj.spec, traj.label)
+        text = f"{traj.label} ({settings})" if settings else traj.label
+        clip = traj.spec.clip_text
+        return f"{text}, {clip}" if clip else text
+
+    def fitted_legend(
+        self,
+        trajs: Sequence[Trajectory],
+        colors: Sequence[str],
+        room: float,
+        *,
+        font_size: int = 24,
+        smallest: int = 14,
+        **kw: Any,
+    ) -> Mobject:
+        """:meth:`legend` within ``room`` (scene units) wide: read-outs beside their labels
+        at the largest font from ``font_size`` down to ``smallest`` that fits (three font
+        steps at most: a legend stays readable), else under their labels
+        (:meth:`Legend.fit`, one row taller each) at the largest font that fits then (a
+        subclass's own legend is left as made)."""
+        sizes = list(range(font_size, smallest - 1, -2)) or [font_size]
+        for size in sizes[:4]:
+            legend = self.legend(trajs, colors, font_size=size, **kw)
+            if not isinstance(legend, Legend) or legend.width <= room:
+                return legend
+        for size in sizes:
+            legend = self.legend(trajs, colors, font_size=size, **kw)
+            legend.fit(room)
+            if legend.width <= room:
+                break
+        return legend
 
     def make_clock(
         self, areas_paths: Sequence[tuple[PlotArea, np.ndarray]], steps: int | None = None
@@ -488,6 +623,10 @@ class DescentScene(Scene):
         for mob, updater, takes_dt in self._updaters[1]:
             if not mob.updating_suspended:
                 updater(mob, dt) if takes_dt else updater(mob)
+        if self._give_way or any(t.lengths for t in self.tracks):
+            self.clear_lengths()
+        for labels, refresh in self._give_way:
+            refresh(labels)
 
     def play_steps(self, to: float | None = None, run_time: float | None = None) -> None:
         """Advance the shared clock to step ``to`` (default: the end), paced by the beats.

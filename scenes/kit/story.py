@@ -505,6 +505,7 @@ class Emphasis:
         self.others = [m for m in others if m is not subject]
         radius = max(float(self.target.width), 0.1) * 1.6 + 0.05
         self.ring = Circle(radius=radius, color=theme.text, stroke_width=4)
+        self.ring.layout_transient = True  # type: ignore[attr-defined]  # see check_layout
         self.ring.move_to(self.target.get_center())
         self.ring.add_updater(lambda m: m.move_to(self.target.get_center()))
         self.dim = dim

@@ -89,14 +89,7 @@ class CurveScene(DescentScene):
         # -- legend with live loss (and slope), step counter --
         left = area.to_scene(np.array([area.x_range[1], 0.0]))[0] + 0.6
         room = safe_box()[1] - left
-        legend = self.legend(trajs, colors)
-        size = 22
-        while isinstance(legend, Legend):  # a subclass may build its own
-            legend.fit(room)  # read-outs under their labels when they do not fit beside
-            if legend.width <= room or size <= 14:
-                break
-            size -= 2  # still too wide at its widest read-out: a smaller font
-            legend = self.legend(trajs, colors, font_size=size)
+        legend = self.fitted_legend(trajs, colors, room, font_size=22)
         legend.shift(RIGHT * (left - legend.get_left()[0]))
         legend.shift(UP * (0.6 - legend.get_center()[1]))
         counter = (
@@ -222,9 +215,9 @@ class SurfaceScene(DescentScene):
         counter.shift(
             RIGHT * (column_left - counter.get_left()[0]) + UP * (2.45 - counter.get_top()[1])
         )
-        legend = self.legend(trajs, colors, font_size=self.legend_font)
-        if isinstance(legend, Legend):  # a subclass may build its own
-            legend.fit(safe_box()[1] - column_left)
+        legend = self.fitted_legend(
+            trajs, colors, safe_box()[1] - column_left, font_size=self.legend_font
+        )
         legend.next_to(counter, DOWN, buff=0.3).align_to(counter, LEFT)
         parts: list[Mobject] = [legend, counter]
         room = legend.get_bottom()[1] - safe_box()[2] - 0.75

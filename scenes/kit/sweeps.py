@@ -23,7 +23,7 @@ from descent.scenes.kit.plot import PlotArea, contours, heatmap, plot_area
 from descent.scenes.kit.readouts import step_counter
 from descent.scenes.kit.scene import DescentScene, computed
 from descent.scenes.kit.story import Beat, number, pick_beats, point_text
-from descent.scenes.kit.text import label, to_safe_corner
+from descent.scenes.kit.text import halo, label, to_safe_corner
 from descent.scenes.kit.theme import Theme
 from descent.scenes.kit.tracks import Track, nan_text, set_shown
 
@@ -89,7 +89,8 @@ def divergence_tint(
     shown from step ``at`` (see :func:`left_for_good`)."""
     tint = Rectangle(width=area.width, height=area.height, stroke_width=0)
     tint.set_fill(theme.optimizer["vermillion"], opacity=0.0).move_to(area.center)
-    mark = label(word, 16, theme.text).move_to(area.center).shift(DOWN * area.height * 0.3)
+    mark = halo(label(word, 16, theme.text), theme).move_to(area.center)
+    mark.shift(DOWN * area.height * 0.3)
     mark.set_opacity(0.0)
 
     def refresh(m: VGroup) -> None:

@@ -42,6 +42,7 @@ __all__ = [
     "Label",
     "fmt_value",
     "label",
+    "halo",
     "text_outlines",
     "title_block",
     "SAFE_MARGIN",
@@ -236,6 +237,14 @@ def to_safe_corner(mobject: Mobject, direction: np.ndarray, buff: float = 0.0) -
         edge = (y1 - buff) if dy > 0 else (y0 + buff)
         mobject.shift(UP * (edge - mobject.get_edge_center(UP if dy > 0 else DOWN)[1]))
     return mobject
+
+
+def halo(text: Mobject, theme: Theme, width: float = 5.0) -> Mobject:
+    """Give ``text`` a halo: a stroke of the page's colour behind its glyphs, so that it
+    reads over lines and trails (the layout check then lets lines run under it)."""
+    page = theme.background[:7] if theme.name != "transparent" else "#000000"
+    text.set_stroke(page, width=width, opacity=1.0, background=True)
+    return text
 
 
 def title_block(title: str, subtitle: str | None, theme: Theme) -> VGroup:

@@ -3,7 +3,9 @@
 Each optimizer label has one colour per theme, the same in every scene where that is
 possible; :func:`palette_for` picks the colours of the runs a scene shows so that every two
 of them are far apart in CIEDE2000 (:func:`ciede2000`, Sharma, Wu & Dalal 2005), in normal
-vision and under simulated deuteranopia and protanopia (colorspacious, Machado et al. 2009).
+vision and under simulated deuteranopia and protanopia (colorspacious, Machado et al. 2009),
+and every run colour stands out from the page: at least :data:`MIN_CONTRAST` (3:1, WCAG
+2.x's contrast for graphics) against the theme's background (:func:`contrast_ratio`).
 :func:`colormap` and :func:`normalise` turn loss grids into heat-map pixels.
 
 Examples
@@ -12,7 +14,7 @@ Examples
 >>> get_theme("dark").color_for("Adam")
 '#9467BD'
 >>> palette_for(["SGD", "Adam"], get_theme("light"))
-['#FFB000', '#785EF0']
+['#CC8600', '#785EF0']
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ __all__ = [
     "PLAIN_COLORS",
     "color_name",
     "shade_of_low",
+    "MIN_CONTRAST",
+    "contrast_ratio",
+    "with_contrast",
 ]
 
 
@@ -88,10 +93,13 @@ _RUNS = {
         "LBFGS": "#E69F00",
     },
     "light": {
-        "SGD": "#FFB000",
-        "Momentum": "#117733",
+        # amber (#FFB000) darkened in CIELAB L* to 3:1 on white; Momentum and Adagrad moved
+        # so that SGD + Momentum stay ≥ 20 apart under deuteranopia and protanopia, and the
+        # six of the race ≥ 10 (one colour per optimizer in every built-in scene)
+        "SGD": "#CC8600",
+        "Momentum": "#0B6E4F",
         "Nesterov": "#332288",
-        "Adagrad": "#882255",
+        "Adagrad": "#CC3311",
         "RMSprop": "#CC6677",
         "Adam": "#785EF0",
         "AdamW": "#785EF0",
@@ -193,6 +201,24 @@ class Theme:
     runs: dict[str, str] = field(default_factory=lambda: dict(_RUNS["dark"]))
     pool: tuple[str, ...] = tuple(_POOL["dark"])
 
+    def __post_init__(self) -> None:
+        # every run colour reaches MIN_CONTRAST against the page (a theme of one's own too):
+        # darkened (light page) or lightened (dark page) in CIELAB L*, a* and b* kept
+        page = self.page
+        object.__setattr__(self, "runs", {k: with_contrast(c, page) for k, c in self.runs.items()})
+        pool = tuple(dict.fromkeys(with_contrast(c, page) for c in self.pool))
+        object.__setattr__(self, "pool", pool)
+
+    @property
+    def page(self) -> str:
+        """The colour under the picture (``#RRGGBB``): the background, black where it is
+        transparent (a slide's page is unknown; descent's transparent theme is the dark one)."""
+        return (
+            self.background[:7]
+            if len(self.background) <= 7 or self.background[7:] != "00"
+            else "#000000"
+        )
+
     def color_for(self, label: str, index: int = 0) -> str:
         """The colour of optimizer ``label`` (unknown labels: the ``index``-th run colour)."""
         if label in self.runs:
@@ -202,34 +228,6 @@ class Theme:
     def candidates(self) -> tuple[str, ...]:
         """Every run colour of the theme: the optimizers' (in their order), then the pool."""
         return tuple(dict.fromkeys([*self.runs.values(), *self.pool]))
-
-
-THEMES: dict[str, Theme] = {
-    "dark": Theme(
-        name="dark",
-        background="#0E1117",
-        text="#F2F2F2",
-        muted="#A7B0BE",
-        heat=("#07111F", "#0F2742", "#1E4166", "#3A5F85", "#6C86A3"),
-        contour="#FFFFFF",
-        contour_opacity=0.22,
-    ),
-    "light": Theme(
-        name="light",
-        background="#FFFFFF",
-        text="#111111",
-        muted="#4A5563",
-        heat=("#F7F9FC", "#DCE5EF", "#B4C5D8", "#7F97B3", "#4F6A8A"),
-        contour="#1F2A3A",
-        contour_opacity=0.25,
-        optimizer={**OKABE_ITO, "yellow": "#B59F00", "sky": "#2A8FCB"},
-        runs=dict(_RUNS["light"]),
-        pool=tuple(_POOL["light"]),
-    ),
-}
-THEMES["transparent"] = Theme(
-    **{**THEMES["dark"].__dict__, "name": "transparent", "background": "#00000000"}
-)
 
 
 def get_theme(name: str | None = None) -> Theme:
@@ -361,11 +359,66 @@ def distinct_enough(colors: Sequence[str]) -> bool:
     return _margin(colors, len(colors)) >= 0
 
 
+#: the least contrast ratio every run colour keeps against the theme's background: WCAG 2.x
+#: success criterion 1.4.11 (non-text contrast: graphical objects) asks 3:1
+MIN_CONTRAST = 3.0
+
+
+def contrast_ratio(color: str, other: str) -> float:
+    """WCAG 2.x contrast ratio of two ``#RRGGBB`` colours, 1 … 21.
+
+    ``(L₁ + 0.05) / (L₂ + 0.05)`` of their relative luminances (WCAG 2.1, "relative
+    luminance": sRGB linearised, weights 0.2126, 0.7152, 0.0722), the lighter above.
+
+    Examples
+    --------
+    >>> round(contrast_ratio("#000000", "#FFFFFF"), 1), round(contrast_ratio("#FFB000", "#FFFFFF"), 2)
+    (21.0, 1.83)
+    """
+    a, b = _luminance(color), _luminance(other)
+    return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+
+
+@lru_cache(maxsize=512)
+def with_contrast(color: str, background: str, ratio: float = MIN_CONTRAST) -> str:
+    """``color`` as it is if it reaches ``ratio`` (:func:`contrast_ratio`) against
+    ``background``; else the nearest colour of the same CIELAB a*, b* (its hue and chroma)
+    that does, darker on a light background and lighter on a dark one (bisection in L*,
+    clipped to sRGB). Upper-case ``#RRGGBB``.
+
+    Examples
+    --------
+    >>> with_contrast("#FFB000", "#FFFFFF"), with_contrast("#332288", "#FFFFFF")
+    ('#CC8600', '#332288')
+    """
+    if contrast_ratio(color, background) >= ratio:
+        return color
+    import colorspacious
+
+    lab = to_lab([color])[0]
+    darker = _luminance(background) > 0.18  # the luminance of equal contrast to both ends
+    lo, hi = (0.0, float(lab[0])) if darker else (float(lab[0]), 100.0)
+    found = "#000000" if darker else "#FFFFFF"
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        rgb = np.clip(colorspacious.cspace_convert([mid, lab[1], lab[2]], "CIELab", "sRGB1"), 0, 1)
+        candidate = "#" + "".join(f"{round(float(v) * 255):02X}" for v in rgb)
+        ok = contrast_ratio(candidate, background) >= ratio
+        if ok:
+            found = candidate
+        if ok == darker:  # darkening: go lighter while it holds; lightening: darker
+            lo = mid
+        else:
+            hi = mid
+    return found
+
+
 def palette_for(labels: Sequence[str], theme: Theme) -> list[str]:
     """Colours for runs shown together, distinct enough (:func:`distinct_enough`).
 
-    Each optimizer label keeps its theme colour (:attr:`Theme.runs`) where the set is
-    distinct with it; repeated labels and other labels (``"lr = 0.1"``) take the theme's run
+    Every colour reaches :data:`MIN_CONTRAST` against the theme's background (the theme's
+    colours are made to, see :func:`with_contrast`). Each optimizer label keeps its theme
+    colour (:attr:`Theme.runs`) where the set is distinct with it; repeated labels and other labels (``"lr = 0.1"``) take the theme's run
     colours in order. Then, while the closest pair is too close, the later run of that pair
     takes the theme colour that leaves the whole set furthest apart. The result only depends
     on the labels and the theme.
@@ -392,7 +445,7 @@ def palette_for(labels: Sequence[str], theme: Theme) -> list[str]:
         if scores[best] <= _margin(colors, n):
             break
         colors[worst] = trials[best]
-    return colors
+    return [with_contrast(c, theme.page) for c in colors]  # the theme's own already do
 
 
 def _unique_colors(colors: list[str], theme: Theme) -> list[str]:
@@ -542,3 +595,32 @@ def shade_of_low(theme: Theme) -> str:
     """``"darker"`` or ``"lighter"``: how the heat map shows low values in ``theme`` (its
     first anchor against its last, by luminance)."""
     return "darker" if _luminance(theme.heat[0]) < _luminance(theme.heat[-1]) else "lighter"
+
+
+# the themes last: a Theme checks its run colours' contrast (with_contrast) as it is made
+THEMES: dict[str, Theme] = {
+    "dark": Theme(
+        name="dark",
+        background="#0E1117",
+        text="#F2F2F2",
+        muted="#A7B0BE",
+        heat=("#07111F", "#0F2742", "#1E4166", "#3A5F85", "#6C86A3"),
+        contour="#FFFFFF",
+        contour_opacity=0.22,
+    ),
+    "light": Theme(
+        name="light",
+        background="#FFFFFF",
+        text="#111111",
+        muted="#4A5563",
+        heat=("#F7F9FC", "#DCE5EF", "#B4C5D8", "#7F97B3", "#4F6A8A"),
+        contour="#1F2A3A",
+        contour_opacity=0.25,
+        optimizer={**OKABE_ITO, "yellow": "#B59F00", "sky": "#2A8FCB"},
+        runs=dict(_RUNS["light"]),
+        pool=tuple(_POOL["light"]),
+    ),
+}
+THEMES["transparent"] = Theme(
+    **{**THEMES["dark"].__dict__, "name": "transparent", "background": "#00000000"}
+)

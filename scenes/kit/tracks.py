@@ -33,7 +33,7 @@ from manim import (
 from descent.engine import Trajectory
 from descent.scenes.kit.clock import StepClock, partial_path
 from descent.scenes.kit.plot import PlotArea, corner_points
-from descent.scenes.kit.text import label
+from descent.scenes.kit.text import FastText, fmt_value, halo, label
 from descent.scenes.kit.theme import Theme
 
 __all__ = [
@@ -102,8 +102,17 @@ class Track(VGroup):
     trail_tiers
         The trail is drawn in this many tiers, older ones dimmer.
     arrow_range
-        Shortest and longest arrow on screen (scene units); ``(0, …)`` keeps true lengths,
-        so a vanishing gradient's arrow vanishes.
+        Shortest and longest arrow drawn from the dot at the shared scale (scene units):
+        every arrow of the scene is drawn at one scale (data → scene, times
+        ``arrow_scale``) between these. One whose length on that scale is shorter (than
+        this and than the dot: at most ``2·radius + 0.1``) is drawn *beside* the dot at
+        :data:`BESIDE` long, its true length written by it (``|Δ| 0.0031``); one longer
+        than the longest is drawn at the longest, its true length written at its tip. A
+        single length, ``(L, L)``: every arrow at that length, directions only (the scene
+        says so on screen; no lengths are written).
+    arrow_labels
+        What a written length is called, per arrow name (default: ``gradient`` →
+        ``|lr·∇f|``, any other → ``|Δ|``).
     pin_text
         Label the edge pin (``escape_label``, else "diverged") and a run that turned NaN
         ("NaN from step N"); ``False``: the pin's arrow alone and no NaN label (small plots
@@ -130,6 +139,7 @@ class Track(VGroup):
         pin_text: bool = True,
         arrow_range: tuple[float, float] = (0.25, 2.2),
         pin_length: float = 0.55,
+        arrow_labels: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.path = np.asarray(path, dtype=np.float64)
@@ -162,8 +172,16 @@ class Track(VGroup):
         self.arrow_data = arrows or {}
         self.arrow_scale = arrow_scale
         self.arrows: dict[str, Arrow] = {}
+        #: per arrow: its true length written beside it when it is not drawn at the scene's
+        #: scale (shorter than the dot, or past the longest arrow)
+        self.lengths: dict[str, FastText] = {}
+        self.radius = radius
+        names = {"gradient": "|lr·∇f|", **(arrow_labels or {})}
+        self.arrow_labels = {name: names.get(name, "|Δ|") for name in self.arrow_data}
         for name in self.arrow_data:
-            self.arrows[name] = step_arrow(color if name == "velocity" else theme.text)
+            ink = color if name == "velocity" else theme.text
+            self.arrows[name] = step_arrow(ink)
+            self.lengths[name] = halo(FastText("", 16, ink), theme, 6.0)
         self.pin = VGroup()
         self.escape_label = escape_label
         self.pin_text = pin_text
@@ -185,7 +203,7 @@ class Track(VGroup):
             self.add(self.ghost)
         if trail:
             self.add(self.trail_parts, self.markers)
-        self.add(*self.arrows.values(), self.dot, self.pin, self.nan_mark)
+        self.add(*self.arrows.values(), self.dot, *self.lengths.values(), self.pin, self.nan_mark)
         self._markers_at = -1
         self._marker_shown = np.ones(len(self.markers), dtype=bool)  # as Dot makes them
         self.add_updater(lambda m: m.update_to(clock.step()))
@@ -201,6 +219,12 @@ class Track(VGroup):
         return (1 - f) * self.screen[i] + f * self.screen[j]
 
     def _vector(self, name: str, s: float) -> np.ndarray:
+        """The arrow ``name`` as drawn from the dot at step ``s`` (scene units; zero: none)."""
+        return self._arrow(name, s)[0]
+
+    def _arrow(self, name: str, s: float) -> tuple[np.ndarray, float]:
+        """``(drawn vector, length at the scene's scale)`` of arrow ``name`` at step ``s``
+        (scene units; the length is ∞ for an overflow, 0 for no arrow)."""
         i = int(round(min(max(s, 0), len(self.screen) - 1)))
         v = np.nan_to_num(self.arrow_data[name][i])
         with np.errstate(over="ignore", invalid="ignore"):
@@ -210,14 +234,25 @@ class Track(VGroup):
             scene = np.where(huge, np.sign(np.nan_to_num(scene)), 0.0)
         size = float(np.abs(scene).max())  # scaled first: the norm of 1e200 overflows
         if size == 0.0:
-            return np.zeros(3)
+            return np.zeros(3), 0.0
         unit = scene / size
         norm = float(np.linalg.norm(unit))
         length = (np.inf if huge.any() else size * norm) * self.arrow_scale
-        if length < 1e-6:
-            return np.zeros(3)
+        if length < 1e-9:
+            return np.zeros(3), 0.0
         shown = float(np.clip(length, *self.arrow_range))  # display scale only
-        return unit / norm * shown
+        return unit / norm * shown, length
+
+    @property
+    def shortest(self) -> float:
+        """The shortest arrow drawn from the dot: shorter ones go beside it, their length
+        written (``arrow_range[0]``, and at most the dot's diameter plus 0.1)."""
+        return max(self.arrow_range[0], 2 * self.radius + 0.1)
+
+    def _true_length(self, name: str, s: float) -> float:
+        i = int(round(min(max(s, 0), len(self.screen) - 1)))
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(np.linalg.norm(np.asarray(self.arrow_data[name][i], np.float64)))
 
     def update_to(self, s: float) -> Track:
         here = self.point_at(s)
@@ -244,19 +279,82 @@ class Track(VGroup):
             for t in np.flatnonzero(wanted != self._marker_shown):  # only those that flip
                 self.markers[t].set_opacity(1.0 if wanted[t] else 0.0)
             self._marker_shown = wanted
+        beside = 0  # arrows drawn beside the dot so far (each further out)
+        normalised = self.arrow_range[0] == self.arrow_range[1]
         for name, arrow in self.arrows.items():
-            vec = self._vector(name, s)
+            vec, scaled = self._arrow(name, s)
             length = float(np.linalg.norm(vec))
             visible = length > 0.02 and not self.out[int(round(s))]
+            written = self.lengths[name]
+            short = visible and not normalised and scaled < self.shortest
+            long = visible and not normalised and scaled > self.arrow_range[1] + 1e-9
             if not visible and shown_now(arrow) is False:
+                set_shown(written, False)
                 continue  # hidden and staying hidden: nothing to move
-            # Manim keeps a tip's size: shrink it with a short arrow
+            start = here
+            if short:  # beside the dot, at the shortest legible length, its length written
+                length = max(self.shortest, BESIDE)
+                vec = vec / float(np.linalg.norm(vec)) * length
+                start = self._beside(here, vec, beside)
+                beside += 1
+            # Manim keeps a tip's size: shrink it with a short arrow (beside the dot: small)
             shrink = length / TIP if visible and length < TIP else 1.0
-            place_arrow(arrow, here, here + (vec if visible else RIGHT * 0.01), tip_scale=shrink)
+            shrink = min(shrink, 0.6) if short else shrink
+            place_arrow(arrow, start, start + (vec if visible else RIGHT * 0.01), tip_scale=shrink)
             set_shown(arrow, visible)
+            if short or long:
+                written.set_text(
+                    f"{self.arrow_labels[name]} {fmt_value(self._true_length(name, s), 3)}"
+                )
+                self._place_length(written, start, vec, outward=short)
+            set_shown(written, short or long)
         self._update_pin(s, here)
         self._update_nan(s, here)
         return self
+
+    def _beside(self, here: np.ndarray, vec: np.ndarray, k: int) -> np.ndarray:
+        """Where an arrow too short to be drawn from the dot starts: off to the side of
+        the dot (towards the plot's middle), the ``k``-th one further out."""
+        unit = vec / (np.linalg.norm(vec) + 1e-12)
+        side = np.array([-unit[1], unit[0], 0.0])
+        if float(np.dot(side[:2], (self.area.center - here)[:2])) < 0:
+            side = -side
+        return here + side * (self.radius + 0.14 + 0.34 * k) - unit * max(self.shortest, BESIDE) / 2
+
+    def _place_length(
+        self, text: FastText, start: np.ndarray, vec: np.ndarray, *, outward: bool
+    ) -> None:
+        """Put an arrow's written length by it: beside a short arrow's middle, on the side
+        away from the dot; past a long arrow's tip. The other places it may take, in order
+        (past either end, beside the far side; inside the plot's box), are kept in
+        ``text.spots`` for a scene to move it to one clear of other text
+        (:meth:`~descent.scenes.kit.scene.DescentScene.clear_lengths`)."""
+        unit = vec / (np.linalg.norm(vec) + 1e-12)
+        w = FastText.width_of(text.text or "", text.font_size)
+        h = float(FastText.glyph("0", text.font_size)[0][:, 1].max())
+        side = np.array([-unit[1], unit[0], 0.0])
+        to_dot = start + vec / 2 - self.dot.get_center()
+        if float(np.dot(side[:2], to_dot[:2])) < 0:
+            side = -side
+        across = abs(side[0]) * w / 2 + abs(side[1]) * h / 2 + 0.08
+        along = abs(unit[0]) * w / 2 + abs(unit[1]) * h / 2 + 0.12
+        beside = start + vec / 2 + side * across
+        past, before = start + vec + unit * along, start - unit * along
+        middles = (
+            [beside, past, before] if outward else [past, beside, start + vec / 2 - side * across]
+        )
+        middles += [m + side * 0.3 for m in middles]
+        box = self.area.frame[0]
+        lo, hi = box.get_corner(DOWN - RIGHT), box.get_corner(UP + RIGHT)
+        half = np.array([w / 2, h / 2, 0.0])
+        inside = [
+            m
+            for m in middles
+            if (m - half >= lo - 1e-9)[:2].all() and (m + half <= hi + 1e-9)[:2].all()
+        ]
+        spots = [m - half for m in (inside or middles[:1])]
+        text.spots = spots  # type: ignore[attr-defined]
+        text.place(spots[0])
 
     def _update_nan(self, s: float, here: np.ndarray) -> None:
         """From the step the run turned NaN: "NaN from step N" beside the stopped dot."""
@@ -297,7 +395,9 @@ class Track(VGroup):
         if not len(self.pin):  # built once, on first use
             self.pin.add(step_arrow(self.color, stroke_width=6))
             if self.pin_text:
-                self.pin.add(label(self.escape_label or "diverged", 22, self.color))
+                self.pin.add(
+                    halo(label(self.escape_label or "diverged", 22, self.color), self.theme)
+                )
         direction = here - self.area.center
         direction /= np.linalg.norm(direction) + 1e-9
         arrow = self.pin[0]
@@ -315,6 +415,9 @@ class Track(VGroup):
 
 #: arrows shorter than this (scene units) get a proportionally smaller tip
 TIP = 0.45
+#: the length (scene units) an arrow too short for the scene's scale is drawn at beside its
+#: dot (its true length written by it)
+BESIDE = 0.45
 
 
 def shown_now(m: Mobject) -> bool | None:

@@ -1,0 +1,281 @@
+"""Scenes prove their claim on screen: what each scene's story says is what its runs did,
+and what the picture needs to show it is there (measured on the arrays and the mobjects)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from descent.scenes import SCENES, get_scene, list_scenes
+from descent.scenes.kit import check_layout, text_boxes
+
+
+# -- SaddleEscape: a true saddle (x² − y²) ------------------------------------------------------
+def test_saddle_escape_sgd_lingers_and_momentum_leaves_sooner() -> None:
+    cls = get_scene("SaddleEscape")
+    land, trajs = cls.simulate()
+    assert land.formula == "x² − y²" and cls.saddle() == (0.0, 0.0)
+    sgd, mom = cls.visits()
+    p = np.asarray(trajs[0].params, dtype=np.float64)
+    d = np.linalg.norm(p, axis=1)
+    # plain SGD comes close, slows to a near halt there, and stays many steps
+    assert sgd.closest is not None and sgd.closest.step == int(np.argmin(d))
+    assert sgd.closest.values["distance"] == pytest.approx(d.min())
+    steps = np.linalg.norm(np.diff(p, axis=0), axis=1)
+    assert sgd.closest.values["speed"] < 0.1 * steps[0]
+    assert sgd.slow is not None and sgd.slow[1] - sgd.slow[0] >= 20
+    assert (steps[sgd.slow[0] - 1 : sgd.slow[1]] < 0.1 * steps[0]).all()
+    # ... then escapes downhill along y, for good
+    assert sgd.exit is not None and mom.exit is not None
+    t = sgd.exit.step
+    assert (d[t:] > cls.near).all() and d[t - 1] <= cls.near
+    assert abs(p[t, 1]) > abs(p[t, 0])  # along y, the unstable direction
+    # momentum leaves sooner and spends fewer steps there; its y offset grows faster
+    assert mom.exit.step < sgd.exit.step and mom.lingered < sgd.lingered / 2
+    assert mom.growth > sgd.growth
+    # SGD's growth of y is 1 + 2·lr per step on x² − y² (∂/∂y = −2y)
+    lr = cls.optimizers[0].kwargs["lr"]
+    assert sgd.growth == pytest.approx(1 + 2 * lr, rel=1e-3)
+
+
+def test_saddle_escape_story_is_the_runs() -> None:
+    cls = get_scene("SaddleEscape")
+    sgd, mom = cls.visits()
+    beats = {b.name: b for b in cls.beats}
+    assert f"SGD {sgd.lingered}" in cls.title and f"Momentum {mom.lingered}" in cls.title
+    assert beats["SGD escapes"].step == sgd.exit.step and beats["SGD escapes"].subject == 0
+    assert beats["Momentum escapes"].step == mom.exit.step
+    assert beats["Momentum escapes"].subject == 1
+    assert beats["SGD near the saddle"].step == sgd.closest.step
+    assert f"{sgd.lingered} steps" in beats["SGD escapes"].say
+    assert f"from step {sgd.slow[0]} to step {sgd.slow[1]}" in beats["SGD near the saddle"].say
+    # the set-up says it is a saddle, unlike SaddlePoint's inflection point
+    assert "saddle" in beats["the set-up"].say
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_saddle_escape_shows_the_saddle_and_the_ways_down(theme: str) -> None:
+    check = check_layout(get_scene("SaddleEscape"), theme)
+    assert not check.problems, check.problems
+    texts = {b.text: b for b in text_boxes(check.scene.mobjects)}
+    for word in ("saddle", "↓ downhill", "↑ downhill", "← uphill", "uphill →"):
+        assert word in texts, sorted(texts)
+    # "downhill" along y (above and below the saddle), "uphill" along x (left and right)
+    cx = (texts["saddle"].x0 + texts["saddle"].x1) / 2
+    assert texts["↓ downhill"].y1 < texts["← uphill"].y0 < texts["↑ downhill"].y0
+    assert texts["← uphill"].x1 < cx + 1.0 < texts["uphill →"].x1
+    # only one "out of view" name for the two pins on the same edge
+    assert sum(b.text == "out of view" for b in text_boxes(check.scene.mobjects)) == 1
+
+
+def test_saddle_escape_is_listed_next_to_saddle_point() -> None:
+    names = [n for n, _ in list_scenes()]
+    assert names.index("SaddleEscape") == names.index("SaddlePoint") + 1
+    assert "SaddleEscape" in SCENES and "true saddle" in dict(list_scenes())["SaddleEscape"]
+
+
+# -- Surface3D: on the surface, a legible subtitle, a zoom that acts ----------------------------
+def test_surface_3d_trails_follow_the_drawn_surface_not_chords() -> None:
+    from descent import engine
+
+    cls = get_scene("Surface3D")
+    land = engine.get_landscape(cls.landscape)
+    scene = object.__new__(cls)  # only its geometry: no Scene is built
+    field = scene.height_field(land)
+    trajs = cls.data()
+    (x0, x1), (y0, y1) = land.view
+    for t in trajs:
+        path, u = scene.on_surface(land, t, field, 0.04)
+        assert len(path) == len(u) and u[0] == 0 and u[-1] == cls.steps
+        # every sample rests the same height over the drawn surface under it
+        np.testing.assert_allclose(path[:, 2] - field.height(path[:, 0], path[:, 1]), 0.04)
+        # no piece longer than the spacing in the plane
+        assert np.linalg.norm(np.diff(path[:, :2], axis=0), axis=1).max() <= cls.sample_spacing
+        # the steps themselves are where the run was (pinned at the view's edge past it)
+        p = np.asarray(t.params, dtype=np.float64)
+        at = np.stack([np.clip(p[:, 0], x0, x1), np.clip(p[:, 1], y0, y1)], -1)
+        np.testing.assert_allclose(path[np.searchsorted(u, np.arange(cls.steps + 1)), :2], at)
+    # momentum's big steps: a chord between two steps would float far above the surface
+    mom = np.asarray(trajs[1].params, dtype=np.float64)
+    length = np.linalg.norm(np.diff(mom, axis=0), axis=1)
+    k = int(np.argmax(length))
+    path, u = scene.on_surface(land, trajs[1], field)
+    ends = path[np.searchsorted(u, [k, k + 1])]
+    middle = ends.mean(axis=0)  # the old chord's midpoint
+    gap = middle[2] - float(field.height(middle[0], middle[1]))
+    assert abs(gap) > 0.3, gap  # (scene height units; the surface is 2.6 tall)
+
+
+def test_surface_3d_subtitle_is_full_size_and_has_its_own_band() -> None:
+    from descent.scenes.kit import get_theme, label, safe_box, title_block
+
+    cls = get_scene("Surface3D")
+    x0, x1, _, _ = safe_box()
+    assert label(cls.subtitle, 22, "#FFFFFF").width <= x1 - x0  # not shrunk to fit
+    assert "(0.5, −1)" in cls.subtitle and cls.subtitle.count("from") == 1
+    block = title_block(cls.title, cls.subtitle, get_theme("dark"))
+    assert block[1].height == pytest.approx(label(cls.subtitle, 22, "#FFFFFF").height)
+
+
+def test_surface_3d_zoom_scales_the_picture() -> None:
+    from manim import Surface
+
+    def extent(zoom: float) -> float:
+        variant = type("Zoomed", (get_scene("Surface3D"),), {"zoom": zoom, "steps": 10})
+        scene = check_layout(variant, "dark").scene
+        assert scene.camera.get_zoom() == pytest.approx(zoom)
+        surface = max(  # the landscape, not a ball (a Sphere is a Surface too)
+            (m for m in scene.mobjects if isinstance(m, Surface)), key=lambda m: m.width
+        )
+        pts = np.concatenate([f.points for f in surface.family_members_with_points()])
+        flat = scene.camera.project_points(pts)[:, :2]
+        return float(np.ptp(flat[:, 0]))
+
+    assert extent(0.5) / extent(0.72) == pytest.approx(0.5 / 0.72, rel=0.02)
+
+
+# -- NesterovCorrection: one anatomy at a time, the look-ahead ring off the dot ---------------
+def test_nesterov_anatomy_starts_at_the_dot_and_rings_the_look_ahead_point() -> None:
+    from descent.scenes.kit import lookahead_form
+    from descent.scenes.nesterov_correction import step_anatomy
+
+    cls = get_scene("NesterovCorrection")
+    seen: list[set[str]] = []
+
+    class Watched(cls):  # type: ignore[misc, valid-type]
+        def wait(self, *a: object, **k: object) -> None:
+            shown = {
+                m.anatomy_of
+                for top in self.mobjects
+                for m in top.get_family()
+                if hasattr(m, "anatomy_of") and m.get_fill_opacity() + m.get_stroke_opacity() > 0
+            }
+            seen.append(shown)
+            super().wait(*a, **k)
+
+    Watched.__name__ = cls.__name__
+    scene = check_layout(Watched, "dark").scene
+    _, trajs = cls.simulate()
+    # each dot is drawn where its iterate is: Nesterov's at θ_t of the look-ahead form
+    for track, traj in zip(scene.tracks, trajs, strict=True):
+        want = lookahead_form(traj) if traj.spec.kwargs.get("nesterov") else traj.params
+        np.testing.assert_allclose(track.path, np.asarray(want, dtype=np.float64))
+    # one run's anatomy on screen at a time, and both runs' are shown
+    assert all(len(s) <= 1 for s in seen) and set().union(*seen) == {t.label for t in trajs}
+    # Nesterov's ring (the look-ahead point) sits a momentum step away from its dot
+    nesterov = trajs[1]
+    for t in cls.explained_steps:
+        a = step_anatomy(nesterov, lookahead_form(nesterov), t)
+        np.testing.assert_allclose(a["start"], scene.tracks[1].path[t])
+        assert np.linalg.norm(a["grad_at"] - a["start"]) > 0.5  # data units: clear of the dot
+    # the legend's loss is the loss where the dot is drawn
+    land = cls.get_landscape()
+    at = lookahead_form(nesterov)
+    assert float(land.value(at[3])) != pytest.approx(float(nesterov.loss[3]), rel=1e-3)
+
+
+# -- RateMap: the status agrees with the number, SGD's dot on its plot, the beat's subject ------
+@pytest.fixture(scope="module")
+def rate_map_scene() -> object:
+    base = get_scene("RateMap")  # a shorter tour (the same stops): a lean test
+    return check_layout(type("RateMap", (base,), {"per_leg": 12}), "dark")
+
+
+def test_rate_map_status_agrees_with_the_rate_shown() -> None:
+    cls = get_scene("RateMap")
+    lrs, mus, rates = cls.rate_map()
+    rate = rates["fit"]
+    scene = object.__new__(cls)  # its tour and status only: no Scene is built
+    path = scene.tour_points()
+    for point in path:
+        at = cls.nearest(lrs, mus, point)
+        value = float(rate[at])
+        status = scene.status_at(rate, at, point)
+        diverges = not (np.isfinite(value) and value < 1.0)
+        assert status.startswith("diverging") == diverges, (point, value, status)
+        if status == "last α below rate 1":  # computed from the grid: the next α diverges
+            right = float(rate[at[0] + 1, at[1]])
+            assert value < 1.0 and not (np.isfinite(right) and right < 1.0)
+    # every stop of the tour is named for what its rate says
+    names = [name for _, _, name in cls.tour]
+    assert "on the rate-1 line" not in names and "last α below rate 1" in names
+
+
+def test_rate_map_sgd_panel_covers_every_cursor_lr_and_the_sweep_is_many_runs() -> None:
+    cls = get_scene("RateMap")
+    scene = object.__new__(cls)
+    path = scene.tour_points()
+    assert min(cls.sgd_lrs) <= path[:, 0].min() and path[:, 0].max() <= max(cls.sgd_lrs)
+    # "whatever the step size": the beat quotes a sweep of many runs along one momentum
+    beat = next(b for b in cls.beats if b.name == "ringing at any step size")
+    lrs, mus, rates = cls.rate_map()
+    j = int(np.abs(mus - cls.ring[1]).argmin())
+    swept = (lrs >= cls.ring[0] - 1e-9) & (lrs <= cls.ring_sweep_to + 1e-9)
+    assert swept.sum() >= 20 and f"the {int(swept.sum())} runs" in beat.say
+    assert np.allclose(rates["fit"][swept, j], np.sqrt(mus[j]), atol=1e-3)
+
+
+def test_rate_map_rings_each_beats_subject_and_writes_nothing_small(rate_map_scene) -> None:
+    from descent.scenes.kit import label
+
+    scene = rate_map_scene.scene
+    cls = type(scene)
+    assert not rate_map_scene.problems, rate_map_scene.problems
+    sgd_beat = cls.beats[-1]
+    assert "plain SGD" in sgd_beat.say and scene.subjects[sgd_beat.subject] is scene.sgd_star
+    assert all(b.subject == 0 for b in cls.beats[:-1])  # the cursor's stops
+    # no text under the smallest font size (cap height ≈ 16 px at 720p for size 18)
+    for box in text_boxes(scene.mobjects):
+        full = label(box.text, cls.smallest_font, "#FFFFFF")
+        assert box.y1 - box.y0 >= 0.97 * full.height, (box, full.height)
+
+
+# -- NoiseEscape: colour by basin, counts, the beat's subject, names over the tangents ---------
+def test_noise_escape_colours_particles_by_basin_and_rings_the_subject() -> None:
+    from manim import Line
+
+    from descent.scenes.noise_escape import BARRIER, escaped
+
+    cls = get_scene("NoiseEscape")
+    check = check_layout(cls, "dark")
+    assert not check.problems, check.problems
+    scene = check.scene
+    noisy, clean = cls.data()
+    labels = dict(scene.run_colors)
+    out_color, in_color = labels["escaped"], labels["in the local minimum"]
+    # at the last frame every particle has its basin's colour, on both sides
+    for k, traj in enumerate((noisy, clean)):
+        out = escaped(traj)[:, -1]
+        tracks = scene.tracks[k * cls.particles : (k + 1) * cls.particles]
+        for track, gone in zip(tracks, out, strict=True):
+            assert (
+                track.dot.get_fill_color().to_hex().upper()
+                == (out_color if gone else in_color).upper()
+            )
+    # the tallies say how many are in each basin at that frame
+    texts = {b.text for b in text_boxes(scene.mobjects)}
+    n = int(escaped(noisy)[:, -1].sum())
+    assert f"escaped {n} / {cls.particles}" in texts
+    assert f"trapped {cls.particles - n} / {cls.particles}" in texts
+    assert f"escaped 0 / {cls.particles}" in texts  # without noise
+    # each beat rings its subject: the first escapee just past the barrier; the count beat the
+    # tally of escaped particles
+    for beat in cls.beats:
+        if beat.subject is None:
+            continue
+        subject = scene.subjects[beat.subject]
+        if beat.events:
+            [e] = beat.events
+            assert subject is scene.tracks[e.run]
+            assert noisy.params[e.run, e.step, 0] < BARRIER <= noisy.params[e.run, e.step - 1, 0]
+        else:
+            assert "have crossed" in beat.say and subject.get_fill_color().to_hex().upper() == (
+                out_color.upper()
+            )
+    # the minima's names are drawn over the tangent lines, on a patch of the page
+    order = {id(m): i for i, m in enumerate(scene.mobjects)}
+    tangents = [i for m, i in ((m, order[id(m)]) for m in scene.mobjects) if isinstance(m, Line)]
+    names = [m for m in scene.mobjects if "minimum" in getattr(m, "text", "")]
+    assert len(names) == 4 and tangents
+    assert all(order[id(m)] > max(tangents) for m in names)
+    assert all(m.background_rectangle is not None for m in names)
