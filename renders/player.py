@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import html
 import io
 import json
@@ -65,6 +66,7 @@ __all__ = [
     "write_player",
     "iframe",
     "to_pixels",
+    "round_mantissa",
     "PlayerCapture",
     "Lattice",
     "encode_lattice",
@@ -79,6 +81,10 @@ CROWD_SCALE = 4
 LATTICE_SCALE = 4
 #: a rate the read-out shows as ∞ (non-finite), among rates stored in thousandths
 RATE_NONE = -(2**31)
+#: a crowd's losses and gradients keep this many bits of float32's 23-bit mantissa: relative
+#: error ≤ 2^-16 ≈ 1.5e-5, below the 4 significant digits the read-outs show (their low
+#: byte is then 0: a thousand particles' read-outs deflate to about three quarters)
+CROWD_BITS = 15
 #: the models drawn beside the runs (fitted lines, curves, decision boundaries) in 1/4 px
 MODEL_SCALE = 4
 #: a run of many particles keeps no update terms (they would dominate the file)
@@ -101,11 +107,28 @@ def to_pixels(points: np.ndarray, size: tuple[int, int], frame: tuple[float, flo
     return np.stack([x, y], -1)
 
 
+def round_mantissa(values: Any, bits: int) -> np.ndarray:
+    """``values`` as float32 rounded to ``bits`` bits of mantissa (to nearest, ties away
+    from zero): relative error at most ``2**-(bits + 1)``; inf and NaN stay as they are.
+
+    >>> round_mantissa(np.array([1 + 2**-20, 3.0, np.inf]), 15).tolist()
+    [1.0, 3.0, inf]
+    """
+    x = np.asarray(values, np.float32)
+    u = x.view(np.uint32)
+    drop = 23 - bits
+    finite = np.isfinite(x)
+    rounded = ((u + np.uint32(1 << (drop - 1))) >> np.uint32(drop)) << np.uint32(drop)
+    out = np.where(finite, rounded, u).astype(np.uint32).view(np.float32)
+    return np.where(np.isfinite(out) | ~finite, out, x)  # never rounded up to inf
+
+
 class _Arrays:
     """Every array of a payload in one little-endian buffer, deflated once (the browser
     inflates it with ``DecompressionStream``); :meth:`add` returns the reference the
-    script reads it by: type, byte offset (4-aligned), count, and whether it is stored
-    as differences (``d``: the script sums them)."""
+    script reads it by: type, byte offset (4-aligned), count, whether it is stored
+    as differences (``d``: the script sums them) and whether its bytes are grouped by
+    significance (``s``: the script interleaves them back)."""
 
     def __init__(self) -> None:
         self.parts: list[bytes] = []
@@ -128,6 +151,12 @@ class _Arrays:
         ref = {"t": dtype.lstrip("<"), "o": self.size, "n": int(data.size)}
         if delta:
             ref["d"] = width
+        if data.itemsize > 1 and data.size > 64:
+            # bytes by significance (all first bytes, then all second, ...): a float's
+            # exponent bytes repeat where its mantissa's do not; kept when deflate likes it
+            planes = data.view(np.uint8).reshape(-1, data.itemsize).T.tobytes()
+            if len(zlib.compress(planes, 6)) < 0.92 * len(zlib.compress(raw, 6)):
+                raw, ref["s"] = planes, 1
         pad = (-len(raw)) % 4
         self.parts.append(raw + b"\0" * pad)
         self.size += len(raw) + pad
@@ -163,6 +192,7 @@ class PlayerCapture:
     steps: int = 0
     locals: dict[str, Any] = field(default_factory=dict)  # construct's, for the rate map
     layered: list[Any] = field(default_factory=list)  # the moving parts, as add_layered got them
+    mobjects: list[Any] = field(default_factory=list)  # the scene's, at its first play
 
 
 @contextlib.contextmanager
@@ -194,10 +224,7 @@ def capture(
 
     from descent.scenes.kit import tracks as tracks_module
 
-    if issubclass(cls, ThreeDScene):
-        raise EngineError(
-            f"{cls.__name__} is a 3-D scene; the html player shows 2-D and 1-D scenes"
-        )
+    three_d = issubclass(cls, ThreeDScene)
     if theme == "transparent":
         raise EngineError("the html player draws on the dark or light theme; not transparent")
     tmp = tempfile.mkdtemp(prefix=".descent-player-")
@@ -225,14 +252,14 @@ def capture(
             frame = (float(config.frame_width), float(config.frame_height))
             got: dict[str, Any] = {}
 
-            def snapshot(exclude: Sequence[Any] = ()) -> None:
+            def snapshot(static: bool = False, exclude: Sequence[Any] = ()) -> None:
                 moving = {id(m) for e in exclude for m in e.get_family()}
                 shown = [
                     m
                     for m in scene.mobjects
                     if id(m) not in moving and not any(f.updaters for f in m.get_family())
                 ]
-                scene.renderer.update_frame(scene, mobjects=shown if exclude else scene.mobjects)
+                scene.renderer.update_frame(scene, mobjects=shown if static else scene.mobjects)
                 from PIL import Image
 
                 got["image"] = Image.fromarray(np.array(scene.renderer.get_frame())).convert("RGB")
@@ -267,9 +294,15 @@ def capture(
                 add_layered(*mobjects)
 
             def stop(*args: Any, **kwargs: Any) -> None:
-                if "areas" in got:  # the static parts added after make_clock too (a network
+                if three_d and "image" not in got:  # the camera as the video starts, less
+                    # the balls and what an updater moves
+                    snapshot(static=True, exclude=list(getattr(scene, "subjects", [])))
+                    got["mobjects"] = list(scene.mobjects)
+                elif "areas" in got:  # the static parts added after make_clock too (a network
                     # scene's data and its axes), without the moving parts
-                    snapshot(exclude=got.get("layered", []))
+                    # (a scene with no track keeps its panels: the player has no side panel)
+                    snapshot(static=True, exclude=got.get("layered", []) if made else [])
+                    got["mobjects"] = list(scene.mobjects)
                 raise _Stop
 
             scene.make_clock = make_clock_hook
@@ -299,6 +332,7 @@ def capture(
                 steps=int(got.get("steps", 0)),
                 locals=got.get("locals", {}),
                 layered=got.get("layered", []),
+                mobjects=got.get("mobjects", []),
             )
     finally:
         import shutil
@@ -412,8 +446,12 @@ def _track_run(
         if traj.dim > 2:  # a network's gradient: its norm
             with np.errstate(all="ignore"):
                 grad = np.linalg.norm(grad, axis=-1)
-        run["loss"] = arrays.add(traj.loss, "<f4")
-        run["grad"] = arrays.add(grad, "<f4")
+        if crowd:  # a crowd's read-outs to 16 significant bits (see CROWD_BITS)
+            run["loss"] = arrays.add(round_mantissa(traj.loss, CROWD_BITS), "<f4")
+            run["grad"] = arrays.add(round_mantissa(grad, CROWD_BITS), "<f4")
+        else:
+            run["loss"] = arrays.add(traj.loss, "<f4")
+            run["grad"] = arrays.add(grad, "<f4")
         run["lr"] = arrays.add(traj.lr, "<f4")
         run["dim"] = int(traj.dim) if traj.dim <= 2 else 1
         run["norms"] = traj.dim > 2
@@ -467,6 +505,13 @@ def _polylines(mobject: Any, cap: PlayerCapture) -> list[np.ndarray]:
     return lines
 
 
+def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    """Two frames' polylines are the same (to 1e-6 px)."""
+    return len(a) == len(b) and all(
+        x.shape == y.shape and np.allclose(x, y, atol=1e-6) for x, y in zip(a, b, strict=True)
+    )
+
+
 def _models(
     cap: PlayerCapture, runs: list[dict[str, Any]], steps: int, arrays: _Arrays
 ) -> list[dict[str, Any]]:
@@ -482,10 +527,21 @@ def _models(
 
     clock = getattr(cap.scene, "clock", None)
     made = {id(t) for t in cap.tracks}
+    candidates = list({id(m): m for m in [*cap.layered, *cap.mobjects]}.values())
+    # parts of a group among the moving parts (a loss panel's curves, a legend): the
+    # player's side panel shows those
+    grouped = {
+        id(f)
+        for g in (cap.layered if runs else [])
+        if g.submobjects
+        for f in g.get_family()
+        if f is not g
+    }
     found = [
         m
-        for m in cap.layered
+        for m in candidates
         if isinstance(m, VMobject)
+        and id(m) not in grouped
         and not m.submobjects
         and m.updaters
         and id(m) not in made
@@ -500,21 +556,30 @@ def _models(
             clock.tracker.set_value(clock.alpha_of(t))
             m.update(0)
             frames.append(_polylines(m, cap))
-        clock.tracker.set_value(clock.alpha_of(0.5))
-        m.update(0)
-        half = _polylines(m, cap)
+        # how the video moves it between steps, seen 0.6 into the first step that changes it:
+        # switched at the nearest step, at the step being taken (floor), or interpolated
+        changes = [t for t in range(steps) if not _same(frames[t], frames[t + 1])]
+        mode = "round"
+        if changes:
+            t = changes[0]
+            clock.tracker.set_value(clock.alpha_of(t + 0.6))
+            m.update(0)
+            between = _polylines(m, cap)
+            if _same(between, frames[t]):
+                mode = "floor"
+            elif (
+                not _same(between, frames[t + 1])
+                and [len(a) for a in frames[t]] == [len(b) for b in frames[t + 1]]
+                and _same(
+                    between,
+                    [0.4 * a + 0.6 * b for a, b in zip(frames[t], frames[t + 1], strict=True)],
+                )
+            ):
+                mode = "lerp"
         clock.tracker.set_value(clock.alpha_of(0))
         m.update(0)
         shapes = {tuple(len(p) for p in f) for f in frames}
-        lerp = (
-            len(shapes) == 1
-            and len(frames) > 1
-            and [len(p) for p in half] == [len(p) for p in frames[0]]
-            and all(
-                np.allclose(h, (a + b) / 2, atol=1e-6)
-                for h, a, b in zip(half, frames[0], frames[1], strict=True)
-            )
-        )
+        lerp = mode == "lerp" and len(shapes) == 1
         color = str(m.get_stroke_color().to_hex()).upper()
         group = next((r["group"] for r in runs if str(r["color"]).upper() == color), None)
         model: dict[str, Any] = {
@@ -522,8 +587,13 @@ def _models(
             "width": float(m.get_stroke_width()),
             "group": group,
             "lerp": bool(lerp),
+            "mode": "lerp" if lerp else ("floor" if mode == "floor" else "round"),
             "scale": MODEL_SCALE,
         }
+        fill = float(np.max(m.get_fill_opacities(), initial=0))
+        if fill > 0:  # a filled shape (MuonVsAdamW's bars)
+            model["fill"] = round(fill, 3)
+            model["fill_color"] = str(m.get_fill_color().to_hex()).upper()
         if lerp:  # one polyline set of fixed shape: each point's steps as differences in time
             shape = [len(p) for p in frames[0]]
             stack = np.array([np.concatenate(f) for f in frames])  # (T, P, 2)
@@ -537,6 +607,50 @@ def _models(
             pts = np.concatenate(flat) if flat else np.zeros((0, 2))
             model["xy"] = arrays.positions(np.round(pts * MODEL_SCALE))
         out.append(model)
+    return out
+
+
+def _live_texts(
+    cap: PlayerCapture, steps: int, arrays: _Arrays, runs: bool = True
+) -> list[dict[str, Any]]:
+    """The read-outs the video writes in the picture from the clock (``live_text``: NoiseEscape's
+    ``5 / 40 escaped``, a followed particle's ``f′ … kick …``), each step's string as the
+    scene's own updater writes it, at the text's anchor (the left end of its baseline, in
+    px). Read-outs among the moving parts a storyboard hands ``add_layered`` (legend,
+    counter: the player's own side panel shows those) are left out when there are ``runs``
+    (a scene with none, MuonVsAdamW's bars, keeps its legend in the picture)."""
+    from descent.scenes.kit.text import FastText
+
+    clock = getattr(cap.scene, "clock", None)
+    if clock is None:
+        return []
+    layered = {id(f) for m in (cap.layered if runs else []) for f in m.get_family()}
+    made = {id(f) for t in cap.tracks for f in t.get_family()}
+    out = []
+    for top in cap.mobjects:
+        for m in top.get_family():
+            if not isinstance(m, FastText) or not m.updaters or id(m) in layered | made:
+                continue
+            texts: list[str] = []
+            for t in range(steps + 1):
+                clock.tracker.set_value(clock.alpha_of(t))
+                m.update(0)
+                texts.append(str(m.text))
+            clock.tracker.set_value(clock.alpha_of(0))
+            m.update(0)
+            distinct = list(dict.fromkeys(texts))
+            anchor = to_pixels(np.asarray(m.anchor), cap.size, cap.frame)
+            scale = cap.size[0] / cap.frame[0]
+            out.append(
+                {
+                    "texts": distinct,
+                    "index": arrays.add([distinct.index(x) for x in texts], "<u2"),
+                    "at": anchor.round(2).tolist(),
+                    # the pen advance of the first string in px: the script sizes its font to it
+                    "width": round(FastText.width_of(texts[0], m.font_size) * scale, 3),
+                    "color": str(m.get_fill_color().to_hex()).upper(),
+                }
+            )
     return out
 
 
@@ -608,8 +722,11 @@ def build_payload(
     if "result" in cap.locals and "rate" in cap.locals:
         payload.update(_ratemap(cap))
         return payload
-    if not cap.tracks:
-        raise EngineError(f"{cls.__name__} draws no tracks the player can play")
+    from manim import ThreeDScene
+
+    if isinstance(scene, ThreeDScene):
+        payload.update(_projected(cls, cap))
+        return payload
     areas: list[Any] = []
     for a in cap.areas:  # one per path: the same area for every run of one plot
         if not any(a is b for b in areas):
@@ -646,9 +763,15 @@ def build_payload(
     payload["panel"] = _panel(scene, trajs, runs, arrays) if not tiles else None
     if getattr(scene, "show_update", False):  # the video writes this run's rule out, live
         payload["live_rule"] = int(getattr(scene, "update_index", 0))
-    models = _models(cap, runs, int(max(cap.steps, *(r["n"] - 1 for r in runs))), arrays)
+    last = int(max([cap.steps, *(r["n"] - 1 for r in runs)]))
+    models = _models(cap, runs, last, arrays)
+    if not runs and not models:
+        raise EngineError(f"{cls.__name__} draws nothing that moves the player can play")
     if models:
         payload["models"] = models
+    texts = _live_texts(cap, last, arrays, runs=bool(runs))
+    if texts:
+        payload["texts"] = texts
     payload.update(
         {
             "kind": "tracks",
@@ -656,7 +779,7 @@ def build_payload(
                 cap, boxes, len({r["group"] for r in runs}) + (7 if "live_rule" in payload else 4)
             ),
             "areas": boxes,
-            "steps": int(max(cap.steps, *(r["n"] - 1 for r in runs))),
+            "steps": last,
             "runs": runs,
             "arrays": arrays.encoded(),
         }
@@ -692,11 +815,94 @@ def _panel(
     return {"label": label, "log": log}
 
 
+def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
+    """A 3-D scene's runs through its camera as the video starts (the background's): each
+    ball (``scene.subjects``, in run order) where the scene's own updaters put it at every
+    step, projected by the camera (``project_points``) to pixels; the steps where the
+    camera's occluders (the surface) hide the ball, and the trail's pieces whose middle
+    they hide, as the video leaves them out. The read-outs are the runs of ``data()``."""
+    scene = cap.scene
+    balls = list(getattr(scene, "subjects", []))
+    clock = getattr(scene, "clock", None)
+    camera = scene.renderer.camera
+    if not balls or clock is None or not hasattr(camera, "project_points"):
+        raise EngineError(f"{cls.__name__} is a 3-D scene with no runs the player can project")
+    steps = int(clock.steps)
+    centres = np.zeros((steps + 1, len(balls), 3))
+    movers = [
+        m for m in scene.mobjects if m.get_family() and any(f.updaters for f in m.get_family())
+    ]
+    for t in range(steps + 1):
+        clock.tracker.set_value(clock.alpha_of(t))
+        for m in movers:
+            m.update(0)
+        centres[t] = [b.get_center() for b in balls]
+    eye = camera.eye() if hasattr(camera, "eye") else None
+    occluders = list(getattr(camera, "occluders", []))
+
+    def hidden(points: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(points), bool)
+        for o in occluders if eye is not None else []:
+            out |= o.hides(points, eye)
+        return out
+
+    data = getattr(scene, "data", None)
+    trajs = list(data()) if callable(data) else []
+    if len(trajs) != len(balls):
+        trajs = [None] * len(balls)
+    arrays = _Arrays()
+    scale = cap.size[0] / cap.frame[0]
+    runs = []
+    for k, (ball, traj) in enumerate(zip(balls, trajs, strict=True)):
+        path = centres[:, k]
+        px = to_pixels(camera.project_points(path), cap.size, cap.frame)
+        run: dict[str, Any] = {
+            "label": getattr(traj, "label", "") if traj is not None else "",
+            "color": str(ball.get_color().to_hex()).upper(),
+            "area": 0,
+            "radius": round(float(ball.width) / 2 * scale, 2),
+            "trail": True,
+            "n": steps + 1,
+            "xy": arrays.positions(np.round(px * POSITION_SCALE)),
+            "scale": POSITION_SCALE,
+            "out": arrays.add(np.zeros(steps + 1, np.uint8), "u1"),
+            "markers": False,
+            "pin": "",
+            "hid": arrays.add(hidden(path).astype(np.uint8), "u1"),
+            "seg": arrays.add(
+                np.append(hidden((path[1:] + path[:-1]) / 2), False).astype(np.uint8), "u1"
+            ),
+        }
+        if traj is not None:
+            run["loss"] = arrays.add(traj.loss, "<f4")
+            run["grad"] = arrays.add(np.asarray(traj.grad) + np.asarray(traj.noise), "<f4")
+            run["lr"] = arrays.add(traj.lr, "<f4")
+            run["dim"], run["norms"] = int(traj.dim), False
+            run["diverged_at"] = None if traj.diverged_at is None else int(traj.diverged_at)
+            terms = _terms(traj, arrays)
+            if terms is not None:
+                run["terms"] = terms
+        runs.append(run)
+    _group_names(runs)
+    return {
+        "kind": "tracks",
+        "camera": "fixed at the video's first frame (the video's camera then orbits)",
+        "side": None,
+        "areas": [],
+        "panel": None,
+        "steps": steps,
+        "runs": runs,
+        "arrays": arrays.encoded(),
+    }
+
+
 def _free_side(cap: PlayerCapture, boxes: list[dict[str, Any]], rows: int) -> list[float] | None:
     """Where the legend can sit in the picture: ``[left, top]`` px right of the plots when
     the background is empty there (nothing but the page's colour), else ``None`` (the
     legend goes under the picture)."""
     w, h = cap.size
+    if not boxes:
+        return None
     corners = [
         np.array(b["o"]) + np.array(d)
         for b in boxes
@@ -1080,9 +1286,19 @@ def iframe(document: str, *, width: int = 854, height: int = 480, title: str = "
     """The player document in an ``<iframe srcdoc>``: its own page, no kernel extension
     and no shared state with what is around it (notebooks, Sphinx pages, decks)."""
     aspect_h = height + 150  # controls, legend, narration under the picture
+    frame_id = "descent-player-" + hashlib.sha1(document.encode()).hexdigest()[:12]
+    # the player reports its height (postMessage): the frame takes it, so the controls under
+    # a tall legend are not cut off; where the page runs no script the aspect ratio stays
+    resize = (
+        "<script>(function(){var f=document.getElementById('FRAME');"
+        "window.addEventListener('message',function(e){"
+        "if(f&&e.source===f.contentWindow&&e.data&&e.data.descentPlayerHeight>0){"
+        "f.style.aspectRatio='auto';f.style.height=e.data.descentPlayerHeight+'px';}});})();</script>"
+    ).replace("FRAME", frame_id)
     return (  # in a div: IPython's HTML warns about a bare iframe (it means a URL's)
-        f'<div class="descent-player-embed"><iframe class="descent-player-frame" srcdoc="{html.escape(document, quote=True)}" '
+        f'<div class="descent-player-embed"><iframe id="{frame_id}" class="descent-player-frame" '
+        f'srcdoc="{html.escape(document, quote=True)}" '
         f'title="{html.escape(title or "descent player")}" '
         f'style="width:100%;max-width:{width}px;aspect-ratio:{width}/{aspect_h};border:0" '
-        'loading="lazy" sandbox="allow-scripts"></iframe></div>'
+        f'loading="lazy" sandbox="allow-scripts"></iframe>{resize}</div>'
     )

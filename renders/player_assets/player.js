@@ -19,7 +19,15 @@
   }
   /* one array of the buffer; stored as differences per column (ref.d columns): summed back */
   function view(buf, ref) {
-    var a = new TYPES[ref.t](buf, ref.o, ref.n);
+    var a;
+    if (ref.s) {  // bytes grouped by significance: interleaved back
+      var size = TYPES[ref.t].BYTES_PER_ELEMENT, src = new Uint8Array(buf, ref.o, ref.n * size);
+      var dst = new Uint8Array(ref.n * size);
+      for (var b = 0; b < size; b++) for (var i0 = 0, o0 = b * ref.n; i0 < ref.n; i0++) dst[i0 * size + b] = src[o0 + i0];
+      a = new TYPES[ref.t](dst.buffer);
+    } else {
+      a = new TYPES[ref.t](buf, ref.o, ref.n);
+    }
     if (!ref.d) return a;
     var w = ref.d, out = new Float64Array(ref.n);
     for (var i = 0; i < ref.n; i++) out[i] = (i >= w ? out[i - w] : 0) + a[i];
@@ -69,6 +77,7 @@
       self.ready = true;
       self.seek(0);
       root.dataset.ready = "1";
+      Player.reportHeight();
     }).catch(function (err) {
       self.say.textContent = "This browser cannot open the player's data: " + err;
       throw err;
@@ -245,6 +254,8 @@
       if (r.loss) { run.loss = view(buf, r.loss); run.grad = view(buf, r.grad); run.lr = view(buf, r.lr); }
       if (r.series) run.series = view(buf, r.series);
       if (r.plane) { run.plane = view(buf, r.plane); run.off = view(buf, r.off); }
+      // a 3-D scene: the steps whose ball the surface hides, the trail pieces it hides
+      if (r.hid) { run.hid = view(buf, r.hid); run.seg = view(buf, r.seg); }
       run.arrows = (r.arrows || []).map(function (a) { return { name: a.name, color: a.color, px: view(buf, a.px) }; });
       if (r.ghost) {
         var gq = view(buf, r.ghost);
@@ -278,6 +289,14 @@
         }
       }
       return model;
+    });
+    // the read-outs the video writes in the picture, each step's string (player.py, _live_texts),
+    // in a font sized so that the first string is as wide as the video's
+    var probe = this.ctx;
+    this.liveTexts = (d.texts || []).map(function (x) {
+      probe.font = "100px 'DejaVu Sans', sans-serif";
+      var w = probe.measureText(x.texts[view(buf, x.index)[0]]).width || 1;
+      return { src: x, index: view(buf, x.index), font: (100 * x.width / w).toFixed(2) + "px 'DejaVu Sans', sans-serif" };
     });
     // legend: one row per group
     var groups = [], seen = {};
@@ -382,7 +401,10 @@
         var i0 = Math.min(from, r.n - 1), i1 = Math.min(k, r.n - 1);
         if (i1 <= i0) continue;
         g.moveTo(r.xy[2 * i0], r.xy[2 * i0 + 1]);
-        for (var i = i0 + 1; i <= i1; i++) g.lineTo(r.xy[2 * i], r.xy[2 * i + 1]);
+        for (var i = i0 + 1; i <= i1; i++) {
+          if (r.seg && r.seg[i - 1]) g.moveTo(r.xy[2 * i], r.xy[2 * i + 1]);
+          else g.lineTo(r.xy[2 * i], r.xy[2 * i + 1]);
+        }
         any = true;
       }
       if (any) { g.strokeStyle = b.color; g.stroke(); }
@@ -398,7 +420,7 @@
       var m = this.models[q], src = m.src, last = m.frames.length - 1;
       if (last < 0 || (src.group !== null && hidden[src.group])) continue;
       var s = Math.min(Math.max(t, 0), last), xy = m.xy;
-      var i = src.lerp ? Math.floor(s) : Math.round(s), j = Math.min(i + 1, last), f = src.lerp ? s - i : 0;
+      var i = src.lerp || src.mode === "floor" ? Math.floor(s) : Math.round(s), j = Math.min(i + 1, last), f = src.lerp ? s - i : 0;
       var a = m.frames[i], b = src.lerp ? m.frames[j] : a;
       ctx.beginPath();
       for (var l = 0; l < a.length; l++) {
@@ -408,6 +430,7 @@
           if (k) ctx.lineTo(x, y); else ctx.moveTo(x, y);
         }
       }
+      if (src.fill) { ctx.globalAlpha = src.fill; ctx.fillStyle = src.fill_color; ctx.fill(); ctx.globalAlpha = 1; }
       ctx.strokeStyle = src.color; ctx.lineWidth = src.width * unit; ctx.lineJoin = "round"; ctx.lineCap = "round";
       ctx.stroke();
     }
@@ -430,7 +453,7 @@
           r = b.runs[q];
           if (!r.src.trail || hidden[r.group]) continue;
           k = Math.min(Math.floor(t), r.n - 1);
-          if (k >= r.n - 1) continue;
+          if (k >= r.n - 1 || (r.seg && r.seg[k])) continue;
           self.pointInto(r, t, here);
           ctx.moveTo(r.xy[2 * k], r.xy[2 * k + 1]); ctx.lineTo(here[0], here[1]);
         }
@@ -480,6 +503,7 @@
     for (q = 0; q < runs.length; q++) {
       r = runs[q];
       if (hidden[r.group]) continue;
+      if (r.hid && r.hid[Math.min(Math.max(Math.round(t), 0), r.n - 1)]) continue;  // behind the surface
       var s = r.sprite || (r.sprite = this.sprite(r.color, r.src.radius, stroke, edge, snap ? 1 : 2));
       this.pointInto(r, t, here);
       var x = here[0] - s.half, y = here[1] - s.half;
@@ -487,6 +511,11 @@
       // the floor's frame rate); a few dots glide at sub-pixel positions
       if (snap) { x = Math.round(x * dpr) / dpr; y = Math.round(y * dpr) / dpr; }
       ctx.drawImage(s.canvas, x, y, 2 * s.half, 2 * s.half);
+    }
+    for (q = 0; q < this.liveTexts.length; q++) {
+      var lt = this.liveTexts[q], at = lt.src.at;
+      ctx.font = lt.font; ctx.fillStyle = lt.src.color; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
+      ctx.fillText(lt.src.texts[lt.index[Math.min(Math.round(t), lt.index.length - 1)]], at[0], at[1]);
     }
     // pins: a run off the view is marked at the border
     for (q = 0; q < runs.length; q++) {
@@ -849,11 +878,24 @@
     if (v) { this.showBeat(-1); this.selectValues(v[0], v[1]); }  // off the tour: no beat
   };
 
+  /* in an iframe (a notebook's output, a docs page): tell the page around it how tall the
+   * players are, so that it can show them whole (renders/player.py, iframe) */
+  Player.reportHeight = function () {
+    if (window.parent === window) return;
+    var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (h && h !== Player.reported) {
+      Player.reported = h;
+      window.parent.postMessage({ descentPlayerHeight: h }, "*");
+    }
+  };
   Player.initAll = function () {
     var roots = document.querySelectorAll(".descent-player");
     for (var i = 0; i < roots.length; i++) if (!roots[i].descent) new Player(roots[i]);
   };
   window.DescentPlayer = Player;
+  if (window.ResizeObserver && window.parent !== window) {
+    new ResizeObserver(function () { Player.reportHeight(); }).observe(document.documentElement);
+  }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", Player.initAll);
   else Player.initAll();
 })();
