@@ -918,18 +918,30 @@ def test_show_in_a_real_jupyterlab(browser: Any, tmp_path: Path) -> None:
 
 
 def test_the_pictures_read_outs_are_the_scenes_own_per_step() -> None:
-    """NoiseEscape writes 'n / 40 escaped' over each plot from the clock: the player keeps
-    each step's string as the scene's updater writes it (n counted from the runs here)."""
+    """NoiseEscape writes 'escaped n / 40' over each plot from the clock and colours each
+    particle by its basin: the player keeps each step's string and each dot's colour as the
+    scene's updaters make them (n and the basins counted from the runs here)."""
     from descent.scenes.noise_escape import escaped
 
     cls = get_scene("NoiseEscape")
     payload = player.build_payload(cls)
     noisy, clean = cls.data()
-    counters = [x for x in payload["texts"] if x["texts"][0].endswith("escaped")]
+    counters = [x for x in payload["texts"] if x["texts"][0].startswith("escaped")]
     assert len(counters) == 2
     for text, traj in zip(counters, (noisy, clean), strict=True):
         index = decoded(payload, text["index"]).astype(int)
         out = escaped(traj)
         assert len(index) == payload["steps"] + 1
         for t in (0, 60, 150, payload["steps"]):
-            assert text["texts"][index[t]] == f"{int(out[:, t].sum())} / {len(out)} escaped"
+            assert text["texts"][index[t]] == f"escaped {int(out[:, t].sum())} / {len(out)}"
+    # the noisy swarm's dots: one colour while trapped, another once escaped
+    out = escaped(noisy)
+    runs = payload["runs"][: len(out)]
+    moved = [k for k in range(len(out)) if out[k].any()]
+    assert moved
+    for k in moved:
+        at = decoded(payload, runs[k]["color_at"]).astype(int)
+        colors = np.array(runs[k]["colors"])[at]
+        t_out, t_in = int(np.argmax(out[k])), 0
+        assert colors[t_out] != colors[t_in]
+        assert len(set(colors[out[k]])) == 1 and len(set(colors[~out[k]])) == 1
