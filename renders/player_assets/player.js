@@ -656,6 +656,7 @@
     var self = this, t = this.t, best = null, bestD = Infinity;
     this.runs.forEach(function (r) {
       if (self.hidden[r.group] || !r.loss) return;
+      if (r.hid && r.hid[Math.min(Math.max(Math.round(t), 0), r.n - 1)]) return;  // behind the surface
       var q = self.pointAt(r, t), dd = Math.hypot(q[0] - p[0], q[1] - p[1]);
       if (dd <= r.src.radius + 4 && dd < bestD) { bestD = dd; best = { run: r, step: Math.min(Math.round(t), r.n - 1) }; }
     });
