@@ -728,6 +728,13 @@ def build_payload(
         ``runs`` (``tracks``) or ``map`` (``ratemap``).
     """
     cap = capture(cls, theme=theme, width=width, height=height)
+    # the story (its colour names: "darker" on the dark theme's map is "lighter" on the
+    # light one) and every updater evaluated below read the theme the scene renders in
+    with _theme_env(theme):
+        return _build_payload(cls, cap, theme)
+
+
+def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
     scene = cap.scene
     payload: dict[str, Any] = {
         "format": 1,

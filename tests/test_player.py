@@ -945,3 +945,17 @@ def test_the_pictures_read_outs_are_the_scenes_own_per_step() -> None:
         t_out, t_in = int(np.argmax(out[k])), 0
         assert colors[t_out] != colors[t_in]
         assert len(set(colors[out[k]])) == 1 and len(set(colors[~out[k]])) == 1
+
+
+def test_the_story_speaks_of_the_players_theme(rate_map: dict) -> None:
+    """The narration's colour words are the theme's the player draws in: the rate map's
+    low rates are 'darker' on the dark theme's map and 'lighter' on the light one (before,
+    a light player read 'darker' from the dark theme under a map whose low rates are light)."""
+    from descent.scenes.kit.theme import get_theme, shade_of_low
+
+    light = player.build_payload(rate_map["cls"], theme="light")
+    dark = rate_map["payload"]
+    for payload, name in ((dark, "dark"), (light, "light")):
+        shade = shade_of_low(get_theme(name))
+        assert f"{shade} means a smaller rate" in payload["beats"][0]["say"], name
+    assert shade_of_low(get_theme("dark")) != shade_of_low(get_theme("light"))
