@@ -254,11 +254,19 @@ def capture(
 
             def snapshot(static: bool = False, exclude: Sequence[Any] = ()) -> None:
                 moving = {id(m) for e in exclude for m in e.get_family()}
-                shown = [
-                    m
-                    for m in scene.mobjects
-                    if id(m) not in moving and not any(f.updaters for f in m.get_family())
-                ]
+                shown: list[Any] = []
+
+                def keep(m: Any) -> None:  # m and its parts, less every part an updater moves
+                    if id(m) in moving or m.updaters:
+                        return
+                    if not any(f.updaters or id(f) in moving for f in m.get_family()):
+                        shown.append(m)
+                        return
+                    for part in m.submobjects:  # a group holding a moving part: its others
+                        keep(part)
+
+                for m in scene.mobjects:
+                    keep(m)
                 scene.renderer.update_frame(scene, mobjects=shown if static else scene.mobjects)
                 from PIL import Image
 
@@ -425,6 +433,20 @@ def _track_run(
         # the edge pin's words, as the video writes them beside a point out of the view
         "pin": (track.escape_label or "diverged") if track.pin_text else "",
     }
+    clock = getattr(cap.scene, "clock", None)
+    if track.dot.updaters and clock is not None:  # a dot whose colour the scene changes per
+        # step (NoiseEscape: the basin a particle is in): each step's colour, from its updater
+        shown = []
+        for t in range(len(px)):
+            clock.tracker.set_value(clock.alpha_of(t))
+            track.dot.update(0)
+            shown.append(str(track.dot.get_fill_color().to_hex()).upper())
+        clock.tracker.set_value(clock.alpha_of(0))
+        track.dot.update(0)
+        palette = list(dict.fromkeys(shown))
+        if len(palette) > 1:
+            run["colors"] = palette
+            run["color_at"] = arrays.add([palette.index(c) for c in shown], "u1")
     arrows = []
     for name in track.arrow_data:  # the video's arrows, display-scaled as the Track scales them
         with np.errstate(all="ignore"):
@@ -706,6 +728,13 @@ def build_payload(
         ``runs`` (``tracks``) or ``map`` (``ratemap``).
     """
     cap = capture(cls, theme=theme, width=width, height=height)
+    # the story (its colour names: "darker" on the dark theme's map is "lighter" on the
+    # light one) and every updater evaluated below read the theme the scene renders in
+    with _theme_env(theme):
+        return _build_payload(cls, cap, theme)
+
+
+def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
     scene = cap.scene
     payload: dict[str, Any] = {
         "format": 1,

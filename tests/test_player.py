@@ -918,18 +918,44 @@ def test_show_in_a_real_jupyterlab(browser: Any, tmp_path: Path) -> None:
 
 
 def test_the_pictures_read_outs_are_the_scenes_own_per_step() -> None:
-    """NoiseEscape writes 'n / 40 escaped' over each plot from the clock: the player keeps
-    each step's string as the scene's updater writes it (n counted from the runs here)."""
+    """NoiseEscape writes 'escaped n / 40' over each plot from the clock and colours each
+    particle by its basin: the player keeps each step's string and each dot's colour as the
+    scene's updaters make them (n and the basins counted from the runs here)."""
     from descent.scenes.noise_escape import escaped
 
     cls = get_scene("NoiseEscape")
     payload = player.build_payload(cls)
     noisy, clean = cls.data()
-    counters = [x for x in payload["texts"] if x["texts"][0].endswith("escaped")]
+    counters = [x for x in payload["texts"] if x["texts"][0].startswith("escaped")]
     assert len(counters) == 2
     for text, traj in zip(counters, (noisy, clean), strict=True):
         index = decoded(payload, text["index"]).astype(int)
         out = escaped(traj)
         assert len(index) == payload["steps"] + 1
         for t in (0, 60, 150, payload["steps"]):
-            assert text["texts"][index[t]] == f"{int(out[:, t].sum())} / {len(out)} escaped"
+            assert text["texts"][index[t]] == f"escaped {int(out[:, t].sum())} / {len(out)}"
+    # the noisy swarm's dots: one colour while trapped, another once escaped
+    out = escaped(noisy)
+    runs = payload["runs"][: len(out)]
+    moved = [k for k in range(len(out)) if out[k].any()]
+    assert moved
+    for k in moved:
+        at = decoded(payload, runs[k]["color_at"]).astype(int)
+        colors = np.array(runs[k]["colors"])[at]
+        t_out, t_in = int(np.argmax(out[k])), 0
+        assert colors[t_out] != colors[t_in]
+        assert len(set(colors[out[k]])) == 1 and len(set(colors[~out[k]])) == 1
+
+
+def test_the_story_speaks_of_the_players_theme(rate_map: dict) -> None:
+    """The narration's colour words are the theme's the player draws in: the rate map's
+    low rates are 'darker' on the dark theme's map and 'lighter' on the light one (before,
+    a light player read 'darker' from the dark theme under a map whose low rates are light)."""
+    from descent.scenes.kit.theme import get_theme, shade_of_low
+
+    light = player.build_payload(rate_map["cls"], theme="light")
+    dark = rate_map["payload"]
+    for payload, name in ((dark, "dark"), (light, "light")):
+        shade = shade_of_low(get_theme(name))
+        assert f"{shade} means a smaller rate" in payload["beats"][0]["say"], name
+    assert shade_of_low(get_theme("dark")) != shade_of_low(get_theme("light"))

@@ -254,6 +254,7 @@
       if (r.loss) { run.loss = view(buf, r.loss); run.grad = view(buf, r.grad); run.lr = view(buf, r.lr); }
       if (r.series) run.series = view(buf, r.series);
       if (r.plane) { run.plane = view(buf, r.plane); run.off = view(buf, r.off); }
+      if (r.color_at) run.colorAt = view(buf, r.color_at);  // the dot's colour at each step
       // a 3-D scene: the steps whose ball the surface hides, the trail pieces it hides
       if (r.hid) { run.hid = view(buf, r.hid); run.seg = view(buf, r.seg); }
       run.arrows = (r.arrows || []).map(function (a) { return { name: a.name, color: a.color, px: view(buf, a.px) }; });
@@ -504,7 +505,9 @@
       r = runs[q];
       if (hidden[r.group]) continue;
       if (r.hid && r.hid[Math.min(Math.max(Math.round(t), 0), r.n - 1)]) continue;  // behind the surface
-      var s = r.sprite || (r.sprite = this.sprite(r.color, r.src.radius, stroke, edge, snap ? 1 : 2));
+      var colour = r.colorAt ? r.src.colors[r.colorAt[Math.min(Math.max(Math.round(t), 0), r.n - 1)]] : r.color;
+      var cache = r.spriteOf || (r.spriteOf = {});
+      var s = cache[colour] || (cache[colour] = this.sprite(colour, r.src.radius, stroke, edge, snap ? 1 : 2));
       this.pointInto(r, t, here);
       var x = here[0] - s.half, y = here[1] - s.half;
       // a crowd goes to whole device pixels: a straight copy, no resampling (1,000 dots at
@@ -653,6 +656,7 @@
     var self = this, t = this.t, best = null, bestD = Infinity;
     this.runs.forEach(function (r) {
       if (self.hidden[r.group] || !r.loss) return;
+      if (r.hid && r.hid[Math.min(Math.max(Math.round(t), 0), r.n - 1)]) return;  // behind the surface
       var q = self.pointAt(r, t), dd = Math.hypot(q[0] - p[0], q[1] - p[1]);
       if (dd <= r.src.radius + 4 && dd < bestD) { bestD = dd; best = { run: r, step: Math.min(Math.round(t), r.n - 1) }; }
     });
