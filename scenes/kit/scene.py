@@ -56,7 +56,16 @@ from descent.scenes.kit.story import (
     reading_seconds,
     spec_text,
 )
-from descent.scenes.kit.text import FastText, Label, halo, label, safe_box, title_block
+from descent.scenes.kit.text import (
+    FastText,
+    Label,
+    TextBox,
+    halo,
+    label,
+    safe_box,
+    text_boxes,
+    title_block,
+)
 from descent.scenes.kit.theme import get_theme, palette_for
 from descent.scenes.kit.tracks import Track, escape_label
 
@@ -346,8 +355,6 @@ class DescentScene(Scene):
         but labels on the background (:class:`PlatedLabel`) and ``leave_out``: what those
         and an arrow's written length keep clear of. The boxes of text that cannot move
         during this animation (no updater, not animated) are measured once per animation."""
-        from descent.scenes.kit.layout import TextBox, text_boxes
-
         key = (self.renderer.num_plays, tuple(map(id, self.mobjects)))
         if self._texts is None or self._texts[0] != key:
             texts = [
@@ -383,8 +390,6 @@ class DescentScene(Scene):
     def clear_lengths(self) -> None:
         """Move each arrow's written length (:attr:`Track.lengths`) to the first of its
         places that no other text overlaps (this frame; the first place if none is clear)."""
-        from descent.scenes.kit.layout import text_boxes
-
         lengths = [m for t in self.tracks for m in t.lengths.values()]
         shown = [m for m in lengths if getattr(m, "spots", None) and text_boxes([m])]
         if not shown:

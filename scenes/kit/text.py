@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -48,6 +50,9 @@ __all__ = [
     "SAFE_MARGIN",
     "safe_box",
     "to_safe_corner",
+    "TextBox",
+    "text_boxes",
+    "over_lines",
 ]
 
 
@@ -261,3 +266,84 @@ def title_block(title: str, subtitle: str | None, theme: Theme) -> VGroup:
         group.add(sub.next_to(head, DOWN, buff=0.12))
     group.move_to(np.zeros(3), coor_mask=np.array([1.0, 0.0, 0.0]))
     return to_safe_corner(group, UP)
+
+
+# -- text boxes (what the layout check and the scene's text that steps aside measure) --------
+#: overlaps smaller than this (scene units, each way) are a glyph's anti-aliasing, not text
+_TOUCH = 0.02
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """The bounding box of one piece of text on screen: ``text`` (``str``), scene units."""
+
+    text: str
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+
+    def overlap(self, other: TextBox) -> float:
+        """The smaller of the overlaps along x and y (≤ 0: the boxes do not meet)."""
+        return min(
+            min(self.x1, other.x1) - max(self.x0, other.x0),
+            min(self.y1, other.y1) - max(self.y0, other.y0),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.text!r} x {self.x0:.2f}..{self.x1:.2f} y {self.y0:.2f}..{self.y1:.2f}"
+
+
+def _shown(m: Any) -> bool:
+    """Whether any part of ``m`` is drawn (some fill or stroke opacity)."""
+    for leaf in m.family_members_with_points():
+        fill = leaf.fill_rgbas[:, 3].max() if len(getattr(leaf, "fill_rgbas", ())) else 0.0
+        stroke = leaf.stroke_rgbas[:, 3].max() if leaf.get_stroke_width() else 0.0
+        if max(fill, stroke) > 0:
+            return True
+    return False
+
+
+def text_boxes(mobjects: Iterable[Mobject], *, plain_only: bool = False) -> list[TextBox]:
+    """Every visible text (:func:`~descent.scenes.kit.text.label`, :class:`FastText`,
+    Manim's ``Text``) among ``mobjects`` and their families, with its bounding box
+    (``plain_only``: only text not meant to lie over lines, see :func:`over_lines`)."""
+    found: list[TextBox] = []
+    seen: set[int] = set()
+    for top in mobjects:
+        for m in top.get_family():
+            if id(m) in seen or not _is_text(m):
+                continue
+            seen.update(id(sub) for sub in m.get_family())
+            if plain_only and over_lines(m):
+                continue
+            pts = np.concatenate([leaf.points for leaf in m.family_members_with_points()] or [[]])
+            if not len(pts) or not np.isfinite(pts).all() or not _shown(m):
+                continue
+            if isinstance(m, FastText):
+                pts = pts[1:]  # the anchor (a zero-length first curve) is not ink
+                if not len(pts):
+                    continue
+            (x0, y0), (x1, y1) = pts[:, :2].min(0), pts[:, :2].max(0)
+            text = getattr(m, "text", None) or getattr(m, "original_text", "") or "?"
+            found.append(TextBox(str(text), float(x0), float(x1), float(y0), float(y1)))
+    return found
+
+
+def over_lines(m: Mobject) -> bool:
+    """Whether the text ``m`` is meant to lie over lines: on a plate of the page's colour
+    (:class:`~descent.scenes.kit.plot.PlatedLabel`), or with a halo (a background stroke
+    in the page's colour around its glyphs), so that it reads over them."""
+    if getattr(m, "over_lines", False):
+        return True
+    leaves = m.family_members_with_points()
+    return bool(leaves) and all(
+        leaf.get_stroke_width(background=True) > 0 and leaf.get_stroke_opacity(background=True) > 0
+        for leaf in leaves
+    )
+
+
+def _is_text(m: Any) -> bool:
+    from manim import MarkupText, Text
+
+    return isinstance(m, Label | FastText | Text | MarkupText)
