@@ -279,3 +279,47 @@ def test_noise_escape_colours_particles_by_basin_and_rings_the_subject() -> None
     assert len(names) == 4 and tangents
     assert all(order[id(m)] > max(tangents) for m in names)
     assert all(m.background_rectangle is not None for m in names)
+
+
+def test_noise_escape_followed_particle_shows_the_kick_that_carried_it_and_the_lr() -> None:
+    """At the first escape the followed arrow is the step that brought the particle there
+    (over the barrier, toward the global basin), its read-out the same numbers; the followed
+    particle is a hollow ring (no third colour: the swarm and the star under it show); the
+    annealed learning rate that beat 4 quotes is on screen."""
+    from descent.scenes.noise_escape import BARRIER, escaped
+
+    cls = get_scene("NoiseEscape")
+    noisy, clean = cls.data()
+    out = escaped(noisy)
+    follow = int(np.argmax(out.any(1) * (noisy.steps + 1 - out.argmax(1))))
+    traj = noisy.particle(follow)
+    w = np.asarray(traj.params, np.float64)[:, 0]
+    arrows = cls.last_steps(traj)
+    t = int(out[follow].argmax())  # its first step past the barrier
+    assert w[t] < BARRIER <= w[t - 1]
+    step = arrows["velocity"][t, 0]
+    assert step < 0 and step == pytest.approx(w[t] - w[t - 1], rel=1e-4)  # over, not back
+    lr, g, kick = float(traj.lr[t - 1]), float(traj.grad[t - 1, 0]), float(traj.noise[t - 1, 0])
+    assert arrows["gradient"][t, 0] == pytest.approx(-lr * g)
+    assert step == pytest.approx(-lr * (g + kick), rel=1e-4)
+    from descent.scenes.kit.rules import num
+
+    assert cls.followed_text(traj, t) == (
+        f"○ Δw {num(w[t] - w[t - 1])} = −lr·(f′ {num(g)} + kick {num(kick)})"
+    )
+    check = check_layout(cls, "dark")
+    assert not check.problems, check.problems
+    scene = check.scene
+    # two colours (the legend's), the followed particle ringed, hollow
+    assert [name for name, _ in scene.run_colors] == ["escaped", "in the local minimum"]
+    ringed = scene.tracks[2 * cls.particles :]
+    assert len(ringed) == 2
+    assert all(r.dot.get_fill_opacity() == 0 and r.dot.get_stroke_opacity() > 0 for r in ringed)
+    # the learning rate of the last frame and of beat 4's step, as the narration says it
+    texts = {b.text for b in text_boxes(scene.mobjects)}
+    assert f"lr {float(noisy.lr[-1]):.6f}" in texts
+    [cool] = [b for b in cls.beats if b.name == "cooling down"]
+    from descent.scenes.kit.story import number
+
+    assert f"it is {number(noisy.lr[cool.step])}" in cool.say
+    assert f"{float(noisy.lr[cool.step]):.6f}".rstrip("0") == number(noisy.lr[cool.step])
