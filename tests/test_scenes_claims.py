@@ -323,3 +323,31 @@ def test_noise_escape_followed_particle_shows_the_kick_that_carried_it_and_the_l
 
     assert f"it is {number(noisy.lr[cool.step])}" in cool.say
     assert f"{float(noisy.lr[cool.step]):.6f}".rstrip("0") == number(noisy.lr[cool.step])
+
+
+# -- AdaptiveSteps: one source for the header and the bars, the header within the plot ---------
+def test_adaptive_steps_header_and_bars_read_one_update() -> None:
+    from descent.engine.rules import update_terms
+    from descent.scenes.kit.text import fmt_value
+
+    cls = get_scene("AdaptiveSteps")
+    _, (traj,) = cls.simulate()
+    lr = float(traj.spec.kwargs["lr"])
+    scene = cls.__new__(cls)
+    last = traj.steps - 1
+    terms = update_terms(traj, last)  # what both show when the clock rests on step 40
+    per = np.abs(np.asarray(terms.values["step"], np.float64)) / lr
+    text = cls.header_text(scene, traj, last)
+    assert f"|step| {fmt_value(float(np.hypot(*per)))}·lr" in text  # not 0.00·lr
+    assert float(np.hypot(*per)) > 0.25  # a real step: 0.30·lr along x
+    check = check_layout(cls, "dark")
+    assert not check.problems, check.problems
+    shown = check.scene
+    boxes = {b.text: b for b in text_boxes(shown.mobjects)}
+    note = boxes["arrows: directions only"]
+    numbers = next(b for t, b in boxes.items() if t.startswith("|−lr·∇f|"))
+    bars = [b for t, b in boxes.items() if t.startswith("|step|") and b is not numbers]
+    assert {b.text for b in bars} == {f"|step| {fmt_value(float(v))}·lr" for v in per}
+    # the header stays over the plot, left of the legend column (step counter, legend)
+    counter = next(b for t, b in boxes.items() if t.startswith("step "))
+    assert max(note.x1, numbers.x1) < counter.x0
