@@ -351,3 +351,39 @@ def test_adaptive_steps_header_and_bars_read_one_update() -> None:
     # the header stays over the plot, left of the legend column (step counter, legend)
     counter = next(b for t, b in boxes.items() if t.startswith("step "))
     assert max(note.x1, numbers.x1) < counter.x0
+
+
+def test_nesterov_ring_is_only_the_look_ahead_point_and_short_arrows_leave_it() -> None:
+    """One meaning for the ring: Nesterov's look-ahead point; momentum's gradient is taken at
+    its own dot, ringed by nothing. A gradient step shorter than the ring starts outside it,
+    its length written. Every explained arrow stays inside the map; on the light page the
+    two runs differ in lightness."""
+    from manim import Arrow, Circle
+
+    from descent.scenes.kit.theme import to_lab
+    from descent.scenes.nesterov_correction import step_anatomy
+
+    cls = get_scene("NesterovCorrection")
+    check = check_layout(cls, "light")
+    scene = check.scene
+    _, trajs = cls.simulate()
+    area = scene.tracks[0].area
+    (x0, x1), (y0, y1) = area.x_range, area.y_range
+    for traj, track in zip(trajs, scene.tracks, strict=True):
+        nesterov = bool(traj.spec.kwargs.get("nesterov"))
+        for t in cls.explained_steps:
+            a = step_anatomy(traj, scene.path_of(traj), t)
+            for v in a.values():  # momentum's step 3 reached y = −2.41, past the old map
+                assert x0 <= v[0] <= x1 and y0 <= v[1] <= y1, (traj.label, t, v)
+            group = scene.anatomy(area, traj, track.color, t)["group"]
+            rings = [m for m in group.get_family() if isinstance(m, Circle)]
+            assert len(rings) == (1 if nesterov else 0)
+            name = next(m for m in group if "gradient" in getattr(m, "text", ""))
+            assert ("(ring)" in name.text) == nesterov
+            arrows = [m for m in group if isinstance(m, Arrow)]
+            gradient = arrows[1]
+            if nesterov:
+                centre = rings[0].get_center()
+                assert np.linalg.norm(gradient.get_start() - centre) >= rings[0].width / 2
+    lab = to_lab([c for _, c in scene.run_colors])
+    assert float(np.ptp(lab[:, 0])) >= 20
