@@ -284,7 +284,7 @@ class NoiseEscape(DescentScene):
                 y_range=(-190.0, 560.0),
                 mark_minima=False,  # stars now, their names on top of the tangents (below)
             )
-            stars += self.minimum_marks(land, area)[0]  # over the swarm (below)
+            stars += self.minimum_marks(land, area)[0]  # under the swarm (below)
             self.add(label(heading, 24, self.theme.text).next_to(area.frame, UP, buff=0.25))
             areas.append(area)
 
@@ -308,8 +308,9 @@ class NoiseEscape(DescentScene):
             self.followed(traj.particle(follow), area)
             for area, traj in zip(areas, (noisy, clean), strict=True)
         ]
-        self.add(*[parts[0] for parts in followed], *swarm)  # the tangents, then the swarm
-        self.add(*stars)  # a particle at a minimum sits under its star, not over it
+        # the stars and tangents under the swarm: particles resting on a minimum stay in
+        # sight (40 trapped ones sit exactly on the local one); each minimum is also named
+        self.add(*stars, *[parts[0] for parts in followed], *swarm)
         for parts in followed:
             self.add(*parts[1:])
 
