@@ -14,11 +14,13 @@ Render: ``manim -ql scenes/adaptive_steps.py AdaptiveSteps``
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec, Trajectory
+from descent.engine.rules import update_terms
 from descent.scenes.kit import (
     Beat,
     CoordinateBars,
@@ -26,9 +28,11 @@ from descent.scenes.kit import (
     SurfaceScene,
     Track,
     gradient_arrows,
-    live_text,
+    label,
 )
+from descent.scenes.kit.rules import shown_update
 from descent.scenes.kit.story import and_join, event_story, number
+from descent.scenes.kit.text import FastText, fmt_value
 from descent.scenes.kit.theme import color_name
 
 __all__ = ["AdaptiveSteps"]
@@ -84,24 +88,54 @@ class AdaptiveSteps(SurfaceScene):
         bars = CoordinateBars(trajs[0], self.clock, self.theme, color=colors[0])
         return VGroup(rule, bars.next_to(rule, DOWN, buff=0.2).align_to(rule, LEFT))
 
+    def header_text(self, traj: Trajectory, t: int) -> str:
+        """The second header line at update ``t``: ``|−lr·∇f| 2.170   |step| 0.3042·lr``,
+        from the same recorded update as the bars under the rule (torch's ``g`` and
+        ``step`` of update ``t``, :func:`descent.engine.rules.update_terms`), 4 digits."""
+        terms = update_terms(traj, t)
+        lr = float(terms.hyper["lr"])
+        grad = float(np.linalg.norm(lr * np.asarray(terms.values["g"], np.float64)))
+        step = float(np.linalg.norm(np.asarray(terms.values["step"], np.float64))) / lr
+        return f"|−lr·∇f| {fmt_value(grad)}   |step| {fmt_value(step)}·lr"
+
     def before_run(
         self, land: Landscape, area: PlotArea, trajs: Sequence[Trajectory], tracks: Sequence[Track]
     ) -> None:
-        """Over the plot: the arrows are directions only, and their true lengths, live."""
-        arrows = self.arrows_for(trajs[0]) or {}
-        grad = np.linalg.norm(np.nan_to_num(arrows["gradient"]), axis=1)
-        step = np.linalg.norm(np.nan_to_num(arrows["velocity"]), axis=1)
-        lr = float(trajs[0].spec.kwargs["lr"])
-        note = live_text(
-            self.clock,
-            lambda t: (
-                f"arrows: directions only   |−lr·∇f| {grad[t]:6.2f}   |step| {step[t] / lr:4.2f}·lr"
-            ),
-            self.theme,
-            font_size=18,
-            color=self.theme.muted,
-        )
-        self.add(note.next_to(area.frame, UP, buff=0.12).align_to(area.frame[0], LEFT))
+        """Over the plot, within its width: the arrows are directions only, and their true
+        lengths, live, for the update the bars show (:func:`shown_update`)."""
+        traj, last = trajs[0], trajs[0].steps - 1
+        texts = [self.header_text(traj, t) for t in range(traj.steps)]
+        numbers = FastText(texts[0], 18, self.theme.muted)
+
+        def refresh(m: FastText) -> None:
+            m.set_text(texts[shown_update(self.clock, last)])
+
+        numbers.add_updater(refresh)
+        widest = max(FastText.width_of(x, 18) for x in texts)
+        left = area.frame[0].get_left()[0]
+        numbers.place(np.array([left, area.frame.get_top()[1] + 0.12, 0.0]))
+        note = label("arrows: directions only", 18, self.theme.muted)
+        note.next_to(numbers.anchor, UP, buff=0.3, aligned_edge=LEFT).align_to(area.frame[0], LEFT)
+        assert widest <= area.width + 0.05, "the header is wider than the plot"
+        self.add(note, numbers)
+
+    def surface_area(self, land: Landscape, **kw: Any) -> PlotArea:
+        """Contour labels also keep clear of where the two arrows reach (drawn
+        ``arrow_range`` long from the dot, in any direction the run's steps take)."""
+        land_, trajs = self.simulate()
+        (x0, x1), (y0, y1) = self.view_for(land_, trajs)
+        sx, sy = self.plot_width / (x1 - x0), self.plot_height / (y1 - y0)  # scene per data
+        reach = self.arrow_range[1]
+        tips = []
+        for traj in trajs:
+            p = np.asarray(traj.params, np.float64)
+            for v in (self.arrows_for(traj) or {}).values():
+                v = np.nan_to_num(np.asarray(v, np.float64)) * [sx, sy]
+                unit = v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-12)
+                for f in (0.35, 0.7, 1.0):
+                    tips.append(p + unit * reach * f / [sx, sy])
+        kw["avoid"] = [*(kw.get("avoid") or []), *tips]
+        return super().surface_area(land, **kw)
 
     def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
         step = np.diff(np.asarray(traj.params), axis=0, append=np.asarray(traj.params)[-1:])

@@ -1,9 +1,11 @@
 """LearningRates: one bowl, three learning rates — slow, fast, diverging.
 
-SGD on (x−3)² + (y+2)² + 8 from (10, 10) with lr 0.1, 0.25 and 10. With lr 0.25 the
-first step lands on the minimum; lr 0.1 creeps in (one marker per step); lr 10
-overshoots by a factor 19 each step and leaves the view — pinned at the edge with
-"diverged" while its loss read-out goes to ∞.
+SGD on (x−3)² + (y+2)² + 8 from (10, 10) with lr 0.1, 0.25 and 10. lr 0.25 halves its
+distance to the minimum each step (within 0.3 of it from step 6); lr 0.1 creeps in (one
+marker per step); lr 10 overshoots by a factor 19 each step and leaves the view, pinned at
+the edge ("out of view"), until its loss overflows float32 at step 15: the run stops at its
+last finite point, marked "overflow at step 15". Its loss is off the panel's top from step
+1, marked there with its value.
 
 Render: ``manim -ql scenes/learning_rates.py LearningRates``
 """
@@ -11,14 +13,16 @@ Render: ``manim -ql scenes/learning_rates.py LearningRates``
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from manim import *  # noqa: F403
 
-from descent.engine import OptimizerSpec
+from descent.engine import OptimizerSpec, Trajectory
 from descent.engine.events import reaches_tolerance
 from descent.scenes.kit import Beat, SurfaceScene
 from descent.scenes.kit.story import and_join, event_story, number, point_text, tolerance_for
+from descent.scenes.kit.theme import widest_palette
 
 __all__ = ["LearningRates"]
 
@@ -79,8 +83,18 @@ class LearningRates(SurfaceScene):
         )
         return event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)
 
-    plot_width = 5.0
-    plot_height = 5.0
+    # room below the view for lr = 10's pin at the bottom edge (clear of the x ticks) and
+    # above it (clear of the subtitle); data units equal on both axes
+    view = ((-8.0, 13.0), (-11.0, 12.0))
+    plot_width = 4.4
+    plot_height = 4.8
     log_heat = True
     markers = True
     panel_y_range = (0.5, 4.0)
+
+    def colors_for(self, trajs: Sequence[Trajectory]) -> list[str]:
+        """Three runs of one optimizer: the theme's three colours furthest apart, in hue
+        too (:func:`widest_palette`; lr 0.1 and lr 10 were two greens)."""
+        colors = widest_palette(len(trajs), self.theme)
+        self.run_colors = [(t.label, c) for t, c in zip(trajs, colors, strict=True)]
+        return colors

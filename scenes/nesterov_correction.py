@@ -24,8 +24,9 @@ import numpy as np
 from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec, Trajectory
-from descent.scenes.kit import Beat, PlotArea, Track, fmt_value, label, lookahead_form
+from descent.scenes.kit import Beat, PlotArea, Track, fmt_value, halo, label, lookahead_form
 from descent.scenes.kit.story import FASTEST_READING, and_join, event_story, number
+from descent.scenes.kit.theme import palette_for, to_lab, widest_palette
 from descent.scenes.momentum_overshoot import MomentumOvershoot
 
 __all__ = ["NesterovCorrection", "step_anatomy"]
@@ -58,7 +59,9 @@ class NesterovCorrection(MomentumOvershoot):
         OptimizerSpec("SGD", lr=0.05, momentum=0.9, nesterov=True),
     )
     motion_time = 8.0
-    view = ((-5.5, 3.0), (-2.3, 2.3))  # where the action is: the first steps' arrows read larger
+    # where the action is: the first steps' arrows read larger (momentum's step 3 reaches
+    # y = −2.41: inside the map)
+    view = ((-5.5, 3.0), (-2.7, 2.3))
     #: the steps explained one by one, slowed down
     explained_steps = (2, 3, 4, 5)
 
@@ -91,6 +94,8 @@ class NesterovCorrection(MomentumOvershoot):
         )
 
     seconds_per_explained_step = 2.4
+    #: how long each step's whole anatomy stays on screen once drawn (s), before it fades
+    anatomy_hold = 2.0
 
     def path_of(self, traj: Trajectory) -> np.ndarray:
         return lookahead_form(traj) if traj.spec.kwargs.get("nesterov") else np.asarray(traj.params)
@@ -113,6 +118,23 @@ class NesterovCorrection(MomentumOvershoot):
         kw.setdefault("readout", readout)
         return super().legend(trajs, colors, **kw)
 
+    #: the least CIELAB L* difference between the two runs' colours: told apart in
+    #: lightness too (light theme: dark green Momentum and indigo Nesterov looked alike)
+    lightness_apart = 20.0
+
+    def colors_for(self, trajs: Sequence[Trajectory]) -> list[str]:
+        """The kit's palette; on a light page, where its two (dark) colours are close in
+        lightness, the theme's two furthest apart (:func:`widest_palette`), which differ in
+        L* by more (light theme: 22 vs 61 instead of 22 vs 41)."""
+        labels = [t.label for t in trajs]
+        colors = palette_for(labels, self.theme)
+        light_page = float(to_lab([self.theme.page])[0, 0]) > 50.0  # dark inks wash together
+        close = float(np.ptp(to_lab(colors)[:, 0])) < self.lightness_apart
+        if light_page and close and len(colors) <= 4:
+            colors = widest_palette(len(colors), self.theme)
+        self.run_colors = list(zip(labels, colors, strict=True))
+        return colors
+
     def arrows_for(self, traj: Trajectory) -> dict[str, np.ndarray] | None:
         return None  # the step anatomy draws the momentum steps itself
 
@@ -126,9 +148,10 @@ class NesterovCorrection(MomentumOvershoot):
     def opening_seconds(cls, runs: int, explained: int | None = None, scale: float = 1.0) -> float:
         """Seconds the explained steps take: a fade in and out (0.9 s), then per step the
         clock (0.6 s) and, one run at a time, a grow and a wait
-        (``seconds_per_explained_step``/4 each) and a fade (0.3 s), all times ``scale``."""
+        (``seconds_per_explained_step``/4, then :attr:`anatomy_hold`) and a fade (0.3 s),
+        all times ``scale``."""
         n = len(cls.explained_steps) if explained is None else explained
-        per_step = 0.6 + runs * (cls.seconds_per_explained_step / 2 + 0.3)
+        per_step = 0.6 + runs * (cls.seconds_per_explained_step / 4 + cls.anatomy_hold + 0.3)
         return scale * (0.9 + n * per_step)
 
     @classmethod
@@ -190,7 +213,7 @@ class NesterovCorrection(MomentumOvershoot):
             for traj, track in zip(trajs, tracks, strict=True):  # one run's anatomy at a time
                 part = self.anatomy(area, traj, track.color, t)
                 self.play(*part["grow"], run_time=k * self.seconds_per_explained_step / 4)
-                self.wait(k * self.seconds_per_explained_step / 4)
+                self.wait(k * self.anatomy_hold)
                 self.play(FadeOut(part["group"]), run_time=0.3 * k)
         self.play(FadeOut(caption), run_time=0.4 * k)
 
@@ -208,19 +231,35 @@ class NesterovCorrection(MomentumOvershoot):
             stroke_width=7,
             max_tip_length_to_length_ratio=0.35,
         )
-        # where the gradient is taken: a ring larger than the dot, named under the plot
-        # (beside the ring the name would run over the other run's dot)
-        ghost = Circle(radius=0.2, color=self.theme.text, stroke_width=4).move_to(pts["grad_at"])
+        # where the gradient is taken: Nesterov's look-ahead point is ringed (the ring means
+        # that one thing); classical momentum takes it at its own dot, ringed by nothing
+        nesterov = bool(traj.spec.kwargs.get("nesterov"))
+        ghost = (
+            Circle(radius=0.2, color=self.theme.text, stroke_width=4).move_to(pts["grad_at"])
+            if nesterov
+            else VGroup()
+        )
         where = (
             "the gradient at the look-ahead point (ring)"
-            if traj.spec.kwargs.get("nesterov")
-            else "the gradient where it stands (ring)"
+            if nesterov
+            else "the gradient where it stands (at its dot)"
         )
         name = label(f"{traj.label}: {where}", 20, color)
         name.next_to(self.caption, DOWN, buff=0.1).align_to(self.caption, LEFT)
+        # the gradient step from the point it is taken at; one shorter than the ring's
+        # diameter starts outside the ring, drawn at that length, its true length written
+        # past its tip on a halo (inside the ring it could not be seen)
+        data = step_anatomy(traj, self.path_of(traj), t)
+        g_start, g_end = pts["ahead"], pts["end"]
+        vec = g_end - g_start
+        short = float(np.linalg.norm(vec)) < self.shortest_arrow
+        if short:
+            unit = vec / (np.linalg.norm(vec) + 1e-12)
+            g_start = pts["ahead"] + unit * 0.24
+            g_end = g_start + unit * self.shortest_arrow
         gradient = Arrow(
-            pts["ahead"],
-            pts["end"],
+            g_start,
+            g_end,
             buff=0,
             color=self.theme.text,
             stroke_width=7,
@@ -231,13 +270,21 @@ class NesterovCorrection(MomentumOvershoot):
             if not np.allclose(pts["grad_at"], pts["ahead"])
             else VGroup()
         )
-        # an arrow too short to see (under the ring's size) has its length written beside it
         lengths = VGroup()
-        for arrow, a, b in ((momentum, "start", "ahead"), (gradient, "ahead", "end")):
-            if np.linalg.norm(pts[b] - pts[a]) < self.shortest_arrow:
-                data = step_anatomy(traj, self.path_of(traj), t)
-                size = label(number(float(np.linalg.norm(data[b] - data[a]))), 18, self.theme.text)
-                lengths.add(size.next_to(arrow, RIGHT + UP, buff=0.08))
+        for arrow, a, b, drawn_short, name_of in (
+            (momentum, "start", "ahead", False, "|μ·lr·b|"),
+            (gradient, "ahead", "end", short, "|lr·∇f|"),
+        ):
+            true = float(np.linalg.norm(data[b] - data[a]))
+            if drawn_short or np.linalg.norm(pts[b] - pts[a]) < self.shortest_arrow:
+                size = halo(label(f"{name_of} {number(true)}", 18, self.theme.text), self.theme)
+                tip = arrow.get_end()
+                unit = (tip - arrow.get_start()) / (np.linalg.norm(tip - arrow.get_start()) + 1e-12)
+                size.move_to(
+                    tip
+                    + unit * (0.12 + size.width / 2 * abs(unit[0]) + size.height / 2 * abs(unit[1]))
+                )
+                lengths.add(size)
         group = VGroup(momentum, ghost, name, gradient, probe, lengths)
         for part in group:  # whose step each part draws (for checks)
             part.anatomy_of = traj.label

@@ -25,7 +25,6 @@ from descent.scenes.kit import (
     label,
     live_text,
     minimum_star,
-    step_arrows_1d,
     step_counter,
     tangent_line,
 )
@@ -151,24 +150,60 @@ class NoiseEscape(DescentScene):
             )
         return tuple(sorted(beats, key=lambda b: b.step))
 
+    @staticmethod
+    def last_steps(traj: Trajectory) -> dict[str, np.ndarray]:
+        """``{"gradient", "velocity"}`` ``(steps+1, 2)``: at step ``t`` the step that brought
+        the particle there, from ``t − 1``: its gradient part −lr·f′ and the step it really
+        took, −lr·(f′ + kick) (along w; zero at step 0). Drawn from the dot in the direction
+        it moved, so that at an escape the arrow shows the kick that carried it over."""
+        lr = np.asarray(traj.lr, dtype=np.float64)
+        grad = np.asarray(traj.grad, dtype=np.float64)[:, 0]
+        kick = grad + (np.asarray(traj.noise)[:, 0] if traj.noise is not None else 0.0)
+        out = {}
+        for name, g in (("gradient", grad), ("velocity", kick)):
+            dw = np.zeros((len(lr), 2))
+            dw[1:, 0] = -lr[:-1] * g[:-1]
+            out[name] = dw
+        return out
+
+    @staticmethod
+    def followed_text(traj: Trajectory, t: int) -> str:
+        """The step that brought the followed particle to step ``t``, from its numbers:
+        ``○ Δw −1.39 = −lr·(f′ −56.2 + kick 522)`` (``step 0`` before any)."""
+        if t == 0:
+            return "○ step 0"
+        g = float(traj.grad[t - 1, 0])
+        kick = float(np.asarray(traj.noise)[t - 1, 0]) if traj.noise is not None else 0.0
+        dw = float(traj.params[t, 0] - traj.params[t - 1, 0])
+        if not np.any(traj.noise):
+            return f"○ Δw {num(dw)} = −lr·(f′ {num(g)})"
+        return f"○ Δw {num(dw)} = −lr·(f′ {num(g)} + kick {num(kick)})"
+
     def followed(self, traj: Trajectory, area: PlotArea) -> list[Mobject]:
-        """A larger dot with its tangent, the gradient step −lr·g (white) and the step it
-        really takes, −lr·(g + noise) (colour), at true length, and f′ below the plot."""
-        color = self.followed_color
+        """A ring (in the text's colour, hollow: the swarm and the stars under it stay
+        visible) around one particle, its tangent, and the step that brought it there: the
+        gradient part −lr·f′ (muted) and the step it really took −lr·(f′ + kick) (text
+        colour), at true length; the same numbers written below the plot."""
+        ink, muted = self.theme.text, self.theme.muted
+        noisy = bool(np.any(traj.noise))
+        arrows = self.last_steps(traj)
+        if not noisy:  # without noise the step taken is the gradient step: one arrow
+            arrows = {"velocity": arrows["velocity"]}
         track = self.track(
-            traj, area, color, trail=False, radius=0.11, arrows=step_arrows_1d(traj),
-            arrow_range=(0.0, 3.0), escape_label="",
+            traj, area, ink, trail=False, radius=0.13, arrows=arrows, arrow_range=(0.0, 3.0),
+            escape_label="", arrow_labels={"velocity": "|Δw|", "gradient": "|lr·f′|"},
         )  # fmt: skip
-        noise = np.asarray(traj.noise)[:, 0]
+        track.dot.set_fill(opacity=0.0).set_stroke(ink, 2.5, opacity=1.0)
+        if "gradient" in track.arrows:
+            track.arrows["gradient"].set_color(muted)
+            track.lengths["gradient"].set_color(muted)
         readout = live_text(
-            self.clock,
-            lambda t: f"followed: f′ {num(float(traj.grad[t, 0]))}   kick {num(float(noise[t]))}",
-            self.theme,
-            font_size=20,
-            color=color,
+            self.clock, lambda t: self.followed_text(traj, t), self.theme, font_size=18, color=ink
         )
         readout.next_to(area.frame, DOWN, buff=0.15).align_to(area.frame[0], LEFT)
-        return [tangent_line(track, traj.grad[:, 0], self.clock), track, readout]
+        tangent = tangent_line(track, traj.grad[:, 0], self.clock, half_width=0.6)
+        tangent.set_stroke(muted, 2.5)
+        return [tangent, track, readout]
 
     def color_by_basin(self, track: Track, out: np.ndarray, out_color: str, in_color: str) -> None:
         """Colour ``track``'s dot by the basin it is in at each frame (``out[t]``: past the
@@ -205,6 +240,7 @@ class NoiseEscape(DescentScene):
             text.shift(LEFT * max(0.0, text.get_right()[0] - right))
             page = self.theme.background if self.theme.name != "transparent" else "#000000"
             text.add_background_rectangle(color=ManimColor(page), opacity=0.85, buff=0.04)
+            text.over_lines = True  # on its patch: meant to lie over the axis and tangents
             names.append(text)
         return stars, names
 
@@ -227,15 +263,14 @@ class NoiseEscape(DescentScene):
         land = self.get_landscape()
         noisy, clean = self.data()
         # each particle in the colour of the basin it is in at that frame; the followed one
-        # in a colour far from both
-        out_color, in_color, self.followed_color = self.run_palette(
-            ["escaped", "in the local minimum", "followed particle"]
-        )
+        # ringed in the text's colour (a ring, not a third colour: the legend has two)
+        out_color, in_color = self.run_palette(["escaped", "in the local minimum"])
 
         # -- static background: two curves side by side --
         self.add_title()
         view = (-3.6, 6.4)
         areas = []
+        stars: list[Mobject] = []
         for center, heading in (
             (LEFT * 2.8, f"with gradient noise (σ = {self.grad_noise:g})"),
             (RIGHT * 3.65, "without noise"),
@@ -249,12 +284,13 @@ class NoiseEscape(DescentScene):
                 y_range=(-190.0, 560.0),
                 mark_minima=False,  # stars now, their names on top of the tangents (below)
             )
-            self.add(*self.minimum_marks(land, area)[0])
+            stars += self.minimum_marks(land, area)[0]  # under the swarm (below)
             self.add(label(heading, 24, self.theme.text).next_to(area.frame, UP, buff=0.25))
             areas.append(area)
 
         # -- swarms on one clock (one step, one tick) --
         self.make_clock([])
+        swarm: list[Track] = []
         for area, traj in zip(areas, (noisy, clean), strict=True):
             out = escaped(traj)
             for k, particle in enumerate(traj):
@@ -262,14 +298,21 @@ class NoiseEscape(DescentScene):
                     particle, area, in_color, trail=False, radius=0.075, escape_label=""
                 )
                 self.color_by_basin(track, out[k], out_color, in_color)
-                self.add(track)
-
-        # -- one particle followed on each side: its tangent, −lr·g (white) and its real step --
+                swarm.append(track)
+        # one particle followed on each side (the last of the swarm to escape): its
+        # tangent under the swarm, its ring and the step that brought it there over it
         follow = int(
             np.argmax(escaped(noisy).any(1) * (noisy.steps + 1 - escaped(noisy).argmax(1)))
         )
-        for area, traj in zip(areas, (noisy, clean), strict=True):
-            self.add(*self.followed(traj.particle(follow), area))
+        followed = [
+            self.followed(traj.particle(follow), area)
+            for area, traj in zip(areas, (noisy, clean), strict=True)
+        ]
+        # the stars and tangents under the swarm: particles resting on a minimum stay in
+        # sight (40 trapped ones sit exactly on the local one); each minimum is also named
+        self.add(*stars, *[parts[0] for parts in followed], *swarm)
+        for parts in followed:
+            self.add(*parts[1:])
 
         # -- a legend per plot: the colours and how many particles are in each basin now --
         marks = []
@@ -291,10 +334,19 @@ class NoiseEscape(DescentScene):
                 rows.add(VGroup(mark, count).arrange(RIGHT, buff=0.15))
                 if inside:
                     marks.append(mark)
+            # the annealed learning rate, live: beat 4 quotes it
+            lr = np.asarray(traj.lr)
+            rows.add(
+                live_text(
+                    self.clock, lambda t, lr=lr: f"lr {float(lr[t]):.6f}", self.theme,
+                    font_size=22, color=self.theme.text,
+                )
+            )  # fmt: skip
             rows.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
-            self.add(rows.move_to(area.frame.get_top() + DOWN * 0.55))
+            rows.move_to(area.frame.get_top()).align_to(area.frame.get_top() + DOWN * 0.15, UP)
+            self.add(rows)
         # what the beats mark: the noisy particles (by index), then the escaped tally
-        self.subjects = [*self.tracks[: len(noisy)], marks[0]]
+        self.subjects = [*swarm[: len(noisy)], marks[0]]
         for area in areas:  # the minima's names over the tangents, on a patch of the page
             self.add(*self.minimum_marks(land, area)[1])
         # between the two plots' headings, clear of the read-outs under them

@@ -24,6 +24,7 @@ from descent.scenes.kit import (
     palette_for,
     text_boxes,
     to_lab,
+    widest_palette,
 )
 
 # Sharma, Wu & Dalal (2005), Table 1: (L*, a*, b*) pairs and their ΔE00
@@ -202,7 +203,11 @@ def test_run_colours_of_every_scene_are_far_apart(name: str, theme: str) -> None
         _played(name, theme)  # its layout is checked by the tests above
     labels = [label for label, _ in SHOWN[name, theme]]
     colors = [color for _, color in SHOWN[name, theme]]  # what the scene drew
-    assert colors == palette_for(labels, get_theme(theme))
+    # the kit's palette: palette_for, or (runs of one optimizer, LearningRates) the widest
+    assert colors in (
+        palette_for(labels, get_theme(theme)),
+        widest_palette(len(labels), get_theme(theme)) if 0 < len(labels) <= 4 else None,
+    )
     page = get_theme(theme).page
     assert all(contrast_ratio(c, page) >= 3.0 for c in colors), (name, theme, colors)  # WCAG
     if len(colors) < 2:

@@ -152,3 +152,68 @@ def test_symlog_ticks_name_true_values() -> None:
     assert "0" in texts and "−10⁶" in texts
     positions = dict((t, p) for p, t in ticks)
     assert np.isclose(positions["−10⁶"], kit.symlog(np.array(-1e6), 1.0))
+
+
+def test_learning_rates_overflow_stops_where_it_was_and_labels_follow_the_events() -> None:
+    """lr = 10 on the bowl: its loss overflows float32 at step 15 (the narration's event);
+    from then on its dot stays at its last finite point and says "overflow at step 15";
+    before it, its pin says "out of view" (not "diverged" at step 1, when the narration
+    says it overshoots); its loss, off the panel's top from step 1, is marked there with
+    its value, and the panel's line stops at step 15 too."""
+    from descent.engine.events import first_non_finite_event
+    from descent.scenes import get_scene
+    from descent.scenes.kit import check_layout, text_boxes
+    from descent.scenes.kit.theme import color_distances
+
+    cls = get_scene("LearningRates")
+    land, trajs = cls.simulate()
+    wild = trajs[2]
+    [event] = first_non_finite_event(wild.params, wild.loss)
+    assert event.kind == "overflow" and event.step == 15
+    assert np.isfinite(np.asarray(wild.params)[15:]).all()  # torch went on; the picture stops
+    [beat] = [b for b in cls.beats if b.name == "lr = 10 overflows"]
+    assert beat.step == event.step and "stops where it was" in beat.say
+
+    seen: dict[int, set[str]] = {}
+
+    class Watched(cls):  # type: ignore[misc, valid-type]
+        def update_mobjects(self, dt: float) -> None:
+            super().update_mobjects(dt)
+            t = self.clock.nearest(self.steps)
+            if t not in seen:
+                seen[t] = {b.text for b in text_boxes(self.mobjects)}
+                seen[t] |= {
+                    m.text
+                    for top in self.mobjects
+                    for m in top.get_family()
+                    if isinstance(m, kit.FastText) and m.get_fill_opacity() > 0
+                }
+
+    Watched.__name__ = cls.__name__
+    check = check_layout(Watched, "dark")
+    scene = check.scene
+    track = scene.tracks[2]
+    assert track.overflow_step == 15
+    assert np.allclose(track.screen[15:], track.screen[14])  # it stays where it was
+    assert track.out[1:].all()  # out of view from step 1, pinned at the edge
+    assert track.pin_texts() == ["out of view", "overflow at step 15"]
+    pins = [m for m in track.pin.get_family() if isinstance(m, kit.Label)]
+    assert pins  # built: it was pinned
+    assert any(1 <= t < 15 for t in seen) and any(t >= 15 for t in seen), sorted(seen)
+    for t, texts in seen.items():
+        if 1 <= t < 15:
+            assert "out of view" in texts and "overflow at step 15" not in texts, t
+            assert "diverged" not in texts, t
+        if t >= 15:
+            assert "overflow at step 15" in texts and "out of view" not in texts, t
+    # the loss panel marks lr = 10 off its top with its true value; ∞ from the overflow
+    loss = np.asarray(wild.loss, np.float64)
+    for t in (t for t in seen if 1 <= t < 15):
+        assert f"▲ {kit.fmt_value(float(loss[t]), 3)}" in seen[t]
+    assert any("▲ ∞" in texts for t, texts in seen.items() if t >= 15)
+    drawn = kit.as_drawn(np.stack([np.arange(len(loss)), np.log10(loss)], -1))
+    assert (drawn[15:, 0] == 15).all()  # the line ends at the overflow's step
+    # three distinct hues: lr 0.1 and lr 10 are no longer two greens
+    colors = [c for _, c in scene.run_colors]
+    d = color_distances(colors)
+    assert min(d["normal"][0, 2], d["deuteranopia"][0, 2], d["protanopia"][0, 2]) >= 20

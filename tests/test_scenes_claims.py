@@ -279,3 +279,111 @@ def test_noise_escape_colours_particles_by_basin_and_rings_the_subject() -> None
     assert len(names) == 4 and tangents
     assert all(order[id(m)] > max(tangents) for m in names)
     assert all(m.background_rectangle is not None for m in names)
+
+
+def test_noise_escape_followed_particle_shows_the_kick_that_carried_it_and_the_lr() -> None:
+    """At the first escape the followed arrow is the step that brought the particle there
+    (over the barrier, toward the global basin), its read-out the same numbers; the followed
+    particle is a hollow ring (no third colour: the swarm and the star under it show); the
+    annealed learning rate that beat 4 quotes is on screen."""
+    from descent.scenes.noise_escape import BARRIER, escaped
+
+    cls = get_scene("NoiseEscape")
+    noisy, clean = cls.data()
+    out = escaped(noisy)
+    follow = int(np.argmax(out.any(1) * (noisy.steps + 1 - out.argmax(1))))
+    traj = noisy.particle(follow)
+    w = np.asarray(traj.params, np.float64)[:, 0]
+    arrows = cls.last_steps(traj)
+    t = int(out[follow].argmax())  # its first step past the barrier
+    assert w[t] < BARRIER <= w[t - 1]
+    step = arrows["velocity"][t, 0]
+    assert step < 0 and step == pytest.approx(w[t] - w[t - 1], rel=1e-4)  # over, not back
+    lr, g, kick = float(traj.lr[t - 1]), float(traj.grad[t - 1, 0]), float(traj.noise[t - 1, 0])
+    assert arrows["gradient"][t, 0] == pytest.approx(-lr * g)
+    assert step == pytest.approx(-lr * (g + kick), rel=1e-4)
+    from descent.scenes.kit.rules import num
+
+    assert cls.followed_text(traj, t) == (
+        f"○ Δw {num(w[t] - w[t - 1])} = −lr·(f′ {num(g)} + kick {num(kick)})"
+    )
+    check = check_layout(cls, "dark")
+    assert not check.problems, check.problems
+    scene = check.scene
+    # two colours (the legend's), the followed particle ringed, hollow
+    assert [name for name, _ in scene.run_colors] == ["escaped", "in the local minimum"]
+    ringed = scene.tracks[2 * cls.particles :]
+    assert len(ringed) == 2
+    assert all(r.dot.get_fill_opacity() == 0 and r.dot.get_stroke_opacity() > 0 for r in ringed)
+    # the learning rate of the last frame and of beat 4's step, as the narration says it
+    texts = {b.text for b in text_boxes(scene.mobjects)}
+    assert f"lr {float(noisy.lr[-1]):.6f}" in texts
+    [cool] = [b for b in cls.beats if b.name == "cooling down"]
+    from descent.scenes.kit.story import number
+
+    assert f"it is {number(noisy.lr[cool.step])}" in cool.say
+    assert f"{float(noisy.lr[cool.step]):.6f}".rstrip("0") == number(noisy.lr[cool.step])
+
+
+# -- AdaptiveSteps: one source for the header and the bars, the header within the plot ---------
+def test_adaptive_steps_header_and_bars_read_one_update() -> None:
+    from descent.engine.rules import update_terms
+    from descent.scenes.kit.text import fmt_value
+
+    cls = get_scene("AdaptiveSteps")
+    _, (traj,) = cls.simulate()
+    lr = float(traj.spec.kwargs["lr"])
+    scene = cls.__new__(cls)
+    last = traj.steps - 1
+    terms = update_terms(traj, last)  # what both show when the clock rests on step 40
+    per = np.abs(np.asarray(terms.values["step"], np.float64)) / lr
+    text = cls.header_text(scene, traj, last)
+    assert f"|step| {fmt_value(float(np.hypot(*per)))}·lr" in text  # not 0.00·lr
+    assert float(np.hypot(*per)) > 0.25  # a real step: 0.30·lr along x
+    check = check_layout(cls, "dark")
+    assert not check.problems, check.problems
+    shown = check.scene
+    boxes = {b.text: b for b in text_boxes(shown.mobjects)}
+    note = boxes["arrows: directions only"]
+    numbers = next(b for t, b in boxes.items() if t.startswith("|−lr·∇f|"))
+    bars = [b for t, b in boxes.items() if t.startswith("|step|") and b is not numbers]
+    assert {b.text for b in bars} == {f"|step| {fmt_value(float(v))}·lr" for v in per}
+    # the header stays over the plot, left of the legend column (step counter, legend)
+    counter = next(b for t, b in boxes.items() if t.startswith("step "))
+    assert max(note.x1, numbers.x1) < counter.x0
+
+
+def test_nesterov_ring_is_only_the_look_ahead_point_and_short_arrows_leave_it() -> None:
+    """One meaning for the ring: Nesterov's look-ahead point; momentum's gradient is taken at
+    its own dot, ringed by nothing. A gradient step shorter than the ring starts outside it,
+    its length written. Every explained arrow stays inside the map; on the light page the
+    two runs differ in lightness."""
+    from manim import Arrow, Circle
+
+    from descent.scenes.kit.theme import to_lab
+    from descent.scenes.nesterov_correction import step_anatomy
+
+    cls = get_scene("NesterovCorrection")
+    check = check_layout(cls, "light")
+    scene = check.scene
+    _, trajs = cls.simulate()
+    area = scene.tracks[0].area
+    (x0, x1), (y0, y1) = area.x_range, area.y_range
+    for traj, track in zip(trajs, scene.tracks, strict=True):
+        nesterov = bool(traj.spec.kwargs.get("nesterov"))
+        for t in cls.explained_steps:
+            a = step_anatomy(traj, scene.path_of(traj), t)
+            for v in a.values():  # momentum's step 3 reached y = −2.41, past the old map
+                assert x0 <= v[0] <= x1 and y0 <= v[1] <= y1, (traj.label, t, v)
+            group = scene.anatomy(area, traj, track.color, t)["group"]
+            rings = [m for m in group.get_family() if isinstance(m, Circle)]
+            assert len(rings) == (1 if nesterov else 0)
+            name = next(m for m in group if "gradient" in getattr(m, "text", ""))
+            assert ("(ring)" in name.text) == nesterov
+            arrows = [m for m in group if isinstance(m, Arrow)]
+            gradient = arrows[1]
+            if nesterov:
+                centre = rings[0].get_center()
+                assert np.linalg.norm(gradient.get_start() - centre) >= rings[0].width / 2
+    lab = to_lab([c for _, c in scene.run_colors])
+    assert float(np.ptp(lab[:, 0])) >= 20

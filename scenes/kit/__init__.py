@@ -207,6 +207,7 @@ from descent.scenes.kit.theme import (
     palette_for,
     shade_of_low,
     to_lab,
+    widest_palette,
     with_contrast,
 )
 from descent.scenes.kit.tracks import (
@@ -218,6 +219,7 @@ from descent.scenes.kit.tracks import (
     lookahead_form,
     nan_from,
     nan_text,
+    overflow_text,
     place_arrow,
     set_shown,
     step_arrow,
@@ -232,6 +234,7 @@ __all__ = [
     "THEMES",
     "get_theme",
     "palette_for",
+    "widest_palette",
     "MIN_CONTRAST",
     "contrast_ratio",
     "with_contrast",
@@ -285,6 +288,7 @@ __all__ = [
     "escape_label",
     "nan_from",
     "nan_text",
+    "overflow_text",
     "held_at_nan",
     "last_finite",
     "Legend",

@@ -20,9 +20,9 @@ from manim import (
 from descent.engine import OptimizerSpec, Trajectory
 from descent.scenes.kit.clock import StepClock, partial_path
 from descent.scenes.kit.plot import plot_area
-from descent.scenes.kit.text import FastText, fmt_value, label
+from descent.scenes.kit.text import FastText, fmt_value, halo, label
 from descent.scenes.kit.theme import Theme
-from descent.scenes.kit.tracks import nan_from
+from descent.scenes.kit.tracks import nan_from, set_shown
 
 __all__ = [
     "hyperparameters",
@@ -269,25 +269,26 @@ def symlog_ticks(lo: float, hi: float, linthresh: float) -> list[tuple[float, st
 def as_drawn(series: np.ndarray) -> np.ndarray:
     """A panel's ``(step, value)`` points as they are drawn: from the step a series turns
     NaN without overflowing first (:func:`~descent.scenes.kit.tracks.nan_from`) the line
-    ends at its last finite point (step and value); a NaN after an overflow stays at that overflow's ``±inf`` (the
-    edge, once clamped). Values past the panel are clamped to its edge by the caller.
+    ends at its last finite point (step and value); from a value's overflow to ``±inf`` the
+    line ends at that step, at the edge it went to (once clamped): the run stops there.
+    Values past the panel are clamped to its edge by the caller (and marked there, see
+    :class:`LossPanel`).
 
     Examples
     --------
     >>> nan, inf = float("nan"), float("inf")
     >>> as_drawn(np.array([[0, 5.0], [1, 0.0], [2, nan]])).tolist()
     [[0.0, 5.0], [1.0, 0.0], [1.0, 0.0]]
-    >>> as_drawn(np.array([[0, 5.0], [1, -inf], [2, nan]]))[:, 1].tolist()
-    [5.0, -inf, -inf]
+    >>> as_drawn(np.array([[0, 5.0], [1, -inf], [2, nan]])).tolist()
+    [[0.0, 5.0], [1.0, -inf], [1.0, -inf]]
     """
     pts = np.array(series, dtype=np.float64)
     at = nan_from(pts)
     if at is not None and at > 0:
         pts[at:] = pts[at - 1]  # the line ends there: no steps drawn that did not happen
-    values = pts[:, 1]
-    for t in range(1, len(values)):  # after an overflow: the edge it went to
-        if np.isnan(values[t]) and np.isinf(values[t - 1]):
-            values[t] = values[t - 1]
+    inf = np.flatnonzero(np.isinf(pts[:, 1]))
+    if len(inf):  # an overflow: the run stops there (step and value), at the edge it went to
+        pts[inf[0] + 1 :] = pts[inf[0]]
     return pts
 
 
@@ -352,7 +353,7 @@ class LossPanel(VGroup):
         )
         self.add(self.area.axes)
         self.lines = VGroup()
-        for (color, _), v in zip(series, values, strict=True):
+        for (color, raw), v in zip(series, values, strict=True):
             data = self.area.clamp(as_drawn(np.stack([np.arange(steps + 1), v[: steps + 1]], -1)))
             line = VMobject(stroke_color=color, stroke_width=3)
             self.lines.add(line)
@@ -372,11 +373,51 @@ class LossPanel(VGroup):
             line.add_updater(refresh)
             follow(marker)
             marker.add_updater(follow)
+            self.lines.add(self._off_panel_mark(marker, raw, data[:, 0], v, color, clock, theme))
         self.add(self.lines)
         if names:  # each run named at its curve's moving end, kept apart from the others
             self.add(
                 self._end_labels(names, [c for c, _ in series], values, clock, theme, font_size)
             )
+
+    def _off_panel_mark(
+        self,
+        marker: Dot,
+        raw: np.ndarray,
+        steps: np.ndarray,
+        shown: np.ndarray,
+        color: str,
+        clock: StepClock,
+        theme: Theme,
+    ) -> FastText:
+        """While a series' current value lies past the panel's top (bottom), its true value
+        by the marker pinned at that edge, inside the box: ``▲ 6.97e+04`` (``▼ …``; ``▲ ∞``
+        for an overflow), so that a line clamped to the edge does not read as a constant.
+        ``steps``: the step each drawn point stands for (a run stops at its overflow)."""
+        raw = np.asarray(raw, dtype=np.float64)
+        lo, hi = self.area.y_range
+        text = halo(FastText("", 14, color), theme, 4.0)
+        set_shown(text, False)
+
+        def refresh(m: FastText) -> None:
+            t = int(steps[min(clock.nearest(clock.steps), len(steps) - 1)])
+            y = shown[t]
+            off = 1 if y > hi or y == np.inf else (-1 if y < lo or y == -np.inf else 0)
+            if not off:
+                set_shown(m, False)
+                return
+            m.set_text(f"{'▲' if off > 0 else '▼'} {fmt_value(float(raw[t]), 3)}")
+            at = marker.get_center()
+            w = FastText.width_of(m.text or "", 14)
+            h = float(FastText.glyph("0", 14)[0][:, 1].max())
+            left = self.area.to_scene(np.array([self.area.x_range[0], lo]))[0]
+            x = at[0] - 0.12 - w if at[0] - 0.12 - w > left + 0.05 else at[0] + 0.12
+            m.place(np.array([x, at[1] - 0.1 - h if off > 0 else at[1] + 0.1, 0.0]))
+            set_shown(m, True)
+
+        refresh(text)
+        text.add_updater(refresh)
+        return text
 
     def _end_labels(
         self,

@@ -27,7 +27,7 @@ from descent.engine import Trajectory
 from descent.engine.rules import update_terms
 from descent.scenes.kit.clock import StepClock
 from descent.scenes.kit.plot import corner_points
-from descent.scenes.kit.text import FastText, label
+from descent.scenes.kit.text import FastText, fmt_value, label
 from descent.scenes.kit.theme import Theme
 
 __all__ = ["shown_update", "UpdateRule", "CoordinateBars", "rule_lines", "vec"]
@@ -173,7 +173,7 @@ class CoordinateBars(VGroup):
             tag.next_to(header, DOWN, buff=0.25 + i * gap).align_to(header, LEFT)
             outer = VMobject(fill_color=theme.muted, fill_opacity=0.45, stroke_width=0)
             inner = VMobject(fill_color=color, fill_opacity=1.0, stroke_width=0)
-            text = FastText(f"|step| {ratio[0, i]:.2f}·lr", font_size, theme.text)
+            text = FastText(f"|step| {fmt_value(float(ratio[0, i]))}·lr", font_size, theme.text)
             text.place(np.array([tag.get_right()[0] + width + 0.4, tag.get_bottom()[1], 0.0]))
 
             def box(tag: Mobject, length: float, tall: float) -> np.ndarray:
@@ -188,7 +188,7 @@ class CoordinateBars(VGroup):
                 t = shown_update(clock, last)
                 group[0].set_points(box(tag, root_v[t, i] * scale, height))
                 group[1].set_points(box(tag, m_hat[t, i] * scale, height * 0.55))
-                group[2].set_text(f"|step| {ratio[t, i]:.2f}·lr")
+                group[2].set_text(f"|step| {fmt_value(float(ratio[t, i]))}·lr")
 
             row = VGroup(outer, inner, text)
             refresh(row)

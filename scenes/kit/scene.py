@@ -31,6 +31,7 @@ from manim import (
 
 from descent import engine
 from descent.engine import Landscape, OptimizerSpec, Trajectory
+from descent.engine.events import first_non_finite_event
 from descent.scenes.kit.camera import MeshCamera, PathCamera
 from descent.scenes.kit.clock import StepClock, pace, step_weights
 from descent.scenes.kit.plot import (
@@ -501,6 +502,9 @@ class DescentScene(Scene):
         """A :class:`Track` for ``traj``: 1-D runs ride the curve at ``(w, loss)``."""
         if path is None:
             path = traj.params if traj.dim == 2 else np.stack([traj.params[:, 0], traj.loss], -1)
+            for e in first_non_finite_event(traj.params, traj.loss):
+                if e.kind == "overflow":  # it stops there (the narration's "overflows at step N")
+                    kw.setdefault("overflow_step", e.step)
         kw.setdefault("escape_label", escape_label(traj))
         made = Track(path, area, self.clock, color=color, theme=self.theme, **kw)
         self.tracks.append(made)

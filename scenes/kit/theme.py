@@ -35,6 +35,7 @@ __all__ = [
     "THEMES",
     "get_theme",
     "palette_for",
+    "widest_palette",
     "optimizer_color",
     "ciede2000",
     "to_lab",
@@ -446,6 +447,51 @@ def palette_for(labels: Sequence[str], theme: Theme) -> list[str]:
             break
         colors[worst] = trials[best]
     return [with_contrast(c, theme.page) for c in colors]  # the theme's own already do
+
+
+#: the least CIELAB hue-angle difference (degrees) :func:`widest_palette` keeps between
+#: two chromatic run colours
+HUE_APART = 40.0
+
+
+def widest_palette(n: int, theme: Theme, *, keep: Sequence[str] = ()) -> list[str]:
+    """The ``n`` run colours of ``theme`` (its candidates, :meth:`Theme.candidates`) whose
+    closest pair is furthest apart, ΔE₀₀ in normal vision and under each of
+    :data:`CVD_KINDS` (the latter scaled as :func:`palette_for` weighs them), with the
+    colours ``keep`` first. For runs of one optimizer that differ in a hyper-parameter
+    (``lr = 0.1 / 0.25 / 10``), which have no colour of their own: :func:`palette_for`
+    stops at the first set that passes, which may be two shades of one hue.
+
+    Two chromatic colours (C* > 15) also keep :data:`HUE_APART` degrees of hue apart.
+    ``n`` up to 4 (an exhaustive search over the candidates).
+    """
+    from itertools import combinations
+
+    if not 0 < n <= 4:
+        raise ValueError(f"widest_palette picks 1 to 4 colours, not {n}")
+    pool = [c for c in theme.candidates() if c not in keep]
+    allc = [*keep, *pool]
+    normal, cvd = _needed(n)
+    worst = np.full((len(allc), len(allc)), np.inf)
+    for vision in ("normal", *CVD_KINDS):
+        lab = to_lab(allc, vision)
+        d = ciede2000(lab[:, None, :], lab[None, :, :])
+        worst = np.minimum(worst, d if vision == "normal" else d * normal / cvd)
+    # two shades of one hue (light green and teal) are one colour at a glance: chromatic
+    # colours keep their CIELAB hue angles at least HUE_APART degrees apart
+    lab = to_lab(allc)
+    hue, chroma = np.degrees(np.arctan2(lab[:, 2], lab[:, 1])), np.hypot(lab[:, 1], lab[:, 2])
+    apart = np.abs((hue[:, None] - hue[None, :] + 180.0) % 360.0 - 180.0)
+    vivid = (chroma[:, None] > 15.0) & (chroma[None, :] > 15.0)
+    worst[vivid & (apart < HUE_APART)] = -np.inf
+    k = len(keep)
+    best, chosen = -np.inf, list(range(min(n, len(allc))))
+    for rest in combinations(range(k, len(allc)), n - k):
+        idx = [*range(k), *rest]
+        m = min((worst[i, j] for i, j in combinations(idx, 2)), default=np.inf)
+        if m > best:
+            best, chosen = m, idx
+    return [with_contrast(allc[i], theme.page) for i in chosen]
 
 
 def _unique_colors(colors: list[str], theme: Theme) -> list[str]:

@@ -46,6 +46,7 @@ __all__ = [
     "escape_label",
     "nan_from",
     "nan_text",
+    "overflow_text",
     "held_at_nan",
     "last_finite",
     "step_arrow",
@@ -117,6 +118,12 @@ class Track(VGroup):
         Label the edge pin (``escape_label``, else "diverged") and a run that turned NaN
         ("NaN from step N"); ``False``: the pin's arrow alone and no NaN label (small plots
         whose caller says it, as a sweep tile's tint does).
+    overflow_step
+        The step the run's numbers (its loss or a coordinate) first overflowed to ``±inf``
+        (:func:`~descent.engine.events.first_non_finite_event`): from it on the run stops at
+        its last finite point (the step before), pinned at the edge if that is out of view,
+        marked "overflow at step N" (:func:`overflow_text`); before it, a pin says "out of
+        view" where ``escape_label`` would say "diverged" (nothing has diverged yet).
     """
 
     def __init__(
@@ -140,9 +147,14 @@ class Track(VGroup):
         arrow_range: tuple[float, float] = (0.25, 2.2),
         pin_length: float = 0.55,
         arrow_labels: dict[str, str] | None = None,
+        overflow_step: int | None = None,
     ) -> None:
         super().__init__()
-        self.path = np.asarray(path, dtype=np.float64)
+        self.path = np.array(path, dtype=np.float64)
+        #: the step the run overflowed (it stops at the step before), or ``None``
+        self.overflow_step = overflow_step if overflow_step and overflow_step > 0 else None
+        if self.overflow_step is not None:
+            self.path[self.overflow_step :] = self.path[self.overflow_step - 1]
         self.area, self.clock, self.color, self.theme = area, clock, color, theme
         shown, self.out = area.display_path(self.path)
         self.screen = area.to_scene(shown)
@@ -151,6 +163,8 @@ class Track(VGroup):
         #: what marks it: "NaN from step N" beside the dot from that step (``pin_text``; a
         #: sweep tile says it in its tint instead)
         self.nan_label = None if self.nan_step is None else nan_text(self.nan_step)
+        if self.overflow_step is not None:  # marked the same way: it stopped there
+            self.nan_step, self.nan_label = self.overflow_step, overflow_text(self.overflow_step)
         self.nan_mark = VGroup()
         self.trail_parts = VGroup(
             *[
@@ -367,6 +381,8 @@ class Track(VGroup):
         if self.nan_step is None or not self.pin_text:  # a small plot: its caller says it
             return
         shown = s >= self.nan_step - 0.5
+        if self.overflow_step is not None and self.out[int(round(min(s, len(self.out) - 1)))]:
+            shown = False  # stopped out of view: its pin says it
         if shown and not len(self.nan_mark):  # built once, on first use
             mark = label(str(self.nan_label), 22, self.color)
             # a halo in the background colour: legible over the trail and the heat map
@@ -401,9 +417,8 @@ class Track(VGroup):
         if not len(self.pin):  # built once, on first use
             self.pin.add(step_arrow(self.color, stroke_width=6))
             if self.pin_text:
-                self.pin.add(
-                    halo(label(self.escape_label or "diverged", 22, self.color), self.theme)
-                )
+                for text in self.pin_texts():
+                    self.pin.add(halo(label(text, 22, self.color), self.theme))
         direction = here - self.area.center
         direction /= np.linalg.norm(direction) + 1e-9
         arrow = self.pin[0]
@@ -414,9 +429,21 @@ class Track(VGroup):
             here + direction * self.pin_length,
             tip_scale=min(1.0, reach / TIP),
         )
-        if self.pin_text:
-            self.pin[1].next_to(here, -direction, buff=0.25)
         set_shown(self.pin, True)
+        if self.pin_text:
+            now = 2 if len(self.pin) > 2 and s >= (self.overflow_step or 0) - 0.5 else 1
+            for k in range(1, len(self.pin)):
+                set_shown(self.pin[k], k == now)
+            self.pin[now].next_to(here, -direction, buff=0.25)
+
+    def pin_texts(self) -> list[str]:
+        """What the edge pin says: its ``escape_label`` (else "diverged"); with an overflow,
+        "out of view" until it (a "diverged" before the event would run ahead of it), then
+        "overflow at step N"."""
+        text = self.escape_label or "diverged"
+        if self.overflow_step is None:
+            return [text]
+        return ["out of view" if text == "diverged" else text, overflow_text(self.overflow_step)]
 
 
 #: arrows shorter than this (scene units) get a proportionally smaller tip
@@ -603,6 +630,11 @@ def last_finite(frames: np.ndarray) -> np.ndarray:
 def nan_text(step: int) -> str:
     """What a run that turned NaN is marked with: ``NaN from step 6``."""
     return f"NaN from step {step}"
+
+
+def overflow_text(step: int) -> str:
+    """What a run that overflowed is marked with: ``overflow at step 15``."""
+    return f"overflow at step {step}"
 
 
 def escape_label(traj: Trajectory) -> str:
