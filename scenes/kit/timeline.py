@@ -128,12 +128,20 @@ def play_timeline(scene_class: type, theme: str | None = None, *, fps: float = 3
     with tempconfig(settings):
         scene = variant(skip_animations=True)
 
+        depth = [0]  # wait() plays a Wait: only the outermost call is one move
+
         def recorded(method: Any) -> Any:
             def run(*args: Any, **kwargs: Any) -> Any:
+                if depth[0]:
+                    return method(*args, **kwargs)
                 clock = getattr(scene, "clock", None)
                 t0 = float(scene.renderer.time)
                 a0 = clock.tracker.get_value() if clock is not None else 0.0
-                out = method(*args, **kwargs)
+                depth[0] += 1
+                try:
+                    out = method(*args, **kwargs)
+                finally:
+                    depth[0] -= 1
                 clock = getattr(scene, "clock", None)
                 a1 = clock.tracker.get_value() if clock is not None else 0.0
                 moves.append(Move(t0, float(scene.renderer.time), a0, a1, clock))
