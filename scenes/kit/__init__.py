@@ -150,6 +150,7 @@ from descent.scenes.kit.story import (
     event_story,
     first_sentence,
     number,
+    overshoot_comparison,
     pick_beats,
     point_text,
     reading_seconds,
@@ -208,6 +209,13 @@ from descent.scenes.kit.theme import (
     shade_of_low,
     to_lab,
     with_contrast,
+)
+from descent.scenes.kit.timeline import (
+    Caption,
+    Move,
+    Timeline,
+    caption_problems,
+    play_timeline,
 )
 from descent.scenes.kit.tracks import (
     Track,
@@ -340,6 +348,12 @@ __all__ = [
     "Emphasis",
     "axis_name",
     "event_story",
+    "overshoot_comparison",
+    "Caption",
+    "Move",
+    "Timeline",
+    "caption_problems",
+    "play_timeline",
     "first_sentence",
     "number",
     "pick_beats",
