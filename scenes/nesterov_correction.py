@@ -25,7 +25,13 @@ from manim import *  # noqa: F403
 
 from descent.engine import Landscape, OptimizerSpec, Trajectory
 from descent.scenes.kit import Beat, PlotArea, Track, fmt_value, halo, label, lookahead_form
-from descent.scenes.kit.story import FASTEST_READING, and_join, event_story, number
+from descent.scenes.kit.story import (
+    FASTEST_READING,
+    and_join,
+    event_story,
+    number,
+    overshoot_comparison,
+)
 from descent.scenes.kit.theme import palette_for, to_lab, widest_palette
 from descent.scenes.momentum_overshoot import MomentumOvershoot
 
@@ -78,7 +84,15 @@ class NesterovCorrection(MomentumOvershoot):
         """The events after the explained steps (those are narrated as they are drawn)."""
         land, trajs = cls.simulate()
         found = event_story(land, trajs, cls.story_theme(), steps=cls.steps)
-        return tuple(b for b in found if b.step > max(cls.explained_steps))
+        after = max(cls.explained_steps)
+        beats = [b for b in found if b.step > after]
+        # the headline's claim: how far each overshoots, on the points drawn (Nesterov's θ_t)
+        paths = [lookahead_form(t) if t.spec.kwargs.get("nesterov") else t.params for t in trajs]
+        less = overshoot_comparison(land, paths, [t.label for t in trajs], after=after)
+        if less is not None:
+            beats = [b for b in beats if not less.step <= b.step <= (less.until or less.step)]
+            beats.append(less)
+        return tuple(sorted(beats, key=lambda b: b.step))
 
     @classmethod
     def lookahead_text(cls) -> str:

@@ -11,6 +11,8 @@ Render: ``manim -ql scenes/noise_escape.py NoiseEscape``
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from manim import *  # noqa: F403
 
@@ -120,7 +122,8 @@ class NoiseEscape(DescentScene):
                     f" added to every gradient: at step {e.step} a kick carries the first point"
                     f" over the barrier at w = {point_text(points['max'])}.",
                     e.run,
-                    (e,),
+                    # the escapes until the next count: shown while this caption is up
+                    tuple(x for x in exits if x is e or x.values["count"] < final / 2),
                 )
             )
             half = next((x for x in exits if x.values["count"] >= final / 2), None)
@@ -134,8 +137,11 @@ class NoiseEscape(DescentScene):
                         f" of the {final} that will: the larger kicks come while the learning rate"
                         " is still high.",
                         k,  # the subject is the count: the escaped tally (after the k particles)
+                        until=exits[-1].step,  # the later escapes, counted under this caption
                     )
                 )
+        if exits and len(beats) == 2:  # no count between: the first kick's caption spans them all
+            beats[1] = replace(beats[1], until=exits[-1].step)
         cool = int(np.argmax(lr <= 0.1 * lr[0]))
         if 0 < cool < cls.steps and cool not in {b.step for b in beats}:
             beats.append(
@@ -146,6 +152,7 @@ class NoiseEscape(DescentScene):
                     f" it is {number(lr[cool])}, a tenth, so the kicks die down and points in the"
                     f" deep basin stay there. {final} of {k} escaped; without noise,"
                     f" {final_clean}.",
+                    events=tuple(exits),  # the escapes it counts (each under a caption)
                 )
             )
         return tuple(sorted(beats, key=lambda b: b.step))

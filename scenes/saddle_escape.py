@@ -270,10 +270,21 @@ class SaddleEscape(SurfaceScene):
                     f" along y.{why}",
                     k,
                     (v.exit,),
+                    until=cls.out_of_view(p, v.exit.step),  # the run downhill, under it
                 )
             )
             taken.add(v.exit.step)
         return tuple(sorted(beats, key=lambda b: b.step))
+
+    @classmethod
+    def out_of_view(cls, params: np.ndarray, since: int) -> int | None:
+        """The first step from ``since`` on where ``params`` is outside the scene's view
+        (``None``: it stays inside)."""
+        land = cls.get_landscape()
+        (x0, x1), (y0, y1) = cls.view if cls.view is not None else land.view
+        p = np.asarray(params, dtype=np.float64)[since:]
+        gone = ~((p[:, 0] >= x0) & (p[:, 0] <= x1) & (p[:, 1] >= y0) & (p[:, 1] <= y1))
+        return since + int(gone.argmax()) if gone.any() else None
 
     def dot_radius(self, index: int, count: int) -> float:
         """Both runs start at one point: the later run's dot is larger and drawn under the

@@ -150,6 +150,7 @@ from descent.scenes.kit.story import (
     event_story,
     first_sentence,
     number,
+    overshoot_comparison,
     pick_beats,
     point_text,
     reading_seconds,
@@ -209,6 +210,13 @@ from descent.scenes.kit.theme import (
     to_lab,
     widest_palette,
     with_contrast,
+)
+from descent.scenes.kit.timeline import (
+    Caption,
+    Move,
+    Timeline,
+    caption_problems,
+    play_timeline,
 )
 from descent.scenes.kit.tracks import (
     Track,
@@ -344,6 +352,12 @@ __all__ = [
     "Emphasis",
     "axis_name",
     "event_story",
+    "overshoot_comparison",
+    "Caption",
+    "Move",
+    "Timeline",
+    "caption_problems",
+    "play_timeline",
     "first_sentence",
     "number",
     "pick_beats",

@@ -112,19 +112,26 @@ class StepClock:
 @dataclass(frozen=True)
 class Leg:
     """One piece of a paced timeline: the clock moves to step ``to`` in ``frames`` frames,
-    or (``hold``) stands at ``to`` for them; ``beat``: the beat whose caption starts here."""
+    or (``hold``) stands at ``to`` for them.
+
+    ``beat``: the beat whose caption appears as this leg starts (before the clock slows
+    into the beat's step); ``shown``: the frames that caption stays up (this leg and the
+    next ones: the slow-in, the hold on the event, the stretch the beat spans);
+    ``mark``: the beat whose subject is marked while this leg holds (on its event)."""
 
     to: float
     frames: int
     hold: bool = False
     beat: int | None = None
+    shown: int = 0
+    mark: int | None = None
 
 
 def pace(
     alpha: Callable[[float], float],
     here: float,
     end: float,
-    beats: Sequence[tuple[float, float]],
+    beats: Sequence[tuple[float, ...]],
     *,
     motion: float,
     fps: float,
@@ -132,70 +139,130 @@ def pace(
     approach_steps: float = 2.0,
     approach: float = 0.6,
     floor: float = 0.3,
+    see: float = 0.35,
+    span_share: float = 0.5,
 ) -> tuple[list[Leg], float]:
-    """A timeline from step ``here`` to ``end``: slow into each beat, hold on it while its
-    narration is read, move briskly between.
+    """A timeline from step ``here`` to ``end``: each beat's caption appears, the clock slows
+    into the beat's step under it, holds there, runs on slowly through the steps the beat
+    spans while the caption is still read, and moves briskly between captions.
 
     Parameters
     ----------
     alpha
         Step → story time in [0, 1] (the clock's easing: :meth:`StepClock.alpha_of`).
     beats
-        ``(step, reading seconds)`` of each beat in ``[here, end)``, by step.
+        ``(step, reading seconds)`` or ``(step, reading seconds, until)`` of each beat in
+        ``[here, end)``, by step: the caption is read from its step on for at least its
+        reading seconds, and stays up until the clock reaches ``until`` (default: the
+        step). A span that reaches past the next beat's step carries on under the next
+        caption: no step a beat refers to is shown between captions.
     motion
-        Seconds the clock's motion takes from ``here`` to ``end`` without holds.
+        Seconds the clock's brisk motion takes from ``here`` to ``end`` without holds.
     total
-        If given, the timeline lasts exactly ``round(total·fps)`` frames: motion takes the
-        time the holds leave (at least ``floor`` of it), and the holds and slow approaches
-        shrink by the returned factor when they do not fit.
+        If given, the timeline lasts exactly ``round(total·fps)`` frames: brisk motion
+        takes the time the captions leave (at least ``floor`` of it), and everything under
+        a caption (slow-ins, holds, spans) shrinks by the returned factor when it does not
+        fit.
     approach_steps, approach
-        The last ``approach_steps`` steps before a beat take ``approach`` seconds (unscaled).
+        The last ``approach_steps`` steps before a beat take ``approach`` seconds (unscaled),
+        under the beat's caption.
+    see, span_share
+        A beat that spans steps holds ``see`` of its reading time on its step (the event
+        seen), then runs through its span in at least ``span_share`` of it, and holds the
+        rest on the span's last step.
 
     Returns
     -------
     (legs, squeeze)
         The legs in order (their frames add up to the whole), and the factor (≤ 1) by which
-        holds and approaches were shrunk to fit ``total`` (1: as asked).
+        captioned time was shrunk to fit ``total`` (1: as asked).
+
+    The rule it keeps (checked by :func:`descent.scenes.kit.timeline.caption_problems`):
+    a beat's caption is up before the clock slows into its step, the step is reached
+    under it with the reading time still ahead, and every step up to ``until`` is shown
+    while a caption is up.
     """
-    cuts = sorted({*(s for s, _ in beats if here <= s < end)})
-    reading = dict(beats)
+    found = sorted(
+        (
+            float(b[0]),
+            float(b[1]),
+            float(b[2]) if len(b) > 2 and b[2] is not None else float(b[0]),
+            i,
+        )
+        for i, b in enumerate(beats)
+        if here <= b[0] < end
+    )
     span = (alpha(end) - alpha(here)) or 1.0
-    pieces: list[tuple[float, float, bool, int | None, str]] = []  # (to, seconds, hold, beat, role)
-    marks = [here, *[c for c in cuts if c > here], end]
-    order = {s: i for i, (s, _) in enumerate(beats)}
-    if here in reading:
-        pieces.append((here, reading[here], True, order[here], "hold"))
-    for a, b in zip(marks[:-1], marks[1:], strict=True):
-        natural = motion * (alpha(b) - alpha(a)) / span
-        if b in reading and b < end:
-            slow_from = max(a, b - approach_steps)
-            brisk = motion * (alpha(slow_from) - alpha(a)) / span
-            if slow_from > a:
-                pieces.append((slow_from, brisk, False, None, "motion"))
-            pieces.append((b, max(approach, natural - brisk), False, None, "approach"))
-            pieces.append((b, reading[b], True, order[b], "hold"))
+
+    def natural(a: float, b: float) -> float:
+        return motion * (alpha(b) - alpha(a)) / span
+
+    # (to, seconds, hold, role, beat index, mark): role "motion" (brisk, uncaptioned) or
+    # "caption" (under a beat's caption: it shrinks under a run time)
+    pieces: list[tuple[float, float, bool, str, int | None, int | None]] = []
+    pos = here
+    carry = here  # a span reaching past the beat before: covered by the next caption
+    for j, (s, read, until, i) in enumerate(found):
+        s = max(s, pos)
+        nxt = found[j + 1][0] if j + 1 < len(found) else None
+        slow_from = max(pos, s - approach_steps)
+        if slow_from > pos:
+            pieces.append((slow_from, natural(pos, slow_from), False, "motion", None, None))
+        first = len(pieces)
+        if s > slow_from:
+            pieces.append((s, max(approach, natural(slow_from, s)), False, "caption", None, None))
+        reach = min(max(until, carry, s), end)
+        if nxt is not None and reach >= nxt - approach_steps:  # runs into the next caption
+            target = max(s, min(reach, nxt - approach_steps))
+            carry = reach
         else:
-            pieces.append((b, natural, False, None, "motion"))
+            target, carry = reach, here
+        if target > s:
+            h0 = see * read
+            moving = max(natural(s, target), span_share * read)
+            pieces.append((s, h0, True, "caption", None, i))
+            pieces.append((target, moving, False, "caption", None, None))
+            rest = max(0.0, read - h0 - moving)
+            if nxt is None or target < nxt - approach_steps:
+                rest = max(rest, (1 - see - span_share) * read)
+            if rest > 0:
+                pieces.append((target, rest, True, "caption", None, None))
+        else:
+            pieces.append((s, read, True, "caption", None, i))
+        to, sec, hold, role, _, mark = pieces[first]
+        pieces[first] = (to, sec, hold, role, i, mark)
+        pos = target
+    if pos < end or not pieces:
+        pieces.append((end, natural(pos, end), False, "motion", None, None))
     squeeze = 1.0
     if total is not None:
-        extra = sum(p[1] for p in pieces if p[4] != "motion")
-        moving = sum(p[1] for p in pieces if p[4] == "motion")
+        extra = sum(p[1] for p in pieces if p[3] != "motion")
+        moving = sum(p[1] for p in pieces if p[3] == "motion")
         room = max(total - extra, floor * total) if extra else total
         if extra > total - room:
             squeeze = (total - room) / extra if extra else 1.0
         scale = room / moving if moving else 0.0
-        if not moving:  # nothing but holds and approaches: they take the whole time
+        if not moving:  # nothing but captioned time: it takes the whole time
             squeeze = total / extra if extra else 1.0
         pieces = [
-            (to, sec * (scale if role == "motion" else squeeze), hold, beat, role)
-            for to, sec, hold, beat, role in pieces
+            (to, sec * (scale if role == "motion" else squeeze), hold, role, beat, mark)
+            for to, sec, hold, role, beat, mark in pieces
         ]
     # whole frames whose sum is the rounded total: cumulative rounding
-    legs: list[Leg] = []
+    frames_of: list[int] = []
     clock_time, frames_so_far = 0.0, 0
-    for to, sec, hold, beat, _ in pieces:
+    for _, sec, *_ in pieces:
         clock_time += sec
         frames = round(clock_time * fps) - frames_so_far
         frames_so_far += frames
-        legs.append(Leg(to, frames, hold, beat))
+        frames_of.append(frames)
+    legs: list[Leg] = []
+    for k, ((to, _, hold, _, beat, mark), frames) in enumerate(zip(pieces, frames_of, strict=True)):
+        shown = 0
+        if beat is not None:  # up to the next caption or the next brisk motion
+            for n in range(k, len(pieces)):
+                if n > k and (pieces[n][3] == "motion" or pieces[n][4] is not None):
+                    break
+                shown += frames_of[n]
+        legs.append(Leg(to, frames, hold, beat, shown, mark))
     return legs, squeeze

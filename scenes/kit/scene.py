@@ -695,7 +695,7 @@ class DescentScene(Scene):
                 self.clock.alpha_of,
                 here,
                 end,
-                [(b.step, r) for b, r in zip(beats, reading, strict=True)],
+                [(b.step, r, self.beat_until(b)) for b, r in zip(beats, reading, strict=True)],
                 motion=motion,
                 fps=fps,
                 total=total,
@@ -718,23 +718,31 @@ class DescentScene(Scene):
             if leg.beat is not None:
                 beat = beats[leg.beat]
                 say = said[leg.beat]
-                shown = leg.frames if leg.hold else 0
+                shown = leg.shown
                 if not self.pause_for_narration:  # the caption runs until the next beat
                     nxt = next(
                         (j for j in range(k + 1, len(legs)) if legs[j].beat is not None),
                         len(legs),
                     )
                     shown = sum(x.frames for x in legs[k:nxt])
-                self.beat(beat.name, say, max(shown, 1) / fps, step=leg.to)
+                self.beat(beat.name, say, max(shown, 1) / fps)
             if leg.frames <= 0:
                 continue
             if leg.hold:
-                self.hold(leg.frames, beats[leg.beat].subject if leg.beat is not None else None,
+                self.hold(leg.frames, beats[leg.mark].subject if leg.mark is not None else None,
                           subjects)  # fmt: skip
             else:
                 self.play(self.clock.to(leg.to, leg.frames / fps - 1e-9))
         if self.clock.step() != end:  # a last leg of 0 frames: land on the end exactly
             self.clock.tracker.set_value(self.clock.alpha_of(end))
+
+    @staticmethod
+    def beat_until(beat: Beat) -> float:
+        """The last step ``beat``'s caption covers: its ``until``, else the latest of its
+        step and its events' steps (a count's later events are shown under it)."""
+        if getattr(beat, "until", None) is not None:
+            return float(beat.until)  # type: ignore[arg-type]
+        return float(max([beat.step, *(e.step for e in getattr(beat, "events", ()))]))
 
     def hold(self, frames: int, subject: int | None, subjects: Sequence[Mobject]) -> None:
         """Stand still for ``frames`` frames; mark ``subjects[subject]`` (a ring flashes on

@@ -56,6 +56,7 @@ __all__ = [
     "point_text",
     "number",
     "event_story",
+    "overshoot_comparison",
     "reading_seconds",
     "first_sentence",
     "axis_name",
@@ -74,7 +75,10 @@ class Beat:
 
     ``subject``: the index of what the beat is about among the scene's subjects (its
     tracks, in the order they were made), marked while it is narrated; ``events``: the
-    :class:`~descent.engine.events.Event` records the narration was filled from.
+    :class:`~descent.engine.events.Event` records the narration was filled from (each is
+    shown under a caption); ``until``: the last step the beat speaks of (default: the
+    latest of ``step`` and its events' steps): its caption stays up while the clock runs
+    on to it.
     """
 
     step: float
@@ -82,6 +86,7 @@ class Beat:
     say: str = ""
     subject: int | None = None
     events: tuple[Event, ...] = ()
+    until: float | None = None
 
 
 #: words per second a viewer reads a caption at, unhurried (a lecturer's pace)
@@ -469,6 +474,91 @@ def event_story(
                 )
             )
     return tuple(pick_beats(beats, candidates, steps=steps, most=most))
+
+
+def overshoot_comparison(
+    land: Landscape,
+    paths: Sequence[np.ndarray],
+    labels: Sequence[str],
+    *,
+    after: int = 0,
+    most_groups: int = 2,
+) -> Any:
+    """A beat comparing how far the runs overshoot the optimum after step ``after``: each
+    crossing of one of the optimum's coordinates (:func:`~descent.engine.events.overshoots`)
+    that at least one run makes visibly (2 % of its start's distance to the optimum), with
+    every run's depth past it, and which run overshoots least.
+
+    Parameters
+    ----------
+    paths
+        ``(steps+1, dim)`` per run: the points the scene draws.
+    labels
+        The runs' names, in the order of ``paths`` (the beat's ``subject`` indexes them).
+
+    Returns
+    -------
+    Beat or None
+        At the first such crossing, spanning (``until``) to the farthest point of the
+        deepest run's last crossing, so the whole overshoot plays under its caption;
+        ``None`` with fewer than two runs or no visible crossing.
+    """
+    opt = land.optimum
+    if opt is None or len(paths) < 2:
+        return None
+    goal = np.asarray(opt, dtype=np.float64)
+    found: dict[tuple[int, str], list[Event]] = {}
+    for k, (path, name) in enumerate(zip(paths, labels, strict=True)):
+        p = np.asarray(path, dtype=np.float64)
+        for e in overshoots(p, goal, run=k, label=name):
+            if e.step > after:
+                found.setdefault((int(e.values["coordinate"]), e.kind), []).append(e)
+    seen = {
+        key: evs
+        for key, evs in found.items()
+        if len({e.run for e in evs}) >= 2
+        and any(
+            e.values["depth"] >= 0.02 * float(np.linalg.norm(np.asarray(paths[e.run])[0] - goal))
+            for e in evs
+        )
+    }
+    groups = sorted(seen.items(), key=lambda kv: min(e.step for e in kv[1]))[:most_groups]
+    if not groups:
+        return None
+    sentences, events = [], []
+    depth: dict[int, float] = {}
+    for (i, kind), evs in groups:
+        evs = sorted(evs, key=lambda e: e.run)
+        how = "overshooting" if kind == "overshoot" else "swinging back across"
+        parts = ", ".join(f"{e.label} {number(e.values['depth'])} at step {e.step}" for e in evs)
+        sentences.append(f"{how} {axis_name(land, i)} = {number(goal[i])}, {parts}")
+        events += evs
+        for e in evs:
+            depth[e.run] = max(depth.get(e.run, 0.0), float(e.values["depth"]))
+    least = min(depth, key=lambda k: depth[k])
+    most = max(depth, key=lambda k: depth[k])
+    if least == most:
+        return None
+    # the deepest run's last crossing: to its farthest point, before it turns back
+    last = max((e for e in events if e.run == most), key=lambda e: e.step)
+    i = int(last.values["coordinate"])
+    off = np.asarray(paths[most], dtype=np.float64)[last.step :, i] - goal[i]
+    off = np.nan_to_num(off)
+    turn = np.flatnonzero(np.sign(off) != np.sign(off[0]))
+    stretch = off[: turn[0]] if len(turn) else off
+    until = last.step + int(np.argmax(np.abs(stretch)))
+    say = (
+        "How far past the optimum: " + "; ".join(sentences) + "."
+        f" {labels[least]} overshoots less than {labels[most]}."
+    )
+    return Beat(
+        min(e.step for e in events),
+        f"{labels[least]} overshoots less",
+        say,
+        least,
+        tuple(sorted(events, key=lambda e: (e.step, e.run))),
+        until=float(until),
+    )
 
 
 def pick_beats(
