@@ -68,6 +68,54 @@ def test_saddle_escape_shows_the_saddle_and_the_ways_down(theme: str) -> None:
     assert sum(b.text == "out of view" for b in text_boxes(check.scene.mobjects)) == 1
 
 
+def test_saddle_escape_pins_stay_inside_the_map_and_the_panel_marks_off_panel_loss() -> None:
+    from descent.scenes import kit
+
+    cls = get_scene("SaddleEscape")
+    _, trajs = cls.simulate()
+    theme = kit.THEMES["dark"]
+    area = kit.plot_area((-2.0, 2.0), (-2.0, 2.0), width=4.8, height=4.8, theme=theme)
+    mom = np.asarray(trajs[1].params, dtype=np.float64)
+    track = kit.Track(mom, area, kit.StepClock(len(mom) - 1), color="#D55E00", theme=theme)
+    gone = int(np.argmax(~area.inside(mom)))
+    track.update_to(float(gone + 5))
+    assert kit.tracks.shown_now(track.pin)
+    (x0, y0, _), (x1, y1, _) = area.to_scene(np.array([[-2.0, -2.0], [2.0, 2.0]]))
+    for part in (track.pin[0], track.pin[1]):  # the arrow and its "out of view"
+        assert part.get_top()[1] <= y1 + 1e-6 and part.get_left()[0] >= x0 - 1e-6, part
+        assert part.get_right()[0] <= x1 + 1e-6 and part.get_bottom()[1] >= y0 - 1e-6, part
+    # the loss panel's range is the loss in view; below it the curve is marked, not hidden
+    lo, hi = cls().panel_y_range
+    loss = np.asarray(trajs[1].loss, dtype=np.float64)
+    assert loss[gone:].min() < lo < loss[:gone].min()
+    clock = kit.StepClock(len(loss) - 1)
+    panel = kit.readouts.LossPanel([("#D55E00", loss)], clock, theme, y_range=(lo, hi))
+    mark = panel.lines[2]
+    below = np.nonzero(loss < lo)[0][0]
+    clock.tracker.set_value(clock.alpha_of(below - 1))
+    mark.update()
+    assert not kit.tracks.shown_now(mark[0])
+    clock.tracker.set_value(clock.alpha_of(below))
+    mark.update()
+    assert kit.tracks.shown_now(mark[0]) and not kit.tracks.shown_now(mark[1])
+    assert mark[0].text.startswith("▼")
+
+
+def test_a_beats_dimmed_subjects_keep_their_text_legible() -> None:
+    from manim import Dot, VGroup
+
+    from descent.scenes import kit
+    from descent.scenes.kit.story import TEXT_DIM, Emphasis
+
+    theme = kit.THEMES["dark"]
+    words = kit.label("out of view", 22, "#D55E00")
+    other = VGroup(Dot(), words)
+    Emphasis(Dot(), [other], theme, dim=0.3).start()
+    assert other[0].get_fill_opacity() == pytest.approx(0.3)
+    assert min(x.get_fill_opacity() for x in words.family_members_with_points()) >= TEXT_DIM - 1e-9
+    assert TEXT_DIM >= 0.7
+
+
 def test_saddle_escape_is_listed_next_to_saddle_point() -> None:
     names = [n for n, _ in list_scenes()]
     assert names.index("SaddleEscape") == names.index("SaddlePoint") + 1

@@ -11,8 +11,10 @@ from manim import (
     DOWN,
     LEFT,
     RIGHT,
+    UP,
     Dot,
     Line,
+    Mobject,
     VGroup,
     VMobject,
 )
@@ -20,9 +22,9 @@ from manim import (
 from descent.engine import OptimizerSpec, Trajectory
 from descent.scenes.kit.clock import StepClock, partial_path
 from descent.scenes.kit.plot import plot_area
-from descent.scenes.kit.text import FastText, fmt_value, label
+from descent.scenes.kit.text import FastText, fmt_value, halo, label
 from descent.scenes.kit.theme import Theme
-from descent.scenes.kit.tracks import nan_from
+from descent.scenes.kit.tracks import nan_from, set_shown, shown_now
 
 __all__ = [
     "hyperparameters",
@@ -372,11 +374,55 @@ class LossPanel(VGroup):
             line.add_updater(refresh)
             follow(marker)
             marker.add_updater(follow)
+            self.lines.add(
+                self._off_mark(
+                    v[: steps + 1], marker, y_range, clock, color, theme, len(self.lines) // 3
+                )
+            )
         self.add(self.lines)
         if names:  # each run named at its curve's moving end, kept apart from the others
             self.add(
                 self._end_labels(names, [c for c, _ in series], values, clock, theme, font_size)
             )
+
+    def _off_mark(
+        self,
+        v: np.ndarray,
+        marker: Dot,
+        y_range: tuple[float, float],
+        clock: StepClock,
+        color: str,
+        theme: Theme,
+        index: int = 0,
+    ) -> Mobject:
+        """``▼ off the panel`` (``▲`` above) beside the curve's end while the series' value
+        at the clock's step lies outside ``y_range``: the curve is pinned at the edge there,
+        and the edge is not the value. The ``index``-th series' mark sits one line further
+        in, so that marks of curves pinned at one spot do not cover each other."""
+        below = np.nan_to_num(v, nan=0.0, posinf=np.inf, neginf=-np.inf) < y_range[0]
+        above = np.nan_to_num(v, nan=0.0, posinf=np.inf, neginf=-np.inf) > y_range[1]
+        mark = VGroup(*(halo(label(f"{a} off the panel", 14, color), theme) for a in ("▼", "▲")))
+        mark.set_opacity(0.0)
+
+        def show(m: VGroup) -> None:
+            n = int(min(max(np.floor(clock.step() + 1e-9), 0), len(v) - 1))
+            for k, (tag, off) in enumerate(((m[0], below[n]), (m[1], above[n]))):
+                if shown_now(tag) != bool(off):
+                    set_shown(tag, bool(off))
+                if off:
+                    side = UP if k == 0 else DOWN
+                    tag.next_to(marker, side, buff=0.08 + 0.26 * index)
+                    left, right = (
+                        self.area.to_scene(np.array([x, self.area.y_range[0]]))[0]
+                        for x in self.area.x_range
+                    )  # inside the panel's box: clear of its tick numbers
+                    tag.shift(LEFT * tag.width * 0.5)
+                    tag.shift(RIGHT * max(0.0, left + 0.08 - tag.get_left()[0]))
+                    tag.shift(LEFT * max(0.0, tag.get_right()[0] - right + 0.08))
+
+        show(mark)
+        mark.add_updater(show)
+        return mark
 
     def _end_labels(
         self,
