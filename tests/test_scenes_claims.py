@@ -229,6 +229,41 @@ def rate_map_scene() -> object:
     return check_layout(type("RateMap", (base,), {"per_leg": 12}), "dark")
 
 
+def test_rate_map_quotes_one_grid_run_at_the_closed_form_and_says_why_its_rate_differs() -> None:
+    cls = get_scene("RateMap")
+    lrs, mus, rates = cls.rate_map()
+    rate = rates["fit"]
+    alpha, beta, best = cls.closed_form()
+    a, b, name = cls.tour[1]
+    i, j = cls.nearest(lrs, mus, np.array([alpha, beta]))
+    # the stop is a grid run (the cursor, the narration and the SGD panel read the same α)
+    assert (a, b) == (float(lrs[i]), float(mus[j])) and name == "nearest α*, β*"
+    assert np.isclose(cls.sgd_lrs, a).any()
+    say = cls.beats[1].say
+    assert f"α {a:.3f}" in say and f"measured rate {rate[i, j]:.3f}" in say
+    assert f"α* {alpha:.3f}" in say and f"{best:.3f}" in say  # the closed form, labelled
+    # the grid run's measured rate is its own spectral radius (heavy ball on λ = 1, κ):
+    # the optimum is a corner, and 0.001 in α moves the steep direction's rate to 0.600
+    radius = max(max(abs(np.roots([1.0, -(1 + b - a * lam), b]))) for lam in (1.0, cls.condition))
+    assert rate[i, j] == pytest.approx(radius, abs=1e-3)
+    x, y = cls.direction_rates(i, j)
+    assert y == pytest.approx(rate[i, j], abs=1e-3) and x < y - 0.05
+    assert f"{y:.3f}" in say and f"{x:.3f}" in say
+    assert "equally fast" not in say
+
+
+def test_contour_labels_skip_loops_smaller_than_their_label() -> None:
+    from descent.scenes import kit
+    from descent.scenes.kit.plot import level_label
+
+    theme = kit.THEMES["dark"]
+    area = kit.plot_area((-1.0, 1.0), (-1.0, 1.0), width=4.0, height=4.0, theme=theme)
+    xs = np.linspace(-1.0, 1.0, 81)
+    z = np.hypot(*np.meshgrid(xs, xs))  # circles: radius r in data units, 2r scene units
+    assert len(level_label(z, area, 0.05, theme, font_size=18)) == 0  # a 0.2-wide loop
+    assert len(level_label(z, area, 0.6, theme, font_size=18)) > 0  # a 2.4-wide one
+
+
 def test_rate_map_status_agrees_with_the_rate_shown() -> None:
     cls = get_scene("RateMap")
     lrs, mus, rates = cls.rate_map()
