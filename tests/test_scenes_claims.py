@@ -154,6 +154,32 @@ def test_surface_3d_trails_follow_the_drawn_surface_not_chords() -> None:
     assert abs(gap) > 0.3, gap  # (scene height units; the surface is 2.6 tall)
 
 
+def test_surface_3d_flags_every_minimum_and_draws_balls_over_every_trail() -> None:
+    from manim import Dot3D, Line, Sphere, VMobject
+
+    cls = get_scene("Surface3D")
+    scene = check_layout(cls, "dark").scene
+    land = cls.get_landscape()
+    minima = land.points_of_kind("global_min", "local_min")
+    flags = [m for m in scene.mobjects if isinstance(m, Dot3D)]
+    assert len(minima) == 4 and len(flags) == len(minima)  # the narration's "4 minima"
+    # each on a stem minimum_flag (scene units) straight up from the surface at its minimum
+    stems = [m for m in scene.mobjects if isinstance(m, Line)]
+    for flag in flags:
+        top = flag.get_center()
+        stem = [m for m in stems if np.allclose(m.get_end(), top, atol=1e-6)]
+        assert len(stem) == 1, top
+        rise = stem[0].get_end() - stem[0].get_start()
+        np.testing.assert_allclose(rise, [0.0, 0.0, cls.minimum_flag], atol=1e-6)
+    balls = [m for m in scene.mobjects if type(m) is Sphere]  # not the flags (Dot3D)
+    assert len(balls) == len(scene.subjects) == 3
+    # every ball is drawn after every trail: no trail paints over a ball
+    order = {id(m): i for i, m in enumerate(scene.mobjects)}
+    trails = [m for m in scene.mobjects if type(m) is VMobject and m.updaters]
+    assert len(trails) >= 3
+    assert max(order[id(t)] for t in trails) < min(order[id(b)] for b in balls)
+
+
 def test_surface_3d_subtitle_is_full_size_and_has_its_own_band() -> None:
     from descent.scenes.kit import get_theme, label, safe_box, title_block
 
