@@ -323,6 +323,9 @@ class Surface3D(DescentScene, ThreeDScene):
                 camera_depth_test(*mobjects, occluder=occluder)
 
         depth_test(*minima, occluder=occluder)
+        # the axes' lines and ticks too: what the surface hides of them is not drawn (their
+        # ticks poked out below the surface's front edge)
+        depth_test(*axes.family_members_with_points())
 
         # -- balls and trails from the recorded arrays --
         def scene_points(data: np.ndarray) -> np.ndarray:
