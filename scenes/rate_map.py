@@ -98,9 +98,12 @@ class RateMap(DescentScene):
         row = int(np.abs(mus - cls.edge_momentum).argmin())
         below = np.flatnonzero(np.isfinite(rate[:, row]) & (rate[:, row] < 1.0))
         edge = float(lrs[below[-1]]) if len(below) else float(lrs[-1])
+        # the grid run nearest the closed form: the cursor, the narration and the SGD panel
+        # all quote this one (α, β); the closed form itself is written apart, labelled
+        i, j = cls.nearest(lrs, mus, np.array([alpha, beta]))
         return (
             (*cls.crawl, "crawling"),
-            (round(alpha, 6), round(beta, 6), "critical damping"),
+            (float(lrs[i]), float(mus[j]), "nearest α*, β*"),
             (*cls.ring, "ringing"),
             (cls.ring_sweep_to, cls.ring[1], "ringing at any step size"),
             (edge, float(mus[row]), "last α below rate 1"),
@@ -139,6 +142,8 @@ class RateMap(DescentScene):
 
         step = float(lrs[1] - lrs[0])
         after = at((stops[4][0] + step, stops[4][1], ""))
+        dirs = cls.direction_rates(*cls.nearest(lrs, mus, np.array(stops[1][:2])))
+        star = np.unravel_index(np.argmin(np.where(np.isfinite(rate), rate, 9.0)), rate.shape)
         # the sweep along β: every grid run between the two ringing stops
         j = int(np.abs(mus - stops[2][1]).argmin())
         swept = (lrs >= min(stops[2][0], stops[3][0]) - 1e-9) & (
@@ -151,9 +156,12 @@ class RateMap(DescentScene):
             f"Each pixel is one SGD run: {shade} means a smaller rate, the factor its error"
             f" shrinks by per step, measured from the run. The cursor starts at lr {stops[0][0]:g}"
             f" with no momentum: the run crawls, rate {at(stops[0])}.",
-            f"Here both directions of the valley converge equally fast: at the closed form's"
-            f" α* {alpha:.3f}, β* {beta:.3f} (ring) the measured rate is {at(stops[1])}, against"
-            f" the theory's {best:.3f}.",
+            f"The grid run nearest the closed form (ring: α* {alpha:.3f}, β* {beta:.3f}, where"
+            f" both directions would shrink by {best:.3f} per step) is α {stops[1][0]:.3f},"
+            f" β {stops[1][1]:.2f}: measured rate {at(stops[1])}. The rate has a sharp corner"
+            f" at α*: {stops[1][0] - alpha:+.3f} in α and the steep direction y (the inset's"
+            f" zig-zag) shrinks by {dirs[1]:.3f} per step, the shallow x by {dirs[0]:.3f}."
+            f" The measured best, β {mus[star[1]]:.2f}, reaches {rate[star]:.3f}.",
             f"More momentum, β {stops[2][1]:g}, and the run overshoots and rings: the rate is"
             f" {at(stops[2])}, close to √β = {math.sqrt(stops[2][1]):.3f}.",
             f"Whatever the step size: along β {stops[2][1]:g}, the {int(swept.sum())} runs from lr"
@@ -210,6 +218,15 @@ class RateMap(DescentScene):
             m: engine.convergence_rate(result, (0.0, 0.0), method=m) for m in ("fit", "window")
         }
         return np.array(cls.lrs), np.array(cls.momenta), rates
+
+    @classmethod
+    def direction_rates(cls, i: int, j: int) -> tuple[float, float]:
+        """The measured rate (``convergence_rate``, ``fit``) of grid run ``(i, j)`` along each
+        axis of the valley apart: ``(x, y)``, x the shallow direction, y the steep one."""
+        params = np.asarray(cls.momentum_sweep().params, dtype=np.float64)[i, j]
+        return tuple(  # type: ignore[return-value]
+            float(engine.convergence_rate(params[:, [k]], (0.0,), method="fit")) for k in range(2)
+        )
 
     @classmethod
     def sgd_rates(cls) -> tuple[np.ndarray, np.ndarray]:
@@ -375,6 +392,9 @@ class RateMap(DescentScene):
         ring = Circle(radius=0.13, color=self.theme.text, stroke_width=4)
         dot = Dot(radius=0.04, color=self.theme.text)
         group = VGroup(ring, dot)
+        # a beat's ring (Emphasis) is sized from its dot: radius 0.18, just outside the cursor's
+        # own ring (0.13), not 0.47, which reached the axis numbers and the key above the map
+        group.dot = dot  # type: ignore[attr-defined]
         screen = area.to_scene(path)
 
         def refresh(m: VGroup) -> None:

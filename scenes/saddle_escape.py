@@ -28,6 +28,7 @@ from descent.engine import Landscape, OptimizerSpec, Trajectory
 from descent.engine.events import Event, basin_exits, stationary_passes
 from descent.scenes.kit import Beat, PlotArea, SurfaceScene, Track, label
 from descent.scenes.kit.story import number, point_text, runs_text
+from descent.scenes.kit.text import halo
 
 __all__ = ["SaddleEscape", "SaddleVisit", "saddle_visit"]
 
@@ -308,16 +309,25 @@ class SaddleEscape(SurfaceScene):
         return super().track(traj, area, color, **kw)  # type: ignore[arg-type]
 
     def panel_series(self, land: Landscape, trajs: Sequence[Trajectory]) -> list[np.ndarray]:
-        """The loss while the run is inside the view; it stops where the run leaves it (its
-        loss falls on without bound, −y²)."""
-        out = []
+        """The true loss of each run; the panel's range (:attr:`panel_y_range`) covers it
+        while the run is inside the view, and below it the panel marks the value as off the
+        panel (its loss falls on without bound, −y²)."""
+        return [np.asarray(t.loss, dtype=np.float64) for t in trajs]
+
+    @property
+    def panel_y_range(self) -> tuple[float, float]:  # type: ignore[override]
+        """The loss range of the runs while they are inside the view (6 % margin)."""
+        land, trajs = self.simulate()
+        shown = []
         for t in trajs:
-            loss = np.asarray(t.loss, dtype=np.float64).copy()
+            loss = np.asarray(t.loss, dtype=np.float64)
             gone = self.leaves_view(t)
-            if gone is not None:
-                loss[gone:] = np.nan
-            out.append(loss)
-        return out
+            shown.append(loss[: gone if gone is not None else len(loss)])
+        v = np.concatenate(shown)
+        v = v[np.isfinite(v)]
+        lo, hi = float(v.min()), float(v.max())
+        pad = 0.06 * (hi - lo or 1.0)
+        return (lo - pad, hi + pad)
 
     def before_run(
         self, land: Landscape, area: PlotArea, trajs: Sequence[Trajectory], tracks: Sequence[Track]
@@ -334,7 +344,9 @@ class SaddleEscape(SurfaceScene):
             Line(at + (UL * 0.12), at + (DR * 0.12), color=theme.text, stroke_width=3.5),
             Line(at + (UR * 0.12), at + (DL * 0.12), color=theme.text, stroke_width=3.5),
         )
-        name = label("saddle", 24, theme.text).next_to(at + LEFT * self.near * scale, LEFT, 0.1)
+        name = halo(label("saddle", 24, theme.text), theme).next_to(
+            at + LEFT * self.near * scale, LEFT, 0.1
+        )
         name.shift(DOWN * 0.3)
         (x0, x1), (y0, y1) = self.view_for(land, trajs)
         # which way is down: along y away from the saddle (both ways), along x toward it
@@ -347,7 +359,8 @@ class SaddleEscape(SurfaceScene):
             ("uphill →", saddle + np.array([x1 - saddle[0] - 0.3 * w, 0.0]), DOWN * 0.32),
         ]
         texts = [
-            label(t, 24, theme.text).move_to(area.to_scene(xy) + nudge) for t, xy, nudge in signs
+            halo(label(t, 24, theme.text), theme).move_to(area.to_scene(xy) + nudge)
+            for t, xy, nudge in signs
         ]
         for t in texts:  # inside the box
             t.shift(RIGHT * max(0.0, area.to_scene(np.array([x0, y0]))[0] + 0.08 - t.get_left()[0]))

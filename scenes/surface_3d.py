@@ -148,6 +148,8 @@ class Surface3D(DescentScene, ThreeDScene):
     #: how far the trail floats over the drawn surface, and the ball's radius (scene units)
     trail_lift = 0.04
     ball_radius = 0.12
+    #: how high each minimum's marker stands on its stem over the surface (scene units)
+    minimum_flag = 0.45
 
     #: height scale: log1p(loss / scale) keeps the basins smooth and the steep rim low
     scale = 50.0
@@ -294,14 +296,24 @@ class Surface3D(DescentScene, ThreeDScene):
             origin[1] + vs * basis[1][1],
             origin[2] + heights * basis[2][2],
         )
-        minima = [
-            Dot3D(
-                axes.c2p(*p.position, float(field.height(*p.position)) + 0.09),
-                radius=0.09,
-                color=self.theme.text,
+        # each minimum flagged: a marker on a stem 0.45 scene units over the surface, so that
+        # it stands above the rim of its own bowl (a dot resting in the bowl was hidden by
+        # the rim from most angles: 3 of 4 shown at the start, none from 16 s on)
+        up = self.minimum_flag / basis[2][2]
+        minima: list[Mobject] = []
+        for p in land.points_of_kind("global_min", "local_min"):
+            floor = float(field.height(*p.position))
+            minima.append(
+                Line(
+                    axes.c2p(*p.position, floor),
+                    axes.c2p(*p.position, floor + up),
+                    color=self.theme.text,
+                    stroke_width=2,
+                )
             )
-            for p in land.points_of_kind("global_min", "local_min")
-        ]
+            minima.append(
+                Dot3D(axes.c2p(*p.position, floor + up), radius=0.09, color=self.theme.text)
+            )
         self.add(*minima)
         # MeshCamera hides what the surface hides (Manim's ThreeDCamera cannot: all drawn)
         camera_depth_test = getattr(self.camera, "depth_test", None)
@@ -311,6 +323,9 @@ class Surface3D(DescentScene, ThreeDScene):
                 camera_depth_test(*mobjects, occluder=occluder)
 
         depth_test(*minima, occluder=occluder)
+        # the axes' lines and ticks too: what the surface hides of them is not drawn (their
+        # ticks poked out below the surface's front edge)
+        depth_test(*axes.family_members_with_points())
 
         # -- balls and trails from the recorded arrays --
         def scene_points(data: np.ndarray) -> np.ndarray:
@@ -334,6 +349,7 @@ class Surface3D(DescentScene, ThreeDScene):
         )
         colors = self.colors_for(trajs)
         self.subjects: list[Mobject] = []  # the balls, in run order: what a beat marks
+        drawn: list[tuple[VMobject, Mobject]] = []
         for (data, u), rest, color in zip(trails, balls, colors, strict=True):
             path = scene_points(data)
             ball = Sphere(radius=self.ball_radius, resolution=(8, 8)).set_color(color)
@@ -353,9 +369,16 @@ class Surface3D(DescentScene, ThreeDScene):
 
             refresh(trail)
             trail.add_updater(refresh)
-            self.add(trail, ball)
+            drawn.append((trail, ball))
             self.subjects.append(ball)
-            depth_test(trail, ball)
+        # every trail first, the earlier runs' on top (SGD's path was hidden under
+        # momentum's), then every ball over all trails (momentum's was lost in its own)
+        for trail, _ in reversed(drawn):
+            self.add(trail)
+            depth_test(trail)
+        for _, ball in drawn:
+            self.add(ball)
+            depth_test(ball)
         # -- legend: every run's hyper-parameters and live loss; the step counter --
         legend = Legend(
             [

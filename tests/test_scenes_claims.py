@@ -68,6 +68,55 @@ def test_saddle_escape_shows_the_saddle_and_the_ways_down(theme: str) -> None:
     assert sum(b.text == "out of view" for b in text_boxes(check.scene.mobjects)) == 1
 
 
+def test_saddle_escape_pins_stay_inside_the_map_and_the_panel_marks_off_panel_loss() -> None:
+    from descent.scenes import kit
+
+    cls = get_scene("SaddleEscape")
+    _, trajs = cls.simulate()
+    theme = kit.THEMES["dark"]
+    area = kit.plot_area((-2.0, 2.0), (-2.0, 2.0), width=4.8, height=4.8, theme=theme)
+    mom = np.asarray(trajs[1].params, dtype=np.float64)
+    track = kit.Track(mom, area, kit.StepClock(len(mom) - 1), color="#D55E00", theme=theme)
+    gone = int(np.argmax(~area.inside(mom)))
+    track.update_to(float(gone + 5))
+    assert kit.tracks.shown_now(track.pin)
+    (x0, y0, _), (x1, y1, _) = area.to_scene(np.array([[-2.0, -2.0], [2.0, 2.0]]))
+    for part in (track.pin[0], track.pin[1]):  # the arrow and its "out of view"
+        assert part.get_top()[1] <= y1 + 1e-6 and part.get_left()[0] >= x0 - 1e-6, part
+        assert part.get_right()[0] <= x1 + 1e-6 and part.get_bottom()[1] >= y0 - 1e-6, part
+    # the loss panel's range is the loss in view; below it the curve is marked, not hidden
+    lo, hi = cls().panel_y_range
+    loss = np.asarray(trajs[1].loss, dtype=np.float64)
+    assert loss[gone:].min() < lo < loss[:gone].min()
+    clock = kit.StepClock(len(loss) - 1)
+    panel = kit.readouts.LossPanel([("#D55E00", loss)], clock, theme, y_range=(lo, hi))
+    mark = panel.lines[2]
+    below = np.nonzero(loss < lo)[0][0]
+    clock.tracker.set_value(clock.alpha_of(below - 1))
+    mark.update()
+    assert not kit.tracks.shown_now(mark)
+    clock.tracker.set_value(clock.alpha_of(below))
+    mark.update()
+    # the edge is not the value: the mark says the true loss there
+    assert kit.tracks.shown_now(mark)
+    assert mark.text == f"▼ {kit.fmt_value(float(loss[below]), 3)}"
+
+
+def test_a_beats_dimmed_subjects_keep_their_text_legible() -> None:
+    from manim import Dot, VGroup
+
+    from descent.scenes import kit
+    from descent.scenes.kit.story import TEXT_DIM, Emphasis
+
+    theme = kit.THEMES["dark"]
+    words = kit.label("out of view", 22, "#D55E00")
+    other = VGroup(Dot(), words)
+    Emphasis(Dot(), [other], theme, dim=0.3).start()
+    assert other[0].get_fill_opacity() == pytest.approx(0.3)
+    assert min(x.get_fill_opacity() for x in words.family_members_with_points()) >= TEXT_DIM - 1e-9
+    assert TEXT_DIM >= 0.7
+
+
 def test_saddle_escape_is_listed_next_to_saddle_point() -> None:
     names = [n for n, _ in list_scenes()]
     assert names.index("SaddleEscape") == names.index("SaddlePoint") + 1
@@ -104,6 +153,32 @@ def test_surface_3d_trails_follow_the_drawn_surface_not_chords() -> None:
     middle = ends.mean(axis=0)  # the old chord's midpoint
     gap = middle[2] - float(field.height(middle[0], middle[1]))
     assert abs(gap) > 0.3, gap  # (scene height units; the surface is 2.6 tall)
+
+
+def test_surface_3d_flags_every_minimum_and_draws_balls_over_every_trail() -> None:
+    from manim import Dot3D, Line, Sphere, VMobject
+
+    cls = get_scene("Surface3D")
+    scene = check_layout(cls, "dark").scene
+    land = cls.get_landscape()
+    minima = land.points_of_kind("global_min", "local_min")
+    flags = [m for m in scene.mobjects if isinstance(m, Dot3D)]
+    assert len(minima) == 4 and len(flags) == len(minima)  # the narration's "4 minima"
+    # each on a stem minimum_flag (scene units) straight up from the surface at its minimum
+    stems = [m for m in scene.mobjects if isinstance(m, Line)]
+    for flag in flags:
+        top = flag.get_center()
+        stem = [m for m in stems if np.allclose(m.get_end(), top, atol=1e-6)]
+        assert len(stem) == 1, top
+        rise = stem[0].get_end() - stem[0].get_start()
+        np.testing.assert_allclose(rise, [0.0, 0.0, cls.minimum_flag], atol=1e-6)
+    balls = [m for m in scene.mobjects if type(m) is Sphere]  # not the flags (Dot3D)
+    assert len(balls) == len(scene.subjects) == 3
+    # every ball is drawn after every trail: no trail paints over a ball
+    order = {id(m): i for i, m in enumerate(scene.mobjects)}
+    trails = [m for m in scene.mobjects if type(m) is VMobject and m.updaters]
+    assert len(trails) >= 3
+    assert max(order[id(t)] for t in trails) < min(order[id(b)] for b in balls)
 
 
 def test_surface_3d_subtitle_is_full_size_and_has_its_own_band() -> None:
@@ -179,6 +254,41 @@ def test_nesterov_anatomy_starts_at_the_dot_and_rings_the_look_ahead_point() -> 
 def rate_map_scene() -> object:
     base = get_scene("RateMap")  # a shorter tour (the same stops): a lean test
     return check_layout(type("RateMap", (base,), {"per_leg": 12}), "dark")
+
+
+def test_rate_map_quotes_one_grid_run_at_the_closed_form_and_says_why_its_rate_differs() -> None:
+    cls = get_scene("RateMap")
+    lrs, mus, rates = cls.rate_map()
+    rate = rates["fit"]
+    alpha, beta, best = cls.closed_form()
+    a, b, name = cls.tour[1]
+    i, j = cls.nearest(lrs, mus, np.array([alpha, beta]))
+    # the stop is a grid run (the cursor, the narration and the SGD panel read the same α)
+    assert (a, b) == (float(lrs[i]), float(mus[j])) and name == "nearest α*, β*"
+    assert np.isclose(cls.sgd_lrs, a).any()
+    say = cls.beats[1].say
+    assert f"α {a:.3f}" in say and f"measured rate {rate[i, j]:.3f}" in say
+    assert f"α* {alpha:.3f}" in say and f"{best:.3f}" in say  # the closed form, labelled
+    # the grid run's measured rate is its own spectral radius (heavy ball on λ = 1, κ):
+    # the optimum is a corner, and 0.001 in α moves the steep direction's rate to 0.600
+    radius = max(max(abs(np.roots([1.0, -(1 + b - a * lam), b]))) for lam in (1.0, cls.condition))
+    assert rate[i, j] == pytest.approx(radius, abs=1e-3)
+    x, y = cls.direction_rates(i, j)
+    assert y == pytest.approx(rate[i, j], abs=1e-3) and x < y - 0.05
+    assert f"{y:.3f}" in say and f"{x:.3f}" in say
+    assert "equally fast" not in say
+
+
+def test_contour_labels_skip_loops_smaller_than_their_label() -> None:
+    from descent.scenes import kit
+    from descent.scenes.kit.plot import level_label
+
+    theme = kit.THEMES["dark"]
+    area = kit.plot_area((-1.0, 1.0), (-1.0, 1.0), width=4.0, height=4.0, theme=theme)
+    xs = np.linspace(-1.0, 1.0, 81)
+    z = np.hypot(*np.meshgrid(xs, xs))  # circles: radius r in data units, 2r scene units
+    assert len(level_label(z, area, 0.05, theme, font_size=18)) == 0  # a 0.2-wide loop
+    assert len(level_label(z, area, 0.6, theme, font_size=18)) > 0  # a 2.4-wide one
 
 
 def test_rate_map_status_agrees_with_the_rate_shown() -> None:

@@ -641,8 +641,9 @@ def contour_labels(
     stretch of its line as long as the label (chord ≥ 97 % of the arc), on a plate of the
     page's colour (:class:`PlatedLabel`), inside the plot box, clear of every other label, no
     other level's line through its glyphs (one may graze its plate), and as far from ``avoid`` (data points ``(n, 2)``: the
-    runs' paths, the minima) as the line allows; never on them. A level with no such
-    stretch goes unlabelled.
+    runs' paths, the minima) as the line allows; never on them. A closed loop narrower than
+    twice the label (or lower than twice its height) is not labelled: the label would be
+    larger than what it names. A level with no such stretch goes unlabelled.
 
     Returns
     -------
@@ -694,6 +695,8 @@ def contour_labels(
             reach = max(w, h) / 2 + 0.05
             if s[-1] < 2 * reach:
                 continue
+            if too_small_for(piece, w, h):
+                continue  # a loop too small for its label: the label would hide it
             for sc in np.arange(reach, s[-1] - reach + 1e-9, 0.08):
                 a, b = np.searchsorted(s, sc - reach), np.searchsorted(s, sc + reach)
                 b = min(b, len(piece) - 1)
@@ -782,14 +785,29 @@ def level_label(
     font_size: int = 14,
 ) -> VGroup:
     """The value of the ``level`` iso-line of ``z[iy, ix]`` written on it (on a patch of the
-    page's colour), at the middle of its longest piece; empty if the level does not occur."""
+    page's colour), at the middle of its longest piece; empty if the level does not occur,
+    or if that piece is a loop too small for the label (:func:`too_small_for`)."""
     xs, ys, grid = _grid_of(z, area, 0)
     lines = [line for line in iso_lines(grid, xs, ys, level) if len(line) >= 2]
     if not lines:
         return VGroup()
     longest = max(lines, key=len)
     at = area.to_scene(longest[len(longest) // 2])
-    return plated_label(text or _fmt_tick(level), font_size, theme).move_to(at)
+    shown = plated_label(text or _fmt_tick(level), font_size, theme)
+    if too_small_for(area.to_scene(longest)[:, :2], shown.width, shown.height):
+        return VGroup()  # the label would be larger than the loop it names
+    return shown.move_to(at)
+
+
+def too_small_for(piece: np.ndarray, width: float, height: float) -> bool:
+    """Whether a contour piece (scene points ``(n, 2)``) is a closed loop too small to carry
+    a label of ``width`` × ``height``: narrower than twice the label or lower than twice
+    its height (the label would cover the loop it names)."""
+    piece = np.asarray(piece, np.float64)
+    if len(piece) < 3 or np.linalg.norm(piece[0] - piece[-1]) > 0.05:
+        return False
+    extent = piece.max(0) - piece.min(0)
+    return bool(extent[0] < 2.0 * width or extent[1] < 2.0 * height)
 
 
 def region_tint(mask: np.ndarray, area: PlotArea, color: str, opacity: float) -> ImageMobject:

@@ -628,6 +628,10 @@ class DescentScene(Scene):
         )
         self.mobjects[first:first] = static
         self.add(*moving)
+        # text added after the contour labels (a scene's own annotations): the labels step
+        # aside now, not only at the next updater pass (a static hold draws none)
+        for labels, refresh in self._give_way:
+            refresh(labels)
 
     def update_mobjects(self, dt: float) -> None:
         """Run every updater in the scene, in Manim's order, without walking static families.

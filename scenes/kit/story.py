@@ -580,6 +580,10 @@ def pick_beats(
     return sorted([*beats, *chosen], key=lambda b: b.step)
 
 
+#: the opacity a beat's dimmed subjects keep for their text (lines and dots dim to ``dim``)
+TEXT_DIM = 0.75
+
+
 class Emphasis:
     """Mark a beat's subject while it is narrated: a ring that flashes onto it (shrinking
     from twice its size) and stays, while the other subjects dim to ``dim`` opacity.
@@ -602,9 +606,20 @@ class Emphasis:
 
     def start(self) -> Any:
         """The flash-in animation (play it), after the others are dimmed."""
+        from descent.scenes.kit.text import FastText, Label
+
         for m in self.others:
             m.save_state()
-            m.fade(1 - self.dim)
+            # text dims less than lines and dots: a dimmed label must stay legible
+            words = {
+                id(x)
+                for t in m.get_family()
+                if isinstance(t, Label | FastText)
+                for x in t.get_family()
+            }
+            for x in m.get_family():
+                keep = max(self.dim, TEXT_DIM) if id(x) in words else self.dim
+                x.fade(1 - keep, family=False)
         return FadeIn(self.ring, scale=2.0)
 
     def stop(self) -> Any:

@@ -14,7 +14,7 @@ Examples
 >>> get_theme("dark").color_for("Adam")
 '#9467BD'
 >>> palette_for(["SGD", "Adam"], get_theme("light"))
-['#CC8600', '#785EF0']
+['#2A6240', '#785EF0']
 """
 
 from __future__ import annotations
@@ -94,13 +94,16 @@ _RUNS = {
         "LBFGS": "#E69F00",
     },
     "light": {
-        # amber (#FFB000) darkened in CIELAB L* to 3:1 on white; Momentum and Adagrad moved
-        # so that SGD + Momentum stay ≥ 20 apart under deuteranopia and protanopia, and the
-        # six of the race ≥ 10 (one colour per optimizer in every built-in scene)
-        "SGD": "#CC8600",
-        "Momentum": "#0B6E4F",
+        # each optimizer in the hue family of its dark-theme colour, darker (≥ 3:1 on white):
+        # SGD green, Momentum vermillion-orange (within 8° of #D55E00's CIELAB hue), Adagrad
+        # red; found by a search over CIELAB L*, C*, h so that SGD + Momentum (+ Nesterov,
+        # + Adam) stay ≥ 20 apart under deuteranopia and protanopia and the six of the race
+        # ≥ 20 in normal vision and ≥ 10 under both (a lecture switching themes keeps its
+        # colours' names)
+        "SGD": "#2A6240",
+        "Momentum": "#DB7B19",
         "Nesterov": "#332288",
-        "Adagrad": "#CC3311",
+        "Adagrad": "#A50105",
         "RMSprop": "#CC6677",
         "Adam": "#785EF0",
         "AdamW": "#785EF0",

@@ -17,6 +17,7 @@ import math
 import numpy as np
 from manim import (
     DOWN,
+    LEFT,
     ORIGIN,
     RIGHT,
     UP,
@@ -422,11 +423,14 @@ class Track(VGroup):
         direction = here - self.area.center
         direction /= np.linalg.norm(direction) + 1e-9
         arrow = self.pin[0]
+        # inside the plot box, pointing out at the pinned dot: nothing of the pin reaches
+        # past the box into a title or a neighbouring tile
+        near = float(self.dot.width) / 2 + 0.02
         reach = self.pin_length + 0.05
         place_arrow(
             arrow,
-            here - direction * 0.05,
-            here + direction * self.pin_length,
+            here - direction * (near + reach),
+            here - direction * near,
             tip_scale=min(1.0, reach / TIP),
         )
         set_shown(self.pin, True)
@@ -434,7 +438,21 @@ class Track(VGroup):
             now = 2 if len(self.pin) > 2 and s >= (self.overflow_step or 0) - 0.5 else 1
             for k in range(1, len(self.pin)):
                 set_shown(self.pin[k], k == now)
-            self.pin[now].next_to(here, -direction, buff=0.25)
+            # beside the arrow, on the side away from the box's centre (toward the corner
+            # the run left by), and kept inside the box
+            tag = self.pin[now]
+            side = np.array([-direction[1], direction[0], 0.0])
+            if np.dot(side, here - self.area.center) < 0:
+                side = -side
+            tag.next_to(here - direction * (near + reach / 2), side, buff=0.12)
+            (x0, y0, _), (x1, y1, _) = (
+                self.area.to_scene(np.array([self.area.x_range[0], self.area.y_range[0]])),
+                self.area.to_scene(np.array([self.area.x_range[1], self.area.y_range[1]])),
+            )
+            tag.shift(RIGHT * max(0.0, x0 + 0.06 - tag.get_left()[0]))
+            tag.shift(LEFT * max(0.0, tag.get_right()[0] - x1 + 0.06))
+            tag.shift(UP * max(0.0, y0 + 0.06 - tag.get_bottom()[1]))
+            tag.shift(DOWN * max(0.0, tag.get_top()[1] - y1 + 0.06))
 
     def pin_texts(self) -> list[str]:
         """What the edge pin says: its ``escape_label`` (else "diverged"); with an overflow,
