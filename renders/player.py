@@ -1373,10 +1373,15 @@ def iframe(document: str, *, width: int = 854, height: int = 480, title: str = "
     frame_id = "descent-player-" + hashlib.sha1(document.encode()).hexdigest()[:12]
     # the player reports its height (postMessage): the frame takes it, so the controls under
     # a tall legend are not cut off; where the page runs no script the aspect ratio stays
+    # and the frame is told the page's viewport height: the player fits that (player.js)
     resize = (
         "<script>(function(){var f=document.getElementById('FRAME');"
+        "function vh(){if(f&&f.contentWindow)f.contentWindow.postMessage("
+        "{descentViewportHeight:window.innerHeight},'*');}"
+        "window.addEventListener('resize',vh);"
         "window.addEventListener('message',function(e){"
         "if(f&&e.source===f.contentWindow&&e.data&&e.data.descentPlayerHeight>0){"
+        "if(!f.dataset.vh){f.dataset.vh='1';vh();}"
         "f.style.aspectRatio='auto';f.style.height=e.data.descentPlayerHeight+'px';}});})();</script>"
     ).replace("FRAME", frame_id)
     return (  # in a div: IPython's HTML warns about a bare iframe (it means a URL's)

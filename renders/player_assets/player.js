@@ -963,6 +963,15 @@
     roots[0].dispatchEvent(new KeyboardEvent("keydown", { key: e.key, bubbles: true, cancelable: true }));
     e.preventDefault();
   });
+  /* a frame that grows to its content (renders/player.py, iframe: a notebook's output) is
+   * told the height of the page's viewport: the player fits that, not the frame (which
+   * would shrink it step by step, each report a pixel shorter) */
+  window.addEventListener("message", function (e) {
+    var h = e.source === window.parent && e.data && e.data.descentViewportHeight;
+    if (!(h > 0)) return;
+    var roots = document.querySelectorAll(".descent-player");
+    for (var i = 0; i < roots.length; i++) roots[i].style.setProperty("--dp-vh", Math.round(h) + "px");
+  });
   if (window.ResizeObserver && window.parent !== window) {
     new ResizeObserver(function () { Player.reportHeight(); }).observe(document.documentElement);
   }
