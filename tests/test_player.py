@@ -814,6 +814,28 @@ def test_render_api_and_show(browser: Any, tmp_path: Path) -> None:
     root.focus()
     page.page.keyboard.press("End")
     assert root.get_attribute("data-step") == str(get_scene("LearningRates").steps)
+    # the frame takes the player's height, and the player fits the page's viewport (800 px
+    # here), not the frame: the two settle instead of shrinking each other
+    import time
+
+    heights = []
+    for _ in range(2):
+        time.sleep(0.4)
+        heights.append(
+            page.page.evaluate(
+                "() => document.querySelector('iframe').getBoundingClientRect().height"
+            )
+        )
+    inner = frame.evaluate("() => document.documentElement.getBoundingClientRect().height")
+    assert heights[0] == heights[1] and abs(heights[1] - inner) <= 1, (heights, inner)
+    assert (
+        frame.evaluate(
+            "() => getComputedStyle(document.querySelector('.descent-player'))"
+            ".getPropertyValue('--dp-vh')"
+        ).strip()
+        == "800px"
+    )
+    assert 400 <= heights[1] <= 800, heights
     page.check_clean()
     with pytest.raises(RenderError, match="dark or light"):
         render("LearningRates", format="html", out=tmp_path, theme="transparent")
