@@ -76,6 +76,7 @@
       if (data.kind === "ratemap") self.initMap(); else self.initTracks();
       self.ready = true;
       self.seek(0);
+      self.fit();  // the picture's size before the page is told the player is ready
       root.dataset.ready = "1";
       Player.reportHeight();
     }).catch(function (err) {
@@ -174,8 +175,9 @@
     });
     // the picture takes the height the rest leaves: measured again whenever the rest changes
     // (narration of another length, a legend's rows wrapping, the window resized)
-    if (window.ResizeObserver) new ResizeObserver(function () { self.fit(); }).observe(root);
-    window.addEventListener("resize", function () { self.fit(); });
+    // (after the read-outs and the narration change, in the next frame; no ResizeObserver on
+    // the player: WebKit reports a "Script error." for the loop it sees there)
+    window.addEventListener("resize", function () { self.fitSoon(); });
     canvas.addEventListener("mousemove", function (e) { self.hover(e); });
     canvas.addEventListener("mouseleave", function () { self.tip.hidden = true; self.hoverAt = null; });
     canvas.addEventListener("click", function (e) { self.click(e); });
@@ -191,6 +193,13 @@
     if (chrome !== this.chrome) { this.chrome = chrome; root.style.setProperty("--dp-chrome", chrome + "px"); }
   };
 
+  Player.prototype.fitSoon = function () {
+    var self = this;
+    if (this.fitPending) return;
+    this.fitPending = true;
+    requestAnimationFrame(function () { self.fitPending = false; self.fit(); });
+  };
+
   /* ----- time ----- */
   Player.prototype.seek = function (t) {
     if (!this.ready) return;
@@ -200,7 +209,7 @@
     this.draw();
     // while playing, the read-outs (text, the loss chart) change only with the step shown
     var k = Math.round(this.t);
-    if (!this.playing || k !== this.shownStep) { this.shownStep = k; this.readouts(); }
+    if (!this.playing || k !== this.shownStep) { this.shownStep = k; this.readouts(); this.fitSoon(); }
   };
   Player.prototype.stepBy = function (k) {
     this.pause();
