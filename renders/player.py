@@ -691,10 +691,15 @@ def _group_names(runs: list[dict[str, Any]]) -> None:
         )
 
 
-def _beats(scene: Any) -> list[dict[str, Any]]:
+def _beat_objects(scene: Any) -> tuple[Any, ...]:
     found = getattr(scene, "beats", ()) or ()
     if callable(found):  # an accessor rather than the tuple
         found = found()
+    return tuple(found)
+
+
+def _beats(scene: Any) -> list[dict[str, Any]]:
+    found = _beat_objects(scene)
     return [
         {"step": float(b.step), "name": str(b.name), "say": str(getattr(b, "say", ""))}
         for b in found
@@ -1193,6 +1198,33 @@ def decode_lattice(lat: Lattice, hyper: np.ndarray) -> list[np.ndarray]:
     return out
 
 
+def _ring_px(mobject: Any, cap: PlayerCapture) -> list[float]:
+    """``[x, y, r]`` in px of the ring a beat draws around ``mobject`` (kit.story.Emphasis:
+    radius 1.6 × its width + 0.05 scene units, at its centre)."""
+    centre = np.asarray(mobject.get_center(), float)
+    radius = max(float(mobject.width), 0.1) * 1.6 + 0.05
+    c = to_pixels(centre, cap.size, cap.frame)
+    edge = to_pixels(centre + np.array([radius, 0.0, 0.0]), cap.size, cap.frame)
+    return [round(float(c[0]), 2), round(float(c[1]), 2), round(float(edge[0] - c[0]), 2)]
+
+
+def _sweep_span(scene: Any) -> list[int] | None:
+    """The tour steps ``[first, last]`` the rate map's sweep line covers (RateMap.sweep_line:
+    the leg that leaves the "ringing" stop, drawn as the cursor goes and kept), or None."""
+    names = [stop[2] for stop in getattr(scene, "tour", ())]
+    if "ringing" not in names or not hasattr(scene, "sweep_line"):
+        return None
+    first = names.index("ringing") * int(scene.per_leg)
+    return [first, first + int(scene.per_leg)]
+
+
+def _first_nonfinite(loss: np.ndarray) -> np.ndarray:
+    """Per run (rows of ``loss``, shape (N, T)), the first step whose loss is not finite;
+    ``T`` for a run that stays finite."""
+    bad = ~np.isfinite(loss)
+    return np.where(bad.any(1), bad.argmax(1), loss.shape[1]).astype(np.uint16)
+
+
 def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
     """The rate map: the map's and the inset's pixel boxes, the measured rates (in the
     thousandths the read-out shows) and every run of the lattice on the inset as a
@@ -1225,6 +1257,17 @@ def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
     shown = np.array(
         [int(f"{r:.3f}".replace(".", "")) if np.isfinite(r) else RATE_NONE for r in rate.ravel()]
     )
+    # the status line of a clicked run (no stop of the tour under it), from the scene's own
+    # rule (RateMap.status: the run's rate and the one a grid step to the right)
+    words: list[str] = []
+    status = np.zeros(rate.shape, np.uint8)
+    rule = getattr(cap.scene, "status", None)
+    if rule is not None:
+        for i, j in np.ndindex(rate.shape):
+            word = rule(float(rate[i, j]), float(rate[min(i + 1, rate.shape[0] - 1), j]), None)
+            if word not in words:
+                words.append(word)
+            status[i, j] = words.index(word)
     out = {
         "kind": "ratemap",
         "areas": [_area_box(area, cap), box],
@@ -1244,6 +1287,18 @@ def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
             "hi": list(lat.hi),
             "scale": lat.scale,
             "final_loss": arrays.add(loss[:, -1], "<f4"),
+            # what each beat marks with a ring (Beat.subject → the scene's subjects), in px:
+            # the cursor (null: drawn where the selected run is) or a fixed mark (SGD's best)
+            "subjects": [
+                None if k == 0 else _ring_px(m, cap)
+                for k, m in enumerate(getattr(cap.scene, "subjects", []) or [])
+            ],
+            "beat_subjects": [getattr(b, "subject", None) for b in _beat_objects(cap.scene)],
+            "sweep": _sweep_span(cap.scene),
+            "status": arrays.add(status.ravel(), "<u1"),
+            "status_words": words,
+            # the step from which a run's loss is not finite (the steps, when it stays finite)
+            "diverged_at": arrays.add(_first_nonfinite(loss), "<u2"),
             "color": str(cap.scene.theme.optimizer["sky"]),
             "tour": [[float(a), float(b), str(w)] for a, b, w in getattr(cap.scene, "tour", ())],
             "tour_points": np.asarray(cap.scene.tour_points(), float).round(6).tolist()
@@ -1318,10 +1373,15 @@ def iframe(document: str, *, width: int = 854, height: int = 480, title: str = "
     frame_id = "descent-player-" + hashlib.sha1(document.encode()).hexdigest()[:12]
     # the player reports its height (postMessage): the frame takes it, so the controls under
     # a tall legend are not cut off; where the page runs no script the aspect ratio stays
+    # and the frame is told the page's viewport height: the player fits that (player.js)
     resize = (
         "<script>(function(){var f=document.getElementById('FRAME');"
+        "function vh(){if(f&&f.contentWindow)f.contentWindow.postMessage("
+        "{descentViewportHeight:window.innerHeight},'*');}"
+        "window.addEventListener('resize',vh);"
         "window.addEventListener('message',function(e){"
         "if(f&&e.source===f.contentWindow&&e.data&&e.data.descentPlayerHeight>0){"
+        "if(!f.dataset.vh){f.dataset.vh='1';vh();}"
         "f.style.aspectRatio='auto';f.style.height=e.data.descentPlayerHeight+'px';}});})();</script>"
     ).replace("FRAME", frame_id)
     return (  # in a div: IPython's HTML warns about a bare iframe (it means a URL's)

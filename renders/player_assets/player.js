@@ -76,6 +76,7 @@
       if (data.kind === "ratemap") self.initMap(); else self.initTracks();
       self.ready = true;
       self.seek(0);
+      self.fit();  // the picture's size before the page is told the player is ready
       root.dataset.ready = "1";
       Player.reportHeight();
     }).catch(function (err) {
@@ -94,6 +95,7 @@
     root.style.setProperty("--muted", d.theme.muted);
     var stage = el("div", "dp-stage", root);
     stage.style.aspectRatio = d.size[0] + " / " + d.size[1];
+    root.style.setProperty("--dp-aspect", String(d.size[0] / d.size[1]));
     var img = el("img", "dp-bg", stage);
     img.alt = d.title;
     img.src = d.image;
@@ -171,9 +173,31 @@
     root.addEventListener("click", function (e) {
       if (e.target && e.target.closest && e.target.closest("button")) root.focus({ preventScroll: true });
     });
+    // the picture takes the height the rest leaves: measured again whenever the rest changes
+    // (narration of another length, a legend's rows wrapping, the window resized)
+    // (after the read-outs and the narration change, in the next frame; no ResizeObserver on
+    // the player: WebKit reports a "Script error." for the loop it sees there)
+    window.addEventListener("resize", function () { self.fitSoon(); });
     canvas.addEventListener("mousemove", function (e) { self.hover(e); });
     canvas.addEventListener("mouseleave", function () { self.tip.hidden = true; self.hoverAt = null; });
     canvas.addEventListener("click", function (e) { self.click(e); });
+  };
+
+  /* the height of everything but the picture (controls, chapters, narration, the legend under
+   * it, the player's margin) as --dp-chrome: the stylesheet gives the picture what is left of
+   * the viewport, so that the whole player is on screen (player.css, .dp-stage) */
+  Player.prototype.fit = function () {
+    var root = this.root, box = root.getBoundingClientRect(), st = this.stage.getBoundingClientRect();
+    var cs = getComputedStyle(root);
+    var chrome = Math.ceil(box.height - st.height + parseFloat(cs.marginTop || 0) + parseFloat(cs.marginBottom || 0)) + 1;
+    if (chrome !== this.chrome) { this.chrome = chrome; root.style.setProperty("--dp-chrome", chrome + "px"); }
+  };
+
+  Player.prototype.fitSoon = function () {
+    var self = this;
+    if (this.fitPending) return;
+    this.fitPending = true;
+    requestAnimationFrame(function () { self.fitPending = false; self.fit(); });
   };
 
   /* ----- time ----- */
@@ -185,7 +209,7 @@
     this.draw();
     // while playing, the read-outs (text, the loss chart) change only with the step shown
     var k = Math.round(this.t);
-    if (!this.playing || k !== this.shownStep) { this.shownStep = k; this.readouts(); }
+    if (!this.playing || k !== this.shownStep) { this.shownStep = k; this.readouts(); this.fitSoon(); }
   };
   Player.prototype.stepBy = function (k) {
     this.pause();
@@ -335,7 +359,12 @@
       this.side.style.top = (100 * d.side[1] / d.size[1]) + "%";
       this.side.style.right = "2%";
     } else {
-      this.root.insertBefore(this.side, this.stage.nextSibling);
+      // beside the picture where the player is wide (player.css: a container query), else
+      // under it: the picture keeps the viewport's height either way
+      var main = el("div", "dp-main");
+      this.root.insertBefore(main, this.stage);
+      main.appendChild(this.stage);
+      main.appendChild(this.side);
       this.side.classList.add("dp-below");
     }
     if (d.live_rule !== undefined && d.live_rule !== null) {  // the scene shows its rule live
@@ -730,6 +759,8 @@
     this.rate = view(this.buf, m.rate);
     this.lengths = view(this.buf, m.lengths);
     this.finalLoss = view(this.buf, m.final_loss);
+    this.status = m.status ? view(this.buf, m.status) : null;  // the scene's status rule, per run
+    this.divergedAt = m.diverged_at ? view(this.buf, m.diverged_at) : null;
     this.residuals = view(this.buf, m.residuals);  // every run's points less their prediction
     this.starts = view(this.buf, m.start);
     this.offsets = new Uint32Array(this.lengths.length + 1);
@@ -747,11 +778,14 @@
     this.initBeats(function (b, i) {
       var pts = m.tour_points, p = pts.length ? pts[Math.min(Math.round(b.step), pts.length - 1)] : null;
       self.showBeat(i);
+      self.stopName = (m.tour[i] || [])[2] || null;  // at a stop of the tour: its name
+      self.tourStep = b.step;  // the tour as far as this chapter: what the video has drawn
       if (p) self.selectValues(p[0], p[1]);
     });
     this.showBeat((this.data.beats || []).length ? 0 : -1);
     this.marks.hidden = true;
     this.arrowBox.hidden = true;
+    this.stopName = m.tour_points.length && m.tour.length ? m.tour[0][2] : null;
     var first = m.tour_points.length ? m.tour_points[0] : [m.lr[0], m.momentum[0]];
     this.selectValues(first[0], first[1], true);
   };
@@ -836,9 +870,37 @@
     var ctx = this.ctx, a = this.data.areas[0], m = this.map, i = this.sel[0], j = this.sel[1];
     var u = (m.lr[i] - a.x[0]) / (a.x[1] - a.x[0]), v = (m.momentum[j] - a.y[0]) / (a.y[1] - a.y[0]);
     var cx = a.o[0] + u * a.ex[0] + v * a.ey[0], cy = a.o[1] + u * a.ex[1] + v * a.ey[1];
-    var fg = this.data.theme.text;
-    ctx.beginPath(); ctx.arc(cx, cy, 7.5, 0, 2 * Math.PI); ctx.strokeStyle = fg; ctx.lineWidth = 2.4; ctx.stroke();
-    ctx.beginPath(); ctx.arc(cx, cy, 2.4, 0, 2 * Math.PI); ctx.fillStyle = fg; ctx.fill();
+    var fg = this.data.theme.text, bg = this.data.theme.background, px = this.data.size[0] / 14.2222;
+    var mapPx = function (p) {
+      var uu = (p[0] - a.x[0]) / (a.x[1] - a.x[0]), vv = (p[1] - a.y[0]) / (a.y[1] - a.y[0]);
+      return [a.o[0] + uu * a.ex[0] + vv * a.ey[0], a.o[1] + uu * a.ex[1] + vv * a.ey[1]];
+    };
+    // the sweep line (RateMap.sweep_line): the tour's leg along one β, drawn as far as the
+    // cursor has gone on the tour (the last chapter picked) and kept, in the theme's text colour
+    var sw = m.sweep, pts = m.tour_points, upto = this.tourStep || 0;
+    if (sw && pts.length && upto > sw[0]) {
+      ctx.beginPath();
+      for (var si = sw[0]; si <= Math.min(upto, sw[1], pts.length - 1); si++) {
+        var sp = mapPx(pts[si]);
+        if (si === sw[0]) ctx.moveTo(sp[0], sp[1]); else ctx.lineTo(sp[0], sp[1]);
+      }
+      ctx.strokeStyle = fg; ctx.lineWidth = 5 * px / 100; ctx.lineCap = "round"; ctx.stroke();
+    }
+    // the cursor (RateMap.cursor: a ring of 0.13 and a dot of 0.04 scene units), with a rim
+    // of the background so that it stays visible over the star and the closed form's ring
+    var ringR = 0.13 * px, dotR = 0.04 * px;
+    ctx.beginPath(); ctx.arc(cx, cy, ringR, 0, 2 * Math.PI); ctx.strokeStyle = bg; ctx.lineWidth = 4.4; ctx.stroke();
+    ctx.beginPath(); ctx.arc(cx, cy, ringR, 0, 2 * Math.PI); ctx.strokeStyle = fg; ctx.lineWidth = 2.4; ctx.stroke();
+    ctx.beginPath(); ctx.arc(cx, cy, dotR + 1, 0, 2 * Math.PI); ctx.fillStyle = bg; ctx.fill();
+    ctx.beginPath(); ctx.arc(cx, cy, dotR, 0, 2 * Math.PI); ctx.fillStyle = fg; ctx.fill();
+    // the beat's ring on its subject (kit.story.Emphasis): the cursor, or a fixed mark
+    var subj = (m.beat_subjects || [])[this.beatShown], ring = null;
+    if (subj === 0) ring = [cx, cy, (0.26 * 1.6 + 0.05) * px];
+    else if (subj !== undefined && subj !== null && m.subjects && m.subjects[subj]) ring = m.subjects[subj];
+    if (ring) {
+      ctx.beginPath(); ctx.arc(ring[0], ring[1], ring[2], 0, 2 * Math.PI);
+      ctx.strokeStyle = fg; ctx.lineWidth = 4 * px / 100; ctx.stroke();
+    }
     if (!this.selPath) return;
     var t = this.t, k = Math.min(Math.floor(t), this.selN - 1), p = this.selPath, q = this.selPoint(t);
     if (this.trails) {
@@ -856,13 +918,15 @@
   Player.prototype.mapReadout = function () {
     if (!this.sel) return;
     var i = this.sel[0], j = this.sel[1], k = i * this.map.shape[1] + j;
-    var lr = this.map.lr[i], mu = this.map.momentum[j], word = "", best = Infinity;
-    (this.map.tour || []).forEach(function (stop) {  // the nearest stop of the scene's tour
-      var dd = Math.hypot(stop[0] - lr, stop[1] - mu);
-      if (dd < best) { best = dd; word = stop[2]; }
-    });
-    this.mapInfo.textContent = this.describe(i, j) + " · loss after " + this.steps + " steps " +
-      num(this.finalLoss[k]) + (word ? " · " + word : "");
+    // the status as the video's (RateMap.status): "diverging" when the rate is not below 1,
+    // else the tour's stop when the cursor was sent to one, else the rule's word for the run
+    var word = this.status ? this.map.status_words[this.status[k]] : "";
+    var diverging = this.rate[k] === this.map.rate_none || this.rate[k] >= 1000;
+    if (this.stopName && this.stopName !== "diverging" && !diverging) word = this.stopName;
+    var loss = this.finalLoss[k], at = this.divergedAt ? this.divergedAt[k] : null;
+    var end = isFinite(loss) ? "loss after " + this.steps + " steps " + num(loss)
+      : "diverged (non-finite from step " + (at !== null && at <= this.steps ? at : "?") + ")";
+    this.mapInfo.textContent = this.describe(i, j) + " · " + end + (word ? " · " + word : "");
   };
   Player.prototype.mapHover = function (p) {
     var v = this.mapValues(p);
@@ -879,7 +943,7 @@
   };
   Player.prototype.mapClick = function (p) {
     var v = this.mapValues(p);
-    if (v) { this.showBeat(-1); this.selectValues(v[0], v[1]); }  // off the tour: no beat
+    if (v) { this.showBeat(-1); this.stopName = null; this.selectValues(v[0], v[1]); }  // off the tour: no beat
   };
 
   /* in an iframe (a notebook's output, a docs page): tell the page around it how tall the
@@ -897,6 +961,26 @@
     for (var i = 0; i < roots.length; i++) if (!roots[i].descent) new Player(roots[i]);
   };
   window.DescentPlayer = Player;
+  /* keys before any click: a page that holds one player gives it the keys pressed while
+   * nothing else has focus (a docs page with several players: click one first) */
+  document.addEventListener("keydown", function (e) {
+    var a = document.activeElement, roots = document.querySelectorAll(".descent-player");
+    if (e.defaultPrevented || roots.length !== 1 || !roots[0].descent) return;
+    if (a && a !== document.body && a !== document.documentElement) return;
+    if (["Home", "End", "ArrowLeft", "ArrowRight", " ", "Spacebar"].indexOf(e.key) < 0) return;
+    roots[0].focus({ preventScroll: true });
+    roots[0].dispatchEvent(new KeyboardEvent("keydown", { key: e.key, bubbles: true, cancelable: true }));
+    e.preventDefault();
+  });
+  /* a frame that grows to its content (renders/player.py, iframe: a notebook's output) is
+   * told the height of the page's viewport: the player fits that, not the frame (which
+   * would shrink it step by step, each report a pixel shorter) */
+  window.addEventListener("message", function (e) {
+    var h = e.source === window.parent && e.data && e.data.descentViewportHeight;
+    if (!(h > 0)) return;
+    var roots = document.querySelectorAll(".descent-player");
+    for (var i = 0; i < roots.length; i++) roots[i].style.setProperty("--dp-vh", Math.round(h) + "px");
+  });
   if (window.ResizeObserver && window.parent !== window) {
     new ResizeObserver(function () { Player.reportHeight(); }).observe(document.documentElement);
   }
