@@ -373,7 +373,10 @@ class LossPanel(VGroup):
             line.add_updater(refresh)
             follow(marker)
             marker.add_updater(follow)
-            self.lines.add(self._off_panel_mark(marker, raw, data[:, 0], v, color, clock, theme))
+            index = len(self.lines) // 3  # marks of curves pinned at one spot stack, one line apart
+            self.lines.add(
+                self._off_panel_mark(marker, raw, data[:, 0], v, color, clock, theme, index)
+            )
         self.add(self.lines)
         if names:  # each run named at its curve's moving end, kept apart from the others
             self.add(
@@ -389,11 +392,14 @@ class LossPanel(VGroup):
         color: str,
         clock: StepClock,
         theme: Theme,
+        index: int = 0,
     ) -> FastText:
         """While a series' current value lies past the panel's top (bottom), its true value
         by the marker pinned at that edge, inside the box: ``▲ 6.97e+04`` (``▼ …``; ``▲ ∞``
         for an overflow), so that a line clamped to the edge does not read as a constant.
-        ``steps``: the step each drawn point stands for (a run stops at its overflow)."""
+        ``steps``: the step each drawn point stands for (a run stops at its overflow); the
+        ``index``-th series' mark sits one line further in, so that the marks of curves pinned
+        at one spot do not cover each other."""
         raw = np.asarray(raw, dtype=np.float64)
         lo, hi = self.area.y_range
         text = halo(FastText("", 14, color), theme, 4.0)
@@ -412,7 +418,8 @@ class LossPanel(VGroup):
             h = float(FastText.glyph("0", 14)[0][:, 1].max())
             left = self.area.to_scene(np.array([self.area.x_range[0], lo]))[0]
             x = at[0] - 0.12 - w if at[0] - 0.12 - w > left + 0.05 else at[0] + 0.12
-            m.place(np.array([x, at[1] - 0.1 - h if off > 0 else at[1] + 0.1, 0.0]))
+            dy = 0.1 + 0.26 * index
+            m.place(np.array([x, at[1] - dy - h if off > 0 else at[1] + dy, 0.0]))
             set_shown(m, True)
 
         refresh(text)
