@@ -142,7 +142,7 @@ def test_kit_modules_import_one_way() -> None:
         "story",
         "scene",
     ]
-    order += ["storyboards", "networks", "sweeps", "layout"]
+    order += ["storyboards", "networks", "sweeps", "timeline", "layout"]
     kit = ROOT / "scenes" / "kit"
     assert sorted(p.stem for p in kit.glob("*.py")) == sorted([*order, "__init__"])
     for i, name in enumerate(order):

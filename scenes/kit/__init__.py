@@ -216,6 +216,7 @@ from descent.scenes.kit.timeline import (
     Move,
     Timeline,
     caption_problems,
+    dry_render,
     play_timeline,
 )
 from descent.scenes.kit.tracks import (
@@ -357,6 +358,7 @@ __all__ = [
     "Move",
     "Timeline",
     "caption_problems",
+    "dry_render",
     "play_timeline",
     "first_sentence",
     "number",

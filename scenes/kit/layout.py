@@ -180,43 +180,25 @@ def check_layout(scene_class: type, theme: str | None = None) -> LayoutCheck:
         overlaps text and no line (axis, tick, curve, contour, trail, arrow) runs through
         text that is not meant to lie over lines (:func:`over_lines`).
     """
-    from manim import tempconfig
+    from descent.scenes.kit.timeline import dry_render
 
-    settings = {
-        "write_to_movie": False,
-        "save_last_frame": False,
-        "disable_caching": True,
-        "progress_bar": "none",
-        "verbosity": "ERROR",
-        "dry_run": True,
-    }
     found: dict[float, list[str]] = {}
-    variant: type = (
-        type(scene_class.__name__, (scene_class,), {"theme_name": theme})
-        if theme is not None
-        else scene_class
-    )
-    with tempconfig(settings):
-        scene = variant(skip_animations=True)
 
-        def checked(method: Any) -> Any:
-            def run(*args: Any, **kwargs: Any) -> Any:
-                out = method(*args, **kwargs)
-                fixed = getattr(scene.renderer.camera, "fixed_in_frame_mobjects", None)
-                flat = (
-                    None  # a 3-D scene: only what is drawn in the frame's own plane
-                    if fixed is None
-                    else [m for m in scene.mobjects if m in fixed]
-                )
-                problems = layout_problems(scene.mobjects, line_mobjects=flat)
-                if problems:
-                    found[round(float(scene.renderer.time), 3)] = problems
-                return out
+    def checked(scene: Any, method: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            out = method(*args, **kwargs)
+            fixed = getattr(scene.renderer.camera, "fixed_in_frame_mobjects", None)
+            flat = (
+                None  # a 3-D scene: only what is drawn in the frame's own plane
+                if fixed is None
+                else [m for m in scene.mobjects if m in fixed]
+            )
+            problems = layout_problems(scene.mobjects, line_mobjects=flat)
+            if problems:
+                found[round(float(scene.renderer.time), 3)] = problems
+            return out
 
-            return run
+        return run
 
-        scene.renderer.update_frame = lambda *a, **k: None  # nothing is drawn
-        scene.play = checked(scene.play)  # type: ignore[method-assign]
-        scene.wait = checked(scene.wait)  # type: ignore[method-assign]
-        scene.render()
+    scene = dry_render(scene_class, theme, checked)
     return LayoutCheck(found, scene)

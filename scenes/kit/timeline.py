@@ -23,12 +23,13 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Caption", "Move", "Timeline", "play_timeline", "caption_problems"]
+__all__ = ["Caption", "Move", "Timeline", "dry_render", "play_timeline", "caption_problems"]
 
 
 @dataclass(frozen=True)
@@ -106,57 +107,76 @@ class Timeline:
         return next((c for c in self.captions if c.covers(t)), None)
 
 
-def play_timeline(scene_class: type, theme: str | None = None, *, fps: float = 30.0) -> Timeline:
-    """Play ``scene_class`` without drawing (at ``fps``) and record its :class:`Timeline`."""
+def dry_render(
+    scene_class: type,
+    theme: str | None,
+    wrap: Callable[[Any, Callable[..., Any]], Callable[..., Any]],
+    **settings: Any,
+) -> Any:
+    """Render ``scene_class`` without drawing a frame (Manim's ``dry_run`` and
+    ``skip_animations``) and return the scene, after it has run.
+
+    ``wrap(scene, method)`` replaces the scene's ``play`` and ``wait`` (each in turn) with
+    what it returns, so that a caller can look at the scene around every animation: the
+    timeline (:func:`play_timeline`) and the layout check
+    (:func:`~descent.scenes.kit.layout.check_layout`) are both made this way. ``theme``:
+    ``dark``, ``light`` or ``transparent`` (``None``: the scene's own); ``settings``: more
+    Manim config keys (for example ``frame_rate``).
+    """
     from manim import tempconfig
 
-    settings = {
+    config = {
         "write_to_movie": False,
         "save_last_frame": False,
         "disable_caching": True,
         "progress_bar": "none",
         "verbosity": "ERROR",
         "dry_run": True,
-        "frame_rate": fps,
+        **settings,
     }
     variant: type = (
         type(scene_class.__name__, (scene_class,), {"theme_name": theme})
         if theme is not None
         else scene_class
     )
-    moves: list[Move] = []
-    with tempconfig(settings):
+    with tempconfig(config):
         scene = variant(skip_animations=True)
-
-        depth = [0]  # wait() plays a Wait: only the outermost call is one move
-
-        def recorded(method: Any) -> Any:
-            def run(*args: Any, **kwargs: Any) -> Any:
-                if depth[0]:
-                    return method(*args, **kwargs)
-                clock = getattr(scene, "clock", None)
-                t0 = float(scene.renderer.time)
-                a0 = clock.tracker.get_value() if clock is not None else 0.0
-                depth[0] += 1
-                try:
-                    out = method(*args, **kwargs)
-                finally:
-                    depth[0] -= 1
-                clock = getattr(scene, "clock", None)
-                a1 = clock.tracker.get_value() if clock is not None else 0.0
-                moves.append(Move(t0, float(scene.renderer.time), a0, a1, clock))
-                return out
-
-            return run
-
         scene.renderer.update_frame = lambda *a, **k: None  # nothing is drawn
-        scene.play = recorded(scene.play)  # type: ignore[method-assign]
-        scene.wait = recorded(scene.wait)  # type: ignore[method-assign]
+        scene.play = wrap(scene, scene.play)
+        scene.wait = wrap(scene, scene.wait)
         scene.render()
-        cues = [
-            Caption(c.start.total_seconds(), c.end.total_seconds(), " ".join(c.content.split()))
-            for c in scene.renderer.file_writer.subcaptions
-        ]
+    return scene
+
+
+def play_timeline(scene_class: type, theme: str | None = None, *, fps: float = 30.0) -> Timeline:
+    """Play ``scene_class`` without drawing (at ``fps``) and record its :class:`Timeline`."""
+    moves: list[Move] = []
+    depth = [0]  # wait() plays a Wait: only the outermost call is one move
+
+    def recorded(scene: Any, method: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            if depth[0]:
+                return method(*args, **kwargs)
+            clock = getattr(scene, "clock", None)
+            t0 = float(scene.renderer.time)
+            a0 = clock.tracker.get_value() if clock is not None else 0.0
+            depth[0] += 1
+            try:
+                out = method(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+            clock = getattr(scene, "clock", None)
+            a1 = clock.tracker.get_value() if clock is not None else 0.0
+            moves.append(Move(t0, float(scene.renderer.time), a0, a1, clock))
+            return out
+
+        return run
+
+    scene = dry_render(scene_class, theme, recorded, frame_rate=fps)
+    cues = [
+        Caption(c.start.total_seconds(), c.end.total_seconds(), " ".join(c.content.split()))
+        for c in scene.renderer.file_writer.subcaptions
+    ]
     log = list(getattr(scene, "beat_log", []))
     return Timeline(
         fps=fps,
