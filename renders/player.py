@@ -700,8 +700,15 @@ def _beat_objects(scene: Any) -> tuple[Any, ...]:
 
 def _beats(scene: Any) -> list[dict[str, Any]]:
     found = _beat_objects(scene)
+    # "until": the last step a beat covers (kit.story.Beat.until: its caption runs through
+    # to it); the step itself where a beat has none
     return [
-        {"step": float(b.step), "name": str(b.name), "say": str(getattr(b, "say", ""))}
+        {
+            "step": float(b.step),
+            "until": float(getattr(b, "until", None) or b.step),
+            "name": str(b.name),
+            "say": str(getattr(b, "say", "")),
+        }
         for b in found
     ]
 

@@ -268,7 +268,7 @@ def test_adams_coordinate_bars_are_the_recorded_normalisation() -> None:
         # one scale for every coordinate: the bars' lengths keep the values' ratios
         assert inner.width / outer.width == pytest.approx(m_hat[i] / root_v[i], rel=1e-6)
         ratio = abs(terms.values["step"][i]) / terms.hyper["lr"]
-        assert text.text == f"|step| {ratio:.2f}·lr"
+        assert text.text == f"|step| {ratio:.4f}·lr"
     assert rows[1].submobjects[0].width / rows[0].submobjects[0].width == pytest.approx(
         root_v[1] / root_v[0], rel=1e-6
     )

@@ -776,10 +776,13 @@
     this.side.style.top = (100 * (b.o[1] + 4) / size[1]) + "%";
     this.side.classList.add("dp-small");
     this.initBeats(function (b, i) {
-      var pts = m.tour_points, p = pts.length ? pts[Math.min(Math.round(b.step), pts.length - 1)] : null;
+      // the tour as far as the end of this chapter's caption (a beat spans its steps up to
+      // "until": the rate map's sweep runs under its caption): what the video has drawn then
+      var upto = b.until != null ? b.until : b.step;
+      var pts = m.tour_points, p = pts.length ? pts[Math.min(Math.round(upto), pts.length - 1)] : null;
       self.showBeat(i);
       self.stopName = (m.tour[i] || [])[2] || null;  // at a stop of the tour: its name
-      self.tourStep = b.step;  // the tour as far as this chapter: what the video has drawn
+      self.tourStep = upto;
       if (p) self.selectValues(p[0], p[1]);
     });
     this.showBeat((this.data.beats || []).length ? 0 : -1);
