@@ -1122,7 +1122,11 @@ def test_show_in_a_real_jupyterlab(browser: Any, tmp_path: Path) -> None:
         page.locator(".jp-Notebook .jp-Cell .jp-InputArea-editor").first.click(timeout=60_000)
         page.keyboard.press("Shift+Enter")
         element = page.locator(".jp-OutputArea-output iframe.descent-player-frame")
-        element.wait_for(timeout=180_000)
+        try:
+            element.wait_for(timeout=180_000)
+        except Exception as err:  # say what the cell printed instead (a traceback?)
+            said = page.locator(".jp-OutputArea-output").all_inner_texts()
+            raise AssertionError(f"no player in the cell's output: {said!r}") from err
         frame = element.element_handle().content_frame()
         wait_until(frame, "() => document.querySelector('.descent-player')?.dataset.ready === '1'")
         # the page around the frame took the player's height: the controls are inside it
