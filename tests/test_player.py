@@ -1080,10 +1080,6 @@ def test_show_in_a_real_jupyterlab(browser: Any, tmp_path: Path) -> None:
         JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"),
         JUPYTER_DATA_DIR=str(tmp_path / "data"),
         JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"),
-        # its own cache: after the example notebook's kernel (test_api_notebook) rendered
-        # into the shared test cache, this kernel's show() gave no output for 180 s (not
-        # yet understood; a plain Python show() on that cache takes 4 s; see the note)
-        DESCENT_CACHE_DIR=str(tmp_path / "cache"),
     )
     lab = subprocess.Popen(
         [
@@ -1123,8 +1119,23 @@ def test_show_in_a_real_jupyterlab(browser: Any, tmp_path: Path) -> None:
 
         page.route("**/*", route)
         page.goto(f"{base}lab/tree/player.ipynb?token={token}")
-        page.locator(".jp-Notebook .jp-Cell .jp-InputArea-editor").first.click(timeout=60_000)
-        page.keyboard.press("Shift+Enter")
+        # run the cell once the notebook's kernel is connected and idle: a Shift+Enter sent
+        # before that is dropped (the server's log showed no execute request), so send it
+        # again until the cell's prompt shows it queued or run ([*] or [1])
+        editor = page.locator(".jp-Notebook .jp-Cell .jp-InputArea-editor").first
+        prompt = page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").first
+        for _ in range(12):
+            editor.click(timeout=60_000)
+            page.keyboard.press("Shift+Enter")
+            try:
+                page.wait_for_function(
+                    "p => /\\[(\\*|\\d+)\\]/.test(p.textContent)",
+                    arg=prompt.element_handle(),
+                    timeout=5_000,
+                )
+                break
+            except Exception:
+                continue
         element = page.locator(".jp-OutputArea-output iframe.descent-player-frame")
         try:
             element.wait_for(timeout=180_000)
