@@ -20,15 +20,21 @@ browser skips with its reason; under ``CI`` it fails instead (``./setup.sh`` ins
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import glob
 import http.server
 import json
 import os
+import queue
 import shutil
+import signal
 import socketserver
 import subprocess
+import tempfile
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +68,121 @@ def _missing(what: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# two drivers, one small interface: open, js, key, move, click, screenshot, log, close
+# a browser that dies under a test: the test runs again once, on a fresh session
+# ---------------------------------------------------------------------------------------------
+#: seconds a browser gets to answer the liveness probe after a failure
+PROBE_S = 5.0
+#: seconds the Firefox bridge gets for one command before it counts as hung
+COMMAND_S = 60.0
+
+
+class BrowserRestarted(UserWarning):
+    """A test's browser died under it (page crash or hang) and the test passed on a fresh
+    session: the first error is this warning's message, never dropped."""
+
+
+def _descendants(pid: int) -> list[tuple[int, str]]:
+    """(pid, command name) of every process below ``pid``, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            try:
+                found.append((child, Path(f"/proc/{child}/comm").read_text().strip()))
+            except OSError:
+                continue
+            todo.append(child)
+    return found
+
+
+def _kill(processes: list[tuple[int, str]]) -> None:
+    """SIGKILL each (pid, name) still running under that name (a pid is not reused)."""
+    for pid, name in processes:
+        with contextlib.suppress(OSError):  # ended meanwhile
+            if Path(f"/proc/{pid}/comm").read_text().strip() == name:
+                os.kill(pid, signal.SIGKILL)
+
+
+def _uptime() -> float:
+    return float(Path("/proc/uptime").read_text().split()[0])
+
+
+def _kernel_says(words: tuple[str, ...], since: float) -> list[str]:
+    """The kernel's lines since uptime ``since`` that name one of ``words`` (a crashed
+    process's signal, e.g. ``traps: WebKitWebProces[…] trap invalid opcode … in
+    libwebkit2gtk…`` or ``ThreadedCompositor[…]: segfault … in swrast_dri.so``) or an OOM
+    kill; empty where dmesg may not be read."""
+    try:
+        out = subprocess.run(["dmesg"], capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    lines = []
+    for line in out.splitlines():
+        stamp, _, text = line.partition("]")
+        try:
+            recent = float(stamp.strip("[ ")) >= since
+        except ValueError:
+            continue
+        if recent and any(w in text for w in (*words, "Out of memory", "Killed process")):
+            lines.append(text.strip())
+    return lines
+
+
+def recovers(test: Any) -> Any:
+    """``test``, run again once on a fresh browser session when its browser died under it.
+
+    After a failure the browser is probed (``alive``: a script answered within
+    :data:`PROBE_S`). A live browser's failure is the test's own and is raised as it is. A dead
+    one (a page crash or hang: WebKitGTK answers "Could not parse script result" to the script
+    the page died in, then "session deleted because of page crash or hang" to everything) is
+    restarted and the test runs again: passing, it reports the first error and what the
+    browser and the kernel logged as a :class:`BrowserRestarted` warning; failing again, it
+    fails with both errors (an ``ExceptionGroup``). Either way the next test gets a live
+    session, so one crash fails at most one test, never the rest of the module.
+    """
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        b = kwargs["browser"]
+        try:
+            test(*args, **kwargs)
+            return
+        except Exception as error:
+            if b.alive():
+                raise
+            first = error
+        died = b.restart()
+        try:
+            test(*args, **kwargs)
+        except Exception as second:
+            if not b.alive():
+                b.restart()
+            raise ExceptionGroup(
+                f"{b.name}: the session died under the test ({died}), and the test failed "
+                "again on a fresh session",
+                [first, second],
+            ) from None
+        warnings.warn(
+            BrowserRestarted(
+                f"{b.name}: {test.__name__} passed on a fresh session; its first session died: "
+                f"{type(first).__name__}: {str(first).strip()} ({died})"
+            ),
+            stacklevel=2,
+        )
+
+    return run
+
+
+# ---------------------------------------------------------------------------------------------
+# two drivers, one small interface: open, js, key, move, click, screenshot, log, close,
+# and alive, restart, kill_page for a browser that dies
 # ---------------------------------------------------------------------------------------------
 class Firefox:
     """Debian's firefox-esr, headless, through puppeteer-core (WebDriver BiDi)."""
@@ -70,25 +190,44 @@ class Firefox:
     name = "firefox"
 
     def __init__(self) -> None:
-        node = shutil.which("node")
         if not Path(FIREFOX).exists():
             _missing(f"needs Debian's firefox-esr at {FIREFOX}")
-        if node is None:
+        if shutil.which("node") is None:
             _missing("needs node (Node.js) to drive Firefox with puppeteer-core")
         if not (BRIDGE.parent / "node_modules" / "puppeteer-core").is_dir():
             _missing("needs puppeteer-core in tests/browsers/node_modules (./setup.sh: npm ci)")
+        self.sessions = 0
+        self._start()
+
+    def _start(self) -> None:
         self.proc = subprocess.Popen(
-            [str(node), str(BRIDGE), FIREFOX],
+            [str(shutil.which("node")), str(BRIDGE), FIREFOX],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             cwd=BRIDGE.parent,
         )
+        self.hung = False
+        self.since = _uptime()
+        self.answers: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, args=(self.proc, self.answers), daemon=True).start()
+        self.sessions += 1
         self.version = self._answer()
 
-    def _answer(self) -> Any:
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
+    @staticmethod
+    def _read(proc: subprocess.Popen[str], answers: queue.Queue[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            answers.put(line)
+        proc.stdout.close()
+        answers.put("")  # the bridge ended
+
+    def _answer(self, timeout: float = COMMAND_S) -> Any:
+        try:
+            line = self.answers.get(timeout=timeout)
+        except queue.Empty:
+            self.hung = True
+            raise TimeoutError(f"the Firefox bridge did not answer within {timeout:g} s") from None
         if not line:
             raise RuntimeError(f"the Firefox bridge ended (exit {self.proc.wait(10)})")
         reply = json.loads(line)
@@ -96,11 +235,31 @@ class Firefox:
             raise RuntimeError(reply["error"])
         return reply["ok"]
 
-    def _send(self, **cmd: Any) -> Any:
+    def _send(self, timeout: float = COMMAND_S, **cmd: Any) -> Any:
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps(cmd) + "\n")
         self.proc.stdin.flush()
-        return self._answer()
+        return self._answer(timeout)
+
+    def alive(self) -> bool:
+        """Whether the page answers a script within :data:`PROBE_S` (a crashed tab does not)."""
+        if self.hung or self.proc.poll() is not None:
+            return False
+        try:
+            return self._send(op="ping", timeout=PROBE_S) == 1
+        except (OSError, RuntimeError, TimeoutError):
+            return False
+
+    def restart(self) -> str:
+        """A fresh Firefox in place of this one; returns what the kernel logged meanwhile."""
+        said = _kernel_says(("firefox", "Content", "libxul"), self.since)
+        self._stop(force=True)
+        self._start()
+        return "; ".join(["the page answers no script", *said])
+
+    def kill_page(self) -> None:
+        """SIGKILL the processes that render file:// pages (what a content crash does)."""
+        _kill([(p, name) for p, name in _descendants(self.proc.pid) if name == "file:// Content"])
 
     def open(self, path: Path, allow: Path | None = None) -> None:
         prefix = allow.as_uri() + "/" if allow else None
@@ -135,13 +294,26 @@ class Firefox:
         self._send(op="frame", index=index)
 
     def close(self) -> None:
+        self._stop(force=False)
+
+    def _stop(self, force: bool) -> None:
+        """Quit the bridge (and its Firefox); ``force``, or when it does not end within 20 s:
+        kill it and everything it started."""
         assert self.proc.stdin is not None
-        self.proc.stdin.write('{"op": "quit"}\n')
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        below = _descendants(self.proc.pid)
+        if not force:
+            try:
+                self.proc.stdin.write('{"op": "quit"}\n')
+                self.proc.stdin.close()
+                self.proc.wait(20)
+                return
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self.proc.kill()
+        _kill(below)
+        self.proc.wait(10)
+        with contextlib.suppress(OSError):  # a pipe to a killed bridge
+            self.proc.stdin.close()
 
 
 #: run first in the page under WebKit: what classic WebDriver cannot report
@@ -202,23 +374,44 @@ class WebKit:
         if shutil.which("Xvfb") is None:
             _missing("needs Xvfb (Debian's xvfb): WebKitGTK has no headless mode")
         try:
-            from selenium import webdriver
-            from selenium.webdriver.webkitgtk.options import Options
-            from selenium.webdriver.webkitgtk.service import Service
+            import selenium  # noqa: F401
         except ImportError:
             _missing("needs selenium (the dev extra)")
+        self.binary = browsers[-1]
+        self.sessions = 0
+        self._start()
+
+    def _start(self) -> None:
+        from selenium import webdriver
+        from selenium.webdriver.webkitgtk.options import Options
+        from selenium.webdriver.webkitgtk.service import Service
+
         self.xvfb, display = _xvfb()
         self.seen: list[str] = []
         handler = type("Recorder", (_Recorder,), {"seen": self.seen})
         self.proxy = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=self.proxy.serve_forever, daemon=True).start()
         options = Options()
-        options.binary_location = browsers[-1]
+        options.binary_location = self.binary
         options.add_argument("--automation")
         options.add_argument(f"--proxy=http://127.0.0.1:{self.proxy.server_address[1]}")
         env = {**os.environ, "DISPLAY": display}
-        service = Service(executable_path=WEBKIT_DRIVER, env=env, log_output=subprocess.DEVNULL)
-        self.driver = webdriver.WebKitGTK(options=options, service=service)
+        # the driver's, MiniBrowser's and the web process's stderr ("WebProcess CRASHED"): kept
+        # for the report of a session that died (DESCENT_WEBKIT_LOG: append it to that file)
+        path = os.environ.get("DESCENT_WEBKIT_LOG")
+        if not path:
+            fd, path = tempfile.mkstemp(".log", "webkit-")
+            os.close(fd)
+        self.log_file = open(path, "a")  # noqa: SIM115 (the driver's, until close)
+        self.log_path, self.log_start = Path(path), self.log_file.tell()
+        self.since = _uptime()
+        service = Service(executable_path=WEBKIT_DRIVER, env=env, log_output=self.log_file)
+        try:
+            self.driver = webdriver.WebKitGTK(options=options, service=service)
+        except Exception:
+            self._stop_x()
+            raise
+        self.sessions += 1
         self.driver.set_window_size(960, 900)
         self.version = self.driver.capabilities.get("browserVersion")
         self.allow = ""
@@ -298,13 +491,69 @@ class WebKit:
         else:
             self.driver.switch_to.frame(index)
 
+    def alive(self) -> bool:
+        """Whether the first window answers a script within :data:`PROBE_S` (a crashed or hung
+        page does not)."""
+        answer: list[Any] = []
+
+        def probe() -> None:
+            try:
+                self.driver.switch_to.window(self.driver.window_handles[0])
+                answer.append(self.driver.execute_script("return 1;"))
+            except Exception as error:  # noqa: BLE001 (any error: not alive)
+                answer.append(error)
+
+        thread = threading.Thread(target=probe, daemon=True)
+        thread.start()
+        thread.join(PROBE_S)
+        return answer == [1]
+
+    def logged(self) -> str:
+        """What the browser and the kernel said about its processes in this session: lines of
+        the driver's log (MiniBrowser's ``WebProcess CRASHED``, WebKit's warnings but the
+        usual ones) and of the kernel's (the web process's signal)."""
+        usual = ("WebVTT encoder", "GL video sink", "session D-Bus address")
+        with self.log_path.open(errors="replace") as log:
+            log.seek(self.log_start)
+            lines = [x.strip() for x in log if x.strip() and not any(u in x for u in usual)]
+        lines += _kernel_says(
+            ("WebKit", "webkit", "MiniBrowser", "Compositor", "swrast"), self.since
+        )
+        return "; ".join(lines[-8:]) or "nothing logged"
+
+    def restart(self) -> str:
+        """A fresh session (driver, MiniBrowser, Xvfb) in place of this one; returns what the
+        old one logged (:meth:`logged`)."""
+        said = self.logged()
+        self.close()
+        self._start()
+        return said
+
+    def kill_page(self) -> None:
+        """SIGKILL the web process (what a crash of the page does)."""
+        below = _descendants(self.driver.service.process.pid)
+        _kill([(p, name) for p, name in below if name.startswith("WebKitWebProces")])
+
     def close(self) -> None:
+        """Quit the session; whatever does not end with it (a dead session's MiniBrowser) is
+        killed, then its X server."""
+        below = _descendants(self.driver.service.process.pid)
         try:
             self.driver.quit()
+        except Exception:  # noqa: BLE001 (a dead session cannot be quit: killed below)
+            pass
         finally:
-            self.proxy.shutdown()
-            self.xvfb.terminate()
-            self.xvfb.wait(10)
+            _kill(below)
+            self._stop_x()
+
+    def _stop_x(self) -> None:
+        self.proxy.shutdown()
+        self.proxy.server_close()
+        self.xvfb.terminate()
+        self.xvfb.wait(10)
+        self.log_file.close()
+        if not os.environ.get("DESCENT_WEBKIT_LOG"):
+            self.log_path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module", params=["firefox", "webkit"])
@@ -383,6 +632,7 @@ def show_alone(b: Any, k: int, runs: int) -> None:
 # ---------------------------------------------------------------------------------------------
 # the checks
 # ---------------------------------------------------------------------------------------------
+@recovers
 def test_offline_two_players_on_one_page(browser: Any, overshoot: dict) -> None:  # noqa: F811
     """Both themes on one page: each decodes its data (DecompressionStream), nothing is
     fetched, nothing is logged as an error, and each player keeps its own state."""
@@ -399,6 +649,44 @@ def test_offline_two_players_on_one_page(browser: Any, overshoot: dict) -> None:
     check_clean(browser)
 
 
+def test_a_page_crash_fails_one_test_not_the_module(browser: Any, overshoot: dict) -> None:  # noqa: F811
+    """The page's process killed mid-test (what WebKitGTK's crash in a CI run did: the script
+    the page died in got "Could not parse script result", every later command "session
+    deleted because of page crash or hang", and eight tests failed): the test runs again on a
+    fresh session and passes, with the first error as a warning; a live browser's failure is
+    not retried; killed again on the retry (WebKit only: the same code, and a fresh Firefox
+    costs 3-10 s), it fails with both errors. The module's next tests run on the fresh
+    session."""
+    tries: list[int] = []
+
+    def body(browser: Any, crash_on: set[int], step: int = 7) -> None:
+        tries.append(browser.sessions)
+        load(browser, overshoot["files"]["dark"])
+        if len(tries) in crash_on:
+            browser.kill_page()
+        player_js(browser, "p.seek(7);")
+        assert attr(browser, "data-step") == str(step)
+
+    first = browser.sessions
+    with pytest.warns(BrowserRestarted, match="its first session died") as warned:
+        recovers(body)(browser=browser, crash_on={1})
+    assert tries == [first, first + 1], browser.name
+    (said,) = [str(w.message) for w in warned if w.category is BrowserRestarted]
+    assert said.startswith(f"{browser.name}: body passed on a fresh session"), said
+    tries.clear()
+    with pytest.raises(AssertionError):
+        recovers(body)(browser=browser, crash_on=set(), step=8)
+    assert tries == [first + 1], browser.name
+    if browser.name == "firefox":  # the rest is the same code; a Firefox start costs 3-10 s
+        return
+    tries.clear()
+    with pytest.raises(ExceptionGroup, match="failed again on a fresh session") as failed:
+        recovers(body)(browser=browser, crash_on={1, 2})
+    assert tries == [first + 1, first + 2] and len(failed.value.exceptions) == 2, tries
+    assert browser.alive() and browser.sessions == first + 3, browser.name
+
+
+@recovers
 def test_dot_position_matches_the_projected_run(browser: Any, overshoot: dict) -> None:  # noqa: F811
     """After seeking to step t the drawn dot is the run's params[t] through the plot's data →
     pixel map within 1 px (canvas pixels), and the screenshot shows the run's colour there
@@ -436,6 +724,7 @@ def test_dot_position_matches_the_projected_run(browser: Any, overshoot: dict) -
     check_clean(browser)
 
 
+@recovers
 def test_keys_and_hover_gives_the_recorded_loss(browser: Any, overshoot: dict) -> None:  # noqa: F811
     load(browser, overshoot["files"]["light"])
     payload, trajs, steps = overshoot["payload"], overshoot["trajs"], overshoot["payload"]["steps"]
@@ -483,6 +772,7 @@ def test_keys_and_hover_gives_the_recorded_loss(browser: Any, overshoot: dict) -
     check_clean(browser)
 
 
+@recovers
 def test_rate_map_click_plays_the_run_under_the_cursor(browser: Any, rate_map: dict) -> None:  # noqa: F811
     from descent.scenes.kit.plot import PlotArea
 
@@ -515,6 +805,7 @@ def test_rate_map_click_plays_the_run_under_the_cursor(browser: Any, rate_map: d
     check_clean(browser)
 
 
+@recovers
 def test_rate_map_script_decodes_every_run_as_python(browser: Any, rate_map: dict) -> None:  # noqa: F811
     """Each engine's float64 arithmetic in the lattice decoder gives the recorded runs'
     quantised points for every run (as in Chromium: the encoder's prediction to the bit)."""
@@ -555,6 +846,7 @@ def thousand(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@recovers
 def test_thousand_particles_draw_within_a_frame(browser: Any, thousand: Path) -> None:
     """1,000 dots: one frame's drawing < 16.7 ms in each engine (in WebKitGTK a dot stamped
     from a canvas cost 26 ms a frame; from an ImageBitmap 2.3 ms)."""
@@ -601,6 +893,7 @@ def notebook_cell(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return cell
 
 
+@recovers
 def test_notebook_iframe_srcdoc_player(browser: Any, notebook_cell: Path) -> None:
     """show()'s ``<iframe srcdoc sandbox="allow-scripts">`` (what JupyterLab and VS Code put
     in the page): the player decodes its data and takes keys inside the sandboxed frame."""
@@ -614,6 +907,7 @@ def test_notebook_iframe_srcdoc_player(browser: Any, notebook_cell: Path) -> Non
     check_clean(browser)
 
 
+@recovers
 def test_html_deck_player_slide(browser: Any, overshoot: dict, tmp_path: Path) -> None:  # noqa: F811
     """A player slide of the HTML deck (an iframe of players/…): it plays and takes keys."""
     from descent.renders.slides import build_html
@@ -645,6 +939,7 @@ def press_button(b: Any, selector: str) -> None:
     b.click(r["x"] + r["width"] / 2, r["y"] + r["height"] / 2)
 
 
+@recovers
 def test_presenter_window_follows_the_deck(browser: Any, deck: Path) -> None:  # noqa: F811
     """The deck's presenter window (window.open, postMessage between two file:// pages): it
     follows the deck, the deck follows it, a click on its controls does not advance."""

@@ -10,6 +10,8 @@
 //   {"op": "move" | "click", "x": 10, "y": 20}   the mouse, in CSS px of the viewport
 //   {"op": "screenshot", "path": "/tmp/x.png"}   the viewport, as PNG
 //   {"op": "log"}  -> {"blocked": [...], "errors": [...]} since the last open
+//   {"op": "ping"} -> 1 when the last opened page (not a popup) evaluates a script (an error
+//       when its tab crashed); 1 before any page is open
 //   {"op": "frame", "index": 0}   later evals go to the window's n-th child frame (null: the window)
 //   {"op": "select", "index": 1, "timeout": 10000}   later commands go to the page's n-th
 //       window (0: the page itself, 1: the first popup it opened), waiting for it to open
@@ -62,6 +64,7 @@ const ops = {
   click: ({ x, y }) => page.mouse.click(x, y),
   screenshot: ({ path }) => page.screenshot({ path }),
   log: () => log,
+  ping: () => (pages[0] ? pages[0].evaluate("1") : 1),
   select: async ({ index, timeout }) => {
     const end = Date.now() + (timeout || 10000);
     while (pages.length <= index) {
