@@ -132,7 +132,7 @@ def test_surface_3d_trails_follow_the_drawn_surface_not_chords() -> None:
     scene = object.__new__(cls)  # only its geometry: no Scene is built
     field = scene.height_field(land)
     trajs = cls.data()
-    (x0, x1), (y0, y1) = land.view
+    (x0, x1), (y0, y1) = cls.drawn_view()
     for t in trajs:
         path, u = scene.on_surface(land, t, field, 0.04)
         assert len(path) == len(u) and u[0] == 0 and u[-1] == cls.steps
@@ -179,6 +179,67 @@ def test_surface_3d_flags_every_minimum_and_draws_balls_over_every_trail() -> No
     trails = [m for m in scene.mobjects if type(m) is VMobject and m.updaters]
     assert len(trails) >= 3
     assert max(order[id(t)] for t in trails) < min(order[id(b)] for b in balls)
+
+
+def test_surface_3d_view_holds_every_run_so_no_trail_is_pinned_to_the_edge() -> None:
+    """Momentum's steps 3 and 5 reach x 5.46 and −5.07, past the landscape's ±5: the drawn
+    view grows (in view_step, equal units) to hold them; the trail is where the run was."""
+    cls = get_scene("Surface3D")
+    land = cls.get_landscape()
+    (x0, x1), (y0, y1) = cls.drawn_view()
+    pts = np.concatenate([np.asarray(t.params, np.float64) for t in cls.data()])
+    (lx0, lx1), (ly0, ly1) = land.view
+    assert (pts[:, 0] < lx0).any() or (pts[:, 0] > lx1).any()  # the landscape's view is short
+    assert x0 <= pts[:, 0].min() and pts[:, 0].max() <= x1
+    assert y0 <= pts[:, 1].min() and pts[:, 1].max() <= y1
+    assert x1 - x0 == pytest.approx(y1 - y0)  # one data unit as long on both axes
+    # no wider than the step needs: one view_step less would leave a run out
+    step = cls.view_step
+    assert pts[:, 0].min() < x0 + step or pts[:, 0].max() > x1 - step
+    scene = object.__new__(cls)
+    field = scene.height_field(land)
+    for t in cls.data():
+        path, u = scene.on_surface(land, t, field)
+        drawn = path[np.searchsorted(u, np.arange(cls.steps + 1)), :2]
+        np.testing.assert_allclose(drawn, np.asarray(t.params, np.float64))  # nothing pinned
+
+
+def test_surface_3d_balls_stand_out_and_the_shared_start_is_counted() -> None:
+    """Each ball sits on a halo (a disc of the page's colour, outlined) that follows it; the
+    camera paints every trail before every ball; at step 0 the three balls are one, and a
+    mark says how many runs start there, until the balls part."""
+    from manim import Sphere, VGroup, VMobject
+
+    cls = get_scene("Surface3D")
+    check = check_layout(cls, "dark")
+    assert not check.problems, check.problems
+    scene = check.scene
+    balls = [m for m in scene.mobjects if type(m) is Sphere]
+    halos = [m for m in scene.mobjects if isinstance(m, VGroup) and hasattr(m, "halo_of")]
+    assert len(halos) == len(balls) == len(cls.runs)
+    for ball, ring in zip(balls, halos, strict=True):
+        np.testing.assert_allclose(ring.get_center(), ball.get_center(), atol=1e-9)
+        assert ring.width / 2 == pytest.approx(cls.halo_size * cls.ball_radius * cls.zoom)
+        assert ring.width > ball.width * cls.zoom  # larger on screen than the ball it holds
+    # MeshCamera's order: every depth-tested path (trail, halo) before every ball's faces
+    camera = scene.renderer.camera
+    shown = camera.get_mobjects_to_display(scene.mobjects)
+    at = {id(m): i for i, m in enumerate(shown)}
+    trails = [m for m in scene.mobjects if type(m) is VMobject and m.updaters]
+    faces = [id(f) for b in balls for f in b.family_members_with_points() if id(f) in at]
+    assert faces, "no ball in sight at the end"
+    paths = [id(m) for m in trails + [h[0] for h in halos] if id(m) in at]
+    assert max(at[i] for i in paths) < min(at[i] for i in faces)
+    # the shared start: one mark, counting the runs that share it, shown only at the start
+    marks = [m for m in scene.mobjects if hasattr(m, "start_runs")]
+    starts = [tuple(s) for _, s in cls.runs]
+    assert len(marks) == 1 and len(marks[0].start_runs) == starts.count(starts[0]) == 3
+    assert marks[0].text == f"{len(cls.runs)} runs start here"
+    assert scene.clock.step() >= cls.start_mark_until
+    assert max(float(leaf.get_fill_opacity()) for leaf in marks[0].family_members_with_points()) == 0
+    scene.clock.tracker.set_value(scene.clock.alpha_of(0))
+    marks[0].update(0)
+    assert max(float(leaf.get_fill_opacity()) for leaf in marks[0].family_members_with_points()) > 0
 
 
 def test_surface_3d_subtitle_is_full_size_and_has_its_own_band() -> None:

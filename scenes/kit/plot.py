@@ -341,7 +341,8 @@ class ColorBar(Group):
     scale : HeatScale
         The heat map's map from loss to colour position (the bar's height is 0 → 1).
     ticks : list of (float, float)
-        ``(loss, y)``: each tick's loss value and its height in scene units.
+        ``(loss, y)``: each tick's loss value and its height in scene units (the values
+        given as ``ticks``, those inside the bar's range, or round ones).
     image : ImageMobject
         The ramp itself (256 rows, the heat map's colormap, low loss at the bottom).
     """
@@ -355,6 +356,7 @@ class ColorBar(Group):
         width: float = 0.16,
         font_size: int = 16,
         max_ticks: int = 5,
+        ticks: Sequence[float] | None = None,
     ) -> None:
         super().__init__()
         self.scale = scale
@@ -364,10 +366,13 @@ class ColorBar(Group):
         self.image.stretch_to_fit_width(width).stretch_to_fit_height(height)
         box = Rectangle(width=width, height=height, stroke_color=theme.muted, stroke_width=1.2)
         bottom = -height / 2
-        self.ticks = [
-            (value, bottom + height * float(scale(value)))
-            for value in colorbar_ticks(scale, max_ticks=max_ticks)
-        ]
+        lo, hi = float(scale.inverse(0.0)), float(scale.inverse(1.0))
+        values = (
+            colorbar_ticks(scale, max_ticks=max_ticks)
+            if ticks is None
+            else [float(v) for v in ticks if lo <= v <= hi]
+        )
+        self.ticks = [(value, bottom + height * float(scale(value))) for value in values]
         marks = VGroup()
         for value, y in self.ticks:
             at = np.array([width / 2, y, 0.0])
@@ -421,10 +426,13 @@ def colorbar(
     buff: float = 0.15,
     font_size: int = 16,
     height: float | None = None,
+    ticks: Sequence[float] | None = None,
 ) -> ColorBar:
     """The colour bar of ``heatmap(land, area, theme, log=log, resolution=resolution)``:
     the same colormap and normalisation (:func:`~descent.scenes.kit.theme.heat_scale`), with
-    ticks at true loss values, placed ``buff`` right of the plot box and as high as it."""
+    ticks at true loss values (``ticks``: these values, for example the contour levels;
+    default: round ones, :func:`colorbar_ticks`), placed ``buff`` right of the plot box and
+    as high as it."""
     _, _, z = _grid_of(land, area, resolution)
     bar = ColorBar(
         heat_scale(z, log=log),
@@ -432,6 +440,7 @@ def colorbar(
         height=height or area.height * 0.8,
         width=width,
         font_size=font_size,
+        ticks=ticks,
     )
     # bottom-aligned with the plot box: its top keeps room for the title "loss"
     corner = area.center + RIGHT * area.width / 2 + DOWN * area.height / 2
