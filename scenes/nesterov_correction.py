@@ -31,6 +31,7 @@ from descent.scenes.kit.story import (
     event_story,
     number,
     overshoot_comparison,
+    tolerance_for,
 )
 from descent.scenes.kit.theme import palette_for, to_lab, widest_palette
 from descent.scenes.momentum_overshoot import MomentumOvershoot
@@ -70,6 +71,10 @@ class NesterovCorrection(MomentumOvershoot):
     view = ((-5.5, 3.0), (-2.7, 2.3))
     #: the steps explained one by one, slowed down
     explained_steps = (2, 3, 4, 5)
+    #: the distance panel on a log axis: the story's "within 0.1 of the optimum" is a line
+    #: on it (0.1 on the map is 9 px at 1280 × 720, under the dots), and the two runs'
+    #: crossings of it (steps 47 and 73) are read there
+    panel_log = True
 
     @classmethod
     def headline(cls) -> str:
@@ -110,6 +115,29 @@ class NesterovCorrection(MomentumOvershoot):
     seconds_per_explained_step = 2.4
     #: how long each step's whole anatomy stays on screen once drawn (s), before it fades
     anatomy_hold = 2.0
+
+    def tolerance(self, land: Landscape) -> float | None:
+        """The story's distance to the optimum (:func:`tolerance_for`: its beat says "within
+        0.1 of the optimum for good from step 47")."""
+        return tolerance_for(land, self.start) if land.optimum is not None else None
+
+    def panel_guides(self, panel: Any, land: Landscape, trajs: Sequence[Trajectory]) -> list[Any]:
+        """A dashed line across the distance panel at :meth:`tolerance`, and ``within 0.1``
+        over its right end: where each curve goes under it for good is its beat's step."""
+        tol = self.tolerance(land)
+        area = panel.area
+        if tol is None or not tol > 0:
+            return []
+        y = float(np.log10(tol)) if panel.scale == "log" else tol
+        if not area.y_range[0] <= y <= area.y_range[1]:
+            return []
+        a, b = area.to_scene(np.array([[area.x_range[0], y], [area.x_range[1], y]]))
+        line = DashedLine(a, b, color=self.theme.text, stroke_width=2, dash_length=0.08)
+        line.tolerance = tol
+        words = halo(label(f"within {number(tol)}", 16, self.theme.text), self.theme)
+        words.next_to(b, UP + LEFT, buff=0.06)
+        self.tolerance_line = VGroup(line, words)
+        return [line, words]
 
     def path_of(self, traj: Trajectory) -> np.ndarray:
         return lookahead_form(traj) if traj.spec.kwargs.get("nesterov") else np.asarray(traj.params)
@@ -212,6 +240,12 @@ class NesterovCorrection(MomentumOvershoot):
     def before_run(
         self, land: Landscape, area: PlotArea, trajs: Sequence[Trajectory], tracks: Sequence[Track]
     ) -> None:
+        # a beat marks its run's point on the distance panel, by the tolerance line: on the
+        # map the ring covered the optimum's star and both dots, 9 px from each other
+        panel = getattr(self, "panel", None)
+        if panel is not None:
+            # each run's marker (line, marker, off-panel mark per run), in run order
+            self.subjects = [m for m in panel.lines if isinstance(m, Dot)]
         # -- slowed-down anatomy of the first steps, one run's at a time (shorter under a
         #    user's run_time) --
         steps, k, say = self.opening_plan(len(trajs))
