@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -88,7 +89,14 @@ class NesterovCorrection(MomentumOvershoot):
     def story(cls) -> tuple[Beat, ...]:
         """The events after the explained steps (those are narrated as they are drawn)."""
         land, trajs = cls.simulate()
-        found = event_story(land, trajs, cls.story_theme(), steps=cls.steps)
+        # every event on the points drawn (Nesterov's θ_t of the look-ahead form): the
+        # tolerance beat's step is where the drawn curve goes under the panel's line (on
+        # torch's φ_t it was a step earlier, 0.103 from the optimum on the panel)
+        drawn = [
+            replace(t, params=lookahead_form(t)) if t.spec.kwargs.get("nesterov") else t
+            for t in trajs
+        ]
+        found = event_story(land, drawn, cls.story_theme(), steps=cls.steps)
         after = max(cls.explained_steps)
         beats = [b for b in found if b.step > after]
         # the headline's claim: how far each overshoots, on the points drawn (Nesterov's θ_t)
@@ -123,7 +131,7 @@ class NesterovCorrection(MomentumOvershoot):
 
     def panel_guides(self, panel: Any, land: Landscape, trajs: Sequence[Trajectory]) -> list[Any]:
         """A dashed line across the distance panel at :meth:`tolerance`, and ``within 0.1``
-        over its right end: where each curve goes under it for good is its beat's step."""
+        under its left end: where each curve goes under it for good is its beat's step."""
         tol = self.tolerance(land)
         area = panel.area
         if tol is None or not tol > 0:
@@ -135,9 +143,21 @@ class NesterovCorrection(MomentumOvershoot):
         line = DashedLine(a, b, color=self.theme.text, stroke_width=2, dash_length=0.08)
         line.tolerance = tol
         words = halo(label(f"within {number(tol)}", 16, self.theme.text), self.theme)
-        words.next_to(b, UP + LEFT, buff=0.06)
+        # under the line's left end: the curves start far above it, and a beat's ring (at
+        # a crossing, step 47 of 80) stays clear of it
+        words.next_to(a, DOWN + RIGHT, buff=0.06)
         self.tolerance_line = VGroup(line, words)
         return [line, words]
+
+    def beat_subjects(self, beat: Beat | None, subjects: Sequence[Any]) -> Sequence[Any]:
+        """A tolerance beat ("within 0.1 of the optimum for good from step 47") marks its
+        run's point on the distance panel, at the dashed line: on the map the ring covered
+        the optimum's star and both dots, 9 px from each other. Other beats: the dots."""
+        panel = getattr(self, "panel", None)
+        events = getattr(beat, "events", ()) or ()
+        if panel is None or not any(e.kind == "tolerance" for e in events):
+            return subjects
+        return [m for m in panel.lines if isinstance(m, Dot)]  # each run's marker, in order
 
     def path_of(self, traj: Trajectory) -> np.ndarray:
         return lookahead_form(traj) if traj.spec.kwargs.get("nesterov") else np.asarray(traj.params)
@@ -240,12 +260,6 @@ class NesterovCorrection(MomentumOvershoot):
     def before_run(
         self, land: Landscape, area: PlotArea, trajs: Sequence[Trajectory], tracks: Sequence[Track]
     ) -> None:
-        # a beat marks its run's point on the distance panel, by the tolerance line: on the
-        # map the ring covered the optimum's star and both dots, 9 px from each other
-        panel = getattr(self, "panel", None)
-        if panel is not None:
-            # each run's marker (line, marker, off-panel mark per run), in run order
-            self.subjects = [m for m in panel.lines if isinstance(m, Dot)]
         # -- slowed-down anatomy of the first steps, one run's at a time (shorter under a
         #    user's run_time) --
         steps, k, say = self.opening_plan(len(trajs))
