@@ -676,3 +676,21 @@ def test_network_subtitle_lines_are_full_size_and_the_caption_clears_the_data_pa
     ]  # fmt: skip
     assert near, "the data panel's ticks were not found"
     assert min(b.x0 for b in near) - caption.x1 >= 0.3
+
+
+def test_a_narrow_axis_writes_fewer_x_ticks_rather_than_running_them_together() -> None:
+    """NetworkLandscape's loss panel (1.8 wide, steps 0..200): ``0 50 100 150 200`` ran
+    together as ``100150200``; the axis now keeps the numbers ≥ 0.12 apart, and a wide
+    axis keeps its five."""
+    from descent.scenes.kit import get_theme, plot_area, text_boxes
+
+    def numbers(width: float) -> list:
+        area = plot_area((0.0, 200.0), (0.0, 1.0), width=width, height=1.0,
+                         theme=get_theme("dark"), font_size=16)  # fmt: skip
+        bottom = area.center[1] - area.height / 2
+        return sorted((b for b in text_boxes([area.axes]) if b.y1 < bottom), key=lambda b: b.x0)
+
+    narrow, wide = numbers(1.8), numbers(6.0)
+    assert [b.text for b in wide] == ["0", "50", "100", "150", "200"]
+    assert len(narrow) >= 2 and narrow[0].text == "0" and narrow[-1].text == "200"
+    assert all(b.x0 - a.x1 >= 0.12 for a, b in zip(narrow[:-1], narrow[1:], strict=True))

@@ -228,7 +228,7 @@ def plot_area(
     frame = VGroup(box)
     y_numbers: list[VGroup] = []
     if ticks:
-        for value in _tick_values(*x_range, step_for(*x_range)):
+        for value in _x_ticks(x_range, width, font_size):
             at = area.to_scene(np.array([value, y_range[0]]))
             frame.add(Line(at, at + UP * 0.1, color=theme.muted, stroke_width=1.5))
             frame.add(label(_fmt_tick(value), font_size, theme.muted).next_to(at, DOWN, buff=0.1))
@@ -259,6 +259,23 @@ def plot_area(
     axes.y_axis.set_opacity(0)
     area.frame = frame
     return area
+
+
+def _x_ticks(x_range: tuple[float, float], width: float, font_size: int) -> list[float]:
+    """The x axis's tick values: a nice step for ~5 ticks, or fewer ticks (a larger nice
+    step) while two neighbouring numbers would come closer than 0.12 scene units (a narrow
+    panel's ``0 50 100 150 200`` ran together as ``100150200``)."""
+    lo, hi = x_range
+    span = (hi - lo) or 1.0
+    values: list[float] = []
+    for parts in (5, 4, 3, 2, 1):
+        values = _tick_values(lo, hi, _nice_step(lo, hi, parts))
+        half = [label(_fmt_tick(v), font_size, "#000000").width / 2 for v in values]
+        at = [(v - lo) / span * width for v in values]
+        pairs = zip(at[:-1], at[1:], half[:-1], half[1:], strict=True)
+        if all(b - a - ha - hb >= 0.12 for a, b, ha, hb in pairs):
+            return values
+    return values
 
 
 def _nice_step(lo: float, hi: float, parts: int = 5) -> float:
