@@ -5,6 +5,11 @@ equal minima marked: plain SGD rolls into (3.58, −1.85), Adam into (3, 2), and
 carries over the saddle to (−2.81, 3.13): which minimum is the optimizer's doing. A ball
 or a trail behind the surface is hidden by it (:meth:`MeshCamera.depth_test`); the legend
 shows every run's hyper-parameters and live loss, and a step counter runs beside it.
+At step 0 the three balls are one (drawn inside each other): "3 runs start here" says so.
+Each ball sits on a halo (a disc of the page's colour, outlined) and is painted over every
+trail, so momentum's ball reads against its own loops. The surface is drawn over a view
+grown to hold every run (:meth:`Surface3D.drawn_view`: ±5.5, momentum's steps 3 and 5
+reach x 5.46 and −5.07): no step is pinned to the surface's edge wall.
 
 Each step is drawn on the surface: the straight step in the plane in pieces of at most
 :attr:`Surface3D.sample_spacing`, each at the drawn surface's height under it (momentum's
@@ -169,6 +174,12 @@ class Surface3D(DescentScene, ThreeDScene):
         box = np.stack([mid - span / 2, mid + span / 2], axis=1)
         return (float(box[0, 0]), float(box[0, 1])), (float(box[1, 0]), float(box[1, 1]))
 
+    def view_box(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """:meth:`drawn_view`, computed once per scene (it reads every run)."""
+        if getattr(self, "_view_box", None) is None:
+            self._view_box = self.drawn_view()
+        return self._view_box
+
     resolution = 24
     height = 2.6
     #: the camera: polar angle, azimuth (degrees) and zoom (Manim's ``ThreeDCamera``: it
@@ -215,7 +226,7 @@ class Surface3D(DescentScene, ThreeDScene):
         (:meth:`drawn_view`) holds every run; a point past it (a run that leaves even the
         widest view) is pinned at its edge: nothing is drawn beyond the surface. A run that
         turns NaN stays at its last finite point."""
-        (x0, x1), (y0, y1) = self.drawn_view()
+        (x0, x1), (y0, y1) = self.view_box()
         p = held_at_nan(np.asarray(traj.params, dtype=np.float64))
         at = np.stack([np.clip(p[:, 0], x0, x1), np.clip(p[:, 1], y0, y1)], axis=-1)
         length = np.linalg.norm(np.diff(at, axis=0), axis=1)
@@ -234,7 +245,7 @@ class Surface3D(DescentScene, ThreeDScene):
         view (:meth:`drawn_view`), each loss lifted to its height (:meth:`lift`); between
         them the drawn quads are bilinear (:meth:`HeightField.height`). Sets ``zmax``, the
         largest loss there."""
-        (x0, x1), (y0, y1) = self.drawn_view()
+        (x0, x1), (y0, y1) = self.view_box()
         us, vs = np.linspace(x0, x1, self.resolution + 1), np.linspace(y0, y1, self.resolution + 1)
         grid = land.grid(us, vs)  # one vectorised evaluation
         self.zmax = float(grid.max())
@@ -322,7 +333,7 @@ class Surface3D(DescentScene, ThreeDScene):
         # -- data --
         land = self.get_landscape()
         trajs = self.data()
-        (x0, x1), (y0, y1) = self.drawn_view()
+        (x0, x1), (y0, y1) = self.view_box()
         field = self.height_field(land)  # the drawn surface's heights, data units
         us, vs, heights = field.xs, field.ys, field.zs
         axes = ThreeDAxes(
