@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ from descent.scenes.kit.story import (
     event_story,
     number,
     overshoot_comparison,
+    tolerance_for,
 )
 from descent.scenes.kit.theme import palette_for, to_lab, widest_palette
 from descent.scenes.momentum_overshoot import MomentumOvershoot
@@ -70,6 +72,10 @@ class NesterovCorrection(MomentumOvershoot):
     view = ((-5.5, 3.0), (-2.7, 2.3))
     #: the steps explained one by one, slowed down
     explained_steps = (2, 3, 4, 5)
+    #: the distance panel on a log axis: the story's "within 0.1 of the optimum" is a line
+    #: on it (0.1 on the map is 9 px at 1280 × 720, under the dots), and the two runs'
+    #: crossings of it (steps 47 and 73) are read there
+    panel_log = True
 
     @classmethod
     def headline(cls) -> str:
@@ -83,7 +89,14 @@ class NesterovCorrection(MomentumOvershoot):
     def story(cls) -> tuple[Beat, ...]:
         """The events after the explained steps (those are narrated as they are drawn)."""
         land, trajs = cls.simulate()
-        found = event_story(land, trajs, cls.story_theme(), steps=cls.steps)
+        # every event on the points drawn (Nesterov's θ_t of the look-ahead form): the
+        # tolerance beat's step is where the drawn curve goes under the panel's line (on
+        # torch's φ_t it was a step earlier, 0.103 from the optimum on the panel)
+        drawn = [
+            replace(t, params=lookahead_form(t)) if t.spec.kwargs.get("nesterov") else t
+            for t in trajs
+        ]
+        found = event_story(land, drawn, cls.story_theme(), steps=cls.steps)
         after = max(cls.explained_steps)
         beats = [b for b in found if b.step > after]
         # the headline's claim: how far each overshoots, on the points drawn (Nesterov's θ_t)
@@ -110,6 +123,41 @@ class NesterovCorrection(MomentumOvershoot):
     seconds_per_explained_step = 2.4
     #: how long each step's whole anatomy stays on screen once drawn (s), before it fades
     anatomy_hold = 2.0
+
+    def tolerance(self, land: Landscape) -> float | None:
+        """The story's distance to the optimum (:func:`tolerance_for`: its beat says "within
+        0.1 of the optimum for good from step 47")."""
+        return tolerance_for(land, self.start) if land.optimum is not None else None
+
+    def panel_guides(self, panel: Any, land: Landscape, trajs: Sequence[Trajectory]) -> list[Any]:
+        """A dashed line across the distance panel at :meth:`tolerance`, and ``within 0.1``
+        under its left end: where each curve goes under it for good is its beat's step."""
+        tol = self.tolerance(land)
+        area = panel.area
+        if tol is None or not tol > 0:
+            return []
+        y = float(np.log10(tol)) if panel.scale == "log" else tol
+        if not area.y_range[0] <= y <= area.y_range[1]:
+            return []
+        a, b = area.to_scene(np.array([[area.x_range[0], y], [area.x_range[1], y]]))
+        line = DashedLine(a, b, color=self.theme.text, stroke_width=2, dash_length=0.08)
+        line.tolerance = tol
+        words = halo(label(f"within {number(tol)}", 16, self.theme.text), self.theme)
+        # under the line's left end: the curves start far above it, and a beat's ring (at
+        # a crossing, step 47 of 80) stays clear of it
+        words.next_to(a, DOWN + RIGHT, buff=0.06)
+        self.tolerance_line = VGroup(line, words)
+        return [line, words]
+
+    def beat_subjects(self, beat: Beat | None, subjects: Sequence[Any]) -> Sequence[Any]:
+        """A tolerance beat ("within 0.1 of the optimum for good from step 47") marks its
+        run's point on the distance panel, at the dashed line: on the map the ring covered
+        the optimum's star and both dots, 9 px from each other. Other beats: the dots."""
+        panel = getattr(self, "panel", None)
+        events = getattr(beat, "events", ()) or ()
+        if panel is None or not any(e.kind == "tolerance" for e in events):
+            return subjects
+        return [m for m in panel.lines if isinstance(m, Dot)]  # each run's marker, in order
 
     def path_of(self, traj: Trajectory) -> np.ndarray:
         return lookahead_form(traj) if traj.spec.kwargs.get("nesterov") else np.asarray(traj.params)

@@ -5,6 +5,11 @@ equal minima marked: plain SGD rolls into (3.58, −1.85), Adam into (3, 2), and
 carries over the saddle to (−2.81, 3.13): which minimum is the optimizer's doing. A ball
 or a trail behind the surface is hidden by it (:meth:`MeshCamera.depth_test`); the legend
 shows every run's hyper-parameters and live loss, and a step counter runs beside it.
+At step 0 the three balls are one (drawn inside each other): "3 runs start here" says so.
+Each ball sits on a halo (a disc of the page's colour, outlined) and is painted over every
+trail, so momentum's ball reads against its own loops. The surface is drawn over a view
+grown to hold every run (:meth:`Surface3D.drawn_view`: ±5.5, momentum's steps 3 and 5
+reach x 5.46 and −5.07): no step is pinned to the surface's edge wall.
 
 Each step is drawn on the surface: the straight step in the plane in pieces of at most
 :attr:`Surface3D.sample_spacing`, each at the drawn surface's height under it (momentum's
@@ -35,9 +40,12 @@ from descent.scenes.kit import (
     HeightField,
     Legend,
     StepClock,
+    halo,
     held_at_nan,
     hyperparameters,
+    label,
     partial_path,
+    set_shown,
     step_counter,
     step_weights,
     still_axes,
@@ -132,6 +140,46 @@ class Surface3D(DescentScene, ThreeDScene):
             )
         return tuple(pick_beats(beats[:1], [(0, b) for b in beats[1:]], steps=cls.steps, most=4))
 
+    #: the drawn view is the landscape's, grown to hold every run: its sides move out in
+    #: steps of ``view_step`` (data units), both axes to the same span (equal units), at most
+    #: ``widest`` times the landscape's span (a diverging run past that is pinned at the edge)
+    view_step = 0.5
+    widest = 1.5
+
+    @classmethod
+    def drawn_view(cls) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The view box the surface is drawn over, ``((x0, x1), (y0, y1))`` in data units.
+
+        The landscape's view, each side moved out (in steps of :attr:`view_step`) until
+        every finite point of every run lies inside, then the shorter axis widened about its
+        centre to the longer one's span (one data unit is as long on both axes). A side
+        moves at most to :attr:`widest` times the landscape's span about its centre: a run
+        that leaves that is pinned at the edge. Himmelblau: momentum's steps 3 and 5 reach
+        x 5.46 and −5.07, past the landscape's ±5, so the view is ±5.5."""
+        land = cls.get_landscape()
+        (x0, x1), (y0, y1) = land.view
+        box = np.array([[x0, x1], [y0, y1]], dtype=np.float64)
+        pts = np.concatenate([np.asarray(t.params, np.float64)[:, :2] for t in cls.data()])
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        centre, half = box.mean(axis=1), (box[:, 1] - box[:, 0]) / 2
+        limit = np.stack([centre - cls.widest * half, centre + cls.widest * half], axis=1)
+        if len(pts):
+            step = cls.view_step
+            lo = np.floor(pts.min(axis=0) / step) * step
+            hi = np.ceil(pts.max(axis=0) / step) * step
+            box[:, 0] = np.maximum(np.minimum(box[:, 0], lo), limit[:, 0])
+            box[:, 1] = np.minimum(np.maximum(box[:, 1], hi), limit[:, 1])
+        span = float((box[:, 1] - box[:, 0]).max())
+        mid = box.mean(axis=1)
+        box = np.stack([mid - span / 2, mid + span / 2], axis=1)
+        return (float(box[0, 0]), float(box[0, 1])), (float(box[1, 0]), float(box[1, 1]))
+
+    def view_box(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """:meth:`drawn_view`, computed once per scene (it reads every run)."""
+        if getattr(self, "_view_box", None) is None:
+            self._view_box = self.drawn_view()
+        return self._view_box
+
     resolution = 24
     height = 2.6
     #: the camera: polar angle, azimuth (degrees) and zoom (Manim's ``ThreeDCamera``: it
@@ -147,7 +195,11 @@ class Surface3D(DescentScene, ThreeDScene):
     sample_spacing = 0.2
     #: how far the trail floats over the drawn surface, and the ball's radius (scene units)
     trail_lift = 0.04
-    ball_radius = 0.12
+    ball_radius = 0.15
+    #: each ball sits on a disc of the page's colour, outlined in the theme's text colour,
+    #: this many times the ball's radius on screen: it stands out of its own trail's
+    #: scribble (momentum's orange ball on its orange loops around (−2.81, 3.13))
+    halo_size = 1.75
     #: how high each minimum's marker stands on its stem over the surface (scene units)
     minimum_flag = 0.45
 
@@ -170,10 +222,11 @@ class Surface3D(DescentScene, ThreeDScene):
         ``k + j/n`` between). Each step is the straight step in the plane, cut into pieces
         no longer than :attr:`sample_spacing`, each sample at the height of the surface
         under it (``field``: the drawn surface's heights, data units): a long step follows
-        the surface instead of cutting through the air above it. A point past the view is
-        pinned at its edge (as 2-D tracks pin it): nothing is drawn beyond the surface. A
-        run that turns NaN stays at its last finite point."""
-        (x0, x1), (y0, y1) = land.view
+        the surface instead of cutting through the air above it. The view
+        (:meth:`drawn_view`) holds every run; a point past it (a run that leaves even the
+        widest view) is pinned at its edge: nothing is drawn beyond the surface. A run that
+        turns NaN stays at its last finite point."""
+        (x0, x1), (y0, y1) = self.view_box()
         p = held_at_nan(np.asarray(traj.params, dtype=np.float64))
         at = np.stack([np.clip(p[:, 0], x0, x1), np.clip(p[:, 1], y0, y1)], axis=-1)
         length = np.linalg.norm(np.diff(at, axis=0), axis=1)
@@ -189,9 +242,10 @@ class Surface3D(DescentScene, ThreeDScene):
 
     def height_field(self, land: Landscape) -> HeightField:
         """The surface as drawn, in data units: ``resolution + 1`` samples a side over the
-        view, each loss lifted to its height (:meth:`lift`); between them the drawn quads
-        are bilinear (:meth:`HeightField.height`). Sets ``zmax``, the largest loss there."""
-        (x0, x1), (y0, y1) = land.view
+        view (:meth:`drawn_view`), each loss lifted to its height (:meth:`lift`); between
+        them the drawn quads are bilinear (:meth:`HeightField.height`). Sets ``zmax``, the
+        largest loss there."""
+        (x0, x1), (y0, y1) = self.view_box()
         us, vs = np.linspace(x0, x1, self.resolution + 1), np.linspace(y0, y1, self.resolution + 1)
         grid = land.grid(us, vs)  # one vectorised evaluation
         self.zmax = float(grid.max())
@@ -224,6 +278,49 @@ class Surface3D(DescentScene, ThreeDScene):
             face.fill_rgbas[:, :3] = color
             face.stroke_rgbas[:, :3] = color
 
+    def ball_halo(self, ball: Mobject, color: str) -> VGroup:
+        """A disc of the page's colour with an outline in the theme's text colour, under
+        ``ball`` and following it, facing the camera (a fixed-orientation mobject): the
+        ball stands out of the trails around it. Its radius is :attr:`halo_size` times the
+        ball's, scaled as the camera's zoom scales the ball. A body (a group), so that the
+        depth test hides it whole with its ball."""
+        page = self.theme.background[:7] if self.theme.name != "transparent" else "#000000"
+        disc = Circle(radius=self.halo_size * self.ball_radius * self.zoom)
+        disc.set_fill(page, opacity=0.9).set_stroke(self.theme.text, width=2.5)
+        ring = VGroup(disc).move_to(ball.get_center())
+        ring.halo_of = color
+        ring.add_updater(lambda m: m.move_to(ball.get_center()))
+        return ring
+
+    #: the start marks are shown until this step (the balls have moved apart by then)
+    start_mark_until = 2
+
+    def start_marks(self, balls: list[np.ndarray]) -> list[Mobject]:
+        """For each point where more than one run starts, ``N runs start here`` on a halo,
+        beside that point as the camera sees it (fixed in the frame, following the orbit),
+        shown until step :attr:`start_mark_until`: the balls there are drawn one inside the
+        other, and only one can be seen. ``balls``: each run's ball centres (scene units)."""
+        shared: dict[tuple[float, ...], list[int]] = {}
+        for k, (_, start) in enumerate(self.runs):
+            shared.setdefault(tuple(float(v) for v in start), []).append(k)
+        marks: list[Mobject] = []
+        for runs in shared.values():
+            if len(runs) < 2:
+                continue
+            at = np.asarray(balls[runs[0]][0], dtype=np.float64)
+            text = halo(label(f"{len(runs)} runs start here", 20, self.theme.text), self.theme)
+            text.start_runs = runs  # which runs it counts (for checks)
+
+            def place(m: Mobject, at: np.ndarray = at) -> None:
+                spot = np.asarray(self.camera.project_point(at), dtype=np.float64)
+                m.next_to(spot, UP + LEFT, buff=0.12)
+                set_shown(m, self.clock.step() < self.start_mark_until)
+
+            place(text)
+            text.add_updater(place)
+            marks.append(text)
+        return marks
+
     @classmethod
     def data(cls) -> list[Trajectory]:
         """One trajectory per (optimizer, start) in ``runs``."""
@@ -236,7 +333,7 @@ class Surface3D(DescentScene, ThreeDScene):
         # -- data --
         land = self.get_landscape()
         trajs = self.data()
-        (x0, x1), (y0, y1) = land.view
+        (x0, x1), (y0, y1) = self.view_box()
         field = self.height_field(land)  # the drawn surface's heights, data units
         us, vs, heights = field.xs, field.ys, field.zs
         axes = ThreeDAxes(
@@ -372,13 +469,20 @@ class Surface3D(DescentScene, ThreeDScene):
             drawn.append((trail, ball))
             self.subjects.append(ball)
         # every trail first, the earlier runs' on top (SGD's path was hidden under
-        # momentum's), then every ball over all trails (momentum's was lost in its own)
+        # momentum's), then every ball over all trails (momentum's was lost in its own),
+        # each on its halo (MeshCamera paints depth-tested paths before bodies)
         for trail, _ in reversed(drawn):
             self.add(trail)
             depth_test(trail)
-        for _, ball in drawn:
+        for (_, ball), color in zip(drawn, colors, strict=True):
+            ring = self.ball_halo(ball, color)
+            self.add(ring)
+            self.add_fixed_orientation_mobjects(ring)
+            depth_test(ring)
             self.add(ball)
             depth_test(ball)
+        # where several runs share a start, their balls are one ball there: said on screen
+        self.add_fixed_in_frame_mobjects(*self.start_marks(balls))
         # -- legend: every run's hyper-parameters and live loss; the step counter --
         legend = Legend(
             [

@@ -132,7 +132,7 @@ def test_surface_3d_trails_follow_the_drawn_surface_not_chords() -> None:
     scene = object.__new__(cls)  # only its geometry: no Scene is built
     field = scene.height_field(land)
     trajs = cls.data()
-    (x0, x1), (y0, y1) = land.view
+    (x0, x1), (y0, y1) = cls.drawn_view()
     for t in trajs:
         path, u = scene.on_surface(land, t, field, 0.04)
         assert len(path) == len(u) and u[0] == 0 and u[-1] == cls.steps
@@ -179,6 +179,69 @@ def test_surface_3d_flags_every_minimum_and_draws_balls_over_every_trail() -> No
     trails = [m for m in scene.mobjects if type(m) is VMobject and m.updaters]
     assert len(trails) >= 3
     assert max(order[id(t)] for t in trails) < min(order[id(b)] for b in balls)
+
+
+def test_surface_3d_view_holds_every_run_so_no_trail_is_pinned_to_the_edge() -> None:
+    """Momentum's steps 3 and 5 reach x 5.46 and −5.07, past the landscape's ±5: the drawn
+    view grows (in view_step, equal units) to hold them; the trail is where the run was."""
+    cls = get_scene("Surface3D")
+    land = cls.get_landscape()
+    (x0, x1), (y0, y1) = cls.drawn_view()
+    pts = np.concatenate([np.asarray(t.params, np.float64) for t in cls.data()])
+    (lx0, lx1), (ly0, ly1) = land.view
+    assert (pts[:, 0] < lx0).any() or (pts[:, 0] > lx1).any()  # the landscape's view is short
+    assert x0 <= pts[:, 0].min() and pts[:, 0].max() <= x1
+    assert y0 <= pts[:, 1].min() and pts[:, 1].max() <= y1
+    assert x1 - x0 == pytest.approx(y1 - y0)  # one data unit as long on both axes
+    # no wider than the step needs: one view_step less would leave a run out
+    step = cls.view_step
+    assert pts[:, 0].min() < x0 + step or pts[:, 0].max() > x1 - step
+    scene = object.__new__(cls)
+    field = scene.height_field(land)
+    for t in cls.data():
+        path, u = scene.on_surface(land, t, field)
+        drawn = path[np.searchsorted(u, np.arange(cls.steps + 1)), :2]
+        np.testing.assert_allclose(drawn, np.asarray(t.params, np.float64))  # nothing pinned
+
+
+def test_surface_3d_balls_stand_out_and_the_shared_start_is_counted() -> None:
+    """Each ball sits on a halo (a disc of the page's colour, outlined) that follows it; the
+    camera paints every trail before every ball; at step 0 the three balls are one, and a
+    mark says how many runs start there, until the balls part."""
+    from manim import Sphere, VGroup, VMobject
+
+    cls = get_scene("Surface3D")
+    check = check_layout(cls, "dark")
+    assert not check.problems, check.problems
+    scene = check.scene
+    balls = [m for m in scene.mobjects if type(m) is Sphere]
+    halos = [m for m in scene.mobjects if isinstance(m, VGroup) and hasattr(m, "halo_of")]
+    assert len(halos) == len(balls) == len(cls.runs)
+    for ball, ring in zip(balls, halos, strict=True):
+        np.testing.assert_allclose(ring.get_center(), ball.get_center(), atol=1e-9)
+        assert ring.width / 2 == pytest.approx(cls.halo_size * cls.ball_radius * cls.zoom)
+        assert ring.width > ball.width * cls.zoom  # larger on screen than the ball it holds
+    # MeshCamera's order: every depth-tested path (trail, halo) before every ball's faces
+    camera = scene.renderer.camera
+    shown = camera.get_mobjects_to_display(scene.mobjects)
+    at = {id(m): i for i, m in enumerate(shown)}
+    trails = [m for m in scene.mobjects if type(m) is VMobject and m.updaters]
+    faces = [id(f) for b in balls for f in b.family_members_with_points() if id(f) in at]
+    assert faces, "no ball in sight at the end"
+    paths = [id(m) for m in trails + [h[0] for h in halos] if id(m) in at]
+    assert max(at[i] for i in paths) < min(at[i] for i in faces)
+    # the shared start: one mark, counting the runs that share it, shown only at the start
+    marks = [m for m in scene.mobjects if hasattr(m, "start_runs")]
+    starts = [tuple(s) for _, s in cls.runs]
+    assert len(marks) == 1 and len(marks[0].start_runs) == starts.count(starts[0]) == 3
+    assert marks[0].text == f"{len(cls.runs)} runs start here"
+    assert scene.clock.step() >= cls.start_mark_until
+    assert (
+        max(float(leaf.get_fill_opacity()) for leaf in marks[0].family_members_with_points()) == 0
+    )
+    scene.clock.tracker.set_value(scene.clock.alpha_of(0))
+    marks[0].update(0)
+    assert max(float(leaf.get_fill_opacity()) for leaf in marks[0].family_members_with_points()) > 0
 
 
 def test_surface_3d_subtitle_is_full_size_and_has_its_own_band() -> None:
@@ -497,3 +560,137 @@ def test_nesterov_ring_is_only_the_look_ahead_point_and_short_arrows_leave_it() 
                 assert np.linalg.norm(gradient.get_start() - centre) >= rings[0].width / 2
     lab = to_lab([c for _, c in scene.run_colors])
     assert float(np.ptp(lab[:, 0])) >= 20
+
+
+# -- scenes22: the claims the review found unshown -----------------------------------------------
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_nesterov_tolerance_is_a_line_on_the_panel_and_its_beat_leaves_the_map_clear(
+    theme: str,
+) -> None:
+    """ "Within 0.1 of the optimum" is 9 px on the map: the distance panel (log axis) draws
+    it as a dashed line, each run's curve goes under it for good at its beat's step, and
+    the tolerance beat marks the run's point there, not its dot on the map by the star."""
+    from manim import DashedLine, Dot
+
+    from descent.scenes.kit.story import Emphasis
+
+    cls = get_scene("NesterovCorrection")
+    check = check_layout(cls, theme)
+    assert not check.problems, check.problems
+    scene = check.scene
+    land, trajs = cls.simulate()
+    beat = next(b for b in cls.beats if any(e.kind == "tolerance" for e in b.events))
+    tol = beat.events[0].values["tol"]
+    panel = scene.panel
+    assert panel.scale == "log"
+    line = next(m for m in scene.tolerance_line if isinstance(m, DashedLine))
+    assert line.tolerance == tol and f"within {tol:g}" in scene.tolerance_line[1].text
+    y_line = float(panel.area.to_scene(np.array([[0.0, np.log10(tol)]]))[0, 1])
+    assert line.get_center()[1] == pytest.approx(y_line, abs=1e-6)
+    # at the beat's step the subject's curve is under the line for good, the other's not yet
+    dist = [np.linalg.norm(scene.path_of(t) - np.asarray(land.optimum), axis=-1) for t in trajs]
+    k = beat.subject
+    assert (dist[k][beat.step :] <= tol).all() and dist[k][beat.step - 1] > tol
+    assert (dist[1 - k][beat.step :] > tol).any()
+    # the beat's ring goes on the panel marker of its run, clear of the map's star and dots
+    marks = scene.beat_subjects(beat, scene.tracks)
+    assert all(isinstance(m, Dot) for m in marks) and len(marks) == len(trajs)
+    scene.clock.tracker.set_value(scene.clock.alpha_of(beat.step))
+    for m in marks:
+        m.update(0)
+    ring = Emphasis(marks[k], marks, scene.theme).ring
+    area_box = scene.tracks[0].area
+    star = area_box.to_scene(np.asarray(land.optimum, np.float64)[None])[0]
+    assert np.linalg.norm(ring.get_center()[:2] - star[:2]) > 3.0
+    y_mark = float(marks[k].get_center()[1])
+    assert y_mark <= y_line + 1e-6  # on or under the dashed line
+    # a beat that is not about the tolerance still marks the dots on the map
+    other = next(b for b in cls.beats if b is not beat and b.subject is not None)
+    assert scene.beat_subjects(other, scene.tracks) is scene.tracks
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_sweep_has_one_colour_bar_whose_ticks_are_the_tiles_contour_levels(theme: str) -> None:
+    from descent.scenes.kit import contour_levels, safe_box
+
+    cls = get_scene("Sweep")
+    check = check_layout(cls, theme)
+    assert not check.problems, check.problems
+    scene = check.scene
+    bar = scene.colorbar
+    land, result = cls.run_sweep()
+    boxes = [m for m in scene.mobjects if hasattr(m, "get_right")]
+    tiles = [t.area.frame[0] for t in scene.subjects]
+    assert len(tiles) == int(np.prod(result.shape))
+    # right of every tile, within the grid's height and the title-safe area
+    assert bar.image.get_left()[0] > max(t.get_right()[0] for t in tiles)
+    assert bar.get_right()[0] <= safe_box()[1]
+    assert bar.image.get_top()[1] <= max(t.get_top()[1] for t in tiles) + 1e-6
+    assert bar.image.get_bottom()[1] == pytest.approx(min(t.get_bottom()[1] for t in tiles))
+    # ticks: the loss of contour lines the tiles draw, each at its place on the heat scale
+    area = scene.subjects[0].area
+    xs, ys = np.linspace(*area.x_range, 70), np.linspace(*area.y_range, 70)
+    levels = [lv.loss for lv in contour_levels(land.grid(xs, ys), levels=cls.contour_levels)]
+    values = [v for v, _ in bar.ticks]
+    assert len(values) >= 4 and set(values) <= set(levels)
+    assert max(values) == max(v for v in levels if v <= bar.scale.inverse(1.0))
+    assert [m.level for m in bar.contour_marks] == [
+        v for v in levels if 0 <= float(bar.scale(v)) <= 1
+    ]
+    lo, hi = bar.image.get_bottom()[1], bar.image.get_top()[1]
+    for v, y in bar.tick_heights:
+        assert y == pytest.approx(lo + (hi - lo) * float(bar.scale(v)))
+    gaps = np.diff([y for _, y in bar.tick_heights])
+    assert (gaps >= cls.tick_gap - 1e-9).all()  # numbers never crowd
+    del boxes
+
+
+@pytest.mark.parametrize("name", ["NetworkLandscape", "CurveFit"])
+def test_network_subtitle_lines_are_full_size_and_the_caption_clears_the_data_panel(
+    name: str,
+) -> None:
+    from descent.scenes.kit import label, safe_box, text_boxes
+
+    cls = get_scene(name)
+    lines = cls.subtitle.split("\n")
+    assert len(lines) == 2 and lines[0] == cls.get_landscape().formula
+    x0, x1, _, _ = safe_box()
+    for text in lines:  # 22 pt, not shrunk: a capital ≥ 18 px at 1280 × 720
+        assert label(text, 22, "#FFFFFF").width <= x1 - x0
+        assert label("H", 22, "#FFFFFF").height * 720 / 8 >= 18
+    for theme in ("dark", "light"):
+        check = check_layout(cls, theme)
+        assert not check.problems, check.problems
+    boxes = text_boxes(check.scene.mobjects)
+    shown = {b.text: b for b in boxes}
+    for text in lines:
+        box = shown[text]
+        assert (box.y1 - box.y0) == pytest.approx(label(text, 22, "#FFFFFF").height, rel=1e-3)
+    caption = next(b for b in boxes if "Σ‖θₜ − θ₀‖²" in b.text)
+    # the data panel's tick numbers: the text right of the caption and level with it
+    near = [
+        b
+        for b in boxes
+        if b.x0 > caption.x0 and b is not caption and b.y1 > caption.y0 - 0.5
+        and b.y0 < caption.y1 + 0.5 and b.x0 > -1.0
+    ]  # fmt: skip
+    assert near, "the data panel's ticks were not found"
+    assert min(b.x0 for b in near) - caption.x1 >= 0.3
+
+
+def test_a_narrow_axis_writes_fewer_x_ticks_rather_than_running_them_together() -> None:
+    """NetworkLandscape's loss panel (1.8 wide, steps 0..200): ``0 50 100 150 200`` ran
+    together as ``100150200``; the axis now keeps the numbers ≥ 0.12 apart, and a wide
+    axis keeps its five."""
+    from descent.scenes.kit import get_theme, plot_area, text_boxes
+
+    def numbers(width: float) -> list:
+        area = plot_area((0.0, 200.0), (0.0, 1.0), width=width, height=1.0,
+                         theme=get_theme("dark"), font_size=16)  # fmt: skip
+        bottom = area.center[1] - area.height / 2
+        return sorted((b for b in text_boxes([area.axes]) if b.y1 < bottom), key=lambda b: b.x0)
+
+    narrow, wide = numbers(1.8), numbers(6.0)
+    assert [b.text for b in wide] == ["0", "50", "100", "150", "200"]
+    assert len(narrow) >= 2 and narrow[0].text == "0" and narrow[-1].text == "200"
+    assert all(b.x0 - a.x1 >= 0.12 for a, b in zip(narrow[:-1], narrow[1:], strict=True))

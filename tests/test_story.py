@@ -213,8 +213,8 @@ def test_a_variants_story_agrees_with_its_own_runs(name: str) -> None:
             allowed |= {str(e.step)} | {number(v) for v in e.values.values()}
             if name == "NoiseEscape":
                 assert e.kind == "basin_exit" and noisy.params[e.run, e.step, 0] < 1.375
-            elif name == "NesterovCorrection" and b.name.endswith("overshoots less"):
-                # compared on the points drawn: Nesterov's θ_t of the look-ahead form
+            elif name == "NesterovCorrection":
+                # told on the points drawn: Nesterov's θ_t of the look-ahead form
                 from descent.scenes.kit import lookahead_form
 
                 t = runs[e.run]

@@ -258,7 +258,9 @@ class MeshCamera(ThreeDCamera):
         A mobject with parts (a ``Sphere``, a ``Dot3D``) is a body: it is drawn whole when
         its centre is in sight, and not at all when it is not. A path (a trail) is cut: its
         curves whose middle is behind a surface are left out. Depth-tested mobjects are
-        drawn after the surface, so a visible one is never painted over by it.
+        drawn after the surface, so a visible one is never painted over by it; depth-tested
+        paths (trails) and flat pieces come before depth-tested 3-D bodies (balls), so a
+        trail never paints over a ball.
         """
         if occluder is not None:
             self.occluders.append(occluder)
@@ -309,8 +311,10 @@ class MeshCamera(ThreeDCamera):
         keys = np.full(len(mobjects), np.inf)  # as ThreeDCamera: unshaded ones last, in order
         leaves: list[int] = []  # a leaf's centre is the middle of its own points' box
         for i, mob in enumerate(mobjects):
-            if id(mob) in tested:  # after the surface; a body's faces in their own depth order
-                keys[i] = 1e9 + float(np.dot(mob.get_center(), rows)) if mob.shade_in_3d else np.inf
+            if id(mob) in tested:  # after the surface: paths (trails, halos) in the order
+                # added, then the bodies' faces in their own depth order: a ball is never
+                # painted over by a trail (its own included)
+                keys[i] = 1e9 + float(np.dot(mob.get_center(), rows)) if mob.shade_in_3d else 5e8
                 continue
             if not getattr(mob, "shade_in_3d", False):
                 continue

@@ -186,6 +186,20 @@ class NetworkScene(DescentScene):
         )
         return event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)
 
+    @classmethod
+    def setup_line(cls) -> str | None:
+        """The network on one line, the runs on a second (:func:`title_block` sets each at
+        full size): ``cross_entropy of mlp 2-16-16-2 tanh on moons (354 parameters) on 200
+        rows`` / ``SGD lr 0.5, Momentum (lr 0.1, momentum 0.9), Adam lr 0.02, 200 steps``.
+        On one line the two were 143 characters, shrunk to 12 pt (a capital ~11 px)."""
+        line = super().setup_line()
+        if line is None:
+            return None
+        land = cls.get_landscape()
+        head = f"{land.formula}: "
+        runs = line[len(head) :] if line.startswith(head) else line
+        return f"{land.formula}\n{runs}"
+
     # -- data -----------------------------------------------------------------------------------
     def plane_for(self, land: Landscape, trajs: Sequence[Trajectory]) -> Plane:
         """The shared plane: PCA of every run, or a filter-normalised random plane."""
@@ -235,10 +249,10 @@ class NetworkScene(DescentScene):
     def fidelity_caption(self, trajs: Sequence[Trajectory], area: PlotArea) -> VGroup:
         """What the plane leaves out, in words, under the plot."""
         share = self.plane.captured(list(trajs))
-        if self.plane.kind == "pca":
-            first = f"PCA plane of the {len(trajs)} runs holds {100 * share:.1f}% of Σ‖θₜ − θ₀‖²"
+        if self.plane.kind == "pca":  # short: it ends clear of the data panel's ticks
+            first = f"PCA plane: {100 * share:.1f}% of the {len(trajs)} runs' Σ‖θₜ − θ₀‖²"
         else:
-            first = f"random filter-normalised plane holds {100 * share:.1f}% of Σ‖θₜ − θ₀‖²"
+            first = f"random filter-normalised plane: {100 * share:.1f}% of Σ‖θₜ − θ₀‖²"
         lines = VGroup(
             label(first, 17, self.theme.muted),
             label("dots: projections; off: distance from the plane", 17, self.theme.muted),
@@ -310,7 +324,7 @@ class NetworkScene(DescentScene):
         under = {id(t): self.plane.projected_loss(surface, t) for t in trajs}
 
         # -- static background first: title, the plane, the data --
-        self.add_title()
+        title = self.add_title()
         area = self.plane_area(land, trajs)
         self.add(self.fidelity_caption(trajs, area))
         self.make_clock([(area, self.path_of(t)) for t in trajs])
@@ -327,25 +341,33 @@ class NetworkScene(DescentScene):
 
         counter = step_counter(self.clock, self.theme, font_size=22)
         column_left = max(-0.45, area.right + 0.25)  # right of the plane's colour bar
+        top = min(2.5, float(title.get_bottom()[1]) - 0.14)  # under a two-line subtitle
         counter.shift(
-            RIGHT * (column_left - counter.get_left()[0]) + UP * (2.5 - counter.get_top()[1])
+            RIGHT * (column_left - counter.get_left()[0]) + UP * (top - counter.get_top()[1])
         )
         legend = self.legend(trajs, colors, font_size=19, readout=readout)
         if isinstance(legend, Legend):
             legend.fit(safe_box()[1] - counter.get_left()[0])
-        legend.next_to(counter, DOWN, buff=0.22).align_to(counter, LEFT)
+        legend.next_to(counter, DOWN, buff=0.14).align_to(counter, LEFT)
         parts: list[Mobject] = [counter, legend]
         if self.show_panel:
+            # its box's bottom at y −2.8; its top under the legend (a two-line subtitle
+            # moves the legend down), at most 2.3 tall
+            floor = -2.8
+            height = min(2.3, float(legend.get_bottom()[1]) - 0.25 - floor)
             panel = LossPanel(
                 [(c, t.loss) for t, c in zip(trajs, colors, strict=True)],
                 self.clock,
                 self.theme,
                 width=1.8,
-                height=2.3,
+                height=height,
                 log=self.panel_log,
                 y_label="true loss",
             )
-            panel.shift(RIGHT * (5.3 - panel.area.center[0]) + DOWN * (1.65 + panel.area.center[1]))
+            panel.shift(
+                RIGHT * (5.3 - panel.area.center[0])
+                + UP * (floor + height / 2 - panel.area.center[1])
+            )
             parts.append(panel)
         self.add_layered(*parts, *models, *reversed(tracks))
 

@@ -228,7 +228,7 @@ def plot_area(
     frame = VGroup(box)
     y_numbers: list[VGroup] = []
     if ticks:
-        for value in _tick_values(*x_range, step_for(*x_range)):
+        for value in _x_ticks(x_range, width, font_size):
             at = area.to_scene(np.array([value, y_range[0]]))
             frame.add(Line(at, at + UP * 0.1, color=theme.muted, stroke_width=1.5))
             frame.add(label(_fmt_tick(value), font_size, theme.muted).next_to(at, DOWN, buff=0.1))
@@ -259,6 +259,23 @@ def plot_area(
     axes.y_axis.set_opacity(0)
     area.frame = frame
     return area
+
+
+def _x_ticks(x_range: tuple[float, float], width: float, font_size: int) -> list[float]:
+    """The x axis's tick values: a nice step for ~5 ticks, or fewer ticks (a larger nice
+    step) while two neighbouring numbers would come closer than 0.12 scene units (a narrow
+    panel's ``0 50 100 150 200`` ran together as ``100150200``)."""
+    lo, hi = x_range
+    span = (hi - lo) or 1.0
+    values: list[float] = []
+    for parts in (5, 4, 3, 2, 1):
+        values = _tick_values(lo, hi, _nice_step(lo, hi, parts))
+        half = [label(_fmt_tick(v), font_size, "#000000").width / 2 for v in values]
+        at = [(v - lo) / span * width for v in values]
+        pairs = zip(at[:-1], at[1:], half[:-1], half[1:], strict=True)
+        if all(b - a - ha - hb >= 0.12 for a, b, ha, hb in pairs):
+            return values
+    return values
 
 
 def _nice_step(lo: float, hi: float, parts: int = 5) -> float:
@@ -341,7 +358,8 @@ class ColorBar(Group):
     scale : HeatScale
         The heat map's map from loss to colour position (the bar's height is 0 → 1).
     ticks : list of (float, float)
-        ``(loss, y)``: each tick's loss value and its height in scene units.
+        ``(loss, y)``: each tick's loss value and its height in scene units (the values
+        given as ``ticks``, those inside the bar's range, or round ones).
     image : ImageMobject
         The ramp itself (256 rows, the heat map's colormap, low loss at the bottom).
     """
@@ -355,6 +373,7 @@ class ColorBar(Group):
         width: float = 0.16,
         font_size: int = 16,
         max_ticks: int = 5,
+        ticks: Sequence[float] | None = None,
     ) -> None:
         super().__init__()
         self.scale = scale
@@ -364,10 +383,13 @@ class ColorBar(Group):
         self.image.stretch_to_fit_width(width).stretch_to_fit_height(height)
         box = Rectangle(width=width, height=height, stroke_color=theme.muted, stroke_width=1.2)
         bottom = -height / 2
-        self.ticks = [
-            (value, bottom + height * float(scale(value)))
-            for value in colorbar_ticks(scale, max_ticks=max_ticks)
-        ]
+        lo, hi = float(scale.inverse(0.0)), float(scale.inverse(1.0))
+        values = (
+            colorbar_ticks(scale, max_ticks=max_ticks)
+            if ticks is None
+            else [float(v) for v in ticks if lo <= v <= hi]
+        )
+        self.ticks = [(value, bottom + height * float(scale(value))) for value in values]
         marks = VGroup()
         for value, y in self.ticks:
             at = np.array([width / 2, y, 0.0])
@@ -421,10 +443,13 @@ def colorbar(
     buff: float = 0.15,
     font_size: int = 16,
     height: float | None = None,
+    ticks: Sequence[float] | None = None,
 ) -> ColorBar:
     """The colour bar of ``heatmap(land, area, theme, log=log, resolution=resolution)``:
     the same colormap and normalisation (:func:`~descent.scenes.kit.theme.heat_scale`), with
-    ticks at true loss values, placed ``buff`` right of the plot box and as high as it."""
+    ticks at true loss values (``ticks``: these values, for example the contour levels;
+    default: round ones, :func:`colorbar_ticks`), placed ``buff`` right of the plot box and
+    as high as it."""
     _, _, z = _grid_of(land, area, resolution)
     bar = ColorBar(
         heat_scale(z, log=log),
@@ -432,6 +457,7 @@ def colorbar(
         height=height or area.height * 0.8,
         width=width,
         font_size=font_size,
+        ticks=ticks,
     )
     # bottom-aligned with the plot box: its top keeps room for the title "loss"
     corner = area.center + RIGHT * area.width / 2 + DOWN * area.height / 2

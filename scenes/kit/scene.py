@@ -733,12 +733,19 @@ class DescentScene(Scene):
             if leg.frames <= 0:
                 continue
             if leg.hold:
-                self.hold(leg.frames, beats[leg.mark].subject if leg.mark is not None else None,
-                          subjects)  # fmt: skip
+                marked = beats[leg.mark] if leg.mark is not None else None
+                self.hold(leg.frames, marked.subject if marked is not None else None,
+                          self.beat_subjects(marked, subjects))  # fmt: skip
             else:
                 self.play(self.clock.to(leg.to, leg.frames / fps - 1e-9))
         if self.clock.step() != end:  # a last leg of 0 frames: land on the end exactly
             self.clock.tracker.set_value(self.clock.alpha_of(end))
+
+    def beat_subjects(self, beat: Beat | None, subjects: Sequence[Mobject]) -> Sequence[Mobject]:
+        """What ``beat.subject`` indexes while the beat is held: ``subjects`` (the scene's
+        ``subjects``, else its tracks, in run order). Override to mark a beat's run
+        elsewhere, for example its point on a side panel where the beat's claim is drawn."""
+        return subjects
 
     @staticmethod
     def beat_until(beat: Beat) -> float:

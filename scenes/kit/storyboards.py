@@ -120,7 +120,9 @@ class SurfaceScene(DescentScene):
     """Storyboard of a 2-D comparison: heat map + contours, dots with trails, legend, side panel.
 
     Hooks: :meth:`view_for` (view box), :meth:`arrows_for` (arrows on a dot),
-    :meth:`panel_series` (side panel curves), :meth:`before_run` (a slowed-down prelude).
+    :meth:`panel_series` (side panel curves), :meth:`panel_guides` (lines on the panel),
+    :meth:`before_run` (a slowed-down prelude). The side panel, when shown, is
+    ``self.panel``.
     """
 
     plot_width: ClassVar[float] = 6.0
@@ -174,6 +176,13 @@ class SurfaceScene(DescentScene):
 
     def panel_series(self, land: Landscape, trajs: Sequence[Trajectory]) -> list[np.ndarray]:
         return [np.asarray(t.loss) for t in trajs]
+
+    def panel_guides(
+        self, panel: LossPanel, land: Landscape, trajs: Sequence[Trajectory]
+    ) -> list[Mobject]:
+        """What is drawn on the side panel besides its curves (a threshold the story names,
+        in the panel's own coordinates: ``panel.area``); the base draws nothing."""
+        return []
 
     def before_run(
         self, land: Landscape, area: PlotArea, trajs: Sequence[Trajectory], tracks: Sequence[Track]
@@ -249,7 +258,9 @@ class SurfaceScene(DescentScene):
             over = panel.get_top()[1] - (legend.get_bottom()[1] - 0.2)  # names above its box
             if overhang > 0 or over > 0:
                 panel = loss_panel(width - max(overhang, 0.0), height - max(over, 0.0))
+            self.panel = panel
             parts.append(panel)
+            parts.extend(self.panel_guides(panel, land, trajs))
         self.add_layered(*parts, *reversed(tracks))
         # -- run --
         self.before_run(land, area, trajs, tracks)

@@ -13,18 +13,26 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Mobject, Rectangle, VGroup, config
+from manim import DOWN, LEFT, RIGHT, UP, Line, Mobject, Rectangle, VGroup, config
 
 from descent import engine
 from descent.engine import Landscape, Sweep
 from descent.engine.events import overshoots
 from descent.scenes.kit.clock import StepClock
-from descent.scenes.kit.plot import PlotArea, contours, heatmap, plot_area
+from descent.scenes.kit.plot import (
+    ColorBar,
+    PlotArea,
+    colorbar,
+    contour_levels,
+    contours,
+    heatmap,
+    plot_area,
+)
 from descent.scenes.kit.readouts import step_counter
 from descent.scenes.kit.scene import DescentScene, computed
 from descent.scenes.kit.story import Beat, number, pick_beats, point_text
 from descent.scenes.kit.text import halo, label, to_safe_corner
-from descent.scenes.kit.theme import Theme
+from descent.scenes.kit.theme import Theme, heat_scale
 from descent.scenes.kit.tracks import Track, nan_text, set_shown
 
 __all__ = [
@@ -120,6 +128,14 @@ class SweepScene(DescentScene):
     """
 
     optimizer_name: ClassVar[str] = "SGD"
+    #: the heat maps' resolution (samples a side) and contour levels, as the shared colour
+    #: bar reads them
+    heat_resolution: ClassVar[int] = 90
+    contour_levels: ClassVar[int] = 6
+    #: room kept right of the tiles for the shared colour bar and its numbers (scene units)
+    colorbar_room: ClassVar[float] = 0.9
+    #: the least distance between two of the colour bar's numbers (scene units)
+    tick_gap: ClassVar[float] = 0.3
     grid: ClassVar[Mapping[str, Sequence[Any]]] = {}
     fixed: ClassVar[Mapping[str, Any]] = {}
     tile_color: ClassVar[str] = "sky"
@@ -283,7 +299,7 @@ class SweepScene(DescentScene):
             raise engine.EngineError(
                 f"a sweep scene shows at most 8 × 8 tiles; got {rows} × {cols}"
             )
-        width = config.frame_width - 3.6
+        width = config.frame_width - 3.6 - self.colorbar_room
         height = config.frame_height - 3.3
         gap = 0.12
         tw = min((width - gap * (cols - 1)) / cols, (height - gap * (rows - 1)) / rows / aspect)
@@ -300,7 +316,7 @@ class SweepScene(DescentScene):
 
         # -- static: title, one small heat map per tile, axis labels --
         self.add_title()
-        left = -(cols * tw + (cols - 1) * 0.12) / 2 + 0.9
+        left = -(cols * tw + (cols - 1) * 0.12) / 2 + 0.9 - self.colorbar_room / 2
         top = config.frame_height / 2 - 1.85
         areas: dict[tuple[int, ...], PlotArea] = {}
         for index in np.ndindex(*result.shape):
@@ -310,10 +326,12 @@ class SweepScene(DescentScene):
                 np.array([left + c * (tw + 0.12) + tw / 2, top - r * (th + 0.12) - th / 2, 0])
                 - area.center
             )
-            self.add(heatmap(land, area, self.theme, resolution=90), area.axes)
-            self.add(contours(land, area, self.theme, levels=6, resolution=70))
+            self.add(heatmap(land, area, self.theme, resolution=self.heat_resolution), area.axes)
+            self.add(contours(land, area, self.theme, levels=self.contour_levels, resolution=70))
             areas[index] = area
         self.add(*self.axis_labels(result, areas, names))
+        self.colorbar = self.loss_scale(land, areas)
+        self.add(self.colorbar)
 
         # -- moving: one dot and trail per tile, tints from each divergence --
         paths = {i: np.asarray(result.params[i]) for i in areas}
@@ -380,6 +398,58 @@ class SweepScene(DescentScene):
                 text = f"{names[0]} {_value(values[0][i])}"
                 out.append(label(text, 16, self.theme.text).next_to(area.frame[0], UP, 0.06))
         return out
+
+    def loss_scale(self, land: Landscape, areas: Mapping[tuple[int, ...], PlotArea]) -> ColorBar:
+        """One colour bar for every tile (they share the landscape, the view and the heat
+        map's scale), right of the grid and as tall as it. Its ticks are the contour levels
+        the tiles draw (a tick's number is the loss of the lines in that colour), thinned
+        to labels at least :attr:`tick_gap` apart; a short line across the bar marks every
+        level."""
+        top = max(float(a.frame[0].get_top()[1]) for a in areas.values())
+        bottom = min(float(a.frame[0].get_bottom()[1]) for a in areas.values())
+        right = max(float(a.frame[0].get_right()[0]) for a in areas.values())
+        first = next(iter(areas.values()))
+        xs = np.linspace(*first.x_range, 70)  # the contours' grid (contours(resolution=70))
+        ys = np.linspace(*first.y_range, 70)
+        levels = contour_levels(land.grid(xs, ys), levels=self.contour_levels)
+        height = top - bottom - 0.3  # the title "loss" above it, inside the grid's height
+        grid = (np.linspace(*r, self.heat_resolution) for r in (first.x_range, first.y_range))
+        scale = heat_scale(land.grid(*grid), log=False)  # the heat map's own scale
+        kept: list[float] = []
+        for lv in reversed(levels):  # from the top: the largest loss is always labelled
+            if (
+                not kept
+                or (float(scale(kept[-1])) - float(scale(lv.loss))) * height >= self.tick_gap
+            ):
+                kept.append(lv.loss)
+        bar = colorbar(
+            land,
+            first,
+            self.theme,
+            resolution=self.heat_resolution,
+            height=height,
+            width=0.16,
+            font_size=16,
+            ticks=sorted(kept),
+        )
+        bar.shift(
+            np.array(
+                [right + 0.15 - bar.image.get_left()[0], bottom - bar.image.get_bottom()[1], 0]
+            )
+        )
+        low, high = bar.image.get_bottom()[1], bar.image.get_top()[1]
+        left, edge = bar.image.get_left()[0], bar.image.get_right()[0]
+        marks = VGroup()
+        for lv in levels:
+            y = low + (high - low) * float(bar.scale(lv.loss))
+            if low <= y <= high:
+                mark = Line([left, y, 0], [edge, y, 0], stroke_width=1.5)
+                mark.set_stroke(self.theme.contour, opacity=max(self.theme.contour_opacity, 0.8))
+                mark.level = lv.loss
+                marks.add(mark)
+        bar.contour_marks = marks
+        bar.add(marks)
+        return bar
 
     def fastest_outline(
         self, land: Landscape, result: Sweep, areas: Mapping[tuple[int, ...], PlotArea]

@@ -253,16 +253,26 @@ def halo(text: Mobject, theme: Theme, width: float = 5.0) -> Mobject:
 
 
 def title_block(title: str, subtitle: str | None, theme: Theme) -> VGroup:
-    """Title (and a smaller subtitle line) at the top of the title-safe area."""
+    """Title (and a smaller subtitle) at the top of the title-safe area, centred.
+
+    The title is 36 pt, the subtitle 22 pt (a capital 20 px tall at 1280 × 720), each
+    shrunk only if it is wider than the title-safe area. A subtitle with ``\n`` in it is
+    set as that many lines (a group of labels), each at full size: a long set-up broken
+    in two stays legible where one line would shrink (a network's is 143 characters: 12 pt
+    on one line)."""
     x0, x1, _, _ = safe_box()
     head = label(title, 36, theme.text)
     if head.width > x1 - x0:
         head.scale_to_fit_width(x1 - x0)
     group = VGroup(head)
     if subtitle:
-        sub = label(subtitle, 22, theme.muted)
-        if sub.width > x1 - x0:
-            sub.scale_to_fit_width(x1 - x0)
+        lines = []
+        for text in subtitle.split("\n"):
+            line = label(text, 22, theme.muted)
+            if line.width > x1 - x0:
+                line.scale_to_fit_width(x1 - x0)
+            lines.append(line)
+        sub = lines[0] if len(lines) == 1 else VGroup(*lines).arrange(DOWN, buff=0.1)
         group.add(sub.next_to(head, DOWN, buff=0.12))
     group.move_to(np.zeros(3), coor_mask=np.array([1.0, 0.0, 0.0]))
     return to_safe_corner(group, UP)
