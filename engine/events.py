@@ -11,8 +11,9 @@ Kinds and their definitions (``x*`` the optimum, ``t`` the step index):
 ``overshoot`` / ``swing_back``
     Coordinate ``i`` of ``θ_t − x*`` changes sign between ``t−1`` and ``t`` (a crossing of
     the optimum's coordinate); the first crossing is the overshoot, the second the swing
-    back. ``values``: ``coordinate``, ``position`` (θ_t[i]) and ``depth`` (the farthest
-    excursion past x*[i] before the next crossing).
+    back. ``values``: ``coordinate``, ``position`` (θ_t[i]), ``depth`` (the farthest
+    excursion past x*[i] before the next crossing) and ``farthest`` (the step at which
+    that depth is reached: a story that quotes the depth shows that step, not ``t``).
 ``stationary_point``
     The run passes a stationary point ``p`` (saddle, flat or inflection point): in 1-D the
     sign of ``θ_t − p`` flips; in n-D the closest approach, if within ``radius``.
@@ -159,8 +160,9 @@ def overshoots(
     -------
     list of Event
         ``overshoot`` and ``swing_back`` events, by step; ``values``: ``coordinate``,
-        ``position`` and ``depth`` (farthest distance past the optimum's coordinate before
-        the next crossing, or the run's end).
+        ``position``, ``depth`` (farthest distance past the optimum's coordinate before
+        the next crossing, or the run's end) and ``farthest`` (the step ``≥ t`` of that
+        distance: the run is ``depth`` past the optimum's coordinate there).
     """
     p = _params(params)
     opt = np.asarray(optimum, dtype=np.float64).reshape(-1)
@@ -171,14 +173,21 @@ def overshoots(
         for n, (kind, t) in enumerate(zip(("overshoot", "swing_back"), cross[:2], strict=False)):
             stop = int(cross[n + 1]) if n + 1 < len(cross) else len(s)
             seg = np.abs(s[int(t) : stop])
-            depth = float(np.nanmax(np.where(np.isfinite(seg), seg, np.nan))) if seg.size else 0.0
+            seg = np.where(np.isfinite(seg), seg, -np.inf)
+            at = int(np.argmax(seg)) if seg.size and np.isfinite(seg.max()) else 0
+            depth = float(seg[at]) if seg.size and np.isfinite(seg[at]) else 0.0
             found.append(
                 Event(
                     kind,
                     int(t),
                     run,
                     label,
-                    {"coordinate": float(i), "position": float(p[t, i]), "depth": depth},
+                    {
+                        "coordinate": float(i),
+                        "position": float(p[t, i]),
+                        "depth": depth,
+                        "farthest": float(int(t) + at),
+                    },
                 )
             )
     return sorted(found, key=lambda e: e.step)

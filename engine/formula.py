@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import functools
 import math
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 else:
     from descent.engine._lazy import torch  # imported when a formula is first evaluated
 
-__all__ = ["compile_formula", "formula_landscape", "FUNCTIONS", "MAX_LENGTH"]
+__all__ = ["compile_formula", "formula_landscape", "readable_formula", "FUNCTIONS", "MAX_LENGTH"]
 
 Op = Callable[[dict[str, "torch.Tensor"]], "torch.Tensor"]
 
@@ -187,6 +188,21 @@ def compile_formula(text: str) -> tuple[tuple[str, ...], Callable[[torch.Tensor]
     return variables, fn
 
 
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def readable_formula(text: str) -> str:
+    """A formula as titles and narration write it: integer powers as superscripts, ``*``
+    as a middle dot, other powers as ``^``.
+
+    >>> readable_formula("x**2 + 10*y**2"), readable_formula("(1 - x)**2 + x**0.5")
+    ('x² + 10·y²', '(1 − x)² + x^0.5')
+    """
+    out = re.sub(r"\*\*\s*(-?\d+)(?![\d.])", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
+    out = out.replace("**", "^").replace("*", "·")
+    return re.sub(r"(?<=\S) - (?=\S)", " − ", out)
+
+
 def formula_landscape(
     text: str,
     *,
@@ -202,7 +218,7 @@ def formula_landscape(
         raise EngineError(
             f"formula {text!r} has {dim} variable(s) but the view has {len(view)} range(s)"
         )
-    plain = text.replace("**", "^").replace("*", "·")
+    plain = readable_formula(text)
     return Landscape(
         name=name,
         dim=dim,

@@ -36,6 +36,8 @@ from descent.scenes.kit import (
 )
 from descent.scenes.kit.story import (
     axis_name,
+    crossing_text,
+    farthest_step,
     number,
     pick_beats,
     spec_text,
@@ -144,11 +146,15 @@ class LossFunctions(DescentScene):
                     (
                         2,
                         Beat(
-                            e.step,
+                            farthest_step(e),
                             f"{names[k]} overshoots",
-                            f"{names[k]}: at step {e.step} the run crosses its optimum's"
-                            f" {axis} = {number(land.optimum[int(e.values['coordinate'])])}"
-                            f" and runs on {number(e.values['depth'])} past it.",
+                            f"{names[k]} overshoots"
+                            + crossing_text(
+                                e,
+                                f" its optimum's {axis} ="
+                                f" {number(land.optimum[int(e.values['coordinate'])])}",
+                            )
+                            + " past it.",
                             k,
                             (e,),
                         ),

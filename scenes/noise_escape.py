@@ -176,15 +176,42 @@ class NoiseEscape(DescentScene):
     @staticmethod
     def followed_text(traj: Trajectory, t: int) -> str:
         """The step that brought the followed particle to step ``t``, from its numbers:
-        ``○ Δw −1.39 = −lr·(f′ −56.2 + kick 522)`` (``step 0`` before any)."""
+        ``○ Δw −1.39 = −0.00267·(f′ −56.2 + kick 522)`` (``step 0`` before any).
+
+        The learning rate written is the one that step used (``lr[t−1]``; the annealed
+        rate shown beside the plot is already the next step's), and every term gets the
+        fewest significant digits (3 to 7) with which ``−lr·(f′ + kick)`` computed from the
+        written numbers gives the written Δw (3 digits): the arithmetic checks on screen.
+        Where no digits do, the step was below float32's spacing at ``w`` and ``w`` did not
+        move: ``○ Δw 0: −0.00275·(f′ 6.1e−05) = −1.68e−07 is lost in float32``.
+        """
         if t == 0:
             return "○ step 0"
         g = float(traj.grad[t - 1, 0])
-        kick = float(np.asarray(traj.noise)[t - 1, 0]) if traj.noise is not None else 0.0
-        dw = float(traj.params[t, 0] - traj.params[t - 1, 0])
-        if not np.any(traj.noise):
-            return f"○ Δw {num(dw)} = −lr·(f′ {num(g)})"
-        return f"○ Δw {num(dw)} = −lr·(f′ {num(g)} + kick {num(kick)})"
+        noisy = bool(np.any(traj.noise))
+        kick = float(np.asarray(traj.noise)[t - 1, 0]) if noisy else 0.0
+        lr = float(traj.lr[t - 1])
+        dw = num(float(traj.params[t, 0] - traj.params[t - 1, 0]))
+
+        def sig(x: float, d: int) -> str:
+            return f"{x:.{d}g}".replace("-", "−")
+
+        def value(text: str) -> float:
+            return float(text.replace("−", "-"))
+
+        for d in range(3, 8):
+            terms = sig(lr, d), sig(g, d), sig(kick, d)
+            if num(-value(terms[0]) * (value(terms[1]) + value(terms[2]))) == dw:
+                break
+        else:  # the step is below float32's spacing at w: the parameter did not move
+            terms = num(lr), num(g), num(kick)
+            lost = num(-value(terms[0]) * (value(terms[1]) + value(terms[2])))
+            sum_ = f"(f′ {terms[1]} + kick {terms[2]})" if noisy else f"(f′ {terms[1]})"
+            return f"○ Δw {dw}: −{terms[0]}·{sum_} = {lost} is lost in float32"
+        rate, grad, push = terms
+        if not noisy:
+            return f"○ Δw {dw} = −{rate}·(f′ {grad})"
+        return f"○ Δw {dw} = −{rate}·(f′ {grad} + kick {push})"
 
     def followed(self, traj: Trajectory, area: PlotArea) -> list[Mobject]:
         """A ring (in the text's colour, hollow: the swarm and the stars under it stay

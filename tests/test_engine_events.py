@@ -17,6 +17,8 @@ def test_overshoot_and_swing_back_of_one_coordinate() -> None:
     assert [(e.kind, e.step) for e in found] == [("overshoot", 1), ("swing_back", 3)]
     assert found[0].values["coordinate"] == 1.0  # x never leaves 0: no crossing there
     assert found[0].values["depth"] == 1.5 and found[1].values["depth"] == 0.5
+    # where each depth is reached: 1.5 past at step 2 (after crossing at 1), 0.5 at step 3
+    assert found[0].values["farthest"] == 2.0 and found[1].values["farthest"] == 3.0
 
 
 def test_a_landing_on_the_optimum_is_not_a_crossing() -> None:

@@ -1,6 +1,6 @@
 """Every event happens under its caption: the caption is up before the clock slows into the
 event, the event's step is reached while it is up with its reading time still ahead, and
-no step a beat speaks of is shown between captions (every built-in scene, played without
+no later step a beat speaks of is shown between captions (every built-in scene, played without
 drawing; one real ``.srt`` decoded)."""
 
 from __future__ import annotations

@@ -454,6 +454,31 @@ def test_noise_escape_colours_particles_by_basin_and_rings_the_subject() -> None
     assert all(m.background_rectangle is not None for m in names)
 
 
+def run_arithmetic(text: str) -> tuple[str, float] | None:
+    """From ``○ Δw 0.0298 = −0.000305·(f′ 10.3 + kick −108)`` (or the float32 form
+    ``○ Δw 0: −lr·(…) = −1.68e−07 is lost in float32``): the Δw (or the lost step) as
+    written and −lr·(f′ + kick) computed from the written numbers."""
+    import re
+
+    number = r"−?\d+(?:\.\d+)?(?:e−?\d+)?"
+    m = re.fullmatch(
+        rf"○ Δw ({number})(?: = |: )−({number})·\(f′ ({number})(?: \+ kick ({number}))?\)"
+        rf"(?: = ({number}) is lost in float32)?",
+        text,
+    )
+    if m is None:
+        return None
+
+    def v(x: str | None) -> float:
+        return float(x.replace("−", "-")) if x else 0.0
+
+    product = -v(m[2]) * (v(m[3]) + v(m[4]))
+    if m[5] is not None:  # the parameter did not move: the written step is the lost one
+        assert m[1] == "0"
+        return m[5], product
+    return m[1], product
+
+
 def test_noise_escape_followed_particle_shows_the_kick_that_carried_it_and_the_lr() -> None:
     """At the first escape the followed arrow is the step that brought the particle there
     (over the barrier, toward the global basin), its read-out the same numbers; the followed
@@ -477,9 +502,16 @@ def test_noise_escape_followed_particle_shows_the_kick_that_carried_it_and_the_l
     assert step == pytest.approx(-lr * (g + kick), rel=1e-4)
     from descent.scenes.kit.rules import num
 
-    assert cls.followed_text(traj, t) == (
-        f"○ Δw {num(w[t] - w[t - 1])} = −lr·(f′ {num(g)} + kick {num(kick)})"
-    )
+    text = cls.followed_text(traj, t)
+    assert text.startswith(f"○ Δw {num(w[t] - w[t - 1])} = −")  # the lr that step used
+    assert f"{lr:.7g}".startswith(text.split("= −")[1].split("·")[0].rstrip("0"))
+    # every step of both followed particles: the written numbers give the written Δw
+    for run in (traj, clean.particle(follow)):
+        for t in range(1, noisy.steps + 1):
+            said = run_arithmetic(cls.followed_text(run, t))
+            assert said is not None, cls.followed_text(run, t)
+            shown, product = said
+            assert num(product) == shown, cls.followed_text(run, t)
     check = check_layout(cls, "dark")
     assert not check.problems, check.problems
     scene = check.scene

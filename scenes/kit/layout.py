@@ -33,6 +33,7 @@ from descent.scenes.kit.text import (
     over_lines,
     safe_box,
     text_boxes,
+    text_contrast_problems,
 )
 
 __all__ = [
@@ -177,7 +178,8 @@ def check_layout(scene_class: type, theme: str | None = None) -> LayoutCheck:
     -------
     LayoutCheck
         ``problems`` is empty when nothing reaches past the title-safe area, no text
-        overlaps text and no line (axis, tick, curve, contour, trail, arrow) runs through
+        overlaps text, every text reaches 4.5:1 on the page (WCAG AA) and no line (axis,
+        tick, curve, contour, trail, arrow) runs through
         text that is not meant to lie over lines (:func:`over_lines`).
     """
     from descent.scenes.kit.timeline import dry_render
@@ -194,6 +196,8 @@ def check_layout(scene_class: type, theme: str | None = None) -> LayoutCheck:
                 else [m for m in scene.mobjects if m in fixed]
             )
             problems = layout_problems(scene.mobjects, line_mobjects=flat)
+            if getattr(scene, "theme", None) is not None:  # text reads on its page (4.5:1)
+                problems += text_contrast_problems(scene.mobjects, scene.theme)
             if problems:
                 found[round(float(scene.renderer.time), 3)] = problems
             return out

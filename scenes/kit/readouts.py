@@ -21,7 +21,7 @@ from descent.engine import OptimizerSpec, Trajectory
 from descent.scenes.kit.clock import StepClock, partial_path
 from descent.scenes.kit.plot import plot_area
 from descent.scenes.kit.text import FastText, fmt_value, halo, label
-from descent.scenes.kit.theme import Theme
+from descent.scenes.kit.theme import Theme, text_color
 from descent.scenes.kit.tracks import nan_from, set_shown
 
 __all__ = [
@@ -402,7 +402,7 @@ class LossPanel(VGroup):
         at one spot do not cover each other."""
         raw = np.asarray(raw, dtype=np.float64)
         lo, hi = self.area.y_range
-        text = halo(FastText("", 14, color), theme, 4.0)
+        text = halo(FastText("", 14, text_color(color, theme)), theme, 4.0)
         set_shown(text, False)
 
         def refresh(m: FastText) -> None:
@@ -437,7 +437,9 @@ class LossPanel(VGroup):
     ) -> VGroup:
         """Labels right of the panel at each curve's current end, in its colour, pushed apart
         (one line height at least) so that ends that meet do not hide a name."""
-        tags = VGroup(*[label(n, font_size, c) for n, c in zip(names, colors, strict=True)])
+        tags = VGroup(
+            *[label(n, font_size, text_color(c, theme)) for n, c in zip(names, colors, strict=True)]
+        )
         data = [self.area.clamp(np.stack([np.arange(clock.steps + 1), v], -1)) for v in values]
         gap = 1.15 * max(t.height for t in tags)
 

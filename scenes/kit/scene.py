@@ -63,6 +63,7 @@ from descent.scenes.kit.text import (
     TextBox,
     halo,
     label,
+    legible_text,
     safe_box,
     text_boxes,
     title_block,
@@ -251,6 +252,16 @@ class DescentScene(Scene):
             "camera_class", MeshCamera if isinstance(self, ThreeDScene) else PathCamera
         )
         super().__init__(**kwargs)
+
+    def add(self, *mobjects: Mobject) -> Any:
+        """Manim's ``add``, with every text among ``mobjects`` made legible on the theme's
+        page first (:func:`~descent.scenes.kit.text.legible_text`: 4.5:1, a run colour
+        written as text darkened in its hue)."""
+        theme = getattr(self, "theme", None)
+        if theme is not None:
+            for m in mobjects:
+                legible_text(m, theme)
+        return super().add(*mobjects)
 
     def setup(self) -> None:
         self.theme = get_theme(self.theme_name)
@@ -499,9 +510,11 @@ class DescentScene(Scene):
         path: np.ndarray | None = None,
         **kw: Any,
     ) -> Track:
-        """A :class:`Track` for ``traj``: 1-D runs ride the curve at ``(w, loss)``."""
+        """A :class:`Track` for ``traj`` along ``path`` (default: :meth:`path_of`, the hook a
+        variant overrides, e.g. Nesterov's look-ahead form): 1-D runs ride the curve at
+        ``(w, loss)``."""
         if path is None:
-            path = traj.params if traj.dim == 2 else np.stack([traj.params[:, 0], traj.loss], -1)
+            path = self.path_of(traj)
             for e in first_non_finite_event(traj.params, traj.loss):
                 if e.kind == "overflow":  # it stops there (the narration's "overflows at step N")
                     kw.setdefault("overflow_step", e.step)

@@ -57,6 +57,8 @@ __all__ = [
     "number",
     "event_story",
     "overshoot_comparison",
+    "farthest_step",
+    "crossing_text",
     "reading_seconds",
     "first_sentence",
     "axis_name",
@@ -215,6 +217,33 @@ def target_of(land: Landscape, params: np.ndarray) -> tuple[float, ...] | None:
     return tuple(min(minima, key=lambda m: float(np.linalg.norm(p[-1] - np.asarray(m)))))
 
 
+def farthest_step(e: Event) -> int:
+    """The step at which an ``overshoot``/``swing_back`` event's ``depth`` is on screen (its
+    ``farthest`` value; the crossing step for an event recorded without one).
+
+    A beat that quotes the depth sits at this step, so the number it says is the one its
+    step shows (at the crossing itself the run may be only just past the line).
+    """
+    return int(e.values.get("farthest", e.step))
+
+
+def crossing_text(e: Event, line: str) -> str:
+    """The words for a crossing event, told from the step where its depth is reached:
+    ``" at step 2: it crosses y = 0 and is 1.68"`` (``" at step 2, 1.68"`` without
+    ``line``) when both are one step, else
+    ``": it crossed y = 0 at step 2, and at step 4 it is 1.68"`` (the caller says what it is
+    past). ``line``: what is crossed, with a leading space (``" the optimum's y = 0"``), or
+    ``""`` to leave it unsaid.
+    """
+    depth = number(e.values["depth"])
+    at = farthest_step(e)
+    if at == e.step:
+        if not line:
+            return f" at step {e.step}, {depth}"
+        return f" at step {e.step}: it crosses{line} and is {depth}"
+    return f": it crossed{line} at step {e.step}, and at step {at} it is {depth}"
+
+
 def _kind_of(land: Landscape, at: Sequence[float]) -> str:
     for p in land.stationary_points:
         if np.allclose(p.position, at):
@@ -292,17 +321,18 @@ def event_story(
             past = "the optimum" if at_opt else "its minimum"
             for e in first:
                 axis = axis_name(land, int(e.values["coordinate"]))
+                line = (
+                    (" the optimum's" if at_opt else "")
+                    + f" {axis} = {number(goal[int(e.values['coordinate'])])}"
+                    + ("" if at_opt else f" (its minimum is at {point_text(goal)})")
+                )
                 candidates.append(
                     (
                         1,
                         Beat(
-                            e.step,
+                            farthest_step(e),
                             f"{t.label} overshoots",
-                            f"{t.label} overshoots at step {e.step}: it crosses"
-                            + (" the optimum's" if at_opt else "")
-                            + f" {axis} = {number(goal[int(e.values['coordinate'])])}"
-                            + ("" if at_opt else f" (its minimum is at {point_text(goal)})")
-                            + f" and runs on {number(e.values['depth'])} past it.",
+                            f"{t.label} overshoots{crossing_text(e, line)} past it.",
                             k,
                             (e,),
                         ),
@@ -318,11 +348,10 @@ def event_story(
                         (
                             3,
                             Beat(
-                                b.step,
+                                farthest_step(b),
                                 f"{t.label} swings back",
-                                f"And swings back at step {b.step}, {number(b.values['depth'])}"
-                                f" past {past} on the other side: {axis}"
-                                " rings around it.",
+                                f"And swings back{crossing_text(b, '')} past {past} on the"
+                                f" other side: {axis} rings around it.",
                                 k,
                                 (b,),
                             ),
@@ -530,7 +559,10 @@ def overshoot_comparison(
     for (i, kind), evs in groups:
         evs = sorted(evs, key=lambda e: e.run)
         how = "overshooting" if kind == "overshoot" else "swinging back across"
-        parts = ", ".join(f"{e.label} {number(e.values['depth'])} at step {e.step}" for e in evs)
+        # each depth with the step it is reached at (where the picture shows it)
+        parts = ", ".join(
+            f"{e.label} {number(e.values['depth'])} at step {farthest_step(e)}" for e in evs
+        )
         sentences.append(f"{how} {axis_name(land, i)} = {number(goal[i])}, {parts}")
         events += evs
         for e in evs:

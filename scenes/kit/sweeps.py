@@ -30,7 +30,14 @@ from descent.scenes.kit.plot import (
 )
 from descent.scenes.kit.readouts import step_counter
 from descent.scenes.kit.scene import DescentScene, computed
-from descent.scenes.kit.story import Beat, number, pick_beats, point_text
+from descent.scenes.kit.story import (
+    Beat,
+    crossing_text,
+    farthest_step,
+    number,
+    pick_beats,
+    point_text,
+)
 from descent.scenes.kit.text import halo, label, to_safe_corner
 from descent.scenes.kit.theme import Theme, heat_scale
 from descent.scenes.kit.tracks import Track, nan_text, set_shown
@@ -248,12 +255,11 @@ class SweepScene(DescentScene):
                     (
                         1,
                         Beat(
-                            far.step,
+                            farthest_step(far),
                             "the farthest overshoot",
-                            f"At step {far.step} the run at {cls.tile_text(result, ix)} crosses"
-                            f" the minimum's {name} = {number(opt[axis])} and runs on"
-                            f" {number(far.values['depth'])} past it, the farthest of any"
-                            f" tile{tail}.",
+                            f"The run at {cls.tile_text(result, ix)} overshoots"
+                            + crossing_text(far, f" the minimum's {name} = {number(opt[axis])}")
+                            + f" past it, the farthest of any tile{tail}.",
                             far.run,
                             (far, *back[:1]),
                         ),

@@ -35,7 +35,7 @@ from manim import (
 )
 
 from descent import engine
-from descent.scenes.kit.theme import Theme
+from descent.scenes.kit.theme import TEXT_CONTRAST, Theme, contrast_ratio, with_contrast
 
 __all__ = [
     "FONT",
@@ -53,6 +53,8 @@ __all__ = [
     "TextBox",
     "text_boxes",
     "over_lines",
+    "legible_text",
+    "text_contrast_problems",
 ]
 
 
@@ -357,3 +359,59 @@ def _is_text(m: Any) -> bool:
     from manim import MarkupText, Text
 
     return isinstance(m, Label | FastText | Text | MarkupText)
+
+
+def _text_leaves(mobject: Mobject) -> list[Any]:
+    """The inked parts (leaves with points) of every text in ``mobject``'s family."""
+    from manim import BackgroundRectangle
+
+    leaves: dict[int, Any] = {}
+    for m in mobject.get_family():
+        if _is_text(m):
+            plates = {id(x) for x in m.get_family() if isinstance(x, BackgroundRectangle)}
+            for leaf in m.family_members_with_points():
+                if id(leaf) not in plates:  # a patch of the page behind it is not ink
+                    leaves[id(leaf)] = leaf
+    return list(leaves.values())
+
+
+def legible_text(mobject: Mobject, theme: Theme) -> Mobject:
+    """Every text in ``mobject``'s family with its fill colour made to reach
+    :data:`~descent.scenes.kit.theme.TEXT_CONTRAST` (4.5:1, WCAG 2.x 1.4.3 AA) against
+    ``theme``'s page, in its own hue (:func:`~descent.scenes.kit.theme.with_contrast`):
+    a run colour that is fine for a line (3:1) is darkened on white when it is written.
+    Opacity is kept. Returns ``mobject``.
+    """
+    page = theme.page
+    for leaf in _text_leaves(mobject):
+        rgbas = getattr(leaf, "fill_rgbas", None)
+        if rgbas is None or not len(rgbas):
+            continue
+        color = str(leaf.get_fill_color().to_hex())[:7].upper()
+        fixed = with_contrast(color, page, TEXT_CONTRAST)
+        if fixed != color:
+            leaf.set_fill(fixed, opacity=float(rgbas[0, 3]), family=False)
+    return mobject
+
+
+def text_contrast_problems(mobjects: Iterable[Mobject], theme: Theme) -> list[str]:
+    """One line per visible text among ``mobjects`` whose fill colour is under
+    :data:`~descent.scenes.kit.theme.TEXT_CONTRAST` against ``theme``'s page."""
+    page = theme.page
+    out: list[str] = []
+    seen: set[int] = set()
+    for top in mobjects:
+        for m in top.get_family():
+            if id(m) in seen or not _is_text(m) or not _shown(m):
+                continue
+            seen.update(id(sub) for sub in m.get_family())
+            for leaf in _text_leaves(m):
+                if not len(getattr(leaf, "fill_rgbas", ())) or leaf.fill_rgbas[:, 3].max() <= 0:
+                    continue
+                color = str(leaf.get_fill_color().to_hex())[:7].upper()
+                ratio = contrast_ratio(color, page)
+                if ratio < TEXT_CONTRAST - 1e-6:
+                    text = getattr(m, "text", None) or getattr(m, "original_text", "") or "?"
+                    out.append(f"text {text!r} in {color}: {ratio:.2f}:1 on {page}")
+                    break
+    return out

@@ -24,6 +24,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -51,6 +52,8 @@ __all__ = [
     "color_name",
     "shade_of_low",
     "MIN_CONTRAST",
+    "TEXT_CONTRAST",
+    "text_color",
     "contrast_ratio",
     "with_contrast",
 ]
@@ -366,6 +369,10 @@ def distinct_enough(colors: Sequence[str]) -> bool:
 #: the least contrast ratio every run colour keeps against the theme's background: WCAG 2.x
 #: success criterion 1.4.11 (non-text contrast: graphical objects) asks 3:1
 MIN_CONTRAST = 3.0
+#: the least contrast ratio text keeps against the page: WCAG 2.x success criterion 1.4.3
+#: (contrast, minimum: level AA) asks 4.5:1; a run colour written as text is darkened (light
+#: page) or lightened (dark page) to it in its own hue (:func:`with_contrast`)
+TEXT_CONTRAST = 4.5
 
 
 def contrast_ratio(color: str, other: str) -> float:
@@ -415,6 +422,18 @@ def with_contrast(color: str, background: str, ratio: float = MIN_CONTRAST) -> s
         else:
             hi = mid
     return found
+
+
+def text_color(color: Any, theme: Theme) -> str:
+    """``color`` as text on ``theme``'s page: darkened (light page) or lightened (dark page)
+    in its hue until it reaches :data:`TEXT_CONTRAST` (4.5:1, WCAG 2.x 1.4.3 AA), else as it
+    is. A run colour needs 3:1 as a line; written as a word it needs 4.5:1.
+
+    >>> text_color("#DB7B19", get_theme("light")), text_color("#DB7B19", get_theme("dark"))
+    ('#B85E00', '#DB7B19')
+    """
+    hex_ = str(color.to_hex()) if hasattr(color, "to_hex") else str(color)  # a ManimColor too
+    return with_contrast(hex_[:7].upper(), theme.page, TEXT_CONTRAST)
 
 
 def palette_for(labels: Sequence[str], theme: Theme) -> list[str]:

@@ -205,7 +205,9 @@ def caption_problems(
     - its step is first shown while the caption is up, with at least ``reading(text)``
       seconds (default :func:`~descent.scenes.kit.story.reading_seconds`) of the caption
       left;
-    - every step it refers to (its ``events``, its ``until``) is first shown under a caption.
+    - every later step it refers to (its ``events``, its ``until``) is first shown under a
+      caption. A step before the beat's own is recalled, not shown under it (an overshoot's
+      beat stands where its depth is on screen and says where the run crossed earlier).
 
     ``slack``: the tolerance in seconds (default: one frame).
     """
@@ -258,7 +260,7 @@ def caption_problems(
         until = getattr(b, "until", None)
         if until is not None:
             refs.add(float(until))
-        for s in sorted(refs):
+        for s in sorted(r for r in refs if r >= b.step):
             t = timeline.first_shown(s)
             if t is None:
                 continue

@@ -35,7 +35,7 @@ from descent.engine import Trajectory
 from descent.scenes.kit.clock import StepClock, partial_path
 from descent.scenes.kit.plot import PlotArea, corner_points
 from descent.scenes.kit.text import FastText, fmt_value, halo, label
-from descent.scenes.kit.theme import Theme
+from descent.scenes.kit.theme import Theme, text_color
 
 __all__ = [
     "tangent_line",
@@ -196,7 +196,7 @@ class Track(VGroup):
         for name in self.arrow_data:
             ink = color if name == "velocity" else theme.text
             self.arrows[name] = step_arrow(ink)
-            self.lengths[name] = halo(FastText("", 16, ink), theme, 6.0)
+            self.lengths[name] = halo(FastText("", 16, text_color(ink, theme)), theme, 6.0)
         self.pin = VGroup()
         self.escape_label = escape_label
         self.pin_text = pin_text
@@ -385,7 +385,7 @@ class Track(VGroup):
         if self.overflow_step is not None and self.out[int(round(min(s, len(self.out) - 1)))]:
             shown = False  # stopped out of view: its pin says it
         if shown and not len(self.nan_mark):  # built once, on first use
-            mark = label(str(self.nan_label), 22, self.color)
+            mark = label(str(self.nan_label), 22, text_color(self.color, self.theme))
             # a halo in the background colour: legible over the trail and the heat map
             mark.set_stroke(self.theme.background, width=4, background=True)
             self.nan_mark.add(mark)
@@ -419,7 +419,8 @@ class Track(VGroup):
             self.pin.add(step_arrow(self.color, stroke_width=6))
             if self.pin_text:
                 for text in self.pin_texts():
-                    self.pin.add(halo(label(text, 22, self.color), self.theme))
+                    ink = text_color(self.color, self.theme)
+                    self.pin.add(halo(label(text, 22, ink), self.theme))
         direction = here - self.area.center
         direction /= np.linalg.norm(direction) + 1e-9
         arrow = self.pin[0]
