@@ -177,10 +177,19 @@ def _visit_video_html(self: Any, node: descent_video) -> None:
 
     alt = html.escape(node["alt"])
     if node["mimetype"] == "text/html":  # the interactive player: one self-contained page
+        from descent.renders.player import frame_script
+
+        # the page's content width; the frame grows to the player's height and the player
+        # fits the window's height (frame_script, as show() does in a notebook); without
+        # script the frame keeps the aspect ratio of a picture with its controls under it
+        count = getattr(self, "_descent_players", 0) + 1
+        self._descent_players = count
+        frame_id = f"descent-player-{count}"
         self.body.append(
-            f'<iframe class="descent descent-player-frame" src="{href("video")}" '
-            f'title="{alt}" loading="lazy" '
-            'style="width:100%;aspect-ratio:16/11.5;border:0"></iframe>'
+            f'<div class="descent-player-embed"><iframe id="{frame_id}" '
+            f'class="descent descent-player-frame" src="{href("video")}" title="{alt}" '
+            'loading="lazy" style="display:block;width:100%;aspect-ratio:16/13;border:0">'
+            f"</iframe>{frame_script(frame_id)}</div>"
         )
         raise nodes.SkipNode
     poster = href("poster")
