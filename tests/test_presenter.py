@@ -216,3 +216,23 @@ def test_player_slide_keys_follow_one_rule(player_deck: dict) -> None:
             assert errors == [] and requests == [], (errors, requests)
         finally:
             browser.close()
+
+
+@pytest.mark.slow
+def test_slides_command_counts_the_player_slide(tmp_path: Path) -> None:
+    """``descent slides --to html --player`` prints the deck's own slide count."""
+    import re
+    import sys
+
+    from descent.scenes import get_scene
+
+    descent = Path(sys.executable).with_name("descent")
+    args = ["slides", "SaddlePoint", "--to", "html", "--player", "--quality", "preview"]
+    out = subprocess.run(
+        [str(descent), *args, "--out", "deck"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    page = (tmp_path / "deck" / "SaddlePoint" / "index.html").read_text(encoding="utf-8")
+    sections = page.count("<section")
+    assert sections == len(get_scene("SaddlePoint").beats) + 1
+    assert re.search(rf"index\.html  {sections} slides$", out.stdout.strip()), out.stdout

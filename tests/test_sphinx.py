@@ -215,6 +215,26 @@ DOM_TEXT = """() => {
 }"""
 
 
+def picture_size(player_file: Path) -> tuple[int, int]:
+    """The size of a player's background picture, decoded from its data URI (WebP)."""
+    import base64
+    import io
+    import json
+
+    from PIL import Image
+
+    text = player_file.read_text(encoding="utf-8")
+    [data] = re.findall(
+        r'<script type="application/json" class="descent-data">(.*?)</script>', text
+    )
+    payload = json.loads(data)
+    head, encoded = payload["image"].split(",", 1)
+    assert head == "data:image/webp;base64", head
+    image = Image.open(io.BytesIO(base64.b64decode(encoded)))
+    assert list(image.size) == payload["size"], (image.size, payload["size"])
+    return image.size
+
+
 def picture_text_em(name: str, theme: str) -> list[tuple[float, str, bool]]:
     """Every text drawn into ``name``'s player picture: ``(em in scene units, text, in the
     colour bar)``, measured from its glyphs against the same text laid out at 1 em
@@ -235,9 +255,10 @@ def picture_text_em(name: str, theme: str) -> list[tuple[float, str, bool]]:
     found: dict[int, tuple[float, str, bool]] = {}
     for m in cap.scene.mobjects:
         for f in m.get_family():
-            shown = any(g.get_fill_opacities().max() > 0 for g in f.submobjects)
-            if not isinstance(f, Label) or id(f) in moving or not f.text.strip() or not shown:
+            if not isinstance(f, Label) or id(f) in moving or not f.text.strip():
                 continue
+            if not any(g.get_fill_opacities().max() > 0 for g in f.submobjects):
+                continue  # faded out
             ref = np.concatenate(text_outlines(f.text, 72), 0)
             ref_diag = math.hypot(np.ptp(ref[:, 0]), np.ptp(ref[:, 1]))
             found[id(f)] = (math.hypot(f.width, f.height) / ref_diag, f.text, id(f) in in_bar)
@@ -261,8 +282,12 @@ def test_html_players_take_the_content_width_and_grow_to_the_player(tmp_path: Pa
     assert done.returncode == 0, done.stderr
     page_html = (out / "index.html").read_text()
     assert page_html.count('class="descent descent-player-frame"') == 2
-    # the quality used (the default, low) is in the file's name; its picture is 1280 px wide
-    assert len(re.findall(r'src="_downloads/[^"]+-low-(?:dark|light)-[^"]+\.html"', page_html)) == 2
+    # the quality used (the default, low) is in the file's name; the picture, one still
+    # frame, is drawn at 1280 × 720 all the same (sharp in a 1280-px window)
+    files = re.findall(r'src="(_downloads/[^"]+-low-(?:dark|light)-[^"]+\.html)"', page_html)
+    assert len(files) == 2
+    for file in files:
+        assert picture_size(out / file) == (1280, 720), file
 
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM)
