@@ -1381,7 +1381,7 @@ def frame_script(frame_id: str) -> str:
     the page's viewport height (``descentViewportHeight``) to fit that, not the frame (which
     would shrink it step by step, each report a pixel shorter: player.js). Where the page
     runs no script the frame keeps the size its style gives it. ``frame_id``: letters,
-    digits, ``-`` and ``_`` (it is written into the script as is)."""
+    digits, ``-`` and ``_`` (it is written into the script as is; else ``ValueError``)."""
     if not frame_id.replace("-", "").replace("_", "").isalnum():
         raise ValueError(f"frame id {frame_id!r}: letters, digits, - and _ only")
     return (

@@ -26,6 +26,12 @@ machinery, so that every builder copies what it needs:
 * MP4 and WebM are ``<video controls loop muted playsinline>`` with the key frame as
   poster, both registered as downloads (``_downloads/``) so every HTML builder copies
   them; epub and LaTeX get the key frame as a still.
+* The html player is a download too, shown in an ``<iframe>`` of its own with the script
+  ``show()`` puts beside its frame (:func:`descent.renders.player.frame_script`): the frame
+  takes the content column's width and the player's height (the player reports it with
+  ``postMessage``), and the player fits the browser window's height. Its picture is drawn
+  at 1280 × 720 at least (``descent.renders.pipeline.PLAYER_MIN_SIZE``), whatever the quality.
+  epub and LaTeX get the key frame as a still.
 * A medium that is missing when the docs are built is a warning (Sphinx's "image file
   not readable" / "download file not readable"), never a silent broken link.
 """
