@@ -192,8 +192,8 @@ body.presenter #presenter {{ display: grid; position: absolute; inset: 0;
     return !!(a && a.tagName === "IFRAME" && a.closest("section.player"));
   }}
   function deckKeys() {{
-    if (playerHasKeys()) {{ document.activeElement.blur(); }}
-    window.focus();
+    // (only then: window.focus() may raise this window over the presenter's)
+    if (playerHasKeys()) {{ document.activeElement.blur(); window.focus(); }}
     mark();
   }}
   function mark() {{
