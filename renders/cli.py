@@ -479,12 +479,12 @@ def cmd_slides(args: argparse.Namespace) -> int:
     if _run(jobs, args) != 0:
         return 1
     slides = read_slides([job.outputs()["sections"] for job in jobs])
+    players = [job.outputs()["html"] for job in jobs] if args.player else []
     if args.to == "pptx":
         target = build_pptx(slides, out / f"{name}.pptx", title=name)
     else:
-        players = [job.outputs()["html"] for job in jobs] if args.player else []
         target = build_html(slides, out / name, title=name, players=players) / "index.html"
-    print(f"{target}  {len(slides)} slides")
+    print(f"{target}  {len(slides) + len(players)} slides")
     return 0
 
 

@@ -320,6 +320,10 @@ def _render_here(payload: dict[str, Any], cls: Any) -> dict[str, Any]:
             os.environ["DESCENT_THEME"] = saved
 
 
+#: the html player's picture is never drawn smaller than this (px): see :func:`_player`
+PLAYER_MIN_SIZE = (1280, 720)
+
+
 def _scene_payload(job: Job) -> dict[str, Any]:
     """What a worker needs to build ``job``'s scene: where it comes from, name, theme, size."""
     return {
@@ -336,6 +340,12 @@ def _scene_payload(job: Job) -> dict[str, Any]:
 def _player(job: Job, work: Path) -> Path:
     """Build the html player in a worker (in this process for a class no worker can import)."""
     task = {**_scene_payload(job), "html": True, "workdir": str(work / "html")}
+    # one still picture: drawn at least at 1280 × 720 (sharp on a 720p projector and in a
+    # 1280-px window, whatever the videos' quality); a higher quality draws it larger
+    task["width"], task["height"] = (
+        max(task["width"], PLAYER_MIN_SIZE[0]),
+        max(task["height"], PLAYER_MIN_SIZE[1]),
+    )
     out = _render_here(task, job.scene_class) if job.scene_class else _worker(json.dumps(task))
     return Path(out["html"])
 

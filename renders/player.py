@@ -65,6 +65,7 @@ __all__ = [
     "player_fragment",
     "write_player",
     "iframe",
+    "frame_script",
     "to_pixels",
     "round_mantissa",
     "PlayerCapture",
@@ -1373,15 +1374,17 @@ def write_player(
     return Path(target)
 
 
-def iframe(document: str, *, width: int = 854, height: int = 480, title: str = "") -> str:
-    """The player document in an ``<iframe srcdoc>``: its own page, no kernel extension
-    and no shared state with what is around it (notebooks, Sphinx pages, decks)."""
-    aspect_h = height + 150  # controls, legend, narration under the picture
-    frame_id = "descent-player-" + hashlib.sha1(document.encode()).hexdigest()[:12]
-    # the player reports its height (postMessage): the frame takes it, so the controls under
-    # a tall legend are not cut off; where the page runs no script the aspect ratio stays
-    # and the frame is told the page's viewport height: the player fits that (player.js)
-    resize = (
+def frame_script(frame_id: str) -> str:
+    """The ``<script>`` beside a player's ``<iframe id=frame_id>`` (a notebook's output, a
+    Sphinx page): the frame takes the height its player reports (``postMessage``
+    ``descentPlayerHeight``), so nothing in it is cut off or shrunk, and the player is told
+    the page's viewport height (``descentViewportHeight``) to fit that, not the frame (which
+    would shrink it step by step, each report a pixel shorter: player.js). Where the page
+    runs no script the frame keeps the size its style gives it. ``frame_id``: letters,
+    digits, ``-`` and ``_`` (it is written into the script as is; else ``ValueError``)."""
+    if not frame_id.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"frame id {frame_id!r}: letters, digits, - and _ only")
+    return (
         "<script>(function(){var f=document.getElementById('FRAME');"
         "function vh(){if(f&&f.contentWindow)f.contentWindow.postMessage("
         "{descentViewportHeight:window.innerHeight},'*');}"
@@ -1391,6 +1394,15 @@ def iframe(document: str, *, width: int = 854, height: int = 480, title: str = "
         "if(!f.dataset.vh){f.dataset.vh='1';vh();}"
         "f.style.aspectRatio='auto';f.style.height=e.data.descentPlayerHeight+'px';}});})();</script>"
     ).replace("FRAME", frame_id)
+
+
+def iframe(document: str, *, width: int = 854, height: int = 480, title: str = "") -> str:
+    """The player document in an ``<iframe srcdoc>``: its own page, no kernel extension
+    and no shared state with what is around it (notebooks, Sphinx pages, decks)."""
+    aspect_h = height + 150  # controls, legend, narration under the picture
+    frame_id = "descent-player-" + hashlib.sha1(document.encode()).hexdigest()[:12]
+    # the player reports its height: the frame takes it (frame_script)
+    resize = frame_script(frame_id)
     return (  # in a div: IPython's HTML warns about a bare iframe (it means a URL's)
         f'<div class="descent-player-embed"><iframe id="{frame_id}" class="descent-player-frame" '
         f'srcdoc="{html.escape(document, quote=True)}" '

@@ -12,6 +12,13 @@ and the deck follows it, as reveal.js' speaker view does), ``f`` full screen; ``
 slide 3. Clicks on buttons do not advance. Each clip plays from its start when its slide
 shows.
 
+A player slide (``players``: the interactive player, ``descent.renders.player``) fills the
+slide as the clips do, its narration in the notes. Its keys follow one rule, written on the
+slide: the deck has the keys until the player is clicked (or its "keys" button pressed);
+then space, ←, →, Home and End drive the player, and **Esc** gives the keys back to the
+deck; PageUp / PageDown (a presenter's remote) always change slides, and leaving the slide
+gives the keys back.
+
 Both read the ``<Scene>.sections.json`` indexes that ``descent render --sections`` writes.
 """
 
@@ -21,6 +28,7 @@ import contextlib
 import html
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -106,7 +114,15 @@ html, body {{ margin: 0; height: 100%; background: #0E1117; color: #F2F2F2;
 section {{ display: none; position: absolute; inset: 0; }}
 section.current {{ display: flex; align-items: center; justify-content: center; }}
 video {{ max-width: 100vw; max-height: 100vh; width: 100%; height: 100%; object-fit: contain; }}
-section.player iframe {{ width: min(100vw, 133vh); height: 100vh; border: 0; }}
+section.player {{ flex-direction: column; }}
+section.player.current {{ display: flex; }}
+section.player iframe {{ display: block; width: 100vw; flex: 1 1 auto; min-height: 0; border: 0; }}
+.keys {{ flex: none; align-self: stretch; margin: 0; padding: 0.2em 8em 0.35em 1em;
+  color: #A7B0BE; font-size: 15px; display: flex; gap: 0.8em; align-items: center; }}
+.keys button {{ font: inherit; color: #F2F2F2; background: transparent; border: 1px solid #A7B0BE;
+  border-radius: 4px; padding: 1px 8px; cursor: pointer; }}
+.keys kbd {{ font: inherit; border: 1px solid #4A5563; border-radius: 3px; padding: 0 4px; }}
+body.presenter .keys {{ display: none; }}
 aside.notes {{ display: none; }}
 #counter {{ position: fixed; right: 1em; bottom: 0.6em; color: #A7B0BE; font-size: 0.9em; }}
 /* the presenter window: current slide, next slide, notes, timer */
@@ -119,7 +135,7 @@ body.presenter #presenter {{ display: grid; position: absolute; inset: 0;
 #next {{ grid-column: 2; grid-row: 1; padding: 1em; color: #A7B0BE; }}
 #next img {{ width: 100%; border: 1px solid #4A5563; }}
 #notes {{ grid-column: 1 / 3; grid-row: 2; padding: 0.5em 1.5em; font-size: 1.5em;
-  line-height: 1.4; overflow-y: auto; border-top: 1px solid #4A5563; }}
+  line-height: 1.4; overflow-y: auto; border-top: 1px solid #4A5563; white-space: pre-line; }}
 #timer {{ font-size: 2em; color: #F2F2F2; margin-top: 0.3em; }}
 #controls button {{ font-size: 1em; margin-right: 0.4em; }}
 </style></head>
@@ -144,7 +160,9 @@ body.presenter #presenter {{ display: grid; position: absolute; inset: 0;
     if (other && !other.closed) {{ other.postMessage({{descentSlide: i}}, "*"); }}
   }}
   function show(i, quiet) {{
+    const before = current;
     current = Math.max(0, Math.min(slides.length - 1, i));
+    if (current !== before) {{ deckKeys(); }}
     slides.forEach((s, k) => {{
       s.classList.toggle("current", k === current);
       const v = s.querySelector("video");
@@ -159,11 +177,68 @@ body.presenter #presenter {{ display: grid; position: absolute; inset: 0;
       document.getElementById("notes").textContent = here.querySelector("aside.notes").textContent;
       document.getElementById("next-name").textContent = next ? next.dataset.name : "end";
       const img = document.getElementById("next-poster");
-      if (next) {{ img.src = next.querySelector("video").getAttribute("poster"); img.hidden = false; }}
+      const nextVideo = next && next.querySelector("video");  // a player slide has none
+      if (nextVideo) {{ img.src = nextVideo.getAttribute("poster"); img.hidden = false; }}
       else {{ img.hidden = true; }}
     }}
     if (!quiet) {{ tell(current); }}
   }}
+  // a player slide's keys: the deck's until the player is clicked (or its keys button
+  // pressed); then the player's (space, ←, →, Home, End), Esc gives them back; PageUp and
+  // PageDown (a presenter's remote) always change slides. The player is an iframe srcdoc:
+  // the deck's own origin, so the deck hears its keys first (capture) and sees its focus.
+  function playerHasKeys() {{
+    const a = document.activeElement;
+    return !!(a && a.tagName === "IFRAME" && a.closest("section.player"));
+  }}
+  function deckKeys() {{
+    // (only then: window.focus() may raise this window over the presenter's)
+    if (playerHasKeys()) {{ document.activeElement.blur(); window.focus(); }}
+    mark();
+  }}
+  function mark() {{
+    const on = playerHasKeys();
+    document.body.dataset.keys = on ? "player" : "deck";
+    slides.forEach((s) => {{
+      const k = s.querySelector(".keys");
+      if (!k) return;
+      k.querySelector(".to-deck").hidden = !on;
+      k.querySelector(".to-player").hidden = on;
+      k.querySelector(".state").textContent = on ? "keys: the player's" : "keys: the slides'";
+    }});
+  }}
+  function playerKeys(section) {{
+    const f = section.querySelector("iframe");
+    const root = f.contentDocument && f.contentDocument.querySelector(".descent-player");
+    f.focus();
+    if (root) {{ root.focus({{preventScroll: true}}); }}
+    mark();
+  }}
+  slides.forEach((s) => {{
+    const f = s.querySelector("section.player iframe");
+    if (!f) return;
+    s.querySelector(".to-player").addEventListener("click", (e) => {{ e.stopPropagation(); playerKeys(s); }});
+    s.querySelector(".to-deck").addEventListener("click", (e) => {{ e.stopPropagation(); deckKeys(); }});
+    const hook = () => {{
+      const w = f.contentWindow;
+      if (!w || w.descentDeckHooked) return;
+      w.descentDeckHooked = true;
+      w.addEventListener("keydown", (e) => {{
+        if (e.key === "Escape") {{ deckKeys(); }}
+        else if (e.key === "PageDown") {{ show(current + 1); }}
+        else if (e.key === "PageUp") {{ show(current - 1); }}
+        else return;
+        e.preventDefault();
+        e.stopImmediatePropagation();
+      }}, true);
+      w.addEventListener("focus", mark);
+      w.addEventListener("blur", () => setTimeout(mark, 0));
+    }};
+    f.addEventListener("load", hook);
+    hook();
+  }});
+  window.addEventListener("focus", () => setTimeout(mark, 0));
+  window.addEventListener("blur", () => setTimeout(mark, 0));
   window.addEventListener("message", (e) => {{
     if (e.data && typeof e.data.descentSlide === "number" && e.data.descentSlide !== current) {{
       show(e.data.descentSlide, true);
@@ -219,6 +294,7 @@ body.presenter #presenter {{ display: grid; position: absolute; inset: 0;
   }});
   const start = parseInt((location.hash || "#1").slice(1), 10);
   show(isNaN(start) ? 0 : start - 1, true);
+  mark();
 }})();
 </script>
 </body></html>
@@ -230,7 +306,7 @@ def build_html(
 ) -> Path:
     """An offline HTML deck in the folder ``target`` (``index.html`` and ``clips/``); an
     existing deck there is replaced only once the new one is complete. ``players``: html
-    player files (``descent.renders.player``), each a slide after the clips, in ``players/``."""
+    player files (``descent.renders.player``), each a slide after the clips, held in the page."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=temp_prefix(), dir=target.parent))
@@ -248,7 +324,7 @@ def build_html(
                 f'poster="clips/{Path(name).stem}.png" muted playsinline preload="auto" '
                 f'aria-label="{label}"></video><aside class="notes">{notes}</aside></section>'
             )
-        parts += _player_slides(players, work)
+        parts += _player_slides(players)
         page = _PAGE.format(title=html.escape(title), sections="\n".join(parts))
         (work / "index.html").write_text(page, encoding="utf-8")
         old = target.with_name(f"{temp_prefix()}old-{target.name}")
@@ -263,18 +339,52 @@ def build_html(
     return target
 
 
-def _player_slides(players: Sequence[Path], work: Path) -> list[str]:
-    """One slide per player file, copied into ``players/``: the player fills the slide;
-    click it to drive it with its own keys (space, ←, →, Home, End)."""
+#: the keys of a player slide, written on it (the deck's script sets which state shows)
+_KEYS = (
+    '<p class="keys"><span class="state">keys: the slides\'</span>'
+    '<button type="button" class="to-player">give the keys to the player</button>'
+    '<button type="button" class="to-deck" hidden>give the keys back to the slides (Esc)</button>'
+    "<span>in the player: <kbd>space</kbd> <kbd>←</kbd> <kbd>→</kbd> <kbd>Home</kbd>"
+    " <kbd>End</kbd> · <kbd>Esc</kbd> keys back to the slides · <kbd>PgUp</kbd> <kbd>PgDn</kbd>"
+    " slides, always</span></p>"
+)
+#: on a slide the narration is the presenter's (the notes), as on the video slides: the
+#: player's picture takes the room its narration took
+_DECK_PLAYER_STYLE = (
+    "<style>.descent-player .dp-say, .descent-player .dp-caption { display: none; }</style>"
+)
+_DATA = re.compile(r'<script type="application/json" class="descent-data">(.*?)</script>', re.S)
+
+
+def _player_notes(document: str) -> str:
+    """The speaker notes of a player slide: the key rule, then each chapter's narration
+    (the payloads' beats, ``descent.renders.player``)."""
+    lines = [
+        "Interactive: click the player (or its keys button), then space plays, ← → step, "
+        "Home and End jump; Esc gives the keys back to the slides; PageUp/PageDown always "
+        "change slides. The chapters are the beats:"
+    ]
+    for found in _DATA.findall(document):
+        for k, beat in enumerate(json.loads(found).get("beats", []), start=1):
+            lines.append(f"{k} {beat['name']} (step {beat['step']:g}): {beat['say']}")
+    return "\n".join(lines)
+
+
+def _player_slides(players: Sequence[Path]) -> list[str]:
+    """One slide per player file, held in the deck (an ``<iframe srcdoc>``: the deck's own
+    origin, so the deck hears its keys and sees its focus): the player fills the slide, its
+    narration in the notes, its key rule written under it."""
     parts = []
-    if players:
-        (work / "players").mkdir()
     for path in players:
-        shutil.copyfile(path, work / "players" / Path(path).name)
+        document = Path(path).read_text(encoding="utf-8")
+        if "</head>" not in document:
+            raise EngineError(f"{path}: not a descent player page (no </head>)")
+        shown = document.replace("</head>", _DECK_PLAYER_STYLE + "</head>", 1)
         label = html.escape(f"{Path(path).stem}: interactive player")
+        notes = html.escape(_player_notes(document))
         parts.append(
-            f'<section class="player" data-name="{label}"><iframe src="players/{Path(path).name}" '
-            f'title="{label}"></iframe><aside class="notes">Interactive: click the player, then '
-            "space plays, ← → step, Home and End jump; the chapters are the beats.</aside></section>"
+            f'<section class="player" data-name="{label}">'
+            f'<iframe srcdoc="{html.escape(shown, quote=True)}" title="{label}"></iframe>'
+            f'{_KEYS}<aside class="notes">{notes}</aside></section>'
         )
     return parts

@@ -26,6 +26,12 @@ machinery, so that every builder copies what it needs:
 * MP4 and WebM are ``<video controls loop muted playsinline>`` with the key frame as
   poster, both registered as downloads (``_downloads/``) so every HTML builder copies
   them; epub and LaTeX get the key frame as a still.
+* The html player is a download too, shown in an ``<iframe>`` of its own with the script
+  ``show()`` puts beside its frame (:func:`descent.renders.player.frame_script`): the frame
+  takes the content column's width and the player's height (the player reports it with
+  ``postMessage``), and the player fits the browser window's height. Its picture is drawn
+  at 1280 × 720 at least (``descent.renders.pipeline.PLAYER_MIN_SIZE``), whatever the quality.
+  epub and LaTeX get the key frame as a still.
 * A medium that is missing when the docs are built is a warning (Sphinx's "image file
   not readable" / "download file not readable"), never a silent broken link.
 """
@@ -177,10 +183,19 @@ def _visit_video_html(self: Any, node: descent_video) -> None:
 
     alt = html.escape(node["alt"])
     if node["mimetype"] == "text/html":  # the interactive player: one self-contained page
+        from descent.renders.player import frame_script
+
+        # the page's content width; the frame grows to the player's height and the player
+        # fits the window's height (frame_script, as show() does in a notebook); without
+        # script the frame keeps 16:17, about the player at a 1280 × 720 window (660 × 719)
+        count = getattr(self, "_descent_players", 0) + 1
+        self._descent_players = count
+        frame_id = f"descent-player-{count}"
         self.body.append(
-            f'<iframe class="descent descent-player-frame" src="{href("video")}" '
-            f'title="{alt}" loading="lazy" '
-            'style="width:100%;aspect-ratio:16/11.5;border:0"></iframe>'
+            f'<div class="descent-player-embed"><iframe id="{frame_id}" '
+            f'class="descent descent-player-frame" src="{href("video")}" title="{alt}" '
+            'loading="lazy" style="display:block;width:100%;aspect-ratio:16/17;border:0">'
+            f"</iframe>{frame_script(frame_id)}</div>"
         )
         raise nodes.SkipNode
     poster = href("poster")

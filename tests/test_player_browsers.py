@@ -451,6 +451,9 @@ class WebKit:
             "Home": Keys.HOME,
             "ArrowLeft": Keys.LEFT,
             "ArrowRight": Keys.RIGHT,
+            "Escape": Keys.ESCAPE,
+            "PageUp": Keys.PAGE_UP,
+            "PageDown": Keys.PAGE_DOWN,
         }
         ActionChains(self.driver).send_keys(names.get(key, key)).perform()
 
@@ -926,13 +929,20 @@ def test_notebook_iframe_srcdoc_player(browser: Any, notebook_cell: Path) -> Non
 
 @recovers
 def test_html_deck_player_slide(browser: Any, overshoot: dict, tmp_path: Path) -> None:  # noqa: F811
-    """A player slide of the HTML deck (an iframe of players/…): it plays and takes keys."""
+    """A player slide of the HTML deck (an iframe srcdoc): it plays and takes keys after a
+    click; Esc gives them back to the deck."""
     from descent.renders.slides import build_html
 
     folder = build_html([], tmp_path / "deck", title="demo", players=[overshoot["files"]["dark"]])
     browser.open(folder / "index.html", allow=folder)
     wait_for(browser, "document.body.dataset.ready === 'player'")
     enter_frame_player(browser)
+    browser.key("ArrowRight")
+    assert frame_attr(browser, "data-step") == "1", browser.name
+    # Esc gives the keys back to the deck (the slide's rule): → is the deck's again
+    assert browser.js("document.body.dataset.keys") == "player", browser.name
+    browser.key("Escape")
+    wait_for(browser, "document.body.dataset.keys === 'deck'")
     browser.key("ArrowRight")
     assert frame_attr(browser, "data-step") == "1", browser.name
     check_clean(browser)

@@ -101,3 +101,138 @@ def test_presenter_window_follows_the_deck(deck: Path) -> None:
             view.wait_for_function("document.body.dataset.slide === '2'")
         finally:
             browser.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# a player slide: its keys, its size, its notes
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def player_deck(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A clip slide, then MomentumOvershoot's player (dark, as ``descent slides`` builds it:
+    its picture at least 1280 × 720)."""
+    from descent.renders import player
+    from descent.scenes import get_scene
+
+    tmp = tmp_path_factory.mktemp("player-deck")
+    cls = get_scene("MomentumOvershoot")
+    payload = player.build_payload(cls, width=1280, height=720)
+    file = tmp / "MomentumOvershoot.html"
+    file.write_text(player.player_html(payload), encoding="utf-8")
+    clip = _clip(tmp / "Demo-0-beat.mp4", "black", "red")
+    slides = [{"scene": "Demo", "name": "beat 1", "narration": "notes of beat 1", "clip": clip}]
+    return {
+        "deck": build_html(slides, tmp / "Demo", title="Demo", players=[file]),
+        "payload": payload,
+    }
+
+
+def test_player_slide_keys_follow_one_rule(player_deck: dict) -> None:
+    """The deck has the keys until the player is clicked (or its button pressed); then
+    ← → End drive the player; Esc gives the keys back; PageUp/PageDown always change
+    slides; the rule is written on the slide. The player's picture spans the slide's width
+    less its legend column, its narration is in the notes, and the presenter view opens on
+    the slide before it. Offline, no console error."""
+    from playwright.sync_api import sync_playwright
+
+    deck, payload = player_deck["deck"], player_deck["payload"]
+    steps = str(payload["steps"])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            errors: list[str] = []
+            requests: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+
+            def route(r: object) -> None:
+                url = r.request.url  # type: ignore[attr-defined]
+                if url.startswith(deck.as_uri() + "/"):
+                    r.continue_()  # type: ignore[attr-defined]
+                else:
+                    requests.append(url)
+                    r.abort()  # type: ignore[attr-defined]
+
+            page.route("**/*", route)
+            page.goto((deck / "index.html").as_uri() + "#1")
+
+            def state() -> tuple[str, str, str]:
+                root = page.frame_locator("section.player iframe").locator(".descent-player")
+                return (
+                    page.evaluate("document.body.dataset.slide"),
+                    page.evaluate("document.body.dataset.keys"),
+                    root.get_attribute("data-step") or "",
+                )
+
+            page.keyboard.press("ArrowRight")
+            page.frame_locator("section.player iframe").locator(
+                ".descent-player[data-ready='1']"
+            ).wait_for()
+            assert state() == ("2", "deck", "0")
+            hint = page.inner_text("section.player .keys")
+            assert "Esc" in hint and "PgUp" in hint and "keys: the slides'" in hint, hint
+            page.keyboard.press("ArrowRight")  # the deck's: the last slide stays
+            assert state() == ("2", "deck", "0")
+            page.keyboard.press("ArrowLeft")
+            assert state()[:2] == ("1", "deck")
+            page.keyboard.press("ArrowRight")
+            frame = page.locator("section.player iframe")
+            box = frame.bounding_box()
+            assert box is not None
+            page.mouse.click(box["x"] + 0.3 * box["width"], box["y"] + 0.3 * box["height"])
+            assert state() == ("2", "player", "0")
+            assert "keys: the player's" in page.inner_text("section.player .keys")
+            for _ in range(3):
+                page.keyboard.press("ArrowRight")
+            page.keyboard.press("ArrowLeft")
+            assert state() == ("2", "player", "2")
+            page.keyboard.press("Escape")
+            assert state() == ("2", "deck", "2")
+            page.keyboard.press("ArrowLeft")
+            assert state() == ("1", "deck", "2")
+            page.keyboard.press("PageDown")
+            page.click("section.player .to-player")
+            page.keyboard.press("End")
+            assert state() == ("2", "player", steps)
+            page.keyboard.press("PageUp")  # a remote's key: always the deck's
+            assert state() == ("1", "deck", steps)
+            page.keyboard.press("PageDown")
+            assert state() == ("2", "deck", steps)
+            # the picture at the slide's width less the legend column (was 957 px wide at
+            # most: the frame was min(100vw, 133vh)); the narration is not on the slide
+            player = page.frame_locator("section.player iframe")
+            stage = player.locator(".dp-stage").bounding_box()
+            assert stage is not None and stage["width"] >= 0.75 * 1280, stage
+            assert not player.locator(".dp-say").is_visible()
+            notes = page.evaluate("document.querySelectorAll('aside.notes')[1].textContent")
+            assert payload["beats"][1]["say"] in notes and "Esc" in notes
+            # the presenter view, opened on the slide before the player slide
+            page.keyboard.press("Home")
+            with page.expect_popup() as popup:
+                page.keyboard.press("n")
+            view = popup.value
+            view.wait_for_function("document.body.dataset.slide === '1'")
+            assert view.inner_text("#next-name") == "MomentumOvershoot: interactive player"
+            assert errors == [] and requests == [], (errors, requests)
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+def test_slides_command_counts_the_player_slide(tmp_path: Path) -> None:
+    """``descent slides --to html --player`` prints the deck's own slide count."""
+    import re
+    import sys
+
+    from descent.scenes import get_scene
+
+    descent = Path(sys.executable).with_name("descent")
+    args = ["slides", "SaddlePoint", "--to", "html", "--player", "--quality", "preview"]
+    out = subprocess.run(
+        [str(descent), *args, "--out", "deck"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    page = (tmp_path / "deck" / "SaddlePoint" / "index.html").read_text(encoding="utf-8")
+    sections = page.count("<section")
+    assert sections == len(get_scene("SaddlePoint").beats) + 1
+    assert re.search(rf"index\.html  {sections} slides$", out.stdout.strip()), out.stdout

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -181,3 +182,173 @@ def test_media_reach_every_builder_under_names_of_their_own(tmp_path: Path) -> N
         r"\\sphinxincludegraphics(?:\[[^]]*\])?\{\{([^}]+)\}\.png\}", tex.read_text()
     )
     assert len(stills) == 2 and all((latex / f"{name}.png").is_file() for name in stills)
+
+
+# ---------------------------------------------------------------------------------------------
+# the html player in a page (alabaster, Sphinx's default theme), in Debian's Chromium
+# ---------------------------------------------------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+PLAYERS = """Lecture
+=======
+
+Momentum overshoots in a narrow valley:
+
+.. descent:: MomentumOvershoot
+   :format: html
+
+Text between the two players.
+
+.. descent:: LearningRates
+   :format: html
+   :theme: light
+"""
+#: every text node shown in the player's page: its font size (px) and a sample
+DOM_TEXT = """() => {
+  const out = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const e = n.parentElement;
+    if (!n.textContent.trim() || e.closest('script, style') || !e.getClientRects().length) continue;
+    out.push([parseFloat(getComputedStyle(e).fontSize), n.textContent.trim().slice(0, 30)]);
+  }
+  return out;
+}"""
+
+
+def picture_size(player_file: Path) -> tuple[int, int]:
+    """The size of a player's background picture, decoded from its data URI (WebP)."""
+    import base64
+    import io
+    import json
+
+    from PIL import Image
+
+    text = player_file.read_text(encoding="utf-8")
+    [data] = re.findall(
+        r'<script type="application/json" class="descent-data">(.*?)</script>', text
+    )
+    payload = json.loads(data)
+    head, encoded = payload["image"].split(",", 1)
+    assert head == "data:image/webp;base64", head
+    image = Image.open(io.BytesIO(base64.b64decode(encoded)))
+    assert list(image.size) == payload["size"], (image.size, payload["size"])
+    return image.size
+
+
+def picture_text_em(name: str, theme: str) -> list[tuple[float, str, bool]]:
+    """Every text drawn into ``name``'s player picture: ``(em in scene units, text, in the
+    colour bar)``, measured from its glyphs against the same text laid out at 1 em
+    (font size 72 is 1 scene unit: kit.text), so a scaled or rotated label reads right."""
+    import math
+
+    import numpy as np
+
+    from descent.renders import player
+    from descent.scenes import get_scene
+    from descent.scenes.kit.plot import ColorBar
+    from descent.scenes.kit.text import Label, text_outlines
+
+    cap = player.capture(get_scene(name), theme=theme, width=1280, height=720)
+    moving = {id(g) for m in cap.layered for g in m.get_family()}
+    in_bar = {id(g) for m in cap.scene.mobjects for f in m.get_family() if isinstance(f, ColorBar)
+              for g in f.get_family()}  # fmt: skip
+    found: dict[int, tuple[float, str, bool]] = {}
+    for m in cap.scene.mobjects:
+        for f in m.get_family():
+            if not isinstance(f, Label) or id(f) in moving or not f.text.strip():
+                continue
+            if not any(g.get_fill_opacities().max() > 0 for g in f.submobjects):
+                continue  # faded out
+            ref = np.concatenate(text_outlines(f.text, 72), 0)
+            ref_diag = math.hypot(np.ptp(ref[:, 0]), np.ptp(ref[:, 1]))
+            found[id(f)] = (math.hypot(f.width, f.height) / ref_diag, f.text, id(f) in in_bar)
+    assert found, name
+    return list(found.values())
+
+
+@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="needs Debian's chromium")
+def test_html_players_take_the_content_width_and_grow_to_the_player(tmp_path: Path) -> None:
+    """Two ``:format: html`` players in alabaster (a 660-px column) at a 1280 × 720 window:
+    each frame is the column's width and the player's height (nothing inside scrolls or is
+    cut off; the player fits the window's height, as in a notebook), its picture spans the
+    column (the fixed 16:11.5 frame shrank it to 220 px), the page's text is ≥ 12 px, and
+    the two players keep their own state. Offline, no console error."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "conf.py").write_text('project = "demo"\nextensions = ["descent.renders.sphinxext"]\n')
+    (src / "index.rst").write_text(PLAYERS)
+    done = build(src, out, "-q")
+    assert done.returncode == 0, done.stderr
+    page_html = (out / "index.html").read_text()
+    assert page_html.count('class="descent descent-player-frame"') == 2
+    # the quality used (the default, low) is in the file's name; the picture, one still
+    # frame, is drawn at 1280 × 720 all the same (sharp in a 1280-px window)
+    files = re.findall(r'src="(_downloads/[^"]+-low-(?:dark|light)-[^"]+\.html)"', page_html)
+    assert len(files) == 2
+    for file in files:
+        assert picture_size(out / file) == (1280, 720), file
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 720})
+            page = context.new_page()
+            errors: list[str] = []
+            requests: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+
+            def route(r: Any) -> None:
+                if r.request.url.startswith(out.as_uri() + "/"):
+                    r.continue_()
+                else:
+                    requests.append(r.request.url)
+                    r.abort()
+
+            page.route("**/*", route)
+            page.goto((out / "index.html").as_uri())
+            frames = page.locator("iframe.descent-player-frame")
+            measured = []
+            for k in range(2):
+                frames.nth(k).scroll_into_view_if_needed()
+                frame = frames.nth(k).content_frame
+                frame.locator(".descent-player[data-ready='1']").wait_for()
+                box = frames.nth(k).bounding_box()
+                column = frames.nth(k).evaluate("f => f.parentElement.clientWidth")
+                for _ in range(50):  # the frame takes the height the player reports
+                    inner = frame.locator("html").evaluate("e => e.getBoundingClientRect().height")
+                    box = frames.nth(k).bounding_box()
+                    if abs(box["height"] - inner) <= 1:
+                        break
+                    page.wait_for_timeout(100)
+                stage = frame.locator(".dp-stage").bounding_box()
+                small = [t for t in frame.locator("html").evaluate(DOM_TEXT) if t[0] < 12]
+                measured.append((box, column, stage))
+                assert box["width"] == column == 660, (box, column)
+                assert abs(box["height"] - inner) <= 1 and box["height"] <= 720, (box, inner)
+                assert stage["width"] >= 0.95 * column, (stage, column)  # was 220 of 660
+                assert small == [], small
+                page.screenshot(path=str(tmp_path / f"frame{k}.png"))
+            assert [t for t in page.evaluate(DOM_TEXT) if t[0] < 12] == []
+            # the picture's own text at that size: the axes' ticks and labels, the title and
+            # subtitle ≥ 12 px; only the colour bar's ticks are smaller (font 16: 10 px)
+            for (_, _, stage), (name, theme) in zip(
+                measured, (("MomentumOvershoot", "dark"), ("LearningRates", "light")), strict=True
+            ):
+                px_per_unit = stage["width"] / (14 + 2 / 9)
+                texts = [
+                    (em * px_per_unit, text, bar) for em, text, bar in picture_text_em(name, theme)
+                ]
+                assert min(px for px, _, bar in texts if not bar) >= 12, sorted(texts)[:5]
+                assert min(px for px, _, _ in texts) >= 10, sorted(texts)[:5]
+            # two players, two states: End in the first leaves the second at step 0
+            first, second = (frames.nth(k).content_frame for k in range(2))
+            frames.nth(0).scroll_into_view_if_needed()
+            first.locator(".dp-stage").click()
+            page.keyboard.press("End")
+            assert first.locator(".descent-player").get_attribute("data-step") == "80"
+            assert second.locator(".descent-player").get_attribute("data-step") == "0"
+            assert errors == [] and requests == [], (errors, requests)
+        finally:
+            browser.close()
