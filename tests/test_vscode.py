@@ -174,7 +174,7 @@ def test_show_in_vs_code(tmp_path: Path) -> None:
     machine (the workbench's own are to the local code-server)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not (CODE_SERVER / "out" / "node" / "entry.js").is_file():
-        _missing(f"needs code-server in {CODE_SERVER.parent} (./setup.sh installs it)")
+        _missing(f"needs code-server in {CODE_SERVER.parent}")
     if _node_major() != 20:
         _missing("needs Node 20 on PATH (code-server 4.100 runs on Node 20)")
     if not Path(CHROMIUM).exists():
