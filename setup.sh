@@ -14,6 +14,10 @@ APT_PACKAGES+=(firefox-esr webkit2gtk-driver xvfb)
 if ! command -v npm >/dev/null 2>&1; then
     APT_PACKAGES+=(nodejs npm)
 fi
+# ... and code-server (VS Code in the browser) for tests/test_vscode.py: its kerberos module is
+# built from source against the system's GSSAPI headers; its search runs Debian's ripgrep (13,
+# the version VS Code's own download holds)
+APT_PACKAGES+=(libkrb5-dev ripgrep)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -88,4 +92,41 @@ if [ "$(cat "$npm_stamp" 2>/dev/null || true)" != "$npm_want" ]; then
         exit 1
     fi
     echo "$npm_want" >"$npm_stamp"
+fi
+
+# 5. code-server (VS Code in the browser, from npm) for tests/test_vscode.py, exactly as
+#    tests/browsers/vscode/package-lock.json pins it and as its own npm-shrinkwrap.json pins
+#    VS Code's modules (npm install, as code-server's script does: the shrinkwrap lacks tslib), into tests/browsers/vscode/node_modules; re-installed only when the
+#    lock changes. Its postinstall script is not run: it downloads ripgrep from GitHub. The same
+#    steps with Debian's ripgrep instead of the download: VS Code's modules, its native modules built against Node's
+#    headers (Node 20, which code-server 4.100 requires), the links the script makes.
+vs=tests/browsers/vscode
+vs_stamp=$vs/node_modules/.descent-installed
+vs_want=$(sha256sum $vs/package-lock.json | cut -d' ' -f1)
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo none)
+if [ "$(cat "$vs_stamp" 2>/dev/null || true)" = "$vs_want" ]; then
+    :
+elif [ "$node_major" != 20 ]; then
+    say "skipping code-server: it needs Node 20 (found $node_major); tests/test_vscode.py will skip"
+else
+    say "installing code-server into $vs/node_modules (builds native modules: a few minutes)"
+    log=.venv/setup-code-server.log
+    code=$vs/node_modules/code-server/lib/vscode
+    nodedir=$(dirname "$(dirname "$(command -v node)")")
+    if ! {
+        npm ci --prefix $vs --no-audit --no-fund --ignore-scripts &&
+            (cd $code && npm install --omit=dev --no-audit --no-fund --ignore-scripts) &&
+            mkdir -p $code/node_modules/@vscode/ripgrep/bin &&
+            ln -sfn "$(command -v rg)" $code/node_modules/@vscode/ripgrep/bin/rg &&
+            (cd $code && npm_config_nodedir=$nodedir npm_config_yes=true npm rebuild --foreground-scripts) &&
+            (cd $vs && npm_config_nodedir=$nodedir npm rebuild argon2 --foreground-scripts) &&
+            ln -sfn node_modules $code/node_modules.asar &&
+            ln -sfn code-linux.sh $code/bin/remote-cli/code-server &&
+            ln -sfn browser-linux.sh $code/bin/helpers/browser.sh
+    } >"$log" 2>&1; then
+        tail -40 "$log" >&2
+        say "code-server install failed (log above, all of it in $log)"
+        exit 1
+    fi
+    echo "$vs_want" >"$vs_stamp"
 fi
