@@ -161,7 +161,13 @@ def recovers(test: Any) -> Any:
             if b.alive():
                 raise
             first = error
-        died = b.restart()
+        try:
+            died = b.restart()
+        except Exception as start:
+            raise ExceptionGroup(
+                f"{b.name}: the session died under the test, and no fresh one started",
+                [first, start],
+            ) from None
         try:
             test(*args, **kwargs)
         except Exception as second:
