@@ -67,6 +67,7 @@ __all__ = [
     "iframe",
     "to_pixels",
     "round_mantissa",
+    "compact_source",
     "PlayerCapture",
     "Lattice",
     "encode_lattice",
@@ -223,6 +224,7 @@ def capture(
     from manim import ThreeDScene, config, tempconfig
 
     from descent.scenes.kit import tracks as tracks_module
+    from descent.scenes.kit.plot import ContourLabels
 
     three_d = issubclass(cls, ThreeDScene)
     if theme == "transparent":
@@ -256,10 +258,14 @@ def capture(
                 moving = {id(m) for e in exclude for m in e.get_family()}
                 shown: list[Any] = []
 
+                def moves(m: Any) -> bool:  # a contour's labels are background: their
+                    # updater only hides one a read-out passes over (ContourLabels.give_way)
+                    return bool(m.updaters) and not isinstance(m, ContourLabels)
+
                 def keep(m: Any) -> None:  # m and its parts, less every part an updater moves
-                    if id(m) in moving or m.updaters:
+                    if id(m) in moving or moves(m):
                         return
-                    if not any(f.updaters or id(f) in moving for f in m.get_family()):
+                    if not any(moves(f) or id(f) in moving for f in m.get_family()):
                         shown.append(m)
                         return
                     for part in m.submobjects:  # a group holding a moving part: its others
@@ -460,6 +466,9 @@ def _track_run(
         )
     if arrows:
         run["arrows"] = arrows
+    marks = _edge_marks(track, cap, len(px), arrays)
+    if marks:
+        run["marks"] = marks
     if track.ghost_screen is not None:  # Nesterov's look-ahead point
         ghost = to_pixels(track.ghost_screen, cap.size, cap.frame)
         run["ghost"] = arrays.positions(np.round(ghost * POSITION_SCALE))
@@ -480,6 +489,68 @@ def _track_run(
         run["diverged_at"] = None if traj.diverged_at is None else int(traj.diverged_at)
         run.update(extra)
     return run
+
+
+def _edge_marks(track: Any, cap: PlayerCapture, n: int, arrays: _Arrays) -> dict[str, Any] | None:
+    """The honest-edge marks of a track, step by step, as its own updater draws them
+    (``Track.update_to``): the edge pin's arrow (from, to and its tip's length, px) while the
+    point is out of view; the pin's words (``out of view``, ``diverged``, ``loss → −∞``, from
+    the overflow on ``overflow at step N``); and the note beside a dot that stopped in view
+    (``NaN from step N``, ``overflow at step N``). Words at their centre (px), each with its
+    width (px) for the script to size its font to. ``None`` for a run that never leaves the
+    view nor stops."""
+    from descent.scenes.kit.tracks import shown_now
+
+    stops = track.nan_step is not None and track.pin_text
+    if not (np.asarray(track.out).any() or stops):
+        return None
+    scale = cap.size[0] / cap.frame[0]
+    words: list[str] = []
+    widths: list[float] = []
+
+    def word(text: str, mobject: Any) -> int:
+        if text not in words:
+            words.append(text)
+            widths.append(round(float(mobject.width) * scale, 2))
+        return words.index(text) + 1
+
+    pin = np.zeros(n, np.uint8)
+    arrow = np.zeros((n, 5), np.float32)  # from x, y, to x, y, tip length
+    tag = np.zeros(n, np.uint8)
+    note = np.zeros(n, np.uint8)
+    at = np.zeros((n, 4), np.float32)  # the tag's centre, the note's centre
+    texts = track.pin_texts()
+    try:
+        for t in range(n):
+            track.update_to(float(t))
+            if len(track.pin) and shown_now(track.pin) is not False:
+                a = track.pin[0]
+                pin[t] = 1
+                start = to_pixels(np.asarray(a.points[0]), cap.size, cap.frame)
+                tip = to_pixels(np.asarray(a.tip.tip_point), cap.size, cap.frame)
+                base = to_pixels(np.asarray(a.tip.base), cap.size, cap.frame)
+                arrow[t] = [*start, *tip, float(np.hypot(*(tip - base)))]
+                for k in range(1, len(track.pin)):
+                    if shown_now(track.pin[k]) is True:
+                        tag[t] = word(texts[k - 1], track.pin[k])
+                        at[t, :2] = to_pixels(track.pin[k].get_center(), cap.size, cap.frame)
+            if len(track.nan_mark) and shown_now(track.nan_mark) is not False:
+                mark = track.nan_mark[0]
+                note[t] = word(str(track.nan_label), mark)
+                at[t, 2:] = to_pixels(mark.get_center(), cap.size, cap.frame)
+    finally:
+        track.update_to(0.0)
+    if not (pin.any() or note.any()):
+        return None
+    return {
+        "words": words,
+        "widths": widths,
+        "pin": arrays.add(pin, "u1"),
+        "arrow": arrays.add(arrow, "<f4"),
+        "tag": arrays.add(tag, "u1"),
+        "note": arrays.add(note, "u1"),
+        "at": arrays.add(at, "<f4"),
+    }
 
 
 def _simplify(line: np.ndarray, tolerance: float) -> np.ndarray:
@@ -632,6 +703,62 @@ def _models(
     return out
 
 
+def _spots(
+    cap: PlayerCapture, runs: list[dict[str, Any]], steps: int, arrays: _Arrays
+) -> list[dict[str, Any]]:
+    """The dots the video moves beside the runs (a loss panel's marker at each curve's
+    current end, where the panel is in the picture: MuonVsAdamW), each step's centre as the
+    dot's own updater puts it (px, in 1/16 px), drawn between steps on the straight line
+    between them (``partial_path``: the video's own interpolation). A dot of a run's colour
+    belongs to that run's legend row."""
+    from manim import Dot
+
+    clock = getattr(cap.scene, "clock", None)
+    if clock is None:
+        return []
+    made = {id(f) for t in cap.tracks for f in t.get_family()}
+    grouped = {
+        id(f)
+        for g in (cap.layered if runs else [])
+        if g.submobjects
+        for f in g.get_family()
+        if f is not g
+    }
+    seen: set[int] = set()
+    found = []
+    for top in [*cap.layered, *cap.mobjects]:
+        for m in top.get_family():
+            if (
+                isinstance(m, Dot)
+                and m.updaters
+                and id(m) not in made | grouped | seen
+                and float(np.max(m.get_fill_opacities(), initial=0)) > 0
+            ):
+                seen.add(id(m))
+                found.append(m)
+    out = []
+    for m in found:
+        centres = np.zeros((steps + 1, 2))
+        for t in range(steps + 1):
+            clock.tracker.set_value(clock.alpha_of(t))
+            m.update(0)
+            centres[t] = to_pixels(np.asarray(m.get_center()), cap.size, cap.frame)
+        clock.tracker.set_value(clock.alpha_of(0))
+        m.update(0)
+        color = str(m.get_fill_color().to_hex()).upper()
+        out.append(
+            {
+                "color": color,
+                "radius": round(float(m.width) / 2 * cap.size[0] / cap.frame[0], 3),
+                "opacity": round(float(np.max(m.get_fill_opacities(), initial=1)), 3),
+                "group": next((r["group"] for r in runs if str(r["color"]).upper() == color), None),
+                "xy": arrays.positions(np.round(centres * POSITION_SCALE)),
+                "scale": POSITION_SCALE,
+            }
+        )
+    return out
+
+
 def _live_texts(
     cap: PlayerCapture, steps: int, arrays: _Arrays, runs: bool = True
 ) -> list[dict[str, Any]]:
@@ -642,6 +769,7 @@ def _live_texts(
     counter: the player's own side panel shows those) are left out when there are ``runs``
     (a scene with none, MuonVsAdamW's bars, keeps its legend in the picture)."""
     from descent.scenes.kit.text import FastText
+    from descent.scenes.kit.tracks import shown_now
 
     clock = getattr(cap.scene, "clock", None)
     if clock is None:
@@ -657,10 +785,16 @@ def _live_texts(
             for t in range(steps + 1):
                 clock.tracker.set_value(clock.alpha_of(t))
                 m.update(0)
-                texts.append(str(m.text))
+                # a read-out its updater hides (set_shown: a loss panel's off-panel mark while
+                # the value is inside the panel) is written as nothing at that step
+                hidden = shown_now(m) is False or not _opaque(m)
+                texts.append("" if hidden else str(m.text))
             clock.tracker.set_value(clock.alpha_of(0))
             m.update(0)
             distinct = list(dict.fromkeys(texts))
+            first = next((x for x in texts if x), "")
+            if not first:  # never written
+                continue
             anchor = to_pixels(np.asarray(m.anchor), cap.size, cap.frame)
             scale = cap.size[0] / cap.frame[0]
             out.append(
@@ -668,12 +802,29 @@ def _live_texts(
                     "texts": distinct,
                     "index": arrays.add([distinct.index(x) for x in texts], "<u2"),
                     "at": anchor.round(2).tolist(),
-                    # the pen advance of the first string in px: the script sizes its font to it
-                    "width": round(FastText.width_of(texts[0], m.font_size) * scale, 3),
+                    # the pen advance of the first string written, in px (``probe``: its
+                    # index): the script sizes its font to it
+                    "width": round(FastText.width_of(first, m.font_size) * scale, 3),
+                    "probe": distinct.index(first),
                     "color": str(m.get_fill_color().to_hex()).upper(),
+                    # a halo of the page's colour behind the glyphs (kit.text.halo), in
+                    # Manim's stroke width
+                    "halo": round(float(m.get_stroke_width(background=True)), 2)
+                    if float(np.max(m.get_stroke_opacities(background=True), initial=0)) > 0
+                    else 0.0,
                 }
             )
     return out
+
+
+def _opaque(m: Any) -> bool:
+    """Whether any part of ``m`` is drawn (fill or stroke not fully transparent)."""
+    return any(
+        float(np.max(f.get_fill_opacities(), initial=0)) > 0
+        or float(np.max(f.get_stroke_opacities(), initial=0)) > 0
+        for f in m.get_family()
+        if len(f.points)
+    )
 
 
 def _group_names(runs: list[dict[str, Any]]) -> None:
@@ -810,6 +961,9 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
         raise EngineError(f"{cls.__name__} draws nothing that moves the player can play")
     if models:
         payload["models"] = models
+    spots = _spots(cap, runs, last, arrays)
+    if spots:
+        payload["spots"] = spots
     texts = _live_texts(cap, last, arrays, runs=bool(runs))
     if texts:
         payload["texts"] = texts
@@ -1321,7 +1475,33 @@ def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
 # The document
 # ---------------------------------------------------------------------------------------------
 def _asset(name: str) -> str:
-    return (resources.files("descent.renders") / "player_assets" / name).read_text("utf-8")
+    """A vendored asset as it goes into the page: its lines without their indentation, and
+    without the lines that are only a comment (``//`` or ``/* … */``: the source in
+    ``player_assets`` keeps them; every player file is a few kB smaller). Nothing else is
+    touched (line breaks stay, so JavaScript's automatic semicolons are the same)."""
+    text = (resources.files("descent.renders") / "player_assets" / name).read_text("utf-8")
+    return compact_source(text)
+
+
+def compact_source(text: str) -> str:
+    r"""``text`` (JavaScript or CSS) less indentation, blank lines and whole-line comments.
+
+    >>> compact_source("a {\n  /* note\n   * more */\n  b: 1; // end\n\n  // gone\n}")
+    'a {\nb: 1; // end\n}'
+    """
+    out: list[str] = []
+    block = False
+    for line in text.splitlines():
+        s = line.strip()
+        if block or s.startswith("/*"):
+            block = "*/" not in s
+            rest = s.split("*/", 1)[1].strip() if not block else ""
+            if rest:
+                out.append(rest)
+            continue
+        if s and not s.startswith("//"):
+            out.append(s)
+    return "\n".join(out)
 
 
 def _script_json(payload: dict[str, Any]) -> str:

@@ -1213,3 +1213,126 @@ def test_the_story_speaks_of_the_players_theme(rate_map: dict) -> None:
         shade = shade_of_low(get_theme(name))
         assert f"{shade} means a smaller rate" in payload["beats"][0]["say"], name
     assert shade_of_low(get_theme("dark")) != shade_of_low(get_theme("light"))
+
+
+# ---------------------------------------------------------------------------------------------
+# the player shows what the video shows (bench/player_parity.py puts the two side by side)
+# ---------------------------------------------------------------------------------------------
+SAID = "(root) => root.querySelector('.dp-said').textContent.split('\\n').filter(Boolean)"
+
+
+def _video_px(cap: Any, points: np.ndarray) -> np.ndarray:
+    return player.to_pixels(np.asarray(points), cap.size, cap.frame)
+
+
+@needs_chromium
+def test_muon_loss_panel_dots_are_where_the_video_draws_them(browser: Any, tmp_path: Path) -> None:
+    """MuonVsAdamW draws its loss panel in the picture: each curve's dot at step t is the
+    panel's own marker (LossPanel: (t, log₁₀ loss[t]) through the panel's axes), within 1 px
+    of where the player draws it (the canvas's pixels around it, with the curves and
+    read-outs left out)."""
+    from descent.scenes.kit.readouts import LossPanel
+
+    cls = get_scene("MuonVsAdamW")
+    payload = player.build_payload(cls)
+    assert len(payload["spots"]) == 2
+    path = tmp_path / "muon.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    cap = player.capture(cls)
+    panel = next(m for m in cap.layered if isinstance(m, LossPanel))
+    _, trajs = cls.simulate()
+    page = Page(browser, path)
+    page.js("p.models = []; p.liveTexts = []; p.allSpots = p.spots;")  # the dots alone
+    for t in (0, 5, 77, payload["steps"]):
+        for j, (spot, traj) in enumerate(zip(payload["spots"], trajs, strict=True)):
+            page.js(f"p.spots = [p.allSpots[{j}]]; p.seek({t});")  # one at a time
+            data = np.array([[t, np.log10(float(traj.loss[t]))]])
+            want = _video_px(cap, panel.area.to_scene(data))[0]
+            r = spot["radius"] + 2
+            got = page.centroid(box=[want[0] - r, want[1] - r, want[0] + r, want[1] + r])
+            assert got is not None and np.abs(got - want).max() <= 1.0, (t, got, want)
+    page.check_clean()
+
+
+@needs_chromium
+def test_overflowing_run_stops_and_says_so_as_the_video(browser: Any, tmp_path: Path) -> None:
+    """LearningRates' lr = 10 overflows at step 15: in the player, as in the video, it is
+    pinned at the edge with the pin's arrow (the Track's own, within 1 px) and the words
+    "out of view" until the overflow, then "overflow at step 15"; from there its dot stays
+    at its last finite point (step 14's)."""
+    cls = get_scene("LearningRates")
+    payload = player.build_payload(cls)
+    path = tmp_path / "rates.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    cap = player.capture(cls)
+    k = next(i for i, tr in enumerate(cap.tracks) if tr.overflow_step)
+    track, run = cap.tracks[k], payload["runs"][k]
+    assert track.overflow_step == 15 and run["marks"]["words"] == [
+        "out of view",
+        "overflow at step 15",
+    ]
+    page = Page(browser, path)
+    rows = page.root().locator(".dp-row")
+    for j in range(rows.count()):  # the overflowing run alone, no trail
+        if j != k:
+            rows.nth(j).click()
+    page.root().locator(".dp-check input").first.uncheck()
+    label = run["label"]
+    for t, words in (
+        (3, "out of view"),
+        (14, "out of view"),
+        (15, "overflow at step 15"),
+        (20, "overflow at step 15"),
+    ):
+        page.js(f"p.seek({t});")
+        assert page.page.evaluate(SAID, page.handle()) == [f"{label}: {words}"], t
+        track.update_to(float(t))
+        tip = _video_px(cap, track.pin[0].tip.tip_point)
+        start = _video_px(cap, track.pin[0].points[0])
+        dot = _video_px(cap, track.dot.get_center())
+        got = decoded(payload, run["marks"]["arrow"]).reshape(-1, 5)[t]
+        assert np.abs(got[:2] - start).max() <= 1.0 and np.abs(got[2:4] - tip).max() <= 1.0
+        # the arrow's shaft is drawn in the run's colour; the dot is the video's
+        mid = (start + tip) / 2
+        shaft = np.array(
+            page.js(
+                f"const c = p.canvas, k = c.width / p.data.size[0];"
+                f"return Array.from(p.ctx.getImageData(Math.round({mid[0]} * k) - 1,"
+                f" Math.round({mid[1]} * k) - 1, 3, 3).data);"
+            )
+        ).reshape(9, 4)
+        best = shaft[np.argmax(shaft[:, 3])]  # the most covered of the 3×3 pixels there
+        want = [int(run["color"][i : i + 2], 16) for i in (1, 3, 5)]
+        assert best[3] >= 240 and np.abs(best[:3] - want).max() <= 40, (t, shaft)
+        r = run["radius"] + 1
+        got_dot = page.centroid(box=[dot[0] - r, dot[1] - r, dot[0] + r, dot[1] + r])
+        assert got_dot is not None and np.abs(got_dot - dot).max() <= 1.0, (t, got_dot, dot)
+    track.update_to(14.0)
+    assert np.allclose(track.dot.get_center(), (track.update_to(20.0), track.dot.get_center())[1])
+    page.js("p.seek(0);")  # in view at step 0: nothing said
+    assert page.page.evaluate(SAID, page.handle()) == []
+    page.js("p.seek(20);")  # hidden in the legend: its words go with it
+    rows.nth(k).click()
+    assert page.page.evaluate(SAID, page.handle()) == []
+    page.check_clean()
+
+
+def test_contour_labels_are_in_the_players_picture() -> None:
+    """The contour values the video writes on the heat map (ContourLabels: their updater only
+    makes room for read-outs) are part of the player's background, at the video's pixels."""
+    from PIL import Image
+
+    from descent.scenes.kit.plot import ContourLabels
+
+    cls = get_scene("LearningRates")
+    cap = player.capture(cls)
+    labels = [m for m in cap.scene.mobjects if isinstance(m, ContourLabels)]
+    assert labels and len(labels[0].submobjects) >= 3
+    image = np.asarray(cap.image.convert("RGB"), np.int16)
+    for plate in labels[0].submobjects:
+        x0, y0 = _video_px(cap, plate.get_corner(np.array([-1.0, 1.0, 0.0])))
+        x1, y1 = _video_px(cap, plate.get_corner(np.array([1.0, -1.0, 0.0])))
+        box = image[int(y0) + 1 : int(y1) - 1, int(x0) + 1 : int(x1) - 1]
+        text = np.array([int(cap.scene.theme.text[i : i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(box - text).max(-1) < 60).sum() >= 4, "no glyph of the label in the picture"
+    del Image

@@ -112,6 +112,7 @@
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d");
     this.stage = stage;
+    this.said = el("div", "dp-said", stage);  // the words the canvas writes now (player.css)
     this.tip = el("div", "dp-tip", stage);
     this.tip.hidden = true;
     this.side = el("div", "dp-side", stage);
@@ -278,6 +279,10 @@
       if (r.loss) { run.loss = view(buf, r.loss); run.grad = view(buf, r.grad); run.lr = view(buf, r.lr); }
       if (r.series) run.series = view(buf, r.series);
       if (r.plane) { run.plane = view(buf, r.plane); run.off = view(buf, r.off); }
+      if (r.marks) {  // the edge pin and the stop's note, per step (player.py, _edge_marks)
+        var mk = r.marks;
+        run.marks = { pin: view(buf, mk.pin), arrow: view(buf, mk.arrow), tag: view(buf, mk.tag), note: view(buf, mk.note), at: view(buf, mk.at) };
+      }
       if (r.color_at) run.colorAt = view(buf, r.color_at);  // the dot's colour at each step
       // a 3-D scene: the steps whose ball the surface hides, the trail pieces it hides
       if (r.hid) { run.hid = view(buf, r.hid); run.seg = view(buf, r.seg); }
@@ -294,6 +299,13 @@
     });
     // the models drawn beside the runs (fitted lines, curves, decision boundaries): per step
     // a set of polylines in px (renders/player.py, _models)
+    // the dots the video moves beside the runs (a loss panel's marker): per step a centre
+    // in px (player.py, _spots), on the straight line between steps
+    this.spots = (d.spots || []).map(function (m) {
+      var q = view(buf, m.xy), xy = new Float32Array(q.length);
+      for (var i = 0; i < q.length; i++) xy[i] = q[i] / m.scale;
+      return { src: m, xy: xy, n: q.length / 2 };
+    });
     this.models = (d.models || []).map(function (m) {
       var q = view(buf, m.xy), xy = new Float32Array(q.length);
       for (var i = 0; i < q.length; i++) xy[i] = q[i] / m.scale;
@@ -320,7 +332,7 @@
     var probe = this.ctx;
     this.liveTexts = (d.texts || []).map(function (x) {
       probe.font = "100px 'DejaVu Sans', sans-serif";
-      var w = probe.measureText(x.texts[view(buf, x.index)[0]]).width || 1;
+      var w = probe.measureText(x.texts[x.probe !== undefined ? x.probe : view(buf, x.index)[0]]).width || 1;
       return { src: x, index: view(buf, x.index), font: (100 * x.width / w).toFixed(2) + "px 'DejaVu Sans', sans-serif" };
     });
     // legend: one row per group
@@ -347,6 +359,7 @@
         row.classList.toggle("dp-off", !!self.hidden[g.id]);
         self.trailDirty = true;
         self.draw();
+        self.writeSaid(Math.round(self.t));
       });
     });
     this.tiles = tiles;
@@ -492,6 +505,14 @@
       ctx.globalAlpha = 1; ctx.lineCap = "round";
     }
     this.drawModels(t, unit);
+    for (q = 0; q < this.spots.length; q++) {
+      var sp = this.spots[q];
+      if (sp.src.group !== null && hidden[sp.src.group]) continue;
+      var at = this.pathAt(sp.xy, sp.n, t);
+      ctx.globalAlpha = sp.src.opacity; ctx.fillStyle = sp.src.color;
+      ctx.beginPath(); ctx.arc(at[0], at[1], sp.src.radius, 0, 2 * Math.PI); ctx.fill();
+      ctx.globalAlpha = 1;
+    }
     // step markers (a small dot per recorded step reached), look-ahead ghosts, arrows
     for (q = 0; q < runs.length; q++) {
       r = runs[q];
@@ -545,14 +566,34 @@
       ctx.drawImage(s.canvas, x, y, 2 * s.half, 2 * s.half);
     }
     for (q = 0; q < this.liveTexts.length; q++) {
-      var lt = this.liveTexts[q], at = lt.src.at;
-      ctx.font = lt.font; ctx.fillStyle = lt.src.color; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
-      ctx.fillText(lt.src.texts[lt.index[Math.min(Math.round(t), lt.index.length - 1)]], at[0], at[1]);
+      var lt = this.liveTexts[q], pos = lt.src.at, said = lt.src.texts[lt.index[Math.min(Math.round(t), lt.index.length - 1)]];
+      if (!said) continue;  // hidden at this step (an off-panel mark while the value is inside)
+      ctx.font = lt.font; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
+      if (lt.src.halo) {  // kit.text.halo: a stroke of the page's colour behind the glyphs
+        ctx.strokeStyle = d.theme.background; ctx.lineWidth = lt.src.halo * unit; ctx.lineJoin = "round";
+        ctx.strokeText(said, pos[0], pos[1]);
+      }
+      ctx.fillStyle = lt.src.color;
+      ctx.fillText(said, pos[0], pos[1]);
     }
-    // pins: a run off the view is marked at the border
+    // the honest edge, as the video's Track draws it: the pin's arrow pointing out at a
+    // point past the view, its words, and the note beside a run that stopped
     for (q = 0; q < runs.length; q++) {
       r = runs[q];
-      if (hidden[r.group]) continue;
+      if (hidden[r.group] || !r.marks) continue;
+      k = Math.min(Math.max(Math.round(t), 0), r.n - 1);
+      var M = r.marks, A = M.arrow;
+      if (M.pin[k]) {
+        var ax = A[5 * k], ay = A[5 * k + 1], bx = A[5 * k + 2] - ax, by = A[5 * k + 3] - ay, bl = Math.hypot(bx, by);
+        if (bl > 0) this.arrow(ax, ay, bx, by, bl, r.color, 6 * unit, A[5 * k + 4]);
+      }
+      if (M.tag[k]) this.word(r.src.marks, M.tag[k] - 1, M.at[4 * k], M.at[4 * k + 1], r.color, 5 * unit);
+      if (M.note[k]) this.word(r.src.marks, M.note[k] - 1, M.at[4 * k + 2], M.at[4 * k + 3], r.color, 4 * unit);
+    }
+    // pins of a run without the video's marks: a run off the view is marked at the border
+    for (q = 0; q < runs.length; q++) {
+      r = runs[q];
+      if (hidden[r.group] || r.marks) continue;
       k = Math.min(Math.round(t), r.n - 1);
       if (!r.out[k]) continue;
       this.pointInto(r, t, here);
@@ -610,10 +651,31 @@
     return [(1 - f) * xy[2 * i] + f * xy[2 * j], (1 - f) * xy[2 * i + 1] + f * xy[2 * j + 1]];
   };
 
-  /* an arrow from (x, y) along (vx, vy), with a tip of at most 0.3 of its length */
-  Player.prototype.arrow = function (x, y, vx, vy, len, color, width) {
+  /* words of a run's edge marks (marks.words[i]) centred at (x, y), in a font sized to the
+   * video's width of them, over a halo of the page's colour (kit.text.halo) */
+  Player.prototype.word = function (marks, i, x, y, color, halo) {
+    var ctx = this.ctx, text = marks.words[i], cache = this.wordFonts || (this.wordFonts = {});
+    var key = text + "|" + marks.widths[i];
+    if (!cache[key]) {  // the font, and where the glyphs' box centre is from the pen
+      ctx.font = "100px 'DejaVu Sans', sans-serif";
+      var m = ctx.measureText(text), w = (m.actualBoundingBoxRight + m.actualBoundingBoxLeft) || m.width || 1;
+      var font = (100 * marks.widths[i] / w).toFixed(2) + "px 'DejaVu Sans', sans-serif";
+      ctx.font = font;
+      var n = ctx.measureText(text);
+      cache[key] = { font: font, dx: (n.actualBoundingBoxRight - n.actualBoundingBoxLeft) / 2, dy: (n.actualBoundingBoxAscent - n.actualBoundingBoxDescent) / 2 };
+    }
+    var f = cache[key], px = x - f.dx, py = y + f.dy;
+    ctx.font = f.font; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
+    ctx.strokeStyle = this.data.theme.background; ctx.lineWidth = halo; ctx.lineJoin = "round";
+    ctx.strokeText(text, px, py);
+    ctx.fillStyle = color; ctx.fillText(text, px, py);
+  };
+
+  /* an arrow from (x, y) along (vx, vy), with a tip of at most 0.3 of its length (or of
+   * length `tipLength` px, the video's) */
+  Player.prototype.arrow = function (x, y, vx, vy, len, color, width, tipLength) {
     var ctx = this.ctx, ux = vx / len, uy = vy / len;
-    var tip = Math.min(0.3 * len, 0.35 * this.data.size[0] / 14.2222);
+    var tip = tipLength || Math.min(0.3 * len, 0.35 * this.data.size[0] / 14.2222);
     var bx = x + vx - ux * tip, by = y + vy - uy * tip;
     ctx.strokeStyle = color; ctx.fillStyle = color; ctx.lineWidth = width; ctx.lineCap = "butt";
     ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(bx, by); ctx.stroke();
@@ -663,6 +725,7 @@
       g.value.textContent = text;
     });
     if (this.chart) this.drawChart();
+    this.writeSaid(k);
     if (this.ruleBox) {
       var rr = this.runs[this.data.live_rule], box = this.ruleBox, kk = Math.min(k, rr.n - 1);
       box.textContent = "";
@@ -671,6 +734,23 @@
       });
     }
     if (this.hoverAt) this.showTip(this.hoverAt.run, this.hoverAt.step, this.hoverAt.x, this.hoverAt.y, true);
+  };
+
+  /* the words the canvas writes at step k, one a line, into the page (.dp-said) */
+  Player.prototype.writeSaid = function (k) {
+    var lines = [], self = this;
+    this.runs.forEach(function (r) {
+      if (self.hidden[r.group] || !r.marks) return;
+      var i = Math.min(Math.max(k, 0), r.n - 1), w = r.src.marks.words;
+      if (r.marks.tag[i]) lines.push(r.src.label + ": " + w[r.marks.tag[i] - 1]);
+      if (r.marks.note[i]) lines.push(r.src.label + ": " + w[r.marks.note[i] - 1]);
+    });
+    this.liveTexts.forEach(function (lt) {
+      var said = lt.src.texts[lt.index[Math.min(k, lt.index.length - 1)]];
+      if (said) lines.push(said);
+    });
+    var text = lines.join("\n");
+    if (this.said.textContent !== text) this.said.textContent = text;
   };
 
   Player.prototype.toCanvas = function (e) {
