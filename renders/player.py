@@ -953,6 +953,8 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
             r["group"], r["group_name"] = 10_000 + k, r["label"]
     boxes = [_area_box(a, cap) for a in areas]
     payload["panel"] = _panel(scene, trajs, runs, arrays) if not tiles else None
+    if payload["panel"] is not None:
+        payload["panel"].update(_panel_as_drawn(cap, runs, arrays))
     if getattr(scene, "show_update", False):  # the video writes this run's rule out, live
         payload["live_rule"] = int(getattr(scene, "update_index", 0))
     last = int(max([cap.steps, *(r["n"] - 1 for r in runs)]))
@@ -1008,6 +1010,52 @@ def _panel(
         same = callable(hook) is False and "loss" in run
         run["series"] = run["loss"] if same else arrays.add(values, "<f4")
     return {"label": label, "log": log}
+
+
+def _panel_as_drawn(
+    cap: PlayerCapture, runs: list[dict[str, Any]], arrays: _Arrays
+) -> dict[str, Any]:
+    """The video's own loss panel (a :class:`~descent.scenes.kit.readouts.LossPanel` among
+    the moving parts), as its updaters draw it at each step: the axis's label and range (in
+    the panel's scale: log₁₀, symlog or linear), each run's marker in those coordinates
+    (clamped to the panel as the video clamps it: ``panel_y``) and the off-panel mark the
+    video writes by it (``▲ 6.97e+04``, ``▲ ∞``: ``panel_mark``, an index into ``marks``,
+    0 for none). Empty when the scene has no such panel, or not one series a run."""
+    from descent.scenes.kit.readouts import LossPanel
+    from descent.scenes.kit.tracks import shown_now
+
+    panel = next((m for m in cap.layered if isinstance(m, LossPanel)), None)
+    clock = getattr(cap.scene, "clock", None)
+    if panel is None or clock is None:
+        return {}
+    parts = list(panel.lines)
+    if len(parts) != 3 * len(runs):  # (line, marker, mark) a series
+        return {}
+    area = panel.area
+    o, ex, ey = area._basis()
+    (y0, y1), steps = area.y_range, int(clock.steps)
+    marks: list[str] = []
+    ys = np.zeros((len(runs), steps + 1))
+    said = np.zeros((len(runs), steps + 1), np.uint8)
+    for t in range(steps + 1):
+        clock.tracker.set_value(clock.alpha_of(t))
+        for k in range(len(runs)):
+            marker, mark = parts[3 * k + 1], parts[3 * k + 2]
+            marker.update(0)
+            mark.update(0)
+            v = float(np.dot(marker.get_center() - o, ey) / np.dot(ey, ey))
+            ys[k, t] = y0 + v * (y1 - y0)
+            if shown_now(mark) is not False and mark.text:
+                if mark.text not in marks:
+                    marks.append(str(mark.text))
+                said[k, t] = marks.index(str(mark.text)) + 1
+    clock.tracker.set_value(clock.alpha_of(0))
+    for m in parts:
+        m.update(0)
+    for k, run in enumerate(runs):
+        run["panel_y"] = arrays.add(ys[k], "<f4")
+        run["panel_mark"] = arrays.add(said[k], "u1")
+    return {"y": [float(y0), float(y1)], "scale": str(panel.scale), "marks": marks}
 
 
 def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:

@@ -1309,6 +1309,21 @@ def test_overflowing_run_stops_and_says_so_as_the_video(browser: Any, tmp_path: 
         assert got_dot is not None and np.abs(got_dot - dot).max() <= 1.0, (t, got_dot, dot)
     track.update_to(14.0)
     assert np.allclose(track.dot.get_center(), (track.update_to(20.0), track.dot.get_center())[1])
+    # the loss panel as the video's: its range, each run's marker where the panel's own is
+    # (log₁₀ of the loss, clamped), "▲ ∞" by the run that overflowed, a dot at each line's end
+    assert payload["panel"]["scale"] == "log"
+    lo, hi = payload["panel"]["y"]
+    _, trajs = cls.simulate()
+    for j, traj in enumerate(trajs):
+        drawn = decoded(payload, payload["runs"][j]["panel_y"])
+        with np.errstate(divide="ignore", over="ignore"):
+            want = np.clip(np.log10(np.asarray(traj.loss, np.float64)), lo, hi)
+        if j == k:
+            want[15:] = hi  # overflowed: the line stops at the panel's edge
+        np.testing.assert_allclose(drawn, want, atol=1e-5)
+    page.js("p.seek(15);")
+    assert page.js("return p.chart.dataset.marks;") == f"{label}: ▲ ∞"
+    assert page.root().locator(".dp-panel-label").inner_text() == "log₁₀ loss"
     page.js("p.seek(0);")  # in view at step 0: nothing said
     assert page.page.evaluate(SAID, page.handle()) == []
     page.js("p.seek(20);")  # hidden in the legend: its words go with it

@@ -278,6 +278,7 @@
       var run = { src: r, xy: xy, out: view(buf, r.out), n: r.n, color: r.color, group: r.group };
       if (r.loss) { run.loss = view(buf, r.loss); run.grad = view(buf, r.grad); run.lr = view(buf, r.lr); }
       if (r.series) run.series = view(buf, r.series);
+      if (r.panel_y) { run.panelY = view(buf, r.panel_y); run.panelMark = view(buf, r.panel_mark); }
       if (r.plane) { run.plane = view(buf, r.plane); run.off = view(buf, r.off); }
       if (r.marks) {  // the edge pin and the stop's note, per step (player.py, _edge_marks)
         var mk = r.marks;
@@ -388,7 +389,9 @@
     var single = this.groups.filter(function (g) { return g.runs.length === 1 && g.runs[0].series; });
     if (single.length && d.panel && !this.ruleBox) {
       var panel = el("div", "dp-panel", this.side);
-      el("div", "dp-panel-label", panel, d.panel.label);
+      // the video's axis label: log₁₀ or symlog as its panel is drawn (kit.readouts.LossPanel)
+      var sc = d.panel.scale, name = sc === "log" ? "log₁₀ " + d.panel.label : sc === "symlog" ? d.panel.label + " (symlog)" : d.panel.label;
+      el("div", "dp-panel-label", panel, d.panel.y ? name : d.panel.label);
       this.chart = el("canvas", "dp-chart", panel);
       this.chartRuns = single.map(function (g) { return g.runs[0]; });
     }
@@ -618,6 +621,7 @@
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, w, h);
     var runs = this.chartRuns.filter(function (r) { return !self.hidden[r.group]; });
+    if (this.data.panel.y && runs.every(function (r) { return r.panelY; })) { this.drawPanel(g, w, h, runs); return; }
     var lo = Infinity, hi = -Infinity, positive = true;
     this.chartRuns.forEach(function (r) {
       for (var i = 0; i < r.n; i++) {
@@ -643,6 +647,44 @@
     g.strokeStyle = this.data.theme.muted; g.setLineDash([3, 3]);
     g.beginPath(); g.moveTo(X(this.t), 0); g.lineTo(X(this.t), h); g.stroke(); g.setLineDash([]);
     this.chart.title = (positive && this.data.panel.log ? "log scale, " : "") + num(lo) + " … " + num(hi);
+  };
+
+  /* the chart as the video's loss panel draws it: its range and scale, each run's line and
+   * dot where the panel's own marker is (panel_y: clamped to the panel), and the mark it
+   * writes while the value is past the panel's edge (▲ 6.97e+04, ▲ ∞) */
+  Player.prototype.drawPanel = function (g, w, h, runs) {
+    var P = this.data.panel, lo = P.y[0], hi = P.y[1], steps = this.steps, t = this.t, k = Math.min(Math.round(t), steps);
+    function X(i) { return 2 + (w - 4) * i / steps; }
+    function Y(v) { return h - 2 - (h - 4) * (v - lo) / (hi - lo); }
+    g.strokeStyle = this.data.theme.muted; g.lineWidth = 1;
+    g.strokeRect(0.5, 0.5, w - 1, h - 1);
+    var said = [], self = this;
+    runs.forEach(function (r) {
+      var n = r.panelY.length, f = Math.min(Math.floor(t), n - 1), end = self.pathAt1(r.panelY, n, t);
+      g.beginPath();
+      for (var i = 0; i <= f; i++) { if (i) g.lineTo(X(i), Y(r.panelY[i])); else g.moveTo(X(i), Y(r.panelY[i])); }
+      g.lineTo(X(Math.min(t, n - 1)), Y(end));
+      g.strokeStyle = r.color; g.lineWidth = 2; g.lineJoin = "round"; g.stroke();
+      g.beginPath(); g.arc(X(Math.min(t, n - 1)), Y(end), 3, 0, 2 * Math.PI); g.fillStyle = r.color; g.fill();
+      var m = r.panelMark[Math.min(k, n - 1)];
+      if (m) said.push([r, P.marks[m - 1], X(Math.min(t, n - 1)), Y(end)]);
+    });
+    g.font = "12px 'DejaVu Sans', sans-serif"; g.textBaseline = "middle";
+    said.forEach(function (s, i) {  // by the dot, inside the box, one line apart
+      var tw = g.measureText(s[1]).width, x = s[2] - 8 - tw > 4 ? s[2] - 8 - tw : s[2] + 8;
+      var y = s[3] < h / 2 ? s[3] + 10 + 14 * i : s[3] - 10 - 14 * i;
+      g.fillStyle = s[0].color; g.fillText(s[1], x, y);
+    });
+    this.chart.dataset.marks = said.map(function (s) { return s[0].src.label + ": " + s[1]; }).join("\n");
+    g.strokeStyle = this.data.theme.muted; g.setLineDash([3, 3]);
+    g.beginPath(); g.moveTo(X(t), 0); g.lineTo(X(t), h); g.stroke(); g.setLineDash([]);
+    this.chart.title = P.scale + " scale, " + num(lo) + " … " + num(hi);
+  };
+
+  /* a per-step series at fractional step s (linear between steps) */
+  Player.prototype.pathAt1 = function (a, n, s) {
+    var i = Math.min(Math.max(Math.floor(s), 0), n - 1), j = Math.min(i + 1, n - 1), f = s >= n - 1 ? 0 : s - i;
+    return (1 - f) * a[i] + f * a[j];
   };
 
   /* position on a recorded pixel path at fractional step s (linear between steps) */
