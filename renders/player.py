@@ -453,17 +453,7 @@ def _track_run(
         if len(palette) > 1:
             run["colors"] = palette
             run["color_at"] = arrays.add([palette.index(c) for c in shown], "u1")
-    arrows = []
-    for name in track.arrow_data:  # the video's arrows, display-scaled as the Track scales them
-        with np.errstate(all="ignore"):
-            vec = np.array([track._vector(name, float(t))[:2] for t in range(len(px))])
-        arrows.append(
-            {
-                "name": name,
-                "color": str(track.color) if name == "velocity" else _theme(cap.theme)["text"],
-                "px": arrays.add(vec * np.array([scale, -scale]), "<f4"),
-            }
-        )
+    arrows = _arrows(track, cap, len(px), arrays)
     if arrows:
         run["arrows"] = arrows
     marks = _edge_marks(track, cap, len(px), arrays)
@@ -489,6 +479,70 @@ def _track_run(
         run["diverged_at"] = None if traj.diverged_at is None else int(traj.diverged_at)
         run.update(extra)
     return run
+
+
+def _arrows(track: Any, cap: PlayerCapture, n: int, arrays: _Arrays) -> list[dict[str, Any]]:
+    """The track's arrows at each step as its own updater draws them (``Track.update_to``):
+    where each starts relative to the dot (from the dot; beside it when it is too short to
+    draw at the scene's scale), its vector and its tip's length (px, ``at``: ``(n, 5)``,
+    zeros where it is hidden), and the true length the video writes by a short or a clipped
+    one (``|lr·∇f| 0.0354``: ``said``, an index into ``words``, 0 for none; ``said_at`` the
+    text's anchor, the left end of its baseline, relative to the dot; ``width`` the pen
+    advance of ``words[probe]`` in px, for the script's font)."""
+    from descent.scenes.kit.text import FastText
+    from descent.scenes.kit.tracks import shown_now
+
+    if not track.arrow_data:
+        return []
+    scale = cap.size[0] / cap.frame[0]
+
+    def px(p: Any) -> np.ndarray:
+        return to_pixels(np.asarray(p, np.float64), cap.size, cap.frame)
+
+    names = list(track.arrow_data)
+    at = np.zeros((len(names), n, 5), np.float32)
+    said = np.zeros((len(names), n), np.uint16)
+    said_at = np.zeros((len(names), n, 2), np.float32)
+    words: list[list[str]] = [[""] for _ in names]
+    try:
+        with np.errstate(all="ignore"):
+            for t in range(n):
+                track.update_to(float(t))
+                dot = px(track.dot.get_center())
+                for j, name in enumerate(names):
+                    a, written = track.arrows[name], track.lengths[name]
+                    if shown_now(a) is not False and _opaque(a):
+                        start, tip, base = px(a.points[0]), px(a.tip.tip_point), px(a.tip.base)
+                        at[j, t] = [*(start - dot), *(tip - start), float(np.hypot(*(tip - base)))]
+                    if shown_now(written) is True and written.text:
+                        if written.text not in words[j]:
+                            words[j].append(str(written.text))
+                        said[j, t] = words[j].index(str(written.text))
+                        said_at[j, t] = px(written.anchor) - dot
+    finally:
+        track.update_to(0.0)
+    out = []
+    for j, name in enumerate(names):
+        ink = track.arrows[name].get_color()
+        entry: dict[str, Any] = {
+            "name": name,
+            "color": str(ink.to_hex()).upper() if hasattr(ink, "to_hex") else str(ink),
+            "at": arrays.add(at[j], "<f4"),
+        }
+        if len(words[j]) > 1:
+            probe = max(range(1, len(words[j])), key=lambda i: len(words[j][i]))
+            font = track.lengths[name].font_size
+            entry.update(
+                {
+                    "words": words[j],
+                    "said": arrays.add(said[j], "<u2"),
+                    "said_at": arrays.add(said_at[j], "<f4"),
+                    "probe": probe,
+                    "width": round(FastText.width_of(words[j][probe], font) * scale, 3),
+                }
+            )
+        out.append(entry)
+    return out
 
 
 def _edge_marks(track: Any, cap: PlayerCapture, n: int, arrays: _Arrays) -> dict[str, Any] | None:

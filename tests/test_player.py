@@ -1351,3 +1351,48 @@ def test_contour_labels_are_in_the_players_picture() -> None:
         text = np.array([int(cap.scene.theme.text[i : i + 2], 16) for i in (1, 3, 5)])
         assert (np.abs(box - text).max(-1) < 60).sum() >= 4, "no glyph of the label in the picture"
     del Image
+
+
+@needs_chromium
+def test_arrows_and_their_written_lengths_are_the_videos(browser: Any, tmp_path: Path) -> None:
+    """SaddlePoint: each arrow at step t starts, points and ends where the Track's own
+    updater puts it (within 1 px; a gradient step too short for the scene's scale is drawn
+    beside the dot), its shaft is drawn, and the true length the video writes by it
+    ("|lr·∇f| 0.0354") is in the page."""
+    cls = get_scene("SaddlePoint")
+    payload = player.build_payload(cls)
+    path = tmp_path / "saddle.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    cap = player.capture(cls)
+    page = Page(browser, path)
+    page.root().locator(".dp-check input").first.uncheck()  # no trails
+    checked = written = 0
+    for t in (5, 21, 40):
+        page.js(f"p.seek({t});")
+        said = page.page.evaluate(SAID, page.handle())
+        for track, run in zip(cap.tracks, payload["runs"], strict=True):
+            track.update_to(float(t))
+            dot = _video_px(cap, track.dot.get_center())
+            for entry in run.get("arrows", []):
+                a, text = track.arrows[entry["name"]], track.lengths[entry["name"]]
+                got = decoded(payload, entry["at"]).reshape(-1, 5)[t]
+                if a.get_stroke_opacity() == 0:
+                    assert not got[2:4].any(), (t, entry["name"])
+                    continue
+                start, tip = _video_px(cap, a.points[0]), _video_px(cap, a.tip.tip_point)
+                assert np.abs(dot + got[:2] - start).max() <= 1.0, (t, entry["name"])
+                assert np.abs(dot + got[:2] + got[2:4] - tip).max() <= 1.0, (t, entry["name"])
+                mid = (start + tip) / 2
+                alpha = page.js(
+                    f"const k = p.canvas.width / p.data.size[0];"
+                    f"return Math.max(...Array.from(p.ctx.getImageData(Math.round({mid[0]} * k) - 1,"
+                    f" Math.round({mid[1]} * k) - 1, 3, 3).data).filter((_, i) => i % 4 === 3));"
+                )
+                assert alpha >= 240, (t, entry["name"], alpha)
+                checked += 1
+                if text.get_fill_opacity() > 0 and text.text:
+                    assert f"{run['label']}: {text.text}" in said, (t, said)
+                    written += 1
+    track.update_to(0.0)
+    assert checked >= 3 and written >= 1, (checked, written)
+    page.check_clean()

@@ -153,7 +153,7 @@
     var lab2 = el("label", "dp-check dp-arrows", bar);
     var cb2 = el("input", null, lab2); cb2.type = "checkbox"; cb2.checked = true;
     el("span", null, lab2, "arrows");
-    cb2.addEventListener("change", function () { self.arrowsOn = cb2.checked; self.draw(); });
+    cb2.addEventListener("change", function () { self.arrowsOn = cb2.checked; self.draw(); self.writeSaid(Math.round(self.t)); });
     this.arrowBox = lab2;
     this.chapters = el("div", "dp-chapters", root);
     this.say = el("div", "dp-say", root);
@@ -271,7 +271,7 @@
 
   /* ----- tracks ----- */
   Player.prototype.initTracks = function () {
-    var self = this, d = this.data, buf = this.buf;
+    var self = this, d = this.data, buf = this.buf, probe = this.ctx;
     this.runs = d.runs.map(function (r) {
       var q = view(buf, r.xy), xy = new Float32Array(q.length);
       for (var i = 0; i < q.length; i++) xy[i] = q[i] / r.scale;
@@ -287,7 +287,17 @@
       if (r.color_at) run.colorAt = view(buf, r.color_at);  // the dot's colour at each step
       // a 3-D scene: the steps whose ball the surface hides, the trail pieces it hides
       if (r.hid) { run.hid = view(buf, r.hid); run.seg = view(buf, r.seg); }
-      run.arrows = (r.arrows || []).map(function (a) { return { name: a.name, color: a.color, px: view(buf, a.px) }; });
+      // the video's arrows per step (player.py, _arrows): start relative to the dot, vector,
+      // tip length; the true length written by a short or clipped one
+      run.arrows = (r.arrows || []).map(function (a) {
+        var out = { name: a.name, color: a.color, at: view(buf, a.at) };
+        if (a.words) {
+          out.said = view(buf, a.said); out.saidAt = view(buf, a.said_at);
+          probe.font = "100px 'DejaVu Sans', sans-serif";
+          out.font = (100 * a.width / (probe.measureText(a.words[a.probe]).width || 1)).toFixed(2) + "px 'DejaVu Sans', sans-serif";
+        }
+        return out;
+      });
       if (r.ghost) {
         var gq = view(buf, r.ghost);
         run.ghost = new Float32Array(gq.length);
@@ -330,7 +340,6 @@
     });
     // the read-outs the video writes in the picture, each step's string (player.py, _live_texts),
     // in a font sized so that the first string is as wide as the video's
-    var probe = this.ctx;
     this.liveTexts = (d.texts || []).map(function (x) {
       probe.font = "100px 'DejaVu Sans', sans-serif";
       var w = probe.measureText(x.texts[x.probe !== undefined ? x.probe : view(buf, x.index)[0]]).width || 1;
@@ -545,9 +554,15 @@
       }
       var j = Math.min(Math.max(Math.round(t), 0), r.n - 1);
       for (i = 0; i < r.arrows.length; i++) {
-        var a = r.arrows[i], vx = a.px[2 * j], vy = a.px[2 * j + 1], len = Math.hypot(vx, vy);
-        if (!(len > 0.02 * d.size[0] / 14.2222) || r.out[j]) continue;
-        this.arrow(here[0], here[1], vx, vy, len, a.color, 5 * unit);
+        var a = r.arrows[i], o = 5 * j, vx = a.at[o + 2], vy = a.at[o + 3], len = Math.hypot(vx, vy);
+        if (len > 0) this.arrow(here[0] + a.at[o], here[1] + a.at[o + 1], vx, vy, len, a.color, 5 * unit, a.at[o + 4]);
+        if (a.said && a.said[j]) {  // its true length, written by it over a halo (kit.text.halo)
+          var wx = here[0] + a.saidAt[2 * j], wy = here[1] + a.saidAt[2 * j + 1], words = r.src.arrows[i].words[a.said[j]];
+          ctx.font = a.font; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
+          ctx.strokeStyle = d.theme.background; ctx.lineWidth = 6 * unit; ctx.lineJoin = "round";
+          ctx.strokeText(words, wx, wy);
+          ctx.fillStyle = a.color; ctx.fillText(words, wx, wy);
+        }
       }
     }
     // dots: one sprite per colour and size, drawn once and stamped (a thousand particles
@@ -786,6 +801,11 @@
       var i = Math.min(Math.max(k, 0), r.n - 1), w = r.src.marks.words;
       if (r.marks.tag[i]) lines.push(r.src.label + ": " + w[r.marks.tag[i] - 1]);
       if (r.marks.note[i]) lines.push(r.src.label + ": " + w[r.marks.note[i] - 1]);
+    });
+    if (this.arrowsOn) this.runs.forEach(function (r) {
+      if (self.hidden[r.group]) return;
+      var i = Math.min(Math.max(k, 0), r.n - 1);
+      r.arrows.forEach(function (a, j) { if (a.said && a.said[i]) lines.push(r.src.label + ": " + r.src.arrows[j].words[a.said[i]]); });
     });
     this.liveTexts.forEach(function (lt) {
       var said = lt.src.texts[lt.index[Math.min(k, lt.index.length - 1)]];
