@@ -456,6 +456,12 @@ def _track_run(
     arrows = _arrows(track, cap, len(px), arrays)
     if arrows:
         run["arrows"] = arrows
+    if float(np.max(track.dot.get_fill_opacities(), initial=0)) == 0:  # a hollow ring (the
+        # particle NoiseEscape follows): its stroke's colour and width (Manim's units)
+        run["hollow"] = {
+            "color": str(track.dot.get_stroke_color().to_hex()).upper(),
+            "width": round(float(track.dot.get_stroke_width()), 2),
+        }
     marks = _edge_marks(track, cap, len(px), arrays)
     if marks:
         run["marks"] = marks
@@ -804,7 +810,7 @@ def _spots(
             {
                 "color": color,
                 "radius": round(float(m.width) / 2 * cap.size[0] / cap.frame[0], 3),
-                "opacity": round(float(np.max(m.get_fill_opacities(), initial=1)), 3),
+                "opacity": round(float(np.max(m.get_fill_opacities(), initial=0)), 3),
                 "group": next((r["group"] for r in runs if str(r["color"]).upper() == color), None),
                 "xy": arrays.positions(np.round(centres * POSITION_SCALE)),
                 "scale": POSITION_SCALE,

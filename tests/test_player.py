@@ -1396,3 +1396,19 @@ def test_arrows_and_their_written_lengths_are_the_videos(browser: Any, tmp_path:
     track.update_to(0.0)
     assert checked >= 3 and written >= 1, (checked, written)
     page.check_clean()
+
+
+def test_a_hollow_ring_stays_hollow(big_players: dict[str, Path]) -> None:
+    """NoiseEscape follows one particle a side with a hollow ring in the text's colour (its
+    Track's dot: fill opacity 0, stroke 2.5): the payload says so, and the script draws that
+    dot as a ring (the stroke alone), not a disc over the swarm (seen in the parity sheets)."""
+    import json
+
+    text = big_players["NoiseEscape"].read_text(encoding="utf-8")
+    start = text.index('class="descent-data">') + len('class="descent-data">')
+    payload = json.loads(text[start : text.index("</script>", start)])
+    rings = [r for r in payload["runs"] if r.get("hollow")]
+    assert len(rings) == 2, [r["label"] for r in rings]
+    ink = payload["theme"]["text"].upper()
+    assert all(r["hollow"] == {"color": ink, "width": 2.5} for r in rings)
+    assert "if (color) { g.fillStyle = color; g.fill(); }" in player._asset("player.js")

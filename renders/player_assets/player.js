@@ -575,7 +575,9 @@
       if (r.hid && r.hid[Math.min(Math.max(Math.round(t), 0), r.n - 1)]) continue;  // behind the surface
       var colour = r.colorAt ? r.src.colors[r.colorAt[Math.min(Math.max(Math.round(t), 0), r.n - 1)]] : r.color;
       var cache = r.spriteOf || (r.spriteOf = {});
-      var s = cache[colour] || (cache[colour] = this.sprite(colour, r.src.radius, stroke, edge, snap ? 1 : 2));
+      var s = cache[colour] || (cache[colour] = r.src.hollow
+        ? this.sprite(null, r.src.radius, r.src.hollow.width * unit, r.src.hollow.color, 2)  // a ring
+        : this.sprite(colour, r.src.radius, stroke, edge, snap ? 1 : 2));
       this.pointInto(r, t, here);
       var x = here[0] - s.half, y = here[1] - s.half;
       // a crowd goes to whole device pixels: a straight copy, no resampling (1,000 dots at
@@ -745,7 +747,7 @@
 
   /* a dot drawn once at `over` times the canvas's resolution (1: copied pixel for pixel) */
   Player.prototype.sprite = function (color, radius, width, edge, over) {
-    var key = [color, radius, width, over].join(), cache = (this.sprites = this.sprites || {});
+    var key = [color, radius, width, edge, over].join(), cache = (this.sprites = this.sprites || {});
     if (cache[key]) return cache[key];
     var half = Math.ceil(radius + width + 1), k = this.dpr * over;
     var c = document.createElement("canvas");
@@ -753,7 +755,7 @@
     var g = c.getContext("2d");
     g.scale(k, k);
     g.beginPath(); g.arc(half, half, radius, 0, 2 * Math.PI);
-    g.fillStyle = color; g.fill();
+    if (color) { g.fillStyle = color; g.fill(); }  // null: hollow, the stroke alone
     g.lineWidth = width; g.strokeStyle = edge; g.stroke();
     var entry = cache[key] = { canvas: c, half: half };
     // WebKit copies a canvas source at every drawImage (1,000 dots: 25 ms a frame in
