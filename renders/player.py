@@ -978,6 +978,10 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
 
     if isinstance(scene, ThreeDScene):
         payload.update(_projected(cls, cap))
+        # the page says what it does not show: the video's camera moves, the player's does not
+        payload["captions"].append(
+            "The camera stays where the video's starts: the video's camera then orbits."
+        )
         return payload
     areas: list[Any] = []
     for a in cap.areas:  # one per path: the same area for every run of one plot
@@ -1135,11 +1139,40 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
     movers = [
         m for m in scene.mobjects if m.get_family() and any(f.updaters for f in m.get_family())
     ]
+    # each ball's trail (a stroked path of its colour that an updater redraws): the video
+    # draws a step as pieces along the surface, not as the chord between two steps
+    from manim import VMobject
+
+    colour = [str(b.get_color().to_hex()).upper() for b in balls]
+    trails: list[Any] = []
+    for c in colour:
+        trails.append(
+            next(
+                (
+                    m
+                    for m in movers
+                    if isinstance(m, VMobject)
+                    and not m.submobjects
+                    and m.updaters
+                    and float(m.get_stroke_width()) > 0
+                    and str(m.get_stroke_color().to_hex()).upper() == c
+                ),
+                None,
+            )
+        )
+    ends = np.zeros((steps + 1, len(balls)), np.int64)  # the trail's last point at each step
     for t in range(steps + 1):
         clock.tracker.set_value(clock.alpha_of(t))
         for m in movers:
             m.update(0)
         centres[t] = [b.get_center() for b in balls]
+        for k, tr in enumerate(trails):
+            if tr is not None:
+                ends[t, k] = max(len(tr.points) // 4 - 1, 0)  # 4 points a piece; the last: to here
+    pieces = [None if tr is None else _corners(tr) for tr in trails]  # at the last step
+    clock.tracker.set_value(clock.alpha_of(0))
+    for m in movers:
+        m.update(0)
     eye = camera.eye() if hasattr(camera, "eye") else None
     occluders = list(getattr(camera, "occluders", []))
 
@@ -1176,6 +1209,14 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
                 np.append(hidden((path[1:] + path[:-1]) / 2), False).astype(np.uint8), "u1"
             ),
         }
+        line = pieces[k]
+        if line is not None and len(line) >= 2:  # the trail as the video draws it: its points
+            # on the surface (px), the point it reaches at each step, and the pieces hidden
+            run["path"] = arrays.positions(
+                np.round(to_pixels(camera.project_points(line), cap.size, cap.frame) * 16)
+            )
+            run["path_at"] = arrays.add(np.minimum(ends[:, k], len(line) - 1), "<u2")
+            run["path_hid"] = arrays.add(hidden((line[1:] + line[:-1]) / 2).astype(np.uint8), "u1")
         if traj is not None:
             run["loss"] = arrays.add(traj.loss, "<f4")
             run["grad"] = arrays.add(np.asarray(traj.grad) + np.asarray(traj.noise), "<f4")
@@ -1197,6 +1238,15 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
         "runs": runs,
         "arrays": arrays.encoded(),
     }
+
+
+def _corners(m: Any) -> np.ndarray:
+    """The corners ``(n, 3)`` of a path made by ``set_points_as_corners`` (each piece's
+    start, then the last piece's end)."""
+    points = np.asarray(m.points)
+    if len(points) < 4:
+        return points[:1]
+    return np.vstack([points[0::4][: len(points) // 4], points[-1:]])
 
 
 def _free_side(cap: PlayerCapture, boxes: list[dict[str, Any]], rows: int) -> list[float] | None:

@@ -1412,3 +1412,43 @@ def test_a_hollow_ring_stays_hollow(big_players: dict[str, Path]) -> None:
     ink = payload["theme"]["text"].upper()
     assert all(r["hollow"] == {"color": ink, "width": 2.5} for r in rings)
     assert "if (color) { g.fillStyle = color; g.fill(); }" in player._asset("player.js")
+
+
+@pytest.mark.slow
+def test_surface_trails_follow_the_surface_and_the_page_says_the_camera_stays() -> None:
+    """Surface3D: each trail is the video's own (its points on the surface, projected by the
+    first frame's camera: a long momentum step is many pieces, not a chord through the air),
+    reached step by step as the video reaches it; the page says the camera does not orbit."""
+    from manim import VMobject
+
+    cls = get_scene("Surface3D")
+    payload = player.build_payload(cls, theme="light")
+    assert any("camera stays" in c for c in payload["captions"])
+    cap = player.capture(cls, theme="light")
+    scene, clock = cap.scene, cap.scene.clock
+    camera = scene.renderer.camera
+    clock.tracker.set_value(clock.alpha_of(clock.steps))
+    movers = [m for m in scene.mobjects if m.updaters]
+    for m in movers:
+        m.update(0)
+    longest = 0
+    for ball, run in zip(scene.subjects, payload["runs"], strict=True):
+        colour = str(ball.get_color().to_hex()).upper()
+        trail = next(
+            m
+            for m in movers
+            if isinstance(m, VMobject)
+            and not m.submobjects
+            and str(m.get_stroke_color().to_hex()).upper() == colour
+        )
+        pts = np.asarray(trail.points)
+        corners = np.vstack([pts[0::4], pts[-1:]])
+        want = player.to_pixels(camera.project_points(corners), cap.size, cap.frame)
+        got = decoded(payload, run["path"]).reshape(-1, 2) / 16
+        assert np.abs(got - want).max() <= 1 / 16, run["label"]
+        at = decoded(payload, run["path_at"]).astype(int)
+        # the last corner is the dot's own point, equal to the last step's sample
+        assert at[0] == 0 and at[-1] == len(got) - 2 and (np.diff(at) >= 0).all()
+        assert np.abs(got[-1] - got[-2]).max() <= 1 / 16
+        longest = max(longest, int(np.diff(at).max()))
+    assert longest >= 3  # momentum's long steps: several pieces along the surface

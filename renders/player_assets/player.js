@@ -287,6 +287,12 @@
       if (r.color_at) run.colorAt = view(buf, r.color_at);  // the dot's colour at each step
       // a 3-D scene: the steps whose ball the surface hides, the trail pieces it hides
       if (r.hid) { run.hid = view(buf, r.hid); run.seg = view(buf, r.seg); }
+      if (r.path) {  // the trail as the video draws it on the surface (player.py, _projected)
+        var pq = view(buf, r.path);
+        run.path = new Float32Array(pq.length);
+        for (var pi = 0; pi < pq.length; pi++) run.path[pi] = pq[pi] / 16;
+        run.pathAt = view(buf, r.path_at); run.pathHid = view(buf, r.path_hid);
+      }
       // the video's arrows per step (player.py, _arrows): start relative to the dot, vector,
       // tip length; the true length written by a short or clipped one
       run.arrows = (r.arrows || []).map(function (a) {
@@ -455,6 +461,16 @@
         if (!r.src.trail || self.hidden[r.group]) continue;
         var i0 = Math.min(from, r.n - 1), i1 = Math.min(k, r.n - 1);
         if (i1 <= i0) continue;
+        if (r.path) {  // its points on the surface from step i0 to i1, hidden pieces left out
+          var p0 = r.pathAt[i0], p1 = r.pathAt[i1];
+          g.moveTo(r.path[2 * p0], r.path[2 * p0 + 1]);
+          for (var pj = p0 + 1; pj <= p1; pj++) {
+            if (r.pathHid[pj - 1]) g.moveTo(r.path[2 * pj], r.path[2 * pj + 1]);
+            else g.lineTo(r.path[2 * pj], r.path[2 * pj + 1]);
+          }
+          any = true;
+          continue;
+        }
         g.moveTo(r.xy[2 * i0], r.xy[2 * i0 + 1]);
         for (var i = i0 + 1; i <= i1; i++) {
           if (r.seg && r.seg[i - 1]) g.moveTo(r.xy[2 * i], r.xy[2 * i + 1]);
@@ -508,7 +524,18 @@
           r = b.runs[q];
           if (!r.src.trail || hidden[r.group]) continue;
           k = Math.min(Math.floor(t), r.n - 1);
-          if (k >= r.n - 1 || (r.seg && r.seg[k])) continue;
+          if (k >= r.n - 1) continue;
+          if (r.path) {  // the pieces of this step reached so far, along the surface
+            var a0 = r.pathAt[k], a1 = r.pathAt[k + 1], sIdx = a0 + (t - k) * (a1 - a0), last = Math.floor(sIdx);
+            ctx.moveTo(r.path[2 * a0], r.path[2 * a0 + 1]);
+            for (var pk = a0 + 1; pk <= last + 1 && pk <= a1; pk++) {
+              var fr = Math.min(sIdx - (pk - 1), 1), px0 = r.path[2 * pk - 2], py0 = r.path[2 * pk - 1];
+              var px1 = px0 + fr * (r.path[2 * pk] - px0), py1 = py0 + fr * (r.path[2 * pk + 1] - py0);
+              if (r.pathHid[pk - 1]) ctx.moveTo(px1, py1); else ctx.lineTo(px1, py1);
+            }
+            continue;
+          }
+          if (r.seg && r.seg[k]) continue;
           self.pointInto(r, t, here);
           ctx.moveTo(r.xy[2 * k], r.xy[2 * k + 1]); ctx.lineTo(here[0], here[1]);
         }
