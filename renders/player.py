@@ -902,6 +902,43 @@ def _group_names(runs: list[dict[str, Any]]) -> None:
         )
 
 
+def _legend_rows(cap: PlayerCapture, runs: list[dict[str, Any]], arrays: _Arrays) -> None:
+    """The video's legend (a :class:`~descent.scenes.kit.readouts.Legend` among the moving
+    parts), row by row into the player's: a run alone in its legend row takes the row's
+    name (``SGD (lr 0.01)``) and, where the row has a read-out, the read-out's text at
+    every step as the legend's own updater writes it (``loss 1.28  f′ 3.54``): ``legend``,
+    the strings of steps 0…n joined by newlines, UTF-8 in the deflated buffer."""
+    from descent.scenes.kit.readouts import Legend
+
+    legend = next((m for m in cap.layered if isinstance(m, Legend)), None)
+    clock = getattr(cap.scene, "clock", None)
+    if legend is None or clock is None:
+        return
+    said = {id(row): shown for row, shown, _ in legend.readouts}
+    groups = {r["group"]: [q for q in runs if q["group"] == r["group"]] for r in runs}
+    steps = int(clock.steps)
+    for row in legend.rows:
+        colour = str(row[0].get_fill_color().to_hex()).upper()
+        mine = [r for r in runs if str(r["color"]).upper() == colour]
+        if len(mine) != 1 or len(groups[mine[0]["group"]]) != 1:
+            continue
+        run = mine[0]
+        name = getattr(row[1], "text", None)
+        if name:
+            run["group_name"] = str(name)
+        shown = said.get(id(row))
+        if shown is None:
+            continue
+        texts = []
+        for t in range(steps + 1):
+            clock.tracker.set_value(clock.alpha_of(t))
+            shown.update(0)
+            texts.append(str(shown.text).replace("\n", " "))
+        clock.tracker.set_value(clock.alpha_of(0))
+        shown.update(0)
+        run["legend"] = arrays.add(np.frombuffer("\n".join(texts).encode("utf-8"), np.uint8), "u1")
+
+
 def _beat_objects(scene: Any) -> tuple[Any, ...]:
     found = getattr(scene, "beats", ()) or ()
     if callable(found):  # an accessor rather than the tuple
@@ -1012,6 +1049,7 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
             run["label"], run["tile"] = tiles[k], True
         runs.append(run)
     _group_names([r for r in runs if not r.get("tile")])
+    _legend_rows(cap, runs, arrays)
     for k, r in enumerate(runs):
         if r.get("tile"):
             r["group"], r["group_name"] = 10_000 + k, r["label"]

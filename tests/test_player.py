@@ -1395,6 +1395,21 @@ def test_arrows_and_their_written_lengths_are_the_videos(browser: Any, tmp_path:
                     written += 1
     track.update_to(0.0)
     assert checked >= 3 and written >= 1, (checked, written)
+    # the legend is the video's: each row's name and its read-out at the step, as the
+    # scene's Legend writes them (SaddlePoint: "SGD (lr 0.01)", "loss 1.28   f′ 3.54")
+    from descent.scenes.kit.readouts import Legend
+
+    legend = next(m for m in cap.layered if isinstance(m, Legend))
+    clock = cap.scene.clock
+    rows = page.root().locator(".dp-row")
+    for t in (0, 21):
+        page.js(f"p.seek({t});")
+        clock.tracker.set_value(clock.alpha_of(t))
+        for j, (row, shown, _) in enumerate(legend.readouts):
+            shown.update(0)
+            assert rows.nth(j).locator(".dp-name").inner_text() == row[1].text
+            value = rows.nth(j).locator(".dp-value").inner_text()
+            assert value.startswith(shown.text), (t, value, shown.text)
     page.check_clean()
 
 

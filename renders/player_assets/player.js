@@ -278,6 +278,7 @@
       var run = { src: r, xy: xy, out: view(buf, r.out), n: r.n, color: r.color, group: r.group };
       if (r.loss) { run.loss = view(buf, r.loss); run.grad = view(buf, r.grad); run.lr = view(buf, r.lr); }
       if (r.series) run.series = view(buf, r.series);
+      if (r.legend) run.legend = new TextDecoder().decode(view(buf, r.legend)).split("\n");  // the video's legend read-out, per step
       if (r.panel_y) { run.panelY = view(buf, r.panel_y); run.panelMark = view(buf, r.panel_mark); }
       if (r.plane) { run.plane = view(buf, r.plane); run.off = view(buf, r.off); }
       if (r.marks) {  // the edge pin and the stop's note, per step (player.py, _edge_marks)
@@ -805,8 +806,8 @@
       var r = g.runs[0];
       if (!r.loss) { g.value.textContent = ""; return; }
       var i = Math.min(k, r.n - 1);
-      var text = g.runs.length > 1 ? g.runs.length + " runs" : "loss " + num(r.loss[i]);
-      if (r.plane && g.runs.length === 1) text += "  plane " + num(r.plane[i]) + "  off " + num(r.off[i]);
+      var text = g.runs.length > 1 ? g.runs.length + " runs" : r.legend ? r.legend[Math.min(k, r.legend.length - 1)] : "loss " + num(r.loss[i]);
+      if (r.plane && g.runs.length === 1 && !r.legend) text += "  plane " + num(r.plane[i]) + "  off " + num(r.off[i]);
       if (r.out[i]) text += "  (off view)";
       g.value.textContent = text;
     });
