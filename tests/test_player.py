@@ -1467,3 +1467,28 @@ def test_surface_trails_follow_the_surface_and_the_page_says_the_camera_stays() 
         assert np.abs(got[-1] - got[-2]).max() <= 1 / 16
         longest = max(longest, int(np.diff(at).max()))
     assert longest >= 3  # momentum's long steps: several pieces along the surface
+
+
+def test_the_embedded_script_is_the_vendored_one_less_comments(tmp_path: Path) -> None:
+    """The script a player embeds (indentation and comments dropped: a few kB a file) parses
+    (``node --check``) and keeps every line of code of ``player_assets/player.js``."""
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("needs node")
+    compact = player._asset("player.js")
+    path = tmp_path / "player.js"
+    path.write_text(compact, encoding="utf-8")
+    subprocess.run([node, "--check", str(path)], check=True, capture_output=True)
+    from importlib import resources
+
+    source = (resources.files("descent.renders") / "player_assets" / "player.js").read_text()
+    code = [
+        x.strip()
+        for x in source.splitlines()
+        if x.strip() and not x.strip().startswith(("//", "/*", "*"))
+    ]
+    assert len(compact.splitlines()) == len(code)
+    assert not any(" // " in line for line in compact.splitlines())
+    assert len(compact) < 0.9 * len(source)
