@@ -41,8 +41,16 @@ class _Done(Exception):
     pass
 
 
-def video_frames(cls: type, theme: str, steps: list[int], size: tuple[int, int] = (854, 480)):
-    """``{t: PIL.Image}``: the video's frame when its clock reaches each step of ``steps``."""
+def video_frames(
+    cls: type,
+    theme: str,
+    steps: list[int],
+    size: tuple[int, int] = (854, 480),
+    hold: bool = False,
+):
+    """``{t: PIL.Image}``: the video's frame when its clock reaches each step of ``steps``
+    (``hold``: the last frame before it leaves that step, when a beat's hold has drawn its
+    rings and marks)."""
     from manim import tempconfig
     from PIL import Image
 
@@ -73,6 +81,17 @@ def video_frames(cls: type, theme: str, steps: list[int], size: tuple[int, int] 
 
         def hooked(t: float) -> None:
             clock = getattr(scene, "clock", None)
+            if hold and clock is not None:
+                original(t)
+                now = float(clock.tracker.get_value())
+                for s in steps:
+                    if abs(now - clock.alpha_of(s)) < 1e-9:  # still at step s: keep the latest
+                        renderer.static_image = None
+                        draw(scene)
+                        frames[s] = Image.fromarray(np.array(renderer.get_frame())).convert("RGB")
+                if now > clock.alpha_of(max(steps)) + 1e-9:
+                    raise _Done
+                return None
             pending = [s for s in steps if s not in frames]
             if clock is None or not pending or not scene.animations:
                 return original(t)
@@ -172,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scenes", nargs="*", default=None)
     ap.add_argument("--themes", nargs="*", default=["dark"])
     ap.add_argument("--steps", nargs="*", default=None, help="steps; 'last' and 'beats' allowed")
+    ap.add_argument(
+        "--hold", action="store_true", help="the video's last frame at each step (a beat's hold)"
+    )
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     names = args.scenes or [n for n in SCENES if n != "RateMap"]
@@ -196,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
                 steps = sorted(set(steps))
                 html = args.out / f"{name}_{theme}.html"
                 html.write_text(player.player_html(payload), encoding="utf-8")
-                video = video_frames(cls, theme, steps)
+                video = video_frames(cls, theme, steps, hold=args.hold)
                 shots = player_shots(browser, html, steps, args.out, f"{name}_{theme}")
                 for s in steps:
                     top = video.get(s)

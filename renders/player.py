@@ -939,6 +939,26 @@ def _legend_rows(cap: PlayerCapture, runs: list[dict[str, Any]], arrays: _Arrays
         run["legend"] = arrays.add(np.frombuffer("\n".join(texts).encode("utf-8"), np.uint8), "u1")
 
 
+def _beat_rings(cap: PlayerCapture, movers: Sequence[Any], payload: dict[str, Any]) -> None:
+    """The ring a beat's hold puts on its subject (kit.story.Emphasis: the subject's dot, a
+    ring of radius 1.6 × its width + 0.05 scene units in the text's colour), as ``ring``:
+    ``[run index, radius px]`` on each beat that marks a run (``movers``: the runs' tracks
+    or balls, in run order)."""
+    subjects = list(getattr(cap.scene, "subjects", None) or getattr(cap.scene, "tracks", []))
+    scale = cap.size[0] / cap.frame[0]
+    for beat, entry in zip(_beat_objects(cap.scene), payload["beats"], strict=True):
+        k = getattr(beat, "subject", None)
+        if k is None or not 0 <= int(k) < len(subjects):
+            continue
+        subject = subjects[int(k)]
+        run = next((i for i, m in enumerate(movers) if m is subject), None)
+        if run is None:
+            continue
+        target = getattr(subject, "dot", subject)
+        radius = max(float(target.width), 0.1) * 1.6 + 0.05
+        entry["ring"] = [run, round(radius * scale, 2)]
+
+
 def _beat_objects(scene: Any) -> tuple[Any, ...]:
     found = getattr(scene, "beats", ()) or ()
     if callable(found):  # an accessor rather than the tuple
@@ -1053,6 +1073,7 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
     for k, r in enumerate(runs):
         if r.get("tile"):
             r["group"], r["group_name"] = 10_000 + k, r["label"]
+    _beat_rings(cap, cap.tracks, payload)
     boxes = [_area_box(a, cap) for a in areas]
     payload["panel"] = _panel(scene, trajs, runs, arrays) if not tiles else None
     if payload["panel"] is not None:
@@ -1266,7 +1287,10 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
                 run["terms"] = terms
         runs.append(run)
     _group_names(runs)
+    payload: dict[str, Any] = {"beats": _beats(scene)}
+    _beat_rings(cap, balls, payload)
     return {
+        "beats": payload["beats"],
         "kind": "tracks",
         "camera": "fixed at the video's first frame (the video's camera then orbits)",
         "side": None,

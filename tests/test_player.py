@@ -1492,3 +1492,57 @@ def test_the_embedded_script_is_the_vendored_one_less_comments(tmp_path: Path) -
     assert len(compact.splitlines()) == len(code)
     assert not any(" // " in line for line in compact.splitlines())
     assert len(compact) < 0.9 * len(source)
+
+
+@needs_chromium
+def test_a_beats_ring_marks_its_subject_as_the_video(browser: Any, tmp_path: Path) -> None:
+    """NesterovCorrection's beat at step 6 rings Nesterov's dot during its hold (kit.story.
+    Emphasis: radius 1.6 × the dot's width + 0.05): the player draws that ring, in the
+    text's colour, around the run's dot while the beat's narration covers the step."""
+    from descent.scenes.kit.story import Emphasis
+
+    cls = get_scene("NesterovCorrection")
+    payload = player.build_payload(cls)
+    path = tmp_path / "nesterov.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    cap = player.capture(cls)
+    beats = [b for b in payload["beats"] if b.get("ring")]
+    assert beats
+    beat = beats[0]
+    k, radius = beat["ring"]
+    subject = (getattr(cap.scene, "subjects", None) or cap.scene.tracks)[
+        next(b.subject for b in player._beat_objects(cap.scene) if b.step == beat["step"])
+    ]
+    assert subject is cap.tracks[k]
+    ring = Emphasis(subject, [], cap.scene.theme).ring
+    assert abs(radius - ring.width / 2 * cap.size[0] / cap.frame[0]) <= 0.5
+    page = Page(browser, path)
+    run = payload["runs"][k]
+    xy = decoded(payload, run["xy"]).reshape(-1, 2) / run["scale"]
+    ink = np.array([int(payload["theme"]["text"][i : i + 2], 16) for i in (1, 3, 5)])
+
+    def rim(t: int) -> np.ndarray:
+        page.js(f"p.seek({t});")
+        x, y = xy[t] + np.array([0.0, -radius])  # the ring's top
+        px = page.js(
+            f"const k = p.canvas.width / p.data.size[0];"
+            f"return Array.from(p.ctx.getImageData(Math.round({x} * k) - 1,"
+            f" Math.round({y} * k) - 1, 3, 3).data);"
+        )
+        return np.array(px).reshape(9, 4)
+
+    at = rim(int(beat["step"]))
+    best = at[np.argmax(at[:, 3])]
+    assert best[3] >= 200 and np.abs(best[:3] - ink).max() <= 40, at
+    # past the steps its narration covers, the ring is gone (the run alone, no trail)
+    later = int(beat["until"]) + 1
+    assert not any(b.get("ring") and b["step"] <= later <= b["until"] for b in payload["beats"])
+    rows = page.root().locator(".dp-row")
+    for j in range(rows.count()):
+        if j != k:
+            rows.nth(j).click()
+    for box in page.root().locator(".dp-check input").all():
+        if box.is_visible():
+            box.uncheck()
+    assert rim(later)[:, 3].max() < 100
+    page.check_clean()

@@ -613,6 +613,15 @@
       if (snap) { x = Math.round(x * dpr) / dpr; y = Math.round(y * dpr) / dpr; }
       ctx.drawImage(s.canvas, x, y, 2 * s.half, 2 * s.half);
     }
+    // the ring a beat's hold puts on its subject (kit.story.Emphasis), while the clock is
+    // within the steps its narration covers
+    var shownBeat = null;
+    (d.beats || []).forEach(function (b) { if (b.step <= t + 1e-9) shownBeat = b; });
+    if (shownBeat && shownBeat.ring && t <= shownBeat.until + 1e-9 && !hidden[runs[shownBeat.ring[0]].group]) {
+      this.pointInto(runs[shownBeat.ring[0]], t, here);
+      ctx.beginPath(); ctx.arc(here[0], here[1], shownBeat.ring[1], 0, 2 * Math.PI);
+      ctx.strokeStyle = d.theme.text; ctx.lineWidth = 4 * unit; ctx.stroke();
+    }
     for (q = 0; q < this.liveTexts.length; q++) {
       var lt = this.liveTexts[q], pos = lt.src.at, said = lt.src.texts[lt.index[Math.min(Math.round(t), lt.index.length - 1)]];
       if (!said) continue;  // hidden at this step (an off-panel mark while the value is inside)
