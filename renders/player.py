@@ -68,6 +68,7 @@ __all__ = [
     "frame_script",
     "to_pixels",
     "round_mantissa",
+    "compact_source",
     "PlayerCapture",
     "Lattice",
     "encode_lattice",
@@ -224,6 +225,7 @@ def capture(
     from manim import ThreeDScene, config, tempconfig
 
     from descent.scenes.kit import tracks as tracks_module
+    from descent.scenes.kit.plot import ContourLabels
 
     three_d = issubclass(cls, ThreeDScene)
     if theme == "transparent":
@@ -257,10 +259,14 @@ def capture(
                 moving = {id(m) for e in exclude for m in e.get_family()}
                 shown: list[Any] = []
 
+                def moves(m: Any) -> bool:  # a contour's labels are background: their
+                    # updater only hides one a read-out passes over (ContourLabels.give_way)
+                    return bool(m.updaters) and not isinstance(m, ContourLabels)
+
                 def keep(m: Any) -> None:  # m and its parts, less every part an updater moves
-                    if id(m) in moving or m.updaters:
+                    if id(m) in moving or moves(m):
                         return
-                    if not any(f.updaters or id(f) in moving for f in m.get_family()):
+                    if not any(moves(f) or id(f) in moving for f in m.get_family()):
                         shown.append(m)
                         return
                     for part in m.submobjects:  # a group holding a moving part: its others
@@ -448,19 +454,18 @@ def _track_run(
         if len(palette) > 1:
             run["colors"] = palette
             run["color_at"] = arrays.add([palette.index(c) for c in shown], "u1")
-    arrows = []
-    for name in track.arrow_data:  # the video's arrows, display-scaled as the Track scales them
-        with np.errstate(all="ignore"):
-            vec = np.array([track._vector(name, float(t))[:2] for t in range(len(px))])
-        arrows.append(
-            {
-                "name": name,
-                "color": str(track.color) if name == "velocity" else _theme(cap.theme)["text"],
-                "px": arrays.add(vec * np.array([scale, -scale]), "<f4"),
-            }
-        )
+    arrows = _arrows(track, cap, len(px), arrays)
     if arrows:
         run["arrows"] = arrows
+    if float(np.max(track.dot.get_fill_opacities(), initial=0)) == 0:  # a hollow ring (the
+        # particle NoiseEscape follows): its stroke's colour and width (Manim's units)
+        run["hollow"] = {
+            "color": str(track.dot.get_stroke_color().to_hex()).upper(),
+            "width": round(float(track.dot.get_stroke_width()), 2),
+        }
+    marks = _edge_marks(track, cap, len(px), arrays)
+    if marks:
+        run["marks"] = marks
     if track.ghost_screen is not None:  # Nesterov's look-ahead point
         ghost = to_pixels(track.ghost_screen, cap.size, cap.frame)
         run["ghost"] = arrays.positions(np.round(ghost * POSITION_SCALE))
@@ -481,6 +486,132 @@ def _track_run(
         run["diverged_at"] = None if traj.diverged_at is None else int(traj.diverged_at)
         run.update(extra)
     return run
+
+
+def _arrows(track: Any, cap: PlayerCapture, n: int, arrays: _Arrays) -> list[dict[str, Any]]:
+    """The track's arrows at each step as its own updater draws them (``Track.update_to``):
+    where each starts relative to the dot (from the dot; beside it when it is too short to
+    draw at the scene's scale), its vector and its tip's length (px, ``at``: ``(n, 5)``,
+    zeros where it is hidden), and the true length the video writes by a short or a clipped
+    one (``|lr·∇f| 0.0354``: ``said``, an index into ``words``, 0 for none; ``said_at`` the
+    text's anchor, the left end of its baseline, relative to the dot; ``width`` the pen
+    advance of ``words[probe]`` in px, for the script's font)."""
+    from descent.scenes.kit.text import FastText
+    from descent.scenes.kit.tracks import shown_now
+
+    if not track.arrow_data:
+        return []
+    scale = cap.size[0] / cap.frame[0]
+
+    def px(p: Any) -> np.ndarray:
+        return to_pixels(np.asarray(p, np.float64), cap.size, cap.frame)
+
+    names = list(track.arrow_data)
+    at = np.zeros((len(names), n, 5), np.float32)
+    said = np.zeros((len(names), n), np.uint16)
+    said_at = np.zeros((len(names), n, 2), np.float32)
+    words: list[list[str]] = [[""] for _ in names]
+    try:
+        with np.errstate(all="ignore"):
+            for t in range(n):
+                track.update_to(float(t))
+                dot = px(track.dot.get_center())
+                for j, name in enumerate(names):
+                    a, written = track.arrows[name], track.lengths[name]
+                    if shown_now(a) is not False and _opaque(a):
+                        start, tip, base = px(a.points[0]), px(a.tip.tip_point), px(a.tip.base)
+                        at[j, t] = [*(start - dot), *(tip - start), float(np.hypot(*(tip - base)))]
+                    if shown_now(written) is True and written.text:
+                        if written.text not in words[j]:
+                            words[j].append(str(written.text))
+                        said[j, t] = words[j].index(str(written.text))
+                        said_at[j, t] = px(written.anchor) - dot
+    finally:
+        track.update_to(0.0)
+    out = []
+    for j, name in enumerate(names):
+        ink = track.arrows[name].get_color()
+        entry: dict[str, Any] = {
+            "name": name,
+            "color": str(ink.to_hex()).upper() if hasattr(ink, "to_hex") else str(ink),
+            "at": arrays.add(at[j], "<f4"),
+        }
+        if len(words[j]) > 1:
+            probe = max(range(1, len(words[j])), key=lambda i: len(words[j][i]))
+            font = track.lengths[name].font_size
+            entry.update(
+                {
+                    "words": words[j],
+                    "said": arrays.add(said[j], "<u2"),
+                    "said_at": arrays.add(said_at[j], "<f4"),
+                    "probe": probe,
+                    "width": round(FastText.width_of(words[j][probe], font) * scale, 3),
+                }
+            )
+        out.append(entry)
+    return out
+
+
+def _edge_marks(track: Any, cap: PlayerCapture, n: int, arrays: _Arrays) -> dict[str, Any] | None:
+    """The honest-edge marks of a track, step by step, as its own updater draws them
+    (``Track.update_to``): the edge pin's arrow (from, to and its tip's length, px) while the
+    point is out of view; the pin's words (``out of view``, ``diverged``, ``loss → −∞``, from
+    the overflow on ``overflow at step N``); and the note beside a dot that stopped in view
+    (``NaN from step N``, ``overflow at step N``). Words at their centre (px), each with its
+    width (px) for the script to size its font to. ``None`` for a run that never leaves the
+    view nor stops."""
+    from descent.scenes.kit.tracks import shown_now
+
+    stops = track.nan_step is not None and track.pin_text
+    if not (np.asarray(track.out).any() or stops):
+        return None
+    scale = cap.size[0] / cap.frame[0]
+    words: list[str] = []
+    widths: list[float] = []
+
+    def word(text: str, mobject: Any) -> int:
+        if text not in words:
+            words.append(text)
+            widths.append(round(float(mobject.width) * scale, 2))
+        return words.index(text) + 1
+
+    pin = np.zeros(n, np.uint8)
+    arrow = np.zeros((n, 5), np.float32)  # from x, y, to x, y, tip length
+    tag = np.zeros(n, np.uint8)
+    note = np.zeros(n, np.uint8)
+    at = np.zeros((n, 4), np.float32)  # the tag's centre, the note's centre
+    texts = track.pin_texts()
+    try:
+        for t in range(n):
+            track.update_to(float(t))
+            if len(track.pin) and shown_now(track.pin) is not False:
+                a = track.pin[0]
+                pin[t] = 1
+                start = to_pixels(np.asarray(a.points[0]), cap.size, cap.frame)
+                tip = to_pixels(np.asarray(a.tip.tip_point), cap.size, cap.frame)
+                base = to_pixels(np.asarray(a.tip.base), cap.size, cap.frame)
+                arrow[t] = [*start, *tip, float(np.hypot(*(tip - base)))]
+                for k in range(1, len(track.pin)):
+                    if shown_now(track.pin[k]) is True:
+                        tag[t] = word(texts[k - 1], track.pin[k])
+                        at[t, :2] = to_pixels(track.pin[k].get_center(), cap.size, cap.frame)
+            if len(track.nan_mark) and shown_now(track.nan_mark) is not False:
+                mark = track.nan_mark[0]
+                note[t] = word(str(track.nan_label), mark)
+                at[t, 2:] = to_pixels(mark.get_center(), cap.size, cap.frame)
+    finally:
+        track.update_to(0.0)
+    if not (pin.any() or note.any()):
+        return None
+    return {
+        "words": words,
+        "widths": widths,
+        "pin": arrays.add(pin, "u1"),
+        "arrow": arrays.add(arrow, "<f4"),
+        "tag": arrays.add(tag, "u1"),
+        "note": arrays.add(note, "u1"),
+        "at": arrays.add(at, "<f4"),
+    }
 
 
 def _simplify(line: np.ndarray, tolerance: float) -> np.ndarray:
@@ -633,6 +764,62 @@ def _models(
     return out
 
 
+def _spots(
+    cap: PlayerCapture, runs: list[dict[str, Any]], steps: int, arrays: _Arrays
+) -> list[dict[str, Any]]:
+    """The dots the video moves beside the runs (a loss panel's marker at each curve's
+    current end, where the panel is in the picture: MuonVsAdamW), each step's centre as the
+    dot's own updater puts it (px, in 1/16 px), drawn between steps on the straight line
+    between them (``partial_path``: the video's own interpolation). A dot of a run's colour
+    belongs to that run's legend row."""
+    from manim import Dot
+
+    clock = getattr(cap.scene, "clock", None)
+    if clock is None:
+        return []
+    made = {id(f) for t in cap.tracks for f in t.get_family()}
+    grouped = {
+        id(f)
+        for g in (cap.layered if runs else [])
+        if g.submobjects
+        for f in g.get_family()
+        if f is not g
+    }
+    seen: set[int] = set()
+    found = []
+    for top in [*cap.layered, *cap.mobjects]:
+        for m in top.get_family():
+            if (
+                isinstance(m, Dot)
+                and m.updaters
+                and id(m) not in made | grouped | seen
+                and float(np.max(m.get_fill_opacities(), initial=0)) > 0
+            ):
+                seen.add(id(m))
+                found.append(m)
+    out = []
+    for m in found:
+        centres = np.zeros((steps + 1, 2))
+        for t in range(steps + 1):
+            clock.tracker.set_value(clock.alpha_of(t))
+            m.update(0)
+            centres[t] = to_pixels(np.asarray(m.get_center()), cap.size, cap.frame)
+        clock.tracker.set_value(clock.alpha_of(0))
+        m.update(0)
+        color = str(m.get_fill_color().to_hex()).upper()
+        out.append(
+            {
+                "color": color,
+                "radius": round(float(m.width) / 2 * cap.size[0] / cap.frame[0], 3),
+                "opacity": round(float(np.max(m.get_fill_opacities(), initial=0)), 3),
+                "group": next((r["group"] for r in runs if str(r["color"]).upper() == color), None),
+                "xy": arrays.positions(np.round(centres * POSITION_SCALE)),
+                "scale": POSITION_SCALE,
+            }
+        )
+    return out
+
+
 def _live_texts(
     cap: PlayerCapture, steps: int, arrays: _Arrays, runs: bool = True
 ) -> list[dict[str, Any]]:
@@ -643,6 +830,7 @@ def _live_texts(
     counter: the player's own side panel shows those) are left out when there are ``runs``
     (a scene with none, MuonVsAdamW's bars, keeps its legend in the picture)."""
     from descent.scenes.kit.text import FastText
+    from descent.scenes.kit.tracks import shown_now
 
     clock = getattr(cap.scene, "clock", None)
     if clock is None:
@@ -658,10 +846,16 @@ def _live_texts(
             for t in range(steps + 1):
                 clock.tracker.set_value(clock.alpha_of(t))
                 m.update(0)
-                texts.append(str(m.text))
+                # a read-out its updater hides (set_shown: a loss panel's off-panel mark while
+                # the value is inside the panel) is written as nothing at that step
+                hidden = shown_now(m) is False or not _opaque(m)
+                texts.append("" if hidden else str(m.text))
             clock.tracker.set_value(clock.alpha_of(0))
             m.update(0)
             distinct = list(dict.fromkeys(texts))
+            first = next((x for x in texts if x), "")
+            if not first:  # never written
+                continue
             anchor = to_pixels(np.asarray(m.anchor), cap.size, cap.frame)
             scale = cap.size[0] / cap.frame[0]
             out.append(
@@ -669,12 +863,29 @@ def _live_texts(
                     "texts": distinct,
                     "index": arrays.add([distinct.index(x) for x in texts], "<u2"),
                     "at": anchor.round(2).tolist(),
-                    # the pen advance of the first string in px: the script sizes its font to it
-                    "width": round(FastText.width_of(texts[0], m.font_size) * scale, 3),
+                    # the pen advance of the first string written, in px (``probe``: its
+                    # index): the script sizes its font to it
+                    "width": round(FastText.width_of(first, m.font_size) * scale, 3),
+                    "probe": distinct.index(first),
                     "color": str(m.get_fill_color().to_hex()).upper(),
+                    # a halo of the page's colour behind the glyphs (kit.text.halo), in
+                    # Manim's stroke width
+                    "halo": round(float(m.get_stroke_width(background=True)), 2)
+                    if float(np.max(m.get_stroke_opacities(background=True), initial=0)) > 0
+                    else 0.0,
                 }
             )
     return out
+
+
+def _opaque(m: Any) -> bool:
+    """Whether any part of ``m`` is drawn (fill or stroke not fully transparent)."""
+    return any(
+        float(np.max(f.get_fill_opacities(), initial=0)) > 0
+        or float(np.max(f.get_stroke_opacities(), initial=0)) > 0
+        for f in m.get_family()
+        if len(f.points)
+    )
 
 
 def _group_names(runs: list[dict[str, Any]]) -> None:
@@ -690,6 +901,63 @@ def _group_names(runs: list[dict[str, Any]]) -> None:
         r["group_name"] = (
             r["label"] if len(areas_of[r["label"]]) == 1 else f"{r['label']} · plot {r['area'] + 1}"
         )
+
+
+def _legend_rows(cap: PlayerCapture, runs: list[dict[str, Any]], arrays: _Arrays) -> None:
+    """The video's legend (a :class:`~descent.scenes.kit.readouts.Legend` among the moving
+    parts), row by row into the player's: a run alone in its legend row takes the row's
+    name (``SGD (lr 0.01)``) and, where the row has a read-out, the read-out's text at
+    every step as the legend's own updater writes it (``loss 1.28  f′ 3.54``): ``legend``,
+    the strings of steps 0…n joined by newlines, UTF-8 in the deflated buffer."""
+    from descent.scenes.kit.readouts import Legend
+
+    legend = next((m for m in cap.layered if isinstance(m, Legend)), None)
+    clock = getattr(cap.scene, "clock", None)
+    if legend is None or clock is None:
+        return
+    said = {id(row): shown for row, shown, _ in legend.readouts}
+    groups = {r["group"]: [q for q in runs if q["group"] == r["group"]] for r in runs}
+    steps = int(clock.steps)
+    for row in legend.rows:
+        colour = str(row[0].get_fill_color().to_hex()).upper()
+        mine = [r for r in runs if str(r["color"]).upper() == colour]
+        if len(mine) != 1 or len(groups[mine[0]["group"]]) != 1:
+            continue
+        run = mine[0]
+        name = getattr(row[1], "text", None)
+        if name:
+            run["group_name"] = str(name)
+        shown = said.get(id(row))
+        if shown is None:
+            continue
+        texts = []
+        for t in range(steps + 1):
+            clock.tracker.set_value(clock.alpha_of(t))
+            shown.update(0)
+            texts.append(str(shown.text).replace("\n", " "))
+        clock.tracker.set_value(clock.alpha_of(0))
+        shown.update(0)
+        run["legend"] = arrays.add(np.frombuffer("\n".join(texts).encode("utf-8"), np.uint8), "u1")
+
+
+def _beat_rings(cap: PlayerCapture, movers: Sequence[Any], payload: dict[str, Any]) -> None:
+    """The ring a beat's hold puts on its subject (kit.story.Emphasis: the subject's dot, a
+    ring of radius 1.6 × its width + 0.05 scene units in the text's colour), as ``ring``:
+    ``[run index, radius px]`` on each beat that marks a run (``movers``: the runs' tracks
+    or balls, in run order)."""
+    subjects = list(getattr(cap.scene, "subjects", None) or getattr(cap.scene, "tracks", []))
+    scale = cap.size[0] / cap.frame[0]
+    for beat, entry in zip(_beat_objects(cap.scene), payload["beats"], strict=True):
+        k = getattr(beat, "subject", None)
+        if k is None or not 0 <= int(k) < len(subjects):
+            continue
+        subject = subjects[int(k)]
+        run = next((i for i, m in enumerate(movers) if m is subject), None)
+        if run is None:
+            continue
+        target = getattr(subject, "dot", subject)
+        radius = max(float(target.width), 0.1) * 1.6 + 0.05
+        entry["ring"] = [run, round(radius * scale, 2)]
 
 
 def _beat_objects(scene: Any) -> tuple[Any, ...]:
@@ -768,6 +1036,10 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
 
     if isinstance(scene, ThreeDScene):
         payload.update(_projected(cls, cap))
+        # the page says what it does not show: the video's camera moves, the player's does not
+        payload["captions"].append(
+            "The camera stays where the video's starts: the video's camera then orbits."
+        )
         return payload
     areas: list[Any] = []
     for a in cap.areas:  # one per path: the same area for every run of one plot
@@ -798,11 +1070,15 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
             run["label"], run["tile"] = tiles[k], True
         runs.append(run)
     _group_names([r for r in runs if not r.get("tile")])
+    _legend_rows(cap, runs, arrays)
     for k, r in enumerate(runs):
         if r.get("tile"):
             r["group"], r["group_name"] = 10_000 + k, r["label"]
+    _beat_rings(cap, cap.tracks, payload)
     boxes = [_area_box(a, cap) for a in areas]
     payload["panel"] = _panel(scene, trajs, runs, arrays) if not tiles else None
+    if payload["panel"] is not None:
+        payload["panel"].update(_panel_as_drawn(cap, runs, arrays))
     if getattr(scene, "show_update", False):  # the video writes this run's rule out, live
         payload["live_rule"] = int(getattr(scene, "update_index", 0))
     last = int(max([cap.steps, *(r["n"] - 1 for r in runs)]))
@@ -811,6 +1087,9 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
         raise EngineError(f"{cls.__name__} draws nothing that moves the player can play")
     if models:
         payload["models"] = models
+    spots = _spots(cap, runs, last, arrays)
+    if spots:
+        payload["spots"] = spots
     texts = _live_texts(cap, last, arrays, runs=bool(runs))
     if texts:
         payload["texts"] = texts
@@ -857,6 +1136,52 @@ def _panel(
     return {"label": label, "log": log}
 
 
+def _panel_as_drawn(
+    cap: PlayerCapture, runs: list[dict[str, Any]], arrays: _Arrays
+) -> dict[str, Any]:
+    """The video's own loss panel (a :class:`~descent.scenes.kit.readouts.LossPanel` among
+    the moving parts), as its updaters draw it at each step: the axis's label and range (in
+    the panel's scale: log₁₀, symlog or linear), each run's marker in those coordinates
+    (clamped to the panel as the video clamps it: ``panel_y``) and the off-panel mark the
+    video writes by it (``▲ 6.97e+04``, ``▲ ∞``: ``panel_mark``, an index into ``marks``,
+    0 for none). Empty when the scene has no such panel, or not one series a run."""
+    from descent.scenes.kit.readouts import LossPanel
+    from descent.scenes.kit.tracks import shown_now
+
+    panel = next((m for m in cap.layered if isinstance(m, LossPanel)), None)
+    clock = getattr(cap.scene, "clock", None)
+    if panel is None or clock is None:
+        return {}
+    parts = list(panel.lines)
+    if len(parts) != 3 * len(runs):  # (line, marker, mark) a series
+        return {}
+    area = panel.area
+    o, ex, ey = area._basis()
+    (y0, y1), steps = area.y_range, int(clock.steps)
+    marks: list[str] = []
+    ys = np.zeros((len(runs), steps + 1))
+    said = np.zeros((len(runs), steps + 1), np.uint8)
+    for t in range(steps + 1):
+        clock.tracker.set_value(clock.alpha_of(t))
+        for k in range(len(runs)):
+            marker, mark = parts[3 * k + 1], parts[3 * k + 2]
+            marker.update(0)
+            mark.update(0)
+            v = float(np.dot(marker.get_center() - o, ey) / np.dot(ey, ey))
+            ys[k, t] = y0 + v * (y1 - y0)
+            if shown_now(mark) is not False and mark.text:
+                if mark.text not in marks:
+                    marks.append(str(mark.text))
+                said[k, t] = marks.index(str(mark.text)) + 1
+    clock.tracker.set_value(clock.alpha_of(0))
+    for m in parts:
+        m.update(0)
+    for k, run in enumerate(runs):
+        run["panel_y"] = arrays.add(ys[k], "<f4")
+        run["panel_mark"] = arrays.add(said[k], "u1")
+    return {"y": [float(y0), float(y1)], "scale": str(panel.scale), "marks": marks}
+
+
 def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
     """A 3-D scene's runs through its camera as the video starts (the background's): each
     ball (``scene.subjects``, in run order) where the scene's own updaters put it at every
@@ -874,11 +1199,40 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
     movers = [
         m for m in scene.mobjects if m.get_family() and any(f.updaters for f in m.get_family())
     ]
+    # each ball's trail (a stroked path of its colour that an updater redraws): the video
+    # draws a step as pieces along the surface, not as the chord between two steps
+    from manim import VMobject
+
+    colour = [str(b.get_color().to_hex()).upper() for b in balls]
+    trails: list[Any] = []
+    for c in colour:
+        trails.append(
+            next(
+                (
+                    m
+                    for m in movers
+                    if isinstance(m, VMobject)
+                    and not m.submobjects
+                    and m.updaters
+                    and float(m.get_stroke_width()) > 0
+                    and str(m.get_stroke_color().to_hex()).upper() == c
+                ),
+                None,
+            )
+        )
+    ends = np.zeros((steps + 1, len(balls)), np.int64)  # the trail's last point at each step
     for t in range(steps + 1):
         clock.tracker.set_value(clock.alpha_of(t))
         for m in movers:
             m.update(0)
         centres[t] = [b.get_center() for b in balls]
+        for k, tr in enumerate(trails):
+            if tr is not None:
+                ends[t, k] = max(len(tr.points) // 4 - 1, 0)  # 4 points a piece; the last: to here
+    pieces = [None if tr is None else _corners(tr) for tr in trails]  # at the last step
+    clock.tracker.set_value(clock.alpha_of(0))
+    for m in movers:
+        m.update(0)
     eye = camera.eye() if hasattr(camera, "eye") else None
     occluders = list(getattr(camera, "occluders", []))
 
@@ -915,6 +1269,14 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
                 np.append(hidden((path[1:] + path[:-1]) / 2), False).astype(np.uint8), "u1"
             ),
         }
+        line = pieces[k]
+        if line is not None and len(line) >= 2:  # the trail as the video draws it: its points
+            # on the surface (px), the point it reaches at each step, and the pieces hidden
+            run["path"] = arrays.positions(
+                np.round(to_pixels(camera.project_points(line), cap.size, cap.frame) * 16)
+            )
+            run["path_at"] = arrays.add(np.minimum(ends[:, k], len(line) - 1), "<u2")
+            run["path_hid"] = arrays.add(hidden((line[1:] + line[:-1]) / 2).astype(np.uint8), "u1")
         if traj is not None:
             run["loss"] = arrays.add(traj.loss, "<f4")
             run["grad"] = arrays.add(np.asarray(traj.grad) + np.asarray(traj.noise), "<f4")
@@ -926,7 +1288,10 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
                 run["terms"] = terms
         runs.append(run)
     _group_names(runs)
+    payload: dict[str, Any] = {"beats": _beats(scene)}
+    _beat_rings(cap, balls, payload)
     return {
+        "beats": payload["beats"],
         "kind": "tracks",
         "camera": "fixed at the video's first frame (the video's camera then orbits)",
         "side": None,
@@ -936,6 +1301,15 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
         "runs": runs,
         "arrays": arrays.encoded(),
     }
+
+
+def _corners(m: Any) -> np.ndarray:
+    """The corners ``(n, 3)`` of a path made by ``set_points_as_corners`` (each piece's
+    start, then the last piece's end)."""
+    points = np.asarray(m.points)
+    if len(points) < 4:
+        return points[:1]
+    return np.vstack([points[0::4][: len(points) // 4], points[-1:]])
 
 
 def _free_side(cap: PlayerCapture, boxes: list[dict[str, Any]], rows: int) -> list[float] | None:
@@ -1322,7 +1696,54 @@ def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
 # The document
 # ---------------------------------------------------------------------------------------------
 def _asset(name: str) -> str:
-    return (resources.files("descent.renders") / "player_assets" / name).read_text("utf-8")
+    """A vendored asset as it goes into the page: its lines without their indentation, and
+    without the lines that are only a comment (``//`` or ``/* … */``: the source in
+    ``player_assets`` keeps them; every player file is a few kB smaller). Nothing else is
+    touched (line breaks stay, so JavaScript's automatic semicolons are the same)."""
+    text = (resources.files("descent.renders") / "player_assets" / name).read_text("utf-8")
+    return compact_source(text)
+
+
+def compact_source(text: str) -> str:
+    r"""``text`` (JavaScript or CSS) less indentation, blank lines and whole-line comments.
+
+    >>> compact_source("a {\n  /* note\n   * more */\n  b: 1; // end\n\n  // gone\n}")
+    'a {\nb: 1;\n}'
+    >>> compact_source('x = "a // b"; // c')
+    'x = "a // b";'
+    """
+    out: list[str] = []
+    block = False
+    for line in text.splitlines():
+        s = line.strip()
+        if block or s.startswith("/*"):
+            block = "*/" not in s
+            rest = s.split("*/", 1)[1].strip() if not block else ""
+            if rest:
+                out.append(rest)
+            continue
+        if s and not s.startswith("//"):
+            out.append(_strip_trailing_comment(s))
+    return "\n".join(out)
+
+
+def _strip_trailing_comment(line: str) -> str:
+    """``line`` without a ``//`` comment after its code: one that follows white space,
+    outside any quoted string (the vendored script has no ``//`` inside a string or a regular
+    expression, and no quote inside a regular expression: ``test_player`` checks the result
+    with ``node --check`` and runs it in every browser test)."""
+    quote = ""
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == "\\":
+                continue
+            if ch == quote and line[i - 1] != "\\":
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif line.startswith("//", i) and i > 0 and line[i - 1] in " \t":
+            return line[:i].rstrip()
+    return line
 
 
 def _script_json(payload: dict[str, Any]) -> str:

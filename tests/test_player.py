@@ -1213,3 +1213,336 @@ def test_the_story_speaks_of_the_players_theme(rate_map: dict) -> None:
         shade = shade_of_low(get_theme(name))
         assert f"{shade} means a smaller rate" in payload["beats"][0]["say"], name
     assert shade_of_low(get_theme("dark")) != shade_of_low(get_theme("light"))
+
+
+# ---------------------------------------------------------------------------------------------
+# the player shows what the video shows (bench/player_parity.py puts the two side by side)
+# ---------------------------------------------------------------------------------------------
+SAID = "(root) => root.querySelector('.dp-said').textContent.split('\\n').filter(Boolean)"
+
+
+def _video_px(cap: Any, points: np.ndarray) -> np.ndarray:
+    return player.to_pixels(np.asarray(points), cap.size, cap.frame)
+
+
+@needs_chromium
+def test_muon_loss_panel_dots_are_where_the_video_draws_them(browser: Any, tmp_path: Path) -> None:
+    """MuonVsAdamW draws its loss panel in the picture: each curve's dot at step t is the
+    panel's own marker (LossPanel: (t, log₁₀ loss[t]) through the panel's axes), within 1 px
+    of where the player draws it (the canvas's pixels around it, with the curves and
+    read-outs left out)."""
+    from descent.scenes.kit.readouts import LossPanel
+
+    cls = get_scene("MuonVsAdamW")
+    payload = player.build_payload(cls)
+    assert len(payload["spots"]) == 2
+    path = tmp_path / "muon.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    cap = player.capture(cls)
+    panel = next(m for m in cap.layered if isinstance(m, LossPanel))
+    _, trajs = cls.simulate()
+    page = Page(browser, path)
+    page.js("p.models = []; p.liveTexts = []; p.allSpots = p.spots;")  # the dots alone
+    for t in (0, 5, 77, payload["steps"]):
+        for j, (spot, traj) in enumerate(zip(payload["spots"], trajs, strict=True)):
+            page.js(f"p.spots = [p.allSpots[{j}]]; p.seek({t});")  # one at a time
+            data = np.array([[t, np.log10(float(traj.loss[t]))]])
+            want = _video_px(cap, panel.area.to_scene(data))[0]
+            r = spot["radius"] + 2
+            got = page.centroid(box=[want[0] - r, want[1] - r, want[0] + r, want[1] + r])
+            assert got is not None and np.abs(got - want).max() <= 1.0, (t, got, want)
+    page.check_clean()
+
+
+@needs_chromium
+def test_overflowing_run_stops_and_says_so_as_the_video(browser: Any, tmp_path: Path) -> None:
+    """LearningRates' lr = 10 overflows at step 15: in the player, as in the video, it is
+    pinned at the edge with the pin's arrow (the Track's own, within 1 px) and the words
+    "out of view" until the overflow, then "overflow at step 15"; from there its dot stays
+    at its last finite point (step 14's)."""
+    cls = get_scene("LearningRates")
+    payload = player.build_payload(cls)
+    path = tmp_path / "rates.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    cap = player.capture(cls)
+    k = next(i for i, tr in enumerate(cap.tracks) if tr.overflow_step)
+    track, run = cap.tracks[k], payload["runs"][k]
+    assert track.overflow_step == 15 and run["marks"]["words"] == [
+        "out of view",
+        "overflow at step 15",
+    ]
+    page = Page(browser, path)
+    rows = page.root().locator(".dp-row")
+    for j in range(rows.count()):  # the overflowing run alone, no trail
+        if j != k:
+            rows.nth(j).click()
+    page.root().locator(".dp-check input").first.uncheck()
+    label = run["label"]
+    for t, words in (
+        (3, "out of view"),
+        (14, "out of view"),
+        (15, "overflow at step 15"),
+        (20, "overflow at step 15"),
+    ):
+        page.js(f"p.seek({t});")
+        assert page.page.evaluate(SAID, page.handle()) == [f"{label}: {words}"], t
+        track.update_to(float(t))
+        tip = _video_px(cap, track.pin[0].tip.tip_point)
+        start = _video_px(cap, track.pin[0].points[0])
+        dot = _video_px(cap, track.dot.get_center())
+        got = decoded(payload, run["marks"]["arrow"]).reshape(-1, 5)[t]
+        assert np.abs(got[:2] - start).max() <= 1.0 and np.abs(got[2:4] - tip).max() <= 1.0
+        # the arrow's shaft is drawn in the run's colour; the dot is the video's
+        mid = (start + tip) / 2
+        shaft = np.array(
+            page.js(
+                f"const c = p.canvas, k = c.width / p.data.size[0];"
+                f"return Array.from(p.ctx.getImageData(Math.round({mid[0]} * k) - 1,"
+                f" Math.round({mid[1]} * k) - 1, 3, 3).data);"
+            )
+        ).reshape(9, 4)
+        best = shaft[np.argmax(shaft[:, 3])]  # the most covered of the 3×3 pixels there
+        want = [int(run["color"][i : i + 2], 16) for i in (1, 3, 5)]
+        assert best[3] >= 240 and np.abs(best[:3] - want).max() <= 40, (t, shaft)
+        r = run["radius"] + 1
+        got_dot = page.centroid(box=[dot[0] - r, dot[1] - r, dot[0] + r, dot[1] + r])
+        assert got_dot is not None and np.abs(got_dot - dot).max() <= 1.0, (t, got_dot, dot)
+    track.update_to(14.0)
+    assert np.allclose(track.dot.get_center(), (track.update_to(20.0), track.dot.get_center())[1])
+    # the loss panel as the video's: its range, each run's marker where the panel's own is
+    # (log₁₀ of the loss, clamped), "▲ ∞" by the run that overflowed, a dot at each line's end
+    assert payload["panel"]["scale"] == "log"
+    lo, hi = payload["panel"]["y"]
+    _, trajs = cls.simulate()
+    for j, traj in enumerate(trajs):
+        drawn = decoded(payload, payload["runs"][j]["panel_y"])
+        with np.errstate(divide="ignore", over="ignore"):
+            want = np.clip(np.log10(np.asarray(traj.loss, np.float64)), lo, hi)
+        if j == k:
+            want[15:] = hi  # overflowed: the line stops at the panel's edge
+        np.testing.assert_allclose(drawn, want, atol=1e-5)
+    page.js("p.seek(15);")
+    assert page.js("return p.chart.dataset.marks;") == f"{label}: ▲ ∞"
+    assert page.root().locator(".dp-panel-label").inner_text() == "log₁₀ loss"
+    page.js("p.seek(0);")  # in view at step 0: nothing said
+    assert page.page.evaluate(SAID, page.handle()) == []
+    page.js("p.seek(20);")  # hidden in the legend: its words go with it
+    rows.nth(k).click()
+    assert page.page.evaluate(SAID, page.handle()) == []
+    page.check_clean()
+
+
+def test_contour_labels_are_in_the_players_picture() -> None:
+    """The contour values the video writes on the heat map (ContourLabels: their updater only
+    makes room for read-outs) are part of the player's background, at the video's pixels."""
+    from PIL import Image
+
+    from descent.scenes.kit.plot import ContourLabels
+
+    cls = get_scene("LearningRates")
+    cap = player.capture(cls)
+    labels = [m for m in cap.scene.mobjects if isinstance(m, ContourLabels)]
+    assert labels and len(labels[0].submobjects) >= 3
+    image = np.asarray(cap.image.convert("RGB"), np.int16)
+    for plate in labels[0].submobjects:
+        x0, y0 = _video_px(cap, plate.get_corner(np.array([-1.0, 1.0, 0.0])))
+        x1, y1 = _video_px(cap, plate.get_corner(np.array([1.0, -1.0, 0.0])))
+        box = image[int(y0) + 1 : int(y1) - 1, int(x0) + 1 : int(x1) - 1]
+        text = np.array([int(cap.scene.theme.text[i : i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(box - text).max(-1) < 60).sum() >= 4, "no glyph of the label in the picture"
+    del Image
+
+
+@needs_chromium
+def test_arrows_and_their_written_lengths_are_the_videos(browser: Any, tmp_path: Path) -> None:
+    """SaddlePoint: each arrow at step t starts, points and ends where the Track's own
+    updater puts it (within 1 px; a gradient step too short for the scene's scale is drawn
+    beside the dot), its shaft is drawn, and the true length the video writes by it
+    ("|lr·∇f| 0.0354") is in the page."""
+    cls = get_scene("SaddlePoint")
+    payload = player.build_payload(cls)
+    path = tmp_path / "saddle.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    cap = player.capture(cls)
+    page = Page(browser, path)
+    page.root().locator(".dp-check input").first.uncheck()  # no trails
+    checked = written = 0
+    for t in (5, 21, 40):
+        page.js(f"p.seek({t});")
+        said = page.page.evaluate(SAID, page.handle())
+        for track, run in zip(cap.tracks, payload["runs"], strict=True):
+            track.update_to(float(t))
+            dot = _video_px(cap, track.dot.get_center())
+            for entry in run.get("arrows", []):
+                a, text = track.arrows[entry["name"]], track.lengths[entry["name"]]
+                got = decoded(payload, entry["at"]).reshape(-1, 5)[t]
+                if a.get_stroke_opacity() == 0:
+                    assert not got[2:4].any(), (t, entry["name"])
+                    continue
+                start, tip = _video_px(cap, a.points[0]), _video_px(cap, a.tip.tip_point)
+                assert np.abs(dot + got[:2] - start).max() <= 1.0, (t, entry["name"])
+                assert np.abs(dot + got[:2] + got[2:4] - tip).max() <= 1.0, (t, entry["name"])
+                mid = (start + tip) / 2
+                alpha = page.js(
+                    f"const k = p.canvas.width / p.data.size[0];"
+                    f"return Math.max(...Array.from(p.ctx.getImageData(Math.round({mid[0]} * k) - 1,"
+                    f" Math.round({mid[1]} * k) - 1, 3, 3).data).filter((_, i) => i % 4 === 3));"
+                )
+                assert alpha >= 240, (t, entry["name"], alpha)
+                checked += 1
+                if text.get_fill_opacity() > 0 and text.text:
+                    assert f"{run['label']}: {text.text}" in said, (t, said)
+                    written += 1
+    track.update_to(0.0)
+    assert checked >= 3 and written >= 1, (checked, written)
+    # the legend is the video's: each row's name and its read-out at the step, as the
+    # scene's Legend writes them (SaddlePoint: "SGD (lr 0.01)", "loss 1.28   f′ 3.54")
+    from descent.scenes.kit.readouts import Legend
+
+    legend = next(m for m in cap.layered if isinstance(m, Legend))
+    clock = cap.scene.clock
+    rows = page.root().locator(".dp-row")
+    for t in (0, 21):
+        page.js(f"p.seek({t});")
+        clock.tracker.set_value(clock.alpha_of(t))
+        for j, (row, shown, _) in enumerate(legend.readouts):
+            shown.update(0)
+            assert rows.nth(j).locator(".dp-name").inner_text() == row[1].text
+            value = rows.nth(j).locator(".dp-value").inner_text()
+            assert value.startswith(shown.text), (t, value, shown.text)
+    page.check_clean()
+
+
+def test_a_hollow_ring_stays_hollow(big_players: dict[str, Path]) -> None:
+    """NoiseEscape follows one particle a side with a hollow ring in the text's colour (its
+    Track's dot: fill opacity 0, stroke 2.5): the payload says so, and the script draws that
+    dot as a ring (the stroke alone), not a disc over the swarm (seen in the parity sheets)."""
+    import json
+
+    text = big_players["NoiseEscape"].read_text(encoding="utf-8")
+    start = text.index('class="descent-data">') + len('class="descent-data">')
+    payload = json.loads(text[start : text.index("</script>", start)])
+    rings = [r for r in payload["runs"] if r.get("hollow")]
+    assert len(rings) == 2, [r["label"] for r in rings]
+    ink = payload["theme"]["text"].upper()
+    assert all(r["hollow"] == {"color": ink, "width": 2.5} for r in rings)
+    assert "if (color) { g.fillStyle = color; g.fill(); }" in player._asset("player.js")
+
+
+@pytest.mark.slow
+def test_surface_trails_follow_the_surface_and_the_page_says_the_camera_stays() -> None:
+    """Surface3D: each trail is the video's own (its points on the surface, projected by the
+    first frame's camera: a long momentum step is many pieces, not a chord through the air),
+    reached step by step as the video reaches it; the page says the camera does not orbit."""
+    from manim import VMobject
+
+    cls = get_scene("Surface3D")
+    payload = player.build_payload(cls, theme="light")
+    assert any("camera stays" in c for c in payload["captions"])
+    cap = player.capture(cls, theme="light")
+    scene, clock = cap.scene, cap.scene.clock
+    camera = scene.renderer.camera
+    clock.tracker.set_value(clock.alpha_of(clock.steps))
+    movers = [m for m in scene.mobjects if m.updaters]
+    for m in movers:
+        m.update(0)
+    longest = 0
+    for ball, run in zip(scene.subjects, payload["runs"], strict=True):
+        colour = str(ball.get_color().to_hex()).upper()
+        trail = next(
+            m
+            for m in movers
+            if isinstance(m, VMobject)
+            and not m.submobjects
+            and str(m.get_stroke_color().to_hex()).upper() == colour
+        )
+        pts = np.asarray(trail.points)
+        corners = np.vstack([pts[0::4], pts[-1:]])
+        want = player.to_pixels(camera.project_points(corners), cap.size, cap.frame)
+        got = decoded(payload, run["path"]).reshape(-1, 2) / 16
+        assert np.abs(got - want).max() <= 1 / 16, run["label"]
+        at = decoded(payload, run["path_at"]).astype(int)
+        # the last corner is the dot's own point, equal to the last step's sample
+        assert at[0] == 0 and at[-1] == len(got) - 2 and (np.diff(at) >= 0).all()
+        assert np.abs(got[-1] - got[-2]).max() <= 1 / 16
+        longest = max(longest, int(np.diff(at).max()))
+    assert longest >= 3  # momentum's long steps: several pieces along the surface
+
+
+def test_the_embedded_script_is_the_vendored_one_less_comments(tmp_path: Path) -> None:
+    """The script a player embeds (indentation and comments dropped: a few kB a file) parses
+    (``node --check``) and keeps every line of code of ``player_assets/player.js``."""
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("needs node")
+    compact = player._asset("player.js")
+    path = tmp_path / "player.js"
+    path.write_text(compact, encoding="utf-8")
+    subprocess.run([node, "--check", str(path)], check=True, capture_output=True)
+    from importlib import resources
+
+    source = (resources.files("descent.renders") / "player_assets" / "player.js").read_text()
+    code = [
+        x.strip()
+        for x in source.splitlines()
+        if x.strip() and not x.strip().startswith(("//", "/*", "*"))
+    ]
+    assert len(compact.splitlines()) == len(code)
+    assert not any(" // " in line for line in compact.splitlines())
+    assert len(compact) < 0.9 * len(source)
+
+
+@needs_chromium
+def test_a_beats_ring_marks_its_subject_as_the_video(browser: Any, tmp_path: Path) -> None:
+    """NesterovCorrection's beat at step 6 rings Nesterov's dot during its hold (kit.story.
+    Emphasis: radius 1.6 × the dot's width + 0.05): the player draws that ring, in the
+    text's colour, around the run's dot while the beat's narration covers the step."""
+    from descent.scenes.kit.story import Emphasis
+
+    cls = get_scene("NesterovCorrection")
+    payload = player.build_payload(cls)
+    path = tmp_path / "nesterov.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    cap = player.capture(cls)
+    beats = [b for b in payload["beats"] if b.get("ring")]
+    assert beats
+    beat = beats[0]
+    k, radius = beat["ring"]
+    subject = (getattr(cap.scene, "subjects", None) or cap.scene.tracks)[
+        next(b.subject for b in player._beat_objects(cap.scene) if b.step == beat["step"])
+    ]
+    assert subject is cap.tracks[k]
+    ring = Emphasis(subject, [], cap.scene.theme).ring
+    assert abs(radius - ring.width / 2 * cap.size[0] / cap.frame[0]) <= 0.5
+    page = Page(browser, path)
+    run = payload["runs"][k]
+    xy = decoded(payload, run["xy"]).reshape(-1, 2) / run["scale"]
+    ink = np.array([int(payload["theme"]["text"][i : i + 2], 16) for i in (1, 3, 5)])
+
+    def rim(t: int) -> np.ndarray:
+        page.js(f"p.seek({t});")
+        x, y = xy[t] + np.array([0.0, -radius])  # the ring's top
+        px = page.js(
+            f"const k = p.canvas.width / p.data.size[0];"
+            f"return Array.from(p.ctx.getImageData(Math.round({x} * k) - 1,"
+            f" Math.round({y} * k) - 1, 3, 3).data);"
+        )
+        return np.array(px).reshape(9, 4)
+
+    at = rim(int(beat["step"]))
+    best = at[np.argmax(at[:, 3])]
+    assert best[3] >= 200 and np.abs(best[:3] - ink).max() <= 40, at
+    # past the steps its narration covers, the ring is gone (the run alone, no trail)
+    later = int(beat["until"]) + 1
+    assert not any(b.get("ring") and b["step"] <= later <= b["until"] for b in payload["beats"])
+    rows = page.root().locator(".dp-row")
+    for j in range(rows.count()):
+        if j != k:
+            rows.nth(j).click()
+    for box in page.root().locator(".dp-check input").all():
+        if box.is_visible():
+            box.uncheck()
+    assert rim(later)[:, 3].max() < 100
+    page.check_clean()

@@ -112,6 +112,7 @@
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d");
     this.stage = stage;
+    this.said = el("div", "dp-said", stage);  // the words the canvas writes now (player.css)
     this.tip = el("div", "dp-tip", stage);
     this.tip.hidden = true;
     this.side = el("div", "dp-side", stage);
@@ -152,7 +153,7 @@
     var lab2 = el("label", "dp-check dp-arrows", bar);
     var cb2 = el("input", null, lab2); cb2.type = "checkbox"; cb2.checked = true;
     el("span", null, lab2, "arrows");
-    cb2.addEventListener("change", function () { self.arrowsOn = cb2.checked; self.draw(); });
+    cb2.addEventListener("change", function () { self.arrowsOn = cb2.checked; self.draw(); self.writeSaid(Math.round(self.t)); });
     this.arrowBox = lab2;
     this.chapters = el("div", "dp-chapters", root);
     this.say = el("div", "dp-say", root);
@@ -270,18 +271,40 @@
 
   /* ----- tracks ----- */
   Player.prototype.initTracks = function () {
-    var self = this, d = this.data, buf = this.buf;
+    var self = this, d = this.data, buf = this.buf, probe = this.ctx;
     this.runs = d.runs.map(function (r) {
       var q = view(buf, r.xy), xy = new Float32Array(q.length);
       for (var i = 0; i < q.length; i++) xy[i] = q[i] / r.scale;
       var run = { src: r, xy: xy, out: view(buf, r.out), n: r.n, color: r.color, group: r.group };
       if (r.loss) { run.loss = view(buf, r.loss); run.grad = view(buf, r.grad); run.lr = view(buf, r.lr); }
       if (r.series) run.series = view(buf, r.series);
+      if (r.legend) run.legend = new TextDecoder().decode(view(buf, r.legend)).split("\n");  // the video's legend read-out, per step
+      if (r.panel_y) { run.panelY = view(buf, r.panel_y); run.panelMark = view(buf, r.panel_mark); }
       if (r.plane) { run.plane = view(buf, r.plane); run.off = view(buf, r.off); }
+      if (r.marks) {  // the edge pin and the stop's note, per step (player.py, _edge_marks)
+        var mk = r.marks;
+        run.marks = { pin: view(buf, mk.pin), arrow: view(buf, mk.arrow), tag: view(buf, mk.tag), note: view(buf, mk.note), at: view(buf, mk.at) };
+      }
       if (r.color_at) run.colorAt = view(buf, r.color_at);  // the dot's colour at each step
       // a 3-D scene: the steps whose ball the surface hides, the trail pieces it hides
       if (r.hid) { run.hid = view(buf, r.hid); run.seg = view(buf, r.seg); }
-      run.arrows = (r.arrows || []).map(function (a) { return { name: a.name, color: a.color, px: view(buf, a.px) }; });
+      if (r.path) {  // the trail as the video draws it on the surface (player.py, _projected)
+        var pq = view(buf, r.path);
+        run.path = new Float32Array(pq.length);
+        for (var pi = 0; pi < pq.length; pi++) run.path[pi] = pq[pi] / 16;
+        run.pathAt = view(buf, r.path_at); run.pathHid = view(buf, r.path_hid);
+      }
+      // the video's arrows per step (player.py, _arrows): start relative to the dot, vector,
+      // tip length; the true length written by a short or clipped one
+      run.arrows = (r.arrows || []).map(function (a) {
+        var out = { name: a.name, color: a.color, at: view(buf, a.at) };
+        if (a.words) {
+          out.said = view(buf, a.said); out.saidAt = view(buf, a.said_at);
+          probe.font = "100px 'DejaVu Sans', sans-serif";
+          out.font = (100 * a.width / (probe.measureText(a.words[a.probe]).width || 1)).toFixed(2) + "px 'DejaVu Sans', sans-serif";
+        }
+        return out;
+      });
       if (r.ghost) {
         var gq = view(buf, r.ghost);
         run.ghost = new Float32Array(gq.length);
@@ -294,6 +317,13 @@
     });
     // the models drawn beside the runs (fitted lines, curves, decision boundaries): per step
     // a set of polylines in px (renders/player.py, _models)
+    // the dots the video moves beside the runs (a loss panel's marker): per step a centre
+    // in px (player.py, _spots), on the straight line between steps
+    this.spots = (d.spots || []).map(function (m) {
+      var q = view(buf, m.xy), xy = new Float32Array(q.length);
+      for (var i = 0; i < q.length; i++) xy[i] = q[i] / m.scale;
+      return { src: m, xy: xy, n: q.length / 2 };
+    });
     this.models = (d.models || []).map(function (m) {
       var q = view(buf, m.xy), xy = new Float32Array(q.length);
       for (var i = 0; i < q.length; i++) xy[i] = q[i] / m.scale;
@@ -317,10 +347,9 @@
     });
     // the read-outs the video writes in the picture, each step's string (player.py, _live_texts),
     // in a font sized so that the first string is as wide as the video's
-    var probe = this.ctx;
     this.liveTexts = (d.texts || []).map(function (x) {
       probe.font = "100px 'DejaVu Sans', sans-serif";
-      var w = probe.measureText(x.texts[view(buf, x.index)[0]]).width || 1;
+      var w = probe.measureText(x.texts[x.probe !== undefined ? x.probe : view(buf, x.index)[0]]).width || 1;
       return { src: x, index: view(buf, x.index), font: (100 * x.width / w).toFixed(2) + "px 'DejaVu Sans', sans-serif" };
     });
     // legend: one row per group
@@ -347,6 +376,7 @@
         row.classList.toggle("dp-off", !!self.hidden[g.id]);
         self.trailDirty = true;
         self.draw();
+        self.writeSaid(Math.round(self.t));
       });
     });
     this.tiles = tiles;
@@ -375,7 +405,9 @@
     var single = this.groups.filter(function (g) { return g.runs.length === 1 && g.runs[0].series; });
     if (single.length && d.panel && !this.ruleBox) {
       var panel = el("div", "dp-panel", this.side);
-      el("div", "dp-panel-label", panel, d.panel.label);
+      // the video's axis label: log₁₀ or symlog as its panel is drawn (kit.readouts.LossPanel)
+      var sc = d.panel.scale, name = sc === "log" ? "log₁₀ " + d.panel.label : sc === "symlog" ? d.panel.label + " (symlog)" : d.panel.label;
+      el("div", "dp-panel-label", panel, d.panel.y ? name : d.panel.label);
       this.chart = el("canvas", "dp-chart", panel);
       this.chartRuns = single.map(function (g) { return g.runs[0]; });
     }
@@ -430,6 +462,16 @@
         if (!r.src.trail || self.hidden[r.group]) continue;
         var i0 = Math.min(from, r.n - 1), i1 = Math.min(k, r.n - 1);
         if (i1 <= i0) continue;
+        if (r.path) {  // its points on the surface from step i0 to i1, hidden pieces left out
+          var p0 = r.pathAt[i0], p1 = r.pathAt[i1];
+          g.moveTo(r.path[2 * p0], r.path[2 * p0 + 1]);
+          for (var pj = p0 + 1; pj <= p1; pj++) {
+            if (r.pathHid[pj - 1]) g.moveTo(r.path[2 * pj], r.path[2 * pj + 1]);
+            else g.lineTo(r.path[2 * pj], r.path[2 * pj + 1]);
+          }
+          any = true;
+          continue;
+        }
         g.moveTo(r.xy[2 * i0], r.xy[2 * i0 + 1]);
         for (var i = i0 + 1; i <= i1; i++) {
           if (r.seg && r.seg[i - 1]) g.moveTo(r.xy[2 * i], r.xy[2 * i + 1]);
@@ -483,7 +525,18 @@
           r = b.runs[q];
           if (!r.src.trail || hidden[r.group]) continue;
           k = Math.min(Math.floor(t), r.n - 1);
-          if (k >= r.n - 1 || (r.seg && r.seg[k])) continue;
+          if (k >= r.n - 1) continue;
+          if (r.path) {  // the pieces of this step reached so far, along the surface
+            var a0 = r.pathAt[k], a1 = r.pathAt[k + 1], sIdx = a0 + (t - k) * (a1 - a0), last = Math.floor(sIdx);
+            ctx.moveTo(r.path[2 * a0], r.path[2 * a0 + 1]);
+            for (var pk = a0 + 1; pk <= last + 1 && pk <= a1; pk++) {
+              var fr = Math.min(sIdx - (pk - 1), 1), px0 = r.path[2 * pk - 2], py0 = r.path[2 * pk - 1];
+              var px1 = px0 + fr * (r.path[2 * pk] - px0), py1 = py0 + fr * (r.path[2 * pk + 1] - py0);
+              if (r.pathHid[pk - 1]) ctx.moveTo(px1, py1); else ctx.lineTo(px1, py1);
+            }
+            continue;
+          }
+          if (r.seg && r.seg[k]) continue;
           self.pointInto(r, t, here);
           ctx.moveTo(r.xy[2 * k], r.xy[2 * k + 1]); ctx.lineTo(here[0], here[1]);
         }
@@ -492,6 +545,14 @@
       ctx.globalAlpha = 1; ctx.lineCap = "round";
     }
     this.drawModels(t, unit);
+    for (q = 0; q < this.spots.length; q++) {
+      var sp = this.spots[q];
+      if (sp.src.group !== null && hidden[sp.src.group]) continue;
+      var at = this.pathAt(sp.xy, sp.n, t);
+      ctx.globalAlpha = sp.src.opacity; ctx.fillStyle = sp.src.color;
+      ctx.beginPath(); ctx.arc(at[0], at[1], sp.src.radius, 0, 2 * Math.PI); ctx.fill();
+      ctx.globalAlpha = 1;
+    }
     // step markers (a small dot per recorded step reached), look-ahead ghosts, arrows
     for (q = 0; q < runs.length; q++) {
       r = runs[q];
@@ -521,9 +582,15 @@
       }
       var j = Math.min(Math.max(Math.round(t), 0), r.n - 1);
       for (i = 0; i < r.arrows.length; i++) {
-        var a = r.arrows[i], vx = a.px[2 * j], vy = a.px[2 * j + 1], len = Math.hypot(vx, vy);
-        if (!(len > 0.02 * d.size[0] / 14.2222) || r.out[j]) continue;
-        this.arrow(here[0], here[1], vx, vy, len, a.color, 5 * unit);
+        var a = r.arrows[i], o = 5 * j, vx = a.at[o + 2], vy = a.at[o + 3], len = Math.hypot(vx, vy);
+        if (len > 0) this.arrow(here[0] + a.at[o], here[1] + a.at[o + 1], vx, vy, len, a.color, 5 * unit, a.at[o + 4]);
+        if (a.said && a.said[j]) {  // its true length, written by it over a halo (kit.text.halo)
+          var wx = here[0] + a.saidAt[2 * j], wy = here[1] + a.saidAt[2 * j + 1], words = r.src.arrows[i].words[a.said[j]];
+          ctx.font = a.font; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
+          ctx.strokeStyle = d.theme.background; ctx.lineWidth = 6 * unit; ctx.lineJoin = "round";
+          ctx.strokeText(words, wx, wy);
+          ctx.fillStyle = a.color; ctx.fillText(words, wx, wy);
+        }
       }
     }
     // dots: one sprite per colour and size, drawn once and stamped (a thousand particles
@@ -536,7 +603,9 @@
       if (r.hid && r.hid[Math.min(Math.max(Math.round(t), 0), r.n - 1)]) continue;  // behind the surface
       var colour = r.colorAt ? r.src.colors[r.colorAt[Math.min(Math.max(Math.round(t), 0), r.n - 1)]] : r.color;
       var cache = r.spriteOf || (r.spriteOf = {});
-      var s = cache[colour] || (cache[colour] = this.sprite(colour, r.src.radius, stroke, edge, snap ? 1 : 2));
+      var s = cache[colour] || (cache[colour] = r.src.hollow
+        ? this.sprite(null, r.src.radius, r.src.hollow.width * unit, r.src.hollow.color, 2)  // a ring
+        : this.sprite(colour, r.src.radius, stroke, edge, snap ? 1 : 2));
       this.pointInto(r, t, here);
       var x = here[0] - s.half, y = here[1] - s.half;
       // a crowd goes to whole device pixels: a straight copy, no resampling (1,000 dots at
@@ -544,15 +613,44 @@
       if (snap) { x = Math.round(x * dpr) / dpr; y = Math.round(y * dpr) / dpr; }
       ctx.drawImage(s.canvas, x, y, 2 * s.half, 2 * s.half);
     }
-    for (q = 0; q < this.liveTexts.length; q++) {
-      var lt = this.liveTexts[q], at = lt.src.at;
-      ctx.font = lt.font; ctx.fillStyle = lt.src.color; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
-      ctx.fillText(lt.src.texts[lt.index[Math.min(Math.round(t), lt.index.length - 1)]], at[0], at[1]);
+    // the ring a beat's hold puts on its subject (kit.story.Emphasis), while the clock is
+    // within the steps its narration covers
+    var shownBeat = null;
+    (d.beats || []).forEach(function (b) { if (b.step <= t + 1e-9) shownBeat = b; });
+    if (shownBeat && shownBeat.ring && t <= shownBeat.until + 1e-9 && !hidden[runs[shownBeat.ring[0]].group]) {
+      this.pointInto(runs[shownBeat.ring[0]], t, here);
+      ctx.beginPath(); ctx.arc(here[0], here[1], shownBeat.ring[1], 0, 2 * Math.PI);
+      ctx.strokeStyle = d.theme.text; ctx.lineWidth = 4 * unit; ctx.stroke();
     }
-    // pins: a run off the view is marked at the border
+    for (q = 0; q < this.liveTexts.length; q++) {
+      var lt = this.liveTexts[q], pos = lt.src.at, said = lt.src.texts[lt.index[Math.min(Math.round(t), lt.index.length - 1)]];
+      if (!said) continue;  // hidden at this step (an off-panel mark while the value is inside)
+      ctx.font = lt.font; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
+      if (lt.src.halo) {  // kit.text.halo: a stroke of the page's colour behind the glyphs
+        ctx.strokeStyle = d.theme.background; ctx.lineWidth = lt.src.halo * unit; ctx.lineJoin = "round";
+        ctx.strokeText(said, pos[0], pos[1]);
+      }
+      ctx.fillStyle = lt.src.color;
+      ctx.fillText(said, pos[0], pos[1]);
+    }
+    // the honest edge, as the video's Track draws it: the pin's arrow pointing out at a
+    // point past the view, its words, and the note beside a run that stopped
     for (q = 0; q < runs.length; q++) {
       r = runs[q];
-      if (hidden[r.group]) continue;
+      if (hidden[r.group] || !r.marks) continue;
+      k = Math.min(Math.max(Math.round(t), 0), r.n - 1);
+      var M = r.marks, A = M.arrow;
+      if (M.pin[k]) {
+        var ax = A[5 * k], ay = A[5 * k + 1], bx = A[5 * k + 2] - ax, by = A[5 * k + 3] - ay, bl = Math.hypot(bx, by);
+        if (bl > 0) this.arrow(ax, ay, bx, by, bl, r.color, 6 * unit, A[5 * k + 4]);
+      }
+      if (M.tag[k]) this.word(r.src.marks, M.tag[k] - 1, M.at[4 * k], M.at[4 * k + 1], r.color, 5 * unit);
+      if (M.note[k]) this.word(r.src.marks, M.note[k] - 1, M.at[4 * k + 2], M.at[4 * k + 3], r.color, 4 * unit);
+    }
+    // pins of a run without the video's marks: a run off the view is marked at the border
+    for (q = 0; q < runs.length; q++) {
+      r = runs[q];
+      if (hidden[r.group] || r.marks) continue;
       k = Math.min(Math.round(t), r.n - 1);
       if (!r.out[k]) continue;
       this.pointInto(r, t, here);
@@ -577,6 +675,7 @@
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, w, h);
     var runs = this.chartRuns.filter(function (r) { return !self.hidden[r.group]; });
+    if (this.data.panel.y && runs.every(function (r) { return r.panelY; })) { this.drawPanel(g, w, h, runs); return; }
     var lo = Infinity, hi = -Infinity, positive = true;
     this.chartRuns.forEach(function (r) {
       for (var i = 0; i < r.n; i++) {
@@ -604,16 +703,75 @@
     this.chart.title = (positive && this.data.panel.log ? "log scale, " : "") + num(lo) + " … " + num(hi);
   };
 
+  /* the chart as the video's loss panel draws it: its range and scale, each run's line and
+   * dot where the panel's own marker is (panel_y: clamped to the panel), and the mark it
+   * writes while the value is past the panel's edge (▲ 6.97e+04, ▲ ∞) */
+  Player.prototype.drawPanel = function (g, w, h, runs) {
+    var P = this.data.panel, lo = P.y[0], hi = P.y[1], steps = this.steps, t = this.t, k = Math.min(Math.round(t), steps);
+    function X(i) { return 2 + (w - 4) * i / steps; }
+    function Y(v) { return h - 2 - (h - 4) * (v - lo) / (hi - lo); }
+    g.strokeStyle = this.data.theme.muted; g.lineWidth = 1;
+    g.strokeRect(0.5, 0.5, w - 1, h - 1);
+    var said = [], self = this;
+    runs.forEach(function (r) {
+      var n = r.panelY.length, f = Math.min(Math.floor(t), n - 1), end = self.pathAt1(r.panelY, n, t);
+      g.beginPath();
+      for (var i = 0; i <= f; i++) { if (i) g.lineTo(X(i), Y(r.panelY[i])); else g.moveTo(X(i), Y(r.panelY[i])); }
+      g.lineTo(X(Math.min(t, n - 1)), Y(end));
+      g.strokeStyle = r.color; g.lineWidth = 2; g.lineJoin = "round"; g.stroke();
+      g.beginPath(); g.arc(X(Math.min(t, n - 1)), Y(end), 3, 0, 2 * Math.PI); g.fillStyle = r.color; g.fill();
+      var m = r.panelMark[Math.min(k, n - 1)];
+      if (m) said.push([r, P.marks[m - 1], X(Math.min(t, n - 1)), Y(end)]);
+    });
+    g.font = "12px 'DejaVu Sans', sans-serif"; g.textBaseline = "middle";
+    said.forEach(function (s, i) {  // by the dot, inside the box, one line apart
+      var tw = g.measureText(s[1]).width, x = s[2] - 8 - tw > 4 ? s[2] - 8 - tw : s[2] + 8;
+      var y = s[3] < h / 2 ? s[3] + 10 + 14 * i : s[3] - 10 - 14 * i;
+      g.fillStyle = s[0].color; g.fillText(s[1], x, y);
+    });
+    this.chart.dataset.marks = said.map(function (s) { return s[0].src.label + ": " + s[1]; }).join("\n");
+    g.strokeStyle = this.data.theme.muted; g.setLineDash([3, 3]);
+    g.beginPath(); g.moveTo(X(t), 0); g.lineTo(X(t), h); g.stroke(); g.setLineDash([]);
+    this.chart.title = P.scale + " scale, " + num(lo) + " … " + num(hi);
+  };
+
+  /* a per-step series at fractional step s (linear between steps) */
+  Player.prototype.pathAt1 = function (a, n, s) {
+    var i = Math.min(Math.max(Math.floor(s), 0), n - 1), j = Math.min(i + 1, n - 1), f = s >= n - 1 ? 0 : s - i;
+    return (1 - f) * a[i] + f * a[j];
+  };
+
   /* position on a recorded pixel path at fractional step s (linear between steps) */
   Player.prototype.pathAt = function (xy, n, s) {
     var i = Math.min(Math.max(Math.floor(s), 0), n - 1), j = Math.min(i + 1, n - 1), f = s >= n - 1 ? 0 : s - i;
     return [(1 - f) * xy[2 * i] + f * xy[2 * j], (1 - f) * xy[2 * i + 1] + f * xy[2 * j + 1]];
   };
 
-  /* an arrow from (x, y) along (vx, vy), with a tip of at most 0.3 of its length */
-  Player.prototype.arrow = function (x, y, vx, vy, len, color, width) {
+  /* words of a run's edge marks (marks.words[i]) centred at (x, y), in a font sized to the
+   * video's width of them, over a halo of the page's colour (kit.text.halo) */
+  Player.prototype.word = function (marks, i, x, y, color, halo) {
+    var ctx = this.ctx, text = marks.words[i], cache = this.wordFonts || (this.wordFonts = {});
+    var key = text + "|" + marks.widths[i];
+    if (!cache[key]) {  // the font, and where the glyphs' box centre is from the pen
+      ctx.font = "100px 'DejaVu Sans', sans-serif";
+      var m = ctx.measureText(text), w = (m.actualBoundingBoxRight + m.actualBoundingBoxLeft) || m.width || 1;
+      var font = (100 * marks.widths[i] / w).toFixed(2) + "px 'DejaVu Sans', sans-serif";
+      ctx.font = font;
+      var n = ctx.measureText(text);
+      cache[key] = { font: font, dx: (n.actualBoundingBoxRight - n.actualBoundingBoxLeft) / 2, dy: (n.actualBoundingBoxAscent - n.actualBoundingBoxDescent) / 2 };
+    }
+    var f = cache[key], px = x - f.dx, py = y + f.dy;
+    ctx.font = f.font; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
+    ctx.strokeStyle = this.data.theme.background; ctx.lineWidth = halo; ctx.lineJoin = "round";
+    ctx.strokeText(text, px, py);
+    ctx.fillStyle = color; ctx.fillText(text, px, py);
+  };
+
+  /* an arrow from (x, y) along (vx, vy), with a tip of at most 0.3 of its length (or of
+   * length `tipLength` px, the video's) */
+  Player.prototype.arrow = function (x, y, vx, vy, len, color, width, tipLength) {
     var ctx = this.ctx, ux = vx / len, uy = vy / len;
-    var tip = Math.min(0.3 * len, 0.35 * this.data.size[0] / 14.2222);
+    var tip = tipLength || Math.min(0.3 * len, 0.35 * this.data.size[0] / 14.2222);
     var bx = x + vx - ux * tip, by = y + vy - uy * tip;
     ctx.strokeStyle = color; ctx.fillStyle = color; ctx.lineWidth = width; ctx.lineCap = "butt";
     ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(bx, by); ctx.stroke();
@@ -626,7 +784,7 @@
 
   /* a dot drawn once at `over` times the canvas's resolution (1: copied pixel for pixel) */
   Player.prototype.sprite = function (color, radius, width, edge, over) {
-    var key = [color, radius, width, over].join(), cache = (this.sprites = this.sprites || {});
+    var key = [color, radius, width, edge, over].join(), cache = (this.sprites = this.sprites || {});
     if (cache[key]) return cache[key];
     var half = Math.ceil(radius + width + 1), k = this.dpr * over;
     var c = document.createElement("canvas");
@@ -634,7 +792,7 @@
     var g = c.getContext("2d");
     g.scale(k, k);
     g.beginPath(); g.arc(half, half, radius, 0, 2 * Math.PI);
-    g.fillStyle = color; g.fill();
+    if (color) { g.fillStyle = color; g.fill(); }  // null: hollow, the stroke alone
     g.lineWidth = width; g.strokeStyle = edge; g.stroke();
     var entry = cache[key] = { canvas: c, half: half };
     // WebKit copies a canvas source at every drawImage (1,000 dots: 25 ms a frame in
@@ -657,12 +815,13 @@
       var r = g.runs[0];
       if (!r.loss) { g.value.textContent = ""; return; }
       var i = Math.min(k, r.n - 1);
-      var text = g.runs.length > 1 ? g.runs.length + " runs" : "loss " + num(r.loss[i]);
-      if (r.plane && g.runs.length === 1) text += "  plane " + num(r.plane[i]) + "  off " + num(r.off[i]);
+      var text = g.runs.length > 1 ? g.runs.length + " runs" : r.legend ? r.legend[Math.min(k, r.legend.length - 1)] : "loss " + num(r.loss[i]);
+      if (r.plane && g.runs.length === 1 && !r.legend) text += "  plane " + num(r.plane[i]) + "  off " + num(r.off[i]);
       if (r.out[i]) text += "  (off view)";
       g.value.textContent = text;
     });
     if (this.chart) this.drawChart();
+    this.writeSaid(k);
     if (this.ruleBox) {
       var rr = this.runs[this.data.live_rule], box = this.ruleBox, kk = Math.min(k, rr.n - 1);
       box.textContent = "";
@@ -671,6 +830,28 @@
       });
     }
     if (this.hoverAt) this.showTip(this.hoverAt.run, this.hoverAt.step, this.hoverAt.x, this.hoverAt.y, true);
+  };
+
+  /* the words the canvas writes at step k, one a line, into the page (.dp-said) */
+  Player.prototype.writeSaid = function (k) {
+    var lines = [], self = this;
+    this.runs.forEach(function (r) {
+      if (self.hidden[r.group] || !r.marks) return;
+      var i = Math.min(Math.max(k, 0), r.n - 1), w = r.src.marks.words;
+      if (r.marks.tag[i]) lines.push(r.src.label + ": " + w[r.marks.tag[i] - 1]);
+      if (r.marks.note[i]) lines.push(r.src.label + ": " + w[r.marks.note[i] - 1]);
+    });
+    if (this.arrowsOn) this.runs.forEach(function (r) {
+      if (self.hidden[r.group]) return;
+      var i = Math.min(Math.max(k, 0), r.n - 1);
+      r.arrows.forEach(function (a, j) { if (a.said && a.said[i]) lines.push(r.src.label + ": " + r.src.arrows[j].words[a.said[i]]); });
+    });
+    this.liveTexts.forEach(function (lt) {
+      var said = lt.src.texts[lt.index[Math.min(k, lt.index.length - 1)]];
+      if (said) lines.push(said);
+    });
+    var text = lines.join("\n");
+    if (this.said.textContent !== text) this.said.textContent = text;
   };
 
   Player.prototype.toCanvas = function (e) {
