@@ -458,7 +458,13 @@ def _track_run(
                 "px": arrays.add(vec * np.array([scale, -scale]), "<f4"),
             }
         )
-    if arrows:
+    hollow = _hollow_dot(track)
+    if hollow is not None:  # a ring around one particle (NoiseEscape's followed one)
+        run["ring"] = hollow
+        run["color"] = hollow["color"]
+        if track.arrows:  # its arrows and written lengths exactly where the video puts them
+            run["marks"] = _ring_marks(track, len(px), cap, arrays)
+    elif arrows:
         run["arrows"] = arrows
     if track.ghost_screen is not None:  # Nesterov's look-ahead point
         ghost = to_pixels(track.ghost_screen, cap.size, cap.frame)
@@ -480,6 +486,75 @@ def _track_run(
         run["diverged_at"] = None if traj.diverged_at is None else int(traj.diverged_at)
         run.update(extra)
     return run
+
+
+def _hollow_dot(track: Any) -> dict[str, Any] | None:
+    """``{"color", "width"}`` (hex, Manim stroke width) of a track whose dot is a hollow ring
+    (no fill: it marks one particle of a swarm without hiding the others), else ``None``."""
+    dot = track.dot
+    fill = np.asarray(dot.get_fill_opacities(), float)
+    if not fill.size or float(fill.max()) > 0:
+        return None
+    return {
+        "color": str(dot.get_stroke_color().to_hex()).upper(),
+        "width": float(dot.get_stroke_width()),
+    }
+
+
+def _ring_marks(track: Any, steps: int, cap: PlayerCapture, arrays: _Arrays) -> dict[str, Any]:
+    """A ringed track's arrows and written lengths as the video draws them at each step
+    (the :class:`~descent.scenes.kit.Track`'s own ``update_to``: an arrow shorter than the
+    dot drawn beside it, its true length written ``|Δw| 0.0298``): per arrow, each step's
+    start and end relative to the dot (px; NaN where it is hidden), its colour, and the
+    written text with its anchor (the left end of its baseline) relative to the dot."""
+    from descent.scenes.kit.text import FastText
+    from descent.scenes.kit.tracks import shown_now
+
+    scale = cap.size[0] / cap.frame[0]
+    out = []
+    for name, arrow in track.arrows.items():
+        ends = np.full((steps, 4), np.nan)
+        at = np.full((steps, 2), np.nan)
+        texts: list[str] = []
+        written = track.lengths[name]
+        for t in range(steps):
+            track.update_to(float(t))
+            here = to_pixels(np.asarray(track.point_at(float(t))), cap.size, cap.frame)
+            if shown_now(arrow):
+                ends[t, :2] = to_pixels(np.asarray(arrow.get_start()), cap.size, cap.frame) - here
+                ends[t, 2:] = to_pixels(np.asarray(arrow.get_end()), cap.size, cap.frame) - here
+            shown = bool(shown_now(written)) and bool(written.text)
+            texts.append(str(written.text) if shown else "")
+            if shown:
+                at[t] = to_pixels(np.asarray(written.anchor), cap.size, cap.frame) - here
+        track.update_to(0.0)
+        distinct = list(dict.fromkeys(texts))
+        out.append(
+            {
+                "name": name,
+                "color": str(arrow.get_color().to_hex()).upper(),
+                # in 1/16 px, -32768 where hidden
+                "ends": arrays.add(_quantised(ends), "<i2"),
+                # the distinct strings, one a line, as UTF-8 in the deflated buffer
+                "texts": arrays.add(np.frombuffer("\n".join(distinct).encode(), np.uint8), "u1"),
+                "index": arrays.add([distinct.index(x) for x in texts], "<u2"),
+                "at": arrays.add(_quantised(at), "<i2"),
+                "scale": POSITION_SCALE,
+                "text_color": str(written.get_fill_color().to_hex()).upper(),
+                # the pen advance of "0123456789" at the text's size (px): the script sizes
+                # its font to it
+                "digits": round(FastText.width_of("0123456789", written.font_size) * scale, 3),
+            }
+        )
+    return {"arrows": out}
+
+
+def _quantised(offsets: np.ndarray) -> np.ndarray:
+    """Pixel offsets in ``1/POSITION_SCALE`` px as int16, ``-32768`` for NaN (nothing drawn)."""
+    with np.errstate(invalid="ignore"):
+        q = np.round(np.nan_to_num(offsets, nan=0.0) * POSITION_SCALE)
+    q = np.clip(q, -32767, 32767)
+    return np.where(np.isnan(offsets), -32768, q).astype(np.int16)
 
 
 def _simplify(line: np.ndarray, tolerance: float) -> np.ndarray:
@@ -665,7 +740,11 @@ def _live_texts(
             scale = cap.size[0] / cap.frame[0]
             out.append(
                 {
-                    "texts": distinct,
+                    # the distinct strings, one a line, as UTF-8 in the deflated buffer
+                    # (a followed particle's read-out: a string a step)
+                    "lines": arrays.add(
+                        np.frombuffer("\n".join(distinct).encode(), np.uint8), "u1"
+                    ),
                     "index": arrays.add([distinct.index(x) for x in texts], "<u2"),
                     "at": anchor.round(2).tolist(),
                     # the pen advance of the first string in px: the script sizes its font to it
@@ -689,6 +768,45 @@ def _group_names(runs: list[dict[str, Any]]) -> None:
         r["group_name"] = (
             r["label"] if len(areas_of[r["label"]]) == 1 else f"{r['label']} · plot {r['area'] + 1}"
         )
+
+
+def _area_heading(area: Any, cap: PlayerCapture) -> str | None:
+    """The text the scene writes right above a plot, centred over it (NoiseEscape's "without
+    noise"), or ``None``: a static text whose bottom is at most 0.7 scene units above the
+    plot's frame and whose centre is over the frame."""
+    o, ex, ey = (np.asarray(v, float) for v in area._basis())
+    corners = np.array([o, o + ex, o + ey, o + ex + ey])
+    x0, x1, top = corners[:, 0].min(), corners[:, 0].max(), corners[:, 1].max()
+    best, gap = None, 0.7
+    for m in cap.mobjects:
+        text = getattr(m, "text", None)
+        if not isinstance(text, str) or not text or any(f.updaters for f in m.get_family()):
+            continue
+        bottom, centre = float(m.get_bottom()[1]), float(m.get_center()[0])
+        if x0 <= centre <= x1 and 0 <= bottom - top <= gap:
+            best, gap = text, bottom - top
+    return best
+
+
+def _panel_names(runs: list[dict[str, Any]], areas: list[Any], cap: PlayerCapture) -> None:
+    """Legend rows of one label over several plots take the plot's heading as their name
+    ("without noise", not "SGD · plot 2"); each row's ``group_count`` is its runs less the
+    rings that mark one of them, and ``group_colors`` every colour its dots take."""
+    headings = [_area_heading(a, cap) for a in areas]
+    word = "particles" if getattr(cap.scene, "particles", None) else "runs"
+    first: dict[int, dict[str, Any]] = {}
+    for r in runs:
+        if r["group_name"] != r["label"] and headings[r["area"]]:
+            r["group_name"] = headings[r["area"]]
+        first.setdefault(r["group"], r)
+    for g, r in first.items():  # on the row's first run (the script reads them there)
+        dots = [x for x in runs if x["group"] == g and "ring" not in x]
+        if len(dots) > 1:
+            r["group_count"] = len(dots)
+            r["group_word"] = word
+        colors = list(dict.fromkeys(c for x in dots for c in x.get("colors", [x["color"]])))
+        if len(colors) > 1:
+            r["group_colors"] = colors
 
 
 def _beat_objects(scene: Any) -> tuple[Any, ...]:
@@ -797,6 +915,7 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
             run["label"], run["tile"] = tiles[k], True
         runs.append(run)
     _group_names([r for r in runs if not r.get("tile")])
+    _panel_names([r for r in runs if not r.get("tile")], areas, cap)
     for k, r in enumerate(runs):
         if r.get("tile"):
             r["group"], r["group_name"] = 10_000 + k, r["label"]

@@ -176,15 +176,18 @@ class NoiseEscape(DescentScene):
     @staticmethod
     def followed_text(traj: Trajectory, t: int) -> str:
         """The step that brought the followed particle to step ``t``, from its numbers:
-        ``○ Δw −1.39 = −lr·(f′ −56.2 + kick 522)`` (``step 0`` before any)."""
+        ``○ Δw −1.39 = −0.002997·(f′ −56.2 + kick 522)`` (``step 0`` before any). The
+        learning rate written is the one that step used, ``lr[t − 1]`` (the live ``lr``
+        read-out shows step ``t``'s, the next step's), so the product checks."""
         if t == 0:
             return "○ step 0"
         g = float(traj.grad[t - 1, 0])
         kick = float(np.asarray(traj.noise)[t - 1, 0]) if traj.noise is not None else 0.0
         dw = float(traj.params[t, 0] - traj.params[t - 1, 0])
+        lr = f"{float(traj.lr[t - 1]):.6f}"  # as the live lr read-out writes it
         if not np.any(traj.noise):
-            return f"○ Δw {num(dw)} = −lr·(f′ {num(g)})"
-        return f"○ Δw {num(dw)} = −lr·(f′ {num(g)} + kick {num(kick)})"
+            return f"○ Δw {num(dw)} = −{lr}·(f′ {num(g)})"
+        return f"○ Δw {num(dw)} = −{lr}·(f′ {num(g)} + kick {num(kick)})"
 
     def followed(self, traj: Trajectory, area: PlotArea) -> list[Mobject]:
         """A ring (in the text's colour, hollow: the swarm and the stars under it stay
@@ -205,7 +208,7 @@ class NoiseEscape(DescentScene):
             track.arrows["gradient"].set_color(muted)
             track.lengths["gradient"].set_color(muted)
         readout = live_text(
-            self.clock, lambda t: self.followed_text(traj, t), self.theme, font_size=18, color=ink
+            self.clock, lambda t: self.followed_text(traj, t), self.theme, font_size=16, color=ink
         )
         readout.next_to(area.frame, DOWN, buff=0.15).align_to(area.frame[0], LEFT)
         tangent = tangent_line(track, traj.grad[:, 0], self.clock, half_width=0.6)

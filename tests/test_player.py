@@ -945,6 +945,79 @@ def decoded(payload: dict[str, Any], ref: dict[str, Any]) -> np.ndarray:
     return a
 
 
+def lines(payload: dict[str, Any], ref: dict[str, Any]) -> list[str]:
+    """Strings a payload keeps in its buffer (UTF-8, one a line), as the script reads them."""
+    return bytes(decoded(payload, ref).astype(np.uint8)).decode("utf-8").split("\n")
+
+
+@pytest.fixture(scope="module")
+def noise_escape(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    cls = get_scene("NoiseEscape")
+    payload = player.build_payload(cls)
+    path = tmp_path_factory.mktemp("noise") / "noise.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    return {"cls": cls, "payload": payload, "path": path}
+
+
+@needs_chromium
+def test_noise_escape_followed_particle_is_a_ring_over_the_swarm(
+    browser: Any, noise_escape: dict
+) -> None:
+    """The followed particle is the video's hollow ring, not a 41st opaque dot (finding 1):
+    at step 239 the 40 trapped particles under the right panel's ring show through it in
+    their own colour; its arrows and written length ("|Δw| 0.0659") are the Track's own at
+    each step; the legend names the panels and counts 40 particles each, with the swarm's
+    two colours (finding 4)."""
+    payload, cls = noise_escape["payload"], noise_escape["cls"]
+    rings = [r for r in payload["runs"] if "ring" in r]
+    assert len(rings) == 2 and all(r["ring"]["color"] == r["color"] for r in rings)
+    page = Page(browser, noise_escape["path"], viewport=(1280, 720))
+    rows = page.root().locator(".dp-row")
+    assert rows.count() == 2
+    texts = [rows.nth(k).inner_text().replace("\n", " ") for k in range(2)]
+    assert texts[0].startswith("with gradient noise") and texts[1].startswith("without noise")
+    assert all(t.endswith(f"{cls.particles} particles") for t in texts), texts
+    swatch = rows.nth(0).locator(".dp-swatch").evaluate("e => getComputedStyle(e).backgroundImage")
+    first = payload["runs"][0]
+    assert (
+        first["group_colors"] == first["colors"]
+        and len(set(re.findall(r"rgb\([^)]*\)", swatch))) == 2
+    )
+    # step 239: the ring's centre on the right panel shows a trapped particle's colour
+    page.js("p.seek(239);")
+    ring = rings[1]
+    xy = decoded(payload, ring["xy"]).reshape(-1, 2) / ring["scale"]
+    x, y = xy[239]
+    rgba = page.page.evaluate(
+        """([root, x, y]) => { const p = root.descent, c = p.canvas;
+        return Array.from(c.getContext('2d').getImageData(Math.round(x * p.dpr),
+        Math.round(y * p.dpr), 1, 1).data); }""",
+        [page.handle(), float(x), float(y)],
+    )
+    trapped = payload["runs"][len(payload["runs"]) // 2 - 1]["color"]  # a clean particle's
+    want = [int(trapped[i : i + 2], 16) for i in (1, 3, 5)]
+    assert rgba[3] == 255 and np.abs(np.array(rgba[:3]) - want).max() <= 8, (rgba, trapped)
+    # the arrows and written lengths are the scene's Track's own at each step
+    cap = player.capture(cls)
+    track = [t for t in cap.tracks if player._hollow_dot(t) is not None][0]
+    mark = next(m for m in rings[0]["marks"]["arrows"] if m["name"] == "velocity")
+    strings, index = lines(payload, mark["texts"]), decoded(payload, mark["index"]).astype(int)
+    from descent.scenes.kit.tracks import shown_now
+
+    for t in (99, 239):
+        track.update_to(float(t))
+        written = track.lengths[mark["name"]]
+        assert strings[index[t]] == (written.text if shown_now(written) else "")
+    assert strings[index[99]].startswith("|Δw| ")
+    page.js("p.seek(99);")
+    at = decoded(payload, mark["at"]).reshape(-1, 2)[99] / mark["scale"]
+    here = decoded(payload, rings[0]["xy"]).reshape(-1, 2)[99] / rings[0]["scale"]
+    left, base = here + at
+    inked = page.centroid(box=[left, base - 8, left + 60, base])
+    assert inked is not None  # the written length is drawn where the video writes it
+    page.check_clean()
+
+
 def test_payload_holds_the_scenes_own_numbers(overshoot: dict) -> None:
     """The side panel is the scene's own panel_series under its label (MomentumOvershoot:
     distance to the optimum, not the loss); losses are the recorded float32 values."""
@@ -1180,6 +1253,8 @@ def test_the_pictures_read_outs_are_the_scenes_own_per_step() -> None:
     cls = get_scene("NoiseEscape")
     payload = player.build_payload(cls)
     noisy, clean = cls.data()
+    for x in payload["texts"]:
+        x["texts"] = lines(payload, x["lines"])
     counters = [x for x in payload["texts"] if x["texts"][0].startswith("escaped")]
     assert len(counters) == 2
     for text, traj in zip(counters, (noisy, clean), strict=True):

@@ -3,6 +3,8 @@ and what the picture needs to show it is there (measured on the arrays and the m
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -415,8 +417,17 @@ def test_noise_escape_followed_particle_shows_the_kick_that_carried_it_and_the_l
     from descent.scenes.kit.rules import num
 
     assert cls.followed_text(traj, t) == (
-        f"○ Δw {num(w[t] - w[t - 1])} = −lr·(f′ {num(g)} + kick {num(kick)})"
+        f"○ Δw {num(w[t] - w[t - 1])} = −{lr:.6f}·(f′ {num(g)} + kick {num(kick)})"
     )
+    # the written numbers check: Δw = −lr·(f′ + kick) to the digits shown (finding 19: with
+    # the next step's lr beside it, 0.0298 read as 0.0289)
+    for s in (t, 99, 239):
+        text = cls.followed_text(traj, s)
+        dw, lr_w, g_w, kick_w = (
+            float(x.replace("−", "-"))
+            for x in re.match(r"○ Δw (\S+) = −(\S+)·\(f′ (\S+) \+ kick (\S+)\)", text).groups()
+        )
+        assert dw == pytest.approx(-lr_w * (g_w + kick_w), rel=1e-2), text
     check = check_layout(cls, "dark")
     assert not check.problems, check.problems
     scene = check.scene

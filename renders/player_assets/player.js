@@ -279,6 +279,9 @@
       if (r.series) run.series = view(buf, r.series);
       if (r.plane) { run.plane = view(buf, r.plane); run.off = view(buf, r.off); }
       if (r.color_at) run.colorAt = view(buf, r.color_at);  // the dot's colour at each step
+      if (r.marks) {  // a ringed run's own arrows and written lengths (drawRingMarks)
+        run.marks = r.marks.arrows.map(function (m) { return { src: m, ends: view(buf, m.ends), index: view(buf, m.index), at: view(buf, m.at), texts: new TextDecoder().decode(view(buf, m.texts)).split("\n") }; });
+      }
       // a 3-D scene: the steps whose ball the surface hides, the trail pieces it hides
       if (r.hid) { run.hid = view(buf, r.hid); run.seg = view(buf, r.seg); }
       run.arrows = (r.arrows || []).map(function (a) { return { name: a.name, color: a.color, px: view(buf, a.px) }; });
@@ -320,8 +323,9 @@
     var probe = this.ctx;
     this.liveTexts = (d.texts || []).map(function (x) {
       probe.font = "100px 'DejaVu Sans', sans-serif";
-      var w = probe.measureText(x.texts[view(buf, x.index)[0]]).width || 1;
-      return { src: x, index: view(buf, x.index), font: (100 * x.width / w).toFixed(2) + "px 'DejaVu Sans', sans-serif" };
+      var texts = x.lines ? new TextDecoder().decode(view(buf, x.lines)).split("\n") : x.texts;
+      var w = probe.measureText(texts[view(buf, x.index)[0]]).width || 1;
+      return { src: x, texts: texts, index: view(buf, x.index), font: (100 * x.width / w).toFixed(2) + "px 'DejaVu Sans', sans-serif" };
     });
     // legend: one row per group
     var groups = [], seen = {};
@@ -336,7 +340,7 @@
       row.type = "button";
       row.setAttribute("aria-pressed", "true");
       row.title = "show / hide " + g.name;
-      var sw = el("span", "dp-swatch", row); sw.style.background = g.color;
+      var sw = el("span", "dp-swatch", row); sw.style.background = self.swatch(g);
       el("span", "dp-name", row, g.name);
       g.value = el("span", "dp-value", row);
       g.row = row;
@@ -379,7 +383,7 @@
       this.chart = el("canvas", "dp-chart", panel);
       this.chartRuns = single.map(function (g) { return g.runs[0]; });
     }
-    this.arrowBox.hidden = !this.runs.some(function (r) { return r.arrows.length || r.ghost; });
+    this.arrowBox.hidden = !this.runs.some(function (r) { return r.arrows.length || r.ghost || r.marks; });
     this.initBeats(function (b) { self.pause(); self.seek(b.step); });
   };
 
@@ -536,7 +540,9 @@
       if (r.hid && r.hid[Math.min(Math.max(Math.round(t), 0), r.n - 1)]) continue;  // behind the surface
       var colour = r.colorAt ? r.src.colors[r.colorAt[Math.min(Math.max(Math.round(t), 0), r.n - 1)]] : r.color;
       var cache = r.spriteOf || (r.spriteOf = {});
-      var s = cache[colour] || (cache[colour] = this.sprite(colour, r.src.radius, stroke, edge, snap ? 1 : 2));
+      var s = cache[colour] || (cache[colour] = r.src.ring
+        ? this.sprite(null, r.src.radius, r.src.ring.width * unit, r.src.ring.color, 2)
+        : this.sprite(colour, r.src.radius, stroke, edge, snap ? 1 : 2));
       this.pointInto(r, t, here);
       var x = here[0] - s.half, y = here[1] - s.half;
       // a crowd goes to whole device pixels: a straight copy, no resampling (1,000 dots at
@@ -544,10 +550,11 @@
       if (snap) { x = Math.round(x * dpr) / dpr; y = Math.round(y * dpr) / dpr; }
       ctx.drawImage(s.canvas, x, y, 2 * s.half, 2 * s.half);
     }
+    for (q = 0; q < runs.length; q++) if (runs[q].marks && !hidden[runs[q].group]) this.drawRingMarks(runs[q], t, unit);
     for (q = 0; q < this.liveTexts.length; q++) {
       var lt = this.liveTexts[q], at = lt.src.at;
       ctx.font = lt.font; ctx.fillStyle = lt.src.color; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
-      ctx.fillText(lt.src.texts[lt.index[Math.min(Math.round(t), lt.index.length - 1)]], at[0], at[1]);
+      ctx.fillText(lt.texts[lt.index[Math.min(Math.round(t), lt.index.length - 1)]], at[0], at[1]);
     }
     // pins: a run off the view is marked at the border
     for (q = 0; q < runs.length; q++) {
@@ -567,6 +574,42 @@
         ctx.fillText(r.src.pin, px + dx / n * off * 2.2, py + dy / n * off);
       }
     }
+  };
+
+  /* a ringed run's arrows and written lengths as the video draws them at the nearest step
+   * (renders/player.py, _ring_marks: relative to the dot; an arrow shorter than the dot
+   * beside it, with its true length written on a halo of the page's colour) */
+  Player.prototype.drawRingMarks = function (r, t, unit) {
+    if (!this.arrowsOn) return;
+    var ctx = this.ctx, j = Math.min(Math.max(Math.round(t), 0), r.n - 1), here = this.pointAt(r, t);
+    for (var a = 0; a < r.marks.length; a++) {
+      var m = r.marks[a], e = m.ends;
+      var sc = m.src.scale;
+      if (e[4 * j] !== -32768) {
+        var x = here[0] + e[4 * j] / sc, y = here[1] + e[4 * j + 1] / sc, vx = (e[4 * j + 2] - e[4 * j]) / sc, vy = (e[4 * j + 3] - e[4 * j + 1]) / sc;
+        var len = Math.hypot(vx, vy);
+        if (len > 0) this.arrow(x, y, vx, vy, len, m.src.color, 5 * unit);
+      }
+      var text = m.texts[m.index[j]];
+      if (!text) continue;
+      if (!m.font) {
+        ctx.font = "100px 'DejaVu Sans', sans-serif";
+        m.font = (100 * m.src.digits / (ctx.measureText("0123456789").width || 1)).toFixed(2) + "px 'DejaVu Sans', sans-serif";
+      }
+      var tx = here[0] + m.at[2 * j] / sc, ty = here[1] + m.at[2 * j + 1] / sc;
+      ctx.font = m.font; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic"; ctx.lineJoin = "round";
+      ctx.strokeStyle = this.data.theme.background; ctx.lineWidth = 6 * unit; ctx.strokeText(text, tx, ty);
+      ctx.fillStyle = m.src.text_color; ctx.fillText(text, tx, ty);
+    }
+  };
+
+  /* a legend row's swatch: its colour, or (a swarm whose dots take several colours) each
+   * colour a slice */
+  Player.prototype.swatch = function (g) {
+    var cs = g.runs[0].src.group_colors;
+    if (!cs || cs.length < 2) return g.color;
+    var parts = cs.map(function (c, i) { return c + " " + (100 * i / cs.length) + "% " + (100 * (i + 1) / cs.length) + "%"; });
+    return "linear-gradient(90deg, " + parts.join(", ") + ")";
   };
 
   Player.prototype.drawChart = function () {
@@ -634,7 +677,7 @@
     var g = c.getContext("2d");
     g.scale(k, k);
     g.beginPath(); g.arc(half, half, radius, 0, 2 * Math.PI);
-    g.fillStyle = color; g.fill();
+    if (color) { g.fillStyle = color; g.fill(); }  // null: a hollow ring
     g.lineWidth = width; g.strokeStyle = edge; g.stroke();
     var entry = cache[key] = { canvas: c, half: half };
     // WebKit copies a canvas source at every drawImage (1,000 dots: 25 ms a frame in
@@ -657,7 +700,8 @@
       var r = g.runs[0];
       if (!r.loss) { g.value.textContent = ""; return; }
       var i = Math.min(k, r.n - 1);
-      var text = g.runs.length > 1 ? g.runs.length + " runs" : "loss " + num(r.loss[i]);
+      var many = r.src.group_count !== undefined ? r.src.group_count : g.runs.length;
+      var text = g.runs.length > 1 ? many + " " + (r.src.group_word || "runs") : "loss " + num(r.loss[i]);
       if (r.plane && g.runs.length === 1) text += "  plane " + num(r.plane[i]) + "  off " + num(r.off[i]);
       if (r.out[i]) text += "  (off view)";
       g.value.textContent = text;
