@@ -1351,6 +1351,72 @@ def _first_nonfinite(loss: np.ndarray) -> np.ndarray:
     return np.where(bad.any(1), bad.argmax(1), loss.shape[1]).astype(np.uint16)
 
 
+def _sgd_marks(cap: PlayerCapture, lrs: np.ndarray) -> dict[str, Any] | None:
+    """Plain SGD's marker and read-out on the rate map's rate-vs-lr panel for each learning
+    rate of the map, as the scene's own :meth:`RateMap.sgd_marker` draws them for a cursor at
+    that lr: the marker's centre (px), whether it is a ring (a rate off the panel's top,
+    pinned at its edge), the read-out's text ("at lr 0.380: rate 2.800, off the top") and its
+    anchor (the left end of its baseline, px) and pen width (px) for the script's font."""
+    from descent.scenes.kit.clock import StepClock
+    from descent.scenes.kit.text import FastText
+
+    scene, loc = cap.scene, cap.locals
+    if not all(k in loc for k in ("sgd", "sgd_lr", "sgd_rate")) or not hasattr(scene, "sgd_marker"):
+        return None
+    saved = getattr(scene, "clock", None)
+    scene.clock = StepClock(max(len(lrs) - 1, 1))
+    try:
+        path = np.stack([lrs, np.zeros_like(lrs)], -1)
+        marker, readout = scene.sgd_marker(loc["sgd"], loc["sgd_lr"], loc["sgd_rate"], path)
+        texts = [m for m in readout.get_family() if isinstance(m, FastText)]
+        text = texts[0] if texts else readout
+        xy, ring, words = [], [], []
+        for i in range(len(lrs)):
+            scene.clock.tracker.set_value(scene.clock.alpha_of(i))
+            marker.update(0)
+            readout.update(0)
+            xy.append(to_pixels(np.asarray(marker.get_center()), cap.size, cap.frame))
+            ring.append(float(np.max(marker.get_fill_opacities(), initial=0)) == 0)
+            words.append(str(text.text))
+        scale = cap.size[0] / cap.frame[0]
+        return {
+            "xy": np.round(np.array(xy), 2).tolist(),
+            "ring": [bool(r) for r in ring],
+            "texts": words,
+            "at": to_pixels(np.asarray(text.anchor), cap.size, cap.frame).round(2).tolist(),
+            "width": round(FastText.width_of(words[0], text.font_size) * scale, 3),
+            "color": str(marker.get_stroke_color().to_hex()).upper(),
+            "text_color": str(text.get_fill_color().to_hex()).upper(),
+            "radius": round(float(marker.width) / 2 * scale, 2),
+        }
+    finally:
+        scene.clock = saved
+
+
+def _readout_room(cap: PlayerCapture, inset: Any) -> list[float]:
+    """``[left, top, right, bottom]`` px under the inset down to the first static text
+    below it (the picture's own words the read-out must not cover), else the frame's foot."""
+    o, ex, ey = (np.asarray(v, float) for v in inset._basis())
+    corners = np.array([o, o + ex, o + ey, o + ex + ey])
+    x0, bottom = corners[:, 0].min(), corners[:, 1].min()
+    floor = -cap.frame[1] / 2
+    for m in cap.mobjects or cap.scene.mobjects:  # the rate map's: the picture's own
+        for f in m.get_family():
+            if not isinstance(getattr(f, "text", None), str) or f.updaters:
+                continue
+            top, right = float(f.get_top()[1]), float(f.get_right()[0])
+            if top < bottom - 1e-6 and right > x0 and top > floor:
+                floor = top
+    a = to_pixels(np.array([x0, bottom, 0.0]), cap.size, cap.frame)
+    b = to_pixels(np.array([cap.frame[0] / 2, floor, 0.0]), cap.size, cap.frame)
+    return [
+        round(float(a[0]), 2),
+        round(float(a[1]), 2),
+        round(float(b[0]), 2),
+        round(float(b[1]), 2),
+    ]
+
+
 def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
     """The rate map: the map's and the inset's pixel boxes, the measured rates (in the
     thousandths the read-out shows) and every run of the lattice on the inset as a
@@ -1430,6 +1496,10 @@ def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
             "tour_points": np.asarray(cap.scene.tour_points(), float).round(6).tolist()
             if hasattr(cap.scene, "tour_points")
             else [],
+            "sgd": _sgd_marks(cap, np.asarray(lrs, float)),
+            # where the live read-out has room under the inset: down to the next text the
+            # picture holds there (plain SGD's note), in px [left, top, right, bottom]
+            "room": _readout_room(cap, inset),
         },
     }
     out["arrays"] = arrays.encoded()

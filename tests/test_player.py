@@ -502,6 +502,66 @@ def test_rate_map_chapters_draw_the_sweep_line_and_the_beats_ring(
     page.check_clean()
 
 
+@needs_chromium
+def test_rate_map_plain_sgd_panel_marks_the_cursors_lr(browser: Any, rate_map: dict) -> None:
+    """Plain SGD's panel marks the selected run's lr as the video does (finding 6): a dot
+    on the curve, or off the top a hollow ring pinned at the edge, and the read-out "at lr
+    0.380: rate 2.800, off the top" from plain SGD's measured rates."""
+    payload, cls = rate_map["payload"], rate_map["cls"]
+    m = payload["map"]
+    page = Page(browser, rate_map["path"], viewport=(1280, 720))
+    root = page.root()
+    sgd_lr, sgd_rate = cls.sgd_rates()
+    top = cls.sgd_rate_range[1]
+    seen = set()
+    for chapter in range(root.locator(".dp-chapter").count()):
+        root.locator(".dp-chapter").nth(chapter).click()
+        page.js("p.pause();")
+        i = int(root.get_attribute("data-run").split(",")[0])
+        k = int(np.abs(sgd_lr - m["lr"][i]).argmin())
+        off = not (np.isfinite(sgd_rate[k]) and sgd_rate[k] <= top)
+        shown = "∞" if not np.isfinite(sgd_rate[k]) else f"{sgd_rate[k]:.3f}"
+        want = f"at lr {sgd_lr[k]:.3f}: rate {shown}" + (", off the top" if off else "")
+        assert root.get_attribute("data-sgd") == want
+        x, y = m["sgd"]["xy"][i]
+        r = m["sgd"]["radius"]
+        rim = page.centroid(box=[x - r - 2, y - r - 2, x + r + 2, y + r + 2])
+        assert rim is not None and np.hypot(*(rim - [x, y])) <= 1.0, (chapter, rim, x, y)
+        centre = page.centroid(box=[x - 0.3 * r, y - 0.3 * r, x + 0.3 * r, y + 0.3 * r])
+        assert (centre is None) == off, (chapter, off)  # a ring is hollow, a dot filled
+        seen.add(off)
+    assert seen == {True, False}  # the tour visits both
+    page.check_clean()
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", [600, 854, 1000, 1280, 1920])
+def test_rate_map_read_out_never_covers_the_pictures_words(
+    browser: Any, rate_map: dict, width: int
+) -> None:
+    """At any width the live read-out stays in its room under the inset, above the
+    picture's "SGD best" note, or moves under the picture (finding 3: at 854 px its 14-px
+    text covered the note): its DOM box against the note's box scaled to the picture."""
+    payload = rate_map["payload"]
+    room = payload["map"]["room"]
+    page = Page(browser, rate_map["path"], viewport=(width, 720))
+    root = page.root()
+    for chapter in range(root.locator(".dp-chapter").count()):
+        root.locator(".dp-chapter").nth(chapter).click()
+        page.js("p.pause(); p.fit();")
+        stage = root.locator(".dp-stage").bounding_box()
+        side = root.locator(".dp-side").bounding_box()
+        k = stage["width"] / payload["size"][0]
+        if root.get_attribute("data-readout") == "inset":
+            assert side["y"] + side["height"] <= stage["y"] + room[3] * k + 0.5, (width, chapter)
+            assert side["y"] >= stage["y"] + room[1] * k - 0.5
+        else:
+            assert side["y"] >= stage["y"] + stage["height"] - 0.5, (width, chapter)
+    if width >= 1000:
+        assert root.get_attribute("data-readout") == "inset"
+    page.check_clean()
+
+
 def shown_lattice(cls: type, payload: dict[str, Any]) -> np.ndarray:
     """Every run of the rate map's lattice as the video shows it on the inset (pinned at the
     border where it leaves the view), in pixels ``(N, T, 2)``, computed here from the sweep."""

@@ -187,10 +187,26 @@
    * it, the player's margin) as --dp-chrome: the stylesheet gives the picture what is left of
    * the viewport, so that the whole player is on screen (player.css, .dp-stage) */
   Player.prototype.fit = function () {
+    if (this.map) this.placeMapReadout();
     var root = this.root, box = root.getBoundingClientRect(), st = this.stage.getBoundingClientRect();
     var cs = getComputedStyle(root);
     var chrome = Math.ceil(box.height - st.height + parseFloat(cs.marginTop || 0) + parseFloat(cs.marginBottom || 0)) + 1;
     if (chrome !== this.chrome) { this.chrome = chrome; root.style.setProperty("--dp-chrome", chrome + "px"); }
+  };
+
+  /* the rate map's read-out sits under the inset where the video writes it, in the room
+   * down to the picture's next words (plain SGD's note: renders/player.py, _readout_room);
+   * where the player is too narrow for its 14-px text to fit there, under the picture */
+  Player.prototype.placeMapReadout = function () {
+    var room = this.data.map.room, side = this.side, stage = this.stage;
+    if (!room) return;
+    if (side.parentNode !== stage) { stage.appendChild(side); side.classList.remove("dp-below"); }
+    var k = stage.clientWidth / this.data.size[0];
+    if (side.offsetHeight > (room[3] - room[1]) * k - 2) {
+      side.classList.add("dp-below");
+      this.root.insertBefore(side, stage.nextSibling);
+    }
+    this.root.dataset.readout = side.parentNode === stage ? "inset" : "below";
   };
 
   Player.prototype.fitSoon = function () {
@@ -948,6 +964,7 @@
       ctx.beginPath(); ctx.arc(ring[0], ring[1], ring[2], 0, 2 * Math.PI);
       ctx.strokeStyle = fg; ctx.lineWidth = 4 * px / 100; ctx.stroke();
     }
+    this.drawSgdMarks(i);
     if (!this.selPath) return;
     var t = this.t, k = Math.min(Math.floor(t), this.selN - 1), p = this.selPath, q = this.selPoint(t);
     if (this.trails) {
@@ -958,6 +975,25 @@
     }
     ctx.beginPath(); ctx.arc(q[0], q[1], 3.6, 0, 2 * Math.PI); ctx.fillStyle = m.color; ctx.fill();
   };
+  /* plain SGD's marker on the rate-vs-lr panel at the selected run's lr, a ring pinned at
+   * the top when its rate is off the panel, and its read-out, as the video's
+   * (renders/player.py, _sgd_marks: the scene's own sgd_marker at each lr of the map) */
+  Player.prototype.drawSgdMarks = function (i) {
+    var sg = this.map.sgd, ctx = this.ctx, unit = this.data.size[0] / 1422.2;
+    if (!sg) return;
+    var p = sg.xy[i];
+    ctx.beginPath(); ctx.arc(p[0], p[1], sg.radius, 0, 2 * Math.PI);
+    if (sg.ring[i]) { ctx.strokeStyle = sg.color; ctx.lineWidth = 3 * unit; ctx.stroke(); }
+    else { ctx.fillStyle = sg.color; ctx.fill(); }
+    if (!this.sgdFont) {
+      ctx.font = "100px 'DejaVu Sans', sans-serif";
+      this.sgdFont = (100 * sg.width / (ctx.measureText(sg.texts[0]).width || 1)).toFixed(2) + "px 'DejaVu Sans', sans-serif";
+    }
+    ctx.font = this.sgdFont; ctx.fillStyle = sg.text_color; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
+    ctx.fillText(sg.texts[i], sg.at[0], sg.at[1]);
+    this.root.dataset.sgd = sg.texts[i];
+  };
+
   Player.prototype.describe = function (i, j) {
     var r = this.rate[i * this.map.shape[1] + j];  // in thousandths, as the video writes it
     return "α " + this.map.lr[i].toFixed(3) + "  β " + this.map.momentum[j].toFixed(2) + "  rate " + (r === this.map.rate_none ? "∞" : (r / 1000).toFixed(3));
