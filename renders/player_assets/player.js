@@ -141,7 +141,8 @@
     [0.25, 0.5, 1, 2, 4].forEach(function (s) {
       var o = el("option", null, speed, s + "×"); o.value = s; if (s === 1) o.selected = true;
     });
-    speed.addEventListener("change", function () { self.speed = parseFloat(speed.value); });
+    // the keys go back to the player once a speed is chosen: → steps again, not the menu
+    speed.addEventListener("change", function () { self.speed = parseFloat(speed.value); root.focus({ preventScroll: true }); });
     this.speedSelect = speed;
     var lab = el("label", "dp-check", bar);
     var cb = el("input", null, lab); cb.type = "checkbox"; cb.checked = true;
@@ -188,6 +189,7 @@
    * the viewport, so that the whole player is on screen (player.css, .dp-stage) */
   Player.prototype.fit = function () {
     if (this.map) this.placeMapReadout();
+    this.spreadMarks();
     var root = this.root, box = root.getBoundingClientRect(), st = this.stage.getBoundingClientRect();
     var cs = getComputedStyle(root);
     var chrome = Math.ceil(box.height - st.height + parseFloat(cs.marginTop || 0) + parseFloat(cs.marginBottom || 0)) + 1;
@@ -269,6 +271,7 @@
       m.title = b.name + (b.say ? ": " + b.say : "");
       m.setAttribute("aria-label", "chapter " + (i + 1) + ": " + b.name);
       m.style.left = (100 * Math.min(b.step, self.steps) / self.steps) + "%";
+      m.dataset.at = String(Math.min(b.step, self.steps) / self.steps);
       m.addEventListener("click", function (e) { e.preventDefault(); onPick(b, i); });
       var c = el("button", "dp-chapter", self.chapters, (i + 1) + " " + b.name);
       c.type = "button";
@@ -276,6 +279,21 @@
       self.beatEls.push(c);
     });
   };
+  /* chapter marks closer than a mark's width (steps 0 and 1 of a short run, or a narrow
+   * frame) are moved apart, in order, so that each can be clicked; each keeps its step in
+   * its title */
+  Player.prototype.spreadMarks = function () {
+    var marks = this.marks ? this.marks.querySelectorAll(".dp-mark") : [], w = this.marks ? this.marks.clientWidth : 0;
+    if (!marks.length || !w) return;
+    var gap = 12, xs = Array.prototype.map.call(marks, function (m) { return parseFloat(m.dataset.at) * w; });
+    for (var i = 1; i < xs.length; i++) xs[i] = Math.max(xs[i], xs[i - 1] + gap);
+    for (i = xs.length - 1; i >= 0; i--) {
+      xs[i] = Math.min(xs[i], i === xs.length - 1 ? w : xs[i + 1] - gap);
+      if (i === 0) xs[i] = Math.max(xs[i], 0);
+    }
+    for (i = 0; i < marks.length; i++) marks[i].style.left = xs[i].toFixed(1) + "px";
+  };
+
   Player.prototype.showBeat = function (k) {
     var beats = this.data.beats || [];
     if (k === this.beatShown) return;
@@ -1007,7 +1025,8 @@
     var diverging = this.rate[k] === this.map.rate_none || this.rate[k] >= 1000;
     if (this.stopName && this.stopName !== "diverging" && !diverging) word = this.stopName;
     var loss = this.finalLoss[k], at = this.divergedAt ? this.divergedAt[k] : null;
-    var end = isFinite(loss) ? "loss after " + this.steps + " steps " + num(loss)
+    // a float32 loss of exactly 0 is below float32's smallest number: not an exact 0
+    var end = isFinite(loss) ? "loss after " + this.steps + " steps " + (loss === 0 ? "< 1.4e−45 (0 in float32)" : num(loss))
       : "diverged (non-finite from step " + (at !== null && at <= this.steps ? at : "?") + ")";
     this.mapInfo.textContent = this.describe(i, j) + " · " + end + (word ? " · " + word : "");
   };
