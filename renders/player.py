@@ -303,8 +303,15 @@ def capture(
 
             def stop(*args: Any, **kwargs: Any) -> None:
                 if three_d and "image" not in got:  # the camera as the video starts, less
-                    # the balls and what an updater moves
-                    snapshot(static=True, exclude=list(getattr(scene, "subjects", [])))
+                    # the balls and what an updater moves, and the live legend and counter
+                    # fixed in the frame (the player writes its own: one legend, not two)
+                    fixed = getattr(scene.renderer.camera, "fixed_in_frame_mobjects", set())
+                    live = [
+                        m
+                        for m in scene.mobjects
+                        if m in fixed and any(f.updaters for f in m.get_family())
+                    ]
+                    snapshot(static=True, exclude=[*getattr(scene, "subjects", []), *live])
                     got["mobjects"] = list(scene.mobjects)
                 elif "areas" in got:  # the static parts added after make_clock too (a network
                     # scene's data and its axes), without the moving parts
@@ -1033,6 +1040,22 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
                 np.append(hidden((path[1:] + path[:-1]) / 2), False).astype(np.uint8), "u1"
             ),
         }
+        along = _surface_samples(scene, ball, steps)
+        if along is not None:  # the trail and the ball along the surface, as the video's
+            trail_pts, ball_pts, at = along
+            trail_px = to_pixels(camera.project_points(trail_pts), cap.size, cap.frame)
+            ball_px = to_pixels(camera.project_points(ball_pts), cap.size, cap.frame)
+            run["along"] = {
+                "trail": arrays.positions(np.round(trail_px * POSITION_SCALE)),
+                "ball": arrays.positions(np.round(ball_px * POSITION_SCALE)),
+                "at": arrays.add(at, "<u2"),
+                "hid": arrays.add(hidden(ball_pts).astype(np.uint8), "u1"),
+                "seg": arrays.add(
+                    np.append(hidden((trail_pts[1:] + trail_pts[:-1]) / 2), False).astype(np.uint8),
+                    "u1",
+                ),
+                "n": int(len(trail_pts)),
+            }
         if traj is not None:
             run["loss"] = arrays.add(traj.loss, "<f4")
             run["grad"] = arrays.add(np.asarray(traj.grad) + np.asarray(traj.noise), "<f4")
@@ -1044,6 +1067,12 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
                 run["terms"] = terms
         runs.append(run)
     _group_names(runs)
+    from descent.scenes.kit.readouts import hyperparameters
+
+    for run, traj in zip(runs, trajs, strict=True):  # the legend the video's picture had:
+        # each run's hyper-parameters (that legend is left out of the background)
+        if traj is not None and run["group_name"] == run["label"]:
+            run["group_name"] = f"{run['label']} ({hyperparameters(traj.spec)})"
     return {
         "kind": "tracks",
         "camera": "fixed at the video's first frame (the video's camera then orbits)",
@@ -1054,6 +1083,54 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
         "runs": runs,
         "arrays": arrays.encoded(),
     }
+
+
+def _surface_samples(
+    scene: Any, ball: Any, steps: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """A 3-D scene's trail for ``ball`` as the video draws it (Surface3D: each step cut into
+    pieces along the surface, :meth:`Surface3D.on_surface`): the trail's own points ``(M, 3)``
+    (scene units, read from the trail mobject its updater draws), the ball's centre at each
+    of those samples ``(M, 3)`` (the same updater moves it) and the sample index of each
+    step ``(steps + 1,)``; ``None`` when no trail of the ball's colour moves with the clock."""
+    from manim import VMobject
+
+    clock = scene.clock
+    colour = str(ball.get_color().to_hex()).upper()
+    trails = [
+        m
+        for m in scene.mobjects
+        if isinstance(m, VMobject)
+        and not m.submobjects
+        and m.updaters
+        and m is not ball
+        and float(m.get_stroke_width()) > 0
+        and str(m.get_stroke_color().to_hex()).upper() == colour
+    ]
+    if len(trails) != 1:
+        return None
+    trail = trails[0]
+    at = np.zeros(steps + 1, np.int64)
+    for t in range(steps + 1):  # the trail at step t: its samples up to index at[t], then
+        # that point again (kit.clock.partial_path): len(points) / 4 − 1 segments
+        clock.tracker.set_value(clock.alpha_of(t))
+        trail.update(0)
+        at[t] = len(trail.points) // 4 - 1
+    corners = np.asarray(trail.points)[::4]
+    path = corners[: at[-1] + 1].copy()
+    if len(path) != at[-1] + 1 or np.any(np.diff(at) < 0):
+        return None
+    balls = np.zeros_like(path)
+    for t in range(steps + 1):  # the ball at each sample: the clock at that sample's step
+        last = at[t + 1] if t < steps else at[t]
+        for j in range(at[t], last if t < steps else last + 1):
+            u = t + ((j - at[t]) / (at[t + 1] - at[t]) if t < steps and at[t + 1] > at[t] else 0)
+            clock.tracker.set_value(clock.alpha_of(u))
+            trail.update(0)
+            balls[j] = ball.get_center()
+    clock.tracker.set_value(clock.alpha_of(0))
+    trail.update(0)
+    return path, balls, at
 
 
 def _free_side(cap: PlayerCapture, boxes: list[dict[str, Any]], rows: int) -> list[float] | None:

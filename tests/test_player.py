@@ -1237,6 +1237,76 @@ def test_surface_3d_ball_is_where_the_video_draws_it(browser: Any, tmp_path: Pat
     page.check_clean()
 
 
+@needs_chromium
+def test_surface_3d_trails_follow_the_surface_and_one_legend(browser: Any, tmp_path: Path) -> None:
+    """Finding 5: a trail is drawn through the video's own samples along the surface
+    (Surface3D.on_surface: no piece longer than sample_spacing in the plane), not as one
+    chord per step: Momentum's step 3 → 5 crosses the surface (x 5.46 → −5.07) and the
+    chord's middle stays blank while the sampled points are inked; pieces the surface hides
+    are left out. The background has no legend of its own (the player's has the
+    hyper-parameters): the corner where the video's stood is empty."""
+    from PIL import Image
+
+    cls = get_scene("Surface3D")
+    payload = player.build_payload(cls)
+    path = tmp_path / "surface.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    names = [r["group_name"] for r in payload["runs"]]
+    assert names[1].startswith("Momentum (lr 0.02") and all("(" in n for n in names), names
+    k = next(i for i, r in enumerate(payload["runs"]) if r["label"] == "Momentum")
+    run = payload["runs"][k]
+    along = run["along"]
+    trail = decoded(payload, along["trail"]).reshape(-1, 2) / run["scale"]
+    at = decoded(payload, along["at"]).astype(int)
+    seg = decoded(payload, along["seg"]).astype(bool)
+    assert len(at) == payload["steps"] + 1 and at[-1] == len(trail) - 1
+    xy = decoded(payload, run["xy"]).reshape(-1, 2) / run["scale"]
+    ball = decoded(payload, along["ball"]).reshape(-1, 2) / run["scale"]
+    assert np.abs(ball[at] - xy).max() <= 0.07  # at each step the ball where the video's is
+    assert np.abs(trail[at] - xy).max() <= 4.0  # resting on its trail (one radius up)
+    # the samples are the video's: the plane step cut into pieces of ≤ sample_spacing
+    trajs = cls.data()
+    (x0, x1), (y0, y1) = cls.get_landscape().view  # a point past the view is pinned at it
+    p = np.asarray(trajs[k].params, np.float64)
+    p = np.stack([np.clip(p[:, 0], x0, x1), np.clip(p[:, 1], y0, y1)], -1)
+    pieces = np.maximum(1, np.ceil(np.linalg.norm(np.diff(p, axis=0), axis=1) / cls.sample_spacing))
+    assert np.array_equal(np.diff(at), pieces.astype(int))
+    assert seg.any() and not seg.all()  # the surface hides some pieces, not all
+    page = Page(browser, path, viewport=(1280, 720))
+    rows = page.root().locator(".dp-row")
+    for j in range(rows.count()):  # Momentum alone
+        if j != k:
+            rows.nth(j).click()
+    page.js("p.seek(5);")
+    chord = (xy[3] + xy[4]) / 2 if np.hypot(*(xy[4] - xy[3])) > 60 else (xy[4] + xy[5]) / 2
+    ink = page.page.evaluate(
+        """([root, box]) => { const p = root.descent, c = p.tctx.canvas, k = p.dpr;
+        const d = p.tctx.getImageData(box[0] * k, box[1] * k, (box[2] - box[0]) * k,
+        (box[3] - box[1]) * k).data; let s = 0; for (let i = 3; i < d.length; i += 4) s += d[i];
+        return s; }""",
+        [page.handle(), [chord[0] - 3, chord[1] - 3, chord[0] + 3, chord[1] + 3]],
+    )
+    assert ink == 0, chord  # no chord through the air
+    shown = [j for j in range(at[1], at[5]) if not seg[j] and not seg[max(j - 1, 0)]]
+    x, y = trail[shown[len(shown) // 2]]
+    ink = page.page.evaluate(
+        """([root, x, y]) => { const p = root.descent, k = p.dpr;
+        return p.tctx.getImageData(Math.round(x * k) - 2, Math.round(y * k) - 2, 5, 5).data
+        .filter((v, i) => i % 4 === 3).reduce((a, b) => a + b, 0); }""",
+        [page.handle(), float(x), float(y)],
+    )
+    assert ink > 0, (x, y)
+    page.check_clean()
+    # no legend baked into the picture: the video's bottom-left corner is the page's colour
+    import base64
+    import io
+
+    image = Image.open(io.BytesIO(base64.b64decode(payload["image"].split(",", 1)[1])))
+    pixels = np.asarray(image.convert("RGB"), np.int16)
+    corner = pixels[385:465, 20:400]
+    assert np.abs(corner - pixels[-1, -1]).max() <= 24
+
+
 @pytest.mark.slow
 @needs_chromium
 def test_show_in_a_real_jupyterlab(browser: Any, tmp_path: Path) -> None:

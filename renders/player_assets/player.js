@@ -318,6 +318,11 @@
       }
       // a 3-D scene: the steps whose ball the surface hides, the trail pieces it hides
       if (r.hid) { run.hid = view(buf, r.hid); run.seg = view(buf, r.seg); }
+      if (r.along) {  // the trail and ball sampled along the surface (player.py, _surface_samples)
+        var A = r.along, tq = view(buf, A.trail), bq = view(buf, A.ball);
+        run.along = { trail: new Float32Array(tq.length), ball: new Float32Array(bq.length), at: view(buf, A.at), hid: view(buf, A.hid), seg: view(buf, A.seg), n: A.n };
+        for (var ai = 0; ai < tq.length; ai++) { run.along.trail[ai] = tq[ai] / r.scale; run.along.ball[ai] = bq[ai] / r.scale; }
+      }
       run.arrows = (r.arrows || []).map(function (a) { return { name: a.name, color: a.color, px: view(buf, a.px) }; });
       if (r.ghost) {
         var gq = view(buf, r.ghost);
@@ -426,12 +431,27 @@
 
   /* position of run r at fractional step s, written into out (no allocation per frame) */
   Player.prototype.pointInto = function (r, s, out) {
+    if (r.along) {  // along the surface: between the step's samples, as the video's ball
+      var si = this.sampleAt(r, s), a0 = Math.floor(si), a1 = Math.min(a0 + 1, r.along.n - 1), af = si - a0, b = r.along.ball;
+      out[0] = (1 - af) * b[2 * a0] + af * b[2 * a1]; out[1] = (1 - af) * b[2 * a0 + 1] + af * b[2 * a1 + 1];
+      return out;
+    }
     var last = r.n - 1, i = Math.min(Math.max(Math.floor(s), 0), last), j = Math.min(i + 1, last), f = s - i;
     if (s >= last) { i = j = last; f = 0; }
     var x0 = r.xy[2 * i], y0 = r.xy[2 * i + 1], x1 = r.xy[2 * j], y1 = r.xy[2 * j + 1];
     if (r.out[i] && r.out[j]) { out[0] = f >= 0.5 ? x1 : x0; out[1] = f >= 0.5 ? y1 : y0; }
     else { out[0] = (1 - f) * x0 + f * x1; out[1] = (1 - f) * y0 + f * y1; }
     return out;
+  };
+
+  /* the fractional sample of a run drawn along the surface at fractional step s: a step's
+   * samples are evenly spaced in it (Surface3D.on_surface: k + j/n) */
+  Player.prototype.sampleAt = function (r, s) {
+    var at = r.along.at, last = at.length - 1;
+    if (s >= last) return at[last];
+    if (s <= 0) return at[0];
+    var i = Math.floor(s);
+    return at[i] + (s - i) * (at[i + 1] - at[i]);
   };
 
   /* the runs by colour (one path, one fill or stroke per colour), in first-seen order */
@@ -468,6 +488,16 @@
         if (!r.src.trail || self.hidden[r.group]) continue;
         var i0 = Math.min(from, r.n - 1), i1 = Math.min(k, r.n - 1);
         if (i1 <= i0) continue;
+        if (r.along) {  // the surface's samples of those steps, less what the surface hides
+          var L = r.along, j0 = L.at[i0], j1 = L.at[i1];
+          g.moveTo(L.trail[2 * j0], L.trail[2 * j0 + 1]);
+          for (var jj = j0 + 1; jj <= j1; jj++) {
+            if (L.seg[jj - 1]) g.moveTo(L.trail[2 * jj], L.trail[2 * jj + 1]);
+            else g.lineTo(L.trail[2 * jj], L.trail[2 * jj + 1]);
+          }
+          any = true;
+          continue;
+        }
         g.moveTo(r.xy[2 * i0], r.xy[2 * i0 + 1]);
         for (var i = i0 + 1; i <= i1; i++) {
           if (r.seg && r.seg[i - 1]) g.moveTo(r.xy[2 * i], r.xy[2 * i + 1]);
@@ -521,6 +551,15 @@
           r = b.runs[q];
           if (!r.src.trail || hidden[r.group]) continue;
           k = Math.min(Math.floor(t), r.n - 1);
+          if (r.along) {  // from the step's first sample to the sample the clock is at
+            var L = r.along, si = self.sampleAt(r, t), j0 = L.at[k], jn = Math.floor(si), fr = si - jn, T = L.trail;
+            ctx.moveTo(T[2 * j0], T[2 * j0 + 1]);
+            for (var jj = j0 + 1; jj <= jn; jj++) {
+              if (L.seg[jj - 1]) ctx.moveTo(T[2 * jj], T[2 * jj + 1]); else ctx.lineTo(T[2 * jj], T[2 * jj + 1]);
+            }
+            if (jn + 1 < L.n && !L.seg[jn] && fr > 0) ctx.lineTo((1 - fr) * T[2 * jn] + fr * T[2 * jn + 2], (1 - fr) * T[2 * jn + 1] + fr * T[2 * jn + 3]);
+            continue;
+          }
           if (k >= r.n - 1 || (r.seg && r.seg[k])) continue;
           self.pointInto(r, t, here);
           ctx.moveTo(r.xy[2 * k], r.xy[2 * k + 1]); ctx.lineTo(here[0], here[1]);
@@ -571,7 +610,7 @@
     for (q = 0; q < runs.length; q++) {
       r = runs[q];
       if (hidden[r.group]) continue;
-      if (r.hid && r.hid[Math.min(Math.max(Math.round(t), 0), r.n - 1)]) continue;  // behind the surface
+      if (r.along ? r.along.hid[Math.round(this.sampleAt(r, t))] : r.hid && r.hid[Math.min(Math.max(Math.round(t), 0), r.n - 1)]) continue;  // behind the surface
       var colour = r.colorAt ? r.src.colors[r.colorAt[Math.min(Math.max(Math.round(t), 0), r.n - 1)]] : r.color;
       var cache = r.spriteOf || (r.spriteOf = {});
       var s = cache[colour] || (cache[colour] = r.src.ring
