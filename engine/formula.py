@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 else:
     from descent.engine._lazy import torch  # imported when a formula is first evaluated
 
-__all__ = ["compile_formula", "formula_landscape", "FUNCTIONS", "MAX_LENGTH"]
+__all__ = ["compile_formula", "formula_landscape", "pretty_formula", "FUNCTIONS", "MAX_LENGTH"]
 
 Op = Callable[[dict[str, "torch.Tensor"]], "torch.Tensor"]
 
@@ -187,6 +187,27 @@ def compile_formula(text: str) -> tuple[tuple[str, ...], Callable[[torch.Tensor]
     return variables, fn
 
 
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def pretty_formula(text: str) -> str:
+    """``text`` as a formula is written on screen and in narration: an integer power as
+    superscript digits (``x**2`` → ``x²``; any other power ``^``), a number times a name
+    juxtaposed (``10*y`` → ``10y``), any other product ``·``, a minus sign ``−``.
+
+    >>> pretty_formula("x**2 + 10*y**2 - 0.5*x*y")
+    'x² + 10y² − 0.5x·y'
+    """
+    import re
+
+    out = re.sub(r"\s*\*\*\s*(-?\d+)\b(?!\.)", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
+    out = out.replace("**", "^")
+    number = r"(?<![\w.])(?<![eE]-)(?<![eE]\+)(\d+(?:\.\d+)?)"  # no exponent: 1e-3·x stays
+    out = re.sub(number + r"\s*\*\s*(?=[A-Za-z_]\w*\b(?!\s*\())", r"\1", out)  # not 2·exp(…)
+    out = re.sub(r"\s*\*\s*", "·", out)
+    return re.sub(r"(?<![0-9][eE])-", "−", out)
+
+
 def formula_landscape(
     text: str,
     *,
@@ -202,7 +223,7 @@ def formula_landscape(
         raise EngineError(
             f"formula {text!r} has {dim} variable(s) but the view has {len(view)} range(s)"
         )
-    plain = text.replace("**", "^").replace("*", "·")
+    plain = pretty_formula(text)
     return Landscape(
         name=name,
         dim=dim,

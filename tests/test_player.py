@@ -1483,3 +1483,17 @@ def test_the_story_speaks_of_the_players_theme(rate_map: dict) -> None:
         shade = shade_of_low(get_theme(name))
         assert f"{shade} means a smaller rate" in payload["beats"][0]["say"], name
     assert shade_of_low(get_theme("dark")) != shade_of_low(get_theme("light"))
+
+
+def test_a_spec_scenes_narration_writes_its_formula_as_the_title_does() -> None:
+    """Finding 23: the narration of examples/momentum_valley.toml writes its typed formula
+    ``x**2 + 10*y**2`` as the title does, ``x² + 10y²``, not ``x^2 + 10·y^2``."""
+    from descent.engine.formula import formula_landscape
+    from descent.renders.spec_scenes import scene_from_spec
+
+    assert formula_landscape("x**2 + 10*y**2").formula == "x² + 10y²"
+    assert formula_landscape("2*exp(-x**2) + 1e-3*y**0.5").formula == "2·exp(−x²) + 1e-3·y^0.5"
+    example = Path(__file__).resolve().parents[1] / "examples" / "momentum_valley.toml"
+    cls = scene_from_spec(example)
+    opening = cls.story()[0].say
+    assert "x² + 10y²" in opening and "^" not in opening, opening
