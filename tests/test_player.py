@@ -260,6 +260,66 @@ def test_keys_step_again_after_a_speed_is_chosen(browser: Any, overshoot: dict) 
     page.check_clean()
 
 
+def hover_at(page: Page, x: float, y: float) -> None:
+    """Move the mouse to canvas px (x, y) of the first player."""
+    box = page.root().locator("canvas.dp-canvas").bounding_box()
+    size = page.js("return p.data.size;")
+    page.page.mouse.move(
+        box["x"] + x * box["width"] / size[0], box["y"] + y * box["height"] / size[1]
+    )
+
+
+@needs_chromium
+def test_hover_marks_the_point_it_describes(browser: Any, overshoot: dict) -> None:
+    """Finding 18: hovering a trail's recorded step rings that point (not the dot) and the
+    tooltip keeps that step while the clock moves on; hovering the dot rings the dot."""
+    payload = overshoot["payload"]
+    page = Page(browser, overshoot["files"]["dark"], viewport=(1280, 720))
+    root = page.root()
+    run = next(r for r in payload["runs"] if r["trail"])
+    xy = decoded(payload, run["xy"]).reshape(-1, 2) / run["scale"]
+    page.js("p.seek(10);")
+    far = [
+        k for k in range(1, 10) if min(np.hypot(*(xy[k] - xy[j])) for j in range(11) if j != k) > 8
+    ]
+    k = far[0]
+    hover_at(page, *xy[k])
+    tip = root.locator(".dp-tip")
+    assert tip.get_attribute("data-step") == str(k)
+    mark = [float(v) for v in root.get_attribute("data-hover-mark").split(",")]
+    assert np.hypot(*(np.array(mark) - xy[k])) <= 0.01
+    ring = page.centroid(box=[xy[k][0] - 12, xy[k][1] - 12, xy[k][0] + 12, xy[k][1] + 12])
+    assert ring is not None and np.hypot(*(ring - xy[k])) <= 1.5, (ring, xy[k])
+    page.js("p.seek(11);")  # the clock moves on: the tooltip still describes step k
+    assert tip.get_attribute("data-step") == str(k)
+    hover_at(page, *xy[11])
+    assert tip.get_attribute("data-step") == "11"
+    mark = [float(v) for v in root.get_attribute("data-hover-mark").split(",")]
+    assert np.hypot(*(np.array(mark) - xy[11])) <= 0.01
+    page.check_clean()
+
+
+@needs_chromium
+def test_hover_names_which_particle(browser: Any, noise_escape: dict) -> None:
+    """Finding 18: a swarm's tooltip names the particle and its panel ("particle 12 of 40")
+    and rings it."""
+    payload = noise_escape["payload"]
+    page = Page(browser, noise_escape["path"], viewport=(1280, 720))
+    page.js("p.seek(99);")
+    runs = payload["runs"]
+    xy = [decoded(payload, r["xy"]).reshape(-1, 2)[99] / r["scale"] for r in runs[:40]]
+    lone = next(
+        k for k in range(40)
+        if min(np.hypot(*(xy[k] - xy[j])) for j in range(len(xy)) if j != k) > 12
+    )  # fmt: skip
+    hover_at(page, *xy[lone])
+    head = page.root().locator(".dp-tip-head").inner_text()
+    assert f"particle {lone + 1} of 40" in head and "with gradient noise" in head, head
+    mark = [float(v) for v in page.root().get_attribute("data-hover-mark").split(",")]
+    assert np.hypot(*(np.array(mark) - xy[lone])) <= 0.5
+    page.check_clean()
+
+
 @needs_chromium
 @pytest.mark.parametrize("width", [600, 1280])
 def test_chapter_marks_never_overlap(browser: Any, overshoot: dict, width: int) -> None:

@@ -180,7 +180,7 @@
     // the player: WebKit reports a "Script error." for the loop it sees there)
     window.addEventListener("resize", function () { self.fitSoon(); });
     canvas.addEventListener("mousemove", function (e) { self.hover(e); });
-    canvas.addEventListener("mouseleave", function () { self.tip.hidden = true; self.hoverAt = null; });
+    canvas.addEventListener("mouseleave", function () { self.tip.hidden = true; if (self.hoverAt) { self.hoverAt = null; self.draw(); } });
     canvas.addEventListener("click", function (e) { self.click(e); });
   };
 
@@ -624,6 +624,7 @@
       ctx.drawImage(s.canvas, x, y, 2 * s.half, 2 * s.half);
     }
     for (q = 0; q < runs.length; q++) if (runs[q].marks && !hidden[runs[q].group]) this.drawRingMarks(runs[q], t, unit);
+    this.drawHoverMark(unit);
     for (q = 0; q < this.liveTexts.length; q++) {
       var lt = this.liveTexts[q], at = lt.src.at;
       ctx.font = lt.font; ctx.fillStyle = lt.src.color; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
@@ -787,7 +788,7 @@
         var row = el("div", "dp-tip-row", box); el("span", "dp-k", row, name); el("span", "dp-v", row, value);
       });
     }
-    if (this.hoverAt) this.showTip(this.hoverAt.run, this.hoverAt.step, this.hoverAt.x, this.hoverAt.y, true);
+    if (this.hoverAt) this.showTip(this.hoverAt.run, this.hoverAt.step, this.hoverAt.x, this.hoverAt.y, this.hoverAt.live || this.hoverAt.tile);
   };
 
   Player.prototype.toCanvas = function (e) {
@@ -804,7 +805,7 @@
       if (self.hidden[r.group] || !r.loss) return;
       if (r.hid && r.hid[Math.min(Math.max(Math.round(t), 0), r.n - 1)]) return;  // behind the surface
       var q = self.pointAt(r, t), dd = Math.hypot(q[0] - p[0], q[1] - p[1]);
-      if (dd <= r.src.radius + 4 && dd < bestD) { bestD = dd; best = { run: r, step: Math.min(Math.round(t), r.n - 1) }; }
+      if (dd <= r.src.radius + 4 && dd < bestD) { bestD = dd; best = { run: r, step: Math.min(Math.round(t), r.n - 1), live: true }; }
     });
     if (!best && this.trails) {  // a recorded step on a visible trail
       this.runs.forEach(function (r) {
@@ -823,16 +824,17 @@
         if (u >= 0 && u <= 1 && v >= 0 && v <= 1) best = { run: r, step: Math.min(Math.round(t), r.n - 1) };
       });
     }
-    if (!best) { this.tip.hidden = true; this.hoverAt = null; return; }
-    this.hoverAt = { run: best.run, step: best.step, x: p[0], y: p[1] };
+    if (!best) { this.tip.hidden = true; if (this.hoverAt) { this.hoverAt = null; this.draw(); } return; }
+    this.hoverAt = { run: best.run, step: best.step, x: p[0], y: p[1], live: !!best.live, tile: !!this.tiles && !best.live };
     this.showTip(best.run, best.step, p[0], p[1], false);
+    this.draw();
   };
 
   Player.prototype.showTip = function (r, k, x, y, live) {
     if (live) k = Math.min(Math.round(this.t), r.n - 1);
     var tip = this.tip, d = this.data;
     tip.textContent = "";
-    el("div", "dp-tip-head", tip, r.src.label + " · step " + k);
+    el("div", "dp-tip-head", tip, r.src.label + this.whichOf(r) + " · step " + k);
     function line(name, value) { var row = el("div", "dp-tip-row", tip); el("span", "dp-k", row, name); el("span", "dp-v", row, value); return row; }
     var lossRow = line("loss", num(r.loss[k]));
     tip.dataset.loss = String(r.loss[k]);
@@ -851,6 +853,32 @@
     tip.style.top = top + "%";
     var room = this.stage.clientHeight - tip.offsetHeight - 4;  // keep it inside the picture
     if (tip.offsetTop > room) tip.style.top = Math.max(0, room) + "px";
+  };
+
+  /* which of its legend row's runs r is (" · particle 12 of 40"), "" for a row of one */
+  Player.prototype.whichOf = function (r) {
+    var g = (this.groups || []).filter(function (x) { return x.id === r.group; })[0];
+    if (!g) return "";
+    var dots = g.runs.filter(function (x) { return !x.src.ring; });
+    var i = dots.indexOf(r);
+    if (dots.length < 2) return "";
+    var word = (g.runs[0].src.group_word || "runs") === "particles" ? "particle" : "run";
+    var where = g.name && g.name !== r.src.label ? " · " + g.name : "";
+    return where + (i < 0 ? " · followed " + word : " · " + word + " " + (i + 1) + " of " + dots.length);
+  };
+
+  /* the point a tooltip describes: a ring of the page's text colour (on a rim of the
+   * background) around the dot, or around the trail's recorded point hovered */
+  Player.prototype.drawHoverMark = function (unit) {
+    var h = this.hoverAt, ctx = this.ctx;
+    if (!h || h.tile || this.hidden[h.run.group]) return;
+    var r = h.run, p = h.live ? this.pointAt(r, this.t) : [r.xy[2 * h.step], r.xy[2 * h.step + 1]];
+    var rad = (h.live ? r.src.radius : 0.45 * r.src.radius) + 4;
+    ctx.beginPath(); ctx.arc(p[0], p[1], rad, 0, 2 * Math.PI);
+    ctx.strokeStyle = this.data.theme.background; ctx.lineWidth = 4; ctx.stroke();
+    ctx.beginPath(); ctx.arc(p[0], p[1], rad, 0, 2 * Math.PI);
+    ctx.strokeStyle = this.data.theme.text; ctx.lineWidth = 2; ctx.stroke();
+    this.root.dataset.hoverMark = p[0].toFixed(2) + "," + p[1].toFixed(2);
   };
 
   /* the update rule of run r at step k: the rule in symbols, then each term's numbers */
