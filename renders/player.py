@@ -951,6 +951,24 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
             "arrays": arrays.encoded(),
         }
     )
+    rows = len({r["group"] for r in runs}) + (7 if "live_rule" in payload else 4)
+    if payload["side"] is None:  # right of everything drawn under the title (a colour bar)
+        payload["side"] = _free_band(cap, boxes, rows)
+    shown = [  # what the script draws over the background: the plots, the live read-outs
+        [min(c[0] for c in cs), min(c[1] for c in cs), max(c[0] for c in cs), max(c[1] for c in cs)]
+        for b in boxes
+        for cs in [
+            [
+                np.add(b["o"], d).tolist()
+                for d in ((0, 0), b["ex"], b["ey"], np.add(b["ex"], b["ey"]))
+            ]
+        ]
+    ]
+    h = cap.size[1]
+    for x in texts:  # its first string's width, widened: a later string may be longer
+        ax, ay = x["at"]
+        shown.append([ax, ay - 0.045 * h, ax + 1.5 * x["width"], ay + 0.015 * h])
+    payload["crop"] = _crop(cap, payload["side"], rows, shown)
     return payload
 
 
@@ -1076,6 +1094,7 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
     return {
         "kind": "tracks",
         "camera": "fixed at the video's first frame (the video's camera then orbits)",
+        "crop": _crop(cap, None, 0),
         "side": None,
         "areas": [],
         "panel": None,
@@ -1155,6 +1174,61 @@ def _free_side(cap: PlayerCapture, boxes: list[dict[str, Any]], rows: int) -> li
     if region.size == 0 or np.abs(region - image[h - 1, w - 1]).max() > 24:
         return None
     return [round(right, 2), round(top, 2)]
+
+
+def _ink(cap: PlayerCapture) -> np.ndarray:
+    """``(h, w)`` bool: the background's pixels that are not the page's colour."""
+    image = np.asarray(cap.image, dtype=np.int16)
+    w, h = cap.size
+    return np.abs(image - image[h - 1, w - 1]).max(-1) > 24
+
+
+def _free_band(cap: PlayerCapture, boxes: list[dict[str, Any]], rows: int) -> list[float] | None:
+    """Where the legend can sit right of everything the picture draws beside the plots
+    (a colour bar and its ticks included), from the plots' top down to the legend's
+    height, when that band is empty and at least a quarter of the frame wide: ``[left,
+    top]`` px, else ``None``. (The video's legend and loss panel stood there.)"""
+    w, h = cap.size
+    if not boxes or rows > 12:
+        return None
+    tops = [
+        float((np.array(b["o"]) + np.array(d))[1])
+        for b in boxes
+        for d in ((0, 0), b["ex"], b["ey"], np.add(b["ex"], b["ey"]))
+    ]
+    top = min(tops)
+    bottom = min(h, top + (0.09 + 0.065 * rows) * h + 0.2 * h)  # the rows and a chart
+    ink = _ink(cap)[int(top) : int(max(bottom, max(tops))), :]
+    used = np.flatnonzero(ink.any(0))
+    left = (float(used.max()) if len(used) else 0.0) + 0.03 * w
+    if 0.98 * w - left < 0.25 * w:
+        return None
+    return [round(left, 2), round(top, 2)]
+
+
+def _crop(
+    cap: PlayerCapture, side: list[float] | None, rows: int, shown: Sequence[Sequence[float]] = ()
+) -> list[float] | None:
+    """``[left, top, right, bottom]`` px of the background the player shows: what is drawn
+    (the background's ink and the boxes ``shown`` the script draws in), with a margin (the video's empty bands, where its legend and panel stood, and the
+    blank foot of the frame are cut, so the plots take more of the screen), and the legend's
+    band when it sits in the picture; ``None`` when that saves under 5 % of either side."""
+    w, h = cap.size
+    ink = _ink(cap)
+    ys, xs = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
+    if not len(ys):
+        return None
+    pad = 0.015 * w
+    lo = np.min([[xs.min(), ys.min()], *[b[:2] for b in shown]], axis=0)
+    hi = np.max([[xs.max() + 1, ys.max() + 1], *[b[2:] for b in shown]], axis=0)
+    x0, x1 = max(0.0, float(lo[0]) - pad), min(float(w), float(hi[0]) + pad)
+    y0, y1 = max(0.0, float(lo[1]) - pad), min(float(h), float(hi[1]) + pad)
+    if side is not None:  # the legend's band: to the frame's right edge, its rows and chart
+        x1 = float(w)
+        y1 = max(y1, min(float(h), side[1] + (0.09 + 0.065 * rows) * h))
+    if x1 - x0 > 0.95 * w and y1 - y0 > 0.95 * h:
+        return None
+    return [round(x0, 2), round(y0, 2), round(x1, 2), round(y1, 2)]
 
 
 def _sweep_label(result: Any, index: tuple[int, ...]) -> str:

@@ -237,6 +237,42 @@ def test_controls_keys_and_chapters(browser: Any, overshoot: dict) -> None:
 
 
 @needs_chromium
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_the_picture_is_cropped_to_what_is_drawn(browser: Any, overshoot: dict, theme: str) -> None:
+    """Finding 10: the video's empty right-hand band and blank foot are cut, the legend and
+    chart sit in the band right of the colour bar, and at 1280 × 720 the map is ≥ 560 px
+    wide (before: about 450 px, the rest of the picture blank); every run's path, the plot and
+    the legend lie inside the picture shown, the legend clear of the plot."""
+    payload = overshoot["payload"]
+    crop, side = payload["crop"], payload["side"]
+    assert crop is not None and side is not None
+    page = Page(browser, overshoot["files"][theme], viewport=(1280, 720))
+    root = page.root()
+    stage = root.locator(".dp-stage").bounding_box()
+    k = stage["width"] / (crop[2] - crop[0])
+    area = payload["areas"][0]
+    plot_w = abs(area["ex"][0]) * k
+    assert plot_w >= 560, plot_w
+    x0 = stage["x"] + (area["o"][0] - crop[0]) * k
+    legend = root.locator(".dp-side").bounding_box()
+    assert legend["x"] >= x0 + plot_w  # right of the plot, inside the picture
+    assert legend["x"] + legend["width"] <= stage["x"] + stage["width"] + 0.5
+    assert legend["y"] + legend["height"] <= stage["y"] + stage["height"] + 0.5
+    for run in payload["runs"]:
+        xy = decoded(payload, run["xy"]).reshape(-1, 2) / run["scale"]
+        assert (xy >= np.array(crop[:2]) - 0.5).all() and (xy <= np.array(crop[2:]) + 0.5).all()
+    # the dot still sits on the run's projected point (the crop only shifts and scales)
+    run = payload["runs"][0]
+    xy = decoded(payload, run["xy"]).reshape(-1, 2) / run["scale"]
+    page.js("p.seek(5);")
+    got = page.centroid(box=[xy[5][0] - 10, xy[5][1] - 10, xy[5][0] + 10, xy[5][1] + 10])
+    assert got is not None and np.abs(got - xy[5]).max() <= 1.0
+    bar = root.locator(".dp-bar").bounding_box()
+    assert bar["y"] + bar["height"] <= 720
+    page.check_clean()
+
+
+@needs_chromium
 def test_keys_step_again_after_a_speed_is_chosen(browser: Any, overshoot: dict) -> None:
     """Finding 15: once a speed is chosen from the menu, → and ← step and space plays; the
     speed stays what was chosen (before, the menu kept the keys: → made it 0.5×)."""
@@ -930,7 +966,7 @@ def test_keys_reach_a_lone_player_before_any_click(browser: Any, overshoot: dict
     root.locator(".dp-say").click()
     kb.press("End")
     assert root.get_attribute("data-step") == str(steps)
-    root.locator("canvas.dp-canvas").click(position={"x": 5, "y": 5})
+    root.locator(".dp-stage").click(position={"x": 5, "y": 5})  # the picture (cropped)
     kb.press("Home")
     assert root.get_attribute("data-step") == "0"
     page.check_clean()

@@ -94,15 +94,26 @@
     root.style.setProperty("--fg", d.theme.text);
     root.style.setProperty("--muted", d.theme.muted);
     var stage = el("div", "dp-stage", root);
-    stage.style.aspectRatio = d.size[0] + " / " + d.size[1];
-    root.style.setProperty("--dp-aspect", String(d.size[0] / d.size[1]));
-    var img = el("img", "dp-bg", stage);
+    // the part of the frame shown (renders/player.py, _crop: the video's empty bands cut)
+    var crop = this.crop = d.crop || [0, 0, d.size[0], d.size[1]], cw = crop[2] - crop[0], ch = crop[3] - crop[1];
+    stage.style.aspectRatio = cw + " / " + ch;
+    root.style.setProperty("--dp-aspect", String(cw / ch));
+    // the frame's layers in a view that clips them to the crop (the legend and tooltips,
+    // in the stage, are not clipped)
+    var layers = stage;
+    if (d.crop) { layers = el("div", "dp-view", stage); layers.style.cssText = "position:absolute;inset:0;overflow:hidden"; }
+    var img = el("img", "dp-bg", layers);
     img.alt = d.title;
     img.src = d.image;
     // layers: the background image, the trails (drawn as the clock reaches each step), the
     // moving parts (redrawn each frame)
-    var trailCanvas = el("canvas", "dp-trails", stage);
-    var canvas = el("canvas", "dp-canvas", stage);
+    var trailCanvas = el("canvas", "dp-trails", layers);
+    var canvas = el("canvas", "dp-canvas", layers);
+    if (d.crop) [img, trailCanvas, canvas].forEach(function (e) {  // the frame, shifted and scaled
+      e.style.inset = "auto";
+      e.style.left = (-100 * crop[0] / cw) + "%"; e.style.top = (-100 * crop[1] / ch) + "%";
+      e.style.width = (100 * d.size[0] / cw) + "%"; e.style.height = (100 * d.size[1] / ch) + "%";
+    });
     var dpr = Math.max(1, Math.min(window.devicePixelRatio || 1, 3));
     trailCanvas.width = canvas.width = Math.round(d.size[0] * dpr);
     trailCanvas.height = canvas.height = Math.round(d.size[1] * dpr);
@@ -183,6 +194,10 @@
     canvas.addEventListener("mouseleave", function () { self.tip.hidden = true; if (self.hoverAt) { self.hoverAt = null; self.draw(); } });
     canvas.addEventListener("click", function (e) { self.click(e); });
   };
+
+  /* a frame's px as a percentage of the picture shown (the crop) */
+  Player.prototype.cropX = function (x) { var c = this.crop; return 100 * (x - c[0]) / (c[2] - c[0]); };
+  Player.prototype.cropY = function (y) { var c = this.crop; return 100 * (y - c[1]) / (c[3] - c[1]); };
 
   /* the height of everything but the picture (controls, chapters, narration, the legend under
    * it, the player's margin) as --dp-chrome: the stylesheet gives the picture what is left of
@@ -284,7 +299,8 @@
    * its title */
   Player.prototype.spreadMarks = function () {
     var marks = this.marks ? this.marks.querySelectorAll(".dp-mark") : [], w = this.marks ? this.marks.clientWidth : 0;
-    if (!marks.length || !w) return;
+    if (!marks.length || !w || w === this.marksWidth) return;  // laid out for this width
+    this.marksWidth = w;
     var gap = 12, xs = Array.prototype.map.call(marks, function (m) { return parseFloat(m.dataset.at) * w; });
     for (var i = 1; i < xs.length; i++) xs[i] = Math.max(xs[i], xs[i - 1] + gap);
     for (i = xs.length - 1; i >= 0; i--) {
@@ -398,8 +414,8 @@
     }
     // the side panel right of the plots where the picture is empty there, else under it
     if (d.side) {
-      this.side.style.left = (100 * d.side[0] / d.size[0]) + "%";
-      this.side.style.top = (100 * d.side[1] / d.size[1]) + "%";
+      this.side.style.left = this.cropX(d.side[0]) + "%";
+      this.side.style.top = this.cropY(d.side[1]) + "%";
       this.side.style.right = "2%";
     } else {
       // beside the picture where the player is wide (player.css: a container query), else
@@ -671,10 +687,28 @@
         m.font = (100 * m.src.digits / (ctx.measureText("0123456789").width || 1)).toFixed(2) + "px 'DejaVu Sans', sans-serif";
       }
       var tx = here[0] + m.at[2 * j] / sc, ty = here[1] + m.at[2 * j + 1] / sc;
-      ctx.font = m.font; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic"; ctx.lineJoin = "round";
-      ctx.strokeStyle = this.data.theme.background; ctx.lineWidth = 6 * unit; ctx.strokeText(text, tx, ty);
-      ctx.fillStyle = m.src.text_color; ctx.fillText(text, tx, ty);
+      var lab = this.textSprite(text, m.font, m.src.text_color, 6 * unit);
+      ctx.drawImage(lab.canvas, tx - lab.left, ty - lab.up, lab.w, lab.h);
     }
+  };
+
+  /* a text on a halo of the page's colour, drawn once at the canvas's resolution and then
+   * stamped (stroking a text's outline every frame costs more than a thousand dots) */
+  Player.prototype.textSprite = function (text, font, color, halo) {
+    var cache = this.textSprites || (this.textSprites = {}), key = text + "\u0000" + font + color;
+    if (cache[key]) return cache[key];
+    var probe = this.ctx;
+    probe.font = font;
+    var mt = probe.measureText(text), pad = Math.ceil(halo) + 1;
+    var up = Math.ceil(mt.actualBoundingBoxAscent || 12) + pad, down = Math.ceil(mt.actualBoundingBoxDescent || 4) + pad;
+    var w = Math.ceil(mt.width) + 2 * pad, h = up + down, k = this.dpr;
+    var c = document.createElement("canvas");
+    c.width = Math.ceil(w * k); c.height = Math.ceil(h * k);
+    var g = c.getContext("2d");
+    g.scale(k, k); g.font = font; g.textAlign = "left"; g.textBaseline = "alphabetic"; g.lineJoin = "round";
+    g.strokeStyle = this.data.theme.background; g.lineWidth = halo; g.strokeText(text, pad, up);
+    g.fillStyle = color; g.fillText(text, pad, up);
+    return (cache[key] = { canvas: c, left: pad, up: up, w: w, h: h });
   };
 
   /* a legend row's swatch: its colour, or (a swarm whose dots take several colours) each
@@ -847,7 +881,7 @@
     if (r.plane) { line("loss on plane", num(r.plane[k])); line("off plane", num(r.off[k])); }
     this.termRows(tip, r, k, line);
     tip.hidden = false;
-    var left = x / d.size[0] * 100, top = y / d.size[1] * 100;
+    var left = this.cropX(x), top = this.cropY(y);
     tip.style.left = left < 60 ? "calc(" + left + "% + 14px)" : "";
     tip.style.right = left >= 60 ? "calc(" + (100 - left) + "% + 14px)" : "";
     tip.style.top = top + "%";
