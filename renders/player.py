@@ -310,8 +310,15 @@ def capture(
 
             def stop(*args: Any, **kwargs: Any) -> None:
                 if three_d and "image" not in got:  # the camera as the video starts, less
-                    # the balls and what an updater moves
-                    snapshot(static=True, exclude=list(getattr(scene, "subjects", [])))
+                    # the balls and what an updater moves, and the live legend and counter
+                    # fixed in the frame (the player writes its own: one legend, not two)
+                    fixed = getattr(scene.renderer.camera, "fixed_in_frame_mobjects", set())
+                    live = [
+                        m
+                        for m in scene.mobjects
+                        if m in fixed and any(f.updaters for f in m.get_family())
+                    ]
+                    snapshot(static=True, exclude=[*getattr(scene, "subjects", []), *live])
                     got["mobjects"] = list(scene.mobjects)
                 elif "areas" in got:  # the static parts added after make_clock too (a network
                     # scene's data and its axes), without the moving parts
@@ -860,7 +867,11 @@ def _live_texts(
             scale = cap.size[0] / cap.frame[0]
             out.append(
                 {
-                    "texts": distinct,
+                    # the distinct strings, one a line, as UTF-8 in the deflated buffer
+                    # (a followed particle's read-out: a string a step)
+                    "lines": arrays.add(
+                        np.frombuffer("\n".join(distinct).encode(), np.uint8), "u1"
+                    ),
                     "index": arrays.add([distinct.index(x) for x in texts], "<u2"),
                     "at": anchor.round(2).tolist(),
                     # the pen advance of the first string written, in px (``probe``: its
@@ -958,6 +969,45 @@ def _beat_rings(cap: PlayerCapture, movers: Sequence[Any], payload: dict[str, An
         target = getattr(subject, "dot", subject)
         radius = max(float(target.width), 0.1) * 1.6 + 0.05
         entry["ring"] = [run, round(radius * scale, 2)]
+
+
+def _area_heading(area: Any, cap: PlayerCapture) -> str | None:
+    """The text the scene writes right above a plot, centred over it (NoiseEscape's "without
+    noise"), or ``None``: a static text whose bottom is at most 0.7 scene units above the
+    plot's frame and whose centre is over the frame."""
+    o, ex, ey = (np.asarray(v, float) for v in area._basis())
+    corners = np.array([o, o + ex, o + ey, o + ex + ey])
+    x0, x1, top = corners[:, 0].min(), corners[:, 0].max(), corners[:, 1].max()
+    best, gap = None, 0.7
+    for m in cap.mobjects:
+        text = getattr(m, "text", None)
+        if not isinstance(text, str) or not text or any(f.updaters for f in m.get_family()):
+            continue
+        bottom, centre = float(m.get_bottom()[1]), float(m.get_center()[0])
+        if x0 <= centre <= x1 and 0 <= bottom - top <= gap:
+            best, gap = text, bottom - top
+    return best
+
+
+def _panel_names(runs: list[dict[str, Any]], areas: list[Any], cap: PlayerCapture) -> None:
+    """Legend rows of one label over several plots take the plot's heading as their name
+    ("without noise", not "SGD · plot 2"); each row's ``group_count`` is its runs less the
+    rings that mark one of them, and ``group_colors`` every colour its dots take."""
+    headings = [_area_heading(a, cap) for a in areas]
+    word = "particles" if getattr(cap.scene, "particles", None) else "runs"
+    first: dict[int, dict[str, Any]] = {}
+    for r in runs:
+        if r["group_name"] != r["label"] and headings[r["area"]]:
+            r["group_name"] = headings[r["area"]]
+        first.setdefault(r["group"], r)
+    for g, r in first.items():  # on the row's first run (the script reads them there)
+        dots = [x for x in runs if x["group"] == g and "hollow" not in x]
+        if len(dots) > 1:
+            r["group_count"] = len(dots)
+            r["group_word"] = word
+        colors = list(dict.fromkeys(c for x in dots for c in x.get("colors", [x["color"]])))
+        if len(colors) > 1:
+            r["group_colors"] = colors
 
 
 def _beat_objects(scene: Any) -> tuple[Any, ...]:
@@ -1071,6 +1121,7 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
         runs.append(run)
     _group_names([r for r in runs if not r.get("tile")])
     _legend_rows(cap, runs, arrays)
+    _panel_names([r for r in runs if not r.get("tile")], areas, cap)
     for k, r in enumerate(runs):
         if r.get("tile"):
             r["group"], r["group_name"] = 10_000 + k, r["label"]
@@ -1105,6 +1156,24 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
             "arrays": arrays.encoded(),
         }
     )
+    rows = len({r["group"] for r in runs}) + (7 if "live_rule" in payload else 4)
+    if payload["side"] is None:  # right of everything drawn under the title (a colour bar)
+        payload["side"] = _free_band(cap, boxes, rows)
+    shown = [  # what the script draws over the background: the plots, the live read-outs
+        [min(c[0] for c in cs), min(c[1] for c in cs), max(c[0] for c in cs), max(c[1] for c in cs)]
+        for b in boxes
+        for cs in [
+            [
+                np.add(b["o"], d).tolist()
+                for d in ((0, 0), b["ex"], b["ey"], np.add(b["ex"], b["ey"]))
+            ]
+        ]
+    ]
+    h = cap.size[1]
+    for x in texts:  # its first string's width, widened: a later string may be longer
+        ax, ay = x["at"]
+        shown.append([ax, ay - 0.045 * h, ax + 1.5 * x["width"], ay + 0.015 * h])
+    payload["crop"] = _crop(cap, payload["side"], rows, shown)
     return payload
 
 
@@ -1290,10 +1359,17 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
     _group_names(runs)
     payload: dict[str, Any] = {"beats": _beats(scene)}
     _beat_rings(cap, balls, payload)
+    from descent.scenes.kit.readouts import hyperparameters
+
+    for run, traj in zip(runs, trajs, strict=True):  # the legend the video's picture had:
+        # each run's hyper-parameters (that legend is left out of the background)
+        if traj is not None and run["group_name"] == run["label"]:
+            run["group_name"] = f"{run['label']} ({hyperparameters(traj.spec)})"
     return {
         "beats": payload["beats"],
         "kind": "tracks",
         "camera": "fixed at the video's first frame (the video's camera then orbits)",
+        "crop": _crop(cap, None, 0),
         "side": None,
         "areas": [],
         "panel": None,
@@ -1334,6 +1410,61 @@ def _free_side(cap: PlayerCapture, boxes: list[dict[str, Any]], rows: int) -> li
     if region.size == 0 or np.abs(region - image[h - 1, w - 1]).max() > 24:
         return None
     return [round(right, 2), round(top, 2)]
+
+
+def _ink(cap: PlayerCapture) -> np.ndarray:
+    """``(h, w)`` bool: the background's pixels that are not the page's colour."""
+    image = np.asarray(cap.image, dtype=np.int16)
+    w, h = cap.size
+    return np.abs(image - image[h - 1, w - 1]).max(-1) > 24
+
+
+def _free_band(cap: PlayerCapture, boxes: list[dict[str, Any]], rows: int) -> list[float] | None:
+    """Where the legend can sit right of everything the picture draws beside the plots
+    (a colour bar and its ticks included), from the plots' top down to the legend's
+    height, when that band is empty and at least a quarter of the frame wide: ``[left,
+    top]`` px, else ``None``. (The video's legend and loss panel stood there.)"""
+    w, h = cap.size
+    if not boxes or rows > 12:
+        return None
+    tops = [
+        float((np.array(b["o"]) + np.array(d))[1])
+        for b in boxes
+        for d in ((0, 0), b["ex"], b["ey"], np.add(b["ex"], b["ey"]))
+    ]
+    top = min(tops)
+    bottom = min(h, top + (0.09 + 0.065 * rows) * h + 0.2 * h)  # the rows and a chart
+    ink = _ink(cap)[int(top) : int(max(bottom, max(tops))), :]
+    used = np.flatnonzero(ink.any(0))
+    left = (float(used.max()) if len(used) else 0.0) + 0.03 * w
+    if 0.98 * w - left < 0.25 * w:
+        return None
+    return [round(left, 2), round(top, 2)]
+
+
+def _crop(
+    cap: PlayerCapture, side: list[float] | None, rows: int, shown: Sequence[Sequence[float]] = ()
+) -> list[float] | None:
+    """``[left, top, right, bottom]`` px of the background the player shows: what is drawn
+    (the background's ink and the boxes ``shown`` the script draws in), with a margin (the video's empty bands, where its legend and panel stood, and the
+    blank foot of the frame are cut, so the plots take more of the screen), and the legend's
+    band when it sits in the picture; ``None`` when that saves under 5 % of either side."""
+    w, h = cap.size
+    ink = _ink(cap)
+    ys, xs = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
+    if not len(ys):
+        return None
+    pad = 0.015 * w
+    lo = np.min([[xs.min(), ys.min()], *[b[:2] for b in shown]], axis=0)
+    hi = np.max([[xs.max() + 1, ys.max() + 1], *[b[2:] for b in shown]], axis=0)
+    x0, x1 = max(0.0, float(lo[0]) - pad), min(float(w), float(hi[0]) + pad)
+    y0, y1 = max(0.0, float(lo[1]) - pad), min(float(h), float(hi[1]) + pad)
+    if side is not None:  # the legend's band: to the frame's right edge, its rows and chart
+        x1 = float(w)
+        y1 = max(y1, min(float(h), side[1] + (0.09 + 0.065 * rows) * h))
+    if x1 - x0 > 0.95 * w and y1 - y0 > 0.95 * h:
+        return None
+    return [round(x0, 2), round(y0, 2), round(x1, 2), round(y1, 2)]
 
 
 def _sweep_label(result: Any, index: tuple[int, ...]) -> str:
@@ -1607,6 +1738,72 @@ def _first_nonfinite(loss: np.ndarray) -> np.ndarray:
     return np.where(bad.any(1), bad.argmax(1), loss.shape[1]).astype(np.uint16)
 
 
+def _sgd_marks(cap: PlayerCapture, lrs: np.ndarray) -> dict[str, Any] | None:
+    """Plain SGD's marker and read-out on the rate map's rate-vs-lr panel for each learning
+    rate of the map, as the scene's own :meth:`RateMap.sgd_marker` draws them for a cursor at
+    that lr: the marker's centre (px), whether it is a ring (a rate off the panel's top,
+    pinned at its edge), the read-out's text ("at lr 0.380: rate 2.800, off the top") and its
+    anchor (the left end of its baseline, px) and pen width (px) for the script's font."""
+    from descent.scenes.kit.clock import StepClock
+    from descent.scenes.kit.text import FastText
+
+    scene, loc = cap.scene, cap.locals
+    if not all(k in loc for k in ("sgd", "sgd_lr", "sgd_rate")) or not hasattr(scene, "sgd_marker"):
+        return None
+    saved = getattr(scene, "clock", None)
+    scene.clock = StepClock(max(len(lrs) - 1, 1))
+    try:
+        path = np.stack([lrs, np.zeros_like(lrs)], -1)
+        marker, readout = scene.sgd_marker(loc["sgd"], loc["sgd_lr"], loc["sgd_rate"], path)
+        texts = [m for m in readout.get_family() if isinstance(m, FastText)]
+        text = texts[0] if texts else readout
+        xy, ring, words = [], [], []
+        for i in range(len(lrs)):
+            scene.clock.tracker.set_value(scene.clock.alpha_of(i))
+            marker.update(0)
+            readout.update(0)
+            xy.append(to_pixels(np.asarray(marker.get_center()), cap.size, cap.frame))
+            ring.append(float(np.max(marker.get_fill_opacities(), initial=0)) == 0)
+            words.append(str(text.text))
+        scale = cap.size[0] / cap.frame[0]
+        return {
+            "xy": np.round(np.array(xy), 2).tolist(),
+            "ring": [bool(r) for r in ring],
+            "texts": words,
+            "at": to_pixels(np.asarray(text.anchor), cap.size, cap.frame).round(2).tolist(),
+            "width": round(FastText.width_of(words[0], text.font_size) * scale, 3),
+            "color": str(marker.get_stroke_color().to_hex()).upper(),
+            "text_color": str(text.get_fill_color().to_hex()).upper(),
+            "radius": round(float(marker.width) / 2 * scale, 2),
+        }
+    finally:
+        scene.clock = saved
+
+
+def _readout_room(cap: PlayerCapture, inset: Any) -> list[float]:
+    """``[left, top, right, bottom]`` px under the inset down to the first static text
+    below it (the picture's own words the read-out must not cover), else the frame's foot."""
+    o, ex, ey = (np.asarray(v, float) for v in inset._basis())
+    corners = np.array([o, o + ex, o + ey, o + ex + ey])
+    x0, bottom = corners[:, 0].min(), corners[:, 1].min()
+    floor = -cap.frame[1] / 2
+    for m in cap.mobjects or cap.scene.mobjects:  # the rate map's: the picture's own
+        for f in m.get_family():
+            if not isinstance(getattr(f, "text", None), str) or f.updaters:
+                continue
+            top, right = float(f.get_top()[1]), float(f.get_right()[0])
+            if top < bottom - 1e-6 and right > x0 and top > floor:
+                floor = top
+    a = to_pixels(np.array([x0, bottom, 0.0]), cap.size, cap.frame)
+    b = to_pixels(np.array([cap.frame[0] / 2, floor, 0.0]), cap.size, cap.frame)
+    return [
+        round(float(a[0]), 2),
+        round(float(a[1]), 2),
+        round(float(b[0]), 2),
+        round(float(b[1]), 2),
+    ]
+
+
 def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
     """The rate map: the map's and the inset's pixel boxes, the measured rates (in the
     thousandths the read-out shows) and every run of the lattice on the inset as a
@@ -1686,6 +1883,10 @@ def _ratemap(cap: PlayerCapture) -> dict[str, Any]:
             "tour_points": np.asarray(cap.scene.tour_points(), float).round(6).tolist()
             if hasattr(cap.scene, "tour_points")
             else [],
+            "sgd": _sgd_marks(cap, np.asarray(lrs, float)),
+            # where the live read-out has room under the inset: down to the next text the
+            # picture holds there (plain SGD's note), in px [left, top, right, bottom]
+            "room": _readout_room(cap, inset),
         },
     }
     out["arrays"] = arrays.encoded()

@@ -237,6 +237,144 @@ def test_controls_keys_and_chapters(browser: Any, overshoot: dict) -> None:
 
 
 @needs_chromium
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_the_picture_is_cropped_to_what_is_drawn(browser: Any, overshoot: dict, theme: str) -> None:
+    """Finding 10: the video's empty right-hand band and blank foot are cut, the legend and
+    chart sit in the band right of the colour bar, and at 1280 × 720 the map is ≥ 560 px
+    wide (before: about 450 px, the rest of the picture blank); every run's path, the plot and
+    the legend lie inside the picture shown, the legend clear of the plot."""
+    payload = overshoot["payload"]
+    crop, side = payload["crop"], payload["side"]
+    assert crop is not None and side is not None
+    page = Page(browser, overshoot["files"][theme], viewport=(1280, 720))
+    root = page.root()
+    stage = root.locator(".dp-stage").bounding_box()
+    k = stage["width"] / (crop[2] - crop[0])
+    area = payload["areas"][0]
+    plot_w = abs(area["ex"][0]) * k
+    assert plot_w >= 560, plot_w
+    x0 = stage["x"] + (area["o"][0] - crop[0]) * k
+    legend = root.locator(".dp-side").bounding_box()
+    assert legend["x"] >= x0 + plot_w  # right of the plot, inside the picture
+    assert legend["x"] + legend["width"] <= stage["x"] + stage["width"] + 0.5
+    assert legend["y"] + legend["height"] <= stage["y"] + stage["height"] + 0.5
+    for run in payload["runs"]:
+        xy = decoded(payload, run["xy"]).reshape(-1, 2) / run["scale"]
+        assert (xy >= np.array(crop[:2]) - 0.5).all() and (xy <= np.array(crop[2:]) + 0.5).all()
+    # the dot still sits on the run's projected point (the crop only shifts and scales)
+    run = payload["runs"][0]
+    xy = decoded(payload, run["xy"]).reshape(-1, 2) / run["scale"]
+    page.js("p.seek(5);")
+    got = page.centroid(box=[xy[5][0] - 10, xy[5][1] - 10, xy[5][0] + 10, xy[5][1] + 10])
+    assert got is not None and np.abs(got - xy[5]).max() <= 1.0
+    bar = root.locator(".dp-bar").bounding_box()
+    assert bar["y"] + bar["height"] <= 720
+    page.check_clean()
+
+
+@needs_chromium
+def test_keys_step_again_after_a_speed_is_chosen(browser: Any, overshoot: dict) -> None:
+    """Finding 15: once a speed is chosen from the menu, → and ← step and space plays; the
+    speed stays what was chosen (before, the menu kept the keys: → made it 0.5×)."""
+    page = Page(browser, overshoot["files"]["dark"])
+    root, kb = page.root(), page.page.keyboard
+    menu = root.locator("select.dp-speed")
+    menu.focus()
+    menu.select_option("0.25")
+    page.page.evaluate("(r) => r.querySelector('select.dp-speed').focus()", page.handle())
+    page.page.evaluate(  # what the browser does when a user picks an entry
+        "(r) => r.querySelector('select.dp-speed').dispatchEvent(new Event('change'))",
+        page.handle(),
+    )
+    kb.press("ArrowRight")
+    kb.press("ArrowRight")
+    assert root.get_attribute("data-step") == "2"
+    assert page.js("return p.speed;") == 0.25 and menu.input_value() == "0.25"
+    kb.press(" ")
+    assert root.get_attribute("data-playing") == "1"
+    kb.press(" ")
+    page.check_clean()
+
+
+def hover_at(page: Page, x: float, y: float) -> None:
+    """Move the mouse to canvas px (x, y) of the first player."""
+    box = page.root().locator("canvas.dp-canvas").bounding_box()
+    size = page.js("return p.data.size;")
+    page.page.mouse.move(
+        box["x"] + x * box["width"] / size[0], box["y"] + y * box["height"] / size[1]
+    )
+
+
+@needs_chromium
+def test_hover_marks_the_point_it_describes(browser: Any, overshoot: dict) -> None:
+    """Finding 18: hovering a trail's recorded step rings that point (not the dot) and the
+    tooltip keeps that step while the clock moves on; hovering the dot rings the dot."""
+    payload = overshoot["payload"]
+    page = Page(browser, overshoot["files"]["dark"], viewport=(1280, 720))
+    root = page.root()
+    run = next(r for r in payload["runs"] if r["trail"])
+    xy = decoded(payload, run["xy"]).reshape(-1, 2) / run["scale"]
+    page.js("p.seek(10);")
+    far = [
+        k for k in range(1, 10) if min(np.hypot(*(xy[k] - xy[j])) for j in range(11) if j != k) > 8
+    ]
+    k = far[0]
+    hover_at(page, *xy[k])
+    tip = root.locator(".dp-tip")
+    assert tip.get_attribute("data-step") == str(k)
+    mark = [float(v) for v in root.get_attribute("data-hover-mark").split(",")]
+    assert np.hypot(*(np.array(mark) - xy[k])) <= 0.01
+    ring = page.centroid(box=[xy[k][0] - 12, xy[k][1] - 12, xy[k][0] + 12, xy[k][1] + 12])
+    assert ring is not None and np.hypot(*(ring - xy[k])) <= 1.5, (ring, xy[k])
+    page.js("p.seek(11);")  # the clock moves on: the tooltip still describes step k
+    assert tip.get_attribute("data-step") == str(k)
+    hover_at(page, *xy[11])
+    assert tip.get_attribute("data-step") == "11"
+    mark = [float(v) for v in root.get_attribute("data-hover-mark").split(",")]
+    assert np.hypot(*(np.array(mark) - xy[11])) <= 0.01
+    page.check_clean()
+
+
+@needs_chromium
+def test_hover_names_which_particle(browser: Any, noise_escape: dict) -> None:
+    """Finding 18: a swarm's tooltip names the particle and its panel ("particle 12 of 40")
+    and rings it."""
+    payload = noise_escape["payload"]
+    page = Page(browser, noise_escape["path"], viewport=(1280, 720))
+    page.js("p.seek(99);")
+    runs = payload["runs"]
+    xy = [decoded(payload, r["xy"]).reshape(-1, 2)[99] / r["scale"] for r in runs[:40]]
+    lone = next(
+        k for k in range(40)
+        if min(np.hypot(*(xy[k] - xy[j])) for j in range(len(xy)) if j != k) > 12
+    )  # fmt: skip
+    hover_at(page, *xy[lone])
+    head = page.root().locator(".dp-tip-head").inner_text()
+    assert f"particle {lone + 1} of 40" in head and "with gradient noise" in head, head
+    mark = [float(v) for v in page.root().get_attribute("data-hover-mark").split(",")]
+    assert np.hypot(*(np.array(mark) - xy[lone])) <= 0.5
+    page.check_clean()
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", [600, 1280])
+def test_chapter_marks_never_overlap(browser: Any, overshoot: dict, width: int) -> None:
+    """Finding 21: marks whose steps are closer than a mark's width (steps 0 and 2 in a
+    600-px frame) are moved apart in order, each still clickable to its own chapter."""
+    page = Page(browser, overshoot["files"]["dark"], viewport=(width, 720))
+    root = page.root()
+    marks = root.locator(".dp-mark")
+    boxes = [marks.nth(k).bounding_box() for k in range(marks.count())]
+    for a, b in zip(boxes, boxes[1:], strict=False):
+        assert a["x"] + a["width"] <= b["x"], (width, a, b)
+    beats = overshoot["payload"]["beats"]
+    for k in range(len(boxes)):
+        marks.nth(k).click()
+        assert float(root.get_attribute("data-step")) == beats[k]["step"]
+    page.check_clean()
+
+
+@needs_chromium
 def test_hover_gives_the_recorded_loss_and_update_terms(browser: Any, overshoot: dict) -> None:
     from descent.engine.rules import update_terms
 
@@ -502,6 +640,89 @@ def test_rate_map_chapters_draw_the_sweep_line_and_the_beats_ring(
     page.check_clean()
 
 
+@needs_chromium
+def test_rate_map_plain_sgd_panel_marks_the_cursors_lr(browser: Any, rate_map: dict) -> None:
+    """Plain SGD's panel marks the selected run's lr as the video does (finding 6): a dot
+    on the curve, or off the top a hollow ring pinned at the edge, and the read-out "at lr
+    0.380: rate 2.800, off the top" from plain SGD's measured rates."""
+    payload, cls = rate_map["payload"], rate_map["cls"]
+    m = payload["map"]
+    page = Page(browser, rate_map["path"], viewport=(1280, 720))
+    root = page.root()
+    sgd_lr, sgd_rate = cls.sgd_rates()
+    top = cls.sgd_rate_range[1]
+    seen = set()
+    for chapter in range(root.locator(".dp-chapter").count()):
+        root.locator(".dp-chapter").nth(chapter).click()
+        page.js("p.pause();")
+        i = int(root.get_attribute("data-run").split(",")[0])
+        k = int(np.abs(sgd_lr - m["lr"][i]).argmin())
+        off = not (np.isfinite(sgd_rate[k]) and sgd_rate[k] <= top)
+        shown = "∞" if not np.isfinite(sgd_rate[k]) else f"{sgd_rate[k]:.3f}"
+        want = f"at lr {sgd_lr[k]:.3f}: rate {shown}" + (", off the top" if off else "")
+        assert root.get_attribute("data-sgd") == want
+        x, y = m["sgd"]["xy"][i]
+        r = m["sgd"]["radius"]
+        rim = page.centroid(box=[x - r - 2, y - r - 2, x + r + 2, y + r + 2])
+        assert rim is not None and np.hypot(*(rim - [x, y])) <= 1.0, (chapter, rim, x, y)
+        centre = page.centroid(box=[x - 0.3 * r, y - 0.3 * r, x + 0.3 * r, y + 0.3 * r])
+        assert (centre is None) == off, (chapter, off)  # a ring is hollow, a dot filled
+        seen.add(off)
+    assert seen == {True, False}  # the tour visits both
+    page.check_clean()
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", [600, 854, 1000, 1280, 1920])
+def test_rate_map_read_out_never_covers_the_pictures_words(
+    browser: Any, rate_map: dict, width: int
+) -> None:
+    """At any width the live read-out stays in its room under the inset, above the
+    picture's "SGD best" note, or moves under the picture (finding 3: at 854 px its 14-px
+    text covered the note): its DOM box against the note's box scaled to the picture."""
+    payload = rate_map["payload"]
+    room = payload["map"]["room"]
+    page = Page(browser, rate_map["path"], viewport=(width, 720))
+    root = page.root()
+    for chapter in range(root.locator(".dp-chapter").count()):
+        root.locator(".dp-chapter").nth(chapter).click()
+        page.js("p.pause(); p.fit();")
+        stage = root.locator(".dp-stage").bounding_box()
+        side = root.locator(".dp-side").bounding_box()
+        k = stage["width"] / payload["size"][0]
+        if root.get_attribute("data-readout") == "inset":
+            assert side["y"] + side["height"] <= stage["y"] + room[3] * k + 0.5, (width, chapter)
+            assert side["y"] >= stage["y"] + room[1] * k - 0.5
+        else:
+            assert side["y"] >= stage["y"] + stage["height"] - 0.5, (width, chapter)
+    if width >= 1000:
+        assert root.get_attribute("data-readout") == "inset"
+    page.check_clean()
+
+
+@needs_chromium
+def test_rate_map_never_prints_an_underflowed_loss_as_zero(browser: Any, rate_map: dict) -> None:
+    """Finding 22: a run whose float32 loss underflowed to exactly 0 reads "< 1.4e−45
+    (0 in float32)", never "loss after N steps 0"; other runs print their recorded loss."""
+    payload = rate_map["payload"]
+    m = payload["map"]
+    final = decoded(payload, m["final_loss"]).reshape(m["shape"])
+    page = Page(browser, rate_map["path"])
+    zero = np.argwhere(final == 0)
+    if not len(zero):  # the small map's 80 steps: the real map (200 steps) has 10 such runs;
+        # this run's recorded loss is replaced by the exact 0 a float32 underflow leaves
+        page.js("p.finalLoss[0] = 0;")
+        zero = np.array([[0, 0]])
+    i, j = (int(v) for v in zero[0])
+    page.js(f"p.select({i}, {j}, true); p.mapReadout();")
+    text = page.root().locator(".dp-mapinfo").inner_text()
+    assert "< 1.4e−45 (0 in float32)" in text and "steps 0 " not in text + " ", text
+    i, j = (int(v) for v in np.argwhere(final > 0)[-1])
+    page.js(f"p.select({i}, {j}, true); p.mapReadout();")
+    assert "(0 in float32)" not in page.root().locator(".dp-mapinfo").inner_text()
+    page.check_clean()
+
+
 def shown_lattice(cls: type, payload: dict[str, Any]) -> np.ndarray:
     """Every run of the rate map's lattice as the video shows it on the inset (pinned at the
     border where it leaves the view), in pixels ``(N, T, 2)``, computed here from the sweep."""
@@ -745,7 +966,7 @@ def test_keys_reach_a_lone_player_before_any_click(browser: Any, overshoot: dict
     root.locator(".dp-say").click()
     kb.press("End")
     assert root.get_attribute("data-step") == str(steps)
-    root.locator("canvas.dp-canvas").click(position={"x": 5, "y": 5})
+    root.locator(".dp-stage").click(position={"x": 5, "y": 5})  # the picture (cropped)
     kb.press("Home")
     assert root.get_attribute("data-step") == "0"
     page.check_clean()
@@ -945,6 +1166,79 @@ def decoded(payload: dict[str, Any], ref: dict[str, Any]) -> np.ndarray:
     return a
 
 
+def lines(payload: dict[str, Any], ref: dict[str, Any]) -> list[str]:
+    """Strings a payload keeps in its buffer (UTF-8, one a line), as the script reads them."""
+    return bytes(decoded(payload, ref).astype(np.uint8)).decode("utf-8").split("\n")
+
+
+@pytest.fixture(scope="module")
+def noise_escape(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    cls = get_scene("NoiseEscape")
+    payload = player.build_payload(cls)
+    path = tmp_path_factory.mktemp("noise") / "noise.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    return {"cls": cls, "payload": payload, "path": path}
+
+
+@needs_chromium
+def test_noise_escape_followed_particle_is_a_ring_over_the_swarm(
+    browser: Any, noise_escape: dict
+) -> None:
+    """The followed particle is the video's hollow ring, not a 41st opaque dot (finding 1):
+    at step 239 the 40 trapped particles under the right panel's ring show through it in
+    their own colour; its arrows and written length ("|Δw| 0.0659") are the Track's own at
+    each step; the legend names the panels and counts 40 particles each, with the swarm's
+    two colours (finding 4)."""
+    payload, cls = noise_escape["payload"], noise_escape["cls"]
+    rings = [r for r in payload["runs"] if "hollow" in r]
+    assert len(rings) == 2
+    page = Page(browser, noise_escape["path"], viewport=(1280, 720))
+    rows = page.root().locator(".dp-row")
+    assert rows.count() == 2
+    texts = [rows.nth(k).inner_text().replace("\n", " ") for k in range(2)]
+    assert texts[0].startswith("with gradient noise") and texts[1].startswith("without noise")
+    assert all(t.endswith(f"{cls.particles} particles") for t in texts), texts
+    swatch = rows.nth(0).locator(".dp-swatch").evaluate("e => getComputedStyle(e).backgroundImage")
+    first = payload["runs"][0]
+    assert (
+        first["group_colors"] == first["colors"]
+        and len(set(re.findall(r"rgb\([^)]*\)", swatch))) == 2
+    )
+    # step 239: the ring's centre on the right panel shows a trapped particle's colour
+    page.js("p.seek(239);")
+    ring = rings[1]
+    xy = decoded(payload, ring["xy"]).reshape(-1, 2) / ring["scale"]
+    x, y = xy[239]
+    rgba = page.page.evaluate(
+        """([root, x, y]) => { const p = root.descent, c = p.canvas;
+        return Array.from(c.getContext('2d').getImageData(Math.round(x * p.dpr),
+        Math.round(y * p.dpr), 1, 1).data); }""",
+        [page.handle(), float(x), float(y)],
+    )
+    trapped = payload["runs"][len(payload["runs"]) // 2 - 1]["color"]  # a clean particle's
+    want = [int(trapped[i : i + 2], 16) for i in (1, 3, 5)]
+    assert rgba[3] == 255 and np.abs(np.array(rgba[:3]) - want).max() <= 8, (rgba, trapped)
+    # the arrows and written lengths are the scene's Track's own at each step
+    cap = player.capture(cls)
+    track = [t for t in cap.tracks if float(np.max(t.dot.get_fill_opacities(), initial=0)) == 0][0]
+    mark = next(m for m in rings[0]["arrows"] if m["name"] == "velocity")
+    strings, index = mark["words"], decoded(payload, mark["said"]).astype(int)
+    from descent.scenes.kit.tracks import shown_now
+
+    for t in (99, 239):
+        track.update_to(float(t))
+        written = track.lengths[mark["name"]]
+        assert strings[index[t]] == (written.text if shown_now(written) else "")
+    assert strings[index[99]].startswith("|Δw| ")
+    page.js("p.seek(99);")
+    at = decoded(payload, mark["said_at"]).reshape(-1, 2)[99]
+    here = decoded(payload, rings[0]["xy"]).reshape(-1, 2)[99] / rings[0]["scale"]
+    left, base = here + at
+    inked = page.centroid(box=[left, base - 8, left + 60, base])
+    assert inked is not None  # the written length is drawn where the video writes it
+    page.check_clean()
+
+
 def test_payload_holds_the_scenes_own_numbers(overshoot: dict) -> None:
     """The side panel is the scene's own panel_series under its label (MomentumOvershoot:
     distance to the optimum, not the loss); losses are the recorded float32 values."""
@@ -1037,6 +1331,67 @@ def test_surface_3d_ball_is_where_the_video_draws_it(browser: Any, tmp_path: Pat
                 checked += 1
     assert checked >= 3
     page.check_clean()
+
+
+@needs_chromium
+def test_surface_3d_trails_follow_the_surface_and_one_legend(browser: Any, tmp_path: Path) -> None:
+    """Finding 5: a trail is drawn through the video's own samples along the surface
+    (Surface3D.on_surface: no piece longer than sample_spacing in the plane), not as one
+    chord per step: Momentum's step 3 → 5 crosses the surface (x 5.46 → −5.07) and the
+    chord's middle stays blank while the sampled points are inked; pieces the surface hides
+    are left out. The background has no legend of its own (the player's has the
+    hyper-parameters): the corner where the video's stood is empty."""
+    from PIL import Image
+
+    cls = get_scene("Surface3D")
+    payload = player.build_payload(cls)
+    path = tmp_path / "surface.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    names = [r["group_name"] for r in payload["runs"]]
+    assert names[1].startswith("Momentum (lr 0.02") and all("(" in n for n in names), names
+    k = next(i for i, r in enumerate(payload["runs"]) if r["label"] == "Momentum")
+    run = payload["runs"][k]
+    trail = decoded(payload, run["path"]).reshape(-1, 2) / 16
+    at = decoded(payload, run["path_at"]).astype(int)
+    seg = decoded(payload, run["path_hid"]).astype(bool)
+    assert len(at) == payload["steps"] + 1 and at[-1] <= len(trail) - 1
+    xy = decoded(payload, run["xy"]).reshape(-1, 2) / run["scale"]
+    assert np.abs(trail[at] - xy).max() <= 4.0  # resting on its trail (one radius up)
+    assert (np.diff(at) >= 1).all() and (np.diff(at) > 1).any()  # steps cut into pieces
+    assert seg.any() and not seg.all()  # the surface hides some pieces, not all
+    page = Page(browser, path, viewport=(1280, 720))
+    rows = page.root().locator(".dp-row")
+    for j in range(rows.count()):  # Momentum alone
+        if j != k:
+            rows.nth(j).click()
+    page.js("p.seek(5);")
+    chord = (xy[3] + xy[4]) / 2 if np.hypot(*(xy[4] - xy[3])) > 60 else (xy[4] + xy[5]) / 2
+    ink = page.page.evaluate(
+        """([root, box]) => { const p = root.descent, c = p.tctx.canvas, k = p.dpr;
+        const d = p.tctx.getImageData(box[0] * k, box[1] * k, (box[2] - box[0]) * k,
+        (box[3] - box[1]) * k).data; let s = 0; for (let i = 3; i < d.length; i += 4) s += d[i];
+        return s; }""",
+        [page.handle(), [chord[0] - 3, chord[1] - 3, chord[0] + 3, chord[1] + 3]],
+    )
+    assert ink == 0, chord  # no chord through the air
+    shown = [j for j in range(at[1], at[5]) if not seg[j] and not seg[max(j - 1, 0)]]
+    x, y = trail[shown[len(shown) // 2]]
+    ink = page.page.evaluate(
+        """([root, x, y]) => { const p = root.descent, k = p.dpr;
+        return p.tctx.getImageData(Math.round(x * k) - 2, Math.round(y * k) - 2, 5, 5).data
+        .filter((v, i) => i % 4 === 3).reduce((a, b) => a + b, 0); }""",
+        [page.handle(), float(x), float(y)],
+    )
+    assert ink > 0, (x, y)
+    page.check_clean()
+    # no legend baked into the picture: the video's bottom-left corner is the page's colour
+    import base64
+    import io
+
+    image = Image.open(io.BytesIO(base64.b64decode(payload["image"].split(",", 1)[1])))
+    pixels = np.asarray(image.convert("RGB"), np.int16)
+    corner = pixels[385:465, 20:400]
+    assert np.abs(corner - pixels[-1, -1]).max() <= 24
 
 
 @pytest.mark.slow
@@ -1180,6 +1535,8 @@ def test_the_pictures_read_outs_are_the_scenes_own_per_step() -> None:
     cls = get_scene("NoiseEscape")
     payload = player.build_payload(cls)
     noisy, clean = cls.data()
+    for x in payload["texts"]:
+        x["texts"] = lines(payload, x["lines"])
     counters = [x for x in payload["texts"] if x["texts"][0].startswith("escaped")]
     assert len(counters) == 2
     for text, traj in zip(counters, (noisy, clean), strict=True):
@@ -1546,3 +1903,16 @@ def test_a_beats_ring_marks_its_subject_as_the_video(browser: Any, tmp_path: Pat
             box.uncheck()
     assert rim(later)[:, 3].max() < 100
     page.check_clean()
+
+
+def test_a_spec_scenes_narration_writes_its_formula_as_the_title_does() -> None:
+    """Finding 23: the narration of examples/momentum_valley.toml writes its typed formula
+    ``x**2 + 10*y**2`` as the title does, ``x² + 10·y²``, not ``x^2 + 10·y^2``."""
+    from descent.engine.formula import formula_landscape
+    from descent.renders.spec_scenes import scene_from_spec
+
+    assert formula_landscape("x**2 + 10*y**2").formula == "x² + 10·y²"
+    example = Path(__file__).resolve().parents[1] / "examples" / "momentum_valley.toml"
+    cls = scene_from_spec(example)
+    opening = cls.story()[0].say
+    assert "x² + 10·y²" in opening and "^" not in opening, opening

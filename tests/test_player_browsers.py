@@ -892,7 +892,7 @@ def enter_frame_player(b: Any) -> None:
     b.frame(0)
     try:
         wait_for(b, f"{ROOTS}.length === 1 && {ROOTS}[0].dataset.ready === '1'")
-        canvas = rect(b, "canvas.dp-canvas")
+        canvas = rect(b, ".dp-stage")  # the picture shown (the canvas may be cropped)
     finally:
         b.frame(None)
     b.click(frame["x"] + canvas["x"] + 20, frame["y"] + canvas["y"] + 20)

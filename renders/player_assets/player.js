@@ -94,15 +94,26 @@
     root.style.setProperty("--fg", d.theme.text);
     root.style.setProperty("--muted", d.theme.muted);
     var stage = el("div", "dp-stage", root);
-    stage.style.aspectRatio = d.size[0] + " / " + d.size[1];
-    root.style.setProperty("--dp-aspect", String(d.size[0] / d.size[1]));
-    var img = el("img", "dp-bg", stage);
+    // the part of the frame shown (renders/player.py, _crop: the video's empty bands cut)
+    var crop = this.crop = d.crop || [0, 0, d.size[0], d.size[1]], cw = crop[2] - crop[0], ch = crop[3] - crop[1];
+    stage.style.aspectRatio = cw + " / " + ch;
+    root.style.setProperty("--dp-aspect", String(cw / ch));
+    // the frame's layers in a view that clips them to the crop (the legend and tooltips,
+    // in the stage, are not clipped)
+    var layers = stage;
+    if (d.crop) { layers = el("div", "dp-view", stage); layers.style.cssText = "position:absolute;inset:0;overflow:hidden"; }
+    var img = el("img", "dp-bg", layers);
     img.alt = d.title;
     img.src = d.image;
     // layers: the background image, the trails (drawn as the clock reaches each step), the
     // moving parts (redrawn each frame)
-    var trailCanvas = el("canvas", "dp-trails", stage);
-    var canvas = el("canvas", "dp-canvas", stage);
+    var trailCanvas = el("canvas", "dp-trails", layers);
+    var canvas = el("canvas", "dp-canvas", layers);
+    if (d.crop) [img, trailCanvas, canvas].forEach(function (e) {  // the frame, shifted and scaled
+      e.style.inset = "auto";
+      e.style.left = (-100 * crop[0] / cw) + "%"; e.style.top = (-100 * crop[1] / ch) + "%";
+      e.style.width = (100 * d.size[0] / cw) + "%"; e.style.height = (100 * d.size[1] / ch) + "%";
+    });
     var dpr = Math.max(1, Math.min(window.devicePixelRatio || 1, 3));
     trailCanvas.width = canvas.width = Math.round(d.size[0] * dpr);
     trailCanvas.height = canvas.height = Math.round(d.size[1] * dpr);
@@ -142,7 +153,8 @@
     [0.25, 0.5, 1, 2, 4].forEach(function (s) {
       var o = el("option", null, speed, s + "×"); o.value = s; if (s === 1) o.selected = true;
     });
-    speed.addEventListener("change", function () { self.speed = parseFloat(speed.value); });
+    // the keys go back to the player once a speed is chosen: → steps again, not the menu
+    speed.addEventListener("change", function () { self.speed = parseFloat(speed.value); root.focus({ preventScroll: true }); });
     this.speedSelect = speed;
     var lab = el("label", "dp-check", bar);
     var cb = el("input", null, lab); cb.type = "checkbox"; cb.checked = true;
@@ -180,18 +192,39 @@
     // the player: WebKit reports a "Script error." for the loop it sees there)
     window.addEventListener("resize", function () { self.fitSoon(); });
     canvas.addEventListener("mousemove", function (e) { self.hover(e); });
-    canvas.addEventListener("mouseleave", function () { self.tip.hidden = true; self.hoverAt = null; });
+    canvas.addEventListener("mouseleave", function () { self.tip.hidden = true; if (self.hoverAt) { self.hoverAt = null; self.draw(); } });
     canvas.addEventListener("click", function (e) { self.click(e); });
   };
+
+  /* a frame's px as a percentage of the picture shown (the crop) */
+  Player.prototype.cropX = function (x) { var c = this.crop; return 100 * (x - c[0]) / (c[2] - c[0]); };
+  Player.prototype.cropY = function (y) { var c = this.crop; return 100 * (y - c[1]) / (c[3] - c[1]); };
 
   /* the height of everything but the picture (controls, chapters, narration, the legend under
    * it, the player's margin) as --dp-chrome: the stylesheet gives the picture what is left of
    * the viewport, so that the whole player is on screen (player.css, .dp-stage) */
   Player.prototype.fit = function () {
+    if (this.map) this.placeMapReadout();
+    this.spreadMarks();
     var root = this.root, box = root.getBoundingClientRect(), st = this.stage.getBoundingClientRect();
     var cs = getComputedStyle(root);
     var chrome = Math.ceil(box.height - st.height + parseFloat(cs.marginTop || 0) + parseFloat(cs.marginBottom || 0)) + 1;
     if (chrome !== this.chrome) { this.chrome = chrome; root.style.setProperty("--dp-chrome", chrome + "px"); }
+  };
+
+  /* the rate map's read-out sits under the inset where the video writes it, in the room
+   * down to the picture's next words (plain SGD's note: renders/player.py, _readout_room);
+   * where the player is too narrow for its 14-px text to fit there, under the picture */
+  Player.prototype.placeMapReadout = function () {
+    var room = this.data.map.room, side = this.side, stage = this.stage;
+    if (!room) return;
+    if (side.parentNode !== stage) { stage.appendChild(side); side.classList.remove("dp-below"); }
+    var k = stage.clientWidth / this.data.size[0];
+    if (side.offsetHeight > (room[3] - room[1]) * k - 2) {
+      side.classList.add("dp-below");
+      this.root.insertBefore(side, stage.nextSibling);
+    }
+    this.root.dataset.readout = side.parentNode === stage ? "inset" : "below";
   };
 
   Player.prototype.fitSoon = function () {
@@ -254,6 +287,7 @@
       m.title = b.name + (b.say ? ": " + b.say : "");
       m.setAttribute("aria-label", "chapter " + (i + 1) + ": " + b.name);
       m.style.left = (100 * Math.min(b.step, self.steps) / self.steps) + "%";
+      m.dataset.at = String(Math.min(b.step, self.steps) / self.steps);
       m.addEventListener("click", function (e) { e.preventDefault(); onPick(b, i); });
       var c = el("button", "dp-chapter", self.chapters, (i + 1) + " " + b.name);
       c.type = "button";
@@ -261,6 +295,22 @@
       self.beatEls.push(c);
     });
   };
+  /* chapter marks closer than a mark's width (steps 0 and 1 of a short run, or a narrow
+   * frame) are moved apart, in order, so that each can be clicked; each keeps its step in
+   * its title */
+  Player.prototype.spreadMarks = function () {
+    var marks = this.marks ? this.marks.querySelectorAll(".dp-mark") : [], w = this.marks ? this.marks.clientWidth : 0;
+    if (!marks.length || !w || w === this.marksWidth) return;  // laid out for this width
+    this.marksWidth = w;
+    var gap = 12, xs = Array.prototype.map.call(marks, function (m) { return parseFloat(m.dataset.at) * w; });
+    for (var i = 1; i < xs.length; i++) xs[i] = Math.max(xs[i], xs[i - 1] + gap);
+    for (i = xs.length - 1; i >= 0; i--) {
+      xs[i] = Math.min(xs[i], i === xs.length - 1 ? w : xs[i + 1] - gap);
+      if (i === 0) xs[i] = Math.max(xs[i], 0);
+    }
+    for (i = 0; i < marks.length; i++) marks[i].style.left = xs[i].toFixed(1) + "px";
+  };
+
   Player.prototype.showBeat = function (k) {
     var beats = this.data.beats || [];
     if (k === this.beatShown) return;
@@ -349,8 +399,9 @@
     // in a font sized so that the first string is as wide as the video's
     this.liveTexts = (d.texts || []).map(function (x) {
       probe.font = "100px 'DejaVu Sans', sans-serif";
-      var w = probe.measureText(x.texts[x.probe !== undefined ? x.probe : view(buf, x.index)[0]]).width || 1;
-      return { src: x, index: view(buf, x.index), font: (100 * x.width / w).toFixed(2) + "px 'DejaVu Sans', sans-serif" };
+      var texts = x.lines ? new TextDecoder().decode(view(buf, x.lines)).split("\n") : x.texts;
+      var w = probe.measureText(texts[x.probe !== undefined ? x.probe : view(buf, x.index)[0]]).width || 1;
+      return { src: x, texts: texts, index: view(buf, x.index), font: (100 * x.width / w).toFixed(2) + "px 'DejaVu Sans', sans-serif" };
     });
     // legend: one row per group
     var groups = [], seen = {};
@@ -365,7 +416,7 @@
       row.type = "button";
       row.setAttribute("aria-pressed", "true");
       row.title = "show / hide " + g.name;
-      var sw = el("span", "dp-swatch", row); sw.style.background = g.color;
+      var sw = el("span", "dp-swatch", row); sw.style.background = self.swatch(g);
       el("span", "dp-name", row, g.name);
       g.value = el("span", "dp-value", row);
       g.row = row;
@@ -385,8 +436,8 @@
     }
     // the side panel right of the plots where the picture is empty there, else under it
     if (d.side) {
-      this.side.style.left = (100 * d.side[0] / d.size[0]) + "%";
-      this.side.style.top = (100 * d.side[1] / d.size[1]) + "%";
+      this.side.style.left = this.cropX(d.side[0]) + "%";
+      this.side.style.top = this.cropY(d.side[1]) + "%";
       this.side.style.right = "2%";
     } else {
       // beside the picture where the player is wide (player.css: a container query), else
@@ -411,7 +462,7 @@
       this.chart = el("canvas", "dp-chart", panel);
       this.chartRuns = single.map(function (g) { return g.runs[0]; });
     }
-    this.arrowBox.hidden = !this.runs.some(function (r) { return r.arrows.length || r.ghost; });
+    this.arrowBox.hidden = !this.runs.some(function (r) { return r.arrows.length || r.ghost || r.marks; });
     this.initBeats(function (b) { self.pause(); self.seek(b.step); });
   };
 
@@ -622,8 +673,9 @@
       ctx.beginPath(); ctx.arc(here[0], here[1], shownBeat.ring[1], 0, 2 * Math.PI);
       ctx.strokeStyle = d.theme.text; ctx.lineWidth = 4 * unit; ctx.stroke();
     }
+    this.drawHoverMark(unit);
     for (q = 0; q < this.liveTexts.length; q++) {
-      var lt = this.liveTexts[q], pos = lt.src.at, said = lt.src.texts[lt.index[Math.min(Math.round(t), lt.index.length - 1)]];
+      var lt = this.liveTexts[q], pos = lt.src.at, said = lt.texts[lt.index[Math.min(Math.round(t), lt.index.length - 1)]];
       if (!said) continue;  // hidden at this step (an off-panel mark while the value is inside)
       ctx.font = lt.font; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
       if (lt.src.halo) {  // kit.text.halo: a stroke of the page's colour behind the glyphs
@@ -665,6 +717,15 @@
         ctx.fillText(r.src.pin, px + dx / n * off * 2.2, py + dy / n * off);
       }
     }
+  };
+
+  /* a legend row's swatch: its colour, or (a swarm whose dots take several colours) each
+   * colour a slice */
+  Player.prototype.swatch = function (g) {
+    var cs = g.runs[0].src.group_colors;
+    if (!cs || cs.length < 2) return g.color;
+    var parts = cs.map(function (c, i) { return c + " " + (100 * i / cs.length) + "% " + (100 * (i + 1) / cs.length) + "%"; });
+    return "linear-gradient(90deg, " + parts.join(", ") + ")";
   };
 
   Player.prototype.drawChart = function () {
@@ -815,7 +876,8 @@
       var r = g.runs[0];
       if (!r.loss) { g.value.textContent = ""; return; }
       var i = Math.min(k, r.n - 1);
-      var text = g.runs.length > 1 ? g.runs.length + " runs" : r.legend ? r.legend[Math.min(k, r.legend.length - 1)] : "loss " + num(r.loss[i]);
+      var many = r.src.group_count !== undefined ? r.src.group_count : g.runs.length;
+      var text = g.runs.length > 1 ? many + " " + (r.src.group_word || "runs") : r.legend ? r.legend[Math.min(k, r.legend.length - 1)] : "loss " + num(r.loss[i]);
       if (r.plane && g.runs.length === 1 && !r.legend) text += "  plane " + num(r.plane[i]) + "  off " + num(r.off[i]);
       if (r.out[i]) text += "  (off view)";
       g.value.textContent = text;
@@ -829,7 +891,7 @@
         var row = el("div", "dp-tip-row", box); el("span", "dp-k", row, name); el("span", "dp-v", row, value);
       });
     }
-    if (this.hoverAt) this.showTip(this.hoverAt.run, this.hoverAt.step, this.hoverAt.x, this.hoverAt.y, true);
+    if (this.hoverAt) this.showTip(this.hoverAt.run, this.hoverAt.step, this.hoverAt.x, this.hoverAt.y, this.hoverAt.live || this.hoverAt.tile);
   };
 
   /* the words the canvas writes at step k, one a line, into the page (.dp-said) */
@@ -847,7 +909,7 @@
       r.arrows.forEach(function (a, j) { if (a.said && a.said[i]) lines.push(r.src.label + ": " + r.src.arrows[j].words[a.said[i]]); });
     });
     this.liveTexts.forEach(function (lt) {
-      var said = lt.src.texts[lt.index[Math.min(k, lt.index.length - 1)]];
+      var said = lt.texts[lt.index[Math.min(k, lt.index.length - 1)]];
       if (said) lines.push(said);
     });
     var text = lines.join("\n");
@@ -868,7 +930,7 @@
       if (self.hidden[r.group] || !r.loss) return;
       if (r.hid && r.hid[Math.min(Math.max(Math.round(t), 0), r.n - 1)]) return;  // behind the surface
       var q = self.pointAt(r, t), dd = Math.hypot(q[0] - p[0], q[1] - p[1]);
-      if (dd <= r.src.radius + 4 && dd < bestD) { bestD = dd; best = { run: r, step: Math.min(Math.round(t), r.n - 1) }; }
+      if (dd <= r.src.radius + 4 && dd < bestD) { bestD = dd; best = { run: r, step: Math.min(Math.round(t), r.n - 1), live: true }; }
     });
     if (!best && this.trails) {  // a recorded step on a visible trail
       this.runs.forEach(function (r) {
@@ -887,16 +949,17 @@
         if (u >= 0 && u <= 1 && v >= 0 && v <= 1) best = { run: r, step: Math.min(Math.round(t), r.n - 1) };
       });
     }
-    if (!best) { this.tip.hidden = true; this.hoverAt = null; return; }
-    this.hoverAt = { run: best.run, step: best.step, x: p[0], y: p[1] };
+    if (!best) { this.tip.hidden = true; if (this.hoverAt) { this.hoverAt = null; this.draw(); } return; }
+    this.hoverAt = { run: best.run, step: best.step, x: p[0], y: p[1], live: !!best.live, tile: !!this.tiles && !best.live };
     this.showTip(best.run, best.step, p[0], p[1], false);
+    this.draw();
   };
 
   Player.prototype.showTip = function (r, k, x, y, live) {
     if (live) k = Math.min(Math.round(this.t), r.n - 1);
     var tip = this.tip, d = this.data;
     tip.textContent = "";
-    el("div", "dp-tip-head", tip, r.src.label + " · step " + k);
+    el("div", "dp-tip-head", tip, r.src.label + this.whichOf(r) + " · step " + k);
     function line(name, value) { var row = el("div", "dp-tip-row", tip); el("span", "dp-k", row, name); el("span", "dp-v", row, value); return row; }
     var lossRow = line("loss", num(r.loss[k]));
     tip.dataset.loss = String(r.loss[k]);
@@ -909,12 +972,38 @@
     if (r.plane) { line("loss on plane", num(r.plane[k])); line("off plane", num(r.off[k])); }
     this.termRows(tip, r, k, line);
     tip.hidden = false;
-    var left = x / d.size[0] * 100, top = y / d.size[1] * 100;
+    var left = this.cropX(x), top = this.cropY(y);
     tip.style.left = left < 60 ? "calc(" + left + "% + 14px)" : "";
     tip.style.right = left >= 60 ? "calc(" + (100 - left) + "% + 14px)" : "";
     tip.style.top = top + "%";
     var room = this.stage.clientHeight - tip.offsetHeight - 4;  // keep it inside the picture
     if (tip.offsetTop > room) tip.style.top = Math.max(0, room) + "px";
+  };
+
+  /* which of its legend row's runs r is (" · particle 12 of 40"), "" for a row of one */
+  Player.prototype.whichOf = function (r) {
+    var g = (this.groups || []).filter(function (x) { return x.id === r.group; })[0];
+    if (!g) return "";
+    var dots = g.runs.filter(function (x) { return !x.src.hollow; });
+    var i = dots.indexOf(r);
+    if (dots.length < 2) return "";
+    var word = (g.runs[0].src.group_word || "runs") === "particles" ? "particle" : "run";
+    var where = g.name && g.name !== r.src.label ? " · " + g.name : "";
+    return where + (i < 0 ? " · followed " + word : " · " + word + " " + (i + 1) + " of " + dots.length);
+  };
+
+  /* the point a tooltip describes: a ring of the page's text colour (on a rim of the
+   * background) around the dot, or around the trail's recorded point hovered */
+  Player.prototype.drawHoverMark = function (unit) {
+    var h = this.hoverAt, ctx = this.ctx;
+    if (!h || h.tile || this.hidden[h.run.group]) return;
+    var r = h.run, p = h.live ? this.pointAt(r, this.t) : [r.xy[2 * h.step], r.xy[2 * h.step + 1]];
+    var rad = (h.live ? r.src.radius : 0.45 * r.src.radius) + 4;
+    ctx.beginPath(); ctx.arc(p[0], p[1], rad, 0, 2 * Math.PI);
+    ctx.strokeStyle = this.data.theme.background; ctx.lineWidth = 4; ctx.stroke();
+    ctx.beginPath(); ctx.arc(p[0], p[1], rad, 0, 2 * Math.PI);
+    ctx.strokeStyle = this.data.theme.text; ctx.lineWidth = 2; ctx.stroke();
+    this.root.dataset.hoverMark = p[0].toFixed(2) + "," + p[1].toFixed(2);
   };
 
   /* the update rule of run r at step k: the rule in symbols, then each term's numbers */
@@ -1085,6 +1174,7 @@
       ctx.beginPath(); ctx.arc(ring[0], ring[1], ring[2], 0, 2 * Math.PI);
       ctx.strokeStyle = fg; ctx.lineWidth = 4 * px / 100; ctx.stroke();
     }
+    this.drawSgdMarks(i);
     if (!this.selPath) return;
     var t = this.t, k = Math.min(Math.floor(t), this.selN - 1), p = this.selPath, q = this.selPoint(t);
     if (this.trails) {
@@ -1095,6 +1185,25 @@
     }
     ctx.beginPath(); ctx.arc(q[0], q[1], 3.6, 0, 2 * Math.PI); ctx.fillStyle = m.color; ctx.fill();
   };
+  /* plain SGD's marker on the rate-vs-lr panel at the selected run's lr, a ring pinned at
+   * the top when its rate is off the panel, and its read-out, as the video's
+   * (renders/player.py, _sgd_marks: the scene's own sgd_marker at each lr of the map) */
+  Player.prototype.drawSgdMarks = function (i) {
+    var sg = this.map.sgd, ctx = this.ctx, unit = this.data.size[0] / 1422.2;
+    if (!sg) return;
+    var p = sg.xy[i];
+    ctx.beginPath(); ctx.arc(p[0], p[1], sg.radius, 0, 2 * Math.PI);
+    if (sg.ring[i]) { ctx.strokeStyle = sg.color; ctx.lineWidth = 3 * unit; ctx.stroke(); }
+    else { ctx.fillStyle = sg.color; ctx.fill(); }
+    if (!this.sgdFont) {
+      ctx.font = "100px 'DejaVu Sans', sans-serif";
+      this.sgdFont = (100 * sg.width / (ctx.measureText(sg.texts[0]).width || 1)).toFixed(2) + "px 'DejaVu Sans', sans-serif";
+    }
+    ctx.font = this.sgdFont; ctx.fillStyle = sg.text_color; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
+    ctx.fillText(sg.texts[i], sg.at[0], sg.at[1]);
+    this.root.dataset.sgd = sg.texts[i];
+  };
+
   Player.prototype.describe = function (i, j) {
     var r = this.rate[i * this.map.shape[1] + j];  // in thousandths, as the video writes it
     return "α " + this.map.lr[i].toFixed(3) + "  β " + this.map.momentum[j].toFixed(2) + "  rate " + (r === this.map.rate_none ? "∞" : (r / 1000).toFixed(3));
@@ -1108,7 +1217,8 @@
     var diverging = this.rate[k] === this.map.rate_none || this.rate[k] >= 1000;
     if (this.stopName && this.stopName !== "diverging" && !diverging) word = this.stopName;
     var loss = this.finalLoss[k], at = this.divergedAt ? this.divergedAt[k] : null;
-    var end = isFinite(loss) ? "loss after " + this.steps + " steps " + num(loss)
+    // a float32 loss of exactly 0 is below float32's smallest number: not an exact 0
+    var end = isFinite(loss) ? "loss after " + this.steps + " steps " + (loss === 0 ? "< 1.4e−45 (0 in float32)" : num(loss))
       : "diverged (non-finite from step " + (at !== null && at <= this.steps ? at : "?") + ")";
     this.mapInfo.textContent = this.describe(i, j) + " · " + end + (word ? " · " + word : "");
   };
