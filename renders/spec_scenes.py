@@ -28,6 +28,7 @@ def scene_from_spec(path: str | Path) -> type:
         Legend,
         SurfaceScene,
         auto_view,
+        fmt_value,
         gradient_arrows,
         lookahead_form,
         palette_for,
@@ -73,6 +74,26 @@ def scene_from_spec(path: str | Path) -> type:
                 return lookahead_form(traj)
             return super().path_of(traj)
 
+        @staticmethod
+        def drawn(traj: Any) -> Any:
+            """``traj`` as its dot is drawn: with ``lookahead``, Nesterov's textbook iterate
+            θ_t and the loss there (torch's parameter φ_t is the ghost), so that the legend,
+            the panel and the narration quote the loss at the dot."""
+            if not (spec.lookahead and traj.spec.kwargs.get("nesterov")):
+                return traj
+            theta = lookahead_form(traj)
+            loss = np.asarray(land.value(theta), dtype=np.float64)
+            return dataclasses.replace(traj, params=theta, loss=loss)
+
+        @classmethod
+        def story(cls) -> Any:
+            """The events of the runs as drawn (:meth:`drawn`)."""
+            from descent.scenes.kit.story import event_story
+
+            shown, trajs = cls.simulate()
+            drawn = [cls.drawn(t) for t in trajs]
+            return event_story(shown, drawn, cls.story_theme(), steps=cls.steps)
+
         def ghost_for(self, traj: Any) -> np.ndarray | None:
             return (
                 np.asarray(traj.params)
@@ -94,7 +115,7 @@ def scene_from_spec(path: str | Path) -> type:
                     np.linalg.norm(self.path_of(t) - np.asarray(land_.optimum), axis=-1)
                     for t in trajs
                 ]
-            return [np.asarray(t.loss) for t in trajs]
+            return [np.asarray(self.drawn(t).loss) for t in trajs]
 
         def colors_for(self, trajs: Any) -> list[str]:
             by_spec = dict(
@@ -114,12 +135,18 @@ def scene_from_spec(path: str | Path) -> type:
                 seen.setdefault(t.spec, (self.legend_label(t), col, t))  # with its settings
             swarm = len(spec.start.shape) == 2 and len(spec.start) > 1
             entries = list(seen.values())
+            losses = {id(t): np.asarray(self.drawn(t).loss) for _, _, t in entries}
+
+            def readout(traj: Any, t: int) -> str:  # the loss where the dot is drawn
+                return f"loss {fmt_value(float(losses[id(traj)][t]))}"
+
             return Legend(
                 entries,
                 self.clock,
                 self.theme,
                 font_size=font_size,
                 show_loss=show_loss and not swarm,
+                readout=readout,
             )
 
     return _named(SpecScene, spec)

@@ -51,7 +51,7 @@ class AdaptiveSteps(SurfaceScene):
     motion_time = 10.0
     plot_width = 4.6
     plot_height = 4.2
-    plot_center = LEFT * 3.0 + DOWN * 0.4  # the rule panel right of the colour bar fits
+    plot_center = LEFT * 3.1 + DOWN * 0.4  # the rule panel right of the colour bar fits
     log_heat = True
     markers = True
     show_update = True

@@ -142,14 +142,16 @@ class NoiseEscape(DescentScene):
                 )
         if exits and len(beats) == 2:  # no count between: the first kick's caption spans them all
             beats[1] = replace(beats[1], until=exits[-1].step)
-        cool = int(np.argmax(lr <= 0.1 * lr[0]))
+        # the first step whose shown rate (the one that brought it there) is a tenth
+        cool = int(np.argmax(lr <= 0.1 * lr[0])) + 1
         if 0 < cool < cls.steps and cool not in {b.step for b in beats}:
             beats.append(
                 Beat(
                     cool,
                     "cooling down",
                     f"The learning rate anneals from {number(lr[0])} toward 0; by step {cool}"
-                    f" it is {number(lr[cool])}, a tenth, so the kicks die down and points in the"
+                    f" it is {number(cls.lr_shown(lr, cool))}, a tenth, so the kicks die down"
+                    " and points in the"
                     f" deep basin stay there. {final} of {k} escaped; without noise,"
                     f" {final_clean}.",
                     events=tuple(exits),  # the escapes it counts (each under a caption)
@@ -174,44 +176,28 @@ class NoiseEscape(DescentScene):
         return out
 
     @staticmethod
+    def lr_shown(lr: np.ndarray, t: int) -> float:
+        """The learning rate the read-out beside the plot shows at step ``t``: that of the
+        step that brought the swarm there (``lr[t−1]``; ``lr[0]`` at step 0), as the Δw
+        read-out and the kit's update rules (:func:`~descent.scenes.kit.rules.shown_update`)
+        show the update that brought the dot to the step it rests on."""
+        return float(np.asarray(lr)[max(t - 1, 0)])
+
+    @staticmethod
     def followed_text(traj: Trajectory, t: int) -> str:
         """The step that brought the followed particle to step ``t``, from its numbers:
-        ``○ Δw −1.39 = −0.00267·(f′ −56.2 + kick 522)`` (``step 0`` before any).
-
-        The learning rate written is the one that step used (``lr[t−1]``; the annealed
-        rate shown beside the plot is already the next step's), and every term gets the
-        fewest significant digits (3 to 7) with which ``−lr·(f′ + kick)`` computed from the
-        written numbers gives the written Δw (3 digits): the arithmetic checks on screen.
-        Where no digits do, the step was below float32's spacing at ``w`` and ``w`` did not
-        move: ``○ Δw 0: −0.00275·(f′ 6.1e−05) = −1.68e−07 is lost in float32``.
-        """
+        ``○ Δw −1.39 = −lr·(f′ −56.2 + kick 522)`` (``step 0`` before any), ``lr`` the one
+        written beside the plot (:meth:`lr_shown`, the rate that step used): the written
+        numbers give the written Δw to their precision (3 significant digits), up to
+        float32's spacing at ``w``."""
         if t == 0:
             return "○ step 0"
         g = float(traj.grad[t - 1, 0])
-        noisy = bool(np.any(traj.noise))
-        kick = float(np.asarray(traj.noise)[t - 1, 0]) if noisy else 0.0
-        lr = float(traj.lr[t - 1])
-        dw = num(float(traj.params[t, 0] - traj.params[t - 1, 0]))
-
-        def sig(x: float, d: int) -> str:
-            return f"{x:.{d}g}".replace("-", "−")
-
-        def value(text: str) -> float:
-            return float(text.replace("−", "-"))
-
-        for d in range(3, 8):
-            terms = sig(lr, d), sig(g, d), sig(kick, d)
-            if num(-value(terms[0]) * (value(terms[1]) + value(terms[2]))) == dw:
-                break
-        else:  # the step is below float32's spacing at w: the parameter did not move
-            terms = num(lr), num(g), num(kick)
-            lost = num(-value(terms[0]) * (value(terms[1]) + value(terms[2])))
-            sum_ = f"(f′ {terms[1]} + kick {terms[2]})" if noisy else f"(f′ {terms[1]})"
-            return f"○ Δw {dw}: −{terms[0]}·{sum_} = {lost} is lost in float32"
-        rate, grad, push = terms
-        if not noisy:
-            return f"○ Δw {dw} = −{rate}·(f′ {grad})"
-        return f"○ Δw {dw} = −{rate}·(f′ {grad} + kick {push})"
+        dw = float(traj.params[t, 0] - traj.params[t - 1, 0])
+        if not np.any(traj.noise):
+            return f"○ Δw {num(dw)} = −lr·(f′ {num(g)})"
+        kick = float(np.asarray(traj.noise)[t - 1, 0])
+        return f"○ Δw {num(dw)} = −lr·(f′ {num(g)} + kick {num(kick)})"
 
     def followed(self, traj: Trajectory, area: PlotArea) -> list[Mobject]:
         """A ring (in the text's colour, hollow: the swarm and the stars under it stay
@@ -372,7 +358,7 @@ class NoiseEscape(DescentScene):
             lr = np.asarray(traj.lr)
             rows.add(
                 live_text(
-                    self.clock, lambda t, lr=lr: f"lr {float(lr[t]):.6f}", self.theme,
+                    self.clock, lambda t, lr=lr: f"lr {num(self.lr_shown(lr, t))}", self.theme,
                     font_size=22, color=self.theme.text,
                 )
             )  # fmt: skip

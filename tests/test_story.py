@@ -140,7 +140,8 @@ def check_event(
             np.sign(p[t, i] - x) != np.sign(p[t - 1, i] - x) or p[t - 1, i] == x for x in goals
         )
     elif e.kind == "tolerance":  # of the optimum, or (several minima) of one of them
-        targets = [land.optimum] + [m.position for m in land.points_of_kind("global_min")]
+        minima = land.points_of_kind("global_min", "local_min")  # the one the run ends in
+        targets = [land.optimum] + [m.position for m in minima]
         assert any(
             (d := np.linalg.norm(p - np.asarray(x), axis=1))[t:].max() <= e.values["tol"]
             and (t == 0 or d[t - 1] > e.values["tol"])

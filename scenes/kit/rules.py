@@ -28,7 +28,7 @@ from descent.engine.rules import update_terms
 from descent.scenes.kit.clock import StepClock
 from descent.scenes.kit.plot import corner_points
 from descent.scenes.kit.text import FastText, fmt_value, label
-from descent.scenes.kit.theme import Theme
+from descent.scenes.kit.theme import Theme, text_color
 
 __all__ = ["shown_update", "UpdateRule", "CoordinateBars", "rule_lines", "vec"]
 
@@ -119,7 +119,7 @@ class UpdateRule(VGroup):
         first = rule_lines(traj, 0)
         header = label(f"torch's update, {traj.label}", font_size, theme.muted)
         self.add(header)
-        rules = VGroup(*[label(r or " ", font_size, color) for r, _ in first])
+        rules = VGroup(*[label(r or " ", font_size, text_color(color, theme)) for r, _ in first])
         rules.arrange(DOWN, aligned_edge=LEFT, buff=0.22).next_to(header, DOWN, buff=0.2)
         rules.align_to(header, LEFT)
         self.add(rules)
