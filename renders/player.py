@@ -689,15 +689,7 @@ def _models(
     clock = getattr(cap.scene, "clock", None)
     made = {id(t) for t in cap.tracks}
     candidates = list({id(m): m for m in [*cap.layered, *cap.mobjects]}.values())
-    # parts of a group among the moving parts (a loss panel's curves, a legend): the
-    # player's side panel shows those
-    grouped = {
-        id(f)
-        for g in (cap.layered if runs else [])
-        if g.submobjects
-        for f in g.get_family()
-        if f is not g
-    }
+    grouped = _grouped(cap, runs)
     found = [
         m
         for m in candidates
@@ -785,13 +777,7 @@ def _spots(
     if clock is None:
         return []
     made = {id(f) for t in cap.tracks for f in t.get_family()}
-    grouped = {
-        id(f)
-        for g in (cap.layered if runs else [])
-        if g.submobjects
-        for f in g.get_family()
-        if f is not g
-    }
+    grouped = _grouped(cap, runs)
     seen: set[int] = set()
     found = []
     for top in [*cap.layered, *cap.mobjects]:
@@ -825,6 +811,18 @@ def _spots(
             }
         )
     return out
+
+
+def _grouped(cap: PlayerCapture, runs: bool) -> set[int]:
+    """The ids of parts of a group among the moving parts (a loss panel's curves, a
+    legend): the player's side panel shows those when the scene has ``runs``."""
+    return {
+        id(f)
+        for g in (cap.layered if runs else [])
+        if g.submobjects
+        for f in g.get_family()
+        if f is not g
+    }
 
 
 def _live_texts(
