@@ -813,9 +813,9 @@ def _spots(
     return out
 
 
-def _grouped(cap: PlayerCapture, runs: bool) -> set[int]:
+def _grouped(cap: PlayerCapture, runs: Sequence[Any]) -> set[int]:
     """The ids of parts of a group among the moving parts (a loss panel's curves, a
-    legend): the player's side panel shows those when the scene has ``runs``."""
+    legend): the player's side panel shows those when the scene has any ``runs``."""
     return {
         id(f)
         for g in (cap.layered if runs else [])
