@@ -1246,7 +1246,15 @@ def _panel_as_drawn(
     for k, run in enumerate(runs):
         run["panel_y"] = arrays.add(ys[k], "<f4")
         run["panel_mark"] = arrays.add(said[k], "u1")
-    return {"y": [float(y0), float(y1)], "scale": str(panel.scale), "marks": marks}
+    return {
+        "y": [float(y0), float(y1)],
+        "scale": str(panel.scale),
+        "marks": marks,
+        # the tick numbers the video's panel writes, [position, text] (positions in the
+        # panel's own coordinates: log₁₀ of the value on a log axis)
+        "x_ticks": [[v, t] for v, t in area.x_ticks],
+        "y_ticks": [[v, t] for v, t in area.y_ticks],
+    }
 
 
 def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:

@@ -1697,6 +1697,83 @@ def test_overflowing_run_stops_and_says_so_as_the_video(browser: Any, tmp_path: 
     page.check_clean()
 
 
+def _chart_ticks(page: Page) -> list[str]:
+    return page.js("return p.chart.dataset.ticks;").split("|")
+
+
+def _muted_near(page: Page, box: list[float], muted: str) -> bool:
+    """Whether the chart's canvas has a pixel of the theme's muted colour in box (CSS px)."""
+    px = np.array(
+        page.js(
+            f"const d = p.dpr, b = {box};"
+            "return Array.from(p.chart.getContext('2d').getImageData(Math.round(b[0] * d),"
+            " Math.round(b[1] * d), Math.round((b[2] - b[0]) * d), Math.round((b[3] - b[1]) * d)).data);"
+        )
+    ).reshape(-1, 4)
+    want = np.array([int(muted[i : i + 2], 16) for i in (1, 3, 5)])
+    return bool((np.abs(px[:, :3] - want).max(axis=1) <= 30)[px[:, 3] >= 200].any())
+
+
+@needs_chromium
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_side_chart_writes_the_video_panels_ticks(
+    browser: Any, overshoot: dict, tmp_path: Path, theme: str
+) -> None:
+    """The side chart writes the tick numbers the video's loss panel writes (PlotArea's
+    own x_ticks / y_ticks, read from the scene's panel), in the theme's muted colour, each
+    left of (y) or under (x) the plot box at its value, none overlapping: MomentumOvershoot's
+    linear "distance to optimum" panel; LearningRates' log panel (log₁₀ loss: the integers
+    inside its range); with no panel range, round 1/2/5 × 10^k ticks of the series."""
+    from descent.scenes.kit.readouts import LossPanel
+
+    cls = overshoot["cls"]
+    cap = player.capture(cls)
+    area = next(m for m in cap.layered if isinstance(m, LossPanel)).area
+    panel = player.build_payload(cls, theme=theme)["panel"]
+    assert panel["x_ticks"] == [[v, t] for v, t in area.x_ticks]
+    assert panel["y_ticks"] == [[v, t] for v, t in area.y_ticks]
+    page = Page(browser, overshoot["files"][theme])
+    page.js("p.seek(8);")
+    want = [f"x {t}" for _, t in area.x_ticks] + [f"y {t}" for _, t in area.y_ticks]
+    assert (
+        _chart_ticks(page) == want == ["x 0", "x 20", "x 40", "x 60", "x 80", "y 0", "y 2", "y 4"]
+    )
+    box = page.js("return p.chartBoxNow;")
+    w, h = page.js("return [p.chart.clientWidth, p.chart.clientHeight];")
+    lo, hi = panel["y"]
+    muted = page.js("return p.data.theme.muted;")
+    for v, _ in area.y_ticks:  # each number beside its value, in the muted colour
+        y = box["b"] - (box["b"] - box["t"]) * (v - lo) / (hi - lo)
+        y = min(max(y, box["t"] + 6), box["b"] - 6)
+        assert _muted_near(page, [1, y - 4, box["l"] - 3, y + 4], muted), (theme, v)
+    for v, _ in area.x_ticks:
+        x = box["l"] + (box["r"] - box["l"]) * v / page.js("return p.steps;")
+        x = min(max(x, 8), w - 8)
+        assert _muted_near(page, [x - 4, box["b"] + 3, x + 4, h - 1], muted), (theme, v)
+    # the box left room for them: a number wide on the left, a line below
+    assert box["l"] >= 12 and box["b"] <= h - 15 and box["r"] <= w
+    # no panel range (a chart of the series alone): round ticks, 1/2/5 × 10^k apart
+    page.js("p.data.panel.y = null; p.seek(9);")
+    ys = [float(t[2:]) for t in _chart_ticks(page) if t.startswith("y ")]
+    gaps = np.diff(ys)
+    assert len(ys) >= 2 and np.allclose(gaps, gaps[0]), ys
+    assert round(gaps[0] / 10 ** math.floor(math.log10(gaps[0])), 9) in (1, 2, 5), ys
+    page.check_clean()
+    if theme == "light":
+        return
+    rates = get_scene("LearningRates")
+    payload = player.build_payload(rates)
+    (lo, hi), path = payload["panel"]["y"], tmp_path / "rates.html"
+    assert payload["panel"]["scale"] == "log"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page = Page(browser, path)
+    page.js("p.seek(8);")
+    logs = [f"y {e}" for e in range(math.ceil(lo), math.floor(hi) + 1)]  # log₁₀ of the loss
+    assert [t for t in _chart_ticks(page) if t.startswith("y ")] == logs
+    assert page.root().locator(".dp-panel-label").inner_text() == "log₁₀ loss"
+    page.check_clean()
+
+
 def test_contour_labels_are_in_the_players_picture() -> None:
     """The contour values the video writes on the heat map (ContourLabels: their updater only
     makes room for read-outs) are part of the player's background, at the video's pixels."""

@@ -728,6 +728,24 @@
     return "linear-gradient(90deg, " + parts.join(", ") + ")";
   };
 
+  /* round tick values over [lo, hi] as [value, text]: 1, 2 or 5 × 10^k apart, or the powers
+   * of ten inside it on a log scale (every few when there are many) */
+  function niceTicks(lo, hi, log) {
+    var out = [], v, e;
+    if (log && lo > 0) {
+      var a = Math.ceil(Math.log10(lo) - 1e-9), b = Math.floor(Math.log10(hi) + 1e-9), every = Math.max(1, Math.ceil((b - a + 1) / 5));
+      for (e = a; e <= b; e += every) out.push([Math.pow(10, e), "1e" + e]);
+      if (out.length) return out;
+    }
+    var raw = (hi - lo) / 4, p = Math.pow(10, Math.floor(Math.log10(raw || 1))), m = raw / p;
+    var step = (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
+    for (v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
+      var r = Math.abs(v) < step * 1e-9 ? 0 : v;
+      out.push([r, String(+r.toPrecision(6))]);
+    }
+    return out;
+  }
+
   Player.prototype.drawChart = function () {
     var c = this.chart, dpr = this.dpr, self = this;
     var w = c.clientWidth || 200, h = c.clientHeight || 80;
@@ -749,10 +767,11 @@
     if (!(hi > lo)) { hi = lo + 1; }
     var f = positive && this.data.panel.log ? Math.log : function (v) { return v; };
     var flo = f(lo), fhi = f(hi), steps = this.steps;
-    function X(i) { return 2 + (w - 4) * i / steps; }
-    function Y(v) { return !isFinite(v) ? 2 : h - 2 - (h - 4) * (f(Math.min(Math.max(v, lo), hi)) - flo) / (fhi - flo); }
-    g.strokeStyle = this.data.theme.muted; g.lineWidth = 1;
-    g.strokeRect(0.5, 0.5, w - 1, h - 1);
+    var yt = niceTicks(lo, hi, f === Math.log), xt = niceTicks(0, steps, false).filter(function (q) { return q[0] === Math.round(q[0]); });
+    var B = this.chartBox(g, w, h, yt);
+    function X(i) { return B.l + (B.r - B.l) * i / steps; }
+    function Y(v) { return !isFinite(v) ? B.t : B.b - (B.b - B.t) * (f(Math.min(Math.max(v, lo), hi)) - flo) / (fhi - flo); }
+    this.chartTicks(g, B, xt, yt.map(function (q) { return [f(q[0]), q[1]]; }), X, function (u) { return B.b - (B.b - B.t) * (u - flo) / (fhi - flo); });
     var k = Math.min(Math.floor(this.t), steps);
     runs.forEach(function (r) {
       g.beginPath();
@@ -760,7 +779,7 @@
       g.strokeStyle = r.color; g.lineWidth = 2; g.stroke();
     });
     g.strokeStyle = this.data.theme.muted; g.setLineDash([3, 3]);
-    g.beginPath(); g.moveTo(X(this.t), 0); g.lineTo(X(this.t), h); g.stroke(); g.setLineDash([]);
+    g.beginPath(); g.moveTo(X(this.t), B.t); g.lineTo(X(this.t), B.b); g.stroke(); g.setLineDash([]);
     this.chart.title = (positive && this.data.panel.log ? "log scale, " : "") + num(lo) + " … " + num(hi);
   };
 
@@ -769,10 +788,10 @@
    * writes while the value is past the panel's edge (▲ 6.97e+04, ▲ ∞) */
   Player.prototype.drawPanel = function (g, w, h, runs) {
     var P = this.data.panel, lo = P.y[0], hi = P.y[1], steps = this.steps, t = this.t, k = Math.min(Math.round(t), steps);
-    function X(i) { return 2 + (w - 4) * i / steps; }
-    function Y(v) { return h - 2 - (h - 4) * (v - lo) / (hi - lo); }
-    g.strokeStyle = this.data.theme.muted; g.lineWidth = 1;
-    g.strokeRect(0.5, 0.5, w - 1, h - 1);
+    var B = this.chartBox(g, w, h, P.y_ticks || []);
+    function X(i) { return B.l + (B.r - B.l) * i / steps; }
+    function Y(v) { return B.b - (B.b - B.t) * (v - lo) / (hi - lo); }
+    this.chartTicks(g, B, P.x_ticks || [], P.y_ticks || [], X, Y);
     var said = [], self = this;
     runs.forEach(function (r) {
       var n = r.panelY.length, f = Math.min(Math.floor(t), n - 1), end = self.pathAt1(r.panelY, n, t);
@@ -784,16 +803,55 @@
       var m = r.panelMark[Math.min(k, n - 1)];
       if (m) said.push([r, P.marks[m - 1], X(Math.min(t, n - 1)), Y(end)]);
     });
-    g.font = "12px 'DejaVu Sans', sans-serif"; g.textBaseline = "middle";
+    g.font = "12px 'DejaVu Sans', sans-serif"; g.textBaseline = "middle"; g.textAlign = "left";
     said.forEach(function (s, i) {  // by the dot, inside the box, one line apart
-      var tw = g.measureText(s[1]).width, x = s[2] - 8 - tw > 4 ? s[2] - 8 - tw : s[2] + 8;
-      var y = s[3] < h / 2 ? s[3] + 10 + 14 * i : s[3] - 10 - 14 * i;
+      var tw = g.measureText(s[1]).width, x = s[2] - 8 - tw > B.l + 2 ? s[2] - 8 - tw : s[2] + 8;
+      var y = s[3] < (B.t + B.b) / 2 ? s[3] + 10 + 14 * i : s[3] - 10 - 14 * i;
       g.fillStyle = s[0].color; g.fillText(s[1], x, y);
     });
     this.chart.dataset.marks = said.map(function (s) { return s[0].src.label + ": " + s[1]; }).join("\n");
     g.strokeStyle = this.data.theme.muted; g.setLineDash([3, 3]);
-    g.beginPath(); g.moveTo(X(t), 0); g.lineTo(X(t), h); g.stroke(); g.setLineDash([]);
+    g.beginPath(); g.moveTo(X(t), B.t); g.lineTo(X(t), B.b); g.stroke(); g.setLineDash([]);
     this.chart.title = P.scale + " scale, " + num(lo) + " … " + num(hi);
+  };
+
+  /* the chart's plot box inside its canvas: room on the left for the widest y tick number
+   * and below for the step numbers (12 px, the theme's muted colour) */
+  Player.prototype.chartBox = function (g, w, h, yt) {
+    g.font = "12px 'DejaVu Sans', sans-serif";
+    var wide = 0;
+    yt.forEach(function (q) { wide = Math.max(wide, g.measureText(q[1]).width); });
+    return { l: Math.ceil(wide) + 8, r: w - 6, t: 4, b: h - 17, w: w };
+  };
+
+  /* the box, its tick marks and tick numbers ([position, text] in the chart's coordinates);
+   * a number that would touch the one before it is left out. The numbers written go to
+   * chart.dataset.ticks ("x 0|x 5|y -1|...") */
+  Player.prototype.chartTicks = function (g, B, xt, yt, X, Y) {
+    var muted = this.data.theme.muted, drawn = [], last;
+    g.strokeStyle = muted; g.lineWidth = 1;
+    g.strokeRect(B.l + 0.5, B.t + 0.5, B.r - B.l - 1, B.b - B.t - 1);
+    g.font = "12px 'DejaVu Sans', sans-serif"; g.fillStyle = muted;
+    g.textAlign = "center"; g.textBaseline = "top"; last = -Infinity;
+    xt.forEach(function (q) {
+      var x = X(q[0]), tw = g.measureText(q[1]).width;
+      if (x < B.l - 0.5 || x > B.r + 0.5) return;
+      g.beginPath(); g.moveTo(x, B.b); g.lineTo(x, B.b - 4); g.stroke();
+      var x0 = Math.min(Math.max(x - tw / 2, 0), B.w - tw), x1 = x0 + tw;  // the end's: inside the canvas
+      if (x0 < last + 6) return;
+      g.fillText(q[1], x0 + tw / 2, B.b + 3); last = x1; drawn.push("x " + q[1]);
+    });
+    g.textAlign = "right"; g.textBaseline = "middle"; last = Infinity;
+    yt.forEach(function (q) {
+      var y = Y(q[0]);
+      if (y < B.t - 0.5 || y > B.b + 0.5) return;
+      g.beginPath(); g.moveTo(B.l, y); g.lineTo(B.l + 4, y); g.stroke();
+      var yc = Math.min(Math.max(y, B.t + 6), B.b - 6);
+      if (Math.abs(yc - last) < 13) return;
+      g.fillText(q[1], B.l - 4, yc); last = yc; drawn.push("y " + q[1]);
+    });
+    this.chart.dataset.ticks = drawn.join("|");
+    this.chartBoxNow = B;
   };
 
   /* a per-step series at fractional step s (linear between steps) */

@@ -84,6 +84,10 @@ class PlotArea:
     frame: VGroup = field(default_factory=VGroup)
     #: the heat map's colour bar, where one was drawn (right of the box)
     colorbar: Any = None
+    #: the tick numbers the frame writes, ``(position, text)`` in data coordinates (the
+    #: player's side chart writes the same ones)
+    x_ticks: list[tuple[float, str]] = field(default_factory=list)
+    y_ticks: list[tuple[float, str]] = field(default_factory=list)
     _basis_of: tuple[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -232,6 +236,7 @@ def plot_area(
             at = area.to_scene(np.array([value, y_range[0]]))
             frame.add(Line(at, at + UP * 0.1, color=theme.muted, stroke_width=1.5))
             frame.add(label(_fmt_tick(value), font_size, theme.muted).next_to(at, DOWN, buff=0.1))
+            area.x_ticks.append((float(value), _fmt_tick(value)))
         if y_ticks is None:
             y_ticks = [(v, _fmt_tick(v)) for v in _tick_values(*y_range, step_for(*y_range))]
         for value, text in y_ticks:
@@ -242,6 +247,7 @@ def plot_area(
             number = label(text, font_size, theme.muted).next_to(at, LEFT, buff=0.1)
             y_numbers.append(number)
             frame.add(number)
+            area.y_ticks.append((float(value), str(text)))
     if labels:
         frame.add(
             label(labels[0], font_size + 2, theme.text).next_to(
