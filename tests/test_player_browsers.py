@@ -624,6 +624,33 @@ def click_on(b: Any, selector: str, k: int = 0, n: int = 0) -> None:
     b.click(r["x"] + r["width"] / 2, r["y"] + r["height"] / 2)
 
 
+def painted_screenshot(b: Any, path: Path) -> Path:
+    """A screenshot of what the page has painted after the last command.
+
+    WebKitGTK composites a canvas on its own thread: a screenshot taken right after a
+    ``seek`` can show the frame before it (CI once read the optimum's star under the dot's
+    last position). So: wait for two animation frames, then take screenshots until two in a
+    row are the same picture (at most 10)."""
+    from PIL import Image, ImageChops
+
+    b.js(
+        "(window.__dpPainted = 0, requestAnimationFrame(() => requestAnimationFrame(() => "
+        "{ window.__dpPainted = 1; })))"
+    )
+    end = time.monotonic() + 10
+    while not b.js("window.__dpPainted === 1"):
+        assert time.monotonic() < end, f"{b.name}: no animation frame in 10 s"
+        time.sleep(0.02)
+    before = Image.open(b.screenshot(path)).convert("RGB")
+    for _ in range(10):
+        time.sleep(0.05)
+        now = Image.open(b.screenshot(path)).convert("RGB")
+        if ImageChops.difference(before, now).getbbox() is None:
+            return path
+        before = now
+    raise AssertionError(f"{b.name}: the page kept changing over 10 screenshots")
+
+
 def to_viewport(b: Any, payload: dict[str, Any], px: np.ndarray, k: int = 0) -> tuple[float, float]:
     """Canvas px (the payload's size) → viewport CSS px."""
     box = rect(b, "canvas.dp-canvas", k)
@@ -734,7 +761,9 @@ def test_dot_position_matches_the_projected_run(browser: Any, overshoot: dict) -
             assert got is not None, (browser.name, k, t)
             assert np.abs(got - expected).max() <= 1.0, (browser.name, k, t, got, expected)
     # the last run alone at its last step: the screenshot's pixel at its centre
-    shot = browser.screenshot(overshoot["files"]["dark"].with_name(f"dot-{browser.name}.png"))
+    shot = painted_screenshot(
+        browser, overshoot["files"]["dark"].with_name(f"dot-{browser.name}.png")
+    )
     x, y = to_viewport(browser, payload, expected)
     rgb = np.asarray(Image.open(shot).convert("RGB"), dtype=float)[round(y - 0.5), round(x - 0.5)]
     colour = payload["runs"][len(trajs) - 1]["color"].lstrip("#")
