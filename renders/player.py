@@ -323,7 +323,12 @@ def capture(
                 elif "areas" in got:  # the static parts added after make_clock too (a network
                     # scene's data and its axes), without the moving parts
                     # (a scene with no track keeps its panels: the player has no side panel)
-                    snapshot(static=True, exclude=got.get("layered", []) if made else [])
+                    # a static part laid over a plot (SaddleEscape's saddle and its
+                    # "uphill"/"downhill" signs) stays: the video draws it from the start,
+                    # under the moving parts (add_layered puts static parts first)
+                    over = _over_plots(got.get("layered", []), got.get("areas", []), made)
+                    moving = [m for m in got.get("layered", []) if id(m) not in over]
+                    snapshot(static=True, exclude=moving if made else [])
                     got["mobjects"] = list(scene.mobjects)
                 raise _Stop
 
@@ -360,6 +365,27 @@ def capture(
         import shutil
 
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _over_plots(layered: Sequence[Any], areas: Sequence[Any], tracks: Sequence[Any]) -> set[int]:
+    """The ids of the parts a scene handed ``add_layered`` that are annotations of a plot:
+    static (no updater in their family), no part of a track, their centre inside a plot's
+    frame. The others (legend, step counter, loss panel and what is drawn on it) are the
+    player's own side panel."""
+    made = {id(f) for t in tracks for f in t.get_family()}
+    boxes = []
+    for a in areas:
+        o, ex, ey = (np.asarray(v, float) for v in a._basis())
+        corners = np.array([o, o + ex, o + ey, o + ex + ey])
+        boxes.append((corners.min(0), corners.max(0)))
+    out = set()
+    for m in layered:
+        if id(m) in made or m.get_family_updaters() or not len(m.get_all_points()):
+            continue
+        c = np.asarray(m.get_center(), float)
+        if any((lo[:2] <= c[:2]).all() and (c[:2] <= hi[:2]).all() for lo, hi in boxes):
+            out.add(id(m))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -969,6 +995,50 @@ def _beat_rings(cap: PlayerCapture, movers: Sequence[Any], payload: dict[str, An
         entry["ring"] = [run, round(radius * scale, 2)]
 
 
+def _beat_dims(cap: PlayerCapture, movers: Sequence[Any], payload: dict[str, Any]) -> None:
+    """What a beat's hold dims, as the video's :meth:`~descent.scenes.kit.scene.DescentScene.hold`
+    does: the scene's own :class:`~descent.scenes.kit.story.Emphasis` on the beat's subject
+    among :meth:`beat_subjects` (the scene's ``subjects``, else its tracks) dims every other
+    subject to ``Emphasis.dim`` of its opacity (its text to ``TEXT_DIM``). Each beat that
+    dims a run gets ``dim``: the dimmed runs' indices (``movers``, in run order) as
+    ``[first, last]`` ranges; ``payload["emphasis"]`` holds the two opacity factors."""
+    from descent.scenes.kit.story import TEXT_DIM, Emphasis
+
+    scene = cap.scene
+    base = list(getattr(scene, "subjects", None) or getattr(scene, "tracks", []))
+    index = {id(m): i for i, m in enumerate(movers)}
+    picker = getattr(scene, "beat_subjects", None)
+    factor = None
+    for beat, entry in zip(_beat_objects(scene), payload["beats"], strict=True):
+        k = getattr(beat, "subject", None)
+        subjects = list(picker(beat, base)) if callable(picker) else base
+        if k is None or not 0 <= int(k) < len(subjects):
+            continue
+        mark = Emphasis(subjects[int(k)], subjects, scene.theme)
+        dimmed = sorted({index[id(m)] for m in mark.others if id(m) in index})
+        if not dimmed:
+            continue
+        factor = mark.dim
+        ranges: list[list[int]] = []
+        for i in dimmed:  # consecutive runs as one range (a swarm: a few numbers)
+            if ranges and ranges[-1][1] == i - 1:
+                ranges[-1][1] = i
+            else:
+                ranges.append([i, i])
+        entry["dim"] = ranges
+    if factor is not None:
+        payload["emphasis"] = {"dim": float(factor), "text": float(max(factor, TEXT_DIM))}
+
+
+def _trail_tiers(track: Any) -> list[list[float]]:
+    """The track's trail tiers as its own parts are styled (kit.tracks.Track: older tiers
+    thinner and dimmer), oldest first: ``[stroke width (Manim's units), opacity]`` each."""
+    return [
+        [round(float(p.get_stroke_width()), 3), round(float(p.get_stroke_opacity()), 3)]
+        for p in track.trail_parts
+    ]
+
+
 def _area_heading(area: Any, cap: PlayerCapture) -> str | None:
     """The text the scene writes right above a plot, centred over it (NoiseEscape's "without
     noise"), or ``None``: a static text whose bottom is at most 0.7 scene units above the
@@ -1124,6 +1194,13 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
         if r.get("tile"):
             r["group"], r["group_name"] = 10_000 + k, r["label"]
     _beat_rings(cap, cap.tracks, payload)
+    _beat_dims(cap, cap.tracks, payload)
+    tiers = [_trail_tiers(t) for t in cap.tracks if t.trail]
+    if tiers:  # the trails' tiers once; a run whose trail is styled otherwise keeps its own
+        payload["tiers"] = tiers[0]
+        for track, run in zip(cap.tracks, runs, strict=True):
+            if track.trail and _trail_tiers(track) != tiers[0]:
+                run["tiers"] = _trail_tiers(track)
     boxes = [_area_box(a, cap) for a in areas]
     payload["panel"] = _panel(scene, trajs, runs, arrays) if not tiles else None
     if payload["panel"] is not None:
@@ -1365,6 +1442,7 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
     _group_names(runs)
     payload: dict[str, Any] = {"beats": _beats(scene)}
     _beat_rings(cap, balls, payload)
+    _beat_dims(cap, balls, payload)
     from descent.scenes.kit.readouts import hyperparameters
 
     for run, traj in zip(runs, trajs, strict=True):  # the legend the video's picture had:
@@ -1373,6 +1451,7 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
             run["group_name"] = f"{run['label']} ({hyperparameters(traj.spec)})"
     return {
         "beats": payload["beats"],
+        **({"emphasis": payload["emphasis"]} if "emphasis" in payload else {}),
         "kind": "tracks",
         "camera": "fixed at the video's first frame (the video's camera then orbits)",
         "crop": _crop(cap, None, 0),

@@ -322,10 +322,10 @@
   /* ----- tracks ----- */
   Player.prototype.initTracks = function () {
     var self = this, d = this.data, buf = this.buf, probe = this.ctx;
-    this.runs = d.runs.map(function (r) {
+    this.runs = d.runs.map(function (r, index) {
       var q = view(buf, r.xy), xy = new Float32Array(q.length);
       for (var i = 0; i < q.length; i++) xy[i] = q[i] / r.scale;
-      var run = { src: r, xy: xy, out: view(buf, r.out), n: r.n, color: r.color, group: r.group };
+      var run = { src: r, index: index, xy: xy, out: view(buf, r.out), n: r.n, color: r.color, group: r.group };
       if (r.loss) { run.loss = view(buf, r.loss); run.grad = view(buf, r.grad); run.lr = view(buf, r.lr); }
       if (r.series) run.series = view(buf, r.series);
       if (r.legend) run.legend = new TextDecoder().decode(view(buf, r.legend)).split("\n");  // the video's legend read-out, per step
@@ -490,48 +490,104 @@
     return (this.batches = out);
   };
 
-  /* the trails' own canvas under the dots: the segments of steps already reached are drawn
-   * once, as the clock reaches them (opaque, the layer's opacity is the trail's), and the
-   * layer is redrawn only when time goes back or a run is shown or hidden */
+  /* Python's round (half to even), as the video's trail cuts use it (kit.tracks.Track) */
+  function roundEven(x) {
+    var f = Math.floor(x), d = x - f;
+    if (Math.abs(d - 0.5) < 1e-9) return f % 2 === 0 ? f : f + 1;
+    return Math.round(x);
+  }
+
+  /* the trail's tiers, oldest first: [stroke width (Manim's), opacity] (player.py,
+   * _trail_tiers); a run without any (a 3-D ball's trail) one flat tier */
+  Player.prototype.tiersOf = function (r) {
+    return r.src.tiers || this.data.tiers || [[3.6, 0.85]];
+  };
+
+  /* the tier of each piece of run r's trail while the clock is at step n (kit.tracks.Track.
+   * update_to: the points of steps 0…n and the dot, cut into len(tiers) parts at
+   * round(j·last/tiers), last = n + 1): cuts[j] ≤ piece < cuts[j + 1] is in tier j */
+  Player.prototype.trailCuts = function (r, n) {
+    var T = this.tiersOf(r).length, last = Math.min(n, r.n - 1) + 1, cuts = [];
+    for (var j = 0; j <= T; j++) cuts.push(roundEven(j * last / T));
+    return cuts;
+  };
+
+  /* the beat whose ring and dimming are shown at step t (kit.story.Emphasis: while the
+   * beat's narration covers the step, as the ring), or null */
+  Player.prototype.beatAt = function (t) {
+    var shown = null, beats = this.data.beats || [];
+    for (var i = 0; i < beats.length; i++) if (beats[i].step <= t + 1e-9) shown = beats[i];
+    return shown && t <= shown.until + 1e-9 ? shown : null;
+  };
+
+  /* 1 for each run the beat shown at step t dims (player.py, _beat_dims), as a string key */
+  Player.prototype.dimAt = function (t) {
+    var b = this.beatAt(t), key = b && b.dim ? b.dim.join(";") : "";
+    if (key === this.dimKey) return this.dimmed;
+    var out = this.dimmed = new Uint8Array(this.runs.length);
+    if (b && b.dim) b.dim.forEach(function (ab) { for (var i = ab[0]; i <= ab[1] && i < out.length; i++) out[i] = 1; });
+    this.dimKey = key;
+    this.trailDirty = true;  // a dimmed run's trail is redrawn dimmer
+    return out;
+  };
+
+  /* the trails' own canvas under the dots: the pieces of the steps reached, each in its tier
+   * (older ones thinner and dimmer, as the video's), redrawn when the clock reaches another
+   * step (the tiers' cuts move with it), when a run is shown, hidden or dimmed */
   Player.prototype.drawTrails = function (t, unit) {
     var g = this.tctx, d = this.data, k = Math.floor(t), self = this;
-    if (!this.trails || this.trailDirty || k < this.trailK) {
+    if (!this.trails || this.trailDirty || k !== this.trailK) {
       g.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
       g.clearRect(0, 0, d.size[0], d.size[1]);
-      this.trailK = 0;
+      this.trailK = -1;
       this.trailDirty = false;
       if (!this.trails) return;
     }
-    if (k <= this.trailK) return;
-    var from = this.trailK;
-    g.lineJoin = "round"; g.lineCap = "round"; g.lineWidth = 4 * unit * 0.9;
-    this.colourBatches().forEach(function (b) {
-      var any = false;
-      g.beginPath();
-      for (var q = 0; q < b.runs.length; q++) {
-        var r = b.runs[q];
-        if (!r.src.trail || self.hidden[r.group]) continue;
-        var i0 = Math.min(from, r.n - 1), i1 = Math.min(k, r.n - 1);
-        if (i1 <= i0) continue;
-        if (r.path) {  // its points on the surface from step i0 to i1, hidden pieces left out
-          var p0 = r.pathAt[i0], p1 = r.pathAt[i1];
-          g.moveTo(r.path[2 * p0], r.path[2 * p0 + 1]);
-          for (var pj = p0 + 1; pj <= p1; pj++) {
-            if (r.pathHid[pj - 1]) g.moveTo(r.path[2 * pj], r.path[2 * pj + 1]);
-            else g.lineTo(r.path[2 * pj], r.path[2 * pj + 1]);
+    if (k === this.trailK) return;
+    var dim = this.dimmed, fade = (d.emphasis || {}).dim || 1;
+    g.lineJoin = "round"; g.lineCap = "round";
+    var tiers = 0;
+    this.runs.forEach(function (r) { tiers = Math.max(tiers, self.tiersOf(r).length); });
+    for (var j = 0; j < tiers; j++) {
+      for (var pass = 0; pass < 2; pass++) {  // the runs as they are, then the dimmed ones
+        this.colourBatches().forEach(function (b) {
+          var style = null;
+          g.beginPath();
+          for (var q = 0; q < b.runs.length; q++) {
+            var r = b.runs[q];
+            if (!r.src.trail || self.hidden[r.group] || (dim && dim[r.index] ? 1 : 0) !== pass) continue;
+            var ts = self.tiersOf(r);
+            if (j >= ts.length) continue;
+            var i1 = Math.min(k, r.n - 1);
+            if (i1 < 1) continue;
+            if (r.path) {  // its points on the surface up to step i1, hidden pieces left out
+              var p1 = r.pathAt[i1];
+              g.moveTo(r.path[0], r.path[1]);
+              for (var pj = 1; pj <= p1; pj++) {
+                if (r.pathHid[pj - 1]) g.moveTo(r.path[2 * pj], r.path[2 * pj + 1]);
+                else g.lineTo(r.path[2 * pj], r.path[2 * pj + 1]);
+              }
+              style = style || ts[j];
+              continue;
+            }
+            // the recorded pieces i → i + 1 (i < i1) of tier j; the piece to the dot: draw()
+            var cuts = self.trailCuts(r, k), i0 = cuts[j], ie = Math.min(cuts[j + 1], i1);
+            if (ie <= i0) continue;
+            g.moveTo(r.xy[2 * i0], r.xy[2 * i0 + 1]);
+            for (var i = i0 + 1; i <= ie; i++) {
+              if (r.seg && r.seg[i - 1]) g.moveTo(r.xy[2 * i], r.xy[2 * i + 1]);
+              else g.lineTo(r.xy[2 * i], r.xy[2 * i + 1]);
+            }
+            style = style || ts[j];
           }
-          any = true;
-          continue;
-        }
-        g.moveTo(r.xy[2 * i0], r.xy[2 * i0 + 1]);
-        for (var i = i0 + 1; i <= i1; i++) {
-          if (r.seg && r.seg[i - 1]) g.moveTo(r.xy[2 * i], r.xy[2 * i + 1]);
-          else g.lineTo(r.xy[2 * i], r.xy[2 * i + 1]);
-        }
-        any = true;
+          if (style) {
+            g.globalAlpha = style[1] * (pass ? fade : 1);
+            g.lineWidth = style[0] * unit; g.strokeStyle = b.color; g.stroke();
+          }
+        });
       }
-      if (any) { g.strokeStyle = b.color; g.stroke(); }
-    });
+    }
+    g.globalAlpha = 1;
     this.trailK = k;
   };
 
@@ -567,31 +623,41 @@
     var unit = d.size[0] / 1422.2; // Manim's stroke width 1 in px (0.01 scene units)
     var self = this, t = this.t, light = d.theme.name === "light", runs = this.runs, hidden = this.hidden;
     var here = this.scratch || (this.scratch = [0, 0]), r, q, k, i;
+    var dim = this.dimAt(t), fade = (d.emphasis || {}).dim || 1, fadeText = (d.emphasis || {}).text || 1;
     this.drawTrails(t, unit);
-    if (this.trails) {  // the piece of the current step, from its last recorded point to the dot
-      ctx.lineCap = "butt"; ctx.lineWidth = 4 * unit * 0.9; ctx.globalAlpha = 0.85;
+    if (this.trails) {  // the piece of the current step, from its last recorded point to the
+      // dot, in its tier (the newest but at step 0): one path per colour, tier and dimming
+      ctx.lineCap = "butt";
       this.colourBatches().forEach(function (b) {
-        ctx.beginPath();
+        var paths = {};
         for (q = 0; q < b.runs.length; q++) {
           r = b.runs[q];
           if (!r.src.trail || hidden[r.group]) continue;
           k = Math.min(Math.floor(t), r.n - 1);
           if (k >= r.n - 1) continue;
+          var ts = self.tiersOf(r), cuts = self.trailCuts(r, k), tier = ts.length - 1;
+          while (tier > 0 && cuts[tier] > k) tier--;
+          var key = ts[tier][0] + "," + ts[tier][1] * (dim[r.index] ? fade : 1);
+          var path = paths[key] || (paths[key] = new Path2D());
           if (r.path) {  // the pieces of this step reached so far, along the surface
             var a0 = r.pathAt[k], a1 = r.pathAt[k + 1], sIdx = a0 + (t - k) * (a1 - a0), last = Math.floor(sIdx);
-            ctx.moveTo(r.path[2 * a0], r.path[2 * a0 + 1]);
+            path.moveTo(r.path[2 * a0], r.path[2 * a0 + 1]);
             for (var pk = a0 + 1; pk <= last + 1 && pk <= a1; pk++) {
               var fr = Math.min(sIdx - (pk - 1), 1), px0 = r.path[2 * pk - 2], py0 = r.path[2 * pk - 1];
               var px1 = px0 + fr * (r.path[2 * pk] - px0), py1 = py0 + fr * (r.path[2 * pk + 1] - py0);
-              if (r.pathHid[pk - 1]) ctx.moveTo(px1, py1); else ctx.lineTo(px1, py1);
+              if (r.pathHid[pk - 1]) path.moveTo(px1, py1); else path.lineTo(px1, py1);
             }
-            continue;
+          } else if (!(r.seg && r.seg[k])) {
+            self.pointInto(r, t, here);
+            path.moveTo(r.xy[2 * k], r.xy[2 * k + 1]); path.lineTo(here[0], here[1]);
           }
-          if (r.seg && r.seg[k]) continue;
-          self.pointInto(r, t, here);
-          ctx.moveTo(r.xy[2 * k], r.xy[2 * k + 1]); ctx.lineTo(here[0], here[1]);
         }
-        ctx.strokeStyle = b.color; ctx.stroke();
+        ctx.strokeStyle = b.color;
+        for (var pkey in paths) {
+          var wa = pkey.split(",");
+          ctx.lineWidth = parseFloat(wa[0]) * unit; ctx.globalAlpha = parseFloat(wa[1]);
+          ctx.stroke(paths[pkey]);
+        }
       });
       ctx.globalAlpha = 1; ctx.lineCap = "round";
     }
@@ -610,6 +676,7 @@
       if (hidden[r.group]) continue;
       var rad = r.src.radius;
       k = Math.min(Math.floor(t), r.n - 1);
+      ctx.globalAlpha = dim[r.index] ? fade : 1;  // a beat's other runs dim (Emphasis)
       if (r.src.markers && this.trails) {
         ctx.fillStyle = r.color;
         ctx.beginPath();
@@ -620,7 +687,7 @@
         }
         ctx.fill();
       }
-      if (!this.arrowsOn || (!r.ghost && !r.arrows.length)) continue;
+      if (!this.arrowsOn || (!r.ghost && !r.arrows.length)) { ctx.globalAlpha = 1; continue; }
       this.pointInto(r, t, here);
       if (r.ghost) {
         var g = this.pathAt(r.ghost, r.n, t);
@@ -638,11 +705,14 @@
         if (a.said && a.said[j]) {  // its true length, written by it over a halo (kit.text.halo)
           var wx = here[0] + a.saidAt[2 * j], wy = here[1] + a.saidAt[2 * j + 1], words = r.src.arrows[i].words[a.said[j]];
           ctx.font = a.font; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
+          if (dim[r.index]) ctx.globalAlpha = fadeText;  // dimmed text stays legible
           ctx.strokeStyle = d.theme.background; ctx.lineWidth = 6 * unit; ctx.lineJoin = "round";
           ctx.strokeText(words, wx, wy);
           ctx.fillStyle = a.color; ctx.fillText(words, wx, wy);
+          ctx.globalAlpha = dim[r.index] ? fade : 1;
         }
       }
+      ctx.globalAlpha = 1;
     }
     // dots: one sprite per colour and size, drawn once and stamped (a thousand particles
     // are a thousand image copies, not a thousand anti-aliased paths)
@@ -662,13 +732,13 @@
       // a crowd goes to whole device pixels: a straight copy, no resampling (1,000 dots at
       // the floor's frame rate); a few dots glide at sub-pixel positions
       if (snap) { x = Math.round(x * dpr) / dpr; y = Math.round(y * dpr) / dpr; }
-      ctx.drawImage(s.canvas, x, y, 2 * s.half, 2 * s.half);
+      if (dim[r.index]) { ctx.globalAlpha = fade; ctx.drawImage(s.canvas, x, y, 2 * s.half, 2 * s.half); ctx.globalAlpha = 1; }
+      else ctx.drawImage(s.canvas, x, y, 2 * s.half, 2 * s.half);
     }
     // the ring a beat's hold puts on its subject (kit.story.Emphasis), while the clock is
     // within the steps its narration covers
-    var shownBeat = null;
-    (d.beats || []).forEach(function (b) { if (b.step <= t + 1e-9) shownBeat = b; });
-    if (shownBeat && shownBeat.ring && t <= shownBeat.until + 1e-9 && !hidden[runs[shownBeat.ring[0]].group]) {
+    var shownBeat = this.beatAt(t);
+    if (shownBeat && shownBeat.ring && !hidden[runs[shownBeat.ring[0]].group]) {
       this.pointInto(runs[shownBeat.ring[0]], t, here);
       ctx.beginPath(); ctx.arc(here[0], here[1], shownBeat.ring[1], 0, 2 * Math.PI);
       ctx.strokeStyle = d.theme.text; ctx.lineWidth = 4 * unit; ctx.stroke();
@@ -692,12 +762,15 @@
       if (hidden[r.group] || !r.marks) continue;
       k = Math.min(Math.max(Math.round(t), 0), r.n - 1);
       var M = r.marks, A = M.arrow;
+      ctx.globalAlpha = dim[r.index] ? fade : 1;
       if (M.pin[k]) {
         var ax = A[5 * k], ay = A[5 * k + 1], bx = A[5 * k + 2] - ax, by = A[5 * k + 3] - ay, bl = Math.hypot(bx, by);
         if (bl > 0) this.arrow(ax, ay, bx, by, bl, r.color, 6 * unit, A[5 * k + 4]);
       }
+      ctx.globalAlpha = dim[r.index] ? fadeText : 1;
       if (M.tag[k]) this.word(r.src.marks, M.tag[k] - 1, M.at[4 * k], M.at[4 * k + 1], r.color, 5 * unit);
       if (M.note[k]) this.word(r.src.marks, M.note[k] - 1, M.at[4 * k + 2], M.at[4 * k + 3], r.color, 4 * unit);
+      ctx.globalAlpha = 1;
     }
     // pins of a run without the video's marks: a run off the view is marked at the border
     for (q = 0; q < runs.length; q++) {
