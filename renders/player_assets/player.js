@@ -531,19 +531,35 @@
     return out;
   };
 
+  /* more trails than a sweep's 8 × 8 tiles: a crowd (no built-in scene draws one) */
+  var CROWD_TRAILS = 64;
+
+  /* the tier run r's piece of step k (to step k + 1) is in while the clock is at step n */
+  Player.prototype.tierOf = function (r, k, n) {
+    var ts = this.tiersOf(r), tier = ts.length - 1;
+    if (this.crowd) return tier;
+    var cuts = this.trailCuts(r, n);
+    while (tier > 0 && cuts[tier] > k) tier--;
+    return tier;
+  };
+
   /* the trails' own canvas under the dots: the pieces of the steps reached, each in its tier
    * (older ones thinner and dimmer, as the video's), redrawn when the clock reaches another
-   * step (the tiers' cuts move with it), when a run is shown, hidden or dimmed */
+   * step (the tiers' cuts move with it), when a run is shown, hidden or dimmed. A crowd's
+   * trails (more than CROWD_TRAILS runs: redrawing them every step would take more than a
+   * frame) are drawn once, as the clock reaches each step, in the newest tier's style */
   Player.prototype.drawTrails = function (t, unit) {
     var g = this.tctx, d = this.data, k = Math.floor(t), self = this;
-    if (!this.trails || this.trailDirty || k !== this.trailK) {
+    if (!this.trails || this.trailDirty || k < this.trailK || (!this.crowd && k !== this.trailK)) {
       g.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
       g.clearRect(0, 0, d.size[0], d.size[1]);
       this.trailK = -1;
       this.trailDirty = false;
+      this.crowd = this.runs.filter(function (r) { return r.src.trail; }).length > CROWD_TRAILS;
       if (!this.trails) return;
     }
     if (k === this.trailK) return;
+    var from = this.crowd ? Math.max(this.trailK, 0) : 0;
     var dim = this.dimmed, fade = (d.emphasis || {}).dim || 1;
     g.lineJoin = "round"; g.lineCap = "round";
     var tiers = 0;
@@ -571,7 +587,9 @@
               continue;
             }
             // the recorded pieces i → i + 1 (i < i1) of tier j; the piece to the dot: draw()
-            var cuts = self.trailCuts(r, k), i0 = cuts[j], ie = Math.min(cuts[j + 1], i1);
+            var cuts = self.crowd ? null : self.trailCuts(r, k);
+            if (self.crowd) { cuts = []; for (var c = 0; c < ts.length; c++) cuts.push(from); cuts.push(i1); }
+            var i0 = Math.max(cuts[j], from), ie = Math.min(cuts[j + 1], i1);
             if (ie <= i0) continue;
             g.moveTo(r.xy[2 * i0], r.xy[2 * i0 + 1]);
             for (var i = i0 + 1; i <= ie; i++) {
@@ -635,8 +653,7 @@
           if (!r.src.trail || hidden[r.group]) continue;
           k = Math.min(Math.floor(t), r.n - 1);
           if (k >= r.n - 1) continue;
-          var ts = self.tiersOf(r), cuts = self.trailCuts(r, k), tier = ts.length - 1;
-          while (tier > 0 && cuts[tier] > k) tier--;
+          var ts = self.tiersOf(r), tier = self.tierOf(r, k, k);
           var key = ts[tier][0] + "," + ts[tier][1] * (dim[r.index] ? fade : 1);
           var path = paths[key] || (paths[key] = new Path2D());
           if (r.path) {  // the pieces of this step reached so far, along the surface

@@ -1,0 +1,270 @@
+"""The player's beats and trails do what the video's do (issue 22): a beat dims the runs its
+Emphasis dims, the annotations a scene lays over its plot are in the picture, and the trails
+fade in the video's tiers. Debian's Chromium through Playwright, offline (tests/test_player.py's
+page helper: no request, no console error)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from test_player import Page, browser, decoded, needs_chromium  # noqa: F401 (a fixture)
+
+from descent.renders import player
+from descent.scenes import get_scene
+
+#: one page read: the dots canvas's and the trails canvas's RGBA at a point (3×3, px of the
+#: payload's frame)
+PIXELS = """([root, x, y, layer]) => {
+  const p = root.descent, c = layer === 'trails' ? p.tctx : p.ctx;
+  const k = c.canvas.width / p.data.size[0];
+  return Array.from(c.getImageData(Math.round(x * k) - 1, Math.round(y * k) - 1, 3, 3).data);
+}"""
+
+
+#: the trails canvas's ink (Σ alpha / 255, in px² of the payload's frame) within r px of (x, y)
+INK = """([root, x, y, r]) => {
+  const p = root.descent, c = p.tctx, k = c.canvas.width / p.data.size[0];
+  const x0 = Math.floor((x - r) * k), y0 = Math.floor((y - r) * k), n = Math.ceil(2 * r * k) + 2;
+  const d = c.getImageData(x0, y0, n, n).data;
+  let s = 0;
+  for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) {
+    const dx = (x0 + i + 0.5) / k - x, dy = (y0 + j + 0.5) / k - y;
+    if (dx * dx + dy * dy <= r * r) s += d[4 * (j * n + i) + 3];
+  }
+  return s / 255 / (k * k);
+}"""
+
+
+def rgb(hex_colour: str) -> np.ndarray:
+    return np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
+
+
+@pytest.fixture(scope="module")
+def saddle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """SaddleEscape's players (dark, light) and its capture."""
+    cls = get_scene("SaddleEscape")
+    folder = tmp_path_factory.mktemp("beats")
+    out: dict[str, Any] = {"cls": cls}
+    for theme in ("dark", "light"):
+        payload = player.build_payload(cls, theme=theme)
+        path = folder / f"{theme}.html"
+        path.write_text(player.player_html(payload), encoding="utf-8")
+        out[theme] = {"payload": payload, "path": path}
+    return out
+
+
+def _xy(payload: dict[str, Any], k: int) -> np.ndarray:
+    run = payload["runs"][k]
+    return decoded(payload, run["xy"]).reshape(-1, 2) / run["scale"]
+
+
+def _peak(page: Page, x: float, y: float, layer: str = "dots") -> np.ndarray:
+    """The most opaque of the 3×3 pixels around (x, y): RGBA."""
+    px = np.array(page.page.evaluate(PIXELS, [page.handle(), x, y, layer])).reshape(9, 4)
+    return px[np.argmax(px[:, 3])]
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. a beat dims the other runs, as the video's hold (kit.story.Emphasis)
+# ---------------------------------------------------------------------------------------------
+def test_each_beat_dims_what_its_emphasis_dims(saddle: dict[str, Any]) -> None:
+    """The runs a beat dims are the scene's own: Emphasis on the beat's subject among
+    beat_subjects, every other subject, by run; the factors are Emphasis's."""
+    from descent.scenes.kit.story import TEXT_DIM, Emphasis
+
+    payload = saddle["dark"]["payload"]
+    cap = player.capture(saddle["cls"])
+    beats = player._beat_objects(cap.scene)
+    subjects = cap.scene.tracks
+    dims = 0
+    for beat, entry in zip(beats, payload["beats"], strict=True):
+        if beat.subject is None:
+            assert "dim" not in entry
+            continue
+        mark = Emphasis(subjects[beat.subject], subjects, cap.scene.theme)
+        want = [i for i, t in enumerate(cap.tracks) if any(t is m for m in mark.others)]
+        got = [i for a, b in entry["dim"] for i in range(a, b + 1)]
+        assert got == want and beat.subject not in got, (beat.name, got, want)
+        dims += 1
+    assert dims >= 2
+    assert payload["emphasis"] == {"dim": Emphasis.__init__.__kwdefaults__["dim"], "text": TEXT_DIM}
+
+
+def test_noise_escape_beats_dim_the_swarm_as_ranges() -> None:
+    """NoiseEscape's beats mark one noisy particle (or the escaped tally): the other noisy
+    particles dim, the clean side's do not, and the payload says so in a few numbers."""
+    cls = get_scene("NoiseEscape")
+    payload = player.build_payload(cls)
+    cap = player.capture(cls)
+    noisy = {id(m) for m in cap.scene.subjects}
+    for beat, entry in zip(player._beat_objects(cap.scene), payload["beats"], strict=True):
+        if beat.subject is None:
+            continue
+        got = {i for a, b in entry["dim"] for i in range(a, b + 1)}
+        want = {
+            i
+            for i, t in enumerate(cap.tracks)
+            if id(t) in noisy and t is not cap.scene.subjects[beat.subject]
+        }
+        assert got == want, beat.name
+        assert len(entry["dim"]) <= 3  # ranges, not one number a particle
+
+
+@needs_chromium
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_a_dimmed_runs_dot_and_trail_fade_during_the_beat(
+    browser: Any,  # noqa: F811 (the fixture)
+    saddle: dict[str, Any],
+    theme: str,
+) -> None:
+    """At a beat's step the runs it dims are drawn at Emphasis.dim of their opacity (the dot
+    and its trail), the subject at full opacity; a step later, past the beat, at full again."""
+    payload, path = saddle[theme]["payload"], saddle[theme]["path"]
+    page = Page(browser, path, viewport=(1280, 720))
+    factor = payload["emphasis"]["dim"]
+    checked = 0
+    for beat in payload["beats"]:
+        if not beat.get("dim") or beat["until"] != beat["step"]:
+            continue
+        t = int(beat["step"])
+        subject = beat["ring"][0]
+        for k in (i for a, b in beat["dim"] for i in range(a, b + 1)):
+            here, other = _xy(payload, k)[t], _xy(payload, subject)[t]
+            radius = payload["runs"][k]["radius"]
+            if np.hypot(*(here - other)) < beat["ring"][1] + 3 * radius:
+                continue  # under the subject's ring: not a clean read
+            page.js(f"p.seek({t});")
+            during = _peak(page, *here)
+            page.js(f"p.seek({t + 1});")
+            after = _peak(page, *_xy(payload, k)[t + 1])
+            # the dot's fill: opaque outside the beat, Emphasis.dim of it during it
+            assert after[3] == 255, after
+            assert abs(during[3] - 255 * factor) <= 6, (beat["name"], during, factor)
+            assert np.abs(during[:3] - rgb(payload["runs"][k]["color"])).max() <= 12
+            # the subject's own dot is not dimmed
+            page.js(f"p.seek({t});")
+            assert _peak(page, *other)[3] == 255
+            checked += 1
+    assert checked >= 1
+    # the trail of a dimmed run: its newest recorded piece at Emphasis.dim of its tier
+    beat = next(b for b in payload["beats"] if b.get("dim") and b["step"] >= 4)
+    t, k = int(beat["step"]), beat["dim"][0][0]
+    xy = _xy(payload, k)
+    piece = (xy[t - 2] + xy[t - 1]) / 2
+    if np.hypot(*(xy[t - 1] - xy[t - 2])) > 4 and np.hypot(*(piece - xy[t])) > 8:
+        width, opacity = payload["tiers"][-1]
+        page.js(f"p.seek({t});")
+        dim = _peak(page, *piece, layer="trails")[3]
+        page.js(f"p.seek({t - 0.5});")  # before the beat: same tiers (the same step reached)
+        full = _peak(page, *piece, layer="trails")[3]
+        assert abs(full - 255 * opacity) <= 12, (full, opacity)
+        assert abs(dim - 255 * opacity * factor) <= 12, (dim, opacity, factor)
+    page.check_clean()
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. the annotations a scene lays over its plot are in the player's picture
+# ---------------------------------------------------------------------------------------------
+def _background(payload: dict[str, Any]) -> np.ndarray:
+    import base64
+    import io
+
+    from PIL import Image
+
+    data = payload["image"].split(",", 1)[1]
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"), np.int16)
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_saddle_escape_annotations_are_in_the_picture(
+    saddle: dict[str, Any], theme: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SaddleEscape lays the saddle's mark, its name and four "uphill"/"downhill" signs over
+    its plot (add_layered in before_run: the video shows them from the first frame, under
+    the runs). The player's picture has them: the scene's own strings, each where the
+    video puts it (its box mapped to pixels) in the theme's text colour; without them the
+    picture differs from the player's only inside their boxes."""
+    from descent.scenes.kit.theme import get_theme
+
+    payload = saddle[theme]["payload"]
+    cap = player.capture(saddle["cls"], theme=theme)
+    over = player._over_plots(cap.layered, cap.areas, cap.tracks)
+    parts = [m for m in cap.layered if id(m) in over]
+    words = sorted(
+        str(f.text)
+        for m in parts
+        for f in m.get_family()
+        if isinstance(getattr(f, "text", None), str)
+    )
+    assert words == sorted(["saddle", "↓ downhill", "↑ downhill", "← uphill", "uphill →"]), words
+    with_them = _background(payload)
+    monkeypatch.setattr(player, "_over_plots", lambda *a: set())
+    without = _background(player.build_payload(saddle["cls"], theme=theme))
+    assert with_them.shape == without.shape
+    changed = np.abs(with_them - without).max(-1) > 40
+    inside = np.zeros_like(changed)
+    ink = rgb(get_theme(theme).text)
+    for m in parts:
+        lo = player.to_pixels(np.asarray(m.get_corner([-1, 1, 0])), cap.size, cap.frame)
+        hi = player.to_pixels(np.asarray(m.get_corner([1, -1, 0])), cap.size, cap.frame)
+        x0, y0 = np.floor(lo).astype(int) - 3
+        x1, y1 = np.ceil(hi).astype(int) + 3
+        inside[y0:y1, x0:x1] = True
+        box = with_them[y0:y1, x0:x1]
+        # drawn there, in the theme's text colour
+        assert changed[y0:y1, x0:x1].sum() >= 20, m
+        assert (np.abs(box - ink).max(-1) <= 40).sum() >= 10, m
+    assert not (changed & ~inside).any(), np.argwhere(changed & ~inside)[:5]
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. trails fade in the video's tiers
+# ---------------------------------------------------------------------------------------------
+@needs_chromium
+def test_trail_tiers_are_the_tracks_own(browser: Any, saddle: dict[str, Any]) -> None:  # noqa: F811
+    """The tiers' widths and opacities are the track's trail parts'; at every step the
+    script cuts the trail where Track.update_to cuts it (round half to even of j·(n+1)/3),
+    and on the canvas an old piece is drawn at the oldest tier's opacity, a new one at the
+    newest's."""
+    payload, path = saddle["dark"]["payload"], saddle["dark"]["path"]
+    cap = player.capture(saddle["cls"])
+    track = cap.tracks[0]
+    assert payload["tiers"] == [
+        [round(float(p.get_stroke_width()), 3), round(float(p.get_stroke_opacity()), 3)]
+        for p in track.trail_parts
+    ]
+    assert payload["tiers"][0][1] < payload["tiers"][-1][1]
+    assert payload["tiers"][0][0] < payload["tiers"][-1][0]
+    page = Page(browser, path, viewport=(1280, 720))
+    n_steps = len(track.screen) - 1
+    for n in range(n_steps):
+        track.update_to(n + 0.5)
+        got = page.js(f"return p.trailCuts(p.runs[0], {n});")
+        for j, part in enumerate(track.trail_parts):
+            pieces = len(part.points) // 4
+            if got[j + 1] > got[j]:  # a tier with pieces: the same pieces
+                assert pieces == got[j + 1] - got[j], (n, j, got)
+                assert np.allclose(part.points[0], track.screen[got[j]]), (n, j)
+    track.update_to(0.0)
+    # on the canvas, the first run alone (the others hidden from the legend: both runs
+    # start on one line): at step 4 a piece of the oldest tier and one of the newest. The
+    # ink within 3 px of a piece's middle is its opacity × its width (px) × 6 px of line
+    rows = page.root().locator(".dp-row")
+    for j in range(1, rows.count()):
+        rows.nth(j).click()
+    xy = _xy(payload, 0)
+    t = 4
+    page.js(f"p.seek({t});")
+    cuts = page.js(f"return p.trailCuts(p.runs[0], {t});")
+    unit = payload["size"][0] / 1422.2  # px per Manim stroke width (0.01 scene units)
+    for tier, piece in ((0, cuts[0]), (len(cuts) - 2, t - 1)):
+        assert cuts[tier] <= piece < cuts[tier + 1], (tier, piece, cuts)
+        assert np.hypot(*(xy[piece + 1] - xy[piece])) >= 9  # long enough to read 6 px of it
+        mid = (xy[piece] + xy[piece + 1]) / 2
+        width, opacity = payload["tiers"][tier]
+        ink = page.page.evaluate(INK, [page.handle(), *mid, 3.0])
+        want = opacity * width * unit * 6.0
+        assert abs(ink - want) <= 0.2 * want, (tier, ink, want)
+    page.check_clean()
