@@ -1429,6 +1429,10 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
             )
             run["path_at"] = arrays.add(np.minimum(ends[:, k], len(line) - 1), "<u2")
             run["path_hid"] = arrays.add(hidden((line[1:] + line[:-1]) / 2).astype(np.uint8), "u1")
+            ball = _ball_samples(line, path, np.minimum(ends[:, k], len(line) - 1))
+            if ball is not None:  # between steps the ball rolls over these, as the video's
+                px_ball = to_pixels(camera.project_points(ball), cap.size, cap.frame)
+                run["ball"] = arrays.positions(np.round(px_ball * POSITION_SCALE))
         if traj is not None:
             run["loss"] = arrays.add(traj.loss, "<f4")
             run["grad"] = arrays.add(np.asarray(traj.grad) + np.asarray(traj.noise), "<f4")
@@ -1462,6 +1466,19 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
         "runs": runs,
         "arrays": arrays.encoded(),
     }
+
+
+def _ball_samples(line: np.ndarray, centres: np.ndarray, at: np.ndarray) -> np.ndarray | None:
+    """The points a 3-D scene's ball passes between steps: its trail's samples on the surface
+    (``line``, ``(M, 3)``) shifted by the one offset that puts the trail's sample of every
+    step (``at``) on the ball's centre there (``centres``, ``(steps+1, 3)``: Surface3D's ball
+    rests a radius above the surface, its trail just over it, both over the same samples).
+    ``None`` when no single offset does (the ball is then drawn between its steps' centres)."""
+    offset = centres[0] - line[at[0]]
+    shifted = line + offset
+    if not np.allclose(shifted[at], centres, atol=1e-6):
+        return None
+    return shifted
 
 
 def _corners(m: Any) -> np.ndarray:

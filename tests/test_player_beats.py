@@ -268,3 +268,44 @@ def test_trail_tiers_are_the_tracks_own(browser: Any, saddle: dict[str, Any]) ->
         want = opacity * width * unit * 6.0
         assert abs(ink - want) <= 0.2 * want, (tier, ink, want)
     page.check_clean()
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Surface3D: between steps a ball rolls over the surface, as the video's
+# ---------------------------------------------------------------------------------------------
+@needs_chromium
+def test_surface_3d_ball_rolls_over_the_surface_between_steps(
+    browser: Any,  # noqa: F811 (the fixture)
+    tmp_path: Any,
+) -> None:
+    """Between two steps the video's ball moves over the surface's samples (Surface3D:
+    partial_path over the lifted samples), not along the chord on screen: at half steps the
+    player's ball is where the video's camera projects the video's ball, within 1 px, where
+    the chord is off by more for some step."""
+    cls = get_scene("Surface3D")
+    payload = player.build_payload(cls)
+    path = tmp_path / "surface.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page = Page(browser, path)
+    cap = player.capture(cls)
+    scene, camera = cap.scene, cap.scene.renderer.camera
+    movers = [m for m in scene.mobjects if any(f.updaters for f in m.get_family())]
+    assert all("ball" in r for r in payload["runs"])
+    worst_chord, checked = 0.0, 0
+    for k in range(len(payload["runs"])):
+        xy = _xy(payload, k)
+        moves = np.hypot(*np.diff(xy, axis=0).T)
+        for t in np.argsort(moves)[-4:]:  # the longest steps on screen
+            s = float(t) + 0.5
+            scene.clock.tracker.set_value(scene.clock.alpha_of(s))
+            for m in movers:
+                m.update(0)
+            centre = np.asarray(scene.subjects[k].get_center(), float)
+            video = player.to_pixels(camera.project_points(centre[None]), cap.size, cap.frame)[0]
+            got = np.array(page.js(f"return p.pointAt(p.runs[{k}], {s});"))
+            assert np.abs(got - video).max() <= 1.0, (k, s, got, video)
+            worst_chord = max(worst_chord, float(np.abs((xy[t] + xy[t + 1]) / 2 - video).max()))
+            checked += 1
+    assert checked >= 4
+    assert worst_chord > 1.0, worst_chord  # the straight line on screen would be off
+    page.check_clean()

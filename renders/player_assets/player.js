@@ -343,6 +343,11 @@
         run.path = new Float32Array(pq.length);
         for (var pi = 0; pi < pq.length; pi++) run.path[pi] = pq[pi] / 16;
         run.pathAt = view(buf, r.path_at); run.pathHid = view(buf, r.path_hid);
+        if (r.ball) {  // the ball's points between steps, on the surface
+          var bq = view(buf, r.ball);
+          run.ball = new Float32Array(bq.length);
+          for (var bi = 0; bi < bq.length; bi++) run.ball[bi] = bq[bi] / 16;
+        }
       }
       // the video's arrows per step (player.py, _arrows): start relative to the dot, vector,
       // tip length; the true length written by a short or clipped one
@@ -473,6 +478,12 @@
   Player.prototype.pointInto = function (r, s, out) {
     var last = r.n - 1, i = Math.min(Math.max(Math.floor(s), 0), last), j = Math.min(i + 1, last), f = s - i;
     if (s >= last) { i = j = last; f = 0; }
+    if (r.ball && f > 0) {  // a 3-D ball rolls over the surface's samples (player.py, _ball_samples)
+      var b = r.ball, a0 = r.pathAt[i], si = a0 + f * (r.pathAt[j] - a0), m = Math.floor(si), g = si - m;
+      var m1 = Math.min(m + 1, b.length / 2 - 1);
+      out[0] = (1 - g) * b[2 * m] + g * b[2 * m1]; out[1] = (1 - g) * b[2 * m + 1] + g * b[2 * m1 + 1];
+      return out;
+    }
     var x0 = r.xy[2 * i], y0 = r.xy[2 * i + 1], x1 = r.xy[2 * j], y1 = r.xy[2 * j + 1];
     if (r.out[i] && r.out[j]) { out[0] = f >= 0.5 ? x1 : x0; out[1] = f >= 0.5 ? y1 : y0; }
     else { out[0] = (1 - f) * x0 + f * x1; out[1] = (1 - f) * y0 + f * y1; }
