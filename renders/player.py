@@ -988,7 +988,10 @@ def _beat_rings(cap: PlayerCapture, movers: Sequence[Any], payload: dict[str, An
             continue
         subject = subjects[int(k)]
         run = next((i for i, m in enumerate(movers) if m is subject), None)
-        if run is None:
+        if run is None:  # a subject that is no run and stands still (NoiseEscape's "escaped"
+            # tally's dot): its ring where it stands
+            if not subject.get_family_updaters() and len(subject.get_all_points()):
+                entry["mark"] = _ring_px(getattr(subject, "dot", subject), cap)
             continue
         target = getattr(subject, "dot", subject)
         radius = max(float(target.width), 0.1) * 1.6 + 0.05

@@ -92,13 +92,23 @@ def test_each_beat_dims_what_its_emphasis_dims(saddle: dict[str, Any]) -> None:
     assert payload["emphasis"] == {"dim": Emphasis.__init__.__kwdefaults__["dim"], "text": TEXT_DIM}
 
 
-def test_noise_escape_beats_dim_the_swarm_as_ranges() -> None:
-    """NoiseEscape's beats mark one noisy particle (or the escaped tally): the other noisy
-    particles dim, the clean side's do not, and the payload says so in a few numbers."""
+@needs_chromium
+def test_noise_escape_beats_dim_the_swarm_and_ring_the_tally(
+    browser: Any,  # noqa: F811 (the fixture)
+    tmp_path: Any,
+) -> None:
+    """NoiseEscape's beats mark one noisy particle or the escaped tally's dot: the other
+    noisy particles dim, the clean side's do not, and the payload says so in a few numbers;
+    the tally's dot (no run: it stands still) gets the video's ring where it stands, in the
+    text's colour, while its beat is shown."""
+    from descent.scenes.kit.story import Emphasis
+
     cls = get_scene("NoiseEscape")
     payload = player.build_payload(cls)
     cap = player.capture(cls)
-    noisy = {id(m) for m in cap.scene.subjects}
+    subjects = cap.scene.subjects
+    noisy = {id(m) for m in subjects}
+    marks = 0
     for beat, entry in zip(player._beat_objects(cap.scene), payload["beats"], strict=True):
         if beat.subject is None:
             continue
@@ -106,10 +116,29 @@ def test_noise_escape_beats_dim_the_swarm_as_ranges() -> None:
         want = {
             i
             for i, t in enumerate(cap.tracks)
-            if id(t) in noisy and t is not cap.scene.subjects[beat.subject]
+            if id(t) in noisy and t is not subjects[beat.subject]
         }
         assert got == want, beat.name
         assert len(entry["dim"]) <= 3  # ranges, not one number a particle
+        if not any(subjects[beat.subject] is t for t in cap.tracks):
+            ring = Emphasis(subjects[beat.subject], [], cap.scene.theme).ring
+            x, y = player.to_pixels(np.asarray(ring.get_center()), cap.size, cap.frame)
+            radius = ring.width / 2 * cap.size[0] / cap.frame[0]
+            assert np.allclose(entry["mark"], [x, y, radius], atol=0.5), (entry["mark"], x, y)
+            marks += 1
+    assert marks >= 1
+    path = tmp_path / "noise.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page = Page(browser, path, viewport=(1280, 720))
+    beat = next(b for b in payload["beats"] if b.get("mark"))
+    x, y, radius = beat["mark"]
+    page.js(f"p.seek({beat['step']});")
+    top = _peak(page, x, y - radius)
+    assert top[3] >= 200 and np.abs(top[:3] - rgb(payload["theme"]["text"])).max() <= 40, top
+    later = next((b["step"] for b in payload["beats"] if b["step"] > beat["until"]), None)
+    page.js(f"p.seek({later if later is not None else beat['until'] + 1});")
+    assert _peak(page, x, y - radius)[3] < 100
+    page.check_clean()
 
 
 @needs_chromium

@@ -771,6 +771,11 @@
       ctx.beginPath(); ctx.arc(here[0], here[1], shownBeat.ring[1], 0, 2 * Math.PI);
       ctx.strokeStyle = d.theme.text; ctx.lineWidth = 4 * unit; ctx.stroke();
     }
+    if (shownBeat && shownBeat.mark) {  // a still subject that is no run: its ring where it stands
+      var mk = shownBeat.mark;
+      ctx.beginPath(); ctx.arc(mk[0], mk[1], mk[2], 0, 2 * Math.PI);
+      ctx.strokeStyle = d.theme.text; ctx.lineWidth = 4 * unit; ctx.stroke();
+    }
     this.drawHoverMark(unit);
     for (q = 0; q < this.liveTexts.length; q++) {
       var lt = this.liveTexts[q], pos = lt.src.at, said = lt.texts[lt.index[Math.min(Math.round(t), lt.index.length - 1)]];
