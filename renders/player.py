@@ -1005,14 +1005,16 @@ def _beat_dims(cap: PlayerCapture, movers: Sequence[Any], payload: dict[str, Any
     among :meth:`beat_subjects` (the scene's ``subjects``, else its tracks) dims every other
     subject to ``Emphasis.dim`` of its opacity (its text to ``TEXT_DIM``). Each beat that
     dims a run gets ``dim``: the dimmed runs' indices (``movers``, in run order) as
-    ``[first, last]`` ranges; ``payload["emphasis"]`` holds the two opacity factors."""
+    ``[first, last]`` ranges; ``payload["emphasis"]`` holds the two opacity factors and
+    ``trail``: whether a dimmed run's trail dims too (a track's trail is part of the track;
+    a 3-D ball's trail is not part of the ball)."""
     from descent.scenes.kit.story import TEXT_DIM, Emphasis
 
     scene = cap.scene
     base = list(getattr(scene, "subjects", None) or getattr(scene, "tracks", []))
     index = {id(m): i for i, m in enumerate(movers)}
     picker = getattr(scene, "beat_subjects", None)
-    factor = None
+    factor, trails = None, True
     for beat, entry in zip(_beat_objects(scene), payload["beats"], strict=True):
         k = getattr(beat, "subject", None)
         subjects = list(picker(beat, base)) if callable(picker) else base
@@ -1022,6 +1024,9 @@ def _beat_dims(cap: PlayerCapture, movers: Sequence[Any], payload: dict[str, Any
         dimmed = sorted({index[id(m)] for m in mark.others if id(m) in index})
         if not dimmed:
             continue
+        for i in dimmed:  # the trail dims where it is part of what is dimmed (a Track)
+            part = getattr(movers[i], "trail_parts", None)
+            trails &= part is not None and any(f is part for f in movers[i].get_family())
         factor = mark.dim
         ranges: list[list[int]] = []
         for i in dimmed:  # consecutive runs as one range (a swarm: a few numbers)
@@ -1031,7 +1036,11 @@ def _beat_dims(cap: PlayerCapture, movers: Sequence[Any], payload: dict[str, Any
                 ranges.append([i, i])
         entry["dim"] = ranges
     if factor is not None:
-        payload["emphasis"] = {"dim": float(factor), "text": float(max(factor, TEXT_DIM))}
+        payload["emphasis"] = {
+            "dim": float(factor),
+            "text": float(max(factor, TEXT_DIM)),
+            "trail": bool(trails),
+        }
 
 
 def _trail_tiers(track: Any) -> list[list[float]]:
@@ -1433,6 +1442,10 @@ def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
             )
             run["path_at"] = arrays.add(np.minimum(ends[:, k], len(line) - 1), "<u2")
             run["path_hid"] = arrays.add(hidden((line[1:] + line[:-1]) / 2).astype(np.uint8), "u1")
+            tr = trails[k]  # one tier: the video's trail as it is stroked
+            run["tiers"] = [
+                [round(float(tr.get_stroke_width()), 3), round(float(tr.get_stroke_opacity()), 3)]
+            ]
             ball = _ball_samples(line, path, np.minimum(ends[:, k], len(line) - 1))
             if ball is not None:  # between steps the ball rolls over these, as the video's
                 px_ball = to_pixels(camera.project_points(ball), cap.size, cap.frame)

@@ -89,7 +89,11 @@ def test_each_beat_dims_what_its_emphasis_dims(saddle: dict[str, Any]) -> None:
         assert got == want and beat.subject not in got, (beat.name, got, want)
         dims += 1
     assert dims >= 2
-    assert payload["emphasis"] == {"dim": Emphasis.__init__.__kwdefaults__["dim"], "text": TEXT_DIM}
+    assert payload["emphasis"] == {
+        "dim": Emphasis.__init__.__kwdefaults__["dim"],
+        "text": TEXT_DIM,
+        "trail": True,  # a track's trail is part of the track: it dims with the dot
+    }
 
 
 @needs_chromium
@@ -320,6 +324,19 @@ def test_surface_3d_ball_rolls_over_the_surface_between_steps(
     scene, camera = cap.scene, cap.scene.renderer.camera
     movers = [m for m in scene.mobjects if any(f.updaters for f in m.get_family())]
     assert all("ball" in r for r in payload["runs"])
+    # a beat dims the other balls, not their trails (no part of a ball), as the video's
+    assert payload["emphasis"]["trail"] is False
+    assert any(b.get("dim") for b in payload["beats"])
+    for run, ball in zip(payload["runs"], scene.subjects, strict=True):  # as stroked
+        colour = ball.get_color().to_hex().upper()
+        trail = next(
+            m
+            for m in movers
+            if not m.submobjects
+            and m.get_stroke_width() > 0
+            and m.get_stroke_color().to_hex().upper() == colour
+        )
+        assert run["tiers"] == [[trail.get_stroke_width(), trail.get_stroke_opacity()]]
     worst_chord, checked = 0.0, 0
     for k in range(len(payload["runs"])):
         xy = _xy(payload, k)

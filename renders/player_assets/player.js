@@ -571,7 +571,7 @@
     }
     if (k === this.trailK) return;
     var from = this.crowd ? Math.max(this.trailK, 0) : 0;
-    var dim = this.dimmed, fade = (d.emphasis || {}).dim || 1;
+    var dim = this.dimmed, e = d.emphasis || {}, fade = e.trail ? e.dim : 1;
     g.lineJoin = "round"; g.lineCap = "round";
     var tiers = 0;
     this.runs.forEach(function (r) { tiers = Math.max(tiers, self.tiersOf(r).length); });
@@ -653,6 +653,7 @@
     var self = this, t = this.t, light = d.theme.name === "light", runs = this.runs, hidden = this.hidden;
     var here = this.scratch || (this.scratch = [0, 0]), r, q, k, i;
     var dim = this.dimAt(t), fade = (d.emphasis || {}).dim || 1, fadeText = (d.emphasis || {}).text || 1;
+    var fadeTrail = (d.emphasis || {}).trail ? fade : 1;  // a 3-D ball's trail is not the ball
     this.drawTrails(t, unit);
     if (this.trails) {  // the piece of the current step, from its last recorded point to the
       // dot, in its tier (the newest but at step 0): one path per colour, tier and dimming
@@ -665,7 +666,7 @@
           k = Math.min(Math.floor(t), r.n - 1);
           if (k >= r.n - 1) continue;
           var ts = self.tiersOf(r), tier = self.tierOf(r, k, k);
-          var key = ts[tier][0] + "," + ts[tier][1] * (dim[r.index] ? fade : 1);
+          var key = ts[tier][0] + "," + ts[tier][1] * (dim[r.index] ? fadeTrail : 1);
           var path = paths[key] || (paths[key] = new Path2D());
           if (r.path) {  // the pieces of this step reached so far, along the surface
             var a0 = r.pathAt[k], a1 = r.pathAt[k + 1], sIdx = a0 + (t - k) * (a1 - a0), last = Math.floor(sIdx);
