@@ -994,8 +994,12 @@ def _panel_names(runs: list[dict[str, Any]], areas: list[Any], cap: PlayerCaptur
     headings = [_area_heading(a, cap) for a in areas]
     word = "particles" if getattr(cap.scene, "particles", None) else "runs"
     first: dict[int, dict[str, Any]] = {}
-    for r in runs:
-        if r["group_name"] != r["label"] and headings[r["area"]]:
+    plots = {
+        lab: {x["area"] for x in runs if x["label"] == lab} for lab in {x["label"] for x in runs}
+    }
+    for r in runs:  # only a label over several plots (a heading over one plot, AdaptiveSteps'
+        # "arrows: directions only", is no run's name)
+        if len(plots[r["label"]]) > 1 and headings[r["area"]]:
             r["group_name"] = headings[r["area"]]
         first.setdefault(r["group"], r)
     for g, r in first.items():  # on the row's first run (the script reads them there)
@@ -1131,6 +1135,9 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
     if getattr(scene, "show_update", False):  # the video writes this run's rule out, live
         payload["live_rule"] = int(getattr(scene, "update_index", 0))
     last = int(max([cap.steps, *(r["n"] - 1 for r in runs)]))
+    rule = _rule_as_drawn(cap, last, arrays) if "live_rule" in payload else None
+    if rule is not None:  # the rule and its bars as the video draws them beside the plot
+        payload["rule"] = rule
     models = _models(cap, runs, last, arrays)
     if not runs and not models:
         raise EngineError(f"{cls.__name__} draws nothing that moves the player can play")
@@ -1255,6 +1262,88 @@ def _panel_as_drawn(
         "x_ticks": [[v, t] for v, t in area.x_ticks],
         "y_ticks": [[v, t] for v, t in area.y_ticks],
     }
+
+
+def _strings(texts: Sequence[str], arrays: _Arrays) -> dict[str, Any]:
+    """Strings ``texts`` (one a step) as their distinct values, one a line, UTF-8 in the
+    deflated buffer (``lines``), and each step's index into them (``index``)."""
+    distinct = list(dict.fromkeys(texts))
+    return {
+        "lines": arrays.add(np.frombuffer("\n".join(distinct).encode(), np.uint8), "u1"),
+        "index": arrays.add([distinct.index(x) for x in texts], "<u2"),
+    }
+
+
+def _hex(color: Any) -> str:
+    return str(color.to_hex() if hasattr(color, "to_hex") else color).upper()[:7]
+
+
+def _rule_as_drawn(cap: PlayerCapture, steps: int, arrays: _Arrays) -> dict[str, Any] | None:
+    """The video's update rule beside the plot (a :class:`~descent.scenes.kit.rules.UpdateRule`
+    among the moving parts), as drawn at each step ``0..steps``: its header, the rule's
+    lines in symbols and their colour, and each line's numbers as its own updater writes
+    them (the update :func:`~descent.scenes.kit.rules.shown_update` shows: at rest on step
+    ``t``, the one that brought the dot there). Under it, when the scene has them, Adam's
+    per-coordinate bars (:class:`~descent.scenes.kit.rules.CoordinateBars`): each step's
+    ``√v̂`` and ``|m̂|`` bar lengths as fractions of the longest bar (``bars``, ``(steps + 1,
+    dim, 2)``: read from the bars the updater draws), the ``|step|`` text beside each,
+    the numbers they are drawn from (``m_hat``, ``root_v``: ``(updates, dim)``, the bars'
+    own arrays), the update shown at each step (``update``) and the colours. ``None``
+    when the video shows no rule."""
+    from descent.scenes.kit.rules import CoordinateBars, UpdateRule
+
+    clock = getattr(cap.scene, "clock", None)
+    family = [f for m in cap.layered for f in m.get_family()]
+    rule = next((m for m in family if isinstance(m, UpdateRule)), None)
+    if rule is None or clock is None:
+        return None
+    bars = next((m for m in family if isinstance(m, CoordinateBars)), None)
+    numbers: list[list[str]] = [[] for _ in rule.numbers]
+    lengths = np.zeros((steps + 1, len(bars.rows) if bars else 0, 2), np.float32)
+    said: list[list[str]] = [[] for _ in (bars.rows if bars else [])]
+    shown = np.zeros(steps + 1, np.uint16)
+    from descent.scenes.kit.rules import shown_update
+
+    for t in range(steps + 1):
+        clock.tracker.set_value(clock.alpha_of(t))
+        for k, m in enumerate(rule.numbers):
+            m.update(0)
+            numbers[k].append(str(m.text))
+        if bars is not None:
+            shown[t] = shown_update(clock, bars.last)
+            for i, (_, _, row) in enumerate(bars.rows):
+                row.update(0)
+                lengths[t, i] = [row[0].width / bars.bar_width, row[1].width / bars.bar_width]
+                said[i].append(str(row[2].text))
+    clock.tracker.set_value(clock.alpha_of(0))
+    for m in [*rule.numbers, *(row for _, _, row in (bars.rows if bars else []))]:
+        m.update(0)
+    out: dict[str, Any] = {
+        "header": str(rule.header.text),
+        "header_color": _hex(rule.header.family_members_with_points()[0].get_fill_color()),
+        "rules": [str(r.text).strip() for r in rule.rules],
+        "color": _hex(rule.rules[0].family_members_with_points()[0].get_fill_color()),
+        "numbers": [_strings(n, arrays) for n in numbers],
+    }
+    if bars is not None:
+        outer, inner = bars.rows[0][2][0], bars.rows[0][2][1]
+        out["bars"] = {
+            "header": str(bars.header.text),
+            "names": [name for name, _, _ in bars.rows],
+            "name_color": _hex(bars.rows[0][1].family_members_with_points()[0].get_fill_color()),
+            "outer": _hex(outer.get_fill_color()),
+            "outer_opacity": round(float(outer.get_fill_opacity()), 3),
+            "inner": _hex(inner.get_fill_color()),
+            "text_color": _hex(bars.rows[0][2][2].get_fill_color()),
+            # the scale: the longest bar's value (every bar is value / full of the longest)
+            "full": float(bars.bar_width / bars.bar_scale),
+            "lengths": arrays.add(lengths, "<f4"),
+            "texts": [_strings(x, arrays) for x in said],
+            "update": arrays.add(shown, "<u2"),
+            "m_hat": arrays.add(bars.m_hat, "<f4"),
+            "root_v": arrays.add(bars.root_v, "<f4"),
+        }
+    return out
 
 
 def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
@@ -1953,9 +2042,25 @@ def _strip_trailing_comment(line: str) -> str:
     return line
 
 
+def _once_a_row(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` with each legend row's name written once, on the row's first run (the
+    script names a row from its first run; a swarm of 80 particles saves ~4 kB)."""
+    runs = payload.get("runs")
+    if not runs:
+        return payload
+    seen: set[Any] = set()
+    slim = []
+    for r in runs:
+        if r.get("group") in seen and "group_name" in r:
+            r = {k: v for k, v in r.items() if k != "group_name"}
+        seen.add(r.get("group"))
+        slim.append(r)
+    return {**payload, "runs": slim}
+
+
 def _script_json(payload: dict[str, Any]) -> str:
     """JSON safe inside ``<script>``: no ``</`` can end the element early."""
-    text = json.dumps(payload, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(_once_a_row(payload), separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

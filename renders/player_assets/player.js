@@ -451,6 +451,7 @@
     if (d.live_rule !== undefined && d.live_rule !== null) {  // the scene shows its rule live
       this.ruleBox = el("div", "dp-rule", this.side);
       this.ruleBox.style.borderColor = this.runs[d.live_rule].color;
+      if (d.rule) this.initRule(d.rule);
     }
     // the loss against the step, each single run one line (log scale when every loss is positive)
     var single = this.groups.filter(function (g) { return g.runs.length === 1 && g.runs[0].series; });
@@ -942,7 +943,8 @@
     });
     if (this.chart) this.drawChart();
     this.writeSaid(k);
-    if (this.ruleBox) {
+    if (this.rule) this.drawRule(t);
+    else if (this.ruleBox) {
       var rr = this.runs[this.data.live_rule], box = this.ruleBox, kk = Math.min(k, rr.n - 1);
       box.textContent = "";
       this.termRows(box, rr, kk, function (name, value) {
@@ -950,6 +952,71 @@
       });
     }
     if (this.hoverAt) this.showTip(this.hoverAt.run, this.hoverAt.step, this.hoverAt.x, this.hoverAt.y, this.hoverAt.live || this.hoverAt.tile);
+  };
+
+  /* strings stored as distinct lines and an index a step (renders/player.py, _strings) */
+  Player.prototype.strings = function (ref) {
+    return { lines: new TextDecoder().decode(view(this.buf, ref.lines)).split("\n"), index: view(this.buf, ref.index) };
+  };
+
+  /* the video's update rule beside the plot, as it draws it (renders/player.py,
+   * _rule_as_drawn): its header, the rule's lines in symbols with each line's numbers, and
+   * under it Adam's per-coordinate bars (|m̂| within √v̂, one scale for every coordinate)
+   * with |step| / lr beside each */
+  Player.prototype.initRule = function (R) {
+    var self = this, box = this.ruleBox;
+    box.classList.add("dp-rule-live");
+    el("div", "dp-rule-head", box, R.header).style.color = R.header_color;
+    var grid = el("div", "dp-rule-grid", box);
+    this.rule = { src: R, numbers: R.numbers.map(function (n) { return self.strings(n); }), cells: [] };
+    R.rules.forEach(function (r) {
+      el("span", "dp-rule-sym", grid, r).style.color = R.color;
+      self.rule.cells.push(el("span", "dp-rule-num", grid));
+    });
+    var B = R.bars;
+    if (!B) return;
+    var bars = el("div", "dp-bars", box);
+    el("div", "dp-bars-head", bars, B.header).style.color = R.header_color;
+    this.rule.bars = {
+      src: B, box: bars, lengths: view(this.buf, B.lengths), update: view(this.buf, B.update),
+      mHat: view(this.buf, B.m_hat), rootV: view(this.buf, B.root_v),
+      texts: B.texts.map(function (x) { return self.strings(x); }), rows: []
+    };
+    B.names.forEach(function (name) {
+      var row = el("div", "dp-bars-row", bars);
+      el("span", "dp-bars-tag", row, name).style.color = B.name_color;
+      var track = el("span", "dp-bars-track", row);
+      var outer = el("span", "dp-bars-outer", track), inner = el("span", "dp-bars-inner", track);
+      outer.style.background = B.outer; outer.style.opacity = String(B.outer_opacity);
+      inner.style.background = B.inner;
+      var text = el("span", "dp-bars-text", row); text.style.color = B.text_color;
+      self.rule.bars.rows.push({ row: row, track: track, outer: outer, inner: inner, text: text });
+    });
+  };
+
+  /* the rule and bars at clock t: between steps t and t + 1 the video shows the update under
+   * way (kit.rules.shown_update), which is the one it shows at rest on step ceil(t) */
+  Player.prototype.drawRule = function (t) {
+    var R = this.rule, k = Math.min(Math.max(Math.ceil(t - 1e-9), 0), this.steps);
+    R.numbers.forEach(function (n, j) {
+      var said = n.lines[n.index[Math.min(k, n.index.length - 1)]];
+      if (R.cells[j].textContent !== said) R.cells[j].textContent = said;
+    });
+    var B = R.bars;
+    if (!B) return;
+    var dim = B.rows.length, i = Math.min(k, B.update.length - 1), u = B.update[i];
+    B.box.dataset.update = String(u);
+    B.rows.forEach(function (row, c) {
+      var o = B.lengths[(i * dim + c) * 2], m = B.lengths[(i * dim + c) * 2 + 1];
+      row.outer.style.width = (100 * o) + "%";
+      row.inner.style.width = (100 * m) + "%";
+      row.row.dataset.mHat = String(B.mHat[u * dim + c]);
+      row.row.dataset.rootV = String(B.rootV[u * dim + c]);
+      row.row.dataset.full = String(B.src.full);
+      var said = B.texts[c].lines[B.texts[c].index[i]];
+      if (row.text.textContent !== said) row.text.textContent = said;
+      row.row.title = B.src.names[c] + ": |m̂| " + num(B.mHat[u * dim + c]) + " within √v̂ " + num(B.rootV[u * dim + c]) + " (update " + (u + 1) + ")";
+    });
   };
 
   /* the words the canvas writes at step k, one a line, into the page (.dp-said) */

@@ -1,0 +1,249 @@
+"""The player's side panels and read-outs are the video's (issue #22): AdaptiveSteps' live
+update rule and Adam's per-coordinate bars, legend names, NoiseEscape's rounded-away step.
+
+Playwright's Python package driving Debian's Chromium, offline; the numbers each test
+checks against are computed here from the recorded run (``update_terms``), not read back
+from the payload.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from descent.renders import player
+from descent.scenes import get_scene
+
+CHROMIUM = "/usr/bin/chromium"
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def adaptive(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """AdaptiveSteps' player in both themes, and the run the video draws its rule from."""
+    cls = get_scene("AdaptiveSteps")
+    folder = tmp_path_factory.mktemp("panels")
+    out: dict[str, Any] = {"cls": cls, "traj": cls.simulate()[1][0]}
+    for theme in ("dark", "light"):
+        payload = player.build_payload(cls, theme=theme)
+        path = folder / f"{theme}.html"
+        path.write_text(player.player_html(payload), encoding="utf-8")
+        out[theme] = {"payload": payload, "file": path}
+    return out
+
+
+def open_page(browser: Any, path: Path) -> tuple[Any, list[str]]:
+    """A 1280×720 page of ``path`` that may fetch nothing else, once its player is ready."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+
+    def route(r: Any) -> None:
+        if r.request.url == path.as_uri():
+            r.continue_()
+        else:
+            problems.append("request " + r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(path.as_uri())
+    end = time.monotonic() + 15
+    while page.evaluate("() => document.querySelector('.descent-player').dataset.ready") != "1":
+        assert time.monotonic() < end, f"the player never became ready: {problems}"
+        time.sleep(0.05)
+    return page, problems
+
+
+def shown_at_rest(t: int, last: int) -> int:
+    """The update the video's rule shows when its clock rests on step ``t``
+    (kit.rules.shown_update): the one that brought the dot there; update 0 at step 0."""
+    return min(max(t - 1, 0), last)
+
+
+BARS = """() => {
+  const box = document.querySelector('.dp-bars');
+  return {
+    update: Number(box.dataset.update),
+    rows: [...box.querySelectorAll('.dp-bars-row')].map(r => ({
+      tag: r.querySelector('.dp-bars-tag').textContent,
+      track: r.querySelector('.dp-bars-track').getBoundingClientRect().width,
+      outer: r.querySelector('.dp-bars-outer').getBoundingClientRect().width,
+      inner: r.querySelector('.dp-bars-inner').getBoundingClientRect().width,
+      outerH: r.querySelector('.dp-bars-outer').getBoundingClientRect().height,
+      innerH: r.querySelector('.dp-bars-inner').getBoundingClientRect().height,
+      text: r.querySelector('.dp-bars-text').textContent,
+      innerColour: getComputedStyle(r.querySelector('.dp-bars-inner')).backgroundColor,
+    })),
+    rule: [...document.querySelectorAll('.dp-rule-grid span')].map(s => s.textContent),
+    head: document.querySelector('.dp-rule-head').textContent,
+  };
+}"""
+
+
+def rgb(hex_: str) -> str:
+    h = hex_.lstrip("#")
+    return "rgb({}, {}, {})".format(*(int(h[i : i + 2], 16) for i in (0, 2, 4)))
+
+
+def test_adaptive_steps_payload_rule_and_bars_are_the_videos_own(adaptive: dict) -> None:
+    """The rule's numbers and the bars' lengths at every step are what the video's own
+    UpdateRule and CoordinateBars draw there: the update that brought the dot to the step
+    (t − 1), Adam's |m̂| and √v̂ of that update (from torch's recorded state) on one scale,
+    the longest bar of the whole run being full length."""
+    from descent.engine.rules import update_terms
+    from descent.scenes.kit.rules import rule_lines
+    from descent.scenes.kit.text import fmt_value
+
+    traj = adaptive["traj"]
+    payload = adaptive["dark"]["payload"]
+    rule, last = payload["rule"], traj.steps - 1
+    buf = _buffer(payload)
+    terms = [update_terms(traj, u) for u in range(traj.steps)]
+    m_hat = np.abs([tm.values["m̂"] for tm in terms])
+    root_v = np.array([tm.values["√v̂"] for tm in terms])
+    full = float(np.max(np.maximum(m_hat, root_v)))
+    assert rule["header"] == f"torch's update, {traj.label}"
+    assert rule["rules"] == [r for r, _ in rule_lines(traj, 0)]
+    bars = rule["bars"]
+    assert bars["names"] == ["x", "y"] and bars["full"] == pytest.approx(full, rel=1e-6)
+    lengths = _read(buf, bars["lengths"]).reshape(payload["steps"] + 1, 2, 2)
+    for t in range(payload["steps"] + 1):
+        u = shown_at_rest(t, last)
+        for k, n in enumerate(rule["numbers"]):
+            assert _string(buf, n, t) == rule_lines(traj, u)[k][1], (t, k)
+        for i in range(2):
+            assert lengths[t, i, 0] == pytest.approx(root_v[u, i] / full, abs=1e-5)
+            assert lengths[t, i, 1] == pytest.approx(max(m_hat[u, i] / full, 1e-3 / 2.4), abs=1e-5)
+            ratio = abs(float(terms[u].values["step"][i])) / float(terms[u].hyper["lr"])
+            assert _string(buf, bars["texts"][i], t) == f"|step| {fmt_value(ratio)}·lr"
+    # Adam's point, in the numbers: y's bars are far longer than x's, their ratio near 1
+    assert lengths[1, 1, 0] > 3 * lengths[1, 0, 0]
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_adaptive_steps_bars_in_the_player_are_the_numbers_in_pixels(
+    browser: Any, adaptive: dict, theme: str
+) -> None:
+    """After seeking to step t (and between steps: the update under way, as the video), each
+    coordinate's grey bar is √v̂ / max of the track's width in pixels and its coloured bar
+    |m̂| / max (within 1 px), in the run's colour; the |step| text and every line of the
+    rule are the video's; the texts have 4.5:1 contrast on the page."""
+    from descent.engine.rules import update_terms
+    from descent.scenes.kit.rules import rule_lines
+    from descent.scenes.kit.text import fmt_value
+    from descent.scenes.kit.theme import contrast_ratio
+
+    traj, entry = adaptive["traj"], adaptive[theme]
+    payload, last = entry["payload"], traj.steps - 1
+    full = payload["rule"]["bars"]["full"]
+    page, problems = open_page(browser, entry["file"])
+    seen = []
+    for t, u in ((0, 0), (6, 5), (6.5, 6), (20, 19), (payload["steps"], last)):
+        page.evaluate(f"() => document.querySelector('.descent-player').descent.seek({t})")
+        got = page.evaluate(BARS)
+        terms = update_terms(traj, u)
+        assert got["update"] == u, (t, got["update"])
+        assert got["head"] == f"torch's update, {traj.label}"
+        assert got["rule"][1::2] == [n for _, n in rule_lines(traj, u)], t
+        for i, row in enumerate(got["rows"]):
+            assert row["tag"] == "xy"[i]
+            want_outer = float(terms.values["√v̂"][i]) / full * row["track"]
+            want_inner = abs(float(terms.values["m̂"][i])) / full * row["track"]
+            assert abs(row["outer"] - want_outer) <= 1.0, (t, i, row, want_outer)
+            assert abs(row["inner"] - max(want_inner, 0.0)) <= 1.0, (t, i, row, want_inner)
+            assert row["innerH"] == pytest.approx(0.55 * row["outerH"], abs=1.0)
+            ratio = abs(float(terms.values["step"][i])) / float(terms.hyper["lr"])
+            assert row["text"] == f"|step| {fmt_value(ratio)}·lr"
+            assert row["innerColour"] == rgb(payload["runs"][0]["color"])
+        seen.append(got["rows"][1]["outer"])
+    assert len(set(seen)) > 2  # the bars move with the clock
+    rule = payload["rule"]
+    page_colour = payload["theme"]["background"]
+    for colour in (rule["color"], rule["header_color"], rule["bars"]["name_color"]):
+        assert contrast_ratio(colour, page_colour) >= 4.5, colour
+    assert contrast_ratio(rule["bars"]["text_color"], page_colour) >= 4.5
+    # the legend row is the run's name, as the video's legend writes it
+    name = page.evaluate("() => document.querySelector('.dp-row .dp-name').textContent")
+    assert name == "Adam (lr 0.3)"
+    assert problems == []
+    page.close()
+
+
+def test_a_heading_over_one_plot_is_no_runs_name() -> None:
+    """A text over a single plot (AdaptiveSteps' "arrows: directions only") does not rename
+    the legend row; a label over two plots (NoiseEscape) takes each plot's heading."""
+    adaptive = player.build_payload(get_scene("AdaptiveSteps"))
+    assert [r["group_name"] for r in adaptive["runs"]] == ["Adam (lr 0.3)"]
+    noise = player.build_payload(get_scene("NoiseEscape"))
+    names = list(dict.fromkeys(r["group_name"] for r in noise["runs"] if "hollow" not in r))
+    assert names == ["with gradient noise (σ = 170)", "without noise"]
+
+
+def test_noise_escape_rounded_away_step_is_said_in_words_in_the_player(browser: Any) -> None:
+    """At a step where the clean particle's update rounds away in float32, the player writes
+    the video's two lines (no "Δw 0 = −lr·(f′ 6.1e−5)"): the step's size and float32's
+    spacing at w, from the run's numbers."""
+    from descent.scenes.kit.rules import num
+    from descent.scenes.noise_escape import escaped
+
+    cls = get_scene("NoiseEscape")
+    noisy, clean = cls.data()
+    out = escaped(noisy)
+    follow = int(np.argmax(out.any(1) * (noisy.steps + 1 - out.argmax(1))))
+    run = clean.particle(follow)
+    t = next(t for t in range(1, run.steps + 1) if cls.lost_step(run, t) is not None)
+    step, spacing, w = cls.lost_step(run, t)
+    w32 = np.float32(run.params[t - 1, 0])
+    assert np.float32(w32 + np.float32(step)) == w32 and abs(step) <= spacing / 2
+    payload = player.build_payload(cls)
+    path = Path(__import__("tempfile").mkdtemp(prefix="descent-panels-")) / "noise.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page, problems = open_page(browser, path)
+    page.evaluate(f"() => document.querySelector('.descent-player').descent.seek({t})")
+    said = page.evaluate("() => document.querySelector('.dp-said').textContent").split("\n")
+    assert f"○ Δw 0: −lr·f′ = {num(step)} is under half" in said
+    assert f"  float32's spacing at w = {num(w)} ({num(spacing)})" in said
+    assert not any("Δw 0 =" in s for s in said)
+    assert problems == []
+    page.close()
+
+
+# -- reading the payload's buffer here (as player.js does) ---------------------------------------
+def _buffer(payload: dict) -> bytes:
+    import base64
+    import zlib
+
+    return zlib.decompress(base64.b64decode(payload["arrays"]))
+
+
+def _read(buf: bytes, ref: dict) -> np.ndarray:
+    dtype = np.dtype({"f4": "<f4", "u2": "<u2", "i2": "<i2", "i4": "<i4", "u1": "u1"}[ref["t"]])
+    raw = buf[ref["o"] : ref["o"] + ref["n"] * dtype.itemsize]
+    if ref.get("s"):  # bytes grouped by significance
+        raw = np.frombuffer(raw, np.uint8).reshape(dtype.itemsize, ref["n"]).T.tobytes()
+    out = np.frombuffer(raw, dtype).astype(np.float64)
+    if ref.get("d"):
+        out = np.cumsum(out.reshape(-1, ref["d"]), axis=0).ravel()
+    return out
+
+
+def _string(buf: bytes, ref: dict, t: int) -> str:
+    lines = bytes(_read(buf, ref["lines"]).astype(np.uint8)).decode().split("\n")
+    index = _read(buf, ref["index"]).astype(int)
+    return lines[index[min(t, len(index) - 1)]]
