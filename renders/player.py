@@ -1143,6 +1143,9 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
         raise EngineError(f"{cls.__name__} draws nothing that moves the player can play")
     if models:
         payload["models"] = models
+    tints = _tints(cap, last)
+    if tints:  # a sweep's tiles whose run left for good, tinted as the video tints them
+        payload["tints"] = tints
     spots = _spots(cap, runs, last, arrays)
     if spots:
         payload["spots"] = spots
@@ -1262,6 +1265,58 @@ def _panel_as_drawn(
         "x_ticks": [[v, t] for v, t in area.x_ticks],
         "y_ticks": [[v, t] for v, t in area.y_ticks],
     }
+
+
+def _tints(cap: PlayerCapture, steps: int) -> list[dict[str, Any]]:
+    """The tints the video lays over a tile whose run left for good (kit.sweeps
+    ``divergence_tint``: a rectangle of colour and a word, ``diverging`` or ``NaN from step
+    6``), as its updater shows them: from the first step ``t`` at which it is shown
+    (``from``), the rectangle (px: left, top, right, bottom), its colour and opacity, the
+    word, its centre and pen width (px: the script sizes its font to it), its colour and
+    halo (the page's colour)."""
+    from descent.scenes.kit.text import FastText
+    from descent.scenes.kit.tracks import shown_now
+
+    clock = getattr(cap.scene, "clock", None)
+    if clock is None:
+        return []
+    scale = cap.size[0] / cap.frame[0]
+    out = []
+    for group in cap.layered:
+        if getattr(group, "tint_from", None) is None or len(group.submobjects) != 2:
+            continue
+        rect, word = group.submobjects
+        first = None
+        for t in range(steps + 1):
+            clock.tracker.set_value(clock.alpha_of(t))
+            group.update(0)
+            if shown_now(rect) is True:
+                first = t
+                break
+        if first is None:
+            continue
+        corners = to_pixels(np.asarray(rect.get_all_points()), cap.size, cap.frame)
+        glyph = word.family_members_with_points()[0]
+        out.append(
+            {
+                "from": first,
+                "box": [*corners.min(0).round(2).tolist(), *corners.max(0).round(2).tolist()],
+                "color": _hex(rect.get_fill_color()),
+                "opacity": round(float(rect.get_fill_opacity()), 3),
+                "word": str(word.text),
+                "at": to_pixels(np.asarray(word.get_center()), cap.size, cap.frame)
+                .round(2)
+                .tolist(),
+                "width": round(FastText.width_of(str(word.text), 16) * scale, 3),
+                "word_color": _hex(glyph.get_fill_color()),
+                "halo": _hex(glyph.get_stroke_color(background=True)),
+            }
+        )
+    clock.tracker.set_value(clock.alpha_of(0))
+    for group in cap.layered:
+        if getattr(group, "tint_from", None) is not None:
+            group.update(0)
+    return out
 
 
 def _strings(texts: Sequence[str], arrays: _Arrays) -> dict[str, Any]:

@@ -247,3 +247,43 @@ def _string(buf: bytes, ref: dict, t: int) -> str:
     lines = bytes(_read(buf, ref["lines"]).astype(np.uint8)).decode().split("\n")
     index = _read(buf, ref["index"]).astype(int)
     return lines[index[min(t, len(index) - 1)]]
+
+
+def test_sweep_tints_the_tile_whose_run_left_for_good(browser: Any, tmp_path: Path) -> None:
+    """The video washes a tile in colour and writes "diverging" from the step its run leaves
+    the view for good (kit.sweeps.left_for_good); the player does the same from that step,
+    not before: the canvas's pixel in the tile's corner is the tint's colour at its opacity."""
+    from descent.scenes.kit.sweeps import left_for_good
+
+    cls = get_scene("Sweep")
+    payload = player.build_payload(cls)
+    _, result = cls().run_sweep()
+    [tint] = payload["tints"]
+    runs = [r for r in payload["runs"] if r.get("tile")]
+    gone = [
+        left_for_good(np.asarray(_read(_buffer(payload), r["out"]), bool), result.diverged_at[i])
+        for i, r in zip(np.ndindex(*result.shape), runs, strict=True)
+    ]
+    assert [g for g in gone if g is not None] == [tint["from"]] and tint["word"] == "diverging"
+    path = tmp_path / "sweep.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page, problems = open_page(browser, path)
+    probe = """([x, y]) => {
+      const c = document.querySelector('.dp-canvas'), p = c.getContext('2d');
+      const s = c.width / JSON.parse(document.querySelector('.descent-data').textContent).size[0];
+      return Array.from(p.getImageData(Math.round(x * s), Math.round(y * s), 1, 1).data);
+    }"""
+    corner = [tint["box"][2] - 3, tint["box"][3] - 3]
+    for t, shown in ((tint["from"] - 1, False), (tint["from"], True), (payload["steps"], True)):
+        page.evaluate(f"() => document.querySelector('.descent-player').descent.seek({t})")
+        pixel = page.evaluate(probe, corner)
+        said = page.evaluate("() => document.querySelector('.dp-said').textContent")
+        assert ("diverging" in said.split("\n")) is shown, (t, said)
+        if shown:
+            want = [int(tint["color"][i : i + 2], 16) for i in (1, 3, 5)]
+            assert max(abs(a - b) for a, b in zip(pixel[:3], want, strict=True)) <= 2, pixel
+            assert abs(pixel[3] - 255 * tint["opacity"]) <= 2, pixel
+        else:
+            assert pixel[3] == 0, (t, pixel)
+    assert problems == []
+    page.close()

@@ -569,6 +569,7 @@
     var self = this, t = this.t, light = d.theme.name === "light", runs = this.runs, hidden = this.hidden;
     var here = this.scratch || (this.scratch = [0, 0]), r, q, k, i;
     this.drawTrails(t, unit);
+    if (d.tints) this.drawTints(t);
     if (this.trails) {  // the piece of the current step, from its last recorded point to the dot
       ctx.lineCap = "butt"; ctx.lineWidth = 4 * unit * 0.9; ctx.globalAlpha = 0.85;
       this.colourBatches().forEach(function (b) {
@@ -954,6 +955,23 @@
     if (this.hoverAt) this.showTip(this.hoverAt.run, this.hoverAt.step, this.hoverAt.x, this.hoverAt.y, this.hoverAt.live || this.hoverAt.tile);
   };
 
+  /* a sweep's tile whose run left for good, tinted from the step the video tints it
+   * (renders/player.py, _tints): the tile's colour wash and its word, on a halo */
+  Player.prototype.drawTints = function (t) {
+    var ctx = this.ctx;
+    this.data.tints.forEach(function (x) {
+      if (t < x.from - 1e-9) return;
+      var b = x.box;
+      ctx.globalAlpha = x.opacity; ctx.fillStyle = x.color;
+      ctx.fillRect(b[0], b[1], b[2] - b[0], b[3] - b[1]);
+      ctx.globalAlpha = 1;
+      if (!x.font) { ctx.font = "100px 'DejaVu Sans', sans-serif"; x.font = (100 * x.width / (ctx.measureText(x.word).width || 1)).toFixed(2) + "px 'DejaVu Sans', sans-serif"; }
+      ctx.font = x.font; ctx.textAlign = "center"; ctx.textBaseline = "middle"; ctx.lineJoin = "round";
+      ctx.strokeStyle = x.halo; ctx.lineWidth = 4; ctx.strokeText(x.word, x.at[0], x.at[1]);
+      ctx.fillStyle = x.word_color; ctx.fillText(x.word, x.at[0], x.at[1]);
+    });
+  };
+
   /* strings stored as distinct lines and an index a step (renders/player.py, _strings) */
   Player.prototype.strings = function (ref) {
     return { lines: new TextDecoder().decode(view(this.buf, ref.lines)).split("\n"), index: view(this.buf, ref.index) };
@@ -1033,6 +1051,7 @@
       var i = Math.min(Math.max(k, 0), r.n - 1);
       r.arrows.forEach(function (a, j) { if (a.said && a.said[i]) lines.push(r.src.label + ": " + r.src.arrows[j].words[a.said[i]]); });
     });
+    (this.data.tints || []).forEach(function (x) { if (k >= x.from) lines.push(x.word); });
     this.liveTexts.forEach(function (lt) {
       var said = lt.texts[lt.index[Math.min(k, lt.index.length - 1)]];
       if (said) lines.push(said);
