@@ -1263,6 +1263,8 @@ def _panel_as_drawn(
         # the tick numbers the video's panel writes, [position, text] (positions in the
         # panel's own coordinates: log₁₀ of the value on a log axis)
         "x_ticks": [[v, t] for v, t in area.x_ticks],
+        # the x axis's name as the panel writes it under its ticks ("step")
+        "x_label": str((getattr(area, "labels", None) or ("",))[0]),
         "y_ticks": [[v, t] for v, t in area.y_ticks],
     }
 

@@ -823,7 +823,8 @@
     g.font = "12px 'DejaVu Sans', sans-serif";
     var wide = 0;
     yt.forEach(function (q) { wide = Math.max(wide, g.measureText(q[1]).width); });
-    return { l: Math.ceil(wide) + 8, r: w - 6, t: 4, b: h - 17, w: w };
+    var named = this.data.panel && this.data.panel.x_label ? 15 : 0;  // the x axis's name under the numbers
+    return { l: Math.ceil(wide) + 8, r: w - 6, t: 4, b: h - 17 - named, w: w, h: h };
   };
 
   /* the box, its tick marks and tick numbers ([position, text] in the chart's coordinates);
@@ -852,6 +853,12 @@
       if (Math.abs(yc - last) < 13) return;
       g.fillText(q[1], B.l - 4, yc); last = yc; drawn.push("y " + q[1]);
     });
+    var xl = this.data.panel && this.data.panel.x_label;
+    if (xl) {  // as the video's panel names its x axis, centred under the numbers, in the text's colour
+      g.font = "13px 'DejaVu Sans', sans-serif"; g.fillStyle = this.data.theme.text;
+      g.textAlign = "center"; g.textBaseline = "bottom"; g.fillText(xl, (B.l + B.r) / 2, B.h - 1);
+      this.chart.dataset.xlabel = xl;
+    }
     this.chart.dataset.ticks = drawn.join("|");
     this.chartBoxNow = B;
   };
