@@ -323,7 +323,11 @@ def capture(
                 elif "areas" in got:  # the static parts added after make_clock too (a network
                     # scene's data and its axes), without the moving parts
                     # (a scene with no track keeps its panels: the player has no side panel)
-                    snapshot(static=True, exclude=got.get("layered", []) if made else [])
+                    layered = got.get("layered", []) if made else []
+                    # a static mark the scene lays over a plot (SaddleEscape's saddle, its
+                    # ring and "↑ downhill") is the picture's: in the background
+                    kept = _over_a_plot(layered, got.get("areas", []))
+                    snapshot(static=True, exclude=[m for m in layered if m not in kept])
                     got["mobjects"] = list(scene.mobjects)
                 raise _Stop
 
@@ -360,6 +364,28 @@ def capture(
         import shutil
 
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _over_a_plot(layered: Sequence[Any], areas: Sequence[Any]) -> list[Any]:
+    """The parts among ``layered`` that nothing moves (no updater in their family) and whose
+    centre lies inside one of the plots ``areas``: marks the scene lays over its picture
+    (a saddle, its ring, "↑ downhill"), not a legend or a side panel's guide, which the
+    player draws itself."""
+    kept = []
+    for m in layered:
+        if any(f.updaters for f in m.get_family()):
+            continue
+        x, y = float(m.get_center()[0]), float(m.get_center()[1])
+        for a in areas:
+            o, ex, ey = (np.asarray(v, float) for v in a._basis())
+            corners = np.array([o, o + ex, o + ey, o + ex + ey])
+            if (
+                corners[:, 0].min() <= x <= corners[:, 0].max()
+                and corners[:, 1].min() <= y <= corners[:, 1].max()
+            ):
+                kept.append(m)
+                break
+    return kept
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1256,7 +1282,9 @@ def _panel_as_drawn(
     for k, run in enumerate(runs):
         run["panel_y"] = arrays.add(ys[k], "<f4")
         run["panel_mark"] = arrays.add(said[k], "u1")
+    guides = _panel_guides(cap, area)
     return {
+        **({"guides": guides} if guides else {}),
         "y": [float(y0), float(y1)],
         "scale": str(panel.scale),
         "marks": marks,
@@ -1400,6 +1428,36 @@ def _rule_as_drawn(cap: PlayerCapture, steps: int, arrays: _Arrays) -> dict[str,
             "m_hat": arrays.add(bars.m_hat, "<f4"),
             "root_v": arrays.add(bars.root_v, "<f4"),
         }
+    return out
+
+
+def _panel_guides(cap: PlayerCapture, area: Any) -> list[dict[str, Any]]:
+    """What the scene draws on its loss panel besides the curves (``panel_guides``:
+    NesterovCorrection's dashed line at the tolerance and ``within 0.1`` under it): the
+    static parts among the moving ones whose centre lies in the panel's box, in the panel's
+    own coordinates. A line: ``{"line": [x0, y0, x1, y1], "dashed", "color"}``; a text:
+    ``{"text", "at": [x, y] of its top-left corner, "color"}``."""
+    from manim import DashedLine, Line
+
+    o, ex, ey = (np.asarray(v, float) for v in area._basis())
+    (x0, x1), (y0, y1) = area.x_range, area.y_range
+
+    def data(p: Any) -> list[float]:
+        d = np.asarray(p, float) - o
+        u, v = d @ ex / (ex @ ex), d @ ey / (ey @ ey)
+        return [round(float(x0 + u * (x1 - x0)), 6), round(float(y0 + v * (y1 - y0)), 6)]
+
+    out: list[dict[str, Any]] = []
+    for m in _over_a_plot(cap.layered, [area]):
+        text = getattr(m, "text", None)
+        if isinstance(text, str) and text:
+            glyph = m.family_members_with_points()[0]
+            out.append({"text": text, "at": data(m.get_corner(np.array([-1.0, 1.0, 0.0]))),
+                        "color": _hex(glyph.get_fill_color())})  # fmt: skip
+        elif isinstance(m, Line):
+            out.append({"line": [*data(m.get_start()), *data(m.get_end())],
+                        "dashed": isinstance(m, DashedLine),
+                        "color": _hex(m.get_stroke_color())})  # fmt: skip
     return out
 
 

@@ -287,3 +287,67 @@ def test_sweep_tints_the_tile_whose_run_left_for_good(browser: Any, tmp_path: Pa
             assert pixel[3] == 0, (t, pixel)
     assert problems == []
     page.close()
+
+
+def test_static_marks_over_a_plot_are_in_the_players_picture() -> None:
+    """SaddleEscape lays its saddle's name, ring and "↑ downhill" signs over the plot with
+    ``add_layered`` (nothing moves them): the player's background has them, in the text's
+    colour where each word is; FitLine's static legend (beside the plots) is not in it."""
+    from descent.scenes.kit.theme import get_theme
+
+    cap = player.capture(get_scene("SaddleEscape"))
+    words = {getattr(m, "text", None): m for m in cap.layered if getattr(m, "text", None)}
+    assert {"saddle", "↓ downhill", "↑ downhill", "← uphill", "uphill →"} <= set(words)
+    image = np.asarray(cap.image, np.int16)
+    ink = np.array([int(get_theme("dark").text[i : i + 2], 16) for i in (1, 3, 5)])
+    for text, m in words.items():
+        corners = player.to_pixels(np.array([m.get_corner([-1, 1, 0]), m.get_corner([1, -1, 0])]),
+                                   cap.size, cap.frame)  # fmt: skip
+        (x0, y0), (x1, y1) = np.floor(corners[0]).astype(int), np.ceil(corners[1]).astype(int)
+        patch = image[y0:y1, x0:x1]
+        glyphs = (np.abs(patch - ink).max(-1) < 40).sum()
+        assert glyphs > 0.08 * patch.shape[0] * patch.shape[1], (text, glyphs, patch.shape)
+    fit = player.capture(get_scene("FitLine"))
+    legend = [m for m in fit.layered if not any(f.updaters for f in m.get_family())]
+    assert legend and player._over_a_plot(legend, fit.areas) == []
+
+
+def test_a_panel_guide_is_drawn_on_the_players_chart(browser: Any, tmp_path: Path) -> None:
+    """NesterovCorrection's distance panel has a dashed line at the tolerance and "within
+    0.1" under it (its panel_guides); the player's chart draws both, at log₁₀ of the
+    tolerance, in the guide's colour."""
+    from descent.scenes.kit.story import number
+
+    cls = get_scene("NesterovCorrection")
+    land, _ = cls.simulate()
+    tol = cls().tolerance(land)
+    payload = player.build_payload(cls)
+    guides = payload["panel"]["guides"]
+    [line] = [g for g in guides if "line" in g]
+    [words] = [g for g in guides if "text" in g]
+    assert line["dashed"] and line["line"][1] == pytest.approx(np.log10(tol), abs=1e-4)
+    assert line["line"][3] == pytest.approx(np.log10(tol), abs=1e-4)
+    assert words["text"] == f"within {number(tol)}"
+    path = tmp_path / "nesterov.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page, problems = open_page(browser, path)
+    page.evaluate("() => document.querySelector('.descent-player').descent.seek(5)")
+    assert (
+        page.evaluate("() => document.querySelector('.dp-chart').dataset.guides") == words["text"]
+    )
+    row = page.evaluate(
+        """(v) => {
+          const p = document.querySelector('.descent-player').descent, c = p.chart;
+          const B = p.chartBoxNow, P = p.data.panel, s = c.width / c.clientWidth;
+          const y = B.b - (B.b - B.t) * (v - P.y[0]) / (P.y[1] - P.y[0]);
+          const x0 = Math.round((B.l + 0.6 * (B.r - B.l)) * s), w = Math.round(0.3 * (B.r - B.l) * s);
+          return Array.from(c.getContext('2d').getImageData(x0, Math.round(y * s), w, 1).data);
+        }""",
+        float(np.log10(tol)),
+    )
+    want = [int(line["color"][i : i + 2], 16) for i in (1, 3, 5)]
+    pixels = np.array(row).reshape(-1, 4)
+    on = (np.abs(pixels[:, :3] - want).max(1) < 60) & (pixels[:, 3] > 100)
+    assert 0.25 < on.mean() < 0.9, on.mean()  # dashed: some on, some off
+    assert problems == []
+    page.close()

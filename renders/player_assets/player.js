@@ -794,6 +794,7 @@
     function X(i) { return B.l + (B.r - B.l) * i / steps; }
     function Y(v) { return B.b - (B.b - B.t) * (v - lo) / (hi - lo); }
     this.chartTicks(g, B, P.x_ticks || [], P.y_ticks || [], X, Y);
+    if (P.guides) this.drawGuides(g, P.guides, X, Y);
     var said = [], self = this;
     runs.forEach(function (r) {
       var n = r.panelY.length, f = Math.min(Math.floor(t), n - 1), end = self.pathAt1(r.panelY, n, t);
@@ -815,6 +816,25 @@
     g.strokeStyle = this.data.theme.muted; g.setLineDash([3, 3]);
     g.beginPath(); g.moveTo(X(t), B.t); g.lineTo(X(t), B.b); g.stroke(); g.setLineDash([]);
     this.chart.title = P.scale + " scale, " + num(lo) + " … " + num(hi);
+  };
+
+  /* what the scene draws on its panel besides the curves (renders/player.py,
+   * _panel_guides: a dashed line at a tolerance, "within 0.1" under it), in the panel's
+   * coordinates; the words go to chart.dataset.guides */
+  Player.prototype.drawGuides = function (g, guides, X, Y) {
+    var words = [];
+    guides.forEach(function (q) {
+      if (q.line) {
+        g.strokeStyle = q.color; g.lineWidth = 1.5; g.setLineDash(q.dashed ? [5, 4] : []);
+        g.beginPath(); g.moveTo(X(q.line[0]), Y(q.line[1])); g.lineTo(X(q.line[2]), Y(q.line[3])); g.stroke();
+        g.setLineDash([]);
+      } else if (q.text) {
+        g.font = "12px 'DejaVu Sans', sans-serif"; g.textAlign = "left"; g.textBaseline = "top";
+        g.fillStyle = q.color; g.fillText(q.text, X(q.at[0]) + 2, Y(q.at[1]) + 1);
+        words.push(q.text);
+      }
+    });
+    this.chart.dataset.guides = words.join("\n");
   };
 
   /* the chart's plot box inside its canvas: room on the left for the widest y tick number
