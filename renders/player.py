@@ -938,6 +938,29 @@ def _group_names(runs: list[dict[str, Any]]) -> None:
         )
 
 
+def _static_legend_names(cap: PlayerCapture, runs: list[dict[str, Any]]) -> None:
+    """A scene's own legend among the moving parts, nothing in it moved (rows of a
+    :class:`~manim.Dot` and a label: FitLine's ``SGD (lr 0.01)``): a run alone in its legend
+    row whose colour is a row's dot's takes the row's words as its name."""
+    from manim import Dot
+
+    for group in cap.layered:
+        if any(f.updaters for f in group.get_family()):
+            continue
+        for row in group.submobjects:
+            parts = row.submobjects
+            if (
+                len(parts) != 2
+                or not isinstance(parts[0], Dot)
+                or not getattr(parts[1], "text", "")
+            ):
+                continue
+            colour = _hex(parts[0].get_fill_color())
+            mine = [r for r in runs if str(r["color"]).upper()[:7] == colour]
+            if len(mine) == 1 and sum(r["group"] == mine[0]["group"] for r in runs) == 1:
+                mine[0]["group_name"] = str(parts[1].text)
+
+
 def _legend_rows(cap: PlayerCapture, runs: list[dict[str, Any]], arrays: _Arrays) -> None:
     """The video's legend (a :class:`~descent.scenes.kit.readouts.Legend` among the moving
     parts), row by row into the player's: a run alone in its legend row takes the row's
@@ -948,6 +971,8 @@ def _legend_rows(cap: PlayerCapture, runs: list[dict[str, Any]], arrays: _Arrays
 
     legend = next((m for m in cap.layered if isinstance(m, Legend)), None)
     clock = getattr(cap.scene, "clock", None)
+    if legend is None:  # a static legend of its own (FitLine's rows of a dot and a name)
+        _static_legend_names(cap, runs)
     if legend is None or clock is None:
         return
     said = {id(row): shown for row, shown, _ in legend.readouts}
@@ -1156,6 +1181,8 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
     _beat_rings(cap, cap.tracks, payload)
     boxes = [_area_box(a, cap) for a in areas]
     payload["panel"] = _panel(scene, trajs, runs, arrays) if not tiles else None
+    if payload["panel"] is None and not tiles:  # a scene of its own with a loss panel (FitLine)
+        payload["panel"] = _own_panel(cap, trajs, runs, arrays)
     if payload["panel"] is not None:
         payload["panel"].update(_panel_as_drawn(cap, runs, arrays))
     if getattr(scene, "show_update", False):  # the video writes this run's rule out, live
@@ -1237,6 +1264,24 @@ def _panel(
         same = callable(hook) is False and "loss" in run
         run["series"] = run["loss"] if same else arrays.add(values, "<f4")
     return {"label": label, "log": log}
+
+
+def _own_panel(
+    cap: PlayerCapture, trajs: Sequence[Any], runs: list[dict[str, Any]], arrays: _Arrays
+) -> dict[str, Any] | None:
+    """The side chart of a scene that builds its own loss panel (a
+    :class:`~descent.scenes.kit.readouts.LossPanel` among the moving parts, FitLine's under
+    its plots) rather than a storyboard's: its series, one a run in run order, under its
+    axis name; ``None`` when it has none, or not one series a run."""
+    from descent.scenes.kit.readouts import LossPanel
+
+    panel = next((m for m in cap.layered if isinstance(m, LossPanel)), None)
+    if panel is None or len(panel.values) != len(runs) or not runs:
+        return None
+    for run, traj, values in zip(runs, trajs, panel.values, strict=True):
+        same = traj is not None and "loss" in run and np.array_equal(values, np.asarray(traj.loss))
+        run["series"] = run["loss"] if same else arrays.add(values, "<f4")
+    return {"label": str(panel.y_label), "log": panel.scale == "log"}
 
 
 def _panel_as_drawn(

@@ -351,3 +351,44 @@ def test_a_panel_guide_is_drawn_on_the_players_chart(browser: Any, tmp_path: Pat
     assert 0.25 < on.mean() < 0.9, on.mean()  # dashed: some on, some off
     assert problems == []
     page.close()
+
+
+def test_fit_line_has_its_loss_panel_and_legend_names(browser: Any, tmp_path: Path) -> None:
+    """FitLine's video has a log₁₀ loss panel under its plots and a legend naming each
+    run's settings; the player's side has the chart (each run's recorded loss, the panel's
+    range and ticks) and the same names."""
+    cls = get_scene("FitLine")
+    cap = player.capture(cls)  # the video's own legend: rows of a dot and a name
+    legend = [
+        str(row[1].text)
+        for g in cap.layered
+        if not any(f.updaters for f in g.get_family())
+        for row in g.submobjects
+        if len(row.submobjects) == 2 and getattr(row[1], "text", "")
+    ]
+    payload = player.build_payload(cls)
+    panel = payload["panel"]
+    assert panel["label"] == "loss" and panel["scale"] == "log" and panel["x_label"] == "step"
+    buf = _buffer(payload)
+    names = [r["group_name"] for r in payload["runs"]]
+    assert names == legend and all(
+        n.startswith(r["label"] + " (lr ") for n, r in zip(names, payload["runs"], strict=True)
+    )
+    for r in payload["runs"]:
+        assert r["series"] == r["loss"]  # the recorded loss itself, stored once
+        y = _read(buf, r["panel_y"])
+        loss = _read(buf, r["loss"])
+        lo, hi = panel["y"]
+        np.testing.assert_allclose(y, np.clip(np.log10(loss), lo, hi), atol=1e-4)
+    path = tmp_path / "fit.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page, problems = open_page(browser, path)
+    page.evaluate("() => document.querySelector('.descent-player').descent.seek(100)")
+    ticks = page.evaluate("() => document.querySelector('.dp-chart').dataset.ticks")
+    assert ticks.split("|")[0] == "x 0" and any(t.startswith("y ") for t in ticks.split("|"))
+    shown = page.evaluate(
+        "() => [...document.querySelectorAll('.dp-row .dp-name')].map(e => e.textContent)"
+    )
+    assert shown == names
+    assert problems == []
+    page.close()

@@ -319,6 +319,8 @@ class LossPanel(VGroup):
         super().__init__()
         steps = clock.steps
         values = [np.asarray(v, dtype=np.float64) for _, v in series]
+        #: the series as given and the axis's name (the html player draws them)
+        self.values, self.y_label = values, y_label
         #: ``"log"``, ``"symlog"`` or ``"linear"`` (see :func:`panel_scale`)
         self.scale = panel_scale(values, log)
         ticks: list[tuple[float, str]] | None = None
