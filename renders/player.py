@@ -1328,8 +1328,13 @@ def _panel_as_drawn(
         run["panel_y"] = arrays.add(ys[k], "<f4")
         run["panel_mark"] = arrays.add(said[k], "u1")
     guides = _panel_guides(cap, area)
+    tags = list(panel.end_tags) if panel.end_tags is not None else []
+    names = [  # each curve's name at its moving end, in the colour the video writes it
+        [str(t.text), _hex(t.family_members_with_points()[0].get_fill_color())] for t in tags
+    ]
     return {
         **({"guides": guides} if guides else {}),
+        **({"names": names} if len(names) == len(runs) else {}),
         "y": [float(y0), float(y1)],
         "scale": str(panel.scale),
         "marks": marks,
@@ -2203,18 +2208,34 @@ def _strip_trailing_comment(line: str) -> str:
 
 
 def _once_a_row(payload: dict[str, Any]) -> dict[str, Any]:
-    """``payload`` with each legend row's name written once, on the row's first run (the
-    script names a row from its first run; a swarm of 80 particles saves ~4 kB)."""
+    """``payload`` with what every run of a legend row has alike written once, on the row's
+    first run: the keys whose values are equal on all of the row's runs (its name, colour,
+    radius, pin words, palette...) are left off the others and listed in the first run's
+    ``same``; the script copies them back before it reads a run (a swarm of 80 particles
+    saves ~15 kB). ``group`` stays on every run (it is the row)."""
     runs = payload.get("runs")
     if not runs:
         return payload
-    seen: set[Any] = set()
-    slim = []
-    for r in runs:
-        if r.get("group") in seen and "group_name" in r:
-            r = {k: v for k, v in r.items() if k != "group_name"}
-        seen.add(r.get("group"))
-        slim.append(r)
+    rows: dict[Any, list[int]] = {}
+    for k, r in enumerate(runs):
+        rows.setdefault(r.get("group"), []).append(k)
+    slim = [dict(r) for r in runs]
+    for members in rows.values():
+        if len(members) < 2:
+            continue
+        first = runs[members[0]]
+        same = [
+            key
+            for key in first
+            if key != "group"
+            and all(key in runs[k] and runs[k][key] == first[key] for k in members[1:])
+        ]
+        if not same:
+            continue
+        slim[members[0]]["same"] = same
+        for k in members[1:]:
+            for key in same:
+                del slim[k][key]
     return {**payload, "runs": slim}
 
 

@@ -392,3 +392,29 @@ def test_fit_line_has_its_loss_panel_and_legend_names(browser: Any, tmp_path: Pa
     assert shown == names
     assert problems == []
     page.close()
+
+
+def test_chart_names_each_curve_at_its_end_as_the_video(browser: Any, tmp_path: Path) -> None:
+    """OptimizerRace's panel names each curve at its moving end, right of the box, in a
+    colour of 4.5:1 on the page; the player's chart writes the same names, top to bottom
+    in the order of the curves' ends at that step."""
+    from descent.scenes.kit.theme import contrast_ratio
+
+    cls = get_scene("OptimizerRace")
+    payload = player.build_payload(cls, theme="light")
+    names = payload["panel"]["names"]
+    assert [n for n, _ in names] == [r["label"] for r in payload["runs"]]
+    for _, colour in names:
+        assert contrast_ratio(colour, payload["theme"]["background"]) >= 4.5
+    buf = _buffer(payload)
+    path = tmp_path / "race.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page, problems = open_page(browser, path)
+    for t in (30, payload["steps"]):
+        page.evaluate(f"() => document.querySelector('.descent-player').descent.seek({t})")
+        shown = page.evaluate("() => document.querySelector('.dp-chart').dataset.names").split("\n")
+        ends = [float(_read(buf, r["panel_y"])[t]) for r in payload["runs"]]
+        order = [names[k][0] for k in sorted(range(len(ends)), key=lambda k: -ends[k])]
+        assert shown == order, (t, shown, order)
+    assert problems == []
+    page.close()

@@ -321,7 +321,11 @@
 
   /* ----- tracks ----- */
   Player.prototype.initTracks = function () {
-    var self = this, d = this.data, buf = this.buf, probe = this.ctx;
+    var self = this, d = this.data, buf = this.buf, probe = this.ctx, firstOf = {};
+    d.runs.forEach(function (r) {  // what a legend row's runs share is written on its first (player.py, _once_a_row)
+      var f = firstOf[r.group];
+      if (!f) firstOf[r.group] = r; else (f.same || []).forEach(function (k) { r[k] = f[k]; });
+    });
     this.runs = d.runs.map(function (r) {
       var q = view(buf, r.xy), xy = new Float32Array(q.length);
       for (var i = 0; i < q.length; i++) xy[i] = q[i] / r.scale;
@@ -791,6 +795,10 @@
   Player.prototype.drawPanel = function (g, w, h, runs) {
     var P = this.data.panel, lo = P.y[0], hi = P.y[1], steps = this.steps, t = this.t, k = Math.min(Math.round(t), steps);
     var B = this.chartBox(g, w, h, P.y_ticks || []);
+    if (P.names) {  // room on the right for each curve's name at its end, as the video's panel
+      g.font = "12px 'DejaVu Sans', sans-serif";
+      B.r -= 6 + Math.max.apply(null, P.names.map(function (q) { return g.measureText(q[0]).width; }));
+    }
     function X(i) { return B.l + (B.r - B.l) * i / steps; }
     function Y(v) { return B.b - (B.b - B.t) * (v - lo) / (hi - lo); }
     this.chartTicks(g, B, P.x_ticks || [], P.y_ticks || [], X, Y);
@@ -813,9 +821,26 @@
       g.fillStyle = s[0].color; g.fillText(s[1], x, y);
     });
     this.chart.dataset.marks = said.map(function (s) { return s[0].src.label + ": " + s[1]; }).join("\n");
+    if (P.names) this.drawEndNames(g, B, runs, Y, t);
     g.strokeStyle = this.data.theme.muted; g.setLineDash([3, 3]);
     g.beginPath(); g.moveTo(X(t), B.t); g.lineTo(X(t), B.b); g.stroke(); g.setLineDash([]);
     this.chart.title = P.scale + " scale, " + num(lo) + " … " + num(hi);
+  };
+
+  /* each shown curve's name right of the box at the height of its current end, pushed
+   * apart one line at least, bottom up (kit.readouts.LossPanel._end_labels); the names
+   * written, top to bottom, go to chart.dataset.names */
+  Player.prototype.drawEndNames = function (g, B, runs, Y, t) {
+    var P = this.data.panel, self = this, at = [];
+    runs.forEach(function (r) {
+      var n = r.panelY.length, k = self.chartRuns.indexOf(r);
+      if (k >= 0 && P.names[k]) at.push([Y(self.pathAt1(r.panelY, n, t)), P.names[k]]);
+    });
+    at.sort(function (a, b) { return b[0] - a[0]; });
+    for (var i = 1; i < at.length; i++) at[i][0] = Math.min(at[i][0], at[i - 1][0] - 13);
+    g.font = "12px 'DejaVu Sans', sans-serif"; g.textAlign = "left"; g.textBaseline = "middle";
+    at.forEach(function (a) { g.fillStyle = a[1][1]; g.fillText(a[1][0], B.r + 5, a[0]); });
+    this.chart.dataset.names = at.slice().reverse().map(function (a) { return a[1][0]; }).join("\n");
   };
 
   /* what the scene draws on its panel besides the curves (renders/player.py,
