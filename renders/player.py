@@ -976,6 +976,17 @@ def _legend_rows(cap: PlayerCapture, runs: list[dict[str, Any]], arrays: _Arrays
     if legend is None or clock is None:
         return
     said = {id(row): shown for row, shown, _ in legend.readouts}
+    rows = [str(row[0].get_fill_color().to_hex()).upper() for row in legend.rows]
+    groups = {r["group"]: [q for q in runs if q["group"] == r["group"]] for r in runs}
+    fresh = max([*groups, -1]) + 1
+    for members in groups.values():  # runs of one label that the video's legend gives a row
+        # each (a variant's SGD at three learning rates): a legend row each here too
+        colours = [str(q["color"]).upper() for q in members]
+        if len(members) > 1 and len(set(colours)) == len(colours) and all(
+            rows.count(c) == 1 for c in colours
+        ):
+            for q in members[1:]:
+                q["group"], fresh = fresh, fresh + 1
     groups = {r["group"]: [q for q in runs if q["group"] == r["group"]] for r in runs}
     steps = int(clock.steps)
     for row in legend.rows:

@@ -181,6 +181,10 @@ def test_adaptive_steps_bars_in_the_player_are_the_numbers_in_pixels(
     # the legend row is the run's name, as the video's legend writes it
     name = page.evaluate("() => document.querySelector('.dp-row .dp-name').textContent")
     assert name == "Adam (lr 0.3)"
+    page.locator(".dp-row").first.click()  # the run hidden: its rule and bars too
+    assert page.evaluate("() => document.querySelector('.dp-rule').hidden") is True
+    page.locator(".dp-row").first.click()
+    assert page.evaluate("() => document.querySelector('.dp-rule').hidden") is False
     assert problems == []
     page.close()
 
@@ -416,5 +420,44 @@ def test_chart_names_each_curve_at_its_end_as_the_video(browser: Any, tmp_path: 
         ends = [float(_read(buf, r["panel_y"])[t]) for r in payload["runs"]]
         order = [names[k][0] for k in sorted(range(len(ends)), key=lambda k: -ends[k])]
         assert shown == order, (t, shown, order)
+    assert problems == []
+    page.close()
+
+
+def test_a_variant_of_one_optimizer_gets_a_legend_row_a_run(browser: Any, tmp_path: Path) -> None:
+    """A subclass that runs SGD at three learning rates (one label, three colours): the
+    video's legend has a row a run (``SGD (lr 0.05)``...), so the player's has too, each
+    with its loss and its own curve in the chart; hiding one hides its curve."""
+    from descent.engine import OptimizerSpec
+
+    base = get_scene("LearningRates")
+    variant = type(
+        "LearningRates3",
+        (base,),
+        {"optimizers": tuple(OptimizerSpec("SGD", lr=v) for v in (0.05, 0.5, 1.2)),
+         "__module__": __name__},
+    )  # fmt: skip
+    payload = player.build_payload(variant)
+    runs = payload["runs"]
+    assert [r["group_name"] for r in runs] == ["SGD (lr 0.05)", "SGD (lr 0.5)", "SGD (lr 1.2)"]
+    assert len({r["group"] for r in runs}) == 3 and all("series" in r for r in runs)
+    path = tmp_path / "lr3.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page, problems = open_page(browser, path)
+    page.evaluate("() => document.querySelector('.descent-player').descent.seek(5)")
+    rows = page.evaluate(
+        "() => [...document.querySelectorAll('.dp-row')].map(r => [r.querySelector('.dp-name')"
+        ".textContent, r.querySelector('.dp-value').textContent])"
+    )
+    assert [n for n, _ in rows] == [r["group_name"] for r in runs]
+    assert all(v.startswith("loss ") for _, v in rows)
+    ink = """() => { const c = document.querySelector('.dp-chart');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, seen = {};
+      for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 250) seen[d[i] + ',' + d[i + 1] + ',' + d[i + 2]] = 1;
+      return Object.keys(seen); }"""
+    colour = ",".join(str(int(runs[0]["color"][i : i + 2], 16)) for i in (1, 3, 5))
+    assert colour in page.evaluate(ink)
+    page.locator(".dp-row").first.click()  # hide SGD (lr 0.05): its curve leaves the chart
+    assert colour not in page.evaluate(ink)
     assert problems == []
     page.close()

@@ -431,7 +431,7 @@
         row.classList.toggle("dp-off", !!self.hidden[g.id]);
         self.trailDirty = true;
         self.draw();
-        self.writeSaid(Math.round(self.t));
+        self.readouts();  // the chart's curves and the rule of the runs shown, too
       });
     });
     this.tiles = tiles;
@@ -996,6 +996,7 @@
     });
     if (this.chart) this.drawChart();
     this.writeSaid(k);
+    if (this.ruleBox) this.ruleBox.hidden = !!this.hidden[this.runs[this.data.live_rule].group];  // its run hidden
     if (this.rule) this.drawRule(t);
     else if (this.ruleBox) {
       var rr = this.runs[this.data.live_rule], box = this.ruleBox, kk = Math.min(k, rr.n - 1);
