@@ -982,8 +982,10 @@ def _legend_rows(cap: PlayerCapture, runs: list[dict[str, Any]], arrays: _Arrays
     for members in groups.values():  # runs of one label that the video's legend gives a row
         # each (a variant's SGD at three learning rates): a legend row each here too
         colours = [str(q["color"]).upper() for q in members]
-        if len(members) > 1 and len(set(colours)) == len(colours) and all(
-            rows.count(c) == 1 for c in colours
+        if (
+            len(members) > 1
+            and len(set(colours)) == len(colours)
+            and all(rows.count(c) == 1 for c in colours)
         ):
             for q in members[1:]:
                 q["group"], fresh = fresh, fresh + 1
