@@ -459,9 +459,13 @@ def _track_run(
     scale_xy = CROWD_SCALE if crowd else POSITION_SCALE
     if not any(track.area is a for a in areas):
         areas.append(track.area)
+    from descent.scenes.kit.theme import get_theme, text_color
+
     run: dict[str, Any] = {
         "label": getattr(traj, "label", "") if traj is not None else "",
         "color": str(track.color),
+        # its colour as the video writes words in it (pins, notes, a panel's marks): 4.5:1
+        "ink": text_color(str(track.color), get_theme(cap.theme)),
         "area": next(i for i, a in enumerate(areas) if a is track.area),
         "radius": round(float(track.dot.radius) * scale, 2),
         "trail": bool(track.trail),

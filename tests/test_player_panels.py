@@ -461,3 +461,37 @@ def test_a_variant_of_one_optimizer_gets_a_legend_row_a_run(browser: Any, tmp_pa
     assert colour not in page.evaluate(ink)
     assert problems == []
     page.close()
+
+
+def test_words_in_a_run_colour_are_written_at_text_contrast(browser: Any, tmp_path: Path) -> None:
+    """In the light theme a run's colour can be 3:1 on white (an olive, an orange): the words
+    the player writes in it (the chart's "▲ 6.97e+04", the edge pin's "out of view") take
+    the colour the video writes them in (kit.theme.text_color: 4.5:1), as every canvas
+    fillText of those words shows."""
+    from descent.scenes.kit.theme import contrast_ratio
+
+    payload = player.build_payload(get_scene("LearningRates"), theme="light")
+    page_colour = payload["theme"]["background"]
+    weak = [r for r in payload["runs"] if contrast_ratio(r["color"], page_colour) < 4.5]
+    assert weak, "the light theme has a run colour under 4.5:1 (the case this guards)"
+    for r in payload["runs"]:
+        assert contrast_ratio(r["ink"], page_colour) >= 4.5, r["ink"]
+    path = tmp_path / "lr.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page, problems = open_page(browser, path)
+    page.evaluate(
+        """() => { window.written = [];
+        const f = CanvasRenderingContext2D.prototype.fillText;
+        CanvasRenderingContext2D.prototype.fillText = function (t, x, y) {
+          window.written.push([String(t), String(this.fillStyle)]); return f.apply(this, arguments); }; }"""
+    )
+    page.evaluate(
+        f"() => document.querySelector('.descent-player').descent.seek({payload['steps']})"
+    )
+    written = page.evaluate("() => window.written")
+    inks = {r["ink"].lower() for r in payload["runs"]}
+    marks = [(t, c) for t, c in written if t.startswith("▲") or t in ("out of view", "diverged")]
+    assert any(t.startswith("▲") for t, _ in marks), written
+    assert all(c.lower() in inks for _, c in marks), marks
+    assert problems == []
+    page.close()

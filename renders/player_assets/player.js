@@ -702,8 +702,8 @@
         var ax = A[5 * k], ay = A[5 * k + 1], bx = A[5 * k + 2] - ax, by = A[5 * k + 3] - ay, bl = Math.hypot(bx, by);
         if (bl > 0) this.arrow(ax, ay, bx, by, bl, r.color, 6 * unit, A[5 * k + 4]);
       }
-      if (M.tag[k]) this.word(r.src.marks, M.tag[k] - 1, M.at[4 * k], M.at[4 * k + 1], r.color, 5 * unit);
-      if (M.note[k]) this.word(r.src.marks, M.note[k] - 1, M.at[4 * k + 2], M.at[4 * k + 3], r.color, 4 * unit);
+      if (M.tag[k]) this.word(r.src.marks, M.tag[k] - 1, M.at[4 * k], M.at[4 * k + 1], r.src.ink || r.color, 5 * unit);
+      if (M.note[k]) this.word(r.src.marks, M.note[k] - 1, M.at[4 * k + 2], M.at[4 * k + 3], r.src.ink || r.color, 4 * unit);
     }
     // pins of a run without the video's marks: a run off the view is marked at the border
     for (q = 0; q < runs.length; q++) {
@@ -719,7 +719,7 @@
         var ar = d.areas[r.src.area], cx = ar.o[0] + (ar.ex[0] + ar.ey[0]) / 2, cy = ar.o[1] + (ar.ex[1] + ar.ey[1]) / 2;
         var dx = cx - px, dy = cy - py, n = Math.hypot(dx, dy) || 1, off = r.src.radius + 14;
         ctx.font = Math.round(d.size[0] / 60) + "px 'DejaVu Sans', sans-serif";
-        ctx.fillStyle = r.color; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+        ctx.fillStyle = r.src.ink || r.color; ctx.textAlign = "center"; ctx.textBaseline = "middle";
         ctx.fillText(r.src.pin, px + dx / n * off * 2.2, py + dy / n * off);
       }
     }
@@ -818,7 +818,7 @@
     said.forEach(function (s, i) {  // by the dot, inside the box, one line apart
       var tw = g.measureText(s[1]).width, x = s[2] - 8 - tw > B.l + 2 ? s[2] - 8 - tw : s[2] + 8;
       var y = s[3] < (B.t + B.b) / 2 ? s[3] + 10 + 14 * i : s[3] - 10 - 14 * i;
-      g.fillStyle = s[0].color; g.fillText(s[1], x, y);
+      g.fillStyle = s[0].src.ink || s[0].color; g.fillText(s[1], x, y);
     });
     this.chart.dataset.marks = said.map(function (s) { return s[0].src.label + ": " + s[1]; }).join("\n");
     if (P.names) this.drawEndNames(g, B, runs, Y, t);
