@@ -1216,6 +1216,9 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
     tints = _tints(cap, last)
     if tints:  # a sweep's tiles whose run left for good, tinted as the video tints them
         payload["tints"] = tints
+    finale = _finale(cap, last) if tiles else None
+    if finale is not None:  # the fastest tile outlined and named once the runs end
+        payload["finale"] = finale
     spots = _spots(cap, runs, last, arrays)
     if spots:
         payload["spots"] = spots
@@ -1248,6 +1251,9 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
         ]
     ]
     h = cap.size[1]
+    if finale is not None:  # the line naming the fastest tile, at the frame's foot
+        shown.append([finale["at"][0], finale["top"], finale["at"][0] + finale["text_width"],
+                      finale["at"][1]])  # fmt: skip
     for x in texts:  # its first string's width, widened: a later string may be longer
         ax, ay = x["at"]
         shown.append([ax, ay - 0.045 * h, ax + 1.5 * x["width"], ay + 0.015 * h])
@@ -1414,6 +1420,46 @@ def _tints(cap: PlayerCapture, steps: int) -> list[dict[str, Any]]:
         if getattr(group, "tint_from", None) is not None:
             group.update(0)
     return out
+
+
+def _finale(cap: PlayerCapture, steps: int) -> dict[str, Any] | None:
+    """What a sweep adds once its runs end (kit.sweeps ``SweepScene.fastest_outline``: an
+    outline round the fastest tile and a line naming it), made by the scene's own method:
+    shown from the last step; the outline's box and stroke (px), the line's words, its
+    colour, where its baseline starts and its pen width (px). ``None`` for another scene."""
+
+    scene = cap.scene
+    outline_of = getattr(scene, "fastest_outline", None)
+    sweep = getattr(scene, "run_sweep", None)
+    if outline_of is None or sweep is None or not cap.areas:
+        return None
+    land, result = sweep()
+    index = list(np.ndindex(*result.shape))
+    if len(index) != len(cap.areas):
+        return None
+    parts = outline_of(land, result, dict(zip(index, cap.areas, strict=True)))
+    box = next((m for m in parts if not getattr(m, "text", None)), None)
+    words = next((m for m in parts if getattr(m, "text", None)), None)
+    if box is None or words is None:
+        return None
+    scale = cap.size[0] / cap.frame[0]
+    corners = to_pixels(np.asarray(box.get_all_points()), cap.size, cap.frame)
+    glyph = words.family_members_with_points()[0]
+    left_bottom = to_pixels(
+        np.asarray(words.get_corner(np.array([-1.0, -1.0, 0.0]))), cap.size, cap.frame
+    )
+    top = to_pixels(np.asarray(words.get_top()), cap.size, cap.frame)
+    return {
+        "from": steps,
+        "box": [*corners.min(0).round(2).tolist(), *corners.max(0).round(2).tolist()],
+        "stroke": _hex(box.get_stroke_color()),
+        "width": round(float(box.get_stroke_width()) * cap.size[0] / 1422.2, 3),
+        "text": str(words.text),
+        "color": _hex(glyph.get_fill_color()),
+        "at": [round(float(left_bottom[0]), 2), round(float(left_bottom[1]), 2)],
+        "top": round(float(top[1]), 2),
+        "text_width": round(float(words.width) * scale, 3),
+    }
 
 
 def _strings(texts: Sequence[str], arrays: _Arrays) -> dict[str, Any]:

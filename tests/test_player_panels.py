@@ -495,3 +495,46 @@ def test_words_in_a_run_colour_are_written_at_text_contrast(browser: Any, tmp_pa
     assert all(c.lower() in inks for _, c in marks), marks
     assert problems == []
     page.close()
+
+
+def test_sweep_outlines_and_names_the_fastest_tile_at_the_end(browser: Any, tmp_path: Path) -> None:
+    """Once its runs end the video outlines the fastest tile and names it ("fastest: lr
+    0.16, momentum 0.3 (23 steps ...)", from fastest_run / steps_to_converge); the player
+    draws both at the last step, not before."""
+    from descent.scenes.kit.sweeps import fastest_run, steps_to_converge
+
+    cls = get_scene("Sweep")
+    payload = player.build_payload(cls)
+    F = payload["finale"]
+    land, result = cls().run_sweep()
+    best = fastest_run(result, land.optimum)
+    steps = int(steps_to_converge(result, land.optimum)[best])
+    assert F["from"] == payload["steps"] and f"({steps} steps to 1/" in F["text"]
+    for name, i in zip(result.grid, best, strict=True):
+        assert f"{name} {float(result.grid[name][i]):g}" in F["text"]
+    tile = [r for r in payload["runs"] if r.get("tile")][
+        int(np.ravel_multi_index(best, result.shape))
+    ]
+    a = payload["areas"][tile["area"]]
+    assert F["box"][0] < a["o"][0] < F["box"][2]  # round that tile
+    path = tmp_path / "sweep.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page, problems = open_page(browser, path)
+    probe = """([x, y]) => {
+      const c = document.querySelector('.dp-canvas'), p = c.getContext('2d');
+      const s = c.width / JSON.parse(document.querySelector('.descent-data').textContent).size[0];
+      return Array.from(p.getImageData(Math.round(x * s), Math.round(y * s), 1, 1).data);
+    }"""
+    mid = [(F["box"][0] + F["box"][2]) / 2, F["box"][1]]  # on the outline's top side
+    for t, shown in ((payload["steps"] - 1, False), (payload["steps"], True)):
+        page.evaluate(f"() => document.querySelector('.descent-player').descent.seek({t})")
+        said = page.evaluate("() => document.querySelector('.dp-said').textContent").split("\n")
+        assert (F["text"] in said) is shown
+        pixel = page.evaluate(probe, mid)
+        if shown:
+            want = [int(F["stroke"][i : i + 2], 16) for i in (1, 3, 5)]
+            assert max(abs(p - w) for p, w in zip(pixel[:3], want, strict=True)) <= 3, pixel
+        else:
+            assert pixel[3] == 0, pixel
+    assert problems == []
+    page.close()

@@ -574,6 +574,7 @@
     var here = this.scratch || (this.scratch = [0, 0]), r, q, k, i;
     this.drawTrails(t, unit);
     if (d.tints) this.drawTints(t);
+    if (d.finale) this.drawFinale(t, unit);
     if (this.trails) {  // the piece of the current step, from its last recorded point to the dot
       ctx.lineCap = "butt"; ctx.lineWidth = 4 * unit * 0.9; ctx.globalAlpha = 0.85;
       this.colourBatches().forEach(function (b) {
@@ -1025,6 +1026,17 @@
     });
   };
 
+  /* once the runs end, the sweep's fastest tile outlined and named (renders/player.py, _finale) */
+  Player.prototype.drawFinale = function (t, unit) {
+    var F = this.data.finale, ctx = this.ctx, b = F.box;
+    if (t < F.from - 1e-9) return;
+    ctx.strokeStyle = F.stroke; ctx.lineWidth = F.width; ctx.lineJoin = "miter";
+    ctx.strokeRect(b[0], b[1], b[2] - b[0], b[3] - b[1]);
+    if (!F.font) { ctx.font = "100px 'DejaVu Sans', sans-serif"; F.font = (100 * F.text_width / (ctx.measureText(F.text).width || 1)).toFixed(2) + "px 'DejaVu Sans', sans-serif"; }
+    ctx.font = F.font; ctx.fillStyle = F.color; ctx.textAlign = "left"; ctx.textBaseline = "bottom";
+    ctx.fillText(F.text, F.at[0], F.at[1]);
+  };
+
   /* strings stored as distinct lines and an index a step (renders/player.py, _strings) */
   Player.prototype.strings = function (ref) {
     return { lines: new TextDecoder().decode(view(this.buf, ref.lines)).split("\n"), index: view(this.buf, ref.index) };
@@ -1105,6 +1117,7 @@
       r.arrows.forEach(function (a, j) { if (a.said && a.said[i]) lines.push(r.src.label + ": " + r.src.arrows[j].words[a.said[i]]); });
     });
     (this.data.tints || []).forEach(function (x) { if (k >= x.from) lines.push(x.word); });
+    if (this.data.finale && k >= this.data.finale.from) lines.push(this.data.finale.text);
     this.liveTexts.forEach(function (lt) {
       var said = lt.texts[lt.index[Math.min(k, lt.index.length - 1)]];
       if (said) lines.push(said);
