@@ -389,6 +389,13 @@ def _over_plots(layered: Sequence[Any], areas: Sequence[Any], tracks: Sequence[A
     return out
 
 
+def _over_a_plot(layered: Sequence[Any], areas: Sequence[Any]) -> list[Any]:
+    """The parts among ``layered`` that :func:`_over_plots` keeps in the picture (no tracks
+    given), in their order."""
+    over = _over_plots(layered, areas, [])
+    return [m for m in layered if id(m) in over]
+
+
 # ---------------------------------------------------------------------------------------------
 # The payload
 # ---------------------------------------------------------------------------------------------
@@ -460,9 +467,13 @@ def _track_run(
     scale_xy = CROWD_SCALE if crowd else POSITION_SCALE
     if not any(track.area is a for a in areas):
         areas.append(track.area)
+    from descent.scenes.kit.theme import get_theme, text_color
+
     run: dict[str, Any] = {
         "label": getattr(traj, "label", "") if traj is not None else "",
         "color": str(track.color),
+        # its colour as the video writes words in it (pins, notes, a panel's marks): 4.5:1
+        "ink": text_color(str(track.color), get_theme(cap.theme)),
         "area": next(i for i, a in enumerate(areas) if a is track.area),
         "radius": round(float(track.dot.radius) * scale, 2),
         "trail": bool(track.trail),
@@ -939,6 +950,29 @@ def _group_names(runs: list[dict[str, Any]]) -> None:
         )
 
 
+def _static_legend_names(cap: PlayerCapture, runs: list[dict[str, Any]]) -> None:
+    """A scene's own legend among the moving parts, nothing in it moved (rows of a
+    :class:`~manim.Dot` and a label: FitLine's ``SGD (lr 0.01)``): a run alone in its legend
+    row whose colour is a row's dot's takes the row's words as its name."""
+    from manim import Dot
+
+    for group in cap.layered:
+        if any(f.updaters for f in group.get_family()):
+            continue
+        for row in group.submobjects:
+            parts = row.submobjects
+            if (
+                len(parts) != 2
+                or not isinstance(parts[0], Dot)
+                or not getattr(parts[1], "text", "")
+            ):
+                continue
+            colour = _hex(parts[0].get_fill_color())
+            mine = [r for r in runs if str(r["color"]).upper()[:7] == colour]
+            if len(mine) == 1 and sum(r["group"] == mine[0]["group"] for r in runs) == 1:
+                mine[0]["group_name"] = str(parts[1].text)
+
+
 def _legend_rows(cap: PlayerCapture, runs: list[dict[str, Any]], arrays: _Arrays) -> None:
     """The video's legend (a :class:`~descent.scenes.kit.readouts.Legend` among the moving
     parts), row by row into the player's: a run alone in its legend row takes the row's
@@ -949,9 +983,24 @@ def _legend_rows(cap: PlayerCapture, runs: list[dict[str, Any]], arrays: _Arrays
 
     legend = next((m for m in cap.layered if isinstance(m, Legend)), None)
     clock = getattr(cap.scene, "clock", None)
+    if legend is None:  # a static legend of its own (FitLine's rows of a dot and a name)
+        _static_legend_names(cap, runs)
     if legend is None or clock is None:
         return
     said = {id(row): shown for row, shown, _ in legend.readouts}
+    rows = [str(row[0].get_fill_color().to_hex()).upper() for row in legend.rows]
+    groups = {r["group"]: [q for q in runs if q["group"] == r["group"]] for r in runs}
+    fresh = max([*groups, -1]) + 1
+    for members in groups.values():  # runs of one label that the video's legend gives a row
+        # each (a variant's SGD at three learning rates): a legend row each here too
+        colours = [str(q["color"]).upper() for q in members]
+        if (
+            len(members) > 1
+            and len(set(colours)) == len(colours)
+            and all(rows.count(c) == 1 for c in colours)
+        ):
+            for q in members[1:]:
+                q["group"], fresh = fresh, fresh + 1
     groups = {r["group"]: [q for q in runs if q["group"] == r["group"]] for r in runs}
     steps = int(clock.steps)
     for row in legend.rows:
@@ -1077,8 +1126,12 @@ def _panel_names(runs: list[dict[str, Any]], areas: list[Any], cap: PlayerCaptur
     headings = [_area_heading(a, cap) for a in areas]
     word = "particles" if getattr(cap.scene, "particles", None) else "runs"
     first: dict[int, dict[str, Any]] = {}
-    for r in runs:
-        if r["group_name"] != r["label"] and headings[r["area"]]:
+    plots = {
+        lab: {x["area"] for x in runs if x["label"] == lab} for lab in {x["label"] for x in runs}
+    }
+    for r in runs:  # only a label over several plots (a heading over one plot, AdaptiveSteps'
+        # "arrows: directions only", is no run's name)
+        if len(plots[r["label"]]) > 1 and headings[r["area"]]:
             r["group_name"] = headings[r["area"]]
         first.setdefault(r["group"], r)
     for g, r in first.items():  # on the row's first run (the script reads them there)
@@ -1216,16 +1269,27 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
                 run["tiers"] = _trail_tiers(track)
     boxes = [_area_box(a, cap) for a in areas]
     payload["panel"] = _panel(scene, trajs, runs, arrays) if not tiles else None
+    if payload["panel"] is None and not tiles:  # a scene of its own with a loss panel (FitLine)
+        payload["panel"] = _own_panel(cap, trajs, runs, arrays)
     if payload["panel"] is not None:
         payload["panel"].update(_panel_as_drawn(cap, runs, arrays))
     if getattr(scene, "show_update", False):  # the video writes this run's rule out, live
         payload["live_rule"] = int(getattr(scene, "update_index", 0))
     last = int(max([cap.steps, *(r["n"] - 1 for r in runs)]))
+    rule = _rule_as_drawn(cap, last, arrays) if "live_rule" in payload else None
+    if rule is not None:  # the rule and its bars as the video draws them beside the plot
+        payload["rule"] = rule
     models = _models(cap, runs, last, arrays)
     if not runs and not models:
         raise EngineError(f"{cls.__name__} draws nothing that moves the player can play")
     if models:
         payload["models"] = models
+    tints = _tints(cap, last)
+    if tints:  # a sweep's tiles whose run left for good, tinted as the video tints them
+        payload["tints"] = tints
+    finale = _finale(cap, last) if tiles else None
+    if finale is not None:  # the fastest tile outlined and named once the runs end
+        payload["finale"] = finale
     spots = _spots(cap, runs, last, arrays)
     if spots:
         payload["spots"] = spots
@@ -1258,6 +1322,9 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
         ]
     ]
     h = cap.size[1]
+    if finale is not None:  # the line naming the fastest tile, at the frame's foot
+        shown.append([finale["at"][0], finale["top"], finale["at"][0] + finale["text_width"],
+                      finale["at"][1]])  # fmt: skip
     for x in texts:  # its first string's width, widened: a later string may be longer
         ax, ay = x["at"]
         shown.append([ax, ay - 0.045 * h, ax + 1.5 * x["width"], ay + 0.015 * h])
@@ -1291,6 +1358,24 @@ def _panel(
         same = callable(hook) is False and "loss" in run
         run["series"] = run["loss"] if same else arrays.add(values, "<f4")
     return {"label": label, "log": log}
+
+
+def _own_panel(
+    cap: PlayerCapture, trajs: Sequence[Any], runs: list[dict[str, Any]], arrays: _Arrays
+) -> dict[str, Any] | None:
+    """The side chart of a scene that builds its own loss panel (a
+    :class:`~descent.scenes.kit.readouts.LossPanel` among the moving parts, FitLine's under
+    its plots) rather than a storyboard's: its series, one a run in run order, under its
+    axis name; ``None`` when it has none, or not one series a run."""
+    from descent.scenes.kit.readouts import LossPanel
+
+    panel = next((m for m in cap.layered if isinstance(m, LossPanel)), None)
+    if panel is None or len(panel.values) != len(runs) or not runs:
+        return None
+    for run, traj, values in zip(runs, trajs, panel.values, strict=True):
+        same = traj is not None and "loss" in run and np.array_equal(values, np.asarray(traj.loss))
+        run["series"] = run["loss"] if same else arrays.add(values, "<f4")
+    return {"label": str(panel.y_label), "log": panel.scale == "log"}
 
 
 def _panel_as_drawn(
@@ -1336,15 +1421,228 @@ def _panel_as_drawn(
     for k, run in enumerate(runs):
         run["panel_y"] = arrays.add(ys[k], "<f4")
         run["panel_mark"] = arrays.add(said[k], "u1")
+    guides = _panel_guides(cap, area)
+    tags = list(panel.end_tags) if panel.end_tags is not None else []
+    names = [  # each curve's name at its moving end, in the colour the video writes it
+        [str(t.text), _hex(t.family_members_with_points()[0].get_fill_color())] for t in tags
+    ]
     return {
+        **({"guides": guides} if guides else {}),
+        **({"names": names} if len(names) == len(runs) else {}),
         "y": [float(y0), float(y1)],
         "scale": str(panel.scale),
         "marks": marks,
         # the tick numbers the video's panel writes, [position, text] (positions in the
         # panel's own coordinates: log₁₀ of the value on a log axis)
         "x_ticks": [[v, t] for v, t in area.x_ticks],
+        # the x axis's name as the panel writes it under its ticks ("step")
+        "x_label": str((getattr(area, "labels", None) or ("",))[0]),
         "y_ticks": [[v, t] for v, t in area.y_ticks],
     }
+
+
+def _tints(cap: PlayerCapture, steps: int) -> list[dict[str, Any]]:
+    """The tints the video lays over a tile whose run left for good (kit.sweeps
+    ``divergence_tint``: a rectangle of colour and a word, ``diverging`` or ``NaN from step
+    6``), as its updater shows them: from the first step ``t`` at which it is shown
+    (``from``), the rectangle (px: left, top, right, bottom), its colour and opacity, the
+    word, its centre and pen width (px: the script sizes its font to it), its colour and
+    halo (the page's colour)."""
+    from descent.scenes.kit.text import FastText
+    from descent.scenes.kit.tracks import shown_now
+
+    clock = getattr(cap.scene, "clock", None)
+    if clock is None:
+        return []
+    scale = cap.size[0] / cap.frame[0]
+    out = []
+    for group in cap.layered:
+        if getattr(group, "tint_from", None) is None or len(group.submobjects) != 2:
+            continue
+        rect, word = group.submobjects
+        first = None
+        for t in range(steps + 1):
+            clock.tracker.set_value(clock.alpha_of(t))
+            group.update(0)
+            if shown_now(rect) is True:
+                first = t
+                break
+        if first is None:
+            continue
+        corners = to_pixels(np.asarray(rect.get_all_points()), cap.size, cap.frame)
+        glyph = word.family_members_with_points()[0]
+        out.append(
+            {
+                "from": first,
+                "box": [*corners.min(0).round(2).tolist(), *corners.max(0).round(2).tolist()],
+                "color": _hex(rect.get_fill_color()),
+                "opacity": round(float(rect.get_fill_opacity()), 3),
+                "word": str(word.text),
+                "at": to_pixels(np.asarray(word.get_center()), cap.size, cap.frame)
+                .round(2)
+                .tolist(),
+                "width": round(FastText.width_of(str(word.text), 16) * scale, 3),
+                "word_color": _hex(glyph.get_fill_color()),
+                "halo": _hex(glyph.get_stroke_color(background=True)),
+            }
+        )
+    clock.tracker.set_value(clock.alpha_of(0))
+    for group in cap.layered:
+        if getattr(group, "tint_from", None) is not None:
+            group.update(0)
+    return out
+
+
+def _finale(cap: PlayerCapture, steps: int) -> dict[str, Any] | None:
+    """What a sweep adds once its runs end (kit.sweeps ``SweepScene.fastest_outline``: an
+    outline round the fastest tile and a line naming it), made by the scene's own method:
+    shown from the last step; the outline's box and stroke (px), the line's words, its
+    colour, where its baseline starts and its pen width (px). ``None`` for another scene."""
+
+    scene = cap.scene
+    outline_of = getattr(scene, "fastest_outline", None)
+    sweep = getattr(scene, "run_sweep", None)
+    if outline_of is None or sweep is None or not cap.areas:
+        return None
+    land, result = sweep()
+    index = list(np.ndindex(*result.shape))
+    if len(index) != len(cap.areas):
+        return None
+    parts = outline_of(land, result, dict(zip(index, cap.areas, strict=True)))
+    box = next((m for m in parts if not getattr(m, "text", None)), None)
+    words = next((m for m in parts if getattr(m, "text", None)), None)
+    if box is None or words is None:
+        return None
+    scale = cap.size[0] / cap.frame[0]
+    corners = to_pixels(np.asarray(box.get_all_points()), cap.size, cap.frame)
+    glyph = words.family_members_with_points()[0]
+    left_bottom = to_pixels(
+        np.asarray(words.get_corner(np.array([-1.0, -1.0, 0.0]))), cap.size, cap.frame
+    )
+    top = to_pixels(np.asarray(words.get_top()), cap.size, cap.frame)
+    return {
+        "from": steps,
+        "box": [*corners.min(0).round(2).tolist(), *corners.max(0).round(2).tolist()],
+        "stroke": _hex(box.get_stroke_color()),
+        "width": round(float(box.get_stroke_width()) * cap.size[0] / 1422.2, 3),
+        "text": str(words.text),
+        "color": _hex(glyph.get_fill_color()),
+        "at": [round(float(left_bottom[0]), 2), round(float(left_bottom[1]), 2)],
+        "top": round(float(top[1]), 2),
+        "text_width": round(float(words.width) * scale, 3),
+    }
+
+
+def _strings(texts: Sequence[str], arrays: _Arrays) -> dict[str, Any]:
+    """Strings ``texts`` (one a step) as their distinct values, one a line, UTF-8 in the
+    deflated buffer (``lines``), and each step's index into them (``index``)."""
+    distinct = list(dict.fromkeys(texts))
+    return {
+        "lines": arrays.add(np.frombuffer("\n".join(distinct).encode(), np.uint8), "u1"),
+        "index": arrays.add([distinct.index(x) for x in texts], "<u2"),
+    }
+
+
+def _hex(color: Any) -> str:
+    return str(color.to_hex() if hasattr(color, "to_hex") else color).upper()[:7]
+
+
+def _rule_as_drawn(cap: PlayerCapture, steps: int, arrays: _Arrays) -> dict[str, Any] | None:
+    """The video's update rule beside the plot (a :class:`~descent.scenes.kit.rules.UpdateRule`
+    among the moving parts), as drawn at each step ``0..steps``: its header, the rule's
+    lines in symbols and their colour, and each line's numbers as its own updater writes
+    them (the update :func:`~descent.scenes.kit.rules.shown_update` shows: at rest on step
+    ``t``, the one that brought the dot there). Under it, when the scene has them, Adam's
+    per-coordinate bars (:class:`~descent.scenes.kit.rules.CoordinateBars`): each step's
+    ``√v̂`` and ``|m̂|`` bar lengths as fractions of the longest bar (``bars``, ``(steps + 1,
+    dim, 2)``: read from the bars the updater draws), the ``|step|`` text beside each,
+    the numbers they are drawn from (``m_hat``, ``root_v``: ``(updates, dim)``, the bars'
+    own arrays), the update shown at each step (``update``) and the colours. ``None``
+    when the video shows no rule."""
+    from descent.scenes.kit.rules import CoordinateBars, UpdateRule
+
+    clock = getattr(cap.scene, "clock", None)
+    family = [f for m in cap.layered for f in m.get_family()]
+    rule = next((m for m in family if isinstance(m, UpdateRule)), None)
+    if rule is None or clock is None:
+        return None
+    bars = next((m for m in family if isinstance(m, CoordinateBars)), None)
+    numbers: list[list[str]] = [[] for _ in rule.numbers]
+    lengths = np.zeros((steps + 1, len(bars.rows) if bars else 0, 2), np.float32)
+    said: list[list[str]] = [[] for _ in (bars.rows if bars else [])]
+    shown = np.zeros(steps + 1, np.uint16)
+    from descent.scenes.kit.rules import shown_update
+
+    for t in range(steps + 1):
+        clock.tracker.set_value(clock.alpha_of(t))
+        for k, m in enumerate(rule.numbers):
+            m.update(0)
+            numbers[k].append(str(m.text))
+        if bars is not None:
+            shown[t] = shown_update(clock, bars.last)
+            for i, (_, _, row) in enumerate(bars.rows):
+                row.update(0)
+                lengths[t, i] = [row[0].width / bars.bar_width, row[1].width / bars.bar_width]
+                said[i].append(str(row[2].text))
+    clock.tracker.set_value(clock.alpha_of(0))
+    for m in [*rule.numbers, *(row for _, _, row in (bars.rows if bars else []))]:
+        m.update(0)
+    out: dict[str, Any] = {
+        "header": str(rule.header.text),
+        "header_color": _hex(rule.header.family_members_with_points()[0].get_fill_color()),
+        "rules": [str(r.text).strip() for r in rule.rules],
+        "color": _hex(rule.rules[0].family_members_with_points()[0].get_fill_color()),
+        "numbers": [_strings(n, arrays) for n in numbers],
+    }
+    if bars is not None:
+        outer, inner = bars.rows[0][2][0], bars.rows[0][2][1]
+        out["bars"] = {
+            "header": str(bars.header.text),
+            "names": [name for name, _, _ in bars.rows],
+            "name_color": _hex(bars.rows[0][1].family_members_with_points()[0].get_fill_color()),
+            "outer": _hex(outer.get_fill_color()),
+            "outer_opacity": round(float(outer.get_fill_opacity()), 3),
+            "inner": _hex(inner.get_fill_color()),
+            "text_color": _hex(bars.rows[0][2][2].get_fill_color()),
+            # the scale: the longest bar's value (every bar is value / full of the longest)
+            "full": float(bars.bar_width / bars.bar_scale),
+            "lengths": arrays.add(lengths, "<f4"),
+            "texts": [_strings(x, arrays) for x in said],
+            "update": arrays.add(shown, "<u2"),
+            "m_hat": arrays.add(bars.m_hat, "<f4"),
+            "root_v": arrays.add(bars.root_v, "<f4"),
+        }
+    return out
+
+
+def _panel_guides(cap: PlayerCapture, area: Any) -> list[dict[str, Any]]:
+    """What the scene draws on its loss panel besides the curves (``panel_guides``:
+    NesterovCorrection's dashed line at the tolerance and ``within 0.1`` under it): the
+    static parts among the moving ones whose centre lies in the panel's box, in the panel's
+    own coordinates. A line: ``{"line": [x0, y0, x1, y1], "dashed", "color"}``; a text:
+    ``{"text", "at": [x, y] of its top-left corner, "color"}``."""
+    from manim import DashedLine, Line
+
+    o, ex, ey = (np.asarray(v, float) for v in area._basis())
+    (x0, x1), (y0, y1) = area.x_range, area.y_range
+
+    def data(p: Any) -> list[float]:
+        d = np.asarray(p, float) - o
+        u, v = d @ ex / (ex @ ex), d @ ey / (ey @ ey)
+        return [round(float(x0 + u * (x1 - x0)), 6), round(float(y0 + v * (y1 - y0)), 6)]
+
+    out: list[dict[str, Any]] = []
+    for m in _over_a_plot(cap.layered, [area]):
+        text = getattr(m, "text", None)
+        if isinstance(text, str) and text:
+            glyph = m.family_members_with_points()[0]
+            out.append({"text": text, "at": data(m.get_corner(np.array([-1.0, 1.0, 0.0]))),
+                        "color": _hex(glyph.get_fill_color())})  # fmt: skip
+        elif isinstance(m, Line):
+            out.append({"line": [*data(m.get_start()), *data(m.get_end())],
+                        "dashed": isinstance(m, DashedLine),
+                        "color": _hex(m.get_stroke_color())})  # fmt: skip
+    return out
 
 
 def _projected(cls: type, cap: PlayerCapture) -> dict[str, Any]:
@@ -2103,9 +2401,41 @@ def _strip_trailing_comment(line: str) -> str:
     return line
 
 
+def _once_a_row(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` with what every run of a legend row has alike written once, on the row's
+    first run: the keys whose values are equal on all of the row's runs (its name, colour,
+    radius, pin words, palette...) are left off the others and listed in the first run's
+    ``same``; the script copies them back before it reads a run (a swarm of 80 particles
+    saves ~15 kB). ``group`` stays on every run (it is the row)."""
+    runs = payload.get("runs")
+    if not runs:
+        return payload
+    rows: dict[Any, list[int]] = {}
+    for k, r in enumerate(runs):
+        rows.setdefault(r.get("group"), []).append(k)
+    slim = [dict(r) for r in runs]
+    for members in rows.values():
+        if len(members) < 2:
+            continue
+        first = runs[members[0]]
+        same = [
+            key
+            for key in first
+            if key != "group"
+            and all(key in runs[k] and runs[k][key] == first[key] for k in members[1:])
+        ]
+        if not same:
+            continue
+        slim[members[0]]["same"] = same
+        for k in members[1:]:
+            for key in same:
+                del slim[k][key]
+    return {**payload, "runs": slim}
+
+
 def _script_json(payload: dict[str, Any]) -> str:
     """JSON safe inside ``<script>``: no ``</`` can end the element early."""
-    text = json.dumps(payload, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(_once_a_row(payload), separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

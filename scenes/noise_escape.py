@@ -192,12 +192,50 @@ class NoiseEscape(DescentScene):
         float32's spacing at ``w``."""
         if t == 0:
             return "○ step 0"
+        lost = NoiseEscape.lost_step(traj, t)
+        if lost is not None:  # the step rounds away: say so, and why (followed_note)
+            step, _, _ = lost
+            term = "−lr·(f′ + kick)" if np.any(traj.noise) else "−lr·f′"
+            return f"○ Δw 0: {term} = {num(step)} is under half"
         g = float(traj.grad[t - 1, 0])
         dw = float(traj.params[t, 0] - traj.params[t - 1, 0])
         if not np.any(traj.noise):
             return f"○ Δw {num(dw)} = −lr·(f′ {num(g)})"
         kick = float(np.asarray(traj.noise)[t - 1, 0])
         return f"○ Δw {num(dw)} = −lr·(f′ {num(g)} + kick {num(kick)})"
+
+    @staticmethod
+    def lost_step(traj: Trajectory, t: int) -> tuple[float, float, float] | None:
+        """``(step, spacing, w)`` when the update that brought the particle to step ``t``
+        rounds away in float32 (torch's ``w.add_(f′, alpha=−lr)``: ``w`` does not change
+        though ``step = −lr·(f′ + kick)`` is not zero, because it is under half of
+        float32's spacing next to ``w`` in the step's direction,
+        ``|nextafter(w, w + step) − w|``), else ``None``."""
+        if t < 1:
+            return None
+        w = np.asarray(traj.params, np.float32)[:, 0]
+        g = float(traj.grad[t - 1, 0])
+        if traj.noise is not None:
+            g += float(np.asarray(traj.noise)[t - 1, 0])
+        step = -float(traj.lr[t - 1]) * g
+        if w[t] != w[t - 1] or step == 0 or not np.isfinite(step):
+            return None
+        toward = np.float32(np.inf if step > 0 else -np.inf)
+        spacing = abs(float(np.nextafter(w[t - 1], toward)) - float(w[t - 1]))
+        if abs(step) > spacing / 2:  # not the reason (never, for a run torch took)
+            return None
+        return step, spacing, float(w[t - 1])
+
+    @staticmethod
+    def followed_note(traj: Trajectory, t: int) -> str:
+        """The second line under :meth:`followed_text` at step ``t``: where the step
+        rounded away, float32's spacing at ``w`` from the numbers
+        (``float32's spacing at w = 4 (4.77e−7)``), else nothing."""
+        lost = NoiseEscape.lost_step(traj, t)
+        if lost is None:
+            return ""
+        _, spacing, w = lost
+        return f"  float32's spacing at w = {num(w)} ({num(spacing)})"
 
     def followed(self, traj: Trajectory, area: PlotArea) -> list[Mobject]:
         """A ring (in the text's colour, hollow: the swarm and the stars under it stay
@@ -221,9 +259,14 @@ class NoiseEscape(DescentScene):
             self.clock, lambda t: self.followed_text(traj, t), self.theme, font_size=18, color=ink
         )
         readout.next_to(area.frame, DOWN, buff=0.15).align_to(area.frame[0], LEFT)
+        # why a step rounded away (followed_note): a second line, empty otherwise
+        note = live_text(
+            self.clock, lambda t: self.followed_note(traj, t), self.theme, font_size=18, color=ink
+        )
+        note.shift(readout[0].anchor - note[0].anchor + DOWN * 0.3)  # one line below
         tangent = tangent_line(track, traj.grad[:, 0], self.clock, half_width=0.6)
         tangent.set_stroke(muted, 2.5)
-        return [tangent, track, readout]
+        return [tangent, track, readout, note]
 
     def color_by_basin(self, track: Track, out: np.ndarray, out_color: str, in_color: str) -> None:
         """Colour ``track``'s dot by the basin it is in at each frame (``out[t]``: past the
@@ -299,7 +342,7 @@ class NoiseEscape(DescentScene):
                 land,
                 width=5.0,
                 height=3.9,
-                center=center + DOWN * 0.45,
+                center=center + DOWN * 0.25,  # room under it for the read-out's two lines
                 x_range=view,
                 y_range=(-190.0, 560.0),
                 mark_minima=False,  # stars now, their names on top of the tangents (below)

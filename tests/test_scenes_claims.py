@@ -513,15 +513,31 @@ def test_noise_escape_followed_particle_shows_the_kick_that_carried_it_and_the_l
     # every step of both followed particles: the written numbers give the written Δw to
     # their precision (the reviewer's step 239 read 0.0298 = −lr·(10.3 − 108) beside lr
     # 0.000296, which gives 0.0289: the step had used 0.000305), up to float32's spacing
+    rounded = 0  # steps that rounded away in float32 (the clean particle at rest on w = 4)
     for run in (traj, clean.particle(follow)):
         ws = np.asarray(run.params, np.float32)[:, 0]
         for t in range(1, noisy.steps + 1):
+            lost = cls.lost_step(run, t)
+            if lost is not None:  # the step rounded away: said in words, from the numbers
+                step, spacing, at = lost
+                assert ws[t] == ws[t - 1] and 0 < abs(step) <= spacing / 2
+                assert np.float32(ws[t - 1]) + np.float32(step) == ws[t - 1]  # as torch adds it
+                assert spacing in (float(np.spacing(ws[t - 1])), float(np.spacing(ws[t - 1])) / 2)
+                rounded += 1
+                assert cls.followed_text(run, t).endswith(f"= {num(step)} is under half")
+                assert (
+                    cls.followed_note(run, t)
+                    == f"  float32's spacing at w = {num(at)} ({num(spacing)})"
+                )
+                continue
+            assert cls.followed_note(run, t) == ""
             text = cls.followed_text(run, t).replace("−lr·", f"−{num(cls.lr_shown(run.lr, t))}·")
             said = run_arithmetic(text)
             assert said is not None, text
             (lo, hi), (plo, phi) = said
             ulp = 2 * float(np.spacing(max(abs(ws[t]), abs(ws[t - 1]))))
             assert plo - ulp <= hi and lo <= phi + ulp, (t, text, (lo, hi), (plo, phi))
+    assert rounded > 0
     check = check_layout(cls, "dark")
     assert not check.problems, check.problems
     scene = check.scene

@@ -321,7 +321,11 @@
 
   /* ----- tracks ----- */
   Player.prototype.initTracks = function () {
-    var self = this, d = this.data, buf = this.buf, probe = this.ctx;
+    var self = this, d = this.data, buf = this.buf, probe = this.ctx, firstOf = {};
+    d.runs.forEach(function (r) {  // what a legend row's runs share is written on its first (player.py, _once_a_row)
+      var f = firstOf[r.group];
+      if (!f) firstOf[r.group] = r; else (f.same || []).forEach(function (k) { r[k] = f[k]; });
+    });
     this.runs = d.runs.map(function (r, index) {
       var q = view(buf, r.xy), xy = new Float32Array(q.length);
       for (var i = 0; i < q.length; i++) xy[i] = q[i] / r.scale;
@@ -432,7 +436,7 @@
         row.classList.toggle("dp-off", !!self.hidden[g.id]);
         self.trailDirty = true;
         self.draw();
-        self.writeSaid(Math.round(self.t));
+        self.readouts();  // the chart's curves and the rule of the runs shown, too
       });
     });
     this.tiles = tiles;
@@ -456,6 +460,7 @@
     if (d.live_rule !== undefined && d.live_rule !== null) {  // the scene shows its rule live
       this.ruleBox = el("div", "dp-rule", this.side);
       this.ruleBox.style.borderColor = this.runs[d.live_rule].color;
+      if (d.rule) this.initRule(d.rule);
     }
     // the loss against the step, each single run one line (log scale when every loss is positive)
     var single = this.groups.filter(function (g) { return g.runs.length === 1 && g.runs[0].series; });
@@ -655,6 +660,8 @@
     var dim = this.dimAt(t), fade = (d.emphasis || {}).dim || 1, fadeText = (d.emphasis || {}).text || 1;
     var fadeTrail = (d.emphasis || {}).trail ? fade : 1;  // a 3-D ball's trail is not the ball
     this.drawTrails(t, unit);
+    if (d.tints) this.drawTints(t);
+    if (d.finale) this.drawFinale(t, unit);
     if (this.trails) {  // the piece of the current step, from its last recorded point to the
       // dot, in its tier (the newest but at step 0): one path per colour, tier and dimming
       ctx.lineCap = "butt";
@@ -802,8 +809,8 @@
         if (bl > 0) this.arrow(ax, ay, bx, by, bl, r.color, 6 * unit, A[5 * k + 4]);
       }
       ctx.globalAlpha = dim[r.index] ? fadeText : 1;
-      if (M.tag[k]) this.word(r.src.marks, M.tag[k] - 1, M.at[4 * k], M.at[4 * k + 1], r.color, 5 * unit);
-      if (M.note[k]) this.word(r.src.marks, M.note[k] - 1, M.at[4 * k + 2], M.at[4 * k + 3], r.color, 4 * unit);
+      if (M.tag[k]) this.word(r.src.marks, M.tag[k] - 1, M.at[4 * k], M.at[4 * k + 1], r.src.ink || r.color, 5 * unit);
+      if (M.note[k]) this.word(r.src.marks, M.note[k] - 1, M.at[4 * k + 2], M.at[4 * k + 3], r.src.ink || r.color, 4 * unit);
       ctx.globalAlpha = 1;
     }
     // pins of a run without the video's marks: a run off the view is marked at the border
@@ -820,7 +827,7 @@
         var ar = d.areas[r.src.area], cx = ar.o[0] + (ar.ex[0] + ar.ey[0]) / 2, cy = ar.o[1] + (ar.ex[1] + ar.ey[1]) / 2;
         var dx = cx - px, dy = cy - py, n = Math.hypot(dx, dy) || 1, off = r.src.radius + 14;
         ctx.font = Math.round(d.size[0] / 60) + "px 'DejaVu Sans', sans-serif";
-        ctx.fillStyle = r.color; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+        ctx.fillStyle = r.src.ink || r.color; ctx.textAlign = "center"; ctx.textBaseline = "middle";
         ctx.fillText(r.src.pin, px + dx / n * off * 2.2, py + dy / n * off);
       }
     }
@@ -896,9 +903,14 @@
   Player.prototype.drawPanel = function (g, w, h, runs) {
     var P = this.data.panel, lo = P.y[0], hi = P.y[1], steps = this.steps, t = this.t, k = Math.min(Math.round(t), steps);
     var B = this.chartBox(g, w, h, P.y_ticks || []);
+    if (P.names) {  // room on the right for each curve's name at its end, as the video's panel
+      g.font = "12px 'DejaVu Sans', sans-serif";
+      B.r -= 6 + Math.max.apply(null, P.names.map(function (q) { return g.measureText(q[0]).width; }));
+    }
     function X(i) { return B.l + (B.r - B.l) * i / steps; }
     function Y(v) { return B.b - (B.b - B.t) * (v - lo) / (hi - lo); }
     this.chartTicks(g, B, P.x_ticks || [], P.y_ticks || [], X, Y);
+    if (P.guides) this.drawGuides(g, P.guides, X, Y);
     var said = [], self = this;
     runs.forEach(function (r) {
       var n = r.panelY.length, f = Math.min(Math.floor(t), n - 1), end = self.pathAt1(r.panelY, n, t);
@@ -914,12 +926,48 @@
     said.forEach(function (s, i) {  // by the dot, inside the box, one line apart
       var tw = g.measureText(s[1]).width, x = s[2] - 8 - tw > B.l + 2 ? s[2] - 8 - tw : s[2] + 8;
       var y = s[3] < (B.t + B.b) / 2 ? s[3] + 10 + 14 * i : s[3] - 10 - 14 * i;
-      g.fillStyle = s[0].color; g.fillText(s[1], x, y);
+      g.fillStyle = s[0].src.ink || s[0].color; g.fillText(s[1], x, y);
     });
     this.chart.dataset.marks = said.map(function (s) { return s[0].src.label + ": " + s[1]; }).join("\n");
+    if (P.names) this.drawEndNames(g, B, runs, Y, t);
     g.strokeStyle = this.data.theme.muted; g.setLineDash([3, 3]);
     g.beginPath(); g.moveTo(X(t), B.t); g.lineTo(X(t), B.b); g.stroke(); g.setLineDash([]);
     this.chart.title = P.scale + " scale, " + num(lo) + " … " + num(hi);
+  };
+
+  /* each shown curve's name right of the box at the height of its current end, pushed
+   * apart one line at least, bottom up (kit.readouts.LossPanel._end_labels); the names
+   * written, top to bottom, go to chart.dataset.names */
+  Player.prototype.drawEndNames = function (g, B, runs, Y, t) {
+    var P = this.data.panel, self = this, at = [];
+    runs.forEach(function (r) {
+      var n = r.panelY.length, k = self.chartRuns.indexOf(r);
+      if (k >= 0 && P.names[k]) at.push([Y(self.pathAt1(r.panelY, n, t)), P.names[k]]);
+    });
+    at.sort(function (a, b) { return b[0] - a[0]; });
+    for (var i = 1; i < at.length; i++) at[i][0] = Math.min(at[i][0], at[i - 1][0] - 13);
+    g.font = "12px 'DejaVu Sans', sans-serif"; g.textAlign = "left"; g.textBaseline = "middle";
+    at.forEach(function (a) { g.fillStyle = a[1][1]; g.fillText(a[1][0], B.r + 5, a[0]); });
+    this.chart.dataset.names = at.slice().reverse().map(function (a) { return a[1][0]; }).join("\n");
+  };
+
+  /* what the scene draws on its panel besides the curves (renders/player.py,
+   * _panel_guides: a dashed line at a tolerance, "within 0.1" under it), in the panel's
+   * coordinates; the words go to chart.dataset.guides */
+  Player.prototype.drawGuides = function (g, guides, X, Y) {
+    var words = [];
+    guides.forEach(function (q) {
+      if (q.line) {
+        g.strokeStyle = q.color; g.lineWidth = 1.5; g.setLineDash(q.dashed ? [5, 4] : []);
+        g.beginPath(); g.moveTo(X(q.line[0]), Y(q.line[1])); g.lineTo(X(q.line[2]), Y(q.line[3])); g.stroke();
+        g.setLineDash([]);
+      } else if (q.text) {
+        g.font = "12px 'DejaVu Sans', sans-serif"; g.textAlign = "left"; g.textBaseline = "top";
+        g.fillStyle = q.color; g.fillText(q.text, X(q.at[0]) + 2, Y(q.at[1]) + 1);
+        words.push(q.text);
+      }
+    });
+    this.chart.dataset.guides = words.join("\n");
   };
 
   /* the chart's plot box inside its canvas: room on the left for the widest y tick number
@@ -928,7 +976,8 @@
     g.font = "12px 'DejaVu Sans', sans-serif";
     var wide = 0;
     yt.forEach(function (q) { wide = Math.max(wide, g.measureText(q[1]).width); });
-    return { l: Math.ceil(wide) + 8, r: w - 6, t: 4, b: h - 17, w: w };
+    var named = this.data.panel && this.data.panel.x_label ? 15 : 0;  // the x axis's name under the numbers
+    return { l: Math.ceil(wide) + 8, r: w - 6, t: 4, b: h - 17 - named, w: w, h: h };
   };
 
   /* the box, its tick marks and tick numbers ([position, text] in the chart's coordinates);
@@ -957,6 +1006,12 @@
       if (Math.abs(yc - last) < 13) return;
       g.fillText(q[1], B.l - 4, yc); last = yc; drawn.push("y " + q[1]);
     });
+    var xl = this.data.panel && this.data.panel.x_label;
+    if (xl) {  // as the video's panel names its x axis, centred under the numbers, in the text's colour
+      g.font = "13px 'DejaVu Sans', sans-serif"; g.fillStyle = this.data.theme.text;
+      g.textAlign = "center"; g.textBaseline = "bottom"; g.fillText(xl, (B.l + B.r) / 2, B.h - 1);
+      this.chart.dataset.xlabel = xl;
+    }
     this.chart.dataset.ticks = drawn.join("|");
     this.chartBoxNow = B;
   };
@@ -1049,7 +1104,9 @@
     });
     if (this.chart) this.drawChart();
     this.writeSaid(k);
-    if (this.ruleBox) {
+    if (this.ruleBox) this.ruleBox.hidden = !!this.hidden[this.runs[this.data.live_rule].group];  // its run hidden
+    if (this.rule) this.drawRule(t);
+    else if (this.ruleBox) {
       var rr = this.runs[this.data.live_rule], box = this.ruleBox, kk = Math.min(k, rr.n - 1);
       box.textContent = "";
       this.termRows(box, rr, kk, function (name, value) {
@@ -1057,6 +1114,99 @@
       });
     }
     if (this.hoverAt) this.showTip(this.hoverAt.run, this.hoverAt.step, this.hoverAt.x, this.hoverAt.y, this.hoverAt.live || this.hoverAt.tile);
+  };
+
+  /* a sweep's tile whose run left for good, tinted from the step the video tints it
+   * (renders/player.py, _tints): the tile's colour wash and its word, on a halo */
+  Player.prototype.drawTints = function (t) {
+    var ctx = this.ctx;
+    this.data.tints.forEach(function (x) {
+      if (t < x.from - 1e-9) return;
+      var b = x.box;
+      ctx.globalAlpha = x.opacity; ctx.fillStyle = x.color;
+      ctx.fillRect(b[0], b[1], b[2] - b[0], b[3] - b[1]);
+      ctx.globalAlpha = 1;
+      if (!x.font) { ctx.font = "100px 'DejaVu Sans', sans-serif"; x.font = (100 * x.width / (ctx.measureText(x.word).width || 1)).toFixed(2) + "px 'DejaVu Sans', sans-serif"; }
+      ctx.font = x.font; ctx.textAlign = "center"; ctx.textBaseline = "middle"; ctx.lineJoin = "round";
+      ctx.strokeStyle = x.halo; ctx.lineWidth = 4; ctx.strokeText(x.word, x.at[0], x.at[1]);
+      ctx.fillStyle = x.word_color; ctx.fillText(x.word, x.at[0], x.at[1]);
+    });
+  };
+
+  /* once the runs end, the sweep's fastest tile outlined and named (renders/player.py, _finale) */
+  Player.prototype.drawFinale = function (t, unit) {
+    var F = this.data.finale, ctx = this.ctx, b = F.box;
+    if (t < F.from - 1e-9) return;
+    ctx.strokeStyle = F.stroke; ctx.lineWidth = F.width; ctx.lineJoin = "miter";
+    ctx.strokeRect(b[0], b[1], b[2] - b[0], b[3] - b[1]);
+    if (!F.font) { ctx.font = "100px 'DejaVu Sans', sans-serif"; F.font = (100 * F.text_width / (ctx.measureText(F.text).width || 1)).toFixed(2) + "px 'DejaVu Sans', sans-serif"; }
+    ctx.font = F.font; ctx.fillStyle = F.color; ctx.textAlign = "left"; ctx.textBaseline = "bottom";
+    ctx.fillText(F.text, F.at[0], F.at[1]);
+  };
+
+  /* strings stored as distinct lines and an index a step (renders/player.py, _strings) */
+  Player.prototype.strings = function (ref) {
+    return { lines: new TextDecoder().decode(view(this.buf, ref.lines)).split("\n"), index: view(this.buf, ref.index) };
+  };
+
+  /* the video's update rule beside the plot, as it draws it (renders/player.py,
+   * _rule_as_drawn): its header, the rule's lines in symbols with each line's numbers, and
+   * under it Adam's per-coordinate bars (|m̂| within √v̂, one scale for every coordinate)
+   * with |step| / lr beside each */
+  Player.prototype.initRule = function (R) {
+    var self = this, box = this.ruleBox;
+    box.classList.add("dp-rule-live");
+    el("div", "dp-rule-head", box, R.header).style.color = R.header_color;
+    var grid = el("div", "dp-rule-grid", box);
+    this.rule = { src: R, numbers: R.numbers.map(function (n) { return self.strings(n); }), cells: [] };
+    R.rules.forEach(function (r) {
+      el("span", "dp-rule-sym", grid, r).style.color = R.color;
+      self.rule.cells.push(el("span", "dp-rule-num", grid));
+    });
+    var B = R.bars;
+    if (!B) return;
+    var bars = el("div", "dp-bars", box);
+    el("div", "dp-bars-head", bars, B.header).style.color = R.header_color;
+    this.rule.bars = {
+      src: B, box: bars, lengths: view(this.buf, B.lengths), update: view(this.buf, B.update),
+      mHat: view(this.buf, B.m_hat), rootV: view(this.buf, B.root_v),
+      texts: B.texts.map(function (x) { return self.strings(x); }), rows: []
+    };
+    B.names.forEach(function (name) {
+      var row = el("div", "dp-bars-row", bars);
+      el("span", "dp-bars-tag", row, name).style.color = B.name_color;
+      var track = el("span", "dp-bars-track", row);
+      var outer = el("span", "dp-bars-outer", track), inner = el("span", "dp-bars-inner", track);
+      outer.style.background = B.outer; outer.style.opacity = String(B.outer_opacity);
+      inner.style.background = B.inner;
+      var text = el("span", "dp-bars-text", row); text.style.color = B.text_color;
+      self.rule.bars.rows.push({ row: row, track: track, outer: outer, inner: inner, text: text });
+    });
+  };
+
+  /* the rule and bars at clock t: between steps t and t + 1 the video shows the update under
+   * way (kit.rules.shown_update), which is the one it shows at rest on step ceil(t) */
+  Player.prototype.drawRule = function (t) {
+    var R = this.rule, k = Math.min(Math.max(Math.ceil(t - 1e-9), 0), this.steps);
+    R.numbers.forEach(function (n, j) {
+      var said = n.lines[n.index[Math.min(k, n.index.length - 1)]];
+      if (R.cells[j].textContent !== said) R.cells[j].textContent = said;
+    });
+    var B = R.bars;
+    if (!B) return;
+    var dim = B.rows.length, i = Math.min(k, B.update.length - 1), u = B.update[i];
+    B.box.dataset.update = String(u);
+    B.rows.forEach(function (row, c) {
+      var o = B.lengths[(i * dim + c) * 2], m = B.lengths[(i * dim + c) * 2 + 1];
+      row.outer.style.width = (100 * o) + "%";
+      row.inner.style.width = (100 * m) + "%";
+      row.row.dataset.mHat = String(B.mHat[u * dim + c]);
+      row.row.dataset.rootV = String(B.rootV[u * dim + c]);
+      row.row.dataset.full = String(B.src.full);
+      var said = B.texts[c].lines[B.texts[c].index[i]];
+      if (row.text.textContent !== said) row.text.textContent = said;
+      row.row.title = B.src.names[c] + ": |m̂| " + num(B.mHat[u * dim + c]) + " within √v̂ " + num(B.rootV[u * dim + c]) + " (update " + (u + 1) + ")";
+    });
   };
 
   /* the words the canvas writes at step k, one a line, into the page (.dp-said) */
@@ -1073,6 +1223,8 @@
       var i = Math.min(Math.max(k, 0), r.n - 1);
       r.arrows.forEach(function (a, j) { if (a.said && a.said[i]) lines.push(r.src.label + ": " + r.src.arrows[j].words[a.said[i]]); });
     });
+    (this.data.tints || []).forEach(function (x) { if (k >= x.from) lines.push(x.word); });
+    if (this.data.finale && k >= this.data.finale.from) lines.push(this.data.finale.text);
     this.liveTexts.forEach(function (lt) {
       var said = lt.texts[lt.index[Math.min(k, lt.index.length - 1)]];
       if (said) lines.push(said);

@@ -248,6 +248,7 @@ def plot_area(
             y_numbers.append(number)
             frame.add(number)
             area.y_ticks.append((float(value), str(text)))
+    area.labels = labels  # (x, y) axis names as written, or None (the html player reads them)
     if labels:
         frame.add(
             label(labels[0], font_size + 2, theme.text).next_to(

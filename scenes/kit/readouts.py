@@ -319,6 +319,8 @@ class LossPanel(VGroup):
         super().__init__()
         steps = clock.steps
         values = [np.asarray(v, dtype=np.float64) for _, v in series]
+        #: the series as given and the axis's name (the html player draws them)
+        self.values, self.y_label = values, y_label
         #: ``"log"``, ``"symlog"`` or ``"linear"`` (see :func:`panel_scale`)
         self.scale = panel_scale(values, log)
         ticks: list[tuple[float, str]] | None = None
@@ -378,10 +380,13 @@ class LossPanel(VGroup):
                 self._off_panel_mark(marker, raw, data[:, 0], v, color, clock, theme, index)
             )
         self.add(self.lines)
+        #: the names at the curves' ends (a label a series, in its colour), or ``None``
+        self.end_tags: VGroup | None = None
         if names:  # each run named at its curve's moving end, kept apart from the others
-            self.add(
-                self._end_labels(names, [c for c, _ in series], values, clock, theme, font_size)
+            self.end_tags = self._end_labels(
+                names, [c for c, _ in series], values, clock, theme, font_size
             )
+            self.add(self.end_tags)
 
     def _off_panel_mark(
         self,

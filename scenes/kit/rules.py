@@ -119,7 +119,10 @@ class UpdateRule(VGroup):
         first = rule_lines(traj, 0)
         header = label(f"torch's update, {traj.label}", font_size, theme.muted)
         self.add(header)
+        self.header = header
         rules = VGroup(*[label(r or " ", font_size, text_color(color, theme)) for r, _ in first])
+        #: the rule's lines in symbols, as drawn (the numbers beside each: :attr:`numbers`)
+        self.rules = rules
         rules.arrange(DOWN, aligned_edge=LEFT, buff=0.22).next_to(header, DOWN, buff=0.2)
         rules.align_to(header, LEFT)
         self.add(rules)
@@ -165,7 +168,15 @@ class CoordinateBars(VGroup):
         root_v = np.array([tm.values["√v̂"] for tm in terms])
         ratio = np.array([np.abs(tm.values["step"]) / tm.hyper["lr"] for tm in terms])
         scale = width / float(np.nanmax(np.maximum(m_hat, root_v)) or 1.0)
+        #: what the bars draw, per update ``(steps, dim)``: ``|m̂|``, ``√v̂``, ``|step| / lr``;
+        #: ``bar_scale`` (scene units per unit of m̂) and ``bar_width`` (the longest bar, scene
+        #: units) are one scale for every coordinate (the html player draws from these)
+        self.m_hat, self.root_v, self.ratio = m_hat, root_v, ratio
+        self.bar_scale, self.bar_width, self.clock, self.last = scale, width, clock, last
         header = label("per coordinate: |m̂| (colour) within √v̂ (grey)", font_size, theme.muted)
+        self.header = header
+        #: ``(name, tag, row)`` a coordinate: ``row`` is (√v̂'s bar, |m̂|'s bar, |step|'s text)
+        self.rows: list[tuple[str, Mobject, VGroup]] = []
         self.add(header)
         height, gap = 0.16, 0.34
         for i, name in enumerate(names[: m_hat.shape[1]]):
@@ -193,4 +204,5 @@ class CoordinateBars(VGroup):
             row = VGroup(outer, inner, text)
             refresh(row)
             row.add_updater(refresh)
+            self.rows.append((name, tag, row))
             self.add(tag, row)

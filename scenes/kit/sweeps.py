@@ -115,6 +115,7 @@ def divergence_tint(
 
     group = VGroup(tint, mark)
     group.add_updater(refresh)
+    group.tint_from = at  # the step it shows from (the html player draws it from this)
     return group
 
 
