@@ -202,14 +202,52 @@
 
   /* the height of everything but the picture (controls, chapters, narration, the legend under
    * it, the player's margin) as --dp-chrome: the stylesheet gives the picture what is left of
-   * the viewport, so that the whole player is on screen (player.css, .dp-stage) */
+   * the viewport (--dp-vh: the page's visible height, where the player is in a frame), so
+   * that the whole player is on screen (player.css, .dp-stage), down to a picture --dp-min-h
+   * tall. A legend and loss chart with no free side in the picture (.dp-main) go beside it
+   * (.dp-beside) where the player is ≥ 1000 px wide, or where the picture, as tall as the
+   * height lets it be, leaves them the width (a short, wide screen: then they do not push
+   * the controls down), else under it */
   Player.prototype.fit = function () {
     if (this.map) this.placeMapReadout();
     this.spreadMarks();
-    var root = this.root, box = root.getBoundingClientRect(), st = this.stage.getBoundingClientRect();
+    var root = this.root, main = this.main || this.stage, side = this.side, stage = this.stage;
+    if (this.data.side && this.main) {
+      // the panel in the picture's free side, unless its 14-px text runs out of the picture
+      // there (a short screen's small picture): then beside or under it, as a panel with no
+      // free side (tried again at each fit, in the picture at its present size)
+      if (side.parentNode !== stage) {
+        stage.appendChild(side); side.classList.remove("dp-below"); root.classList.remove("dp-beside");
+      }
+      if (side.getBoundingClientRect().bottom > stage.getBoundingClientRect().bottom + 1) {
+        main.appendChild(side); side.classList.add("dp-below");
+      }
+    }
     var cs = getComputedStyle(root);
-    var chrome = Math.ceil(box.height - st.height + parseFloat(cs.marginTop || 0) + parseFloat(cs.marginBottom || 0)) + 1;
+    var base = Math.ceil(root.getBoundingClientRect().height - main.getBoundingClientRect().height +
+      parseFloat(cs.marginTop || 0) + parseFloat(cs.marginBottom || 0)) + 1;
+    var chrome = base;
+    if (this.main && side.parentNode === main) {
+      var beside = root.classList.contains("dp-beside");
+      if (!beside) this.sideBelow = side.offsetHeight;
+      var vh = parseFloat(cs.getPropertyValue("--dp-vh")) || window.innerHeight;
+      var least = parseFloat(cs.getPropertyValue("--dp-min-h")) || 0;
+      var aspect = parseFloat(cs.getPropertyValue("--dp-aspect")) || 16 / 9;
+      var sideWidth = 22 * 14 + 8;  // player.css: .dp-beside .dp-side, 22em of 14 px, and the gap
+      var width = root.clientWidth;
+      beside = width >= 1000 || Math.max(least, vh - base) * aspect + sideWidth <= width;
+      if (beside !== root.classList.contains("dp-beside")) root.classList.toggle("dp-beside", beside);
+      root.dataset.side = beside ? "beside" : "below";
+      if (!beside) chrome += this.sideBelow || 0;
+    } else if (this.main) {
+      root.classList.remove("dp-beside");
+      root.dataset.side = this.data.side ? "inside" : "below";
+    }
     if (chrome !== this.chrome) { this.chrome = chrome; root.style.setProperty("--dp-chrome", chrome + "px"); }
+    // the loss chart drawn again where the layout gave it another size (moved out of the
+    // picture, the picture resized): its bitmap is its box's, never a stretched one
+    var c = this.chart;
+    if (c && this.ready && (c.width !== Math.round(c.clientWidth * this.dpr) || c.height !== Math.round(c.clientHeight * this.dpr))) this.drawChart();
   };
 
   /* the rate map's read-out sits under the inset where the video writes it, in the room
@@ -435,16 +473,16 @@
       el("div", "dp-mapinfo", this.legend, "hover a tile: its run's numbers at this step");
     }
     // the side panel right of the plots where the picture is empty there, else under it
+    // the picture and, where it leaves the panel no room, the panel beside or under it
+    // (fit: .dp-beside where the player is wide or the screen short, else under it)
+    var main = this.main = el("div", "dp-main");
+    this.root.insertBefore(main, this.stage);
+    main.appendChild(this.stage);
     if (d.side) {
       this.side.style.left = this.cropX(d.side[0]) + "%";
       this.side.style.top = this.cropY(d.side[1]) + "%";
       this.side.style.right = "2%";
     } else {
-      // beside the picture where the player is wide (player.css: a container query), else
-      // under it: the picture keeps the viewport's height either way
-      var main = el("div", "dp-main");
-      this.root.insertBefore(main, this.stage);
-      main.appendChild(this.stage);
       main.appendChild(this.side);
       this.side.classList.add("dp-below");
     }
@@ -749,7 +787,7 @@
   Player.prototype.drawChart = function () {
     var c = this.chart, dpr = this.dpr, self = this;
     var w = c.clientWidth || 200, h = c.clientHeight || 80;
-    if (c.width !== Math.round(w * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
+    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
     var g = c.getContext("2d");
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, w, h);
