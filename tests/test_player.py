@@ -973,6 +973,190 @@ def test_keys_reach_a_lone_player_before_any_click(browser: Any, overshoot: dict
 
 
 # ---------------------------------------------------------------------------------------------
+# short screens and the pages around a frame (a notebook, JupyterLab's panel)
+# ---------------------------------------------------------------------------------------------
+LAYOUT = """(root) => {
+  const q = s => root.querySelector(s).getBoundingClientRect();
+  const st = q('.dp-stage'), bar = q('.dp-bar'), side = q('.dp-side'), rt = root.getBoundingClientRect();
+  const c = root.querySelector('.dp-chart'), cs = getComputedStyle(root);
+  return { inner: innerHeight, scroll: document.documentElement.scrollHeight, scrollY,
+    root: [rt.top, rt.bottom], stage: [st.left, st.top, st.right, st.bottom],
+    bar: [bar.top, bar.bottom], side: [side.left, side.top, side.right, side.bottom],
+    where: root.dataset.side, min: parseFloat(cs.getPropertyValue('--dp-min-h')),
+    vh: cs.getPropertyValue('--dp-vh').trim(), chrome: parseFloat(cs.getPropertyValue('--dp-chrome')),
+    chart: c ? [c.width, c.height, Math.round(c.clientWidth * root.descent.dpr),
+                Math.round(c.clientHeight * root.descent.dpr)] : null };
+}"""
+
+
+def check_layout(got: dict[str, Any], height: float, where: str) -> None:
+    """The controls under the picture and on screen (``height``: the room the page gives the
+    player), the picture at least ``--dp-min-h`` tall and, when that leaves room, the whole
+    player on screen; the side panel inside the picture or clear of it, never over the
+    controls; the loss chart's bitmap its box's (not stretched)."""
+    top, bottom = got["root"]
+    st, bar, side = got["stage"], got["bar"], got["side"]
+    assert bar[0] >= st[3] - 0.5 and bar[1] - top <= height + 0.5, (where, got)
+    assert st[3] - st[1] >= got["min"] - 1, (where, got)
+    if height - got["chrome"] >= got["min"]:
+        assert bottom - top <= height + 1, (where, got)
+    assert side[3] <= bar[0] + 0.5, (where, got)
+    if got["where"] == "inside":
+        assert side[3] <= st[3] + 1 and side[1] >= st[1] - 1, (where, got)
+    elif got["where"] == "beside":
+        assert side[0] >= st[2] - 0.5 or side[2] <= st[0] + 0.5, (where, got)
+    if got["chart"]:
+        assert got["chart"][:2] == got["chart"][2:], (where, got)
+
+
+def notebook_cell(document: str, payload: dict[str, Any], *, panel: bool) -> str:
+    """A page holding ``show()``'s output (renders/player.py, iframe) as a notebook does: a
+    prompt, the cell, more cells under it. ``panel``: as JupyterLab lays it out, the cells
+    in a panel that scrolls under 100 px of menus and toolbars and above a status bar."""
+    cell = player.iframe(document, width=payload["size"][0], height=payload["size"][1])
+    cells = (
+        '<div style="height:150px">In [1]: show(...)</div>'
+        f'<div class="output">{cell}</div><div style="height:1500px">In [2]:</div>'
+    )
+    if panel:
+        cells = (
+            '<div style="height:100px">menus</div><div class="panel" style="height:'
+            'calc(100vh - 130px);overflow-y:auto">' + cells + "</div>"
+        )
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">'
+        f"{cells}</body></html>"
+    )
+
+
+@needs_chromium
+@pytest.mark.parametrize("height", [720, 600, 400])
+def test_the_player_fits_a_short_screen(
+    browser: Any, overshoot: dict, noise_escape: dict, height: int
+) -> None:
+    """At 1280 × 720, 600 and 400 (a standalone file): the scrubber and buttons are on
+    screen without scrolling, under a picture ≥ --dp-min-h tall, and the whole player fits
+    where that leaves room; MomentumOvershoot's panel (in the picture's free side) leaves
+    the picture where its 14-px text would run out of it (at 400: beside it), NoiseEscape's
+    legend goes beside a short picture rather than under it."""
+    for path, theme in (
+        (overshoot["files"]["light" if height == 600 else "dark"], "overshoot"),
+        (noise_escape["path"], "noise"),
+    ):
+        page = Page(browser, path, viewport=(1280, height))
+        got = page.page.evaluate(LAYOUT, page.handle())
+        assert got["scrollY"] == 0 and got["scroll"] <= height, got
+        check_layout(got, height, theme)
+        if height == 400:
+            assert got["where"] == "beside", (theme, got)
+        page.check_clean()
+        page.page.close()
+
+
+@needs_chromium
+@pytest.mark.parametrize("panel", [False, True], ids=["page", "jupyterlab-panel"])
+def test_a_cells_player_fits_the_room_the_page_shows(
+    browser: Any, noise_escape: dict, tmp_path: Path, panel: bool
+) -> None:
+    """``show()``'s frame in a notebook page, and in a panel that scrolls under menus as
+    JupyterLab's does: the player is told the height the reader sees (the window's, or the
+    panel's part of it: --dp-vh) and fits it, at 1280 × 720, 600 and 400 (the window resized
+    under it); with the frame scrolled to the top of that room, the scrubber and the buttons
+    are in it. At 1280 × 400 NoiseEscape's legend is beside the picture, which is 280 px
+    tall in the page (204 when the legend was under it)."""
+    payload = noise_escape["payload"]
+    document = noise_escape["path"].read_text(encoding="utf-8")
+    path = tmp_path / "cell.html"
+    path.write_text(notebook_cell(document, payload, panel=panel), encoding="utf-8")
+    page = Page(browser, path, viewport=(1280, 720))
+    [frame] = [f for f in page.page.frames if f != page.page.main_frame]
+    element = page.page.locator("iframe.descent-player-frame")
+    root = frame.locator(".descent-player").element_handle()
+    room_js = (
+        "() => { const p = document.querySelector('.panel'); if (!p) return innerHeight;"
+        " const b = p.getBoundingClientRect(); return Math.min(b.bottom, innerHeight) - b.top; }"
+    )
+    for height in (720, 600, 400):
+        page.page.set_viewport_size({"width": 1280, "height": height})
+        room = page.page.evaluate(room_js)
+        wait_until(
+            frame,
+            "([r, h]) => r.style.getPropertyValue('--dp-vh') === h + 'px'",
+            [root, round(room)],
+        )
+        # the frame settles at the player's height (two reads apart, the same)
+        heights: list[float] = []
+        while len(heights) < 2 or abs(heights[-1] - heights[-2]) > 0.5:
+            wait_until(frame, "(r) => r.dataset.ready === '1'", root)
+            page.page.wait_for_timeout(250)
+            heights.append(element.bounding_box()["height"])
+        element.evaluate("f => f.scrollIntoView({block: 'start'})")
+        got = frame.evaluate(LAYOUT, root)
+        check_layout(got, room, f"{'panel' if panel else 'page'} at {height}")
+        # the frame holds the whole player (nothing scrolls inside it)
+        assert got["scroll"] <= got["inner"] + 1, got
+        if height == 400 and not panel:
+            assert got["where"] == "beside" and got["stage"][3] - got["stage"][1] >= 279, got
+        page.page.screenshot(path=str(tmp_path / f"cell-{panel}-{height}.png"))
+    page.check_clean()
+
+
+@needs_chromium
+def test_a_tooltip_stays_inside_a_small_player(browser: Any, overshoot: dict) -> None:
+    """A frame cuts off what crosses its edge: on a 420 × 400 screen the tooltip of a dot
+    near the picture's middle (SGD's at the last step, at the optimum: anchored to its right)
+    is moved to lie inside the player, and still gives the step's recorded loss."""
+    page = Page(browser, overshoot["files"]["dark"], viewport=(420, 400))
+    payload, trajs = overshoot["payload"], overshoot["trajs"]
+    t = payload["steps"]
+    page.js(f"p.seek({t});")
+    k = next(i for i, tr in enumerate(trajs) if "momentum_buffer" not in tr.state)
+    px = data_to_pixel(payload["areas"][payload["runs"][k]["area"]], np.asarray(trajs[k].params[t]))
+    crop = payload.get("crop") or [0, 0, *payload["size"]]
+    box = page.root().locator(".dp-stage").bounding_box()
+    scale = box["width"] / (crop[2] - crop[0])
+    page.page.mouse.move(box["x"] + (px[0] - crop[0]) * scale, box["y"] + (px[1] - crop[1]) * scale)
+    tip = page.root().locator(".dp-tip")
+    assert tip.is_visible()
+    assert float(tip.get_attribute("data-loss")) == float(np.float32(trajs[k].loss[-1]))
+    rect = tip.bounding_box()
+    whole = page.root().bounding_box()
+    assert (
+        rect["x"] >= whole["x"] - 0.5
+        and rect["x"] + rect["width"] <= whole["x"] + whole["width"] + 0.5
+    ), (rect, whole)
+    assert (
+        rect["y"] >= whole["y"] - 0.5
+        and rect["y"] + rect["height"] <= whole["y"] + whole["height"] + 0.5
+    ), (rect, whole)
+    page.check_clean()
+
+
+@needs_chromium
+def test_keyboard_focus_is_drawn_inside_the_players_edge(browser: Any, overshoot: dict) -> None:
+    """Tab reaches the player and then its buttons (the legend's rows, the controls); each
+    shows a focus ring (an outline of 2 px): the player's inside its own edge, which a frame
+    or the page's edge would cut."""
+    page = Page(browser, overshoot["files"]["dark"], viewport=(1280, 720))
+    kb = page.page.keyboard
+    kb.press("Tab")
+    ring = (
+        "() => { const e = document.activeElement, s = getComputedStyle(e);"
+        " return [e.className || e.tagName, s.outlineStyle, parseFloat(s.outlineWidth),"
+        " parseFloat(s.outlineOffset)]; }"
+    )
+    got = page.page.evaluate(ring)
+    assert got[0].startswith("descent-player") and got[1] == "solid" and got[2] >= 2, got
+    assert got[3] <= -got[2], got  # drawn inside the edge
+    kb.press("Tab")
+    for _ in range(3):  # a legend row, then the buttons under the picture
+        got = page.page.evaluate(ring)
+        assert got[0] in ("dp-row", "dp-btn") and got[1] == "solid" and got[2] >= 2, got
+        kb.press("Tab")
+    page.check_clean()
+
+
+# ---------------------------------------------------------------------------------------------
 # sizes (no browser) and the render path
 # ---------------------------------------------------------------------------------------------
 SLOW_TO_BUILD = {

@@ -1074,6 +1074,20 @@
     tip.style.top = top + "%";
     var room = this.stage.clientHeight - tip.offsetHeight - 4;  // keep it inside the picture
     if (tip.offsetTop > room) tip.style.top = Math.max(0, room) + "px";
+    this.keepTip();
+  };
+
+  /* the tooltip moved, where it would cross the player's edge, to lie inside it: a frame
+   * (a notebook's output, a docs page) cuts off what crosses its edge, and a small picture
+   * (a short screen's) leaves a tall tooltip no room in it */
+  Player.prototype.keepTip = function () {
+    var tip = this.tip;
+    if (tip.hidden) return;
+    var r = this.root.getBoundingClientRect(), b = tip.getBoundingClientRect();
+    var dx = b.left < r.left ? r.left - b.left : b.right > r.right ? Math.max(r.left - b.left, r.right - b.right) : 0;
+    var dy = b.bottom > r.bottom ? Math.max(r.top - b.top, r.bottom - b.bottom) : b.top < r.top ? r.top - b.top : 0;
+    if (dx) { tip.style.left = (tip.offsetLeft + dx) + "px"; tip.style.right = ""; }
+    if (dy) tip.style.top = (tip.offsetTop + dy) + "px";
   };
 
   /* which of its legend row's runs r is (" · particle 12 of 40"), "" for a row of one */
@@ -1330,6 +1344,7 @@
     this.tip.style.left = "calc(" + (p[0] / this.data.size[0] * 100) + "% + 14px)";
     this.tip.style.right = "";
     this.tip.style.top = (p[1] / this.data.size[1] * 100) + "%";
+    this.keepTip();
   };
   Player.prototype.mapClick = function (p) {
     var v = this.mapValues(p);
