@@ -1384,7 +1384,10 @@
     var h = e.source === window.parent && e.data && e.data.descentViewportHeight;
     if (!(h > 0)) return;
     var roots = document.querySelectorAll(".descent-player");
-    for (var i = 0; i < roots.length; i++) roots[i].style.setProperty("--dp-vh", Math.round(h) + "px");
+    for (var i = 0; i < roots.length; i++) {
+      roots[i].style.setProperty("--dp-vh", Math.round(h) + "px");
+      if (roots[i].descent && roots[i].descent.ready) roots[i].descent.fitSoon();  // beside or under
+    }
   });
   if (window.ResizeObserver && window.parent !== window) {
     new ResizeObserver(function () { Player.reportHeight(); }).observe(document.documentElement);
