@@ -993,14 +993,18 @@ def check_layout(got: dict[str, Any], height: float, where: str) -> None:
     """The controls under the picture and on screen (``height``: the room the page gives the
     player), the picture at least ``--dp-min-h`` tall and, when that leaves room, the whole
     player on screen; the side panel inside the picture or clear of it, never over the
-    controls; the loss chart's bitmap its box's (not stretched)."""
+    controls nor between them and the picture; the loss chart's bitmap its box's (not
+    stretched)."""
     top, bottom = got["root"]
     st, bar, side = got["stage"], got["bar"], got["side"]
     assert bar[0] >= st[3] - 0.5 and bar[1] - top <= height + 0.5, (where, got)
     assert st[3] - st[1] >= got["min"] - 1, (where, got)
     if height - got["chrome"] >= got["min"]:
         assert bottom - top <= height + 1, (where, got)
-    assert side[3] <= bar[0] + 0.5, (where, got)
+    if got["where"] == "after":  # a very short screen: under the controls, not between
+        assert side[1] >= bar[1] - 0.5, (where, got)
+    else:
+        assert side[3] <= bar[0] + 0.5, (where, got)
     if got["where"] == "inside":
         assert side[3] <= st[3] + 1 and side[1] >= st[1] - 1, (where, got)
     elif got["where"] == "beside":

@@ -130,7 +130,7 @@
     this.counter = el("div", "dp-counter", this.side);
     this.legend = el("div", "dp-legend", this.side);
 
-    var bar = el("div", "dp-bar", root);
+    var bar = this.bar = el("div", "dp-bar", root);
     function button(label, title, fn) {
       var b = el("button", "dp-btn", bar, label);
       b.type = "button"; b.title = title; b.setAttribute("aria-label", title);
@@ -224,10 +224,11 @@
       }
     }
     var cs = getComputedStyle(root);
-    var base = Math.ceil(root.getBoundingClientRect().height - main.getBoundingClientRect().height +
-      parseFloat(cs.marginTop || 0) + parseFloat(cs.marginBottom || 0)) + 1;
+    var out = this.main && side.parentNode !== stage, after = out && side.parentNode === root;
+    var base = Math.ceil(root.getBoundingClientRect().height - main.getBoundingClientRect().height -
+      (after ? side.offsetHeight : 0) + parseFloat(cs.marginTop || 0) + parseFloat(cs.marginBottom || 0)) + 1;
     var chrome = base;
-    if (this.main && side.parentNode === main) {
+    if (out) {
       var beside = root.classList.contains("dp-beside");
       if (!beside) this.sideBelow = side.offsetHeight;
       var vh = parseFloat(cs.getPropertyValue("--dp-vh")) || window.innerHeight;
@@ -237,11 +238,16 @@
       var width = root.clientWidth;
       beside = width >= 1000 || Math.max(least, vh - base) * aspect + sideWidth <= width;
       if (beside !== root.classList.contains("dp-beside")) root.classList.toggle("dp-beside", beside);
-      root.dataset.side = beside ? "beside" : "below";
+      // under the picture, unless that leaves the picture less than --dp-min-h: then under
+      // the controls, which stay right under the picture (a very short screen)
+      var low = !beside && vh - base - (this.sideBelow || 0) < least;
+      if (low && side.previousSibling !== this.bar) root.insertBefore(side, this.bar.nextSibling);
+      else if (!low && side.parentNode !== main) main.appendChild(side);
+      root.dataset.side = beside ? "beside" : low ? "after" : "below";
       if (!beside) chrome += this.sideBelow || 0;
     } else if (this.main) {
       root.classList.remove("dp-beside");
-      root.dataset.side = this.data.side ? "inside" : "below";
+      root.dataset.side = "inside";
     }
     if (chrome !== this.chrome) { this.chrome = chrome; root.style.setProperty("--dp-chrome", chrome + "px"); }
     // the loss chart drawn again where the layout gave it another size (moved out of the
