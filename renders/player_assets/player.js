@@ -211,49 +211,37 @@
   Player.prototype.fit = function () {
     if (this.map) this.placeMapReadout();
     this.spreadMarks();
-    var root = this.root, main = this.main || this.stage, side = this.side, stage = this.stage;
+    var root = this.root, cl = root.classList, main = this.main || this.stage, side = this.side, stage = this.stage;
     if (this.data.side && this.main) {
       // the panel in the picture's free side, unless its 14-px text runs out of the picture
       // there (a short screen's small picture): then beside or under it, as a panel with no
       // free side (tried again at each fit, in the picture at its present size)
-      if (side.parentNode !== stage) {
-        stage.appendChild(side); side.classList.remove("dp-below"); root.classList.remove("dp-beside");
-      }
-      if (side.getBoundingClientRect().bottom > stage.getBoundingClientRect().bottom + 1) {
-        main.appendChild(side); side.classList.add("dp-below");
-      }
+      if (side.parentNode !== stage) { stage.appendChild(side); side.classList.remove("dp-below"); cl.remove("dp-beside"); }
+      if (side.getBoundingClientRect().bottom > stage.getBoundingClientRect().bottom + 1) { main.appendChild(side); side.classList.add("dp-below"); }
     }
-    var cs = getComputedStyle(root);
+    var cs = getComputedStyle(root), px = function (k) { return parseFloat(cs.getPropertyValue(k)) || 0; };
     var out = this.main && side.parentNode !== stage, after = out && side.parentNode === root;
-    var base = Math.ceil(root.getBoundingClientRect().height - main.getBoundingClientRect().height -
-      (after ? side.offsetHeight : 0) + parseFloat(cs.marginTop || 0) + parseFloat(cs.marginBottom || 0)) + 1;
-    var chrome = base;
+    var chrome = Math.ceil(root.getBoundingClientRect().height - main.getBoundingClientRect().height -
+      (after ? side.offsetHeight : 0) + px("margin-top") + px("margin-bottom")) + 1;
     if (out) {
-      var beside = root.classList.contains("dp-beside");
+      var beside = cl.contains("dp-beside"), vh = px("--dp-vh") || innerHeight, least = px("--dp-min-h"), w = root.clientWidth;
       if (!beside) this.sideBelow = side.offsetHeight;
-      var vh = parseFloat(cs.getPropertyValue("--dp-vh")) || window.innerHeight;
-      var least = parseFloat(cs.getPropertyValue("--dp-min-h")) || 0;
-      var aspect = parseFloat(cs.getPropertyValue("--dp-aspect")) || 16 / 9;
-      var sideWidth = 22 * 14 + 8;  // player.css: .dp-beside .dp-side, 22em of 14 px, and the gap
-      var width = root.clientWidth;
-      beside = width >= 1000 || Math.max(least, vh - base) * aspect + sideWidth <= width;
-      if (beside !== root.classList.contains("dp-beside")) root.classList.toggle("dp-beside", beside);
+      // 316: the panel beside the picture, 22em of 14 px, and the gap (player.css)
+      beside = w >= 1000 || Math.max(least, vh - chrome) * (px("--dp-aspect") || 16 / 9) + 316 <= w;
+      cl.toggle("dp-beside", beside);
       // under the picture, unless that leaves the picture less than --dp-min-h: then under
       // the controls, which stay right under the picture (a very short screen)
-      var low = !beside && vh - base - (this.sideBelow || 0) < least;
+      var low = !beside && vh - chrome - (this.sideBelow || 0) < least;
       if (low && side.previousSibling !== this.bar) root.insertBefore(side, this.bar.nextSibling);
       else if (!low && side.parentNode !== main) main.appendChild(side);
       root.dataset.side = beside ? "beside" : low ? "after" : "below";
       if (!beside) chrome += this.sideBelow || 0;
-    } else if (this.main) {
-      root.classList.remove("dp-beside");
-      root.dataset.side = "inside";
-    }
+    } else if (this.main) { cl.remove("dp-beside"); root.dataset.side = "inside"; }
     if (chrome !== this.chrome) { this.chrome = chrome; root.style.setProperty("--dp-chrome", chrome + "px"); }
     // the loss chart drawn again where the layout gave it another size (moved out of the
     // picture, the picture resized): its bitmap is its box's, never a stretched one
-    var c = this.chart;
-    if (c && this.ready && (c.width !== Math.round(c.clientWidth * this.dpr) || c.height !== Math.round(c.clientHeight * this.dpr))) this.drawChart();
+    var c = this.chart, d = this.dpr;
+    if (c && this.ready && (c.width !== Math.round(c.clientWidth * d) || c.height !== Math.round(c.clientHeight * d))) this.drawChart();
   };
 
   /* the rate map's read-out sits under the inset where the video writes it, in the room
@@ -1087,13 +1075,12 @@
    * (a notebook's output, a docs page) cuts off what crosses its edge, and a small picture
    * (a short screen's) leaves a tall tooltip no room in it */
   Player.prototype.keepTip = function () {
-    var tip = this.tip;
+    var tip = this.tip, r = this.root.getBoundingClientRect(), b = tip.getBoundingClientRect();
     if (tip.hidden) return;
-    var r = this.root.getBoundingClientRect(), b = tip.getBoundingClientRect();
-    var dx = b.left < r.left ? r.left - b.left : b.right > r.right ? Math.max(r.left - b.left, r.right - b.right) : 0;
-    var dy = b.bottom > r.bottom ? Math.max(r.top - b.top, r.bottom - b.bottom) : b.top < r.top ? r.top - b.top : 0;
-    if (dx) { tip.style.left = (tip.offsetLeft + dx) + "px"; tip.style.right = ""; }
-    if (dy) tip.style.top = (tip.offsetTop + dy) + "px";
+    var dx = b.left < r.left ? r.left - b.left : Math.min(0, Math.max(r.left - b.left, r.right - b.right));
+    var dy = b.top < r.top ? r.top - b.top : Math.min(0, Math.max(r.top - b.top, r.bottom - b.bottom));
+    if (dx) { tip.style.left = tip.offsetLeft + dx + "px"; tip.style.right = ""; }
+    if (dy) tip.style.top = tip.offsetTop + dy + "px";
   };
 
   /* which of its legend row's runs r is (" · particle 12 of 40"), "" for a row of one */
@@ -1392,7 +1379,7 @@
     var roots = document.querySelectorAll(".descent-player");
     for (var i = 0; i < roots.length; i++) {
       roots[i].style.setProperty("--dp-vh", Math.round(h) + "px");
-      if (roots[i].descent && roots[i].descent.ready) roots[i].descent.fitSoon();  // beside or under
+      if (roots[i].descent && roots[i].descent.ready) roots[i].descent.fitSoon();
     }
   });
   if (window.ResizeObserver && window.parent !== window) {
