@@ -2056,7 +2056,11 @@ def frame_script(frame_id: str) -> str:
 
 def iframe(document: str, *, width: int = 854, height: int = 480, title: str = "") -> str:
     """The player document in an ``<iframe srcdoc>``: its own page, no kernel extension
-    and no shared state with what is around it (notebooks, Sphinx pages, decks)."""
+    and no shared state with what is around it (notebooks, Sphinx pages, decks). The frame
+    takes the output area's whole width (the player in it stops at its picture's width, 1280
+    px at least: player.css); ``width`` × ``height`` only shape it, with room for the
+    controls, where the page runs no script (it was also the frame's largest width: 854 px,
+    in a notebook column of 1,180)."""
     aspect_h = height + 150  # controls, legend, narration under the picture
     frame_id = "descent-player-" + hashlib.sha1(document.encode()).hexdigest()[:12]
     # the player reports its height: the frame takes it (frame_script)
@@ -2065,6 +2069,6 @@ def iframe(document: str, *, width: int = 854, height: int = 480, title: str = "
         f'<div class="descent-player-embed"><iframe id="{frame_id}" class="descent-player-frame" '
         f'srcdoc="{html.escape(document, quote=True)}" '
         f'title="{html.escape(title or "descent player")}" '
-        f'style="width:100%;max-width:{width}px;aspect-ratio:{width}/{aspect_h};border:0" '
+        f'style="width:100%;aspect-ratio:{width}/{aspect_h};border:0" '
         f'loading="lazy" sandbox="allow-scripts"></iframe>{resize}</div>'
     )

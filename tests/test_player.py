@@ -1080,6 +1080,9 @@ def test_a_cells_player_fits_the_room_the_page_shows(
         "() => { const p = document.querySelector('.panel'); if (!p) return innerHeight;"
         " const b = p.getBoundingClientRect(); return Math.min(b.bottom, innerHeight) - b.top; }"
     )
+    # the frame takes the output area's width (it stopped at 854 px: the review's finding 24)
+    width = page.page.evaluate("() => document.querySelector('.output').clientWidth")
+    assert abs(element.bounding_box()["width"] - width) <= 0.5, (element.bounding_box(), width)
     for height in (720, 600, 400):
         page.page.set_viewport_size({"width": 1280, "height": height})
         room = page.page.evaluate(room_js)
@@ -1103,6 +1106,25 @@ def test_a_cells_player_fits_the_room_the_page_shows(
             assert got["where"] == "beside" and got["stage"][3] - got["stage"][1] >= 279, got
         page.page.screenshot(path=str(tmp_path / f"cell-{panel}-{height}.png"))
     page.check_clean()
+
+
+@needs_chromium
+def test_a_1920_picture_fills_a_1080p_window(browser: Any, tmp_path: Path) -> None:
+    """A player drawn at 1920 × 1080 (``--quality high``) grows with a 1920 × 1080 window up
+    to its picture's width, where every player stopped at 1280 px (the review's finding 12);
+    one drawn at 1280 × 720 still stops at 1280 (not stretched past its picture)."""
+    cls = get_scene("LearningRates")
+    for size, most in (((1920, 1080), 1920), ((1280, 720), 1280)):
+        path = tmp_path / f"lr-{size[0]}.html"
+        payload = player.build_payload(cls, width=size[0], height=size[1])
+        path.write_text(player.player_html(payload), encoding="utf-8")
+        page = Page(browser, path, viewport=(1920, 1080))
+        got = page.page.evaluate(LAYOUT, page.handle())
+        width = page.root().bounding_box()["width"]
+        assert width == most, (size, width)
+        check_layout(got, 1080, f"{size}")
+        page.check_clean()
+        page.page.close()
 
 
 @needs_chromium
@@ -1137,26 +1159,56 @@ def test_a_tooltip_stays_inside_a_small_player(browser: Any, overshoot: dict) ->
 
 
 @needs_chromium
-def test_keyboard_focus_is_drawn_inside_the_players_edge(browser: Any, overshoot: dict) -> None:
-    """Tab reaches the player and then its buttons (the legend's rows, the controls); each
-    shows a focus ring (an outline of 2 px): the player's inside its own edge, which a frame
-    or the page's edge would cut."""
+def test_keyboard_focus_rings_and_no_line_under_the_player(browser: Any, overshoot: dict) -> None:
+    """Tab gives the player the keys: a 2-px ring round its controls, inside their edge, and
+    nothing drawn round the player itself (its ring ran as a line under it, the review's
+    finding 38); Tab again reaches its buttons (the legend's rows, the controls), each with
+    its own 2-px ring."""
     page = Page(browser, overshoot["files"]["dark"], viewport=(1280, 720))
     kb = page.page.keyboard
     kb.press("Tab")
     ring = (
-        "() => { const e = document.activeElement, s = getComputedStyle(e);"
-        " return [e.className || e.tagName, s.outlineStyle, parseFloat(s.outlineWidth),"
-        " parseFloat(s.outlineOffset)]; }"
+        "(s) => { const e = s ? document.querySelector(s) : document.activeElement,"
+        " c = getComputedStyle(e), shadow = c.boxShadow;"
+        " return [e.className || e.tagName, c.outlineStyle, parseFloat(c.outlineWidth),"
+        " parseFloat(c.outlineOffset), shadow]; }"
     )
-    got = page.page.evaluate(ring)
-    assert got[0].startswith("descent-player") and got[1] == "solid" and got[2] >= 2, got
-    assert got[3] <= -got[2], got  # drawn inside the edge
+    whole = page.page.evaluate(ring, None)
+    assert whole[0].startswith("descent-player"), whole
+    assert whole[1] == "none" and whole[4] == "none", whole  # nothing round the whole player
+    bar = page.page.evaluate(ring, ".dp-bar")
+    assert bar[1] == "solid" and bar[2] >= 2 and bar[3] <= -bar[2], bar  # inside its edge
     kb.press("Tab")
     for _ in range(3):  # a legend row, then the buttons under the picture
-        got = page.page.evaluate(ring)
+        got = page.page.evaluate(ring, None)
         assert got[0] in ("dp-row", "dp-btn") and got[1] == "solid" and got[2] >= 2, got
         kb.press("Tab")
+    assert page.page.evaluate(ring, ".dp-bar")[1] == "none"  # the player no longer has the keys
+    page.check_clean()
+
+
+@needs_chromium
+def test_a_pause_lands_on_the_step_shown_and_arrows_step_from_it(
+    browser: Any, overshoot: dict
+) -> None:
+    """Paused by hand between two steps (the clock at 16.52, the counter at 17), the player
+    lands on step 17, and → then goes to 18, ← to 16 (→ went to 17, no change on screen:
+    the review's finding 27); from a scrubbed 16.3 (shown 16) → goes to 17."""
+    page = Page(browser, overshoot["files"]["dark"])
+    root, kb = page.root(), page.page.keyboard
+    page.js("p.seek(16.52); p.playing = true;")
+    root.focus()
+    kb.press(" ")  # pause
+    assert root.get_attribute("data-step") == "17"
+    assert page.root().locator(".dp-counter").text_content().startswith("step 17 ")
+    kb.press("ArrowRight")
+    assert root.get_attribute("data-step") == "18"
+    kb.press("ArrowLeft")
+    kb.press("ArrowLeft")
+    assert root.get_attribute("data-step") == "16"
+    page.js("p.seek(16.3);")
+    kb.press("ArrowRight")
+    assert root.get_attribute("data-step") == "17"
     page.check_clean()
 
 

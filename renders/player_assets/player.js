@@ -93,6 +93,9 @@
     root.style.setProperty("--bg", d.theme.background);
     root.style.setProperty("--fg", d.theme.text);
     root.style.setProperty("--muted", d.theme.muted);
+    // as wide as the window, up to its picture's own width (1280 px at least: a 1080p
+    // projector gets a --quality high player's 1920-px picture at its size)
+    root.style.setProperty("--dp-max-w", Math.max(1280, d.size[0]) + "px");
     var stage = el("div", "dp-stage", root);
     // the part of the frame shown (renders/player.py, _crop: the video's empty bands cut)
     var crop = this.crop = d.crop || [0, 0, d.size[0], d.size[1]], cw = crop[2] - crop[0], ch = crop[3] - crop[1];
@@ -279,8 +282,7 @@
   };
   Player.prototype.stepBy = function (k) {
     this.pause();
-    var t = k > 0 ? Math.floor(this.t + 1e-9) + k : Math.ceil(this.t - 1e-9) + k;
-    this.seek(t);
+    this.seek(Math.round(this.t) + k);  // from the step shown (the counter's), not the clock's
   };
   Player.prototype.play = function () {
     if (this.playing) return;
@@ -307,7 +309,10 @@
     this.btnPlay.textContent = "▶";
     if (this.raf) cancelAnimationFrame(this.raf);
   };
-  Player.prototype.toggle = function () { if (this.playing) this.pause(); else this.play(); };
+  /* a pause by hand lands on the step shown: the dots on its recorded points, the counter's */
+  Player.prototype.toggle = function () {
+    if (!this.playing) this.play(); else { this.pause(); this.seek(Math.round(this.t)); }
+  };
 
   /* ----- beats ----- */
   Player.prototype.initBeats = function (onPick) {
