@@ -222,8 +222,8 @@ def test_player_slides_plot_is_as_large_as_the_video_slides(player_deck: dict) -
     """In the same deck at 1280 × 720 and 1920 × 1080: the player slide draws the scene's
     plot at least as wide as a video slide shows it (the frame scaled to the slide: the plot's
     share of the frame's width times the clip's shown width), with its controls on the
-    slide above the key rule (at 1920 × 1080 the player stopped at 1280 px: its plot 616 px
-    against the video's 890)."""
+    slide above the key rule and its loss chart drawn at its own size (at 1920 × 1080 the
+    player stopped at 1280 px: its plot 616 px against the video's 890)."""
     from playwright.sync_api import sync_playwright
 
     deck, payload = player_deck["deck"], player_deck["payload"]
@@ -253,6 +253,12 @@ def test_player_slides_plot_is_as_large_as_the_video_slides(player_deck: dict) -
                 plot = abs(area["ex"][0]) * stage["width"] / (crop[2] - crop[0])
                 assert plot >= share * shown - 1, (width, plot, share * shown)
                 assert bar["y"] + bar["height"] <= keys["y"] + 0.5, (width, bar, keys)
+                # the loss chart's bitmap is its box's, not stretched (the review's finding 37)
+                chart = player.locator(".dp-chart").evaluate(
+                    "c => [c.width, c.height, Math.round(c.clientWidth * devicePixelRatio),"
+                    " Math.round(c.clientHeight * devicePixelRatio)]"
+                )
+                assert chart[:2] == chart[2:], (width, chart)
                 page.close()
         finally:
             browser.close()
