@@ -2486,19 +2486,49 @@ def frame_script(frame_id: str) -> str:
     """The ``<script>`` beside a player's ``<iframe id=frame_id>`` (a notebook's output, a
     Sphinx page): the frame takes the height its player reports (``postMessage``
     ``descentPlayerHeight``), so nothing in it is cut off or shrunk, and the player is told
-    the page's viewport height (``descentViewportHeight``) to fit that, not the frame (which
-    would shrink it step by step, each report a pixel shorter: player.js). Where the page
-    runs no script the frame keeps the size its style gives it. ``frame_id``: letters,
-    digits, ``-`` and ``_`` (it is written into the script as is; else ``ValueError``)."""
+    the height of the page that the reader sees (``descentViewportHeight``) to fit that, not
+    the frame's (which would shrink it step by step, each report a pixel shorter: player.js).
+
+    That height is the visible part of the window, and of the element that scrolls the frame
+    where one does (JupyterLab's notebook panel, below its menus and toolbars: the nearest
+    ancestor with ``overflow-y`` auto or scroll whose height is not its content's, found once
+    when the output is shown; VS Code's output ``div`` is such an ancestor, sized to the
+    frame, and fitting the player to it would shrink both without end), as an
+    ``IntersectionObserver`` with the implicit root sees them: clipped by every frame and
+    overflow around it, so that in VS Code, whose notebook outputs share one webview as tall
+    as the whole notebook (its ``innerHeight`` 11,278 px at 1280 × 720), it is the notebook
+    editor's visible height (580 px there), not the webview's. Without ``IntersectionObserver``
+    it is ``innerHeight``. Where the page runs no script the frame keeps the size its style
+    gives it. ``frame_id``: letters, digits, ``-`` and ``_`` (it is written into the script
+    as is; else ``ValueError``)."""
     if not frame_id.replace("-", "").replace("_", "").isalnum():
         raise ValueError(f"frame id {frame_id!r}: letters, digits, - and _ only")
     return (
-        "<script>(function(){var f=document.getElementById('FRAME');"
-        "function vh(){if(f&&f.contentWindow)f.contentWindow.postMessage("
-        "{descentViewportHeight:window.innerHeight},'*');}"
-        "window.addEventListener('resize',vh);"
+        "<script>(function(){var f=document.getElementById('FRAME');if(!f)return;"
+        "var H=window.innerHeight,seen=[];"
+        "function vh(){if(f.contentWindow&&H>0)f.contentWindow.postMessage("
+        "{descentViewportHeight:H},'*');}"
+        "function visible(){var h=window.innerHeight;for(var i=0;i<seen.length;i++)"
+        "if(seen[i]>0&&seen[i]<h)h=seen[i];return h;}"
+        "function again(){var h=visible();if(Math.abs(h-H)>=1){H=h;if(f.dataset.vh)vh();}}"
+        "var io=null,targets=[];"
+        "window.addEventListener('resize',function(){again();if(io)targets.forEach(function(t)"
+        "{io.unobserve(t);io.observe(t);});});"
+        "if(window.IntersectionObserver){"
+        "var s=document.createElement('div');"
+        "s.style.cssText='position:fixed;left:0;top:0;bottom:0;width:1px;"
+        "visibility:hidden;pointer-events:none';"
+        "document.body.appendChild(s);targets.push(s);"
+        "for(var e=f.parentElement;e&&e!==document.body&&e!==document.documentElement;"
+        "e=e.parentElement){var o=getComputedStyle(e).overflowY;"
+        "if((o==='auto'||o==='scroll'||o==='overlay')&&Math.abs(e.scrollHeight-e.clientHeight)>1)"
+        "{targets.push(e);break;}}"
+        "var steps=[];for(var k=0;k<=200;k++)steps.push(k/200);"
+        "io=new IntersectionObserver(function(es){es.forEach(function(x){"
+        "seen[targets.indexOf(x.target)]=x.intersectionRect.height;});again();},"
+        "{threshold:steps});targets.forEach(function(t){io.observe(t);});}"
         "window.addEventListener('message',function(e){"
-        "if(f&&e.source===f.contentWindow&&e.data&&e.data.descentPlayerHeight>0){"
+        "if(e.source===f.contentWindow&&e.data&&e.data.descentPlayerHeight>0){"
         "if(!f.dataset.vh){f.dataset.vh='1';vh();}"
         "f.style.aspectRatio='auto';f.style.height=e.data.descentPlayerHeight+'px';}});})();</script>"
     ).replace("FRAME", frame_id)
@@ -2506,7 +2536,11 @@ def frame_script(frame_id: str) -> str:
 
 def iframe(document: str, *, width: int = 854, height: int = 480, title: str = "") -> str:
     """The player document in an ``<iframe srcdoc>``: its own page, no kernel extension
-    and no shared state with what is around it (notebooks, Sphinx pages, decks)."""
+    and no shared state with what is around it (notebooks, Sphinx pages, decks). The frame
+    takes the output area's whole width (the player in it stops at its picture's width, 1280
+    px at least: player.css); ``width`` × ``height`` only shape it, with room for the
+    controls, where the page runs no script (it was also the frame's largest width: 854 px,
+    in a notebook column of 1,180)."""
     aspect_h = height + 150  # controls, legend, narration under the picture
     frame_id = "descent-player-" + hashlib.sha1(document.encode()).hexdigest()[:12]
     # the player reports its height: the frame takes it (frame_script)
@@ -2515,6 +2549,6 @@ def iframe(document: str, *, width: int = 854, height: int = 480, title: str = "
         f'<div class="descent-player-embed"><iframe id="{frame_id}" class="descent-player-frame" '
         f'srcdoc="{html.escape(document, quote=True)}" '
         f'title="{html.escape(title or "descent player")}" '
-        f'style="width:100%;max-width:{width}px;aspect-ratio:{width}/{aspect_h};border:0" '
+        f'style="width:100%;aspect-ratio:{width}/{aspect_h};border:0" '
         f'loading="lazy" sandbox="allow-scripts"></iframe>{resize}</div>'
     )

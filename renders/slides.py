@@ -349,9 +349,12 @@ _KEYS = (
     " slides, always</span></p>"
 )
 #: on a slide the narration is the presenter's (the notes), as on the video slides: the
-#: player's picture takes the room its narration took
+#: player's picture takes the room its narration took; and the player is as wide as the
+#: slide (a page's player stops at 1280 px: at 1920 × 1080 its plot was 616 px wide against
+#: the video slides' 890)
 _DECK_PLAYER_STYLE = (
-    "<style>.descent-player .dp-say, .descent-player .dp-caption { display: none; }</style>"
+    "<style>.descent-player .dp-say, .descent-player .dp-caption { display: none; }"
+    " .descent-player { max-width: none; margin-bottom: 0; }</style>"
 )
 _DATA = re.compile(r'<script type="application/json" class="descent-data">(.*?)</script>', re.S)
 

@@ -29,7 +29,8 @@ machinery, so that every builder copies what it needs:
 * The html player is a download too, shown in an ``<iframe>`` of its own with the script
   ``show()`` puts beside its frame (:func:`descent.renders.player.frame_script`): the frame
   takes the content column's width and the player's height (the player reports it with
-  ``postMessage``), and the player fits the browser window's height. Its picture is drawn
+  ``postMessage``), and the player fits the window's visible height (down to a picture
+  200 px tall: the controls stay right under it on a short screen). Its picture is drawn
   at 1280 × 720 at least (``descent.renders.pipeline.PLAYER_MIN_SIZE``), whatever the quality.
   epub and LaTeX get the key frame as a still.
 * A medium that is missing when the docs are built is a warning (Sphinx's "image file

@@ -973,6 +973,246 @@ def test_keys_reach_a_lone_player_before_any_click(browser: Any, overshoot: dict
 
 
 # ---------------------------------------------------------------------------------------------
+# short screens and the pages around a frame (a notebook, JupyterLab's panel)
+# ---------------------------------------------------------------------------------------------
+LAYOUT = """(root) => {
+  const q = s => root.querySelector(s).getBoundingClientRect();
+  const st = q('.dp-stage'), bar = q('.dp-bar'), side = q('.dp-side'), rt = root.getBoundingClientRect();
+  const c = root.querySelector('.dp-chart'), cs = getComputedStyle(root);
+  return { inner: innerHeight, scroll: document.documentElement.scrollHeight, scrollY,
+    root: [rt.top, rt.bottom], stage: [st.left, st.top, st.right, st.bottom],
+    bar: [bar.top, bar.bottom], side: [side.left, side.top, side.right, side.bottom],
+    where: root.dataset.side, min: parseFloat(cs.getPropertyValue('--dp-min-h')),
+    vh: cs.getPropertyValue('--dp-vh').trim(), chrome: parseFloat(cs.getPropertyValue('--dp-chrome')),
+    chart: c ? [c.width, c.height, Math.round(c.clientWidth * root.descent.dpr),
+                Math.round(c.clientHeight * root.descent.dpr)] : null };
+}"""
+
+
+def check_layout(got: dict[str, Any], height: float, where: str) -> None:
+    """The controls under the picture and on screen (``height``: the room the page gives the
+    player), the picture at least ``--dp-min-h`` tall and, when that leaves room, the whole
+    player on screen; the side panel inside the picture or clear of it, never over the
+    controls nor between them and the picture; the loss chart's bitmap its box's (not
+    stretched)."""
+    top, bottom = got["root"]
+    st, bar, side = got["stage"], got["bar"], got["side"]
+    assert bar[0] >= st[3] - 0.5 and bar[1] - top <= height + 0.5, (where, got)
+    assert st[3] - st[1] >= got["min"] - 1, (where, got)
+    if height - got["chrome"] >= got["min"]:
+        assert bottom - top <= height + 1, (where, got)
+    if got["where"] == "after":  # a very short screen: under the controls, not between
+        assert side[1] >= bar[1] - 0.5, (where, got)
+    else:
+        assert side[3] <= bar[0] + 0.5, (where, got)
+    if got["where"] == "inside":
+        assert side[3] <= st[3] + 1 and side[1] >= st[1] - 1, (where, got)
+    elif got["where"] == "beside":
+        assert side[0] >= st[2] - 0.5 or side[2] <= st[0] + 0.5, (where, got)
+    if got["chart"]:
+        assert got["chart"][:2] == got["chart"][2:], (where, got)
+
+
+def notebook_cell(document: str, payload: dict[str, Any], *, panel: bool) -> str:
+    """A page holding ``show()``'s output (renders/player.py, iframe) as a notebook does: a
+    prompt, the cell, more cells under it. ``panel``: as JupyterLab lays it out, the cells
+    in a panel that scrolls under 100 px of menus and toolbars and above a status bar."""
+    cell = player.iframe(document, width=payload["size"][0], height=payload["size"][1])
+    cells = (
+        '<div style="height:150px">In [1]: show(...)</div>'
+        f'<div class="output">{cell}</div><div style="height:1500px">In [2]:</div>'
+    )
+    if panel:
+        cells = (
+            '<div style="height:100px">menus</div><div class="panel" style="height:'
+            'calc(100vh - 130px);overflow-y:auto">' + cells + "</div>"
+        )
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">'
+        f"{cells}</body></html>"
+    )
+
+
+@needs_chromium
+@pytest.mark.parametrize("height", [720, 600, 400])
+def test_the_player_fits_a_short_screen(
+    browser: Any, overshoot: dict, noise_escape: dict, height: int
+) -> None:
+    """At 1280 × 720, 600 and 400 (a standalone file): the scrubber and buttons are on
+    screen without scrolling, under a picture ≥ --dp-min-h tall, and the whole player fits
+    where that leaves room; MomentumOvershoot's panel (in the picture's free side) leaves
+    the picture where its 14-px text would run out of it (at 400: beside it), NoiseEscape's
+    legend goes beside a short picture rather than under it."""
+    for path, theme in (
+        (overshoot["files"]["light" if height == 600 else "dark"], "overshoot"),
+        (noise_escape["path"], "noise"),
+    ):
+        page = Page(browser, path, viewport=(1280, height))
+        got = page.page.evaluate(LAYOUT, page.handle())
+        assert got["scrollY"] == 0 and got["scroll"] <= height, got
+        check_layout(got, height, theme)
+        if height == 400:
+            assert got["where"] == "beside", (theme, got)
+        page.check_clean()
+        page.page.close()
+
+
+@needs_chromium
+@pytest.mark.parametrize("panel", [False, True], ids=["page", "jupyterlab-panel"])
+def test_a_cells_player_fits_the_room_the_page_shows(
+    browser: Any, noise_escape: dict, tmp_path: Path, panel: bool
+) -> None:
+    """``show()``'s frame in a notebook page, and in a panel that scrolls under menus as
+    JupyterLab's does: the player is told the height the reader sees (the window's, or the
+    panel's part of it: --dp-vh) and fits it, at 1280 × 720, 600 and 400 (the window resized
+    under it); with the frame scrolled to the top of that room, the scrubber and the buttons
+    are in it. At 1280 × 400 NoiseEscape's legend is beside the picture, which is 280 px
+    tall in the page (204 when the legend was under it)."""
+    payload = noise_escape["payload"]
+    document = noise_escape["path"].read_text(encoding="utf-8")
+    path = tmp_path / "cell.html"
+    path.write_text(notebook_cell(document, payload, panel=panel), encoding="utf-8")
+    page = Page(browser, path, viewport=(1280, 720))
+    [frame] = [f for f in page.page.frames if f != page.page.main_frame]
+    element = page.page.locator("iframe.descent-player-frame")
+    root = frame.locator(".descent-player").element_handle()
+    room_js = (
+        "() => { const p = document.querySelector('.panel'); if (!p) return innerHeight;"
+        " const b = p.getBoundingClientRect(); return Math.min(b.bottom, innerHeight) - b.top; }"
+    )
+    # the frame takes the output area's width (it stopped at 854 px: the review's finding 24)
+    width = page.page.evaluate("() => document.querySelector('.output').clientWidth")
+    assert abs(element.bounding_box()["width"] - width) <= 0.5, (element.bounding_box(), width)
+    for height in (720, 600, 400):
+        page.page.set_viewport_size({"width": 1280, "height": height})
+        room = page.page.evaluate(room_js)
+        wait_until(
+            frame,
+            "([r, h]) => r.style.getPropertyValue('--dp-vh') === h + 'px'",
+            [root, round(room)],
+        )
+        # the frame settles at the player's height (two reads apart, the same)
+        heights: list[float] = []
+        while len(heights) < 2 or abs(heights[-1] - heights[-2]) > 0.5:
+            wait_until(frame, "(r) => r.dataset.ready === '1'", root)
+            page.page.wait_for_timeout(250)
+            heights.append(element.bounding_box()["height"])
+        element.evaluate("f => f.scrollIntoView({block: 'start'})")
+        got = frame.evaluate(LAYOUT, root)
+        check_layout(got, room, f"{'panel' if panel else 'page'} at {height}")
+        # the frame holds the whole player (nothing scrolls inside it)
+        assert got["scroll"] <= got["inner"] + 1, got
+        if height == 400 and not panel:
+            assert got["where"] == "beside" and got["stage"][3] - got["stage"][1] >= 279, got
+        page.page.screenshot(path=str(tmp_path / f"cell-{panel}-{height}.png"))
+    page.check_clean()
+
+
+@needs_chromium
+def test_a_1920_picture_fills_a_1080p_window(browser: Any, tmp_path: Path) -> None:
+    """A player drawn at 1920 × 1080 (``--quality high``) grows with a 1920 × 1080 window up
+    to its picture's width, where every player stopped at 1280 px (the review's finding 12);
+    one drawn at 1280 × 720 still stops at 1280 (not stretched past its picture)."""
+    cls = get_scene("LearningRates")
+    for size, most in (((1920, 1080), 1920), ((1280, 720), 1280)):
+        path = tmp_path / f"lr-{size[0]}.html"
+        payload = player.build_payload(cls, width=size[0], height=size[1])
+        path.write_text(player.player_html(payload), encoding="utf-8")
+        page = Page(browser, path, viewport=(1920, 1080))
+        got = page.page.evaluate(LAYOUT, page.handle())
+        width = page.root().bounding_box()["width"]
+        assert width == most, (size, width)
+        check_layout(got, 1080, f"{size}")
+        page.check_clean()
+        page.page.close()
+
+
+@needs_chromium
+def test_a_tooltip_stays_inside_a_small_player(browser: Any, overshoot: dict) -> None:
+    """A frame cuts off what crosses its edge: on a 420 × 400 screen the tooltip of a dot
+    near the picture's middle (SGD's at the last step, at the optimum: anchored to its right)
+    is moved to lie inside the player, and still gives the step's recorded loss."""
+    page = Page(browser, overshoot["files"]["dark"], viewport=(420, 400))
+    payload, trajs = overshoot["payload"], overshoot["trajs"]
+    t = payload["steps"]
+    page.js(f"p.seek({t});")
+    k = next(i for i, tr in enumerate(trajs) if "momentum_buffer" not in tr.state)
+    px = data_to_pixel(payload["areas"][payload["runs"][k]["area"]], np.asarray(trajs[k].params[t]))
+    crop = payload.get("crop") or [0, 0, *payload["size"]]
+    box = page.root().locator(".dp-stage").bounding_box()
+    scale = box["width"] / (crop[2] - crop[0])
+    page.page.mouse.move(box["x"] + (px[0] - crop[0]) * scale, box["y"] + (px[1] - crop[1]) * scale)
+    tip = page.root().locator(".dp-tip")
+    assert tip.is_visible()
+    assert float(tip.get_attribute("data-loss")) == float(np.float32(trajs[k].loss[-1]))
+    rect = tip.bounding_box()
+    whole = page.root().bounding_box()
+    assert (
+        rect["x"] >= whole["x"] - 0.5
+        and rect["x"] + rect["width"] <= whole["x"] + whole["width"] + 0.5
+    ), (rect, whole)
+    assert (
+        rect["y"] >= whole["y"] - 0.5
+        and rect["y"] + rect["height"] <= whole["y"] + whole["height"] + 0.5
+    ), (rect, whole)
+    page.check_clean()
+
+
+@needs_chromium
+def test_keyboard_focus_rings_and_no_line_under_the_player(browser: Any, overshoot: dict) -> None:
+    """Tab gives the player the keys: a 2-px ring round its controls, inside their edge, and
+    nothing drawn round the player itself (its ring ran as a line under it, the review's
+    finding 38); Tab again reaches its buttons (the legend's rows, the controls), each with
+    its own 2-px ring."""
+    page = Page(browser, overshoot["files"]["dark"], viewport=(1280, 720))
+    kb = page.page.keyboard
+    kb.press("Tab")
+    ring = (
+        "(s) => { const e = s ? document.querySelector(s) : document.activeElement,"
+        " c = getComputedStyle(e), shadow = c.boxShadow;"
+        " return [e.className || e.tagName, c.outlineStyle, parseFloat(c.outlineWidth),"
+        " parseFloat(c.outlineOffset), shadow]; }"
+    )
+    whole = page.page.evaluate(ring, None)
+    assert whole[0].startswith("descent-player"), whole
+    assert whole[1] == "none" and whole[4] == "none", whole  # nothing round the whole player
+    bar = page.page.evaluate(ring, ".dp-bar")
+    assert bar[1] == "solid" and bar[2] >= 2 and bar[3] <= -bar[2], bar  # inside its edge
+    kb.press("Tab")
+    for _ in range(3):  # a legend row, then the buttons under the picture
+        got = page.page.evaluate(ring, None)
+        assert got[0] in ("dp-row", "dp-btn") and got[1] == "solid" and got[2] >= 2, got
+        kb.press("Tab")
+    assert page.page.evaluate(ring, ".dp-bar")[1] == "none"  # the player no longer has the keys
+    page.check_clean()
+
+
+@needs_chromium
+def test_a_pause_lands_on_the_step_shown_and_arrows_step_from_it(
+    browser: Any, overshoot: dict
+) -> None:
+    """Paused by hand between two steps (the clock at 16.52, the counter at 17), the player
+    lands on step 17, and → then goes to 18, ← to 16 (→ went to 17, no change on screen:
+    the review's finding 27); from a scrubbed 16.3 (shown 16) → goes to 17."""
+    page = Page(browser, overshoot["files"]["dark"])
+    root, kb = page.root(), page.page.keyboard
+    page.js("p.seek(16.52); p.playing = true;")
+    root.focus()
+    kb.press(" ")  # pause
+    assert root.get_attribute("data-step") == "17"
+    assert page.root().locator(".dp-counter").text_content().startswith("step 17 ")
+    kb.press("ArrowRight")
+    assert root.get_attribute("data-step") == "18"
+    kb.press("ArrowLeft")
+    kb.press("ArrowLeft")
+    assert root.get_attribute("data-step") == "16"
+    page.js("p.seek(16.3);")
+    kb.press("ArrowRight")
+    assert root.get_attribute("data-step") == "17"
+    page.check_clean()
+
+
+# ---------------------------------------------------------------------------------------------
 # sizes (no browser) and the render path
 # ---------------------------------------------------------------------------------------------
 SLOW_TO_BUILD = {

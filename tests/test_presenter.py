@@ -218,6 +218,52 @@ def test_player_slide_keys_follow_one_rule(player_deck: dict) -> None:
             browser.close()
 
 
+def test_player_slides_plot_is_as_large_as_the_video_slides(player_deck: dict) -> None:
+    """In the same deck at 1280 × 720 and 1920 × 1080: the player slide draws the scene's
+    plot at least as wide as a video slide shows it (the frame scaled to the slide: the plot's
+    share of the frame's width times the clip's shown width), with its controls on the
+    slide above the key rule and its loss chart drawn at its own size (at 1920 × 1080 the
+    player stopped at 1280 px: its plot 616 px against the video's 890)."""
+    from playwright.sync_api import sync_playwright
+
+    deck, payload = player_deck["deck"], player_deck["payload"]
+    area = payload["areas"][0]
+    share = abs(area["ex"][0]) / payload["size"][0]  # the plot's share of the frame's width
+    crop = payload.get("crop") or [0, 0, *payload["size"]]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            for width, height in ((1280, 720), (1920, 1080)):
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.goto((deck / "index.html").as_uri() + "#1")
+                page.wait_for_function("document.body.dataset.ready === '4 player'")
+                shown = page.evaluate(
+                    "() => { const v = document.querySelector('section.current video'),"
+                    " b = v.getBoundingClientRect();"
+                    " return Math.min(b.width, b.height * v.videoWidth / v.videoHeight); }"
+                )
+                page.keyboard.press("ArrowRight")
+                player = page.frame_locator("section.player iframe")
+                player.locator(".descent-player[data-ready='1']").wait_for()
+                page.wait_for_timeout(300)  # the player's fit, a frame later
+                stage = player.locator(".dp-stage").bounding_box()
+                bar = player.locator(".dp-bar").bounding_box()
+                keys = page.locator("section.player .keys").bounding_box()
+                assert stage is not None and bar is not None and keys is not None
+                plot = abs(area["ex"][0]) * stage["width"] / (crop[2] - crop[0])
+                assert plot >= share * shown - 1, (width, plot, share * shown)
+                assert bar["y"] + bar["height"] <= keys["y"] + 0.5, (width, bar, keys)
+                # the loss chart's bitmap is its box's, not stretched (the review's finding 37)
+                chart = player.locator(".dp-chart").evaluate(
+                    "c => [c.width, c.height, Math.round(c.clientWidth * devicePixelRatio),"
+                    " Math.round(c.clientHeight * devicePixelRatio)]"
+                )
+                assert chart[:2] == chart[2:], (width, chart)
+                page.close()
+        finally:
+            browser.close()
+
+
 @pytest.mark.slow
 def test_slides_command_counts_the_player_slide(tmp_path: Path) -> None:
     """``descent slides --to html --player`` prints the deck's own slide count."""

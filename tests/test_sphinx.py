@@ -272,7 +272,9 @@ def test_html_players_take_the_content_width_and_grow_to_the_player(tmp_path: Pa
     each frame is the column's width and the player's height (nothing inside scrolls or is
     cut off; the player fits the window's height, as in a notebook), its picture spans the
     column (the fixed 16:11.5 frame shrank it to 220 px), the page's text is ≥ 12 px, and
-    the two players keep their own state. Offline, no console error."""
+    the two players keep their own state. In a 1280 × 600 and × 400 window each player's
+    controls lie within the window's height from its frame's top. Offline, no console
+    error."""
     sync_api = pytest.importorskip("playwright.sync_api")
     src, out = tmp_path / "src", tmp_path / "out"
     src.mkdir()
@@ -349,6 +351,32 @@ def test_html_players_take_the_content_width_and_grow_to_the_player(tmp_path: Pa
             page.keyboard.press("End")
             assert first.locator(".descent-player").get_attribute("data-step") == "80"
             assert second.locator(".descent-player").get_attribute("data-step") == "0"
+            # a short window (1280 × 600, 400): each player is told the window's height and
+            # fits it; from the frame's top the scrubber and buttons are within it, under a
+            # picture at least --dp-min-h tall
+            for height in (600, 400):
+                page.set_viewport_size({"width": 1280, "height": height})
+                for k in range(2):
+                    inner = frames.nth(k).content_frame
+                    root = inner.locator(".descent-player")
+                    for _ in range(50):
+                        vh = root.evaluate("r => getComputedStyle(r).getPropertyValue('--dp-vh')")
+                        if vh.strip() == f"{height}px":
+                            break
+                        page.wait_for_timeout(100)
+                    assert vh.strip() == f"{height}px", (k, vh)
+                    page.wait_for_timeout(300)  # the player's fit and the frame's height
+                    top = frames.nth(k).bounding_box()["y"]
+                    bar = inner.locator(".dp-bar").bounding_box()
+                    stage = inner.locator(".dp-stage").bounding_box()
+                    least = root.evaluate(
+                        "r => parseFloat(getComputedStyle(r).getPropertyValue('--dp-min-h'))"
+                    )
+                    assert bar["y"] + bar["height"] - top <= height + 0.5, (height, k, bar, top)
+                    assert stage["height"] >= least - 1, (height, k, stage)
+                    assert bar["y"] >= stage["y"] + stage["height"] - 0.5, (height, k, bar, stage)
+                frames.nth(0).scroll_into_view_if_needed()
+                page.screenshot(path=str(tmp_path / f"page-{height}.png"))
             assert errors == [] and requests == [], (errors, requests)
         finally:
             browser.close()

@@ -171,7 +171,10 @@ def test_show_in_vs_code(tmp_path: Path) -> None:
     the output to it, so the whole player, scrubber included, is on the page and under the
     mouse; a real click on the scrubber, the play button and the keys move the step and the
     dots; the player's frame fetches nothing and logs no error, and no request leaves the
-    machine (the workbench's own are to the local code-server)."""
+    machine (the workbench's own are to the local code-server). At 1280 × 720, 600 and 400
+    the player fits the notebook's visible height (VS Code's webview is as tall as the
+    notebook): from the player's top, the scrubber and buttons are within the notebook's
+    visible height, under the picture."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not (CODE_SERVER / "out" / "node" / "entry.js").is_file():
         _missing(f"needs code-server in {CODE_SERVER.parent}")
@@ -344,6 +347,41 @@ def test_show_in_vs_code(tmp_path: Path) -> None:
                 30,
             )
             page.screenshot(path=str(tmp_path / "vscode.png"))
+            # a short screen: VS Code's output webview is as tall as the whole notebook (its
+            # innerHeight thousands of px), so the player is told the notebook's visible
+            # height and fits it: from the player's top, the scrubber and the buttons are within
+            # that height, under a picture at least --dp-min-h tall
+            cells_view = page.locator(".notebook-editor .cell-list-container").first
+            for height in (720, 600, 400):
+                page.set_viewport_size({"width": 1280, "height": height})
+
+                def told() -> bool:
+                    nudge()
+                    view = cells_view.bounding_box()
+                    vh = root.evaluate("r => getComputedStyle(r).getPropertyValue('--dp-vh')")
+                    return bool(view) and vh.strip() == f"{round(view['height'])}px"
+
+                _poll(f"the player to be told the notebook's height at {height}", told, 20)
+                nudge()  # a frame drawn: the player fits again (player.js, fitSoon)
+                view = cells_view.bounding_box()
+                got = frame.evaluate(
+                    "() => { const r = document.querySelector('.descent-player'),"
+                    " q = s => r.querySelector(s).getBoundingClientRect(), cs = getComputedStyle(r);"
+                    " return [q('.dp-stage').height, r.getBoundingClientRect().height,"
+                    " parseFloat(cs.getPropertyValue('--dp-min-h')),"
+                    " parseFloat(cs.getPropertyValue('--dp-chrome'))]; }"
+                )
+                stage_h, whole_h, least, chrome = got
+                # the player's top at the view's top (where the reader scrolls it: a wheel
+                # turn in Monaco's list moves at least ~50 px, so the test measures instead):
+                # the controls are in the view
+                top = frame.locator(".descent-player").bounding_box()["y"]
+                bar = frame.locator(".dp-bar").bounding_box()
+                assert bar["y"] + bar["height"] - top <= view["height"] + 0.5, (height, bar, view)
+                assert stage_h >= least - 1, (height, got)
+                if view["height"] - chrome >= least:  # room for it all: the whole player fits
+                    assert whole_h <= view["height"] + 1, (height, got, view)
+                page.screenshot(path=str(tmp_path / f"vscode-{height}.png"))
             browser.close()
     finally:
         server.terminate()

@@ -93,6 +93,9 @@
     root.style.setProperty("--bg", d.theme.background);
     root.style.setProperty("--fg", d.theme.text);
     root.style.setProperty("--muted", d.theme.muted);
+    // as wide as the window, up to its picture's own width (1280 px at least: a 1080p
+    // projector gets a --quality high player's 1920-px picture at its size)
+    root.style.setProperty("--dp-max-w", Math.max(1280, d.size[0]) + "px");
     var stage = el("div", "dp-stage", root);
     // the part of the frame shown (renders/player.py, _crop: the video's empty bands cut)
     var crop = this.crop = d.crop || [0, 0, d.size[0], d.size[1]], cw = crop[2] - crop[0], ch = crop[3] - crop[1];
@@ -130,7 +133,7 @@
     this.counter = el("div", "dp-counter", this.side);
     this.legend = el("div", "dp-legend", this.side);
 
-    var bar = el("div", "dp-bar", root);
+    var bar = this.bar = el("div", "dp-bar", root);
     function button(label, title, fn) {
       var b = el("button", "dp-btn", bar, label);
       b.type = "button"; b.title = title; b.setAttribute("aria-label", title);
@@ -202,14 +205,46 @@
 
   /* the height of everything but the picture (controls, chapters, narration, the legend under
    * it, the player's margin) as --dp-chrome: the stylesheet gives the picture what is left of
-   * the viewport, so that the whole player is on screen (player.css, .dp-stage) */
+   * the viewport (--dp-vh: the page's visible height, where the player is in a frame), so
+   * that the whole player is on screen (player.css, .dp-stage), down to a picture --dp-min-h
+   * tall. A legend and loss chart with no free side in the picture (.dp-main) go beside it
+   * (.dp-beside) where the player is ≥ 1000 px wide, or where the picture, as tall as the
+   * height lets it be, leaves them the width (a short, wide screen: then they do not push
+   * the controls down), else under it */
   Player.prototype.fit = function () {
     if (this.map) this.placeMapReadout();
     this.spreadMarks();
-    var root = this.root, box = root.getBoundingClientRect(), st = this.stage.getBoundingClientRect();
-    var cs = getComputedStyle(root);
-    var chrome = Math.ceil(box.height - st.height + parseFloat(cs.marginTop || 0) + parseFloat(cs.marginBottom || 0)) + 1;
+    var root = this.root, cl = root.classList, main = this.main || this.stage, side = this.side, stage = this.stage;
+    if (this.data.side && this.main) {
+      // the panel in the picture's free side, unless its 14-px text runs out of the picture
+      // there (a short screen's small picture): then beside or under it, as a panel with no
+      // free side (tried again at each fit, in the picture at its present size)
+      if (side.parentNode !== stage) { stage.appendChild(side); side.classList.remove("dp-below"); cl.remove("dp-beside"); }
+      if (side.getBoundingClientRect().bottom > stage.getBoundingClientRect().bottom + 1) { main.appendChild(side); side.classList.add("dp-below"); }
+    }
+    var cs = getComputedStyle(root), px = function (k) { return parseFloat(cs.getPropertyValue(k)) || 0; };
+    var out = this.main && side.parentNode !== stage, after = out && side.parentNode === root;
+    var chrome = Math.ceil(root.getBoundingClientRect().height - main.getBoundingClientRect().height -
+      (after ? side.offsetHeight : 0) + px("margin-top") + px("margin-bottom")) + 1;
+    if (out) {
+      var beside = cl.contains("dp-beside"), vh = px("--dp-vh") || innerHeight, least = px("--dp-min-h"), w = root.clientWidth;
+      if (!beside) this.sideBelow = side.offsetHeight;
+      // 316: the panel beside the picture, 22em of 14 px, and the gap (player.css)
+      beside = w >= 1000 || Math.max(least, vh - chrome) * (px("--dp-aspect") || 16 / 9) + 316 <= w;
+      cl.toggle("dp-beside", beside);
+      // under the picture, unless that leaves the picture less than --dp-min-h: then under
+      // the controls, which stay right under the picture (a very short screen)
+      var low = !beside && vh - chrome - (this.sideBelow || 0) < least;
+      if (low && side.previousSibling !== this.bar) root.insertBefore(side, this.bar.nextSibling);
+      else if (!low && side.parentNode !== main) main.appendChild(side);
+      root.dataset.side = beside ? "beside" : low ? "after" : "below";
+      if (!beside) chrome += this.sideBelow || 0;
+    } else if (this.main) { cl.remove("dp-beside"); root.dataset.side = "inside"; }
     if (chrome !== this.chrome) { this.chrome = chrome; root.style.setProperty("--dp-chrome", chrome + "px"); }
+    // the loss chart drawn again where the layout gave it another size (moved out of the
+    // picture, the picture resized): its bitmap is its box's, never a stretched one
+    var c = this.chart, d = this.dpr;
+    if (c && this.ready && (c.width !== Math.round(c.clientWidth * d) || c.height !== Math.round(c.clientHeight * d))) this.drawChart();
   };
 
   /* the rate map's read-out sits under the inset where the video writes it, in the room
@@ -247,8 +282,7 @@
   };
   Player.prototype.stepBy = function (k) {
     this.pause();
-    var t = k > 0 ? Math.floor(this.t + 1e-9) + k : Math.ceil(this.t - 1e-9) + k;
-    this.seek(t);
+    this.seek(Math.round(this.t) + k);  // from the step shown (the counter's), not the clock's
   };
   Player.prototype.play = function () {
     if (this.playing) return;
@@ -275,7 +309,10 @@
     this.btnPlay.textContent = "▶";
     if (this.raf) cancelAnimationFrame(this.raf);
   };
-  Player.prototype.toggle = function () { if (this.playing) this.pause(); else this.play(); };
+  /* a pause by hand lands on the step shown: the dots on its recorded points, the counter's */
+  Player.prototype.toggle = function () {
+    if (!this.playing) this.play(); else { this.pause(); this.seek(Math.round(this.t)); }
+  };
 
   /* ----- beats ----- */
   Player.prototype.initBeats = function (onPick) {
@@ -444,16 +481,16 @@
       el("div", "dp-mapinfo", this.legend, "hover a tile: its run's numbers at this step");
     }
     // the side panel right of the plots where the picture is empty there, else under it
+    // the picture and, where it leaves the panel no room, the panel beside or under it
+    // (fit: .dp-beside where the player is wide or the screen short, else under it)
+    var main = this.main = el("div", "dp-main");
+    this.root.insertBefore(main, this.stage);
+    main.appendChild(this.stage);
     if (d.side) {
       this.side.style.left = this.cropX(d.side[0]) + "%";
       this.side.style.top = this.cropY(d.side[1]) + "%";
       this.side.style.right = "2%";
     } else {
-      // beside the picture where the player is wide (player.css: a container query), else
-      // under it: the picture keeps the viewport's height either way
-      var main = el("div", "dp-main");
-      this.root.insertBefore(main, this.stage);
-      main.appendChild(this.stage);
       main.appendChild(this.side);
       this.side.classList.add("dp-below");
     }
@@ -863,7 +900,7 @@
   Player.prototype.drawChart = function () {
     var c = this.chart, dpr = this.dpr, self = this;
     var w = c.clientWidth || 200, h = c.clientHeight || 80;
-    if (c.width !== Math.round(w * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
+    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
     var g = c.getContext("2d");
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, w, h);
@@ -1295,6 +1332,19 @@
     tip.style.top = top + "%";
     var room = this.stage.clientHeight - tip.offsetHeight - 4;  // keep it inside the picture
     if (tip.offsetTop > room) tip.style.top = Math.max(0, room) + "px";
+    this.keepTip();
+  };
+
+  /* the tooltip moved, where it would cross the player's edge, to lie inside it: a frame
+   * (a notebook's output, a docs page) cuts off what crosses its edge, and a small picture
+   * (a short screen's) leaves a tall tooltip no room in it */
+  Player.prototype.keepTip = function () {
+    var tip = this.tip, r = this.root.getBoundingClientRect(), b = tip.getBoundingClientRect();
+    if (tip.hidden) return;
+    var dx = b.left < r.left ? r.left - b.left : Math.min(0, Math.max(r.left - b.left, r.right - b.right));
+    var dy = b.top < r.top ? r.top - b.top : Math.min(0, Math.max(r.top - b.top, r.bottom - b.bottom));
+    if (dx) { tip.style.left = tip.offsetLeft + dx + "px"; tip.style.right = ""; }
+    if (dy) tip.style.top = tip.offsetTop + dy + "px";
   };
 
   /* which of its legend row's runs r is (" · particle 12 of 40"), "" for a row of one */
@@ -1551,6 +1601,7 @@
     this.tip.style.left = "calc(" + (p[0] / this.data.size[0] * 100) + "% + 14px)";
     this.tip.style.right = "";
     this.tip.style.top = (p[1] / this.data.size[1] * 100) + "%";
+    this.keepTip();
   };
   Player.prototype.mapClick = function (p) {
     var v = this.mapValues(p);
@@ -1590,7 +1641,10 @@
     var h = e.source === window.parent && e.data && e.data.descentViewportHeight;
     if (!(h > 0)) return;
     var roots = document.querySelectorAll(".descent-player");
-    for (var i = 0; i < roots.length; i++) roots[i].style.setProperty("--dp-vh", Math.round(h) + "px");
+    for (var i = 0; i < roots.length; i++) {
+      roots[i].style.setProperty("--dp-vh", Math.round(h) + "px");
+      if (roots[i].descent && roots[i].descent.ready) roots[i].descent.fitSoon();
+    }
   });
   if (window.ResizeObserver && window.parent !== window) {
     new ResizeObserver(function () { Player.reportHeight(); }).observe(document.documentElement);
