@@ -11,7 +11,11 @@ Kinds and their definitions (``x*`` the optimum, ``t`` the step index):
 ``overshoot`` / ``swing_back``
     Coordinate ``i`` of ``θ_t − x*`` changes sign between ``t−1`` and ``t`` (a crossing of
     the optimum's coordinate); the first crossing is the overshoot, the second the swing
-    back. ``values``: ``coordinate``, ``position`` (θ_t[i]), ``depth`` (the farthest
+    back. Given the landscape's ``loss``, a crossing counts only where the run is past the
+    optimum along that coordinate: at its farthest point ``θ``, putting ``θ[i]`` back to
+    ``x*[i]`` lowers the loss (on a curved valley such as Rosenbrock's, whose floor
+    ``y = x²`` runs below the optimum's ``y = 1``, following the floor across ``y = 1`` is
+    not an overshoot: back at ``y = 1`` the loss is higher). ``values``: ``coordinate``, ``position`` (θ_t[i]), ``depth`` (the farthest
     excursion past x*[i] before the next crossing) and ``farthest`` (the step at which
     that depth is reached: a story that quotes the depth shows that step, not ``t``).
 ``stationary_point``
@@ -48,7 +52,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -141,11 +145,19 @@ def overshoots(
     optimum: ArrayLike,
     *,
     coordinates: Sequence[int] | None = None,
+    loss: Callable[[Array], ArrayLike] | None = None,
     run: int = 0,
     label: str = "",
 ) -> list[Event]:
     """The overshoot (first crossing of the optimum's coordinate) and the swing back
     (second crossing) of each coordinate of one run.
+
+    A crossing is a sign change of ``θ_t[i] − x*[i]``. With ``loss`` it must also be past the
+    optimum, not only past one of its coordinates: at the crossing's farthest point ``θ``,
+    ``loss(θ with θ[i] = x*[i]) < loss(θ)`` (the optimum's coordinate is downhill along axis
+    ``i``: the run went past the loss's low side in that coordinate). Crossings that fail are
+    skipped: the first that passes is the overshoot, the crossing right after it (if it
+    passes) the swing back.
 
     Parameters
     ----------
@@ -155,6 +167,10 @@ def overshoots(
         ``(dim,)``: the point whose coordinates are crossed.
     coordinates
         Which coordinates to examine (default: all).
+    loss
+        The landscape's loss at points ``(n, dim)`` → ``(n,)`` (e.g.
+        ``functools.partial(landscape.value, cache=False)``), or ``None`` to count every
+        crossing (a separable landscape, where each coordinate's minimum is the optimum's).
 
     Returns
     -------
@@ -170,27 +186,46 @@ def overshoots(
     for i in coordinates if coordinates is not None else range(p.shape[1]):
         s = p[:, i] - opt[i]
         cross = _crossings(s)
-        for n, (kind, t) in enumerate(zip(("overshoot", "swing_back"), cross[:2], strict=False)):
+        passed: list[tuple[int, float, int]] = []  # (step, depth, farthest)
+        for n, t in enumerate(cross):
+            if len(passed) == 2 or (passed and passed[0][0] != int(cross[n - 1])):
+                break  # the swing back is the crossing right after the overshoot
             stop = int(cross[n + 1]) if n + 1 < len(cross) else len(s)
             seg = np.abs(s[int(t) : stop])
             seg = np.where(np.isfinite(seg), seg, -np.inf)
             at = int(np.argmax(seg)) if seg.size and np.isfinite(seg.max()) else 0
             depth = float(seg[at]) if seg.size and np.isfinite(seg[at]) else 0.0
+            far = int(t) + at
+            if loss is not None and not _past_along(loss, p[far], i, float(opt[i])):
+                continue
+            passed.append((int(t), depth, far))
+        for kind, (t, depth, far) in zip(("overshoot", "swing_back"), passed, strict=False):
             found.append(
                 Event(
                     kind,
-                    int(t),
+                    t,
                     run,
                     label,
                     {
                         "coordinate": float(i),
                         "position": float(p[t, i]),
                         "depth": depth,
-                        "farthest": float(int(t) + at),
+                        "farthest": float(far),
                     },
                 )
             )
     return sorted(found, key=lambda e: e.step)
+
+
+def _past_along(loss: Callable[[Array], ArrayLike], point: Array, i: int, target: float) -> bool:
+    """Whether moving ``point[i]`` back to ``target`` lowers ``loss``: the point is past the
+    loss's low side along axis ``i``, not only past the value ``target``."""
+    if not np.isfinite(point).all():
+        return True  # a run that blew up is past everything; the picture pins it
+    back = point.copy()
+    back[i] = target
+    f = np.asarray(loss(np.stack([point, back])), dtype=np.float64).reshape(-1)
+    return bool(not np.isfinite(f[0]) or f[1] < f[0])
 
 
 def stationary_passes(
@@ -355,7 +390,9 @@ def lead_changes(
     """Steps at which a different run takes the lowest loss (NaN and ±inf count as +inf).
 
     Ties keep the current leader. ``run``/``label``: the new leader; ``values``:
-    ``previous`` (run index), ``loss`` (the leader's) and ``previous_loss``.
+    ``previous`` (run index), ``loss`` (the leader's), ``previous_loss``, and
+    ``runner_up`` / ``runner_up_loss``: the run with the second-lowest loss at that step
+    (what the lead is measured against; the previous leader may by then be the worst).
     """
     f = np.stack([np.asarray(x, dtype=np.float64) for x in losses])
     f = np.where(np.isnan(f) | (f == np.inf), np.inf, f)
@@ -365,6 +402,8 @@ def lead_changes(
         best = int(np.argmin(f[:, t]))
         if f[best, t] < f[leader, t]:
             if t >= start:
+                others = np.where(np.arange(f.shape[0]) == best, np.inf, f[:, t])
+                second = int(np.argmin(others))
                 found.append(
                     Event(
                         "lead_change",
@@ -375,6 +414,8 @@ def lead_changes(
                             "previous": float(leader),
                             "loss": float(f[best, t]),
                             "previous_loss": float(f[leader, t]),
+                            "runner_up": float(second),
+                            "runner_up_loss": float(f[second, t]),
                         },
                     )
                 )

@@ -38,6 +38,7 @@ from descent.scenes.kit.story import (
     axis_name,
     crossing_text,
     farthest_step,
+    loss_of,
     number,
     pick_beats,
     spec_text,
@@ -140,7 +141,9 @@ class LossFunctions(DescentScene):
         for k, (land, traj) in enumerate(zip(lands, trajs, strict=True)):
             if land.optimum is None:
                 continue
-            for e in overshoots(traj.params, land.optimum, run=k, label=names[k])[:1]:
+            for e in overshoots(
+                traj.params, land.optimum, loss=loss_of(land), run=k, label=names[k]
+            )[:1]:
                 axis = axis_name(land, int(e.values["coordinate"]))
                 candidates.append(
                     (

@@ -19,7 +19,14 @@ from manim import *  # noqa: F403
 from descent.engine import Landscape, OptimizerSpec, Trajectory
 from descent.engine.events import overshoots
 from descent.scenes.kit import Beat, SurfaceScene, velocity_arrows
-from descent.scenes.kit.story import and_join, event_story, point_text, runs_text, verb
+from descent.scenes.kit.story import (
+    and_join,
+    event_story,
+    loss_of,
+    point_text,
+    runs_text,
+    verb,
+)
 
 __all__ = ["MomentumOvershoot", "distance_to_optimum"]
 
@@ -57,7 +64,10 @@ class MomentumOvershoot(SurfaceScene):
         swing = [
             t.label
             for t in runs
-            if any(e.kind == "swing_back" for e in overshoots(t.params, land.optimum))
+            if any(
+                e.kind == "swing_back"
+                for e in overshoots(t.params, land.optimum, loss=loss_of(land))
+            )
         ]
         calm = [t.label for t in runs if t.label not in swing]
         if not swing:

@@ -150,11 +150,13 @@ class MuonVsAdamW(NetworkScene):
         t = cls.spectrum_step
         above = [int(np.sum(r[t] >= cls.level)) for r in ratios]
         k = ratios[0].shape[1]
-        end = cls.steps
-        la, lm = float(adamw.loss[end]), float(muon.loss[end])
+        # the last beat quotes its own step's numbers: the bars (ΔW from step u to u+1) and
+        # the legend's losses the picture shows there
+        u = cls.story_step()
+        la, lm = float(adamw.loss[u]), float(muon.loss[u])
         ahead, behind = ("Muon", "AdamW") if lm < la else ("AdamW", "Muon")
-        late_a = int(np.sum(ratios[0][end - 1] >= cls.level))
-        late_m = int(np.sum(ratios[1][end - 1] >= cls.level))
+        late_a = int(np.sum(ratios[0][u] >= cls.level))
+        late_m = int(np.sum(ratios[1][u] >= cls.level))
         return (
             Beat(
                 0,
@@ -170,15 +172,41 @@ class MuonVsAdamW(NetworkScene):
                 f"The bars are the singular values of one step's change to the "
                 f"{shape[0]}×{shape[1]} hidden matrix, each over the largest. At step {t}, "
                 f"{above[1]} of Muon's {k} reach half the largest, {above[0]} of AdamW's: "
-                "Muon orthogonalises its momentum, so every direction moves about as far.",
+                + cls.levelling_text(ratios[1][t], above[1], above[0]),
             ),
             Beat(
-                end * 2 // 3,
+                u,
                 "what level steps do",
-                f"By the last step, {end}, {late_m} of Muon's singular values and {late_a} of "
-                f"AdamW's reach half the largest. {ahead} ends lower: loss "
-                f"{short(min(la, lm))} against {short(max(la, lm))} for {behind}.",
+                f"At step {u}, {late_m} of Muon's singular values and {late_a} of AdamW's "
+                f"reach half the largest. {ahead} is lower: loss {short(min(la, lm))} against "
+                f"{short(max(la, lm))} for {behind}.",
             ),
+        )
+
+    @classmethod
+    def story_step(cls) -> int:
+        """The step of the last beat (two thirds of the run), whose numbers it quotes."""
+        return cls.steps * 2 // 3
+
+    @classmethod
+    def levelling_text(cls, muon: np.ndarray, above_muon: int, above_adamw: int) -> str:
+        """What the bars show of Muon's levelling, from the counts that reach :attr:`level`
+        (``muon``: Muon's σᵢ/σ₁ at the beat's step, ``(k,)``): "every direction" only when
+        every bar reaches it; "not all" when the smallest are under a tenth of the largest."""
+        k = len(muon)
+        if above_muon >= k:
+            return "Muon orthogonalises its momentum, so every direction moves about as far."
+        if above_muon > above_adamw:
+            low = float(np.nanmin(muon))
+            tail = (
+                ", but not all: its smallest bars are under a tenth of the largest"
+                if low < 0.1
+                else ", and none is under a tenth of the largest"
+            )
+            return f"Muon orthogonalises its momentum, so more directions move comparably{tail}."
+        return (
+            "Muon orthogonalises its momentum, yet at this step its bars are no more level"
+            " than AdamW's."
         )
 
     beats = _FromRuns(lambda cls: cls.computed_beats())  # type: ignore[assignment]

@@ -25,3 +25,27 @@ def test_the_readmes_colour_names_are_the_ones_narration_says_in_each_theme() ->
             assert color_name(dark_hex, dark) == dark_name, (label, "dark")
             assert color_name(light_hex, light) == light_name, (label, "light")
     assert listed == set(dark.runs) == set(light.runs)  # every optimizer with a colour
+
+
+def test_each_colour_word_is_what_people_call_by_it_the_xkcd_surveys_centroid() -> None:
+    # the reference colours are data from the XKCD colour survey, as matplotlib ships it
+    from matplotlib.colors import XKCD_COLORS
+
+    from descent.scenes.kit.theme import PLAIN_COLORS
+
+    for word, hex_ in PLAIN_COLORS.items():
+        assert XKCD_COLORS[f"xkcd:{word}"].upper() == hex_, word
+
+
+def test_the_light_themes_momentum_is_called_orange_not_vermillion() -> None:
+    # review4 #21: "Momentum (vermillion, ...)" over a #DB7B19 dot, which a viewer calls orange
+    from descent.engine import OptimizerSpec
+    from descent.scenes.kit.story import runs_text
+
+    light = get_theme("light")
+    assert color_name("#DB7B19", light) == "orange"
+    said = runs_text([OptimizerSpec("SGD", lr=0.01, momentum=0.9, label="Momentum")], light)
+    assert said.startswith("Momentum (orange,"), said
+    # no run colour of either theme is called by a word viewers do not use for it
+    for theme in (get_theme("dark"), light):
+        assert "vermillion" not in {color_name(c, theme) for c in theme.runs.values()}

@@ -67,6 +67,7 @@ __all__ = [
     "verb",
     "tolerance_for",
     "target_of",
+    "loss_of",
 ]
 
 
@@ -130,7 +131,7 @@ def spec_text(spec: OptimizerSpec) -> str:
 
 
 def runs_text(specs: Sequence[OptimizerSpec], theme: Theme) -> str:
-    """``SGD (orange, lr 0.04) and Adam (vermillion, lr 0.3)``: who is who on screen."""
+    """``SGD (light green, lr 0.04) and Adam (violet, lr 0.3)``: who is who on screen."""
     colors = palette_for([s.label for s in specs], theme)
     items = [
         f"{s.label} ({color_name(c, theme)}, {spec_text(s)})"
@@ -215,6 +216,17 @@ def target_of(land: Landscape, params: np.ndarray) -> tuple[float, ...] | None:
     if len(minima) < 2 or not len(p):
         return tuple(land.optimum)
     return tuple(min(minima, key=lambda m: float(np.linalg.norm(p[-1] - np.asarray(m)))))
+
+
+def loss_of(land: Landscape) -> Any:
+    """``land``'s loss at points ``(n, dim)`` → ``(n,)``, uncached: what
+    :func:`~descent.engine.events.overshoots` reads to tell a run past the optimum from one
+    that only crossed one of its coordinates (following a curved valley's floor)."""
+
+    def loss(x: np.ndarray) -> np.ndarray:
+        return np.asarray(land.value(x, cache=False), dtype=np.float64)
+
+    return loss
 
 
 def farthest_step(e: Event) -> int:
@@ -312,7 +324,7 @@ def event_story(
             )
         goal = target_of(land, p)
         if goal is not None:
-            crossings = overshoots(p, goal, run=k, label=t.label)
+            crossings = overshoots(p, goal, loss=loss_of(land), run=k, label=t.label)
             # an overshoot one can see: at least 2 % of the start's distance to the minimum
             seen = 0.02 * float(np.linalg.norm(p[0] - np.asarray(goal)))
             first = [e for e in crossings if e.kind == "overshoot" and e.values["depth"] >= seen]
@@ -467,28 +479,30 @@ def event_story(
         if settled and settled[-1] is not lead[0] and lead[-1] is settled[-1]:
             picks["last"] = settled[-1]
         for e in picks.values():
-            prev = shown[int(e.values["previous"])].label
             good = " for good" if e is lead[-1] else ""
             best = e.values["loss"]
+            at = np.array([float(np.asarray(t.loss)[e.step]) for t in shown])
+            at = np.where(np.isfinite(at), at, np.inf)
             # runs within 1 % of the new leader's loss: a lead too close to see on screen
             close = [
-                t
-                for k, t in enumerate(shown)
-                if k != e.run
-                and k != int(e.values["previous"])
-                and abs(float(t.loss[e.step]) - best) <= 0.01 * abs(best)
+                k for k in range(len(shown)) if k != e.run and abs(at[k] - best) <= 0.01 * abs(best)
             ]
+            # measured against the next best run at that step, not the one it overtook
+            rest = [k for k in range(len(shown)) if k != e.run and k not in close]
+            if not rest:
+                continue
+            second = min(rest, key=lambda k: at[k])
+            other = f"{shown[second].label}'s {number(at[second])}"
             if close:
                 say = (
-                    f"At step {e.step} {and_join([e.label, *(t.label for t in close)])} pull"
-                    f" ahead of {prev} together: loss {number(best)} against {prev}'s"
-                    f" {number(e.values['previous_loss'])}; between them the lead is too close"
-                    " to see."
+                    f"At step {e.step} {and_join([e.label, *(shown[k].label for k in close)])}"
+                    f" pull ahead together: loss {number(best)} against {other}, the next;"
+                    " between them the lead is too close to see."
                 )
             else:
                 say = (
                     f"At step {e.step} {e.label} takes the lead{good}: loss"
-                    f" {number(best)} against {prev}'s {number(e.values['previous_loss'])}."
+                    f" {number(best)} against {other}, the runner-up."
                 )
             candidates.append(
                 (
@@ -528,8 +542,10 @@ def overshoot_comparison(
     Returns
     -------
     Beat or None
-        At the first such crossing, spanning (``until``) to the farthest point of the
-        deepest run's last crossing, so the whole overshoot plays under its caption;
+        At the first step whose depth it quotes (a run's farthest point past the line: the
+        chapter lands where a quoted number is on screen; the crossings before it are
+        recalled), spanning (``until``) to the last quoted step, or the farthest point of the
+        deepest run's last crossing if later, so every quoted depth plays under its caption;
         ``None`` with fewer than two runs or no visible crossing.
     """
     opt = land.optimum
@@ -539,7 +555,7 @@ def overshoot_comparison(
     found: dict[tuple[int, str], list[Event]] = {}
     for k, (path, name) in enumerate(zip(paths, labels, strict=True)):
         p = np.asarray(path, dtype=np.float64)
-        for e in overshoots(p, goal, run=k, label=name):
+        for e in overshoots(p, goal, loss=loss_of(land), run=k, label=name):
             if e.step > after:
                 found.setdefault((int(e.values["coordinate"]), e.kind), []).append(e)
     seen = {
@@ -583,13 +599,14 @@ def overshoot_comparison(
         "How far past the optimum: " + "; ".join(sentences) + "."
         f" {labels[least]} overshoots less than {labels[most]}."
     )
+    quoted = [farthest_step(e) for e in events]
     return Beat(
-        min(e.step for e in events),
+        min(quoted),
         f"{labels[least]} overshoots less",
         say,
         least,
         tuple(sorted(events, key=lambda e: (e.step, e.run))),
-        until=float(until),
+        until=float(max(until, *quoted)),
     )
 
 

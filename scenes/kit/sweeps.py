@@ -34,6 +34,7 @@ from descent.scenes.kit.story import (
     Beat,
     crossing_text,
     farthest_step,
+    loss_of,
     number,
     pick_beats,
     point_text,
@@ -238,7 +239,7 @@ class SweepScene(DescentScene):
                 e
                 for ix in flat
                 if ix not in gone
-                for e in overshoots(params[ix], opt, run=flat.index(ix))
+                for e in overshoots(params[ix], opt, loss=loss_of(land), run=flat.index(ix))
                 if e.kind == "overshoot"
             ]
             if swings:
@@ -248,7 +249,9 @@ class SweepScene(DescentScene):
                 name = (land.axis_labels or ("x", "y"))[axis]
                 back = [
                     e
-                    for e in overshoots(params[ix], opt, coordinates=[axis], run=far.run)
+                    for e in overshoots(
+                        params[ix], opt, coordinates=[axis], loss=loss_of(land), run=far.run
+                    )
                     if e.kind == "swing_back"
                 ]
                 tail = f", and swings back at step {back[0].step}" if back else ""

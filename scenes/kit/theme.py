@@ -604,30 +604,38 @@ def _luminance(color: str) -> float:
     return float(lin @ np.array([0.2126, 0.7152, 0.0722]))
 
 
-#: plain colour words and a reference colour each: a run colour is called by the nearest
-#: (CIEDE2000), so a caption's word always matches a colour the picture draws
+#: plain colour words, each with the colour people call by it: the centroid of the answers
+#: for that word in the XKCD colour survey (Munroe 2010; 222,500 sessions naming random
+#: colours), as ``matplotlib.colors.XKCD_COLORS`` lists it (tests/test_colour_names.py checks
+#: the values against it). A run colour is called by the nearest (CIEDE2000), so a caption's
+#: word is what a viewer calls the colour on screen (#DB7B19 is "orange", not Okabe & Ito's
+#: "vermillion": their reference #D55E00 is itself nearer the survey's orange)
 PLAIN_COLORS = {
-    "red": "#D62728",
-    "vermillion": "#D55E00",
-    "orange": "#E69F00",
-    "amber": "#FFB000",
-    "yellow": "#F0E442",
-    "olive": "#999933",
-    "light green": "#B2DF8A",
-    "green": "#228833",
-    "dark green": "#117733",
-    "teal": "#44AA99",
-    "cyan": "#17BECF",
-    "sky blue": "#56B4E9",
-    "blue": "#0072B2",
-    "indigo": "#332288",
-    "violet": "#785EF0",
-    "purple": "#9467BD",
-    "lilac": "#CAB2D6",
-    "pink": "#CC79A7",
-    "rose": "#EE6677",
-    "wine": "#882255",
-    "brown": "#A6761D",
+    "red": "#E50000",
+    "vermillion": "#F4320C",
+    "orange": "#F97306",
+    "dark orange": "#C65102",
+    "amber": "#FEB308",
+    "yellow": "#FFFF14",
+    "mustard": "#CEB301",
+    "olive": "#6E750E",
+    "light green": "#96F97B",
+    "green": "#15B01A",
+    "dark green": "#033500",
+    "teal": "#029386",
+    "cyan": "#00FFFF",
+    "sky blue": "#75BBFD",
+    "blue": "#0343DF",
+    "indigo": "#380282",
+    "violet": "#9A0EEA",
+    "purple": "#7E1E9C",
+    "lilac": "#CEA2FD",
+    "pink": "#FF81C0",
+    "rose": "#CF6275",
+    "wine": "#80013F",
+    "brown": "#653700",
+    "light brown": "#AD8150",
+    "tan": "#D1B26F",
 }
 
 
@@ -642,7 +650,7 @@ def color_name(color: str, theme: Theme) -> str:
     >>> color_name(get_theme("light").text, get_theme("light"))
     'black'
     >>> color_name(get_theme("dark").optimizer["vermillion"], get_theme("dark"))
-    'vermillion'
+    'dark orange'
     >>> color_name(get_theme("dark").color_for("SGD"), get_theme("dark"))
     'light green'
     """
