@@ -1022,6 +1022,11 @@ def _beat_dims(cap: PlayerCapture, movers: Sequence[Any], payload: dict[str, Any
             continue
         mark = Emphasis(subjects[int(k)], subjects, scene.theme)
         dimmed = sorted({index[id(m)] for m in mark.others if id(m) in index})
+        veils = [_veil(m, cap) for m in mark.others if id(m) not in index]
+        if any(v is not None for v in veils):  # a still subject in the background (a dot
+            # on the page): dimmed under a disc of the page's colour at 1 − dim
+            entry["veil"] = [v for v in veils if v is not None]
+            factor = mark.dim
         if not dimmed:
             continue
         for i in dimmed:  # the trail dims where it is part of what is dimmed (a Track)
@@ -1041,6 +1046,30 @@ def _beat_dims(cap: PlayerCapture, movers: Sequence[Any], payload: dict[str, Any
             "text": float(max(factor, TEXT_DIM)),
             "trail": bool(trails),
         }
+
+
+def _veil(m: Any, cap: PlayerCapture) -> list[float] | None:
+    """``[x, y, r]`` px of a disc that covers ``m``, a still dot the background holds (no
+    updater), when the background around it is the page's colour: the page's colour drawn
+    over it at ``1 − dim`` is the dot at ``dim`` of its opacity, as the video dims it.
+    ``None`` for anything else."""
+    from manim import Dot
+
+    if not isinstance(m, Dot) or m.get_family_updaters():
+        return None
+    c = to_pixels(np.asarray(m.get_center(), float), cap.size, cap.frame)
+    r = float(m.width) / 2 * cap.size[0] / cap.frame[0] + 1.0
+    image = np.asarray(cap.image, np.int16)
+    x0, y0 = np.floor(c - r - 2).astype(int)
+    x1, y1 = np.ceil(c + r + 2).astype(int)
+    if x0 < 0 or y0 < 0 or x1 >= cap.size[0] or y1 >= cap.size[1]:
+        return None
+    ys, xs = np.mgrid[y0:y1, x0:x1]
+    rim = np.hypot(xs + 0.5 - c[0], ys + 0.5 - c[1]) > r + 0.5
+    page = image[cap.size[1] - 1, cap.size[0] - 1]
+    if np.abs(image[y0:y1, x0:x1][rim] - page).max(initial=0) > 24:
+        return None  # not on the page's colour: a veil would tint what is around it
+    return [round(float(c[0]), 2), round(float(c[1]), 2), round(r, 2)]
 
 
 def _trail_tiers(track: Any) -> list[list[float]]:

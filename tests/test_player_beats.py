@@ -142,6 +142,18 @@ def test_noise_escape_beats_dim_the_swarm_and_ring_the_tally(
     later = next((b["step"] for b in payload["beats"] if b["step"] > beat["until"]), None)
     page.js(f"p.seek({later if later is not None else beat['until'] + 1});")
     assert _peak(page, x, y - radius)[3] < 100
+    # a beat on a particle dims the tally's dot too (a subject; still, in the background):
+    # the page's colour over it at 1 − Emphasis.dim, only while that beat is shown
+    veiled = [b for b in payload["beats"] if b.get("veil")]
+    assert veiled and all(b.get("dim") for b in veiled)
+    beat = veiled[0]
+    vx, vy, _ = beat["veil"][0]
+    assert np.hypot(vx - x, vy - y) < 1.0  # the tally's dot
+    page.js(f"p.seek({beat['step']});")
+    over = _peak(page, vx, vy)
+    factor = payload["emphasis"]["dim"]
+    assert abs(over[3] - 255 * (1 - factor)) <= 6, over
+    assert np.abs(over[:3] - rgb(payload["theme"]["background"])).max() <= 6, over
     page.check_clean()
 
 

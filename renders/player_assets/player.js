@@ -654,6 +654,12 @@
     var here = this.scratch || (this.scratch = [0, 0]), r, q, k, i;
     var dim = this.dimAt(t), fade = (d.emphasis || {}).dim || 1, fadeText = (d.emphasis || {}).text || 1;
     var fadeTrail = (d.emphasis || {}).trail ? fade : 1;  // a 3-D ball's trail is not the ball
+    var veiled = this.beatAt(t);
+    if (veiled && veiled.veil) {  // a still dot of the background, dimmed (player.py, _veil)
+      ctx.globalAlpha = 1 - fade; ctx.fillStyle = d.theme.background;
+      veiled.veil.forEach(function (v) { ctx.beginPath(); ctx.arc(v[0], v[1], v[2], 0, 2 * Math.PI); ctx.fill(); });
+      ctx.globalAlpha = 1;
+    }
     this.drawTrails(t, unit);
     if (this.trails) {  // the piece of the current step, from its last recorded point to the
       // dot, in its tier (the newest but at step 0): one path per colour, tier and dimming
