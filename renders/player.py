@@ -1048,6 +1048,18 @@ def _beat_dims(cap: PlayerCapture, movers: Sequence[Any], payload: dict[str, Any
         }
 
 
+def _draw_order(cap: PlayerCapture) -> list[int] | None:
+    """The tracks' indices bottom first, as the scene layers them (their places among its
+    mobjects at its first play: a storyboard adds them reversed, so the first run is drawn
+    on top of the others, SaddleEscape's SGD over Momentum's trail); ``None`` when that is
+    the order they were made in (or a track is not among the scene's own mobjects)."""
+    where = {id(m): i for i, m in enumerate(cap.mobjects or cap.scene.mobjects)}
+    if not all(id(t) in where for t in cap.tracks):
+        return None
+    order = sorted(range(len(cap.tracks)), key=lambda k: where[id(cap.tracks[k])])
+    return None if order == list(range(len(cap.tracks))) else order
+
+
 def _veil(m: Any, cap: PlayerCapture) -> list[float] | None:
     """``[x, y, r]`` px of a disc that covers ``m``, a still dot the background holds (no
     updater), when the background around it is the page's colour: the page's colour drawn
@@ -1237,6 +1249,9 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
             r["group"], r["group_name"] = 10_000 + k, r["label"]
     _beat_rings(cap, cap.tracks, payload)
     _beat_dims(cap, cap.tracks, payload)
+    order = _draw_order(cap)
+    if order is not None:
+        payload["order"] = order
     tiers = [_trail_tiers(t) for t in cap.tracks if t.trail]
     if tiers:  # the trails' tiers once; a run whose trail is styled otherwise keeps its own
         payload["tiers"] = tiers[0]

@@ -367,3 +367,43 @@ def test_surface_3d_ball_rolls_over_the_surface_between_steps(
     assert checked >= 4
     assert worst_chord > 1.0, worst_chord  # the straight line on screen would be off
     page.check_clean()
+
+
+@needs_chromium
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_runs_are_layered_as_the_video_layers_its_tracks(
+    browser: Any,  # noqa: F811 (the fixture)
+    saddle: dict[str, Any],
+    theme: str,
+) -> None:
+    """SaddleEscape's storyboard adds its tracks reversed: SGD (the first run) is drawn over
+    Momentum. Both start at (1.8, 0.001): at step 0 the dot there is SGD's, and at step 20 the
+    trail along y = 0 that both runs took is SGD's colour (finding 14: it was Momentum's)."""
+    payload, path = saddle[theme]["payload"], saddle[theme]["path"]
+    assert payload["order"] == [1, 0]
+    page = Page(browser, path, viewport=(1280, 720))
+    sgd, momentum = (rgb(r["color"]) for r in payload["runs"])
+    start = _xy(payload, 0)[0]
+    assert np.abs(_xy(payload, 1)[0] - start).max() < 0.5
+    page.js("p.seek(0);")
+    top = _peak(page, *start)
+    assert np.abs(top[:3] - sgd).max() <= 12 < np.abs(top[:3] - momentum).max(), top
+    # a recorded piece of SGD's trail that Momentum's trail covers too, away from both dots
+    t = 20
+    xy, other = _xy(payload, 0), _xy(payload, 1)
+    page.js(f"p.seek({t});")
+    checked = 0
+    for i in range(2, t - 2):
+        mid = (xy[i] + xy[i + 1]) / 2
+        on_other = min(
+            np.hypot(*(mid - (other[j] + (other[j + 1] - other[j]) * f)))
+            for j in range(t)
+            for f in np.linspace(0, 1, 9)
+        )
+        far = min(np.hypot(*(mid - xy[t])), np.hypot(*(mid - other[t])))
+        if on_other < 0.5 and far > 10:
+            px = _peak(page, *mid, layer="trails")  # SGD's tier over Momentum's: nearer SGD
+            assert np.abs(px[:3] - sgd).sum() < np.abs(px[:3] - momentum).sum(), (i, px)
+            checked += 1
+    assert checked >= 1
+    page.check_clean()

@@ -370,6 +370,8 @@
       }
       return run;
     });
+    // the video's drawing order, bottom first (player.py, _draw_order)
+    if (d.order) this.ordered = d.order.map(function (i) { return self.runs[i]; });
     // the models drawn beside the runs (fitted lines, curves, decision boundaries): per step
     // a set of polylines in px (renders/player.py, _models)
     // the dots the video moves beside the runs (a loss panel's marker): per step a centre
@@ -494,7 +496,7 @@
   Player.prototype.colourBatches = function () {
     if (this.batches) return this.batches;
     var seen = {}, out = [];
-    this.runs.forEach(function (r) {
+    (this.ordered || this.runs).forEach(function (r) {  // in the video's drawing order
       if (!(r.color in seen)) { seen[r.color] = out.length; out.push({ color: r.color, runs: [] }); }
       out[seen[r.color]].runs.push(r);
     });
@@ -575,9 +577,9 @@
     g.lineJoin = "round"; g.lineCap = "round";
     var tiers = 0;
     this.runs.forEach(function (r) { tiers = Math.max(tiers, self.tiersOf(r).length); });
-    for (var j = 0; j < tiers; j++) {
-      for (var pass = 0; pass < 2; pass++) {  // the runs as they are, then the dimmed ones
-        this.colourBatches().forEach(function (b) {
+    this.colourBatches().forEach(function (b) {  // each colour's tiers, oldest first
+      for (var j = 0; j < tiers; j++) {
+        for (var pass = 0; pass < 2; pass++) {  // the runs as they are, then the dimmed ones
           var style = null;
           g.beginPath();
           for (var q = 0; q < b.runs.length; q++) {
@@ -613,9 +615,9 @@
             g.globalAlpha = style[1] * (pass ? fade : 1);
             g.lineWidth = style[0] * unit; g.strokeStyle = b.color; g.stroke();
           }
-        });
+        }
       }
-    }
+    });
     g.globalAlpha = 1;
     this.trailK = k;
   };
@@ -650,7 +652,8 @@
     ctx.clearRect(0, 0, d.size[0], d.size[1]);
     if (d.kind === "ratemap") { this.drawMap(); return; }
     var unit = d.size[0] / 1422.2; // Manim's stroke width 1 in px (0.01 scene units)
-    var self = this, t = this.t, light = d.theme.name === "light", runs = this.runs, hidden = this.hidden;
+    // the runs bottom first, as the scene layers its tracks (player.py: order)
+    var self = this, t = this.t, light = d.theme.name === "light", runs = this.ordered || this.runs, hidden = this.hidden;
     var here = this.scratch || (this.scratch = [0, 0]), r, q, k, i;
     var dim = this.dimAt(t), fade = (d.emphasis || {}).dim || 1, fadeText = (d.emphasis || {}).text || 1;
     var fadeTrail = (d.emphasis || {}).trail ? fade : 1;  // a 3-D ball's trail is not the ball
@@ -773,8 +776,8 @@
     // the ring a beat's hold puts on its subject (kit.story.Emphasis), while the clock is
     // within the steps its narration covers
     var shownBeat = this.beatAt(t);
-    if (shownBeat && shownBeat.ring && !hidden[runs[shownBeat.ring[0]].group]) {
-      this.pointInto(runs[shownBeat.ring[0]], t, here);
+    if (shownBeat && shownBeat.ring && !hidden[this.runs[shownBeat.ring[0]].group]) {
+      this.pointInto(this.runs[shownBeat.ring[0]], t, here);
       ctx.beginPath(); ctx.arc(here[0], here[1], shownBeat.ring[1], 0, 2 * Math.PI);
       ctx.strokeStyle = d.theme.text; ctx.lineWidth = 4 * unit; ctx.stroke();
     }
