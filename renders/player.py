@@ -981,10 +981,14 @@ def _beat_rings(cap: PlayerCapture, movers: Sequence[Any], payload: dict[str, An
     ring of radius 1.6 × its width + 0.05 scene units in the text's colour), as ``ring``:
     ``[run index, radius px]`` on each beat that marks a run (``movers``: the runs' tracks
     or balls, in run order)."""
-    subjects = list(getattr(cap.scene, "subjects", None) or getattr(cap.scene, "tracks", []))
+    base = list(getattr(cap.scene, "subjects", None) or getattr(cap.scene, "tracks", []))
+    picker = getattr(cap.scene, "beat_subjects", None)
     scale = cap.size[0] / cap.frame[0]
     for beat, entry in zip(_beat_objects(cap.scene), payload["beats"], strict=True):
         k = getattr(beat, "subject", None)
+        # what the hold marks: the scene's own choice (NesterovCorrection's tolerance beat
+        # rings its run's point on the distance panel, not the dot on the map)
+        subjects = list(picker(beat, base)) if callable(picker) else base
         if k is None or not 0 <= int(k) < len(subjects):
             continue
         subject = subjects[int(k)]
@@ -1133,10 +1137,24 @@ def _panel_names(runs: list[dict[str, Any]], areas: list[Any], cap: PlayerCaptur
 
 
 def _beat_objects(scene: Any) -> tuple[Any, ...]:
+    """The scene's beats, with any beat it started before its first play that is not among
+    them (``beat_log``: NesterovCorrection's "the look-ahead", narrated over its opening
+    anatomy from step 0), in step order."""
+    import math
+
+    from descent.scenes.kit.story import Beat
+
     found = getattr(scene, "beats", ()) or ()
     if callable(found):  # an accessor rather than the tuple
         found = found()
-    return tuple(found)
+    found = tuple(found)
+    names = {getattr(b, "name", None) for b in found}
+    extra = [
+        Beat(float(at), str(name), str(say))
+        for name, say, _, at in getattr(scene, "beat_log", ()) or ()
+        if name not in names and math.isfinite(at)
+    ]
+    return tuple(sorted([*extra, *found], key=lambda b: float(b.step))) if extra else found
 
 
 def _beats(scene: Any) -> list[dict[str, Any]]:

@@ -407,3 +407,40 @@ def test_runs_are_layered_as_the_video_layers_its_tracks(
             checked += 1
     assert checked >= 1
     page.check_clean()
+
+
+@needs_chromium
+def test_nesterov_opening_chapter_and_the_panel_beats_ring(
+    browser: Any,  # noqa: F811 (the fixture)
+    tmp_path: Any,
+) -> None:
+    """NesterovCorrection starts "the look-ahead" (its narration over the opening anatomy)
+    before its first play: the player's first chapter, at step 0, with the scene's words
+    (review4 #1: the chapters started at step 6, the narration was empty at step 0). Its
+    tolerance beat marks the run's point on the distance panel (beat_subjects), so the map
+    gets no ring and no run dims there (review4 #22: the ring covered the star and both dots)."""
+    cls = get_scene("NesterovCorrection")
+    payload = player.build_payload(cls)
+    cap = player.capture(cls)
+    logged = {name: (say, at) for name, say, _, at in cap.scene.beat_log}
+    first = payload["beats"][0]
+    assert first["name"] == "the look-ahead" and first["step"] == logged["the look-ahead"][1] == 0
+    assert first["say"] == logged["the look-ahead"][0] == cls.lookahead_text()
+    assert [b["step"] for b in payload["beats"]] == sorted(b["step"] for b in payload["beats"])
+    beats = player._beat_objects(cap.scene)
+    for beat, entry in zip(beats, payload["beats"], strict=True):
+        if any(e.kind == "tolerance" for e in getattr(beat, "events", ())):
+            assert "ring" not in entry and "dim" not in entry, entry
+            marked = cap.scene.beat_subjects(beat, cap.scene.tracks)[beat.subject]
+            assert not any(marked is t for t in cap.tracks)  # a point on the panel
+        elif beat.subject is not None:
+            assert "ring" in entry
+    path = tmp_path / "nesterov.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page = Page(browser, path, viewport=(1280, 720))
+    chapters = page.root().locator(".dp-chapter")
+    assert chapters.count() == len(payload["beats"])
+    assert chapters.first.inner_text() == "1 the look-ahead"
+    page.js("p.seek(0); p.readouts();")
+    assert page.root().locator(".dp-say").inner_text() == first["say"]
+    page.check_clean()
