@@ -1206,6 +1206,8 @@ def build_payload(
 
 
 def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
+    from descent.scenes.kit.story import READING_RATE
+
     scene = cap.scene
     payload: dict[str, Any] = {
         "format": 1,
@@ -1217,6 +1219,8 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
         "beats": _beats(scene),
         # the pace of the steps at 1×: the scene's own motion (``run_time`` when it imposes one)
         "run_time": float(getattr(scene, "run_time", None) or getattr(scene, "motion_time", 6.0)),
+        # a beat's step is held while its narration is read, at words / this a second
+        "reading_rate": READING_RATE,
         "captions": [],
     }
     if "result" in cap.locals and "rate" in cap.locals:

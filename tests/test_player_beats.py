@@ -444,3 +444,40 @@ def test_nesterov_opening_chapter_and_the_panel_beats_ring(
     page.js("p.seek(0); p.readouts();")
     assert page.root().locator(".dp-say").inner_text() == first["say"]
     page.check_clean()
+
+
+@needs_chromium
+def test_playing_holds_each_beat_while_its_narration_is_read(
+    browser: Any,  # noqa: F811 (the fixture)
+    saddle: dict[str, Any],
+) -> None:
+    """As the video's clock holds a beat's step while its caption is read (words /
+    kit.story.READING_RATE seconds), playing holds it at the player's speed (review4 #6: 1×
+    ran SaddleEscape's 100 steps in 9 s, a 45-word caption up for 1.2 s)."""
+    import time
+
+    from descent.scenes.kit.story import READING_RATE
+
+    payload, path = saddle["dark"]["payload"], saddle["dark"]["path"]
+    assert payload["reading_rate"] == READING_RATE
+    page = Page(browser, path, viewport=(1280, 720))
+    beat = next(b for b in payload["beats"] if b["step"] >= 10)
+    k = payload["beats"].index(beat)
+    held = len(beat["say"].split()) / READING_RATE / 4  # seconds, at 4×
+    assert held > 1.0
+    page.js(f"p.seek({beat['step'] - 1}); p.speed = 4; p.play();")
+    end = time.monotonic() + 5
+    while page.root().get_attribute("data-hold") != str(k):
+        assert time.monotonic() < end, "never held"
+        time.sleep(0.02)
+    t0 = time.monotonic()
+    time.sleep(0.5 * held)
+    assert page.js("return p.t;") == beat["step"]  # still at the beat's step
+    assert page.root().locator(".dp-say").inner_text() == beat["say"]
+    while page.js("return p.t;") == beat["step"]:
+        assert time.monotonic() - t0 < held + 3, "never moved on"
+        time.sleep(0.02)
+    waited = time.monotonic() - t0
+    assert waited >= 0.9 * held, (waited, held)  # held its reading time, then moved on
+    page.js("p.pause();")
+    page.check_clean()

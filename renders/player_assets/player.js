@@ -257,12 +257,30 @@
     this.root.dataset.playing = "1";
     this.btnPlay.textContent = "❚❚";
     var self = this, last = null;
+    var beats = this.data.kind === "tracks" ? (this.data.beats || []) : [], next = 0;
+    while (next < beats.length && (beats[next].step < this.t || (beats[next].step === this.t && this.t > 0))) next++;
+    this.holdUntil = 0;
     function frame(now) {
       if (!self.playing) return;
+      if (now < self.holdUntil) { last = now; self.raf = requestAnimationFrame(frame); return; }
+      self.root.dataset.hold = "0";
       if (last !== null) {
         var t = self.t + (now - last) / 1000 * self.perSecond * self.speed;
-        if (t >= self.steps) { self.seek(self.steps); self.pause(); return; }
+        if (next < beats.length && t >= beats[next].step) {
+          // the video holds each beat's step while its narration is read (kit.clock.pace:
+          // words / reading_rate seconds): so does the player, at its speed
+          var b = beats[next++], words = b.say ? b.say.split(/\s+/).length : 0;
+          t = Math.min(b.step, self.steps);
+          self.holdUntil = now + 1000 * words / (self.data.reading_rate || 2.7) / self.speed;
+          self.root.dataset.hold = String(next - 1);
+          self.shownStep = -1;  // the read-outs and narration of the beat's own step, now
+        }
+        if (t >= self.steps && now >= self.holdUntil) { self.seek(self.steps); self.pause(); return; }
         self.seek(t);
+      } else if (next < beats.length && beats[next].step <= self.t) {  // a beat where play starts
+        var b0 = beats[next++], w0 = b0.say ? b0.say.split(/\s+/).length : 0;
+        self.holdUntil = now + 1000 * w0 / (self.data.reading_rate || 2.7) / self.speed;
+        self.root.dataset.hold = String(next - 1);
       }
       last = now;
       self.raf = requestAnimationFrame(frame);
