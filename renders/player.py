@@ -575,6 +575,8 @@ def _arrows(track: Any, cap: PlayerCapture, n: int, arrays: _Arrays) -> list[dic
             font = track.lengths[name].font_size
             entry.update(
                 {
+                    # the length's ink, as the Track writes it (kit.theme.text_color)
+                    "ink": str(track.lengths[name].get_fill_color().to_hex()).upper(),
                     "words": words[j],
                     "said": arrays.add(said[j], "<u2"),
                     "said_at": arrays.add(said_at[j], "<f4"),
@@ -637,7 +639,12 @@ def _edge_marks(track: Any, cap: PlayerCapture, n: int, arrays: _Arrays) -> dict
         track.update_to(0.0)
     if not (pin.any() or note.any()):
         return None
+    from descent.scenes.kit.theme import text_color
+
     return {
+        # the words' ink, as the Track writes them: its colour darkened to the theme's
+        # contrast (kit.theme.text_color: 4.5:1; Momentum's orange on white is 3.1:1)
+        "ink": str(text_color(track.color, track.theme)).upper(),
         "words": words,
         "widths": widths,
         "pin": arrays.add(pin, "u1"),

@@ -481,3 +481,49 @@ def test_playing_holds_each_beat_while_its_narration_is_read(
     assert waited >= 0.9 * held, (waited, held)  # held its reading time, then moved on
     page.js("p.pause();")
     page.check_clean()
+
+
+@needs_chromium
+def test_the_pins_words_are_written_in_the_videos_text_ink(
+    browser: Any,  # noqa: F811 (the fixture)
+    saddle: dict[str, Any],
+) -> None:
+    """SaddleEscape, light: the video writes Momentum's "out of view" in its colour darkened
+    to 4.5:1 (kit.theme.text_color: #B85E00 for #DB7B19); so does the player (review4 #25:
+    it wrote the run's own orange, 3.06:1 on white)."""
+    from descent.scenes.kit.theme import get_theme, text_color
+
+    payload, path = saddle["light"]["payload"], saddle["light"]["path"]
+    light = get_theme("light")
+    run = next(
+        r
+        for r in payload["runs"]
+        if r.get("marks") and text_color(r["color"], light).upper() != r["color"].upper()
+    )
+    ink = text_color(run["color"], light).upper()
+    assert run["marks"]["ink"] == ink != run["color"].upper()
+    tag = decoded(payload, run["marks"]["tag"]).astype(int)
+    at = decoded(payload, run["marks"]["at"]).reshape(-1, 4)
+    quiet = [
+        t
+        for t in np.flatnonzero(tag)
+        if not any(b["step"] <= t <= b["until"] and b.get("dim") for b in payload["beats"])
+    ]
+    t = int(quiet[0])
+    page = Page(browser, path, viewport=(1280, 720))
+    page.js(f"p.seek({t});")
+    width = run["marks"]["widths"][tag[t] - 1]
+    x, y = at[t, :2]
+    px = np.array(
+        page.page.evaluate(
+            """([root, x0, y0, w, h]) => { const p = root.descent, c = p.ctx,
+              k = c.canvas.width / p.data.size[0];
+              return Array.from(c.getImageData(Math.round(x0 * k), Math.round(y0 * k),
+                Math.round(w * k), Math.round(h * k)).data); }""",
+            [page.handle(), x - width / 2, y - 8, width, 16],
+        )
+    ).reshape(-1, 4)
+    solid = px[px[:, 3] > 240, :3]
+    assert (np.abs(solid - rgb(ink)).max(-1) <= 16).sum() >= 10
+    assert (np.abs(solid - rgb(run["color"])).max(-1) <= 8).sum() == 0
+    page.check_clean()

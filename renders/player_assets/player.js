@@ -764,7 +764,7 @@
           if (dim[r.index]) ctx.globalAlpha = fadeText;  // dimmed text stays legible
           ctx.strokeStyle = d.theme.background; ctx.lineWidth = 6 * unit; ctx.lineJoin = "round";
           ctx.strokeText(words, wx, wy);
-          ctx.fillStyle = a.color; ctx.fillText(words, wx, wy);
+          ctx.fillStyle = r.src.arrows[i].ink || a.color; ctx.fillText(words, wx, wy);
           ctx.globalAlpha = dim[r.index] ? fade : 1;
         }
       }
@@ -829,8 +829,9 @@
         if (bl > 0) this.arrow(ax, ay, bx, by, bl, r.color, 6 * unit, A[5 * k + 4]);
       }
       ctx.globalAlpha = dim[r.index] ? fadeText : 1;
-      if (M.tag[k]) this.word(r.src.marks, M.tag[k] - 1, M.at[4 * k], M.at[4 * k + 1], r.color, 5 * unit);
-      if (M.note[k]) this.word(r.src.marks, M.note[k] - 1, M.at[4 * k + 2], M.at[4 * k + 3], r.color, 4 * unit);
+      var ink = r.src.marks.ink || r.color;  // the words darkened as the video's (text_color)
+      if (M.tag[k]) this.word(r.src.marks, M.tag[k] - 1, M.at[4 * k], M.at[4 * k + 1], ink, 5 * unit);
+      if (M.note[k]) this.word(r.src.marks, M.note[k] - 1, M.at[4 * k + 2], M.at[4 * k + 3], ink, 4 * unit);
       ctx.globalAlpha = 1;
     }
     // pins of a run without the video's marks: a run off the view is marked at the border
