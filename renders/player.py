@@ -196,6 +196,10 @@ class PlayerCapture:
     locals: dict[str, Any] = field(default_factory=dict)  # construct's, for the rate map
     layered: list[Any] = field(default_factory=list)  # the moving parts, as add_layered got them
     mobjects: list[Any] = field(default_factory=list)  # the scene's, at its first play
+    shown: list[Any] = field(default_factory=list)  # what the background was drawn from
+    #: a narrated opening before the steps play, after each of its plays and waits: (clock
+    #: step, ids of what it added, seconds, (x, y, RGBA pixels) of what it added or None)
+    opening: list[Any] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -276,6 +280,7 @@ def capture(
                 for m in scene.mobjects:
                     keep(m)
                 scene.renderer.update_frame(scene, mobjects=shown if static else scene.mobjects)
+                got["shown"] = shown if static else list(scene.mobjects)
                 from PIL import Image
 
                 got["image"] = Image.fromarray(np.array(scene.renderer.get_frame())).convert("RGB")
@@ -331,8 +336,57 @@ def capture(
                     moving = [m for m in got.get("layered", []) if id(m) not in over]
                     snapshot(static=True, exclude=moving if made else [])
                     got["mobjects"] = list(scene.mobjects)
+                    if _opens_with_a_beat(scene) and hasattr(scene, "play_steps"):
+                        opening(args, kwargs)  # this call is the opening's first
+                        return
                 raise _Stop
 
+            def opening(args: Sequence[Any], kwargs: dict[str, Any], wait: bool = False) -> None:
+                """A scene that narrates an opening before its steps play (a beat started
+                before its first play: NesterovCorrection's anatomy of steps 2-5) goes on
+                through it, instantly (Manim skips the animations): each play or wait notes
+                the clock's step, what it added to the picture and its seconds."""
+                if "opening" not in got:
+                    got["opening"] = []
+                    got["known"] = {id(m) for m in scene.mobjects}
+                    scene.renderer.skip_animations = True
+                    scene.renderer._original_skipping_status = True
+                    scene.play = lambda *a, **k: opening(a, k)
+                    scene.wait = lambda *a, **k: opening(a, k, wait=True)
+
+                    def end(*a: Any, **k: Any) -> None:
+                        raise _Stop
+
+                    scene.play_steps = end
+                if wait:
+                    seconds = float(args[0] if args else kwargs.get("duration", 1.0))
+                    real_wait(*args, **kwargs)
+                else:
+                    times = [getattr(a, "run_time", 1.0) for a in args]
+                    seconds = float(kwargs.get("run_time", max(times, default=1.0)))
+                    real_play(*args, **kwargs)
+                added = [
+                    m
+                    for m in scene.mobjects
+                    if id(m) not in got["known"] and len(m.get_all_points())
+                ]
+                # what it adds, drawn now by Manim over the background (a part that fades out
+                # is at opacity 0 afterwards): the pixels that differ, cropped, as RGBA
+                drawn = None
+                if added:
+                    scene.renderer.update_frame(scene, mobjects=[*got["shown"], *added])
+                    frame = np.array(scene.renderer.get_frame())[..., :3]
+                    base = np.asarray(got["image"], np.int16)
+                    ink = np.abs(frame.astype(np.int16) - base).max(-1) > 3
+                    if ink.any():
+                        ys, xs = np.nonzero(ink)
+                        y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+                        rgba = np.dstack([frame, (ink * 255).astype(np.uint8)])[y0:y1, x0:x1]
+                        drawn = (int(x0), int(y0), rgba)
+                key = tuple(id(m) for m in added)
+                got["opening"].append((float(scene.clock.step()), key, seconds, drawn))
+
+            real_play, real_wait = scene.play, scene.wait
             scene.make_clock = make_clock_hook
             scene.track = track_hook
             scene.add_layered = add_layered_hook
@@ -361,11 +415,49 @@ def capture(
                 locals=got.get("locals", {}),
                 layered=got.get("layered", []),
                 mobjects=got.get("mobjects", []),
+                shown=got.get("shown", []),
+                opening=got.get("opening", []),
             )
     finally:
         import shutil
 
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _opening(cap: PlayerCapture) -> dict[str, Any]:
+    """A narrated opening's ``states`` (:attr:`PlayerCapture.opening`), one a run of plays
+    and waits that show the same parts at the same step: its step, its seconds in the video
+    and the picture of what it adds (``image``: an index into ``images``, WebPs with alpha,
+    each once; at ``[x, y]`` px; none: nothing added)."""
+    from PIL import Image
+
+    images: list[str] = []
+    states: list[dict[str, Any]] = []
+    for step, key, seconds, drawn in cap.opening:
+        if states and states[-1]["step"] == step and states[-1]["key"] == key:
+            states[-1]["seconds"] += seconds
+            continue
+        state: dict[str, Any] = {"step": step, "key": key, "seconds": seconds}
+        if drawn is not None:
+            x, y, rgba = drawn
+            buf = io.BytesIO()
+            Image.fromarray(rgba, "RGBA").save(buf, format="WEBP", quality=88, method=6)
+            uri = "data:image/webp;base64," + base64.b64encode(buf.getvalue()).decode()
+            if uri not in images:
+                images.append(uri)
+            state["image"], state["at"] = images.index(uri), [x, y]
+        states.append(state)
+    for state in states:
+        del state["key"]
+        state["seconds"] = round(float(state["seconds"]), 3)
+    return {"images": images, "states": states}
+
+
+def _opens_with_a_beat(scene: Any) -> bool:
+    """Whether the scene started a beat of its own before its first play (one not among its
+    ``beats``: NesterovCorrection's "the look-ahead")."""
+    names = {getattr(b, "name", None) for b in _scene_beats(scene)}
+    return any(name not in names for name, *_ in getattr(scene, "beat_log", ()) or ())
 
 
 def _over_plots(layered: Sequence[Any], areas: Sequence[Any], tracks: Sequence[Any]) -> set[int]:
@@ -1143,6 +1235,13 @@ def _panel_names(runs: list[dict[str, Any]], areas: list[Any], cap: PlayerCaptur
             r["group_colors"] = colors
 
 
+def _scene_beats(scene: Any) -> tuple[Any, ...]:
+    found = getattr(scene, "beats", ()) or ()
+    if callable(found):  # an accessor rather than the tuple
+        found = found()
+    return tuple(found)
+
+
 def _beat_objects(scene: Any) -> tuple[Any, ...]:
     """The scene's beats, with any beat it started before its first play that is not among
     them (``beat_log``: NesterovCorrection's "the look-ahead", narrated over its opening
@@ -1151,10 +1250,7 @@ def _beat_objects(scene: Any) -> tuple[Any, ...]:
 
     from descent.scenes.kit.story import Beat
 
-    found = getattr(scene, "beats", ()) or ()
-    if callable(found):  # an accessor rather than the tuple
-        found = found()
-    found = tuple(found)
+    found = _scene_beats(scene)
     names = {getattr(b, "name", None) for b in found}
     extra = [
         Beat(float(at), str(name), str(say))
@@ -1281,6 +1377,8 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
     order = _draw_order(cap)
     if order is not None:
         payload["order"] = order
+    if cap.opening:  # the narrated opening before the steps (NesterovCorrection's anatomy)
+        payload["opening"] = _opening(cap)
     tiers = [_trail_tiers(t) for t in cap.tracks if t.trail]
     if tiers:  # the trails' tiers once; a run whose trail is styled otherwise keeps its own
         payload["tiers"] = tiers[0]
@@ -1330,6 +1428,10 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
             ]
         ]
     ]
+    for _, _, _, drawn in cap.opening:  # what a narrated opening adds (its caption, names)
+        if drawn is not None:
+            x0, y0, rgba = drawn
+            shown.append([x0, y0, x0 + rgba.shape[1], y0 + rgba.shape[0]])
     h = cap.size[1]
     for x in texts:  # its first string's width, widened: a later string may be longer
         ax, ay = x["at"]

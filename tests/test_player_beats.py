@@ -527,3 +527,64 @@ def test_the_pins_words_are_written_in_the_videos_text_ink(
     assert (np.abs(solid - rgb(ink)).max(-1) <= 16).sum() >= 10
     assert (np.abs(solid - rgb(run["color"])).max(-1) <= 8).sum() == 0
     page.check_clean()
+
+
+@needs_chromium
+def test_nesterov_opening_anatomy_is_drawn_and_held(
+    browser: Any,  # noqa: F811 (the fixture)
+    tmp_path: Any,
+) -> None:
+    """NesterovCorrection's narrated opening (review4 #1): what each of its plays adds (the
+    caption, each run's momentum and gradient arrows, Nesterov's ring, the run's name), as
+    Manim draws it over the background, at the steps it explains; paused at a step the
+    player shows the last run's anatomy there, pixel for pixel; playing holds each step for
+    the video's seconds there. SaddleEscape (no opening) has none."""
+    import base64
+    import io
+    import time
+
+    from PIL import Image
+
+    assert "opening" not in player.build_payload(get_scene("SaddleEscape"))
+    cls = get_scene("NesterovCorrection")
+    payload = player.build_payload(cls)
+    opening = payload["opening"]
+    steps = sorted({s["step"] for s in opening["states"]})
+    assert set(cls.explained_steps) <= set(steps)
+    path = tmp_path / "nesterov.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page = Page(browser, path, viewport=(1280, 720))
+    t = cls.explained_steps[1]
+    at = [s for s in opening["states"] if s["step"] == t]
+    shown = [s for s in at if s.get("image") is not None and s["image"] != at[0].get("image")][-1]
+    data = opening["images"][shown["image"]].split(",", 1)[1]
+    image = np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGBA"), int)
+    assert image.shape[0] > 40 and image.shape[1] > 40
+    page.js(f"p.seek({t});")
+    assert page.js(f"return p.openingAt({t}).image;") == shown["image"]
+    x0, y0 = shown["at"]
+    canvas = np.array(
+        page.page.evaluate(
+            """([root, x, y, w, h]) => { const c = root.descent.ctx;
+              return Array.from(c.getImageData(x, y, w, h).data); }""",
+            [page.handle(), x0, y0, image.shape[1], image.shape[0]],
+        )
+    ).reshape(image.shape)
+    solid = image[..., 3] == 255
+    assert solid.sum() > 200
+    assert np.abs(canvas[solid][:, :3] - image[solid][:, :3]).max(-1).mean() <= 6
+    # past the opening: nothing of it
+    assert page.js(f"const s = p.openingAt({steps[-1] + 2}); return s && s.image;") is None
+    # playing: held at the step for the video's seconds there (at 4×)
+    seconds = sum(s["seconds"] for s in at) / 4
+    page.js(f"p.seek({t - 0.5}); p.speed = 4; p.play();")
+    end = time.monotonic() + 5
+    while page.js("return p.t;") != t:
+        assert time.monotonic() < end
+        time.sleep(0.01)
+    t0 = time.monotonic()
+    while page.js("return p.t;") == t and time.monotonic() - t0 < seconds + 3:
+        time.sleep(0.02)
+    assert time.monotonic() - t0 >= 0.9 * seconds, (time.monotonic() - t0, seconds)
+    page.js("p.pause();")
+    page.check_clean()

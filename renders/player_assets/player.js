@@ -259,19 +259,33 @@
     var self = this, last = null;
     var beats = this.data.kind === "tracks" ? (this.data.beats || []) : [], next = 0;
     while (next < beats.length && (beats[next].step < this.t || (beats[next].step === this.t && this.t > 0))) next++;
+    // the opening's steps, each held for the video's seconds there (player.py, _opening)
+    var opens = [], secs = {}, nextOpen = 0;
+    (this.data.opening ? this.data.opening.states : []).forEach(function (st) {
+      if (!(st.step in secs)) { secs[st.step] = 0; opens.push(st.step); }
+      secs[st.step] += st.seconds;
+    });
+    while (nextOpen < opens.length && opens[nextOpen] <= this.t && (opens[nextOpen] < this.t || this.t > 0)) nextOpen++;
     this.holdUntil = 0;
+    this.holdOpening = null;
     function frame(now) {
       if (!self.playing) return;
       if (now < self.holdUntil) { last = now; self.raf = requestAnimationFrame(frame); return; }
       self.root.dataset.hold = "0";
       if (last !== null) {
         var t = self.t + (now - last) / 1000 * self.perSecond * self.speed;
+        if (nextOpen < opens.length && t >= opens[nextOpen]) {
+          var os = opens[nextOpen++];
+          t = Math.min(t, os);
+          self.holdUntil = Math.max(self.holdUntil, now + 1000 * secs[os] / self.speed);
+          self.holdOpening = { step: os, start: now };
+        }
         if (next < beats.length && t >= beats[next].step) {
           // the video holds each beat's step while its narration is read (kit.clock.pace:
           // words / reading_rate seconds): so does the player, at its speed
           var b = beats[next++], words = b.say ? b.say.split(/\s+/).length : 0;
           t = Math.min(b.step, self.steps);
-          self.holdUntil = now + 1000 * words / (self.data.reading_rate || 2.7) / self.speed;
+          self.holdUntil = Math.max(self.holdUntil, now + 1000 * words / (self.data.reading_rate || 2.7) / self.speed);
           self.root.dataset.hold = String(next - 1);
           self.shownStep = -1;  // the read-outs and narration of the beat's own step, now
         }
@@ -388,6 +402,15 @@
       }
       return run;
     });
+    // a narrated opening before the steps (player.py, _opening): its pictures, loaded once
+    if (d.opening) {
+      this.openingImgs = d.opening.images.map(function (uri) {
+        var im = new Image();
+        im.onload = function () { if (self.ready) self.draw(); };
+        im.src = uri;
+        return im;
+      });
+    }
     // the video's drawing order, bottom first (player.py, _draw_order)
     if (d.order) this.ordered = d.order.map(function (i) { return self.runs[i]; });
     // the models drawn beside the runs (fitted lines, curves, decision boundaries): per step
@@ -541,6 +564,26 @@
     var T = this.tiersOf(r).length, last = Math.min(n, r.n - 1) + 1, cuts = [];
     for (var j = 0; j <= T; j++) cuts.push(roundEven(j * last / T));
     return cuts;
+  };
+
+  /* the opening's state shown at step t: while playing holds a step, the one the video shows
+   * after as many seconds there; paused at a step, the last that adds to what the step starts
+   * with (the last run's anatomy); between steps, the last one of the step before */
+  Player.prototype.openingAt = function (t) {
+    var S = this.data.opening ? this.data.opening.states : [], at = [], before = null, i;
+    for (i = 0; i < S.length; i++) { if (S[i].step === t) at.push(S[i]); else if (S[i].step < t) before = S[i]; }
+    var h = this.holdOpening;
+    if (at.length && h && h.step === t && this.playing) {
+      var clock = (performance.now() - h.start) / 1000 * this.speed;
+      for (i = 0; i < at.length; i++) { clock -= at[i].seconds; if (clock < 0) return at[i]; }
+      return at[at.length - 1];
+    }
+    if (at.length) {  // the last that adds to what the step starts with (its last run's anatomy)
+      var best = at[0];
+      at.forEach(function (st) { if (st.image !== undefined && st.image !== at[0].image) best = st; });
+      return best;
+    }
+    return before;
   };
 
   /* the beat whose ring and dimming are shown at step t (kit.story.Emphasis: while the
@@ -803,6 +846,11 @@
       var mk = shownBeat.mark;
       ctx.beginPath(); ctx.arc(mk[0], mk[1], mk[2], 0, 2 * Math.PI);
       ctx.strokeStyle = d.theme.text; ctx.lineWidth = 4 * unit; ctx.stroke();
+    }
+    var open = this.openingAt(t);  // what the video's opening adds there, over the runs
+    if (open && open.image !== undefined) {
+      var oi = this.openingImgs[open.image];
+      if (oi.complete && oi.naturalWidth) ctx.drawImage(oi, open.at[0], open.at[1]);
     }
     this.drawHoverMark(unit);
     for (q = 0; q < this.liveTexts.length; q++) {
