@@ -1308,6 +1308,16 @@ def build_payload(
         return _build_payload(cls, cap, theme)
 
 
+def _pace_shares() -> dict[str, float]:
+    """``see`` and ``span_share`` as the video's clock uses them (kit.clock.pace's own)."""
+    import inspect
+
+    from descent.scenes.kit.clock import pace
+
+    params = inspect.signature(pace).parameters
+    return {k: float(params[k].default) for k in ("see", "span_share")}
+
+
 def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
     from descent.scenes.kit.story import READING_RATE
 
@@ -1322,8 +1332,11 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
         "beats": _beats(scene),
         # the pace of the steps at 1×: the scene's own motion (``run_time`` when it imposes one)
         "run_time": float(getattr(scene, "run_time", None) or getattr(scene, "motion_time", 6.0)),
-        # a beat's step is held while its narration is read, at words / this a second
+        # a beat's step is held while its narration is read, at words / this a second; a
+        # beat that spans steps holds ``see`` of it on its step, runs through its span in
+        # ``span_share`` of it and holds the rest on the span's last step (kit.clock.pace)
         "reading_rate": READING_RATE,
+        "pace": _pace_shares(),
         "captions": [],
     }
     if "result" in cap.locals and "rate" in cap.locals:

@@ -268,6 +268,7 @@
     while (nextOpen < opens.length && opens[nextOpen] <= this.t && (opens[nextOpen] < this.t || this.t > 0)) nextOpen++;
     this.holdUntil = 0;
     this.holdOpening = null;
+    var span = null;  // a beat's steps being run through under its caption
     function frame(now) {
       if (!self.playing) return;
       if (now < self.holdUntil) { last = now; self.raf = requestAnimationFrame(frame); return; }
@@ -280,12 +281,29 @@
           self.holdUntil = Math.max(self.holdUntil, now + 1000 * secs[os] / self.speed);
           self.holdOpening = { step: os, start: now };
         }
+        if (span && t >= span.to) {  // a beat's span run through: the rest held at its end
+          t = span.to;
+          self.holdUntil = Math.max(self.holdUntil, now + span.rest);
+          span = null;
+        } else if (span) {  // through the span at the pace that takes span_share of the reading
+          t = self.t + (now - last) / 1000 * span.rate * self.speed;
+          t = Math.min(t, span.to);
+        }
         if (next < beats.length && t >= beats[next].step) {
           // the video holds each beat's step while its narration is read (kit.clock.pace:
-          // words / reading_rate seconds): so does the player, at its speed
+          // words / reading_rate seconds): so does the player, at its speed; a beat that
+          // spans steps holds `see` of it there, runs through the span in `span_share` of it
+          // and holds the rest at its end
           var b = beats[next++], words = b.say ? b.say.split(/\s+/).length : 0;
+          var read = 1000 * words / (self.data.reading_rate || 2.7) / self.speed;
+          var P = self.data.pace || { see: 0.35, span_share: 0.5 }, to = Math.min(b.until, self.steps);
           t = Math.min(b.step, self.steps);
-          self.holdUntil = Math.max(self.holdUntil, now + 1000 * words / (self.data.reading_rate || 2.7) / self.speed);
+          if (to > t && read > 0) {
+            self.holdUntil = Math.max(self.holdUntil, now + P.see * read);
+            span = { to: to, rate: (to - t) / (P.span_share * read / 1000) / self.speed, rest: Math.max(0, 1 - P.see - P.span_share) * read };
+          } else {
+            self.holdUntil = Math.max(self.holdUntil, now + read);
+          }
           self.root.dataset.hold = String(next - 1);
           self.shownStep = -1;  // the read-outs and narration of the beat's own step, now
         }
@@ -639,7 +657,7 @@
     var tiers = 0;
     this.runs.forEach(function (r) { tiers = Math.max(tiers, self.tiersOf(r).length); });
     this.colourBatches().forEach(function (b) {  // each colour's tiers, oldest first
-      for (var j = 0; j < tiers; j++) {
+      for (var j = self.crowd ? tiers - 1 : 0; j < tiers; j++) {  // a crowd: the newest only
         for (var pass = 0; pass < 2; pass++) {  // the runs as they are, then the dimmed ones
           var style = null;
           g.beginPath();
@@ -735,9 +753,9 @@
           if (!r.src.trail || hidden[r.group]) continue;
           k = Math.min(Math.floor(t), r.n - 1);
           if (k >= r.n - 1) continue;
-          var ts = self.tiersOf(r), tier = self.tierOf(r, k, k);
-          var key = ts[tier][0] + "," + ts[tier][1] * (dim[r.index] ? fadeTrail : 1);
-          var path = paths[key] || (paths[key] = new Path2D());
+          var ts = self.tiersOf(r), tier = self.tierOf(r, k, k), key = 2 * tier + (dim[r.index] ? 1 : 0);
+          var entry = paths[key] || (paths[key] = { path: new Path2D(), width: ts[tier][0], alpha: ts[tier][1] * (dim[r.index] ? fadeTrail : 1) });
+          var path = entry.path;
           if (r.path) {  // the pieces of this step reached so far, along the surface
             var a0 = r.pathAt[k], a1 = r.pathAt[k + 1], sIdx = a0 + (t - k) * (a1 - a0), last = Math.floor(sIdx);
             path.moveTo(r.path[2 * a0], r.path[2 * a0 + 1]);
@@ -753,9 +771,9 @@
         }
         ctx.strokeStyle = b.color;
         for (var pkey in paths) {
-          var wa = pkey.split(",");
-          ctx.lineWidth = parseFloat(wa[0]) * unit; ctx.globalAlpha = parseFloat(wa[1]);
-          ctx.stroke(paths[pkey]);
+          var pe = paths[pkey];
+          ctx.lineWidth = pe.width * unit; ctx.globalAlpha = pe.alpha;
+          ctx.stroke(pe.path);
         }
       });
       ctx.globalAlpha = 1; ctx.lineCap = "round";
