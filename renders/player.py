@@ -196,6 +196,10 @@ class PlayerCapture:
     locals: dict[str, Any] = field(default_factory=dict)  # construct's, for the rate map
     layered: list[Any] = field(default_factory=list)  # the moving parts, as add_layered got them
     mobjects: list[Any] = field(default_factory=list)  # the scene's, at its first play
+    shown: list[Any] = field(default_factory=list)  # what the background was drawn from
+    #: a narrated opening before the steps play, after each of its plays and waits: (clock
+    #: step, ids of what it added, seconds, (x, y, RGBA pixels) of what it added or None)
+    opening: list[Any] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -276,6 +280,7 @@ def capture(
                 for m in scene.mobjects:
                     keep(m)
                 scene.renderer.update_frame(scene, mobjects=shown if static else scene.mobjects)
+                got["shown"] = shown if static else list(scene.mobjects)
                 from PIL import Image
 
                 got["image"] = Image.fromarray(np.array(scene.renderer.get_frame())).convert("RGB")
@@ -331,8 +336,57 @@ def capture(
                     moving = [m for m in got.get("layered", []) if id(m) not in over]
                     snapshot(static=True, exclude=moving if made else [])
                     got["mobjects"] = list(scene.mobjects)
+                    if _opens_with_a_beat(scene) and hasattr(scene, "play_steps"):
+                        opening(args, kwargs)  # this call is the opening's first
+                        return
                 raise _Stop
 
+            def opening(args: Sequence[Any], kwargs: dict[str, Any], wait: bool = False) -> None:
+                """A scene that narrates an opening before its steps play (a beat started
+                before its first play: NesterovCorrection's anatomy of steps 2-5) goes on
+                through it, instantly (Manim skips the animations): each play or wait notes
+                the clock's step, what it added to the picture and its seconds."""
+                if "opening" not in got:
+                    got["opening"] = []
+                    got["known"] = {id(m) for m in scene.mobjects}
+                    scene.renderer.skip_animations = True
+                    scene.renderer._original_skipping_status = True
+                    scene.play = lambda *a, **k: opening(a, k)
+                    scene.wait = lambda *a, **k: opening(a, k, wait=True)
+
+                    def end(*a: Any, **k: Any) -> None:
+                        raise _Stop
+
+                    scene.play_steps = end
+                if wait:
+                    seconds = float(args[0] if args else kwargs.get("duration", 1.0))
+                    real_wait(*args, **kwargs)
+                else:
+                    times = [getattr(a, "run_time", 1.0) for a in args]
+                    seconds = float(kwargs.get("run_time", max(times, default=1.0)))
+                    real_play(*args, **kwargs)
+                added = [
+                    m
+                    for m in scene.mobjects
+                    if id(m) not in got["known"] and len(m.get_all_points())
+                ]
+                # what it adds, drawn now by Manim over the background (a part that fades out
+                # is at opacity 0 afterwards): the pixels that differ, cropped, as RGBA
+                drawn = None
+                if added:
+                    scene.renderer.update_frame(scene, mobjects=[*got["shown"], *added])
+                    frame = np.array(scene.renderer.get_frame())[..., :3]
+                    base = np.asarray(got["image"], np.int16)
+                    ink = np.abs(frame.astype(np.int16) - base).max(-1) > 3
+                    if ink.any():
+                        ys, xs = np.nonzero(ink)
+                        y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+                        rgba = np.dstack([frame, (ink * 255).astype(np.uint8)])[y0:y1, x0:x1]
+                        drawn = (int(x0), int(y0), rgba)
+                key = tuple(id(m) for m in added)
+                got["opening"].append((float(scene.clock.step()), key, seconds, drawn))
+
+            real_play, real_wait = scene.play, scene.wait
             scene.make_clock = make_clock_hook
             scene.track = track_hook
             scene.add_layered = add_layered_hook
@@ -361,11 +415,49 @@ def capture(
                 locals=got.get("locals", {}),
                 layered=got.get("layered", []),
                 mobjects=got.get("mobjects", []),
+                shown=got.get("shown", []),
+                opening=got.get("opening", []),
             )
     finally:
         import shutil
 
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _opening(cap: PlayerCapture) -> dict[str, Any]:
+    """A narrated opening's ``states`` (:attr:`PlayerCapture.opening`), one a run of plays
+    and waits that show the same parts at the same step: its step, its seconds in the video
+    and the picture of what it adds (``image``: an index into ``images``, WebPs with alpha,
+    each once; at ``[x, y]`` px; none: nothing added)."""
+    from PIL import Image
+
+    images: list[str] = []
+    states: list[dict[str, Any]] = []
+    for step, key, seconds, drawn in cap.opening:
+        if states and states[-1]["step"] == step and states[-1]["key"] == key:
+            states[-1]["seconds"] += seconds
+            continue
+        state: dict[str, Any] = {"step": step, "key": key, "seconds": seconds}
+        if drawn is not None:
+            x, y, rgba = drawn
+            buf = io.BytesIO()
+            Image.fromarray(rgba, "RGBA").save(buf, format="WEBP", quality=88, method=6)
+            uri = "data:image/webp;base64," + base64.b64encode(buf.getvalue()).decode()
+            if uri not in images:
+                images.append(uri)
+            state["image"], state["at"] = images.index(uri), [x, y]
+        states.append(state)
+    for state in states:
+        del state["key"]
+        state["seconds"] = round(float(state["seconds"]), 3)
+    return {"images": images, "states": states}
+
+
+def _opens_with_a_beat(scene: Any) -> bool:
+    """Whether the scene started a beat of its own before its first play (one not among its
+    ``beats``: NesterovCorrection's "the look-ahead")."""
+    names = {getattr(b, "name", None) for b in _scene_beats(scene)}
+    return any(name not in names for name, *_ in getattr(scene, "beat_log", ()) or ())
 
 
 def _over_plots(layered: Sequence[Any], areas: Sequence[Any], tracks: Sequence[Any]) -> set[int]:
@@ -586,6 +678,8 @@ def _arrows(track: Any, cap: PlayerCapture, n: int, arrays: _Arrays) -> list[dic
             font = track.lengths[name].font_size
             entry.update(
                 {
+                    # the length's ink, as the Track writes it (kit.theme.text_color)
+                    "ink": str(track.lengths[name].get_fill_color().to_hex()).upper(),
                     "words": words[j],
                     "said": arrays.add(said[j], "<u2"),
                     "said_at": arrays.add(said_at[j], "<f4"),
@@ -648,7 +742,12 @@ def _edge_marks(track: Any, cap: PlayerCapture, n: int, arrays: _Arrays) -> dict
         track.update_to(0.0)
     if not (pin.any() or note.any()):
         return None
+    from descent.scenes.kit.theme import text_color
+
     return {
+        # the words' ink, as the Track writes them: its colour darkened to the theme's
+        # contrast (kit.theme.text_color: 4.5:1; Momentum's orange on white is 3.1:1)
+        "ink": str(text_color(track.color, track.theme)).upper(),
         "words": words,
         "widths": widths,
         "pin": arrays.add(pin, "u1"),
@@ -1030,10 +1129,14 @@ def _beat_rings(cap: PlayerCapture, movers: Sequence[Any], payload: dict[str, An
     ring of radius 1.6 × its width + 0.05 scene units in the text's colour), as ``ring``:
     ``[run index, radius px]`` on each beat that marks a run (``movers``: the runs' tracks
     or balls, in run order)."""
-    subjects = list(getattr(cap.scene, "subjects", None) or getattr(cap.scene, "tracks", []))
+    base = list(getattr(cap.scene, "subjects", None) or getattr(cap.scene, "tracks", []))
+    picker = getattr(cap.scene, "beat_subjects", None)
     scale = cap.size[0] / cap.frame[0]
     for beat, entry in zip(_beat_objects(cap.scene), payload["beats"], strict=True):
         k = getattr(beat, "subject", None)
+        # what the hold marks: the scene's own choice (NesterovCorrection's tolerance beat
+        # rings its run's point on the distance panel, not the dot on the map)
+        subjects = list(picker(beat, base)) if callable(picker) else base
         if k is None or not 0 <= int(k) < len(subjects):
             continue
         subject = subjects[int(k)]
@@ -1071,6 +1174,11 @@ def _beat_dims(cap: PlayerCapture, movers: Sequence[Any], payload: dict[str, Any
             continue
         mark = Emphasis(subjects[int(k)], subjects, scene.theme)
         dimmed = sorted({index[id(m)] for m in mark.others if id(m) in index})
+        veils = [_veil(m, cap) for m in mark.others if id(m) not in index]
+        if any(v is not None for v in veils):  # a still subject in the background (a dot
+            # on the page): dimmed under a disc of the page's colour at 1 − dim
+            entry["veil"] = [v for v in veils if v is not None]
+            factor = mark.dim
         if not dimmed:
             continue
         for i in dimmed:  # the trail dims where it is part of what is dimmed (a Track)
@@ -1090,6 +1198,42 @@ def _beat_dims(cap: PlayerCapture, movers: Sequence[Any], payload: dict[str, Any
             "text": float(max(factor, TEXT_DIM)),
             "trail": bool(trails),
         }
+
+
+def _draw_order(cap: PlayerCapture) -> list[int] | None:
+    """The tracks' indices bottom first, as the scene layers them (their places among its
+    mobjects at its first play: a storyboard adds them reversed, so the first run is drawn
+    on top of the others, SaddleEscape's SGD over Momentum's trail); ``None`` when that is
+    the order they were made in (or a track is not among the scene's own mobjects)."""
+    where = {id(m): i for i, m in enumerate(cap.mobjects or cap.scene.mobjects)}
+    if not all(id(t) in where for t in cap.tracks):
+        return None
+    order = sorted(range(len(cap.tracks)), key=lambda k: where[id(cap.tracks[k])])
+    return None if order == list(range(len(cap.tracks))) else order
+
+
+def _veil(m: Any, cap: PlayerCapture) -> list[float] | None:
+    """``[x, y, r]`` px of a disc that covers ``m``, a still dot the background holds (no
+    updater), when the background around it is the page's colour: the page's colour drawn
+    over it at ``1 − dim`` is the dot at ``dim`` of its opacity, as the video dims it.
+    ``None`` for anything else."""
+    from manim import Dot
+
+    if not isinstance(m, Dot) or m.get_family_updaters():
+        return None
+    c = to_pixels(np.asarray(m.get_center(), float), cap.size, cap.frame)
+    r = float(m.width) / 2 * cap.size[0] / cap.frame[0] + 1.0
+    image = np.asarray(cap.image, np.int16)
+    x0, y0 = np.floor(c - r - 2).astype(int)
+    x1, y1 = np.ceil(c + r + 2).astype(int)
+    if x0 < 0 or y0 < 0 or x1 >= cap.size[0] or y1 >= cap.size[1]:
+        return None
+    ys, xs = np.mgrid[y0:y1, x0:x1]
+    rim = np.hypot(xs + 0.5 - c[0], ys + 0.5 - c[1]) > r + 0.5
+    page = image[cap.size[1] - 1, cap.size[0] - 1]
+    if np.abs(image[y0:y1, x0:x1][rim] - page).max(initial=0) > 24:
+        return None  # not on the page's colour: a veil would tint what is around it
+    return [round(float(c[0]), 2), round(float(c[1]), 2), round(r, 2)]
 
 
 def _trail_tiers(track: Any) -> list[list[float]]:
@@ -1144,11 +1288,29 @@ def _panel_names(runs: list[dict[str, Any]], areas: list[Any], cap: PlayerCaptur
             r["group_colors"] = colors
 
 
-def _beat_objects(scene: Any) -> tuple[Any, ...]:
+def _scene_beats(scene: Any) -> tuple[Any, ...]:
     found = getattr(scene, "beats", ()) or ()
     if callable(found):  # an accessor rather than the tuple
         found = found()
     return tuple(found)
+
+
+def _beat_objects(scene: Any) -> tuple[Any, ...]:
+    """The scene's beats, with any beat it started before its first play that is not among
+    them (``beat_log``: NesterovCorrection's "the look-ahead", narrated over its opening
+    anatomy from step 0), in step order."""
+    import math
+
+    from descent.scenes.kit.story import Beat
+
+    found = _scene_beats(scene)
+    names = {getattr(b, "name", None) for b in found}
+    extra = [
+        Beat(float(at), str(name), str(say))
+        for name, say, _, at in getattr(scene, "beat_log", ()) or ()
+        if name not in names and math.isfinite(at)
+    ]
+    return tuple(sorted([*extra, *found], key=lambda b: float(b.step))) if extra else found
 
 
 def _beats(scene: Any) -> list[dict[str, Any]]:
@@ -1199,7 +1361,19 @@ def build_payload(
         return _build_payload(cls, cap, theme)
 
 
+def _pace_shares() -> dict[str, float]:
+    """``see`` and ``span_share`` as the video's clock uses them (kit.clock.pace's own)."""
+    import inspect
+
+    from descent.scenes.kit.clock import pace
+
+    params = inspect.signature(pace).parameters
+    return {k: float(params[k].default) for k in ("see", "span_share")}
+
+
 def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
+    from descent.scenes.kit.story import READING_RATE
+
     scene = cap.scene
     payload: dict[str, Any] = {
         "format": 1,
@@ -1211,6 +1385,11 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
         "beats": _beats(scene),
         # the pace of the steps at 1×: the scene's own motion (``run_time`` when it imposes one)
         "run_time": float(getattr(scene, "run_time", None) or getattr(scene, "motion_time", 6.0)),
+        # a beat's step is held while its narration is read, at words / this a second; a
+        # beat that spans steps holds ``see`` of it on its step, runs through its span in
+        # ``span_share`` of it and holds the rest on the span's last step (kit.clock.pace)
+        "reading_rate": READING_RATE,
+        "pace": _pace_shares(),
         "captions": [],
     }
     if "result" in cap.locals and "rate" in cap.locals:
@@ -1261,6 +1440,11 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
             r["group"], r["group_name"] = 10_000 + k, r["label"]
     _beat_rings(cap, cap.tracks, payload)
     _beat_dims(cap, cap.tracks, payload)
+    order = _draw_order(cap)
+    if order is not None:
+        payload["order"] = order
+    if cap.opening:  # the narrated opening before the steps (NesterovCorrection's anatomy)
+        payload["opening"] = _opening(cap)
     tiers = [_trail_tiers(t) for t in cap.tracks if t.trail]
     if tiers:  # the trails' tiers once; a run whose trail is styled otherwise keeps its own
         payload["tiers"] = tiers[0]
@@ -1321,6 +1505,10 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
             ]
         ]
     ]
+    for _, _, _, drawn in cap.opening:  # what a narrated opening adds (its caption, names)
+        if drawn is not None:
+            x0, y0, rgba = drawn
+            shown.append([x0, y0, x0 + rgba.shape[1], y0 + rgba.shape[0]])
     h = cap.size[1]
     if finale is not None:  # the line naming the fastest tile, at the frame's foot
         shown.append([finale["at"][0], finale["top"], finale["at"][0] + finale["text_width"],

@@ -142,6 +142,18 @@ def test_noise_escape_beats_dim_the_swarm_and_ring_the_tally(
     later = next((b["step"] for b in payload["beats"] if b["step"] > beat["until"]), None)
     page.js(f"p.seek({later if later is not None else beat['until'] + 1});")
     assert _peak(page, x, y - radius)[3] < 100
+    # a beat on a particle dims the tally's dot too (a subject; still, in the background):
+    # the page's colour over it at 1 − Emphasis.dim, only while that beat is shown
+    veiled = [b for b in payload["beats"] if b.get("veil")]
+    assert veiled and all(b.get("dim") for b in veiled)
+    beat = veiled[0]
+    vx, vy, _ = beat["veil"][0]
+    assert np.hypot(vx - x, vy - y) < 1.0  # the tally's dot
+    page.js(f"p.seek({beat['step']});")
+    over = _peak(page, vx, vy)
+    factor = payload["emphasis"]["dim"]
+    assert abs(over[3] - 255 * (1 - factor)) <= 6, over
+    assert np.abs(over[:3] - rgb(payload["theme"]["background"])).max() <= 6, over
     page.check_clean()
 
 
@@ -354,4 +366,249 @@ def test_surface_3d_ball_rolls_over_the_surface_between_steps(
             checked += 1
     assert checked >= 4
     assert worst_chord > 1.0, worst_chord  # the straight line on screen would be off
+    page.check_clean()
+
+
+@needs_chromium
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_runs_are_layered_as_the_video_layers_its_tracks(
+    browser: Any,  # noqa: F811 (the fixture)
+    saddle: dict[str, Any],
+    theme: str,
+) -> None:
+    """SaddleEscape's storyboard adds its tracks reversed: SGD (the first run) is drawn over
+    Momentum. Both start at (1.8, 0.001): at step 0 the dot there is SGD's, and at step 20 the
+    trail along y = 0 that both runs took is SGD's colour (finding 14: it was Momentum's)."""
+    payload, path = saddle[theme]["payload"], saddle[theme]["path"]
+    assert payload["order"] == [1, 0]
+    page = Page(browser, path, viewport=(1280, 720))
+    sgd, momentum = (rgb(r["color"]) for r in payload["runs"])
+    start = _xy(payload, 0)[0]
+    assert np.abs(_xy(payload, 1)[0] - start).max() < 0.5
+    page.js("p.seek(0);")
+    top = _peak(page, *start)
+    assert np.abs(top[:3] - sgd).max() <= 12 < np.abs(top[:3] - momentum).max(), top
+    # a recorded piece of SGD's trail that Momentum's trail covers too, away from both dots
+    t = 20
+    xy, other = _xy(payload, 0), _xy(payload, 1)
+    page.js(f"p.seek({t});")
+    checked = 0
+    for i in range(2, t - 2):
+        mid = (xy[i] + xy[i + 1]) / 2
+        on_other = min(
+            np.hypot(*(mid - (other[j] + (other[j + 1] - other[j]) * f)))
+            for j in range(t)
+            for f in np.linspace(0, 1, 9)
+        )
+        far = min(np.hypot(*(mid - xy[t])), np.hypot(*(mid - other[t])))
+        if on_other < 0.5 and far > 10:
+            px = _peak(page, *mid, layer="trails")  # SGD's tier over Momentum's: nearer SGD
+            assert np.abs(px[:3] - sgd).sum() < np.abs(px[:3] - momentum).sum(), (i, px)
+            checked += 1
+    assert checked >= 1
+    page.check_clean()
+
+
+@needs_chromium
+def test_nesterov_opening_chapter_and_the_panel_beats_ring(
+    browser: Any,  # noqa: F811 (the fixture)
+    tmp_path: Any,
+) -> None:
+    """NesterovCorrection starts "the look-ahead" (its narration over the opening anatomy)
+    before its first play: the player's first chapter, at step 0, with the scene's words
+    (review4 #1: the chapters started at step 6, the narration was empty at step 0). Its
+    tolerance beat marks the run's point on the distance panel (beat_subjects), so the map
+    gets no ring and no run dims there (review4 #22: the ring covered the star and both dots)."""
+    cls = get_scene("NesterovCorrection")
+    payload = player.build_payload(cls)
+    cap = player.capture(cls)
+    logged = {name: (say, at) for name, say, _, at in cap.scene.beat_log}
+    first = payload["beats"][0]
+    assert first["name"] == "the look-ahead" and first["step"] == logged["the look-ahead"][1] == 0
+    assert first["say"] == logged["the look-ahead"][0] == cls.lookahead_text()
+    assert [b["step"] for b in payload["beats"]] == sorted(b["step"] for b in payload["beats"])
+    beats = player._beat_objects(cap.scene)
+    for beat, entry in zip(beats, payload["beats"], strict=True):
+        if any(e.kind == "tolerance" for e in getattr(beat, "events", ())):
+            assert "ring" not in entry and "dim" not in entry, entry
+            marked = cap.scene.beat_subjects(beat, cap.scene.tracks)[beat.subject]
+            assert not any(marked is t for t in cap.tracks)  # a point on the panel
+        elif beat.subject is not None:
+            assert "ring" in entry
+    path = tmp_path / "nesterov.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page = Page(browser, path, viewport=(1280, 720))
+    chapters = page.root().locator(".dp-chapter")
+    assert chapters.count() == len(payload["beats"])
+    assert chapters.first.inner_text() == "1 the look-ahead"
+    page.js("p.seek(0); p.readouts();")
+    assert page.root().locator(".dp-say").inner_text() == first["say"]
+    page.check_clean()
+
+
+@needs_chromium
+def test_playing_holds_each_beat_while_its_narration_is_read(
+    browser: Any,  # noqa: F811 (the fixture)
+    saddle: dict[str, Any],
+) -> None:
+    """As the video's clock holds a beat's step while its caption is read (words /
+    kit.story.READING_RATE seconds), playing holds it at the player's speed (review4 #6: 1×
+    ran SaddleEscape's 100 steps in 9 s, a 45-word caption up for 1.2 s)."""
+    import time
+
+    from descent.scenes.kit.story import READING_RATE
+
+    payload, path = saddle["dark"]["payload"], saddle["dark"]["path"]
+    assert payload["reading_rate"] == READING_RATE
+    page = Page(browser, path, viewport=(1280, 720))
+    beat = next(b for b in payload["beats"] if b["step"] >= 10 and b["until"] == b["step"])
+    k = payload["beats"].index(beat)
+    held = len(beat["say"].split()) / READING_RATE / 4  # seconds, at 4×
+    assert held > 1.0
+    page.js(f"p.seek({beat['step'] - 1}); p.speed = 4; p.play();")
+    end = time.monotonic() + 5
+    while page.root().get_attribute("data-hold") != str(k):
+        assert time.monotonic() < end, "never held"
+        time.sleep(0.02)
+    t0 = time.monotonic()
+    time.sleep(0.5 * held)
+    assert page.js("return p.t;") == beat["step"]  # still at the beat's step
+    assert page.root().locator(".dp-say").inner_text() == beat["say"]
+    while page.js("return p.t;") == beat["step"]:
+        assert time.monotonic() - t0 < held + 3, "never moved on"
+        time.sleep(0.02)
+    waited = time.monotonic() - t0
+    assert waited >= 0.9 * held, (waited, held)  # held its reading time, then moved on
+    page.js("p.pause();")
+    # a beat that spans steps (until > step): `see` of the reading on its step, through the
+    # span in `span_share` of it, the rest on its last step (kit.clock.pace's shares)
+    import inspect
+
+    from descent.scenes.kit.clock import pace
+
+    shares = {k: inspect.signature(pace).parameters[k].default for k in ("see", "span_share")}
+    assert payload["pace"] == shares
+    span = next(b for b in payload["beats"] if b["until"] > b["step"])
+    read = len(span["say"].split()) / READING_RATE / 4
+    page.js(f"p.seek({span['step'] - 1}); p.speed = 4; p.play();")
+    while page.js("return p.t;") != span["step"]:
+        time.sleep(0.01)
+    t0 = time.monotonic()
+    while page.js("return p.t;") == span["step"]:
+        time.sleep(0.01)
+    on_step = time.monotonic() - t0
+    while page.js("return p.t;") < span["until"]:
+        time.sleep(0.01)
+    through = time.monotonic() - t0
+    page.js("p.pause();")
+    assert 0.8 * shares["see"] * read <= on_step <= shares["see"] * read + 0.5, (on_step, read)
+    want = (shares["see"] + shares["span_share"]) * read
+    assert 0.8 * want <= through <= want + 0.6, (through, want)
+    page.check_clean()
+
+
+@needs_chromium
+def test_the_pins_words_are_written_in_the_videos_text_ink(
+    browser: Any,  # noqa: F811 (the fixture)
+    saddle: dict[str, Any],
+) -> None:
+    """SaddleEscape, light: the video writes Momentum's "out of view" in its colour darkened
+    to 4.5:1 (kit.theme.text_color: #B85E00 for #DB7B19); so does the player (review4 #25:
+    it wrote the run's own orange, 3.06:1 on white)."""
+    from descent.scenes.kit.theme import get_theme, text_color
+
+    payload, path = saddle["light"]["payload"], saddle["light"]["path"]
+    light = get_theme("light")
+    run = next(
+        r
+        for r in payload["runs"]
+        if r.get("marks") and text_color(r["color"], light).upper() != r["color"].upper()
+    )
+    ink = text_color(run["color"], light).upper()
+    assert run["marks"]["ink"] == ink != run["color"].upper()
+    tag = decoded(payload, run["marks"]["tag"]).astype(int)
+    at = decoded(payload, run["marks"]["at"]).reshape(-1, 4)
+    quiet = [
+        t
+        for t in np.flatnonzero(tag)
+        if not any(b["step"] <= t <= b["until"] and b.get("dim") for b in payload["beats"])
+    ]
+    t = int(quiet[0])
+    page = Page(browser, path, viewport=(1280, 720))
+    page.js(f"p.seek({t});")
+    width = run["marks"]["widths"][tag[t] - 1]
+    x, y = at[t, :2]
+    px = np.array(
+        page.page.evaluate(
+            """([root, x0, y0, w, h]) => { const p = root.descent, c = p.ctx,
+              k = c.canvas.width / p.data.size[0];
+              return Array.from(c.getImageData(Math.round(x0 * k), Math.round(y0 * k),
+                Math.round(w * k), Math.round(h * k)).data); }""",
+            [page.handle(), x - width / 2, y - 8, width, 16],
+        )
+    ).reshape(-1, 4)
+    solid = px[px[:, 3] > 240, :3]
+    assert (np.abs(solid - rgb(ink)).max(-1) <= 16).sum() >= 10
+    assert (np.abs(solid - rgb(run["color"])).max(-1) <= 8).sum() == 0
+    page.check_clean()
+
+
+@needs_chromium
+def test_nesterov_opening_anatomy_is_drawn_and_held(
+    browser: Any,  # noqa: F811 (the fixture)
+    tmp_path: Any,
+) -> None:
+    """NesterovCorrection's narrated opening (review4 #1): what each of its plays adds (the
+    caption, each run's momentum and gradient arrows, Nesterov's ring, the run's name), as
+    Manim draws it over the background, at the steps it explains; paused at a step the
+    player shows the last run's anatomy there, pixel for pixel; playing holds each step for
+    the video's seconds there. SaddleEscape (no opening) has none."""
+    import base64
+    import io
+    import time
+
+    from PIL import Image
+
+    assert "opening" not in player.build_payload(get_scene("SaddleEscape"))
+    cls = get_scene("NesterovCorrection")
+    payload = player.build_payload(cls)
+    opening = payload["opening"]
+    steps = sorted({s["step"] for s in opening["states"]})
+    assert set(cls.explained_steps) <= set(steps)
+    path = tmp_path / "nesterov.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page = Page(browser, path, viewport=(1280, 720))
+    t = cls.explained_steps[1]
+    at = [s for s in opening["states"] if s["step"] == t]
+    shown = [s for s in at if s.get("image") is not None and s["image"] != at[0].get("image")][-1]
+    data = opening["images"][shown["image"]].split(",", 1)[1]
+    image = np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGBA"), int)
+    assert image.shape[0] > 40 and image.shape[1] > 40
+    page.js(f"p.seek({t});")
+    assert page.js(f"return p.openingAt({t}).image;") == shown["image"]
+    x0, y0 = shown["at"]
+    canvas = np.array(
+        page.page.evaluate(
+            """([root, x, y, w, h]) => { const c = root.descent.ctx;
+              return Array.from(c.getImageData(x, y, w, h).data); }""",
+            [page.handle(), x0, y0, image.shape[1], image.shape[0]],
+        )
+    ).reshape(image.shape)
+    solid = image[..., 3] == 255
+    assert solid.sum() > 200
+    assert np.abs(canvas[solid][:, :3] - image[solid][:, :3]).max(-1).mean() <= 6
+    # past the opening: nothing of it
+    assert page.js(f"const s = p.openingAt({steps[-1] + 2}); return s && s.image;") is None
+    # playing: held at the step for the video's seconds there (at 4×)
+    seconds = sum(s["seconds"] for s in at) / 4
+    page.js(f"p.seek({t - 0.5}); p.speed = 4; p.play();")
+    end = time.monotonic() + 5
+    while page.js("return p.t;") != t:
+        assert time.monotonic() < end
+        time.sleep(0.01)
+    t0 = time.monotonic()
+    while page.js("return p.t;") == t and time.monotonic() - t0 < seconds + 3:
+        time.sleep(0.02)
+    assert time.monotonic() - t0 >= 0.9 * seconds, (time.monotonic() - t0, seconds)
+    page.js("p.pause();")
     page.check_clean()

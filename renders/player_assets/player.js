@@ -291,12 +291,62 @@
     this.root.dataset.playing = "1";
     this.btnPlay.textContent = "❚❚";
     var self = this, last = null;
+    var beats = this.data.kind === "tracks" ? (this.data.beats || []) : [], next = 0;
+    while (next < beats.length && (beats[next].step < this.t || (beats[next].step === this.t && this.t > 0))) next++;
+    // the opening's steps, each held for the video's seconds there (player.py, _opening)
+    var opens = [], secs = {}, nextOpen = 0;
+    (this.data.opening ? this.data.opening.states : []).forEach(function (st) {
+      if (!(st.step in secs)) { secs[st.step] = 0; opens.push(st.step); }
+      secs[st.step] += st.seconds;
+    });
+    while (nextOpen < opens.length && opens[nextOpen] <= this.t && (opens[nextOpen] < this.t || this.t > 0)) nextOpen++;
+    this.holdUntil = 0;
+    this.holdOpening = null;
+    var span = null;  // a beat's steps being run through under its caption
     function frame(now) {
       if (!self.playing) return;
+      if (now < self.holdUntil) { last = now; self.raf = requestAnimationFrame(frame); return; }
+      self.root.dataset.hold = "0";
       if (last !== null) {
         var t = self.t + (now - last) / 1000 * self.perSecond * self.speed;
-        if (t >= self.steps) { self.seek(self.steps); self.pause(); return; }
+        if (nextOpen < opens.length && t >= opens[nextOpen]) {
+          var os = opens[nextOpen++];
+          t = Math.min(t, os);
+          self.holdUntil = Math.max(self.holdUntil, now + 1000 * secs[os] / self.speed);
+          self.holdOpening = { step: os, start: now };
+        }
+        if (span && t >= span.to) {  // a beat's span run through: the rest held at its end
+          t = span.to;
+          self.holdUntil = Math.max(self.holdUntil, now + span.rest);
+          span = null;
+        } else if (span) {  // through the span at the pace that takes span_share of the reading
+          t = self.t + (now - last) / 1000 * span.rate * self.speed;
+          t = Math.min(t, span.to);
+        }
+        if (next < beats.length && t >= beats[next].step) {
+          // the video holds each beat's step while its narration is read (kit.clock.pace:
+          // words / reading_rate seconds): so does the player, at its speed; a beat that
+          // spans steps holds `see` of it there, runs through the span in `span_share` of it
+          // and holds the rest at its end
+          var b = beats[next++], words = b.say ? b.say.split(/\s+/).length : 0;
+          var read = 1000 * words / (self.data.reading_rate || 2.7) / self.speed;
+          var P = self.data.pace || { see: 0.35, span_share: 0.5 }, to = Math.min(b.until, self.steps);
+          t = Math.min(b.step, self.steps);
+          if (to > t && read > 0) {
+            self.holdUntil = Math.max(self.holdUntil, now + P.see * read);
+            span = { to: to, rate: (to - t) / (P.span_share * read / 1000) / self.speed, rest: Math.max(0, 1 - P.see - P.span_share) * read };
+          } else {
+            self.holdUntil = Math.max(self.holdUntil, now + read);
+          }
+          self.root.dataset.hold = String(next - 1);
+          self.shownStep = -1;  // the read-outs and narration of the beat's own step, now
+        }
+        if (t >= self.steps && now >= self.holdUntil) { self.seek(self.steps); self.pause(); return; }
         self.seek(t);
+      } else if (next < beats.length && beats[next].step <= self.t) {  // a beat where play starts
+        var b0 = beats[next++], w0 = b0.say ? b0.say.split(/\s+/).length : 0;
+        self.holdUntil = now + 1000 * w0 / (self.data.reading_rate || 2.7) / self.speed;
+        self.root.dataset.hold = String(next - 1);
       }
       last = now;
       self.raf = requestAnimationFrame(frame);
@@ -411,6 +461,17 @@
       }
       return run;
     });
+    // a narrated opening before the steps (player.py, _opening): its pictures, loaded once
+    if (d.opening) {
+      this.openingImgs = d.opening.images.map(function (uri) {
+        var im = new Image();
+        im.onload = function () { if (self.ready) self.draw(); };
+        im.src = uri;
+        return im;
+      });
+    }
+    // the video's drawing order, bottom first (player.py, _draw_order)
+    if (d.order) this.ordered = d.order.map(function (i) { return self.runs[i]; });
     // the models drawn beside the runs (fitted lines, curves, decision boundaries): per step
     // a set of polylines in px (renders/player.py, _models)
     // the dots the video moves beside the runs (a loss panel's marker): per step a centre
@@ -536,7 +597,7 @@
   Player.prototype.colourBatches = function () {
     if (this.batches) return this.batches;
     var seen = {}, out = [];
-    this.runs.forEach(function (r) {
+    (this.ordered || this.runs).forEach(function (r) {  // in the video's drawing order
       if (!(r.color in seen)) { seen[r.color] = out.length; out.push({ color: r.color, runs: [] }); }
       out[seen[r.color]].runs.push(r);
     });
@@ -563,6 +624,26 @@
     var T = this.tiersOf(r).length, last = Math.min(n, r.n - 1) + 1, cuts = [];
     for (var j = 0; j <= T; j++) cuts.push(roundEven(j * last / T));
     return cuts;
+  };
+
+  /* the opening's state shown at step t: while playing holds a step, the one the video shows
+   * after as many seconds there; paused at a step, the last that adds to what the step starts
+   * with (the last run's anatomy); between steps, the last one of the step before */
+  Player.prototype.openingAt = function (t) {
+    var S = this.data.opening ? this.data.opening.states : [], at = [], before = null, i;
+    for (i = 0; i < S.length; i++) { if (S[i].step === t) at.push(S[i]); else if (S[i].step < t) before = S[i]; }
+    var h = this.holdOpening;
+    if (at.length && h && h.step === t && this.playing) {
+      var clock = (performance.now() - h.start) / 1000 * this.speed;
+      for (i = 0; i < at.length; i++) { clock -= at[i].seconds; if (clock < 0) return at[i]; }
+      return at[at.length - 1];
+    }
+    if (at.length) {  // the last that adds to what the step starts with (its last run's anatomy)
+      var best = at[0];
+      at.forEach(function (st) { if (st.image !== undefined && st.image !== at[0].image) best = st; });
+      return best;
+    }
+    return before;
   };
 
   /* the beat whose ring and dimming are shown at step t (kit.story.Emphasis: while the
@@ -617,9 +698,9 @@
     g.lineJoin = "round"; g.lineCap = "round";
     var tiers = 0;
     this.runs.forEach(function (r) { tiers = Math.max(tiers, self.tiersOf(r).length); });
-    for (var j = 0; j < tiers; j++) {
-      for (var pass = 0; pass < 2; pass++) {  // the runs as they are, then the dimmed ones
-        this.colourBatches().forEach(function (b) {
+    this.colourBatches().forEach(function (b) {  // each colour's tiers, oldest first
+      for (var j = self.crowd ? tiers - 1 : 0; j < tiers; j++) {  // a crowd: the newest only
+        for (var pass = 0; pass < 2; pass++) {  // the runs as they are, then the dimmed ones
           var style = null;
           g.beginPath();
           for (var q = 0; q < b.runs.length; q++) {
@@ -655,9 +736,9 @@
             g.globalAlpha = style[1] * (pass ? fade : 1);
             g.lineWidth = style[0] * unit; g.strokeStyle = b.color; g.stroke();
           }
-        });
+        }
       }
-    }
+    });
     g.globalAlpha = 1;
     this.trailK = k;
   };
@@ -692,10 +773,17 @@
     ctx.clearRect(0, 0, d.size[0], d.size[1]);
     if (d.kind === "ratemap") { this.drawMap(); return; }
     var unit = d.size[0] / 1422.2; // Manim's stroke width 1 in px (0.01 scene units)
-    var self = this, t = this.t, light = d.theme.name === "light", runs = this.runs, hidden = this.hidden;
+    // the runs bottom first, as the scene layers its tracks (player.py: order)
+    var self = this, t = this.t, light = d.theme.name === "light", runs = this.ordered || this.runs, hidden = this.hidden;
     var here = this.scratch || (this.scratch = [0, 0]), r, q, k, i;
     var dim = this.dimAt(t), fade = (d.emphasis || {}).dim || 1, fadeText = (d.emphasis || {}).text || 1;
     var fadeTrail = (d.emphasis || {}).trail ? fade : 1;  // a 3-D ball's trail is not the ball
+    var veiled = this.beatAt(t);
+    if (veiled && veiled.veil) {  // a still dot of the background, dimmed (player.py, _veil)
+      ctx.globalAlpha = 1 - fade; ctx.fillStyle = d.theme.background;
+      veiled.veil.forEach(function (v) { ctx.beginPath(); ctx.arc(v[0], v[1], v[2], 0, 2 * Math.PI); ctx.fill(); });
+      ctx.globalAlpha = 1;
+    }
     this.drawTrails(t, unit);
     if (d.tints) this.drawTints(t);
     if (d.finale) this.drawFinale(t, unit);
@@ -709,9 +797,9 @@
           if (!r.src.trail || hidden[r.group]) continue;
           k = Math.min(Math.floor(t), r.n - 1);
           if (k >= r.n - 1) continue;
-          var ts = self.tiersOf(r), tier = self.tierOf(r, k, k);
-          var key = ts[tier][0] + "," + ts[tier][1] * (dim[r.index] ? fadeTrail : 1);
-          var path = paths[key] || (paths[key] = new Path2D());
+          var ts = self.tiersOf(r), tier = self.tierOf(r, k, k), key = 2 * tier + (dim[r.index] ? 1 : 0);
+          var entry = paths[key] || (paths[key] = { path: new Path2D(), width: ts[tier][0], alpha: ts[tier][1] * (dim[r.index] ? fadeTrail : 1) });
+          var path = entry.path;
           if (r.path) {  // the pieces of this step reached so far, along the surface
             var a0 = r.pathAt[k], a1 = r.pathAt[k + 1], sIdx = a0 + (t - k) * (a1 - a0), last = Math.floor(sIdx);
             path.moveTo(r.path[2 * a0], r.path[2 * a0 + 1]);
@@ -727,9 +815,9 @@
         }
         ctx.strokeStyle = b.color;
         for (var pkey in paths) {
-          var wa = pkey.split(",");
-          ctx.lineWidth = parseFloat(wa[0]) * unit; ctx.globalAlpha = parseFloat(wa[1]);
-          ctx.stroke(paths[pkey]);
+          var pe = paths[pkey];
+          ctx.lineWidth = pe.width * unit; ctx.globalAlpha = pe.alpha;
+          ctx.stroke(pe.path);
         }
       });
       ctx.globalAlpha = 1; ctx.lineCap = "round";
@@ -781,7 +869,7 @@
           if (dim[r.index]) ctx.globalAlpha = fadeText;  // dimmed text stays legible
           ctx.strokeStyle = d.theme.background; ctx.lineWidth = 6 * unit; ctx.lineJoin = "round";
           ctx.strokeText(words, wx, wy);
-          ctx.fillStyle = a.color; ctx.fillText(words, wx, wy);
+          ctx.fillStyle = r.src.arrows[i].ink || a.color; ctx.fillText(words, wx, wy);
           ctx.globalAlpha = dim[r.index] ? fade : 1;
         }
       }
@@ -811,8 +899,8 @@
     // the ring a beat's hold puts on its subject (kit.story.Emphasis), while the clock is
     // within the steps its narration covers
     var shownBeat = this.beatAt(t);
-    if (shownBeat && shownBeat.ring && !hidden[runs[shownBeat.ring[0]].group]) {
-      this.pointInto(runs[shownBeat.ring[0]], t, here);
+    if (shownBeat && shownBeat.ring && !hidden[this.runs[shownBeat.ring[0]].group]) {
+      this.pointInto(this.runs[shownBeat.ring[0]], t, here);
       ctx.beginPath(); ctx.arc(here[0], here[1], shownBeat.ring[1], 0, 2 * Math.PI);
       ctx.strokeStyle = d.theme.text; ctx.lineWidth = 4 * unit; ctx.stroke();
     }
@@ -820,6 +908,11 @@
       var mk = shownBeat.mark;
       ctx.beginPath(); ctx.arc(mk[0], mk[1], mk[2], 0, 2 * Math.PI);
       ctx.strokeStyle = d.theme.text; ctx.lineWidth = 4 * unit; ctx.stroke();
+    }
+    var open = this.openingAt(t);  // what the video's opening adds there, over the runs
+    if (open && open.image !== undefined) {
+      var oi = this.openingImgs[open.image];
+      if (oi.complete && oi.naturalWidth) ctx.drawImage(oi, open.at[0], open.at[1]);
     }
     this.drawHoverMark(unit);
     for (q = 0; q < this.liveTexts.length; q++) {
@@ -846,8 +939,9 @@
         if (bl > 0) this.arrow(ax, ay, bx, by, bl, r.color, 6 * unit, A[5 * k + 4]);
       }
       ctx.globalAlpha = dim[r.index] ? fadeText : 1;
-      if (M.tag[k]) this.word(r.src.marks, M.tag[k] - 1, M.at[4 * k], M.at[4 * k + 1], r.src.ink || r.color, 5 * unit);
-      if (M.note[k]) this.word(r.src.marks, M.note[k] - 1, M.at[4 * k + 2], M.at[4 * k + 3], r.src.ink || r.color, 4 * unit);
+      var ink = r.src.marks.ink || r.src.ink || r.color;  // the words darkened as the video's (text_color)
+      if (M.tag[k]) this.word(r.src.marks, M.tag[k] - 1, M.at[4 * k], M.at[4 * k + 1], ink, 5 * unit);
+      if (M.note[k]) this.word(r.src.marks, M.note[k] - 1, M.at[4 * k + 2], M.at[4 * k + 3], ink, 4 * unit);
       ctx.globalAlpha = 1;
     }
     // pins of a run without the video's marks: a run off the view is marked at the border
