@@ -538,3 +538,25 @@ def test_sweep_outlines_and_names_the_fastest_tile_at_the_end(browser: Any, tmp_
             assert pixel[3] == 0, pixel
     assert problems == []
     page.close()
+
+
+def test_the_chart_beside_the_picture_takes_its_room(browser: Any, tmp_path: Path) -> None:
+    """NetworkLandscape at 1280×720: the true-loss chart beside the picture grows into the
+    empty column down to the picture's foot (the video's panel is about square; it was a
+    58-px strip), never past the picture, and its curves are drawn to that height."""
+    payload = player.build_payload(get_scene("NetworkLandscape"))
+    path = tmp_path / "net.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page, problems = open_page(browser, path)
+    page.evaluate("() => document.querySelector('.descent-player').descent.seek(60)")
+    got = page.evaluate(
+        """() => { const c = document.querySelector('.dp-chart').getBoundingClientRect();
+        const s = document.querySelector('.dp-stage').getBoundingClientRect();
+        const k = document.querySelector('.dp-chart');
+        return [c.width, c.height, c.bottom, s.bottom, k.height / c.height]; }"""
+    )
+    width, height, bottom, foot, scale = got
+    assert height >= 0.6 * width and bottom <= foot + 0.5, got
+    assert abs(scale - page.evaluate("() => Math.max(1, Math.min(devicePixelRatio, 3))")) < 0.02
+    assert problems == []
+    page.close()

@@ -210,6 +210,7 @@
     var cs = getComputedStyle(root);
     var chrome = Math.ceil(box.height - st.height + parseFloat(cs.marginTop || 0) + parseFloat(cs.marginBottom || 0)) + 1;
     if (chrome !== this.chrome) { this.chrome = chrome; root.style.setProperty("--dp-chrome", chrome + "px"); }
+    if (this.chart) this.drawChart();  // its room changes with the picture's size
   };
 
   /* the rate map's read-out sits under the inset where the video writes it, in the room
@@ -753,10 +754,21 @@
     return out;
   }
 
+  /* beside the picture, the chart takes the room down to the picture's foot, up to 3:4 of
+   * its width (the video's panel is about square; the stylesheet's 6.5em is its least) */
+  Player.prototype.sizeChart = function () {
+    var c = this.chart, st = this.stage.getBoundingClientRect();
+    if (this.side.getBoundingClientRect().top >= st.bottom - 1 || !c.clientWidth) return;  // under the picture
+    var room = st.bottom - c.getBoundingClientRect().top - 6;
+    var least = 6.5 * parseFloat(getComputedStyle(c).fontSize), h = Math.max(least, Math.min(room, 0.75 * c.clientWidth));
+    if (Math.abs(h - c.clientHeight) > 1) c.style.height = h.toFixed(1) + "px";
+  };
+
   Player.prototype.drawChart = function () {
+    this.sizeChart();
     var c = this.chart, dpr = this.dpr, self = this;
     var w = c.clientWidth || 200, h = c.clientHeight || 80;
-    if (c.width !== Math.round(w * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
+    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
     var g = c.getContext("2d");
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, w, h);
