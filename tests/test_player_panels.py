@@ -540,11 +540,16 @@ def test_sweep_outlines_and_names_the_fastest_tile_at_the_end(browser: Any, tmp_
     page.close()
 
 
-def test_the_chart_beside_the_picture_takes_its_room(browser: Any, tmp_path: Path) -> None:
-    """NetworkLandscape at 1280×720: the true-loss chart beside the picture grows into the
-    empty column down to the picture's foot (the video's panel is about square; it was a
-    58-px strip), never past the picture, and its curves are drawn to that height."""
-    payload = player.build_payload(get_scene("NetworkLandscape"))
+@pytest.mark.parametrize(
+    "name", ["OptimizerRace", pytest.param("NetworkLandscape", marks=pytest.mark.slow)]
+)
+def test_the_chart_beside_the_picture_takes_its_room(
+    browser: Any, tmp_path: Path, name: str
+) -> None:
+    """At 1280×720 the chart beside the picture grows into the empty column down to the
+    picture's foot (the video's panel is about square; NetworkLandscape's was a 58-px
+    strip), never past the picture, and its curves are drawn to that height."""
+    payload = player.build_payload(get_scene(name))
     path = tmp_path / "net.html"
     path.write_text(player.player_html(payload), encoding="utf-8")
     page, problems = open_page(browser, path)
