@@ -558,10 +558,12 @@ def test_the_chart_beside_the_picture_takes_its_room(
         """() => { const c = document.querySelector('.dp-chart').getBoundingClientRect();
         const s = document.querySelector('.dp-stage').getBoundingClientRect();
         const k = document.querySelector('.dp-chart');
-        return [c.width, c.height, c.bottom, s.bottom, k.height / c.height]; }"""
+        return [c.width, c.height, c.bottom, s.bottom, k.height / c.height,
+                6.5 * parseFloat(getComputedStyle(k).fontSize)]; }"""
     )
-    width, height, bottom, foot, scale = got
-    assert height >= 0.6 * width and bottom <= foot + 0.5, got
+    width, height, bottom, foot, scale, least = got
+    assert height > least + 20 and bottom <= foot + 0.5, got  # grown, inside the picture
+    assert height >= 0.74 * width or bottom >= foot - 8, got  # to 3:4, or to the foot
     assert abs(scale - page.evaluate("() => Math.max(1, Math.min(devicePixelRatio, 3))")) < 0.02
     assert problems == []
     page.close()
