@@ -567,3 +567,36 @@ def test_the_chart_beside_the_picture_takes_its_room(
     assert abs(scale - page.evaluate("() => Math.max(1, Math.min(devicePixelRatio, 3))")) < 0.02
     assert problems == []
     page.close()
+
+
+def test_legend_rows_of_one_optimizer_over_plots_take_the_plots_headings() -> None:
+    """LossFunctions runs SGD on four plots headed MSE, L1, Huber (δ = 1), SmoothL1 (β =
+    0.25) (written from over each plot's y numbers): the legend rows are those headings, not
+    "SGD · plot 1"."""
+    payload = player.build_payload(get_scene("LossFunctions"))
+    names = list(dict.fromkeys(r["group_name"] for r in payload["runs"]))
+    assert names == ["MSE", "L1", "Huber (δ = 1)", "SmoothL1 (β = 0.25)"]
+
+
+def test_hover_beside_a_written_rule_is_short(browser: Any, adaptive: dict) -> None:
+    """Where the rule is written out beside the picture (AdaptiveSteps), hovering the dot
+    gives that step's loss, gradient and lr, not a second copy of the rule over the map."""
+    page, problems = open_page(browser, adaptive["dark"]["file"])
+    page.evaluate("() => document.querySelector('.descent-player').descent.seek(11)")
+    at = page.evaluate(
+        """() => { const p = document.querySelector('.descent-player').descent;
+        const q = p.pointAt(p.runs[0], p.t), r = p.canvas.getBoundingClientRect();
+        return [r.left + q[0] * r.width / p.data.size[0], r.top + q[1] * r.height / p.data.size[1]]; }"""
+    )
+    page.mouse.move(*at)
+    tip = page.evaluate(
+        """() => { const t = document.querySelector('.dp-tip');
+        return [t.hidden, t.dataset.step, t.querySelectorAll('.dp-tip-row').length,
+                t.querySelectorAll('.dp-tip-sub').length, t.textContent]; }"""
+    )
+    hidden, step, rows, subs, text = tip
+    assert not hidden and step == "11" and subs == 0 and rows == 3, tip
+    traj = adaptive["traj"]
+    assert f"{float(traj.loss[11]):.4g}" in text
+    assert problems == []
+    page.close()

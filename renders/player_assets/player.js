@@ -1192,7 +1192,8 @@
     line(nm ? "‖gradient‖" : "gradient", vec(g));
     line("lr", num(r.lr[k]));
     if (r.plane) { line("loss on plane", num(r.plane[k])); line("off plane", num(r.off[k])); }
-    this.termRows(tip, r, k, line);
+    // the update's terms, unless the rule is written out beside the picture for this run
+    if (!(this.rule && this.runs[this.data.live_rule] === r && !this.ruleBox.hidden)) this.termRows(tip, r, k, line);
     tip.hidden = false;
     var left = this.cropX(x), top = this.cropY(y);
     tip.style.left = left < 60 ? "calc(" + left + "% + 14px)" : "";
