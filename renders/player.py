@@ -1246,9 +1246,10 @@ def _trail_tiers(track: Any) -> list[list[float]]:
 
 
 def _area_heading(area: Any, cap: PlayerCapture) -> str | None:
-    """The text the scene writes right above a plot, centred over it (NoiseEscape's "without
-    noise"), or ``None``: a static text whose bottom is at most 0.7 scene units above the
-    plot's frame and whose centre is over the frame."""
+    """The text the scene writes right above a plot (NoiseEscape's "without noise" centred
+    over it, LossFunctions' "MSE" from over its y numbers), or ``None``: the nearest static
+    text whose bottom is at most 0.7 scene units above the plot's frame, centred over the
+    frame or starting at most 1.5 units left of it."""
     o, ex, ey = (np.asarray(v, float) for v in area._basis())
     corners = np.array([o, o + ex, o + ey, o + ex + ey])
     x0, x1, top = corners[:, 0].min(), corners[:, 0].max(), corners[:, 1].max()
@@ -1257,8 +1258,15 @@ def _area_heading(area: Any, cap: PlayerCapture) -> str | None:
         text = getattr(m, "text", None)
         if not isinstance(text, str) or not text or any(f.updaters for f in m.get_family()):
             continue
-        bottom, centre = float(m.get_bottom()[1]), float(m.get_center()[0])
-        if x0 <= centre <= x1 and 0 <= bottom - top <= gap:
+        bottom, left, right = (
+            float(m.get_bottom()[1]),
+            float(m.get_left()[0]),
+            float(m.get_right()[0]),
+        )
+        # over the plot: centred on it (NoiseEscape), or starting at most 1.5 scene units left
+        # of it, over its y numbers (LossFunctions' "MSE")
+        centred = x0 <= (left + right) / 2 <= x1
+        if (centred or x0 - 1.5 <= left < x1) and 0 <= bottom - top <= gap:
             best, gap = text, bottom - top
     return best
 

@@ -538,3 +538,65 @@ def test_sweep_outlines_and_names_the_fastest_tile_at_the_end(browser: Any, tmp_
             assert pixel[3] == 0, pixel
     assert problems == []
     page.close()
+
+
+@pytest.mark.parametrize(
+    "name", ["OptimizerRace", pytest.param("NetworkLandscape", marks=pytest.mark.slow)]
+)
+def test_the_chart_beside_the_picture_takes_its_room(
+    browser: Any, tmp_path: Path, name: str
+) -> None:
+    """At 1280×720 the chart beside the picture grows into the empty column down to the
+    picture's foot (the video's panel is about square; NetworkLandscape's was a 58-px
+    strip), never past the picture, and its curves are drawn to that height."""
+    payload = player.build_payload(get_scene(name))
+    path = tmp_path / "net.html"
+    path.write_text(player.player_html(payload), encoding="utf-8")
+    page, problems = open_page(browser, path)
+    page.evaluate("() => document.querySelector('.descent-player').descent.seek(60)")
+    got = page.evaluate(
+        """() => { const c = document.querySelector('.dp-chart').getBoundingClientRect();
+        const s = document.querySelector('.dp-stage').getBoundingClientRect();
+        const k = document.querySelector('.dp-chart');
+        return [c.width, c.height, c.bottom, s.bottom, k.height / c.height,
+                6.5 * parseFloat(getComputedStyle(k).fontSize)]; }"""
+    )
+    width, height, bottom, foot, scale, least = got
+    assert height > least + 20 and bottom <= foot + 0.5, got  # grown, inside the picture
+    assert height >= 0.74 * width or bottom >= foot - 8, got  # to 3:4, or to the foot
+    assert abs(scale - page.evaluate("() => Math.max(1, Math.min(devicePixelRatio, 3))")) < 0.02
+    assert problems == []
+    page.close()
+
+
+def test_legend_rows_of_one_optimizer_over_plots_take_the_plots_headings() -> None:
+    """LossFunctions runs SGD on four plots headed MSE, L1, Huber (δ = 1), SmoothL1 (β =
+    0.25) (written from over each plot's y numbers): the legend rows are those headings, not
+    "SGD · plot 1"."""
+    payload = player.build_payload(get_scene("LossFunctions"))
+    names = list(dict.fromkeys(r["group_name"] for r in payload["runs"]))
+    assert names == ["MSE", "L1", "Huber (δ = 1)", "SmoothL1 (β = 0.25)"]
+
+
+def test_hover_beside_a_written_rule_is_short(browser: Any, adaptive: dict) -> None:
+    """Where the rule is written out beside the picture (AdaptiveSteps), hovering the dot
+    gives that step's loss, gradient and lr, not a second copy of the rule over the map."""
+    page, problems = open_page(browser, adaptive["dark"]["file"])
+    page.evaluate("() => document.querySelector('.descent-player').descent.seek(11)")
+    at = page.evaluate(
+        """() => { const p = document.querySelector('.descent-player').descent;
+        const q = p.pointAt(p.runs[0], p.t), r = p.canvas.getBoundingClientRect();
+        return [r.left + q[0] * r.width / p.data.size[0], r.top + q[1] * r.height / p.data.size[1]]; }"""
+    )
+    page.mouse.move(*at)
+    tip = page.evaluate(
+        """() => { const t = document.querySelector('.dp-tip');
+        return [t.hidden, t.dataset.step, t.querySelectorAll('.dp-tip-row').length,
+                t.querySelectorAll('.dp-tip-sub').length, t.textContent]; }"""
+    )
+    hidden, step, rows, subs, text = tip
+    assert not hidden and step == "11" and subs == 0 and rows == 3, tip
+    traj = adaptive["traj"]
+    assert f"{float(traj.loss[11]):.4g}" in text
+    assert problems == []
+    page.close()

@@ -241,10 +241,9 @@
       if (!beside) chrome += this.sideBelow || 0;
     } else if (this.main) { cl.remove("dp-beside"); root.dataset.side = "inside"; }
     if (chrome !== this.chrome) { this.chrome = chrome; root.style.setProperty("--dp-chrome", chrome + "px"); }
-    // the loss chart drawn again where the layout gave it another size (moved out of the
-    // picture, the picture resized): its bitmap is its box's, never a stretched one
-    var c = this.chart, d = this.dpr;
-    if (c && this.ready && (c.width !== Math.round(c.clientWidth * d) || c.height !== Math.round(c.clientHeight * d))) this.drawChart();
+    // the loss chart drawn again at each fit: its room changes with the picture's size and
+    // place, and its bitmap is its box's, never a stretched one
+    if (this.chart && this.ready) this.drawChart();
   };
 
   /* the rate map's read-out sits under the inset where the video writes it, in the room
@@ -991,7 +990,18 @@
     return out;
   }
 
+  /* beside the picture, the chart takes the room down to the picture's foot, up to 3:4 of
+   * its width (the video's panel is about square; the stylesheet's 6.5em is its least) */
+  Player.prototype.sizeChart = function () {
+    var c = this.chart, st = this.stage.getBoundingClientRect();
+    if (this.side.getBoundingClientRect().top >= st.bottom - 1 || !c.clientWidth) return;  // under the picture
+    var room = st.bottom - c.getBoundingClientRect().top - 6;
+    var least = 6.5 * parseFloat(getComputedStyle(c).fontSize), h = Math.max(least, Math.min(room, 0.75 * c.clientWidth));
+    if (Math.abs(h - c.clientHeight) > 1) c.style.height = h.toFixed(1) + "px";
+  };
+
   Player.prototype.drawChart = function () {
+    this.sizeChart();
     var c = this.chart, dpr = this.dpr, self = this;
     var w = c.clientWidth || 200, h = c.clientHeight || 80;
     if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
@@ -1418,7 +1428,8 @@
     line(nm ? "‖gradient‖" : "gradient", vec(g));
     line("lr", num(r.lr[k]));
     if (r.plane) { line("loss on plane", num(r.plane[k])); line("off plane", num(r.off[k])); }
-    this.termRows(tip, r, k, line);
+    // the update's terms, unless the rule is written out beside the picture for this run
+    if (!(this.rule && this.runs[this.data.live_rule] === r && !this.ruleBox.hidden)) this.termRows(tip, r, k, line);
     tip.hidden = false;
     var left = this.cropX(x), top = this.cropY(y);
     tip.style.left = left < 60 ? "calc(" + left + "% + 14px)" : "";
