@@ -1128,6 +1128,22 @@ def test_a_1920_picture_fills_a_1080p_window(browser: Any, tmp_path: Path) -> No
 
 
 @needs_chromium
+def test_the_trails_switch_only_where_a_run_leaves_a_trail(
+    browser: Any, overshoot: dict, tmp_path: Path
+) -> None:
+    """MuonVsAdamW draws bars, no run leaves a trail: no "trails" switch (it changed no pixel:
+    the review's finding 36); MomentumOvershoot's runs leave trails: the switch is there."""
+    path = tmp_path / "muon.html"
+    path.write_text(player.player_html(player.build_payload(get_scene("MuonVsAdamW"))))
+    for file, shown in ((path, False), (overshoot["files"]["dark"], True)):
+        page = Page(browser, file)
+        switch = page.root().locator("label.dp-check", has_text="trails")
+        assert switch.is_visible() == shown, file
+        page.check_clean()
+        page.page.close()
+
+
+@needs_chromium
 def test_a_tooltip_stays_inside_a_small_player(browser: Any, overshoot: dict) -> None:
     """A frame cuts off what crosses its edge: on a 420 × 400 screen the tooltip of a dot
     near the picture's middle (SGD's at the last step, at the optimum: anchored to its right)

@@ -282,7 +282,8 @@
   };
   Player.prototype.stepBy = function (k) {
     this.pause();
-    this.seek(Math.round(this.t) + k);  // from the step shown (the counter's), not the clock's
+    // from the step shown (the counter's), not the clock's
+    this.seek(Math.round(this.t) + k);
   };
   Player.prototype.play = function () {
     if (this.playing) return;
@@ -500,6 +501,8 @@
       this.chartRuns = single.map(function (g) { return g.runs[0]; });
     }
     this.arrowBox.hidden = !this.runs.some(function (r) { return r.arrows.length || r.ghost || r.marks; });
+    // no run leaves a trail (MuonVsAdamW's bars): no switch that changes nothing
+    this.trailBox.parentNode.hidden = !this.runs.some(function (r) { return r.src.trail; });
     this.initBeats(function (b) { self.pause(); self.seek(b.step); });
   };
 
