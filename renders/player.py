@@ -2693,7 +2693,8 @@ def frame_script(frame_id: str) -> str:
     ``IntersectionObserver`` with the implicit root sees them: clipped by every frame and
     overflow around it, so that in VS Code, whose notebook outputs share one webview as tall
     as the whole notebook (its ``innerHeight`` 11,278 px at 1280 × 720), it is the notebook
-    editor's visible height (580 px there), not the webview's. Without ``IntersectionObserver``
+    editor's visible height (580 px there), not the webview's (the window's part is that of
+    one hidden, fixed 1-px probe the page's frames share). Without ``IntersectionObserver``
     it is ``innerHeight``. Where the page runs no script the frame keeps the size its style
     gives it. ``frame_id``: letters, digits, ``-`` and ``_`` (it is written into the script
     as is; else ``ValueError``)."""
@@ -2711,10 +2712,10 @@ def frame_script(frame_id: str) -> str:
         "window.addEventListener('resize',function(){again();if(io)targets.forEach(function(t)"
         "{io.unobserve(t);io.observe(t);});});"
         "if(window.IntersectionObserver){"
-        "var s=document.createElement('div');"
+        "var s=document.getElementById('descent-viewport-probe');if(!s){"
+        "s=document.createElement('div');s.id='descent-viewport-probe';"
         "s.style.cssText='position:fixed;left:0;top:0;bottom:0;width:1px;"
-        "visibility:hidden;pointer-events:none';"
-        "document.body.appendChild(s);targets.push(s);"
+        "visibility:hidden;pointer-events:none';document.body.appendChild(s);}targets.push(s);"
         "for(var e=f.parentElement;e&&e!==document.body&&e!==document.documentElement;"
         "e=e.parentElement){var o=getComputedStyle(e).overflowY;"
         "if((o==='auto'||o==='scroll'||o==='overlay')&&Math.abs(e.scrollHeight-e.clientHeight)>1)"

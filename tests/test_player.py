@@ -1128,6 +1128,22 @@ def test_a_1920_picture_fills_a_1080p_window(browser: Any, tmp_path: Path) -> No
 
 
 @needs_chromium
+def test_the_trails_switch_only_where_a_run_leaves_a_trail(
+    browser: Any, overshoot: dict, tmp_path: Path
+) -> None:
+    """MuonVsAdamW draws bars, no run leaves a trail: no "trails" switch (it changed no pixel:
+    the review's finding 36); MomentumOvershoot's runs leave trails: the switch is there."""
+    path = tmp_path / "muon.html"
+    path.write_text(player.player_html(player.build_payload(get_scene("MuonVsAdamW"))))
+    for file, shown in ((path, False), (overshoot["files"]["dark"], True)):
+        page = Page(browser, file)
+        switch = page.root().locator("label.dp-check", has_text="trails")
+        assert switch.is_visible() == shown, file
+        page.check_clean()
+        page.page.close()
+
+
+@needs_chromium
 def test_a_tooltip_stays_inside_a_small_player(browser: Any, overshoot: dict) -> None:
     """A frame cuts off what crosses its edge: on a 420 × 400 screen the tooltip of a dot
     near the picture's middle (SGD's at the last step, at the optimum: anchored to its right)
@@ -1647,8 +1663,9 @@ def test_surface_3d_trails_follow_the_surface_and_one_legend(browser: Any, tmp_p
 def test_show_in_a_real_jupyterlab(browser: Any, tmp_path: Path) -> None:
     """``show(Scene, format="html")`` in JupyterLab (a real server and kernel, offline, with
     a token): the cell's output is the player in an iframe, tall enough for its controls,
-    its canvas draws the runs and the scrubber and keys move it; no request leaves the
-    machine and no page error."""
+    its canvas draws the runs and the scrubber and keys move it; at 1280 × 720, 600 and 400
+    the player fits the notebook panel's height (below the menus and toolbars), its controls
+    within it from the frame's top; no request leaves the machine and no page error."""
     import json
     import os
     import socket
@@ -1767,6 +1784,26 @@ def test_show_in_a_real_jupyterlab(browser: Any, tmp_path: Path) -> None:
         root_el.focus()
         page.keyboard.press("End")
         assert root_el.get_attribute("data-step") == str(get_scene("LearningRates").steps)
+        # a short screen: the player is told the height of the notebook's panel (below
+        # JupyterLab's menus and toolbars, above its status bar) and fits it; from the
+        # frame's top, the scrubber and buttons are within it under a picture >= --dp-min-h
+        panel = page.locator(".jp-WindowedPanel-outer").first
+        for height in (720, 600, 400):
+            page.set_viewport_size({"width": 1280, "height": height})
+            room = panel.bounding_box()["height"]
+            wait_until(
+                frame,
+                "(h) => Math.abs(parseFloat(getComputedStyle(document.querySelector("
+                "'.descent-player')).getPropertyValue('--dp-vh')) - h) <= 1",
+                room,
+            )
+            page.wait_for_timeout(300)  # the player's fit, then the frame's height
+            top = element.bounding_box()["y"]
+            bar = frame.locator(".dp-bar").bounding_box()
+            stage = frame.locator(".dp-stage").bounding_box()
+            assert bar["y"] + bar["height"] - top <= room + 0.5, (height, room, bar, top)
+            assert stage["height"] >= 199, (height, stage)
+            page.screenshot(path=str(tmp_path / f"lab-{height}.png"))
         assert blocked == [] and errors == [], (blocked, errors)
         page.close()
     finally:

@@ -208,9 +208,8 @@
    * the viewport (--dp-vh: the page's visible height, where the player is in a frame), so
    * that the whole player is on screen (player.css, .dp-stage), down to a picture --dp-min-h
    * tall. A legend and loss chart with no free side in the picture (.dp-main) go beside it
-   * (.dp-beside) where the player is ≥ 1000 px wide, or where the picture, as tall as the
-   * height lets it be, leaves them the width (a short, wide screen: then they do not push
-   * the controls down), else under it */
+   * (.dp-beside) or under it, whichever leaves the picture wider (a short, wide screen:
+   * beside, so that they do not push the controls down) */
   Player.prototype.fit = function () {
     if (this.map) this.placeMapReadout();
     this.spreadMarks();
@@ -229,16 +228,18 @@
     if (out) {
       var beside = cl.contains("dp-beside"), vh = px("--dp-vh") || innerHeight, least = px("--dp-min-h"), w = root.clientWidth;
       if (!beside) this.sideBelow = side.offsetHeight;
-      // 316: the panel beside the picture, 22em of 14 px, and the gap (player.css)
-      beside = w >= 1000 || Math.max(least, vh - chrome) * (px("--dp-aspect") || 16 / 9) + 316 <= w;
+      // beside or under the picture, whichever leaves the picture wider (316: the panel
+      // beside it, 22em of 14 px, and the gap: player.css)
+      var a = px("--dp-aspect") || 16 / 9, below = this.sideBelow || 0;
+      beside = Math.min(w - 316, Math.max(least, vh - chrome) * a) > Math.min(w, Math.max(least, vh - chrome - below) * a);
       cl.toggle("dp-beside", beside);
       // under the picture, unless that leaves the picture less than --dp-min-h: then under
       // the controls, which stay right under the picture (a very short screen)
-      var low = !beside && vh - chrome - (this.sideBelow || 0) < least;
+      var low = !beside && vh - chrome - below < least;
       if (low && side.previousSibling !== this.bar) root.insertBefore(side, this.bar.nextSibling);
       else if (!low && side.parentNode !== main) main.appendChild(side);
       root.dataset.side = beside ? "beside" : low ? "after" : "below";
-      if (!beside) chrome += this.sideBelow || 0;
+      if (!beside) chrome += below;
     } else if (this.main) { cl.remove("dp-beside"); root.dataset.side = "inside"; }
     if (chrome !== this.chrome) { this.chrome = chrome; root.style.setProperty("--dp-chrome", chrome + "px"); }
     // the loss chart drawn again at each fit: its room changes with the picture's size and
@@ -281,7 +282,8 @@
   };
   Player.prototype.stepBy = function (k) {
     this.pause();
-    this.seek(Math.round(this.t) + k);  // from the step shown (the counter's), not the clock's
+    // from the step shown (the counter's), not the clock's
+    this.seek(Math.round(this.t) + k);
   };
   Player.prototype.play = function () {
     if (this.playing) return;
@@ -570,6 +572,8 @@
       this.chartRuns = single.map(function (g) { return g.runs[0]; });
     }
     this.arrowBox.hidden = !this.runs.some(function (r) { return r.arrows.length || r.ghost || r.marks; });
+    // no run leaves a trail (MuonVsAdamW's bars): no switch that changes nothing
+    this.trailBox.parentNode.hidden = !this.runs.some(function (r) { return r.src.trail; });
     this.initBeats(function (b) { self.pause(); self.seek(b.step); });
   };
 
