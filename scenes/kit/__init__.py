@@ -139,6 +139,7 @@ from descent.scenes.kit.rules import (
 from descent.scenes.kit.scene import (
     Beat,
     DescentScene,
+    NarrationWarning,
     computed,
 )
 from descent.scenes.kit.story import (
@@ -326,6 +327,7 @@ __all__ = [
     "still_axes",
     "family_with_points",
     "Beat",
+    "NarrationWarning",
     "DescentScene",
     "CurveScene",
     "SurfaceScene",
