@@ -470,8 +470,12 @@ def find_events(
     optimum: ArrayLike | None = None,
     stationary: Sequence[ArrayLike] = (),
     tol: float | None = None,
+    loss: Callable[[Array], ArrayLike] | None = None,
 ) -> list[Event]:
     """Every event of ``runs`` (single runs, not swarms), by step.
+
+    ``loss``: the landscape's loss at points ``(n, dim)`` → ``(n,)``; with it an overshoot
+    must be past the optimum, not only across one of its coordinates (:func:`overshoots`).
 
     Overshoots and oscillation (per coordinate, against ``optimum``), passes of the
     ``stationary`` points (positions), the tolerance ``tol`` around the optimum
@@ -488,7 +492,7 @@ def find_events(
         name = r.label
         found += first_non_finite_event(p, r.loss, run=k, label=name)
         if opt is not None:
-            found += overshoots(p, opt, run=k, label=name)
+            found += overshoots(p, opt, loss=loss, run=k, label=name)
             for i in range(p.shape[1]):
                 found += [
                     Event(e.kind, e.step, k, name, {**e.values, "coordinate": float(i)})

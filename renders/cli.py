@@ -577,8 +577,33 @@ def _projected(land: Any, traj: Any, args: argparse.Namespace) -> dict[str, Any]
     }
 
 
+def _one_line_warnings() -> None:
+    """descent's own warnings (a spec's stale subtitle) as one line each, once:
+    ``descent: warning: race.toml: subtitle says "lr 0.1" but ...``."""
+    import warnings
+
+    from descent.renders.spec import SpecWarning
+
+    shown = warnings.showwarning
+    if getattr(shown, "descent", False):  # installed by an earlier main() in this process
+        return
+    said: set[str] = set()
+
+    def show(message: Any, category: Any, filename: str, lineno: int, *a: Any, **k: Any) -> None:
+        if not issubclass(category, SpecWarning):
+            return shown(message, category, filename, lineno, *a, **k)
+        text = " ".join(str(message).split())
+        if text not in said:
+            said.add(text)
+            print(f"descent: warning: {text}", file=sys.stderr)
+
+    show.descent = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``descent`` command; returns the exit code."""
+    _one_line_warnings()
     try:
         args = build_parser().parse_args(argv)
         if args.command == "list":

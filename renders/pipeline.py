@@ -428,6 +428,9 @@ def run_job(
             png = Path(out["png"]) if "png" in out else png
             srt = Path(out["srt"]) if "srt" in out else srt
             marks, duration = out.get("sections", []), float(out.get("duration", 0.0))
+            for note in out.get("warnings", []):  # narration shortened or dropped for run_time
+                if note not in result.notes:
+                    result.notes.append(note)
             reads.update(out.get("reads", []))
         player = _player(job, work) if "html" in job.formats else None
         written: list[Path] = []

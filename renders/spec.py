@@ -10,7 +10,8 @@ Schema
 .. code-block:: toml
 
     title = "Momentum on a narrow valley"      # optional
-    subtitle = "x² + 10y², lr 0.05"            # optional
+    subtitle = "x² + 10y², lr 0.05"            # optional, free text (default: computed from
+                                               # the optimizers; a value no optimizer has warns)
 
     [landscape]
     name = "ellipse"                 # a registry landscape ...
@@ -68,7 +69,9 @@ Schema
 from __future__ import annotations
 
 import math
+import re
 import tomllib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,7 +80,13 @@ import numpy as np
 
 from descent.engine.errors import EngineError, unknown_name
 
-__all__ = ["Spec", "load_spec", "spec_inputs"]
+__all__ = ["Spec", "SpecWarning", "load_spec", "spec_inputs", "stale_subtitle"]
+
+
+class SpecWarning(UserWarning):
+    """A spec that loads but says something its runs do not (a typed ``subtitle`` naming a
+    hyper-parameter value no optimizer has)."""
+
 
 TOP = {"title", "subtitle", "landscape", "model", "projection", "run", "optimizer", "show"}
 TOP |= {"sweep"}
@@ -273,6 +282,9 @@ def load_spec(path: str | Path) -> Spec:
     start, steps, grad_noise, seed, run_time = _run_table(c, data, land)
     specs = _optimizers(c, data)
     sweep = _sweep_table(c, data, land, specs, start, steps) if "sweep" in data else None
+    if subtitle and sweep is None:
+        for problem in stale_subtitle(subtitle, specs, steps):
+            warnings.warn(f"{path}: {problem}", SpecWarning, stacklevel=2)
 
     # -- overlays --
     show_t = c.keys(data.get("show", {}), SHOW, "show")
@@ -377,6 +389,63 @@ def _run_table(
     run_time = c.number(run_t, "run_time", "run", 6.0, 0.5, 120.0)
     given = float(run_time) if "run_time" in run_t else None  # else: the story's own length
     return start, int(steps), float(grad_noise), int(seed), given
+
+
+#: a hyper-parameter and its value as a subtitle types it: ``lr 0.1``, ``lr=0.1``,
+#: ``momentum: 0.9``, ``weight decay 0.01`` (the key's ``_`` may be a space)
+_TYPED_VALUE = re.compile(
+    r"(?<![\w.])([A-Za-z][A-Za-z0-9]*(?:[_ ][A-Za-z][A-Za-z0-9]*)?)\s*[=:]?\s*"
+    r"(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|-?\.\d+(?:[eE][-+]?\d+)?)(?![\w.])"
+)
+
+
+def stale_subtitle(subtitle: str, specs: list[Any], steps: int | None = None) -> list[str]:
+    """What a typed ``subtitle`` says of the optimizers that none of them has.
+
+    Each ``KEY VALUE`` in it whose ``KEY`` (``lr``, ``momentum``, ``weight decay`` …) is a
+    keyword of one of the ``specs`` must be that keyword's value in at least one of them
+    (to 3 significant figures, a tuple's members counted), and ``N steps`` must be
+    ``steps`` (when given). A subtitle is free text: edit a
+    learning rate and the typed one keeps the old number, so each mismatch is reported.
+
+    Returns
+    -------
+    list of str
+        One sentence per mismatch, e.g. ``subtitle says "lr 0.1" but no optimizer has lr
+        0.1 (lr: 0.4, 1); remove subtitle to have it computed from the optimizers``.
+    """
+    values: dict[str, set[float]] = {}
+    for spec in specs:
+        for key, value in spec.kwargs.items():
+            items = value if isinstance(value, tuple | list) else (value,)
+            for v in items:
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    values.setdefault(key.lower(), set()).add(float(v))
+    problems = []
+    for m in _TYPED_VALUE.finditer(subtitle):
+        words = m.group(1).lower().split()
+        # "Adam lr 0.1": the key is the last word; "weight decay 0.01": both
+        key = "_".join(words) if "_".join(words) in values else words[-1]
+        if key not in values:
+            continue
+        said = float(m.group(2))
+        have = values[key]
+        if any(math.isclose(said, v, rel_tol=5e-3, abs_tol=1e-12) for v in have):
+            continue
+        listed = ", ".join(f"{v:g}" for v in sorted(have))
+        problems.append(
+            f'subtitle says "{key.replace("_", " ")} {m.group(2)}" but no optimizer has'
+            f" {key} {said:g} ({key}: {listed}); remove subtitle to have it computed from"
+            " the optimizers"
+        )
+    if steps is not None:
+        for m in re.finditer(r"(?<![\w.])(?<!every )(\d+) steps\b", subtitle):
+            if int(m.group(1)) != steps:
+                problems.append(
+                    f'subtitle says "{m.group(0)}" but run.steps is {steps}; remove subtitle'
+                    " to have it computed"
+                )
+    return problems
 
 
 def _optimizers(c: _Checker, data: dict[str, Any]) -> list[Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,7 @@ def _render(job: dict[str, Any], cls: Any) -> dict[str, Any]:
 
     from descent.renders.encoder import PipeFileWriter
     from descent.renders.media import save_png
+    from descent.scenes.kit.scene import NarrationWarning
 
     cls = cls if cls is not None else load_scene(job)
     if job.get("html"):  # the interactive player: built from the scene's data, no video
@@ -110,11 +112,21 @@ def _render(job: dict[str, Any], cls: Any) -> dict[str, Any]:
             final = _count_frames(
                 scene.renderer, Path(job["progress"]), expected, exact=bool(known)
             )
-        scene.render()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", NarrationWarning)
+            scene.render()
+        for w in caught:  # the narration's fate goes to the user as a note; the rest as before
+            if not issubclass(w.category, NarrationWarning):
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
         if job.get("progress"):
             final()
         writer = scene.renderer.file_writer
         out: dict[str, Any] = {"sections": marks, "duration": float(scene.renderer.time)}
+        out["warnings"] = list(
+            dict.fromkeys(
+                str(w.message) for w in caught if issubclass(w.category, NarrationWarning)
+            )
+        )
         out["frames"] = round(float(scene.renderer.time) * float(job["fps"]))
         if job["video"]:
             out["video"] = str(writer.movie_file_path)

@@ -81,3 +81,49 @@ def test_an_overshoots_depth_is_where_the_dot_is_at_the_beats_step(name: str) ->
     if name == "MomentumOvershoot":
         steps = {b.name: b.step for b in crossings}
         assert steps["Momentum overshoots"] == 4 and steps["Momentum swings back"] == 8
+
+
+@pytest.mark.parametrize("name", list(SCENES))
+def test_a_beat_lands_on_a_step_whose_quoted_number_is_on_screen(name: str) -> None:
+    # review4 #7: "Momentum 1.37 at step 8 ... 2.39 at step 14" under a chapter at step 6,
+    # where neither is on screen; the chapter lands on the first quoted step, and every
+    # later one is reached under its caption (until)
+    cls = get_scene(name)
+    for b in cls.beats:
+        steps = []
+        for e in b.events:
+            if e.kind in AT_STEP and AT_STEP[e.kind][0] in e.values:
+                key, step_of = AT_STEP[e.kind]
+                if quoted_steps(b.say, number(e.values[key])):
+                    steps.append(step_of(e))
+        later = [s for s in steps if s >= b.step]
+        if not later:
+            continue  # numbers only recalled (shown before the caption)
+        assert min(later) == b.step, (name, b.name, b.step, steps, b.say)
+        assert max(later) <= (b.until if b.until is not None else b.step), (b.name, b.until)
+
+
+def test_muon_vs_adamws_beats_quote_their_own_steps_and_count_the_level_bars() -> None:
+    # review4 #4 and #14: chapter 3 at step 100 quoted step 150's losses, and chapter 2 said
+    # "every direction moves about as far" over bars where 8 of 32 reach half the largest
+    cls = get_scene("MuonVsAdamW")
+    land, trajs = cls.simulate()
+    ratios = cls.spectra(land, trajs)
+    beats = {b.name: b for b in cls.beats}
+    spectrum, last = beats["the update's singular values"], beats["what level steps do"]
+    for b in (spectrum, last):
+        t = int(b.step)
+        # the legend's read-out at step t: "≥ ½σ₁: N" from the bars of ΔW(t → t+1)
+        counts = [int(np.sum(r[min(t, len(r) - 1)] >= cls.level)) for r in ratios]
+        assert f"{counts[1]} of Muon's" in b.say and f"{counts[0]} of AdamW's" in b.say, b.say
+        for n in re.findall(r"step (\d+)", b.say):
+            assert int(n) == t, b.say  # no other step's numbers
+    from descent.scenes.kit.networks import short
+
+    losses = [short(float(tr.loss[int(last.step)])) for tr in trajs]
+    assert all(x in last.say for x in losses), (losses, last.say)
+    k = ratios[1].shape[1]
+    level = int(np.sum(ratios[1][int(spectrum.step)] >= cls.level))
+    assert ("every direction" in spectrum.say) == (level == k), spectrum.say
+    if level < k and np.nanmin(ratios[1][int(spectrum.step)]) < 0.1:
+        assert "not all" in spectrum.say, spectrum.say

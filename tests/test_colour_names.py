@@ -49,3 +49,11 @@ def test_the_light_themes_momentum_is_called_orange_not_vermillion() -> None:
     # no run colour of either theme is called by a word viewers do not use for it
     for theme in (get_theme("dark"), light):
         assert "vermillion" not in {color_name(c, theme) for c in theme.runs.values()}
+
+
+def test_each_themes_run_colours_have_distinct_names() -> None:
+    # a caption's "the orange run" picks out one run
+    for theme in (get_theme("dark"), get_theme("light")):
+        colours = list(dict.fromkeys(theme.runs.values()))
+        names = [color_name(c, theme) for c in colours]
+        assert len(set(names)) == len(names), (theme.name, dict(zip(colours, names, strict=True)))

@@ -125,3 +125,40 @@ def test_find_events_on_the_momentum_valley() -> None:
     assert (first.step, first.values["coordinate"]) == (2, 1.0)
     assert first.values["position"] == pytest.approx(-0.4, abs=1e-6)
     assert all(e.step <= 40 for e in found)
+
+
+def test_following_a_curved_valley_across_the_optimums_y_is_no_overshoot() -> None:
+    # review4 #5: Adam on Rosenbrock follows the floor y = x² from (−1.5, 2.5) through (0, 0)
+    # toward (1, 1); y drops below 1 because the valley does. A real run, the real loss: the
+    # crossing of y = 1 is there, but back at y = 1 the loss is higher, so it is not past the
+    # optimum; the same check keeps the valley's overshoot of a quadratic (momentum)
+    land = engine.get_landscape("rosenbrock")
+    adam = engine.simulate(land, engine.OptimizerSpec("Adam", lr=0.1), start=(-1.5, 2.5), steps=300)
+    p = np.asarray(adam.params, dtype=np.float64)
+
+    def loss(x: np.ndarray) -> np.ndarray:
+        return land.value(x, cache=False)
+
+    crossed = events.overshoots(p, land.optimum)
+    assert any(e.values["coordinate"] == 1.0 for e in crossed)  # y crosses 1 ...
+    assert events.overshoots(p, land.optimum, loss=loss) == []  # ... but never goes past it
+    ellipse = engine.get_landscape("ellipse")
+    momentum = engine.OptimizerSpec("SGD", lr=0.05, momentum=0.9)
+    run = engine.simulate(ellipse, momentum, start=(-5.0, 2.0), steps=40)
+    q = np.asarray(run.params, dtype=np.float64)
+    kept = events.overshoots(q, ellipse.optimum, loss=lambda x: ellipse.value(x, cache=False))
+    assert kept and kept[0].kind == "overshoot"
+    assert [(e.kind, e.step) for e in kept][:2] == [
+        (e.kind, e.step) for e in events.overshoots(q, ellipse.optimum)
+    ][:2]
+
+
+def test_a_lead_change_names_the_runner_up_not_only_the_run_it_overtook() -> None:
+    # three runs: c leads from step 1; the run it overtook (a, the start's leader by the
+    # tie) is the worst there, b the runner-up
+    a = np.array([5.0, 4.9, 4.8])
+    b = np.array([5.0, 3.0, 2.0])
+    c = np.array([5.0, 1.0, 0.5])
+    [e] = events.lead_changes([a, b, c], labels=["a", "b", "c"])
+    assert (e.step, e.label, e.values["previous"]) == (1, "c", 0.0)
+    assert (e.values["runner_up"], e.values["runner_up_loss"]) == (1.0, 3.0)

@@ -4,9 +4,13 @@ from its dot, every narrated beat captioned, and the formula written as the titl
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from descent.renders.spec_scenes import scene_from_spec
 from descent.scenes.kit import check_layout, lookahead_form
@@ -42,3 +46,80 @@ def test_the_example_spec_draws_nesterovs_look_ahead_ghost_and_captions_its_beat
     # the formula as the title writes it
     text = said + " " + (cls.subtitle or "")
     assert "x² + 10·y²" in said and "^" not in text and "**" not in text
+
+
+ROSENBROCK = EXAMPLE.parent / "adaptive_rosenbrock.toml"
+
+
+def test_the_rosenbrock_example_tells_no_overshoot_and_leads_against_the_runner_up() -> None:
+    # review4 #5 and #13: "Adam overshoots: it crossed the optimum's y = 1" while following
+    # the curved valley floor, and "takes the lead ... against Adagrad's" (the worst run)
+    cls = scene_from_spec(ROSENBROCK)
+    land, trajs = cls.simulate()
+    assert not [b for b in cls.beats if "overshoot" in b.name], [b.say for b in cls.beats]
+    leads = [b for b in cls.beats if "takes the lead" in b.name]
+    assert leads
+    for b in leads:
+        t = int(b.step)
+        losses = {tr.label: float(tr.loss[t]) for tr in trajs}
+        leader, second = sorted(losses, key=losses.__getitem__)[:2]
+        assert b.say.startswith(f"At step {t} {leader} takes the lead"), b.say
+        from descent.scenes.kit.story import number
+
+        assert f"against {second}'s {number(losses[second])}, the runner-up" in b.say, b.say
+
+
+def test_a_typed_subtitle_that_names_an_lr_no_optimizer_has_warns(tmp_path: Path) -> None:
+    # review4 #20: the user edits Adam's lr 0.1 -> 0.4 and the typed subtitle keeps "lr 0.1"
+    import warnings
+
+    from descent.renders.spec import SpecWarning, load_spec
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpecWarning)
+        assert load_spec(ROSENBROCK).subtitle is None  # the example's is computed
+        load_spec(EXAMPLE)  # a typed one that matches its optimizers: silent
+    text = ROSENBROCK.read_text().replace("lr = 0.1\n", "lr = 0.4\n")
+    text = text.replace('title = "', 'subtitle = "Adam lr 0.1, 300 steps"\ntitle = "', 1)
+    edited = tmp_path / "my_rosen.toml"
+    edited.write_text(text)
+    with pytest.warns(SpecWarning, match=r'subtitle says "lr 0.1" but no optimizer has lr 0.1'):
+        load_spec(edited)
+    # the CLI says it in one line and renders; the video's narration goes beside it (.srt)
+    env = {**os.environ, "DESCENT_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run(
+        [sys.executable, "-m", "descent.renders.cli", "render", str(edited), "--format", "mp4",
+         "--quality", "preview", "--out", str(tmp_path / "media")],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    warned = [line for line in out.stderr.splitlines() if line.startswith("descent: warning:")]
+    assert len(warned) == 1 and "lr 0.1" in warned[0] and "Traceback" not in out.stderr, out
+    # review4 #19: the spec's video had no .srt while its player had 4 narrated chapters
+    srt = tmp_path / "media" / "my_rosen.srt"
+    assert (tmp_path / "media" / "my_rosen.mp4").is_file() and srt.is_file()
+    cues = " ".join(srt.read_text(encoding="utf-8").split())
+    with pytest.warns(SpecWarning):
+        beats = scene_from_spec(edited).beats
+    for b in beats:
+        if b.say:
+            assert " ".join(b.say.split()) in cues, b.say
+
+
+def test_a_run_time_too_short_for_the_narration_is_said_when_rendering(tmp_path: Path) -> None:
+    # the narration dropped to fit run_time was silent: the video simply had no .srt
+    spec = tmp_path / "short.toml"
+    spec.write_text(
+        'title = "Two on a valley"\n[landscape]\nname = "ellipse"\n[run]\nstart = [-4.0, 1.5]\n'
+        'steps = 20\nrun_time = 1.0\n[[optimizer]]\nname = "SGD"\nlr = 0.05\n[[optimizer]]\n'
+        'name = "SGD"\nlr = 0.05\nmomentum = 0.9\nlabel = "Momentum"\n'
+    )
+    env = {**os.environ, "DESCENT_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run(
+        [sys.executable, "-m", "descent.renders.cli", "render", str(spec), "--format", "mp4",
+         "--quality", "preview", "--out", str(tmp_path / "media")],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "leaves too little: narration" in out.stdout, out.stdout
+    assert "run_time 1 s" in out.stdout and "Traceback" not in out.stderr

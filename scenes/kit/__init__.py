@@ -139,6 +139,7 @@ from descent.scenes.kit.rules import (
 from descent.scenes.kit.scene import (
     Beat,
     DescentScene,
+    NarrationWarning,
     computed,
 )
 from descent.scenes.kit.story import (
@@ -151,6 +152,7 @@ from descent.scenes.kit.story import (
     event_story,
     farthest_step,
     first_sentence,
+    loss_of,
     number,
     overshoot_comparison,
     pick_beats,
@@ -326,6 +328,7 @@ __all__ = [
     "still_axes",
     "family_with_points",
     "Beat",
+    "NarrationWarning",
     "DescentScene",
     "CurveScene",
     "SurfaceScene",
@@ -361,6 +364,7 @@ __all__ = [
     "Emphasis",
     "axis_name",
     "event_story",
+    "loss_of",
     "overshoot_comparison",
     "crossing_text",
     "farthest_step",

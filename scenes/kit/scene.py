@@ -73,6 +73,7 @@ from descent.scenes.kit.tracks import Track, escape_label
 
 __all__ = [
     "Beat",
+    "NarrationWarning",
     "DescentScene",
     "computed",
 ]
@@ -107,6 +108,11 @@ def _manim_slides_compat() -> None:
 
 
 _manim_slides_compat()
+
+
+class NarrationWarning(UserWarning):
+    """A scene's narration was shortened or dropped to fit its ``run_time`` (the CLI and
+    :func:`descent.renders.api.render` report it as a note on the rendered file)."""
 
 
 class computed:  # noqa: N801 (used like ``property``)
@@ -706,6 +712,7 @@ class DescentScene(Scene):
                 total = max(1, len(beats) + 1) / fps
         motion = run_time or self.motion_time
         said = [b.say for b in beats]
+        needed = 0.0
         for attempt in ("full", "first sentence", "none"):
             reading = [reading_seconds(say) if self.pause_for_narration else 0.0 for say in said]
             legs, squeeze = pace(
@@ -722,14 +729,23 @@ class DescentScene(Scene):
             if not self.pause_for_narration or not words or squeeze * FASTEST_READING >= 2.7:
                 break
             if attempt == "full":
-                warnings.warn(
-                    f"{type(self).__name__}: the narration needs {words / 2.7:.1f} s to read,"
-                    f" run_time {self.run_time:g} s leaves too little: narration shortened",
-                    stacklevel=2,
-                )
+                needed = words / 2.7
                 said = [first_sentence(x) for x in said]
             elif attempt == "first sentence":
                 said = ["" for _ in said]
+        if attempt != "full":
+            what = (
+                "shortened to each beat's first sentence"
+                if attempt == "first sentence"
+                else "dropped: the video has no narration and no .srt"
+            )
+            warnings.warn(
+                f"{type(self).__name__}: the narration needs {needed:.1f} s to read, run_time"
+                f" {self.run_time if self.run_time is not None else total:g} s leaves too little: narration {what} (a longer run_time,"
+                " or none, keeps it)",
+                NarrationWarning,
+                stacklevel=2,
+            )
         subjects = getattr(self, "subjects", None) or getattr(self, "tracks", [])
         for k, leg in enumerate(legs):
             if leg.beat is not None:

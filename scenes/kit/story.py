@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -492,7 +492,16 @@ def event_story(
             if not rest:
                 continue
             second = min(rest, key=lambda k: at[k])
-            other = f"{shown[second].label}'s {number(at[second])}"
+            # the run compared against, in the event's values (the next best outside a tie)
+            e = replace(
+                e,
+                values={
+                    **e.values,
+                    "runner_up": float(second),
+                    "runner_up_loss": float(at[second]),
+                },
+            )
+            other = f"{shown[second].label}'s {number(e.values['runner_up_loss'])}"
             if close:
                 say = (
                     f"At step {e.step} {and_join([e.label, *(shown[k].label for k in close)])}"

@@ -629,6 +629,7 @@ PLAIN_COLORS = {
     "indigo": "#380282",
     "violet": "#9A0EEA",
     "purple": "#7E1E9C",
+    "light purple": "#BF77F6",
     "lilac": "#CEA2FD",
     "pink": "#FF81C0",
     "rose": "#CF6275",
