@@ -158,10 +158,13 @@ class SurfaceScene(DescentScene):
         return None
 
     def dot_radius(self, index: int, count: int) -> float:
-        """The dot size of run ``index`` of ``count``. From three runs up, each later run's
-        dot is larger than the one before and drawn under it: runs at one point show as
-        concentric rings in their colours, none hidden (nothing is moved off its place)."""
-        return 0.09 if count < 3 else 0.06 + 0.024 * index
+        """The dot radius (scene units) of run ``index`` of ``count``: one size for every run.
+
+        A dot's size says nothing about its run (a class reads a larger dot as a property of
+        the optimizer, and a 12-start swarm became a ladder of 8- to 50-px discs when each
+        later run's dot grew); runs at one point are told apart by the legend and their
+        trails. A scene may override this (SaddleEscape nests its two runs' shared start)."""
+        return 0.09
 
     def ghost_for(self, traj: Trajectory) -> np.ndarray | None:
         return None
