@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from descent.renders import player
@@ -31,3 +32,31 @@ def test_every_run_dot_has_one_size_in_video_and_player(source: str) -> None:
     assert len(set(radii)) == 1, radii
     px_per_unit = payload["size"][0] / cap.frame[0]
     assert radii[0] == pytest.approx(widths[0] / 2 * px_per_unit, abs=0.02)
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_rosenbrock_valley_floor_shows_on_a_log_heat_map(theme: str) -> None:
+    cls = scene_from_spec(EXAMPLES / "adaptive_rosenbrock.toml")
+    cap = player.capture(cls, theme=theme)  # its picture is the video's first frame
+    area = cap.areas[0]
+    land = cls.get_landscape()
+    (x0, x1), (y0, y1) = area.x_range, area.y_range
+    gx, gy = np.meshgrid(np.linspace(x0, x1, 90)[1:-1], np.linspace(y0, y1, 90)[1:-1])
+    pts = np.c_[gx.ravel(), gy.ravel()]
+    loss = land.grid(np.linspace(x0, x1, 90)[1:-1], np.linspace(y0, y1, 90)[1:-1]).ravel()
+    px = np.round(player.to_pixels(area.to_scene(pts), cap.size, cap.frame)).astype(int)
+    lum = np.asarray(cap.image.convert("L"), float)[px[:, 1], px[:, 0]]
+    # the valley floor: loss under 100 where the view reaches ~6000 (a third of the view);
+    # a linear scale painted it one colour (p10..p90 spread 0 of 255 levels; now 33 dark, more light)
+    floor = loss < 100
+    assert 0.2 < floor.mean() < 0.6
+    lo, hi = np.percentile(lum[floor], [10, 90])
+    assert hi - lo > 25, (lo, hi)
+    # the floor's bottom (loss < 5) and its sides (30 … 100) are told apart
+    bottom, sides = np.median(lum[loss < 5]), np.median(lum[(loss > 30) & (loss < 100)])
+    assert abs(sides - bottom) > 15, (bottom, sides)
+    # the colour bar says its scale is log
+    bar = area.colorbar
+    assert bar.scale.log
+    words = [m.text for m in bar.get_family() if isinstance(getattr(m, "text", None), str)]
+    assert any("log" in w for w in words), words

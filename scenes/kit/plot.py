@@ -51,6 +51,8 @@ __all__ = [
     "PlotArea",
     "plot_area",
     "heatmap",
+    "spans_decades",
+    "wants_log_heat",
     "ColorBar",
     "colorbar",
     "iso_lines",
@@ -328,6 +330,32 @@ def _grid_of(
     return xs, ys, z
 
 
+#: share of the view a linear colour scale may paint in its lowest twentieth before the
+#: heat map colours by log loss (:func:`spans_decades`)
+FLAT_SHARE = 0.25
+
+
+def spans_decades(z: np.ndarray) -> bool:
+    """Whether the loss grid ``z[iy, ix]`` spans so many decades that a linear colour scale
+    paints much of the view one flat colour.
+
+    True when more than :data:`FLAT_SHARE` of the finite cells lie in the lowest 5 % of the
+    linear scale (:func:`~descent.scenes.kit.theme.heat_scale`, top at the 99.5th
+    percentile). Rosenbrock's default view: 42 % (its whole curved valley floor, loss below
+    100 of 2000); Beale's 76 %; a bowl 11 %, Himmelblau 13 %.
+    """
+    z = np.asarray(z, np.float64)
+    v = heat_scale(z, log=False)(z)
+    finite = v[np.isfinite(v)]
+    return bool(len(finite)) and float(np.mean(finite < 0.05)) > FLAT_SHARE
+
+
+def wants_log_heat(land: Landscape | np.ndarray, area: PlotArea, resolution: int = 220) -> bool:
+    """:func:`spans_decades` of the loss over ``area``'s view box (the grid :func:`heatmap`
+    draws): the default of a surface scene's ``log`` colour scale."""
+    return spans_decades(_grid_of(land, area, resolution)[2])
+
+
 def heatmap(
     land: Landscape | np.ndarray,
     area: PlotArea,
@@ -402,7 +430,9 @@ class ColorBar(Group):
             at = np.array([width / 2, y, 0.0])
             marks.add(Line(at, at + RIGHT * 0.08, color=theme.muted, stroke_width=1.5))
             marks.add(label(_fmt_tick(value), font_size, theme.muted).next_to(at, RIGHT, 0.12))
-        title = label("loss", font_size, theme.text).next_to(box, UP, buff=0.1)
+        # a log scale says so: the ticks 1, 2, 5 × 10ᵏ alone read as a misprinted linear bar
+        words = "loss (log)" if scale.log else "loss"
+        title = label(words, font_size, theme.text).next_to(box, UP, buff=0.1)
         title.align_to(box, LEFT)
         self.add(self.image, box, marks, title)
 

@@ -44,6 +44,7 @@ from descent.scenes.kit.plot import (
     heatmap,
     minimum_star,
     plot_area,
+    wants_log_heat,
 )
 from descent.scenes.kit.plot import colorbar as kit_colorbar
 from descent.scenes.kit.readouts import Legend, run_settings
@@ -307,7 +308,7 @@ class DescentScene(Scene):
         width: float = 7.0,
         height: float = 5.6,
         view: tuple[tuple[float, float], ...] | None = None,
-        log: bool = False,
+        log: bool | None = None,
         levels: int = 12,
         center: np.ndarray | None = None,
         labels: bool = True,
@@ -321,6 +322,9 @@ class DescentScene(Scene):
 
         ``avoid``: data paths ``(n, 2)`` the contour labels keep clear of (default: the
         paths of :meth:`simulate`'s runs when they are on ``land``; the minima always).
+        ``log``: colour (and place the contours) by log loss; ``None``: when the loss over
+        the view spans several decades (:func:`~descent.scenes.kit.plot.wants_log_heat`:
+        Rosenbrock's valley floor would be one flat colour on a linear scale).
         """
         (x0, x1), (y0, y1) = view or land.view
         area = plot_area(
@@ -331,6 +335,8 @@ class DescentScene(Scene):
             theme=self.theme,
             labels=(land.axis_labels[0], land.axis_labels[1]) if labels else None,
         )
+        if log is None:
+            log = wants_log_heat(land, area)
         group = Group(
             heatmap(land, area, self.theme, log=log),
             contours(land, area, self.theme, log=log, levels=levels),

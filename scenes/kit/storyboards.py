@@ -128,7 +128,9 @@ class SurfaceScene(DescentScene):
     plot_width: ClassVar[float] = 6.0
     plot_height: ClassVar[float] = 5.0
     plot_center: ClassVar[np.ndarray] = LEFT * 2.6 + DOWN * 0.3
-    log_heat: ClassVar[bool] = False
+    #: colour the heat map by log loss; ``None``: when the loss over the view spans several
+    #: decades (:func:`~descent.scenes.kit.plot.wants_log_heat`)
+    log_heat: ClassVar[bool | None] = None
     markers: ClassVar[bool] = False
     panel_log: ClassVar[bool] = True
     panel_label: ClassVar[str] = "loss"
