@@ -60,3 +60,39 @@ def test_rosenbrock_valley_floor_shows_on_a_log_heat_map(theme: str) -> None:
     assert bar.scale.log
     words = [m.text for m in bar.get_family() if isinstance(getattr(m, "text", None), str)]
     assert any("log" in w for w in words), words
+
+
+def test_local_minimum_settling_words_are_the_runs_numbers_and_its_ring_clears_the_names() -> None:
+    from descent.scenes.kit.story import number, ring_radius
+    from descent.scenes.kit.text import Label
+
+    cls = get_scene("LocalMinimum")
+    land, trajs = cls.simulate()
+    settles = [b for b in cls.story() if "settles within 0.1" in b.say]
+    assert {b.subject for b in settles} == {0, 1}
+    for b in settles:
+        t = trajs[b.subject]
+        w, g = np.asarray(t.params)[:, 0], np.asarray(t.grad)[:, 0]
+        # no claim that the gradient is zero where the legend shows f′ ≠ 0
+        assert "zero" not in b.say and "nothing moves" not in b.say, b.say
+        assert f"f′ {number(g[int(b.step)])}" in b.say or f"from {number(g[int(b.step)])}" in b.say
+        at = -2.0 if "global" in b.say else 4.0
+        side = np.sign(w[int(b.step) :] - at)
+        swings = int(np.count_nonzero(side[1:] * side[:-1] < 0))
+        assert ("swinging" in b.say) == (swings >= 2), (b.say, swings)
+        if swings < 2:  # it closes in: |f′| at the end well under its value at the beat
+            assert abs(g[-1]) < 0.1 * abs(g[int(b.step)])
+    # the ring a beat draws round the dot at its step is clear of the minima's names
+    cap = player.capture(cls)
+    family = [x for m in cap.mobjects for x in m.get_family()]
+    names = [
+        m for m in family if isinstance(m, Label) and m.text in ("global minimum", "local minimum")
+    ]
+    assert {m.text for m in names} == {"global minimum", "local minimum"}
+    for b in settles:
+        track = cap.tracks[b.subject]
+        centre, radius = track.screen[int(b.step)], ring_radius(float(track.dot.width))
+        for m in names:
+            lo, hi = m.get_corner(np.array([-1, -1, 0])), m.get_corner(np.array([1, 1, 0]))
+            nearest = np.clip(centre[:2], lo[:2], hi[:2])
+            assert np.linalg.norm(nearest - centre[:2]) > radius, (b.step, m.text)

@@ -56,6 +56,7 @@ from descent.scenes.kit.story import (
     first_sentence,
     point_text,
     reading_seconds,
+    ring_radius,
     spec_text,
 )
 from descent.scenes.kit.text import (
@@ -467,8 +468,13 @@ class DescentScene(Scene):
         x_range: tuple[float, float] | None = None,
         center: np.ndarray | None = None,
         mark_minima: bool = True,
+        dot_radius: float = 0.11,
     ) -> PlotArea:
-        """Axes + loss curve for a 1-D landscape, added now."""
+        """Axes + loss curve for a 1-D landscape, added now.
+
+        ``mark_minima``: a star and "global/local minimum" at each minimum in view, the name
+        clear of the ring a beat draws round a run's dot (radius ``dot_radius``) there.
+        """
         x_range = x_range or land.view[0]
         if y_range is None:
             sample = land.curve(np.linspace(*x_range, 200))
@@ -494,9 +500,11 @@ class DescentScene(Scene):
                     # it only where the plot's bottom edge leaves no room
                     bottom = area.to_scene(np.array([x_range[0], y_range[0]]))[1]
                     text = halo(label(name, 16, self.theme.muted), self.theme)  # over trails
-                    text.next_to(at, DOWN, buff=0.12)
+                    # clear of the ring a beat draws round a run's dot resting there
+                    clear = ring_radius(2 * dot_radius) + 0.04
+                    text.next_to(at, DOWN, buff=clear)
                     if text.get_bottom()[1] < bottom + 0.05:
-                        text.next_to(at, UP, buff=0.25)
+                        text.next_to(at, UP, buff=clear)
                     # inside the plot box, clear of the tick numbers beside it
                     left, right = (
                         area.to_scene(np.array([x_range[0], y_range[0]]))[0] + 0.1,

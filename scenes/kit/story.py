@@ -51,6 +51,7 @@ __all__ = [
     "READING_RATE",
     "pick_beats",
     "Emphasis",
+    "ring_radius",
     "spec_text",
     "runs_text",
     "point_text",
@@ -370,7 +371,8 @@ def event_story(
                             f"{t.label} passes the {kind}",
                             f"{t.label} passes the {kind} at {point_text(point.position)} at"
                             f" step {e.step}, moving {number(e.values['speed'])} per step:"
-                            " the gradient there is zero, its velocity carries it through.",
+                            f" the gradient is zero at the {kind} itself, its velocity carries"
+                            " it through.",
                             k,
                             (e,),
                         ),
@@ -616,6 +618,12 @@ def pick_beats(
 TEXT_DIM = 0.75
 
 
+def ring_radius(width: float) -> float:
+    """The radius (scene units) of the ring a beat draws around a subject ``width`` wide
+    (:class:`Emphasis`): 1.6 × its width + 0.05, at least 0.21."""
+    return max(float(width), 0.1) * 1.6 + 0.05
+
+
 class Emphasis:
     """Mark a beat's subject while it is narrated: a ring that flashes onto it (shrinking
     from twice its size) and stays, while the other subjects dim to ``dim`` opacity.
@@ -629,7 +637,7 @@ class Emphasis:
     ) -> None:
         self.target = getattr(subject, "dot", subject)
         self.others = [m for m in others if m is not subject]
-        radius = max(float(self.target.width), 0.1) * 1.6 + 0.05
+        radius = ring_radius(float(self.target.width))
         self.ring = Circle(radius=radius, color=theme.text, stroke_width=4)
         self.ring.layout_transient = True  # type: ignore[attr-defined]  # see check_layout
         self.ring.move_to(self.target.get_center())

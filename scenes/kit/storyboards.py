@@ -46,6 +46,9 @@ class CurveScene(DescentScene):
     #: the tangent at each dot, the gradient step −lr·g (and momentum's −lr·b) as arrows
     #: along w at their true length, and the slope in the legend
     show_gradient: ClassVar[bool] = True
+    #: every run's dot radius (scene units); the minima's names keep clear of a beat's ring
+    #: round a dot resting there
+    dot_size: ClassVar[float] = 0.11
 
     def annotate(self, land: Landscape, area: PlotArea) -> None:
         """Add static annotations (called before anything moves)."""
@@ -62,6 +65,7 @@ class CurveScene(DescentScene):
             height=self.plot_height,
             center=self.plot_center,
             y_range=self.y_range,
+            dot_radius=self.dot_size,
         )
         self.annotate(land, area)
         # -- moving parts on one clock --
@@ -72,7 +76,7 @@ class CurveScene(DescentScene):
                 area,
                 c,
                 markers=True,
-                radius=0.11,
+                radius=self.dot_size,
                 arrows=self.curve_arrows(t),
                 arrow_range=(0.0, 3.0),
             )  # fmt: skip
