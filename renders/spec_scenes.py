@@ -88,11 +88,12 @@ def scene_from_spec(path: str | Path) -> type:
         @classmethod
         def story(cls) -> Any:
             """The events of the runs as drawn (:meth:`drawn`)."""
-            from descent.scenes.kit.story import event_story
+            from descent.scenes.kit.story import cover_runs, event_story
 
             shown, trajs = cls.simulate()
             drawn = [cls.drawn(t) for t in trajs]
-            return event_story(shown, drawn, cls.story_theme(), steps=cls.steps)
+            beats = event_story(shown, drawn, cls.story_theme(), steps=cls.steps)
+            return cover_runs(beats, shown, drawn, steps=cls.steps)  # every run named
 
         def ghost_for(self, traj: Any) -> np.ndarray | None:
             return (

@@ -47,7 +47,7 @@ from descent.scenes.kit.plot import (
     wants_log_heat,
 )
 from descent.scenes.kit.plot import colorbar as kit_colorbar
-from descent.scenes.kit.readouts import Legend, run_settings
+from descent.scenes.kit.readouts import Legend, distinct_labels, run_settings
 from descent.scenes.kit.story import (
     FASTEST_READING,
     Beat,
@@ -294,7 +294,9 @@ class DescentScene(Scene):
             seed=cls.seed,
         )
         kw.update(overrides)
-        return land, [engine.simulate(land, s, **kw) for s in (specs or cls.optimizers)]
+        # runs of one label (a variant's three SGD learning rates) each get their own
+        runs = distinct_labels(specs or cls.optimizers)
+        return land, [engine.simulate(land, s, **kw) for s in runs]
 
     # -- layout helpers -------------------------------------------------------------------------
     def add_title(self) -> VGroup:
@@ -554,13 +556,14 @@ class DescentScene(Scene):
 
     @classmethod
     def specs(cls) -> list[OptimizerSpec]:
-        """Every optimizer spec the scene shows (``optimizers``, ``optimizer`` or ``runs``)."""
+        """Every optimizer spec the scene shows (``optimizers``, ``optimizer`` or ``runs``),
+        labels told apart (:func:`~descent.scenes.kit.readouts.distinct_labels`)."""
         found = list(cls.optimizers)
         single = getattr(cls, "optimizer", None)
         if isinstance(single, OptimizerSpec):
             found.append(single)
         found += [spec for spec, _ in getattr(cls, "runs", ())]
-        return found
+        return distinct_labels(found)
 
     def legend(
         self,
