@@ -119,12 +119,9 @@ def scene_from_spec(path: str | Path) -> type:
             return [np.asarray(self.drawn(t).loss) for t in trajs]
 
         def colors_for(self, trajs: Any) -> list[str]:
+            shown = self.specs()  # the labels told apart, as the runs carry them
             by_spec = dict(
-                zip(
-                    spec.optimizers,
-                    palette_for([s.label for s in spec.optimizers], self.theme),
-                    strict=True,
-                )
+                zip(shown, palette_for([s.label for s in shown], self.theme), strict=True)
             )
             return [by_spec[t.spec] for t in trajs]
 

@@ -96,3 +96,88 @@ def test_local_minimum_settling_words_are_the_runs_numbers_and_its_ring_clears_t
             lo, hi = m.get_corner(np.array([-1, -1, 0])), m.get_corner(np.array([1, 1, 0]))
             nearest = np.clip(centre[:2], lo[:2], hi[:2])
             assert np.linalg.norm(nearest - centre[:2]) > radius, (b.step, m.text)
+
+
+THREE_LR = """title = "Three learning rates on a bowl"
+[landscape]
+name = "bowl"
+[run]
+start = [10.0, 10.0]
+steps = 20
+[[optimizer]]
+name = "SGD"
+lr = 0.05
+[[optimizer]]
+name = "SGD"
+lr = 0.5
+[[optimizer]]
+name = "SGD"
+lr = 1.2
+[show]
+panel = "loss"
+"""
+
+
+def _three_lr_variant() -> type:
+    from descent.engine import OptimizerSpec
+
+    return type(
+        "LearningRates3",
+        (get_scene("LearningRates"),),
+        {"optimizers": tuple(OptimizerSpec("SGD", lr=v) for v in (0.05, 0.5, 1.2)),
+         "__module__": __name__},
+    )  # fmt: skip
+
+
+def test_runs_of_one_optimizer_each_have_their_story_and_title(tmp_path: Path) -> None:
+    spec = tmp_path / "three_lr.toml"
+    spec.write_text(THREE_LR, encoding="utf-8")
+    names = ["SGD (lr 0.05)", "SGD (lr 0.5)", "SGD (lr 1.2)"]
+    for cls in (_three_lr_variant(), scene_from_spec(spec)):
+        land, trajs = cls.simulate()
+        assert [t.label for t in trajs] == names
+        beats = cls.story()
+        # every run is named by an event's beat (not only the set-up), and no beat names a
+        # number twice ("SGD (lr 0.05) (light green, lr 0.05)")
+        for name in names:
+            assert any(name in b.say and b.events for b in beats), name
+        assert not any(
+            "lr 0.05) (" in b.say and "lr 0.05)" in b.say.split("(", 2)[-1] for b in beats
+        )
+        # the run that lands on the optimum at step 1 is said to, from its own numbers
+        opt = np.asarray(land.optimum)
+        d = np.linalg.norm(np.asarray(trajs[1].params) - opt, axis=1)
+        first = int(np.argmax(d <= 0.3))
+        assert (d[first:] <= 0.3).all() and f"{names[1]} is within 0.3" in " ".join(
+            b.say for b in beats
+        )
+        assert f"from step {first}" in " ".join(b.say for b in beats)
+    # the title judges each run on its own: too small, just right, too large
+    assert _three_lr_variant().headline() == "Learning rate: too small, just right, too large"
+
+
+def test_a_diverging_run_does_not_grow_the_automatic_view(tmp_path: Path) -> None:
+    spec = tmp_path / "three_lr.toml"
+    spec.write_text(THREE_LR, encoding="utf-8")
+    cls = scene_from_spec(spec)
+    land, trajs = cls.simulate()
+    far = np.abs(np.asarray(trajs[2].params)[-1]).max()
+    assert far > 1000  # lr 1.2 runs away: 1.4x farther from the optimum each step
+    cap = player.capture(cls)
+    area = cap.areas[0]
+    (x0, x1), (y0, y1) = area.x_range, area.y_range
+    assert x1 - x0 < 40 and y1 - y0 < 40, (area.x_range, area.y_range)  # the bowl's own view
+    for t in trajs[:2]:  # the bounded runs are inside it, from start to end
+        p = np.asarray(t.params)
+        assert ((p[:, 0] >= x0) & (p[:, 0] <= x1) & (p[:, 1] >= y0) & (p[:, 1] <= y1)).all()
+    # at step 5 the three dots are apart (not one dot at the centre), the runaway one pinned
+    # at the frame's edge and marked out of view
+    pts = np.array([tr.screen[5][:2] for tr in cap.tracks])
+    gaps = [np.linalg.norm(pts[i] - pts[j]) for i in range(3) for j in range(i + 1, 3)]
+    assert min(gaps) > 2 * float(cap.tracks[0].dot.width), gaps
+    runaway = cap.tracks[2]
+    assert np.asarray(runaway.out)[5:].all() and not np.asarray(cap.tracks[0].out).any()
+    left, right = area.frame.get_left()[0], area.frame.get_right()[0]
+    bottom, top = area.frame.get_bottom()[1], area.frame.get_top()[1]
+    x, y = runaway.screen[-1][:2]
+    assert left - 1e-6 <= x <= right + 1e-6 and bottom - 1e-6 <= y <= top + 1e-6
