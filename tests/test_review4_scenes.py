@@ -181,3 +181,22 @@ def test_a_diverging_run_does_not_grow_the_automatic_view(tmp_path: Path) -> Non
     bottom, top = area.frame.get_bottom()[1], area.frame.get_top()[1]
     x, y = runaway.screen[-1][:2]
     assert left - 1e-6 <= x <= right + 1e-6 and bottom - 1e-6 <= y <= top + 1e-6
+
+
+def test_runs_starting_at_one_point_show_there_as_rings_in_their_colours() -> None:
+    from descent.scenes.kit.theme import _hex_rgb
+
+    cls = get_scene("OptimizerRace")
+    cap = player.capture(cls)  # the static background: the video's and the player's
+    tracks = cap.tracks
+    assert len(tracks) >= 3 and all(np.allclose(t.screen[0], tracks[0].screen[0]) for t in tracks)
+    img = np.asarray(cap.image.convert("RGB"), float)
+    for n, t in enumerate(tracks, 1):  # ring n: radius dot + 0.05·n, in run n's colour
+        r = tracks[0].radius + 0.05 * n
+        angles = np.linspace(0, 2 * np.pi, 48, endpoint=False)
+        ring = r * np.c_[np.cos(angles), np.sin(angles), 0 * angles]
+        px = np.round(player.to_pixels(np.asarray(t.screen[0]) + ring, cap.size, cap.frame))
+        seen = img[px[:, 1].astype(int), px[:, 0].astype(int)]
+        want = _hex_rgb(str(t.color))[:3].astype(float)
+        near = np.abs(seen - want).max(axis=1) < 60
+        assert near.mean() > 0.5, (t.label, near.mean())

@@ -15,6 +15,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    Circle,
     Mobject,
 )
 
@@ -175,6 +176,30 @@ class SurfaceScene(DescentScene):
     def ghost_for(self, traj: Trajectory) -> np.ndarray | None:
         return None
 
+    def shared_starts(self, tracks: Sequence[Track]) -> list[Mobject]:
+        """Where runs start at one point (their dots, all one size, hide each other): a
+        ring per run round it in the run's colour, nested outwards in run order, so the
+        start shows who is there. Only where runs coincide; static (in the background)."""
+        rings: list[Mobject] = []
+        done: set[int] = set()
+        for i, a in enumerate(tracks):
+            if i in done or not len(a.screen):
+                continue
+            group = [
+                j
+                for j, b in enumerate(tracks)
+                if j >= i
+                and len(b.screen)
+                and np.linalg.norm(np.asarray(b.screen[0]) - a.screen[0]) < a.radius
+            ]
+            done.update(group)
+            if len(group) < 2:
+                continue
+            for n, j in enumerate(group, 1):
+                ring = Circle(radius=a.radius + 0.05 * n, color=tracks[j].color, stroke_width=2.5)
+                rings.append(ring.move_to(a.screen[0]))
+        return rings
+
     def update_rule(
         self, trajs: Sequence[Trajectory], colors: Sequence[str], above: Mobject
     ) -> Mobject:
@@ -228,6 +253,7 @@ class SurfaceScene(DescentScene):
             )
             for i, (t, c) in enumerate(zip(trajs, colors, strict=True))
         ]
+        self.add(*self.shared_starts(tracks))  # static, under the dots
         # -- side: legend with live loss, synced panel --
         column_left = max(area.frame.get_right()[0] + 0.6, area.right + 0.3)
         counter = step_counter(self.clock, self.theme)
