@@ -88,11 +88,12 @@ def scene_from_spec(path: str | Path) -> type:
         @classmethod
         def story(cls) -> Any:
             """The events of the runs as drawn (:meth:`drawn`)."""
-            from descent.scenes.kit.story import event_story
+            from descent.scenes.kit.story import cover_runs, event_story
 
             shown, trajs = cls.simulate()
             drawn = [cls.drawn(t) for t in trajs]
-            return event_story(shown, drawn, cls.story_theme(), steps=cls.steps)
+            beats = event_story(shown, drawn, cls.story_theme(), steps=cls.steps)
+            return cover_runs(beats, shown, drawn, steps=cls.steps)  # every run named
 
         def ghost_for(self, traj: Any) -> np.ndarray | None:
             return (
@@ -118,12 +119,9 @@ def scene_from_spec(path: str | Path) -> type:
             return [np.asarray(self.drawn(t).loss) for t in trajs]
 
         def colors_for(self, trajs: Any) -> list[str]:
+            shown = self.specs()  # the labels told apart, as the runs carry them
             by_spec = dict(
-                zip(
-                    spec.optimizers,
-                    palette_for([s.label for s in spec.optimizers], self.theme),
-                    strict=True,
-                )
+                zip(shown, palette_for([s.label for s in shown], self.theme), strict=True)
             )
             return [by_spec[t.spec] for t in trajs]
 

@@ -21,7 +21,14 @@ from manim import *  # noqa: F403
 from descent.engine import OptimizerSpec, Trajectory
 from descent.engine.events import reaches_tolerance
 from descent.scenes.kit import Beat, SurfaceScene
-from descent.scenes.kit.story import and_join, event_story, number, point_text, tolerance_for
+from descent.scenes.kit.story import (
+    and_join,
+    cover_runs,
+    event_story,
+    number,
+    point_text,
+    tolerance_for,
+)
 from descent.scenes.kit.theme import widest_palette
 
 __all__ = ["LearningRates"]
@@ -81,7 +88,8 @@ class LearningRates(SurfaceScene):
             f" {point_text(cls.start)}. The gradient is the same; only the step taken along it"
             " changes."
         )
-        return event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)
+        beats = event_story(land, trajs, cls.story_theme(), steps=cls.steps, opening=opening)
+        return cover_runs(beats, land, trajs, steps=cls.steps)  # every run named
 
     # room below the view for lr = 10's pin at the bottom edge (clear of the x ticks) and
     # above it (clear of the subtitle); data units equal on both axes

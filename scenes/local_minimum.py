@@ -9,13 +9,15 @@ Render: ``manim -ql scenes/local_minimum.py LocalMinimum``
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from manim import *  # noqa: F403
 
-from descent.engine import Landscape, OptimizerSpec
+from descent.engine import Landscape, OptimizerSpec, Trajectory
 from descent.engine.events import reaches_tolerance
 from descent.scenes.kit import Beat, CurveScene, PlotArea, halo, label
-from descent.scenes.kit.story import event_story, point_text, runs_text, verb
+from descent.scenes.kit.story import event_story, number, point_text, runs_text, verb
 
 __all__ = ["LocalMinimum"]
 
@@ -35,7 +37,8 @@ class LocalMinimum(CurveScene):
 
     @classmethod
     def headline(cls) -> str:
-        """``Local minimum: SGD stops in it, Momentum rolls over the bump`` (where each ends)."""
+        """``Local minimum: SGD stops in it, Momentum rolls over the barrier`` (where each
+        ends)."""
         land, trajs = cls.simulate()
         (top,) = land.points_of_kind("max")
         local = next(p.position for p in land.stationary_points if p.kind == "local_min")
@@ -49,7 +52,7 @@ class LocalMinimum(CurveScene):
         ]
         stay = [t.label for t in runs if t.label not in over]
         parts = ([verb(stay, "stops", "stop") + " in it"] if stay else []) + (
-            [verb(over, "rolls", "roll") + " over the bump"] if over else []
+            [verb(over, "rolls", "roll") + " over the barrier"] if over else []
         )
         return "Local minimum: " + ", ".join(parts)
 
@@ -61,8 +64,8 @@ class LocalMinimum(CurveScene):
         minima = {p.kind: p.position for p in land.stationary_points}
         opening = (
             f"Two basins: a local minimum at w = {point_text(minima['local_min'])} and a deeper"
-            f" global one at w = {point_text(minima['global_min'])}, behind a hump at"
-            f" w = {point_text(minima['max'])}. {runs_text(cls.specs(), theme)} start at"
+            f" global one at w = {point_text(minima['global_min'])}, behind a barrier: the"
+            f" maximum at w = {point_text(minima['max'])}. {runs_text(cls.specs(), theme)} start at"
             f" w = {point_text(cls.start)}."
         )
         beats = list(event_story(land, trajs, theme, steps=cls.steps, opening=opening, most=2))
@@ -78,15 +81,52 @@ class LocalMinimum(CurveScene):
                                 e.step,
                                 f"{t.label} settles in the {where} minimum",
                                 f"{t.label} settles within 0.1 of the {where} minimum at"
-                                f" w = {point_text(minima[kind])} from step {e.step}: the"
-                                " gradient there is zero, so nothing moves it on.",
+                                f" w = {point_text(minima[kind])} from step {e.step}"
+                                + (said := cls.settling_text(t, at, e.step))[0],
                                 k,
-                                (e,),
+                                (replace(e, values={**e.values, **said[1]}),),
                             )
                         )
         return tuple(sorted(beats, key=lambda b: b.step))
 
-    y_range = (-190.0, 540.0)
+    @classmethod
+    def settling_text(cls, traj: Trajectory, at: float, step: int) -> tuple[str, dict[str, float]]:
+        """How ``traj`` settles at the minimum ``w = at`` from ``step`` on, in words from its
+        numbers (the legend's f′ and the step's |Δ| at that step: the minimum's own f′ = 0
+        is not the dot's), and those numbers (the beat's event carries them).
+
+        Crossing ``at`` twice or more after ``step``: it still swings about the minimum, f′
+        changing sign at each crossing. Else: f′ and the step shrink as it closes in.
+        """
+        w = np.asarray(traj.params, dtype=np.float64)[:, 0]
+        g = np.asarray(traj.grad, dtype=np.float64)[:, 0]
+        last = len(w) - 1
+        side = np.sign(w[step:] - at)
+        crossings = int(np.count_nonzero(side[1:] * side[:-1] < 0))
+        move = np.abs(np.diff(w))
+        values = {
+            "grad": float(g[step]),
+            "grad_end": float(g[last]),
+            "last": float(last),
+            "crossings": float(crossings),
+            "move": float(move[step]),
+            "move_end": float(move[last - 1]),
+        }
+        now, end = number(g[step]), number(g[last])
+        if crossings >= 2:
+            return (
+                f", still swinging about it: it crosses w = {point_text((at,))}"
+                f" another {crossings} times by step {last}, f′ changing sign each time"
+                f" (f′ {now} at step {step}, {end} at step {last}).",
+                values,
+            )
+        return (
+            f": f′ falls from {now} to {end} by step {last} as it closes in, and its step"
+            f" with it ({number(move[step])} to {number(move[last - 1])}), so it stays.",
+            values,
+        )
+
+    y_range = (-250.0, 540.0)
 
     def annotate(self, land: Landscape, area: PlotArea) -> None:
         (top,) = land.points_of_kind("max")

@@ -51,6 +51,8 @@ __all__ = [
     "PlotArea",
     "plot_area",
     "heatmap",
+    "spans_decades",
+    "wants_log_heat",
     "ColorBar",
     "colorbar",
     "iso_lines",
@@ -328,6 +330,32 @@ def _grid_of(
     return xs, ys, z
 
 
+#: share of the view a linear colour scale may paint in its lowest twentieth before the
+#: heat map colours by log loss (:func:`spans_decades`)
+FLAT_SHARE = 0.25
+
+
+def spans_decades(z: np.ndarray) -> bool:
+    """Whether the loss grid ``z[iy, ix]`` spans so many decades that a linear colour scale
+    paints much of the view one flat colour.
+
+    True when more than :data:`FLAT_SHARE` of the finite cells lie in the lowest 5 % of the
+    linear scale (:func:`~descent.scenes.kit.theme.heat_scale`, top at the 99.5th
+    percentile). Rosenbrock's default view: 42 % (its whole curved valley floor, loss below
+    100 of 2000); Beale's 76 %; a bowl 11 %, Himmelblau 13 %.
+    """
+    z = np.asarray(z, np.float64)
+    v = heat_scale(z, log=False)(z)
+    finite = v[np.isfinite(v)]
+    return bool(len(finite)) and float(np.mean(finite < 0.05)) > FLAT_SHARE
+
+
+def wants_log_heat(land: Landscape | np.ndarray, area: PlotArea, resolution: int = 220) -> bool:
+    """:func:`spans_decades` of the loss over ``area``'s view box (the grid :func:`heatmap`
+    draws): the default of a surface scene's ``log`` colour scale."""
+    return spans_decades(_grid_of(land, area, resolution)[2])
+
+
 def heatmap(
     land: Landscape | np.ndarray,
     area: PlotArea,
@@ -402,7 +430,9 @@ class ColorBar(Group):
             at = np.array([width / 2, y, 0.0])
             marks.add(Line(at, at + RIGHT * 0.08, color=theme.muted, stroke_width=1.5))
             marks.add(label(_fmt_tick(value), font_size, theme.muted).next_to(at, RIGHT, 0.12))
-        title = label("loss", font_size, theme.text).next_to(box, UP, buff=0.1)
+        # a log scale says so: the ticks 1, 2, 5 × 10ᵏ alone read as a misprinted linear bar
+        words = "loss (log)" if scale.log else "loss"
+        title = label(words, font_size, theme.text).next_to(box, UP, buff=0.1)
         title.align_to(box, LEFT)
         self.add(self.image, box, marks, title)
 
@@ -877,12 +907,39 @@ def curve(land: Landscape, area: PlotArea, theme: Theme, *, samples: int = 400) 
     return graph
 
 
+#: a path whose last point is farther than this many times the size of the box holding the
+#: landscape's view and every start from its own start runs away (:func:`auto_view`)
+RUNAWAY = 4.0
+
+
 def auto_view(
     land: Landscape, paths: Sequence[np.ndarray], *, pad: float = 0.06
 ) -> tuple[tuple[float, float], ...]:
-    """The landscape's view box grown to hold every finite point of ``paths`` (plus padding)."""
-    pts = np.concatenate([np.asarray(p).reshape(-1, land.dim) for p in paths], 0)
+    """The landscape's view box grown to hold every finite point of ``paths`` (plus padding).
+
+    A path that runs away (it stops at a non-finite point, or its last point is more than
+    :data:`RUNAWAY` × the size of the box of the view and every start away from its start:
+    SGD at lr 1.2 on a bowl, 1.4× farther each step, ±10,000 after 20 steps) does not grow
+    the box: it would shrink the other runs to one dot. Its track leaves the view and is
+    pinned at the edge ("out of view"), as in LearningRates.
+    """
+    arrays = [np.asarray(p, dtype=np.float64).reshape(-1, land.dim) for p in paths]
+    starts = np.array([a[0] for a in arrays if len(a) and np.isfinite(a[0]).all()]).reshape(
+        -1, land.dim
+    )
+    corners = np.concatenate([np.array(land.view, dtype=np.float64).T, starts], 0)
+    size = float(np.linalg.norm(corners.max(0) - corners.min(0))) or 1.0
+
+    def runs_away(a: np.ndarray) -> bool:
+        if not len(a) or not np.isfinite(a[-1]).all():
+            return True
+        return float(np.linalg.norm(a[-1] - a[0])) > RUNAWAY * size
+
+    kept = [a for a in arrays if not runs_away(a)] or [starts]
+    pts = np.concatenate(kept, 0)
     pts = pts[np.isfinite(pts).all(-1)]
+    if not len(pts):
+        return tuple(land.view)
     out = []
     for i, (lo, hi) in enumerate(land.view):
         a, b = min(lo, float(pts[:, i].min())), max(hi, float(pts[:, i].max()))

@@ -27,6 +27,7 @@ from descent.scenes.kit.tracks import nan_from, set_shown
 __all__ = [
     "hyperparameters",
     "run_settings",
+    "distinct_labels",
     "default_lr",
     "Legend",
     "Room",
@@ -72,6 +73,44 @@ def _setting(name: str, value: object, symbols: bool) -> str:
     if isinstance(value, int | float):
         return f"{key} {value:g}"
     return f"{key} {value}"
+
+
+def distinct_labels(specs: Sequence[OptimizerSpec]) -> list[OptimizerSpec]:
+    """``specs`` with every label told apart: specs that share a label (three ``SGD`` at
+    lr 0.05, 0.5, 1.2) are labelled by it and the settings that differ among them, with
+    the field's symbols (``SGD (lr 0.05)``); the others are returned as they are.
+
+    The story, the title's judgement and the player name and count runs by label: runs of
+    one label would be one run there.
+
+    Examples
+    --------
+    >>> [s.label for s in distinct_labels([OptimizerSpec("SGD", lr=0.05), OptimizerSpec("SGD", lr=0.5)])]
+    ['SGD (lr 0.05)', 'SGD (lr 0.5)']
+    >>> [s.label for s in distinct_labels([OptimizerSpec("SGD", lr=0.1), OptimizerSpec("Adam")])]
+    ['SGD', 'Adam']
+    """
+    import copy
+
+    out = list(specs)
+    groups: dict[str, list[int]] = {}
+    for i, s in enumerate(out):
+        groups.setdefault(s.label, []).append(i)
+    for name, members in groups.items():
+        if len(members) < 2:
+            continue
+        keys = dict.fromkeys(k for i in members for k in out[i].kwargs)
+        differ = [k for k in keys if len({repr(out[i].kwargs.get(k)) for i in members}) > 1]
+        for n, i in enumerate(members, 1):
+            words = ", ".join(
+                w for k in differ if (w := _setting(k, out[i].kwargs.get(k, False), True))
+            )
+            if out[i].scheduler and len({out[j].scheduler for j in members}) > 1:
+                words = ", ".join(filter(None, [words, out[i].scheduler]))
+            new = copy.copy(out[i])
+            object.__setattr__(new, "label", f"{name} ({words or f'run {n}'})")
+            out[i] = new
+    return out
 
 
 def default_lr(name: str) -> float | None:

@@ -44,9 +44,10 @@ from descent.scenes.kit.plot import (
     heatmap,
     minimum_star,
     plot_area,
+    wants_log_heat,
 )
 from descent.scenes.kit.plot import colorbar as kit_colorbar
-from descent.scenes.kit.readouts import Legend, run_settings
+from descent.scenes.kit.readouts import Legend, distinct_labels, run_settings
 from descent.scenes.kit.story import (
     FASTEST_READING,
     Beat,
@@ -55,6 +56,7 @@ from descent.scenes.kit.story import (
     first_sentence,
     point_text,
     reading_seconds,
+    ring_radius,
     spec_text,
 )
 from descent.scenes.kit.text import (
@@ -298,7 +300,9 @@ class DescentScene(Scene):
             seed=cls.seed,
         )
         kw.update(overrides)
-        return land, [engine.simulate(land, s, **kw) for s in (specs or cls.optimizers)]
+        # runs of one label (a variant's three SGD learning rates) each get their own
+        runs = distinct_labels(specs or cls.optimizers)
+        return land, [engine.simulate(land, s, **kw) for s in runs]
 
     # -- layout helpers -------------------------------------------------------------------------
     def add_title(self) -> VGroup:
@@ -313,7 +317,7 @@ class DescentScene(Scene):
         width: float = 7.0,
         height: float = 5.6,
         view: tuple[tuple[float, float], ...] | None = None,
-        log: bool = False,
+        log: bool | None = None,
         levels: int = 12,
         center: np.ndarray | None = None,
         labels: bool = True,
@@ -327,6 +331,9 @@ class DescentScene(Scene):
 
         ``avoid``: data paths ``(n, 2)`` the contour labels keep clear of (default: the
         paths of :meth:`simulate`'s runs when they are on ``land``; the minima always).
+        ``log``: colour (and place the contours) by log loss; ``None``: when the loss over
+        the view spans several decades (:func:`~descent.scenes.kit.plot.wants_log_heat`:
+        Rosenbrock's valley floor would be one flat colour on a linear scale).
         """
         (x0, x1), (y0, y1) = view or land.view
         area = plot_area(
@@ -337,6 +344,8 @@ class DescentScene(Scene):
             theme=self.theme,
             labels=(land.axis_labels[0], land.axis_labels[1]) if labels else None,
         )
+        if log is None:
+            log = wants_log_heat(land, area)
         group = Group(
             heatmap(land, area, self.theme, log=log),
             contours(land, area, self.theme, log=log, levels=levels),
@@ -467,8 +476,13 @@ class DescentScene(Scene):
         x_range: tuple[float, float] | None = None,
         center: np.ndarray | None = None,
         mark_minima: bool = True,
+        dot_radius: float = 0.11,
     ) -> PlotArea:
-        """Axes + loss curve for a 1-D landscape, added now."""
+        """Axes + loss curve for a 1-D landscape, added now.
+
+        ``mark_minima``: a star and "global/local minimum" at each minimum in view, the name
+        clear of the ring a beat draws round a run's dot (radius ``dot_radius``) there.
+        """
         x_range = x_range or land.view[0]
         if y_range is None:
             sample = land.curve(np.linspace(*x_range, 200))
@@ -494,9 +508,11 @@ class DescentScene(Scene):
                     # it only where the plot's bottom edge leaves no room
                     bottom = area.to_scene(np.array([x_range[0], y_range[0]]))[1]
                     text = halo(label(name, 16, self.theme.muted), self.theme)  # over trails
-                    text.next_to(at, DOWN, buff=0.12)
+                    # clear of the ring a beat draws round a run's dot resting there
+                    clear = ring_radius(2 * dot_radius) + 0.04
+                    text.next_to(at, DOWN, buff=clear)
                     if text.get_bottom()[1] < bottom + 0.05:
-                        text.next_to(at, UP, buff=0.25)
+                        text.next_to(at, UP, buff=clear)
                     # inside the plot box, clear of the tick numbers beside it
                     left, right = (
                         area.to_scene(np.array([x_range[0], y_range[0]]))[0] + 0.1,
@@ -546,13 +562,14 @@ class DescentScene(Scene):
 
     @classmethod
     def specs(cls) -> list[OptimizerSpec]:
-        """Every optimizer spec the scene shows (``optimizers``, ``optimizer`` or ``runs``)."""
+        """Every optimizer spec the scene shows (``optimizers``, ``optimizer`` or ``runs``),
+        labels told apart (:func:`~descent.scenes.kit.readouts.distinct_labels`)."""
         found = list(cls.optimizers)
         single = getattr(cls, "optimizer", None)
         if isinstance(single, OptimizerSpec):
             found.append(single)
         found += [spec for spec, _ in getattr(cls, "runs", ())]
-        return found
+        return distinct_labels(found)
 
     def legend(
         self,

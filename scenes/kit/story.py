@@ -50,7 +50,9 @@ __all__ = [
     "Beat",
     "READING_RATE",
     "pick_beats",
+    "cover_runs",
     "Emphasis",
+    "ring_radius",
     "spec_text",
     "runs_text",
     "point_text",
@@ -134,7 +136,9 @@ def runs_text(specs: Sequence[OptimizerSpec], theme: Theme) -> str:
     """``SGD (light green, lr 0.04) and Adam (violet, lr 0.3)``: who is who on screen."""
     colors = palette_for([s.label for s in specs], theme)
     items = [
-        f"{s.label} ({color_name(c, theme)}, {spec_text(s)})"
+        f"{s.label} ({color_name(c, theme)})"  # "SGD (lr 0.5)": its label says its settings
+        if spec_text(s).replace(" ", "") in s.label.replace(" ", "").replace("=", "")
+        else f"{s.label} ({color_name(c, theme)}, {spec_text(s)})"
         for s, c in zip(specs, colors, strict=True)
     ]
     if len(items) <= 2:
@@ -382,7 +386,8 @@ def event_story(
                             f"{t.label} passes the {kind}",
                             f"{t.label} passes the {kind} at {point_text(point.position)} at"
                             f" step {e.step}, moving {number(e.values['speed'])} per step:"
-                            " the gradient there is zero, its velocity carries it through.",
+                            f" the gradient is zero at the {kind} itself, its velocity carries"
+                            " it through.",
                             k,
                             (e,),
                         ),
@@ -638,8 +643,66 @@ def pick_beats(
     return sorted([*beats, *chosen], key=lambda b: b.step)
 
 
+def cover_runs(
+    beats: Sequence[Any], land: Landscape, trajs: Sequence[Trajectory], *, steps: int
+) -> tuple[Any, ...]:
+    """``beats`` and, when some run is named by none of their events, the tolerance beat of
+    :func:`event_story` (who is within the tolerance of the optimum for good from which
+    step, who never is) at its first step not taken.
+
+    :func:`pick_beats` keeps one beat a step, so the tolerance beat is dropped when it
+    falls on another's step (a variant's lr 0.5 lands on the optimum at step 1, where lr
+    1.2 overshoots) and a run's story goes missing. The words name each step as it
+    happened ("from step 1"), true for good at the later step it is said.
+    """
+    runs = list({t.label: t for t in trajs}.values())
+    said = " ".join(b.say for b in beats if b.events)  # the set-up names every run
+    opt = land.optimum
+    if opt is None or not runs or all(t.label in said for t in runs):
+        return tuple(beats)
+    start = np.asarray(runs[0].params)[0]
+    tol = tolerance_for(land, start)
+    if tol is None:
+        return tuple(beats)
+    reached = sorted(
+        (
+            e
+            for k, t in enumerate(runs)
+            for e in reaches_tolerance(t.params, opt, tol, run=k, label=t.label)
+        ),
+        key=lambda e: e.step,
+    )
+    if not reached:
+        return tuple(beats)
+    first = reached[0]
+    taken = {b.step for b in beats}
+    free = next((n for n in range(first.step, steps) if n not in taken and n > 0), None)
+    if free is None:
+        return tuple(beats)
+    others = "; ".join(f"{e.label} at step {e.step}" for e in reached[1:])
+    never = [t.label for t in runs if t.label not in {e.label for e in reached}]
+    tail = (f"; {others}" if others else "") + (
+        f"; {and_join(never)} not within {steps} steps" if never else ""
+    )
+    beat = Beat(
+        free,
+        f"{first.label} within {number(tol)}",
+        f"{first.label} is within {number(tol)} of the optimum for good from step"
+        f" {first.step}{tail}.",
+        first.run,
+        tuple(reached),
+    )
+    return tuple(sorted([*beats, beat], key=lambda b: b.step))
+
+
 #: the opacity a beat's dimmed subjects keep for their text (lines and dots dim to ``dim``)
 TEXT_DIM = 0.75
+
+
+def ring_radius(width: float) -> float:
+    """The radius (scene units) of the ring a beat draws around a subject ``width`` wide
+    (:class:`Emphasis`): 1.6 × its width + 0.05, at least 0.21."""
+    return max(float(width), 0.1) * 1.6 + 0.05
 
 
 class Emphasis:
@@ -655,7 +718,7 @@ class Emphasis:
     ) -> None:
         self.target = getattr(subject, "dot", subject)
         self.others = [m for m in others if m is not subject]
-        radius = max(float(self.target.width), 0.1) * 1.6 + 0.05
+        radius = ring_radius(float(self.target.width))
         self.ring = Circle(radius=radius, color=theme.text, stroke_width=4)
         self.ring.layout_transient = True  # type: ignore[attr-defined]  # see check_layout
         self.ring.move_to(self.target.get_center())

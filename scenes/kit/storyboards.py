@@ -15,6 +15,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    Circle,
     Mobject,
 )
 
@@ -46,6 +47,9 @@ class CurveScene(DescentScene):
     #: the tangent at each dot, the gradient step −lr·g (and momentum's −lr·b) as arrows
     #: along w at their true length, and the slope in the legend
     show_gradient: ClassVar[bool] = True
+    #: every run's dot radius (scene units); the minima's names keep clear of a beat's ring
+    #: round a dot resting there
+    dot_size: ClassVar[float] = 0.11
 
     def annotate(self, land: Landscape, area: PlotArea) -> None:
         """Add static annotations (called before anything moves)."""
@@ -62,6 +66,7 @@ class CurveScene(DescentScene):
             height=self.plot_height,
             center=self.plot_center,
             y_range=self.y_range,
+            dot_radius=self.dot_size,
         )
         self.annotate(land, area)
         # -- moving parts on one clock --
@@ -72,7 +77,7 @@ class CurveScene(DescentScene):
                 area,
                 c,
                 markers=True,
-                radius=0.11,
+                radius=self.dot_size,
                 arrows=self.curve_arrows(t),
                 arrow_range=(0.0, 3.0),
             )  # fmt: skip
@@ -128,7 +133,9 @@ class SurfaceScene(DescentScene):
     plot_width: ClassVar[float] = 6.0
     plot_height: ClassVar[float] = 5.0
     plot_center: ClassVar[np.ndarray] = LEFT * 2.6 + DOWN * 0.3
-    log_heat: ClassVar[bool] = False
+    #: colour the heat map by log loss; ``None``: when the loss over the view spans several
+    #: decades (:func:`~descent.scenes.kit.plot.wants_log_heat`)
+    log_heat: ClassVar[bool | None] = None
     markers: ClassVar[bool] = False
     panel_log: ClassVar[bool] = True
     panel_label: ClassVar[str] = "loss"
@@ -158,13 +165,40 @@ class SurfaceScene(DescentScene):
         return None
 
     def dot_radius(self, index: int, count: int) -> float:
-        """The dot size of run ``index`` of ``count``. From three runs up, each later run's
-        dot is larger than the one before and drawn under it: runs at one point show as
-        concentric rings in their colours, none hidden (nothing is moved off its place)."""
-        return 0.09 if count < 3 else 0.06 + 0.024 * index
+        """The dot radius (scene units) of run ``index`` of ``count``: one size for every run.
+
+        A dot's size says nothing about its run (a class reads a larger dot as a property of
+        the optimizer, and a 12-start swarm became a ladder of 8- to 50-px discs when each
+        later run's dot grew); runs at one point are told apart by the legend and their
+        trails. A scene may override this (SaddleEscape nests its two runs' shared start)."""
+        return 0.09
 
     def ghost_for(self, traj: Trajectory) -> np.ndarray | None:
         return None
+
+    def shared_starts(self, tracks: Sequence[Track]) -> list[Mobject]:
+        """Where runs start at one point (their dots, all one size, hide each other): a
+        ring per run round it in the run's colour, nested outwards in run order, so the
+        start shows who is there. Only where runs coincide; static (in the background)."""
+        rings: list[Mobject] = []
+        done: set[int] = set()
+        for i, a in enumerate(tracks):
+            if i in done or not len(a.screen):
+                continue
+            group = [
+                j
+                for j, b in enumerate(tracks)
+                if j >= i
+                and len(b.screen)
+                and np.linalg.norm(np.asarray(b.screen[0]) - a.screen[0]) < a.radius
+            ]
+            done.update(group)
+            if len(group) < 2:
+                continue
+            for n, j in enumerate(group, 1):
+                ring = Circle(radius=a.radius + 0.05 * n, color=tracks[j].color, stroke_width=2.5)
+                rings.append(ring.move_to(a.screen[0]))
+        return rings
 
     def update_rule(
         self, trajs: Sequence[Trajectory], colors: Sequence[str], above: Mobject
@@ -219,6 +253,7 @@ class SurfaceScene(DescentScene):
             )
             for i, (t, c) in enumerate(zip(trajs, colors, strict=True))
         ]
+        self.add(*self.shared_starts(tracks))  # static, under the dots
         # -- side: legend with live loss, synced panel --
         column_left = max(area.frame.get_right()[0] + 0.6, area.right + 0.3)
         counter = step_counter(self.clock, self.theme)
