@@ -67,6 +67,7 @@ __all__ = [
     "iframe",
     "frame_script",
     "to_pixels",
+    "video_pace",
     "round_mantissa",
     "compact_source",
     "tighten_js",
@@ -1166,6 +1167,56 @@ def _beats(scene: Any) -> list[dict[str, Any]]:
     ]
 
 
+#: the video's clock kept within this many seconds (and steps) by the player's pace map
+PACE_TOLERANCE = 0.01
+
+
+def video_pace(cls: type, theme: str) -> dict[str, list[float]] | None:
+    """The video's own clock as a step → time map: which step is on screen at which second.
+
+    Plays ``cls`` without drawing (:func:`~descent.scenes.kit.timeline.play_timeline`, the
+    timing of the ``.srt`` and the sections) and keeps, for every ``play()``/``wait()`` once
+    the scene has a :class:`~descent.scenes.kit.clock.StepClock`, where its clock was: the
+    clock moves linearly in story time ``α`` within an animation, and ``α`` → step is
+    piecewise linear (the clock's weights), so the knots are each animation's ends and the
+    clock's own knots between them. A hold (a beat's reading time, a ``wait``) is two knots
+    at one step. Knots that a straight line between their neighbours keeps within
+    :data:`PACE_TOLERANCE` (s and steps) are dropped (Ramer–Douglas–Peucker).
+
+    Returns
+    -------
+    dict or None
+        ``time`` (s, from the clock's first animation) and ``step`` (fractional), equal
+        lengths, time non-decreasing; ``None`` when the scene never moves a clock.
+    """
+    from descent.scenes.kit.timeline import play_timeline
+
+    timeline = play_timeline(cls, theme)
+    knots: list[tuple[float, float]] = []
+    for m in timeline.moves:
+        c = m.clock
+        if c is None:
+            continue
+        knots.append((m.t0, m.step(m.a0)))
+        if m.a1 != m.a0 and m.t1 > m.t0:
+            lo, hi = sorted((m.a0, m.a1))
+            inner = [float(a) for a in c._alpha if lo < a < hi]
+            inner.sort(reverse=bool(m.a1 < m.a0))
+            for a in inner:
+                knots.append((m.t0 + (m.t1 - m.t0) * (a - m.a0) / (m.a1 - m.a0), m.step(a)))
+        knots.append((m.t1, m.step(m.a1)))
+    if not knots or max(s for _, s in knots) <= 0:
+        return None
+    line = np.array(knots, dtype=np.float64)
+    line[:, 0] -= line[0, 0]
+    line = _simplify(line, PACE_TOLERANCE)
+    line = line[np.concatenate([[True], np.any(np.diff(line, axis=0) != 0, axis=1)])]  # no repeats
+    return {
+        "time": [round(float(t), 3) for t in line[:, 0]],
+        "step": [round(float(s), 3) for s in line[:, 1]],
+    }
+
+
 def _image_uri(image: Any, quality: int = 88) -> str:
     """The background as WebP (lossy: a smooth heat map is ~10× smaller than PNG)."""
     buf = io.BytesIO()
@@ -1218,6 +1269,10 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
         return payload
     from manim import ThreeDScene
 
+    # 1× is the video's pace: the step on screen at each second of the video, holds included
+    pace = video_pace(cls, theme)
+    if pace is not None:
+        payload["pace"] = pace
     if isinstance(scene, ThreeDScene):
         payload.update(_projected(cls, cap))
         # the page says what it does not show: the video's camera moves, the player's does not

@@ -67,6 +67,7 @@
     this.hidden = {};
     this.steps = data.steps;
     this.perSecond = Math.max(1, data.steps / (data.run_time || 6));
+    this.pace = Player.paceOf(data);
     this.build();
     root.descent = this;
     root.dataset.ready = "0";
@@ -243,26 +244,77 @@
     this.draw();
     // while playing, the read-outs (text, the loss chart) change only with the step shown
     var k = Math.round(this.t);
-    if (!this.playing || k !== this.shownStep) { this.shownStep = k; this.readouts(); this.fitSoon(); }
+    // (and when the clock reaches a chapter's step inside the step shown: 24.6 and 25.0 are
+    // both "step 25", and the chapter starts at 25.0, where the video holds its narration)
+    var c = this.chapterAt(this.t);
+    if (!this.playing || k !== this.shownStep || c !== this.shownChapter) {
+      this.shownStep = k; this.shownChapter = c; this.readouts(); this.fitSoon();
+    }
+  };
+  /* the index of the last chapter whose step the clock has reached (-1: none) */
+  Player.prototype.chapterAt = function (t) {
+    var beats = this.data.beats || [], shown = -1;
+    for (var i = 0; i < beats.length; i++) if (beats[i].step <= t + 1e-9) shown = i;
+    return shown;
   };
   Player.prototype.stepBy = function (k) {
     this.pause();
     var t = k > 0 ? Math.floor(this.t + 1e-9) + k : Math.ceil(this.t - 1e-9) + k;
     this.seek(t);
   };
+  /* the video's clock (renders/player.py, video_pace): knots of (second of the video, step),
+   * linear between; a hold is two knots at one step. Without one (an old payload), the steps
+   * go at the scene's run_time, evenly. */
+  Player.paceOf = function (data) {
+    var p = data.pace;
+    if (p && p.time && p.time.length > 1 && p.time.length === p.step.length) return { time: p.time, step: p.step };
+    var n = Math.max(1, data.steps || 1);
+    return { time: [0, n / Math.max(1, n / (data.run_time || 6))], step: [0, n] };
+  };
+  /* the step on screen at second vt of the video */
+  Player.prototype.stepAtTime = function (vt) {
+    var T = this.pace.time, S = this.pace.step, n = T.length;
+    if (vt <= T[0]) return S[0];
+    if (vt >= T[n - 1]) return S[n - 1];
+    var lo = 0, hi = n - 1;
+    while (hi - lo > 1) { var mid = (lo + hi) >> 1; if (T[mid] <= vt) lo = mid; else hi = mid; }
+    var dt = T[hi] - T[lo];
+    return dt > 0 ? S[lo] + (S[hi] - S[lo]) * (vt - T[lo]) / dt : S[hi];
+  };
+  /* the first second of the video at which step t is on screen (a hold there: its start, so
+   * that playing from a chapter's step holds its narration as the video does) */
+  Player.prototype.timeAtStep = function (t) {
+    var T = this.pace.time, S = this.pace.step;
+    if (t <= S[0]) return T[0];
+    for (var i = 1; i < T.length; i++) {
+      if (S[i] >= t - 1e-9 && S[i - 1] < t - 1e-9) {
+        return T[i - 1] + (T[i] - T[i - 1]) * (t - S[i - 1]) / (S[i] - S[i - 1]);
+      }
+    }
+    return T[T.length - 1];
+  };
+  /* the video's length at 1× (s): the pace's last knot, the scene's final hold included */
+  Player.prototype.duration = function () { return this.pace.time[this.pace.time.length - 1]; };
   Player.prototype.play = function () {
     if (this.playing) return;
-    if (this.t >= this.steps) this.seek(0);
+    if (this.t >= this.steps && (this.vt === null || this.vt === undefined || this.vtAt !== this.t || this.vt >= this.duration())) this.seek(0);
     this.playing = true;
     this.root.dataset.playing = "1";
     this.btnPlay.textContent = "❚❚";
+    // the video's second: kept across a pause (in a hold the rest of the hold plays), else
+    // the first second the shown step is on screen
+    if (this.vt === null || this.vt === undefined || this.vtAt !== this.t) this.vt = this.timeAtStep(this.t);
     var self = this, last = null;
     function frame(now) {
       if (!self.playing) return;
       if (last !== null) {
-        var t = self.t + (now - last) / 1000 * self.perSecond * self.speed;
-        if (t >= self.steps) { self.seek(self.steps); self.pause(); return; }
+        self.vt += (now - last) / 1000 * self.speed;
+        var end = self.vt >= self.duration();
+        var t = end ? self.steps : Math.min(self.stepAtTime(self.vt), self.steps);
         self.seek(t);
+        self.vtAt = self.t;
+        self.root.dataset.videoTime = String(Math.round(Math.min(self.vt, self.duration()) * 1000) / 1000);
+        if (end) { self.pause(); return; }
       }
       last = now;
       self.raf = requestAnimationFrame(frame);
@@ -270,7 +322,11 @@
     this.raf = requestAnimationFrame(frame);
   };
   Player.prototype.pause = function () {
+    // the picture stays at the step the counter shows (the clock between two steps would
+    // draw 16.52 under "step 17"): a pause snaps to the nearest step
+    var was = this.playing;
     this.playing = false;
+    if (was && this.ready && this.t !== Math.round(this.t)) this.seek(Math.round(this.t));
     this.root.dataset.playing = "0";
     this.btnPlay.textContent = "▶";
     if (this.raf) cancelAnimationFrame(this.raf);
