@@ -313,7 +313,6 @@
         var t = end ? self.steps : Math.min(self.stepAtTime(self.vt), self.steps);
         self.seek(t);
         self.vtAt = self.t;
-        self.root.dataset.videoTime = String(Math.round(Math.min(self.vt, self.duration()) * 1000) / 1000);
         if (end) { self.pause(); return; }
       }
       last = now;
