@@ -1171,7 +1171,7 @@ def _beats(scene: Any) -> list[dict[str, Any]]:
 PACE_TOLERANCE = 0.01
 
 
-def video_pace(cls: type, theme: str) -> dict[str, list[float]] | None:
+def video_pace(cls: type, theme: str, *, like: Any = None) -> dict[str, list[float]] | None:
     """The video's own clock as a step → time map: which step is on screen at which second.
 
     Plays ``cls`` without drawing (:func:`~descent.scenes.kit.timeline.play_timeline`, the
@@ -1183,6 +1183,10 @@ def video_pace(cls: type, theme: str) -> dict[str, list[float]] | None:
     at one step. Knots that a straight line between their neighbours keeps within
     :data:`PACE_TOLERANCE` (s and steps) are dropped (Ramer–Douglas–Peucker).
 
+    ``like``: a scene of ``cls`` already built in this theme (the player's capture): a
+    network scene's plane (a PCA of every run, seconds of SVD) is taken from it rather than
+    computed again (the same runs give the same plane).
+
     Returns
     -------
     dict or None
@@ -1191,6 +1195,9 @@ def video_pace(cls: type, theme: str) -> dict[str, list[float]] | None:
     """
     from descent.scenes.kit.timeline import play_timeline
 
+    plane = getattr(like, "plane", None)
+    if plane is not None and callable(getattr(cls, "plane_for", None)):
+        cls = type(cls.__name__, (cls,), {"plane_for": lambda self, land, trajs: plane})
     timeline = play_timeline(cls, theme)
     knots: list[tuple[float, float]] = []
     for m in timeline.moves:
@@ -1270,7 +1277,7 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
     from manim import ThreeDScene
 
     # 1× is the video's pace: the step on screen at each second of the video, holds included
-    pace = video_pace(cls, theme)
+    pace = video_pace(cls, theme, like=scene)
     if pace is not None:
         payload["pace"] = pace
     if isinstance(scene, ThreeDScene):
