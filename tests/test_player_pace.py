@@ -160,4 +160,12 @@ def test_a_pause_shows_the_step_the_counter_says(
         assert root.get_attribute("data-step") == str(shown + 1)
         assert root.locator(".dp-counter").inner_text().startswith(f"step {shown + 1} ")
     assert checked  # at least one pause fell between two steps
+    # the scrubber, let go between two steps, shows the step the counter says
+    page.page.evaluate(
+        "(r) => { const s = r.querySelector('.dp-range'); s.value = 12.4;"
+        " s.dispatchEvent(new Event('input')); }",
+        page.handle(),
+    )
+    assert root.get_attribute("data-step") == "12"
+    assert root.locator(".dp-counter").inner_text().startswith("step 12 ")
     page.check_clean()

@@ -147,7 +147,8 @@
     this.range = el("input", "dp-range", track);
     this.range.type = "range"; this.range.min = 0; this.range.max = this.steps; this.range.step = "any";
     this.range.setAttribute("aria-label", "step");
-    this.range.addEventListener("input", function () { self.pause(); self.seek(parseFloat(self.range.value)); });
+    // the scrubber lands on whole steps: the picture is the step the counter shows
+    this.range.addEventListener("input", function () { self.pause(); self.seek(Math.round(parseFloat(self.range.value))); });
     this.marks = el("div", "dp-marks", track);
     var speed = el("select", "dp-speed", bar);
     speed.setAttribute("aria-label", "speed");
