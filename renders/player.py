@@ -67,6 +67,7 @@ __all__ = [
     "iframe",
     "frame_script",
     "to_pixels",
+    "video_pace",
     "round_mantissa",
     "compact_source",
     "tighten_js",
@@ -1336,6 +1337,63 @@ def _beats(scene: Any) -> list[dict[str, Any]]:
     ]
 
 
+#: the video's clock kept within this many seconds (and steps) by the player's pace map
+PACE_TOLERANCE = 0.01
+
+
+def video_pace(cls: type, theme: str, *, like: Any = None) -> dict[str, list[float]] | None:
+    """The video's own clock as a step → time map: which step is on screen at which second.
+
+    Plays ``cls`` without drawing (:func:`~descent.scenes.kit.timeline.play_timeline`, the
+    timing of the ``.srt`` and the sections) and keeps, for every ``play()``/``wait()`` once
+    the scene has a :class:`~descent.scenes.kit.clock.StepClock`, where its clock was: the
+    clock moves linearly in story time ``α`` within an animation, and ``α`` → step is
+    piecewise linear (the clock's weights), so the knots are each animation's ends and the
+    clock's own knots between them. A hold (a beat's reading time, a ``wait``) is two knots
+    at one step. Knots that a straight line between their neighbours keeps within
+    :data:`PACE_TOLERANCE` (s and steps) are dropped (Ramer–Douglas–Peucker).
+
+    ``like``: a scene of ``cls`` already built in this theme (the player's capture): a
+    network scene's plane (a PCA of every run, seconds of SVD) is taken from it rather than
+    computed again (the same runs give the same plane).
+
+    Returns
+    -------
+    dict or None
+        ``time`` (s, from the clock's first animation) and ``step`` (fractional), equal
+        lengths, time non-decreasing; ``None`` when the scene never moves a clock.
+    """
+    from descent.scenes.kit.timeline import play_timeline
+
+    plane = getattr(like, "plane", None)
+    if plane is not None and callable(getattr(cls, "plane_for", None)):
+        cls = type(cls.__name__, (cls,), {"plane_for": lambda self, land, trajs: plane})
+    timeline = play_timeline(cls, theme)
+    knots: list[tuple[float, float]] = []
+    for m in timeline.moves:
+        c = m.clock
+        if c is None:
+            continue
+        knots.append((m.t0, m.step(m.a0)))
+        if m.a1 != m.a0 and m.t1 > m.t0:
+            lo, hi = sorted((m.a0, m.a1))
+            inner = [float(a) for a in c._alpha if lo < a < hi]
+            inner.sort(reverse=bool(m.a1 < m.a0))
+            for a in inner:
+                knots.append((m.t0 + (m.t1 - m.t0) * (a - m.a0) / (m.a1 - m.a0), m.step(a)))
+        knots.append((m.t1, m.step(m.a1)))
+    if not knots or max(s for _, s in knots) <= 0:
+        return None
+    line = np.array(knots, dtype=np.float64)
+    line[:, 0] -= line[0, 0]
+    line = _simplify(line, PACE_TOLERANCE)
+    line = line[np.concatenate([[True], np.any(np.diff(line, axis=0) != 0, axis=1)])]  # no repeats
+    return {
+        "time": [round(float(t), 3) for t in line[:, 0]],
+        "step": [round(float(s), 3) for s in line[:, 1]],
+    }
+
+
 def _image_uri(image: Any, quality: int = 88) -> str:
     """The background as WebP (lossy: a smooth heat map is ~10× smaller than PNG)."""
     buf = io.BytesIO()
@@ -1369,18 +1427,7 @@ def build_payload(
         return _build_payload(cls, cap, theme)
 
 
-def _pace_shares() -> dict[str, float]:
-    """``see`` and ``span_share`` as the video's clock uses them (kit.clock.pace's own)."""
-    import inspect
-
-    from descent.scenes.kit.clock import pace
-
-    params = inspect.signature(pace).parameters
-    return {k: float(params[k].default) for k in ("see", "span_share")}
-
-
 def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
-    from descent.scenes.kit.story import READING_RATE
 
     scene = cap.scene
     payload: dict[str, Any] = {
@@ -1391,13 +1438,9 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
         "size": list(cap.size),
         "image": _image_uri(cap.image),
         "beats": _beats(scene),
-        # the pace of the steps at 1×: the scene's own motion (``run_time`` when it imposes one)
+        # the pace of the steps at 1× where the scene has no clock to follow (video_pace):
+        # the scene's own motion (``run_time`` when it imposes one)
         "run_time": float(getattr(scene, "run_time", None) or getattr(scene, "motion_time", 6.0)),
-        # a beat's step is held while its narration is read, at words / this a second; a
-        # beat that spans steps holds ``see`` of it on its step, runs through its span in
-        # ``span_share`` of it and holds the rest on the span's last step (kit.clock.pace)
-        "reading_rate": READING_RATE,
-        "pace": _pace_shares(),
         "captions": [],
     }
     if "result" in cap.locals and "rate" in cap.locals:
@@ -1405,6 +1448,10 @@ def _build_payload(cls: type, cap: PlayerCapture, theme: str) -> dict[str, Any]:
         return payload
     from manim import ThreeDScene
 
+    # 1× is the video's pace: the step on screen at each second of the video, holds included
+    pace = video_pace(cls, theme, like=scene)
+    if pace is not None:
+        payload["pace"] = pace
     if isinstance(scene, ThreeDScene):
         payload.update(_projected(cls, cap))
         # the page says what it does not show: the video's camera moves, the player's does not

@@ -447,67 +447,6 @@ def test_nesterov_opening_chapter_and_the_panel_beats_ring(
 
 
 @needs_chromium
-def test_playing_holds_each_beat_while_its_narration_is_read(
-    browser: Any,  # noqa: F811 (the fixture)
-    saddle: dict[str, Any],
-) -> None:
-    """As the video's clock holds a beat's step while its caption is read (words /
-    kit.story.READING_RATE seconds), playing holds it at the player's speed (review4 #6: 1×
-    ran SaddleEscape's 100 steps in 9 s, a 45-word caption up for 1.2 s)."""
-    import time
-
-    from descent.scenes.kit.story import READING_RATE
-
-    payload, path = saddle["dark"]["payload"], saddle["dark"]["path"]
-    assert payload["reading_rate"] == READING_RATE
-    page = Page(browser, path, viewport=(1280, 720))
-    beat = next(b for b in payload["beats"] if b["step"] >= 10 and b["until"] == b["step"])
-    k = payload["beats"].index(beat)
-    held = len(beat["say"].split()) / READING_RATE / 4  # seconds, at 4×
-    assert held > 1.0
-    page.js(f"p.seek({beat['step'] - 1}); p.speed = 4; p.play();")
-    end = time.monotonic() + 5
-    while page.root().get_attribute("data-hold") != str(k):
-        assert time.monotonic() < end, "never held"
-        time.sleep(0.02)
-    t0 = time.monotonic()
-    time.sleep(0.5 * held)
-    assert page.js("return p.t;") == beat["step"]  # still at the beat's step
-    assert page.root().locator(".dp-say").inner_text() == beat["say"]
-    while page.js("return p.t;") == beat["step"]:
-        assert time.monotonic() - t0 < held + 3, "never moved on"
-        time.sleep(0.02)
-    waited = time.monotonic() - t0
-    assert waited >= 0.9 * held, (waited, held)  # held its reading time, then moved on
-    page.js("p.pause();")
-    # a beat that spans steps (until > step): `see` of the reading on its step, through the
-    # span in `span_share` of it, the rest on its last step (kit.clock.pace's shares)
-    import inspect
-
-    from descent.scenes.kit.clock import pace
-
-    shares = {k: inspect.signature(pace).parameters[k].default for k in ("see", "span_share")}
-    assert payload["pace"] == shares
-    span = next(b for b in payload["beats"] if b["until"] > b["step"])
-    read = len(span["say"].split()) / READING_RATE / 4
-    page.js(f"p.seek({span['step'] - 1}); p.speed = 4; p.play();")
-    while page.js("return p.t;") != span["step"]:
-        time.sleep(0.01)
-    t0 = time.monotonic()
-    while page.js("return p.t;") == span["step"]:
-        time.sleep(0.01)
-    on_step = time.monotonic() - t0
-    while page.js("return p.t;") < span["until"]:
-        time.sleep(0.01)
-    through = time.monotonic() - t0
-    page.js("p.pause();")
-    assert 0.8 * shares["see"] * read <= on_step <= shares["see"] * read + 0.5, (on_step, read)
-    want = (shares["see"] + shares["span_share"]) * read
-    assert 0.8 * want <= through <= want + 0.6, (through, want)
-    page.check_clean()
-
-
-@needs_chromium
 def test_the_pins_words_are_written_in_the_videos_text_ink(
     browser: Any,  # noqa: F811 (the fixture)
     saddle: dict[str, Any],

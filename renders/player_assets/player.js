@@ -67,6 +67,7 @@
     this.hidden = {};
     this.steps = data.steps;
     this.perSecond = Math.max(1, data.steps / (data.run_time || 6));
+    this.pace = Player.paceOf(data);
     this.build();
     root.descent = this;
     root.dataset.ready = "0";
@@ -149,7 +150,8 @@
     this.range = el("input", "dp-range", track);
     this.range.type = "range"; this.range.min = 0; this.range.max = this.steps; this.range.step = "any";
     this.range.setAttribute("aria-label", "step");
-    this.range.addEventListener("input", function () { self.pause(); self.seek(parseFloat(self.range.value)); });
+    // the scrubber lands on whole steps: the picture is the step the counter shows
+    this.range.addEventListener("input", function () { self.pause(); self.seek(Math.round(parseFloat(self.range.value))); });
     this.marks = el("div", "dp-marks", track);
     var speed = el("select", "dp-speed", bar);
     speed.setAttribute("aria-label", "speed");
@@ -278,76 +280,81 @@
     this.draw();
     // while playing, the read-outs (text, the loss chart) change only with the step shown
     var k = Math.round(this.t);
-    if (!this.playing || k !== this.shownStep) { this.shownStep = k; this.readouts(); this.fitSoon(); }
+    // (and when the clock reaches a chapter's step inside the step shown: 24.6 and 25.0 are
+    // both "step 25", and the chapter starts at 25.0, where the video holds its narration)
+    var c = this.chapterAt(this.t);
+    if (!this.playing || k !== this.shownStep || c !== this.shownChapter) {
+      this.shownStep = k; this.shownChapter = c; this.readouts(); this.fitSoon();
+    }
+  };
+  /* the index of the last chapter whose step the clock has reached (-1: none) */
+  Player.prototype.chapterAt = function (t) {
+    var beats = this.data.beats || [], shown = -1;
+    for (var i = 0; i < beats.length; i++) if (beats[i].step <= t + 1e-9) shown = i;
+    return shown;
   };
   Player.prototype.stepBy = function (k) {
     this.pause();
     // from the step shown (the counter's), not the clock's
     this.seek(Math.round(this.t) + k);
   };
+  /* the video's clock (renders/player.py, video_pace): knots of (second of the video, step),
+   * linear between; a hold is two knots at one step. Without one (an old payload), the steps
+   * go at the scene's run_time, evenly. */
+  Player.paceOf = function (data) {
+    var p = data.pace;
+    if (p && p.time && p.time.length > 1 && p.time.length === p.step.length) return { time: p.time, step: p.step };
+    var n = Math.max(1, data.steps || 1);
+    return { time: [0, n / Math.max(1, n / (data.run_time || 6))], step: [0, n] };
+  };
+  /* the step on screen at second vt of the video */
+  Player.prototype.stepAtTime = function (vt) {
+    var T = this.pace.time, S = this.pace.step, n = T.length;
+    if (vt <= T[0]) return S[0];
+    if (vt >= T[n - 1]) return S[n - 1];
+    var lo = 0, hi = n - 1;
+    while (hi - lo > 1) { var mid = (lo + hi) >> 1; if (T[mid] <= vt) lo = mid; else hi = mid; }
+    var dt = T[hi] - T[lo];
+    return dt > 0 ? S[lo] + (S[hi] - S[lo]) * (vt - T[lo]) / dt : S[hi];
+  };
+  /* the first second of the video at which step t is on screen (a hold there: its start, so
+   * that playing from a chapter's step holds its narration as the video does) */
+  Player.prototype.timeAtStep = function (t) {
+    var T = this.pace.time, S = this.pace.step;
+    if (t <= S[0]) return T[0];
+    for (var i = 1; i < T.length; i++) {
+      if (S[i] >= t - 1e-9 && S[i - 1] < t - 1e-9) {
+        return T[i - 1] + (T[i] - T[i - 1]) * (t - S[i - 1]) / (S[i] - S[i - 1]);
+      }
+    }
+    return T[T.length - 1];
+  };
+  /* the video's length at 1× (s): the pace's last knot, the scene's final hold included */
+  Player.prototype.duration = function () { return this.pace.time[this.pace.time.length - 1]; };
   Player.prototype.play = function () {
     if (this.playing) return;
-    if (this.t >= this.steps) this.seek(0);
+    if (this.t >= this.steps && (this.vt === null || this.vt === undefined || this.vtAt !== this.t || this.vt >= this.duration())) this.seek(0);
     this.playing = true;
     this.root.dataset.playing = "1";
     this.btnPlay.textContent = "❚❚";
+    // the video's second: kept across a pause (in a hold the rest of the hold plays), else
+    // the first second the shown step is on screen
+    if (this.vt === null || this.vt === undefined || this.vtAt !== this.t) this.vt = this.timeAtStep(this.t);
     var self = this, last = null;
-    var beats = this.data.kind === "tracks" ? (this.data.beats || []) : [], next = 0;
-    while (next < beats.length && (beats[next].step < this.t || (beats[next].step === this.t && this.t > 0))) next++;
-    // the opening's steps, each held for the video's seconds there (player.py, _opening)
-    var opens = [], secs = {}, nextOpen = 0;
-    (this.data.opening ? this.data.opening.states : []).forEach(function (st) {
-      if (!(st.step in secs)) { secs[st.step] = 0; opens.push(st.step); }
-      secs[st.step] += st.seconds;
-    });
-    while (nextOpen < opens.length && opens[nextOpen] <= this.t && (opens[nextOpen] < this.t || this.t > 0)) nextOpen++;
-    this.holdUntil = 0;
-    this.holdOpening = null;
-    var span = null;  // a beat's steps being run through under its caption
     function frame(now) {
       if (!self.playing) return;
-      if (now < self.holdUntil) { last = now; self.raf = requestAnimationFrame(frame); return; }
-      self.root.dataset.hold = "0";
       if (last !== null) {
-        var t = self.t + (now - last) / 1000 * self.perSecond * self.speed;
-        if (nextOpen < opens.length && t >= opens[nextOpen]) {
-          var os = opens[nextOpen++];
-          t = Math.min(t, os);
-          self.holdUntil = Math.max(self.holdUntil, now + 1000 * secs[os] / self.speed);
-          self.holdOpening = { step: os, start: now };
-        }
-        if (span && t >= span.to) {  // a beat's span run through: the rest held at its end
-          t = span.to;
-          self.holdUntil = Math.max(self.holdUntil, now + span.rest);
-          span = null;
-        } else if (span) {  // through the span at the pace that takes span_share of the reading
-          t = self.t + (now - last) / 1000 * span.rate * self.speed;
-          t = Math.min(t, span.to);
-        }
-        if (next < beats.length && t >= beats[next].step) {
-          // the video holds each beat's step while its narration is read (kit.clock.pace:
-          // words / reading_rate seconds): so does the player, at its speed; a beat that
-          // spans steps holds `see` of it there, runs through the span in `span_share` of it
-          // and holds the rest at its end
-          var b = beats[next++], words = b.say ? b.say.split(/\s+/).length : 0;
-          var read = 1000 * words / (self.data.reading_rate || 2.7) / self.speed;
-          var P = self.data.pace || { see: 0.35, span_share: 0.5 }, to = Math.min(b.until, self.steps);
-          t = Math.min(b.step, self.steps);
-          if (to > t && read > 0) {
-            self.holdUntil = Math.max(self.holdUntil, now + P.see * read);
-            span = { to: to, rate: (to - t) / (P.span_share * read / 1000) / self.speed, rest: Math.max(0, 1 - P.see - P.span_share) * read };
-          } else {
-            self.holdUntil = Math.max(self.holdUntil, now + read);
-          }
-          self.root.dataset.hold = String(next - 1);
-          self.shownStep = -1;  // the read-outs and narration of the beat's own step, now
-        }
-        if (t >= self.steps && now >= self.holdUntil) { self.seek(self.steps); self.pause(); return; }
+        self.vt += (now - last) / 1000 * self.speed;
+        var end = self.vt >= self.duration();
+        var t = end ? self.steps : Math.min(self.stepAtTime(self.vt), self.steps);
+        // an opening's step held (NesterovCorrection's anatomy): its states in turn, by the
+        // video's seconds spent at the step so far (openingAt)
+        var os = Math.round(t);
+        self.holdOpening = self.data.opening && Math.abs(t - os) < 1e-9
+          ? { step: os, start: now - 1000 * (self.vt - self.timeAtStep(os)) / self.speed } : null;
         self.seek(t);
-      } else if (next < beats.length && beats[next].step <= self.t) {  // a beat where play starts
-        var b0 = beats[next++], w0 = b0.say ? b0.say.split(/\s+/).length : 0;
-        self.holdUntil = now + 1000 * w0 / (self.data.reading_rate || 2.7) / self.speed;
-        self.root.dataset.hold = String(next - 1);
+        self.vtAt = self.t;
+        if (end) { self.pause(); return; }
       }
       last = now;
       self.raf = requestAnimationFrame(frame);
@@ -355,7 +362,11 @@
     this.raf = requestAnimationFrame(frame);
   };
   Player.prototype.pause = function () {
+    // the picture stays at the step the counter shows (the clock between two steps would
+    // draw 16.52 under "step 17"): a pause snaps to the nearest step
+    var was = this.playing;
     this.playing = false;
+    if (was && this.ready && this.t !== Math.round(this.t)) this.seek(Math.round(this.t));
     this.root.dataset.playing = "0";
     this.btnPlay.textContent = "▶";
     if (this.raf) cancelAnimationFrame(this.raf);
