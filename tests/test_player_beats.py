@@ -538,8 +538,10 @@ def test_nesterov_opening_anatomy_is_drawn_and_held(
     assert np.abs(canvas[solid][:, :3] - image[solid][:, :3]).max(-1).mean() <= 6
     # past the opening: nothing of it
     assert page.js(f"const s = p.openingAt({steps[-1] + 2}); return s && s.image;") is None
-    # playing: held at the step for the video's seconds there (at 4×)
-    seconds = sum(s["seconds"] for s in at) / 4
+    # playing: held at the step for the video's seconds there (its pace's hold, at 4×)
+    knots = list(zip(payload["pace"]["time"], payload["pace"]["step"], strict=True))
+    seconds = sum(b[0] - a[0] for a, b in zip(knots, knots[1:]) if a[1] == b[1] == t) / 4
+    assert seconds > 1.0
     page.js(f"p.seek({t - 0.5}); p.speed = 4; p.play();")
     end = time.monotonic() + 5
     while page.js("return p.t;") != t:

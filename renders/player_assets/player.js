@@ -329,6 +329,12 @@
     }
     return T[T.length - 1];
   };
+  /* the seconds the video holds step t (0 where it does not stop there) */
+  Player.prototype.holdAt = function (t) {
+    var T = this.pace.time, S = this.pace.step, held = 0;
+    for (var i = 1; i < T.length; i++) if (S[i] === t && S[i - 1] === t) held += T[i] - T[i - 1];
+    return held;
+  };
   /* the video's length at 1× (s): the pace's last knot, the scene's final hold included */
   Player.prototype.duration = function () { return this.pace.time[this.pace.time.length - 1]; };
   Player.prototype.play = function () {
@@ -351,7 +357,7 @@
         // video's seconds spent at the step so far (openingAt)
         var os = Math.round(t);
         self.holdOpening = self.data.opening && Math.abs(t - os) < 1e-9
-          ? { step: os, start: now - 1000 * (self.vt - self.timeAtStep(os)) / self.speed } : null;
+          ? { step: os, start: now - 1000 * (self.vt - self.timeAtStep(os)) / self.speed, hold: self.holdAt(os) } : null;
         self.seek(t);
         self.vtAt = self.t;
         if (end) { self.pause(); return; }
@@ -648,7 +654,10 @@
     for (i = 0; i < S.length; i++) { if (S[i].step === t) at.push(S[i]); else if (S[i].step < t) before = S[i]; }
     var h = this.holdOpening;
     if (at.length && h && h.step === t && this.playing) {
-      var clock = (performance.now() - h.start) / 1000 * this.speed;
+      // the states in turn over the video's hold at the step (their own seconds, scaled to it)
+      var clock = (performance.now() - h.start) / 1000 * this.speed, all = 0;
+      for (i = 0; i < at.length; i++) all += at[i].seconds;
+      if (h.hold > 0 && all > 0) clock *= all / h.hold;
       for (i = 0; i < at.length; i++) { clock -= at[i].seconds; if (clock < 0) return at[i]; }
       return at[at.length - 1];
     }
