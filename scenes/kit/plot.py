@@ -430,11 +430,13 @@ class ColorBar(Group):
             at = np.array([width / 2, y, 0.0])
             marks.add(Line(at, at + RIGHT * 0.08, color=theme.muted, stroke_width=1.5))
             marks.add(label(_fmt_tick(value), font_size, theme.muted).next_to(at, RIGHT, 0.12))
-        # a log scale says so: the ticks 1, 2, 5 × 10ᵏ alone read as a misprinted linear bar
-        words = "loss (log)" if scale.log else "loss"
-        title = label(words, font_size, theme.text).next_to(box, UP, buff=0.1)
+        title = label("loss", font_size, theme.text).next_to(box, UP, buff=0.1)
         title.align_to(box, LEFT)
         self.add(self.image, box, marks, title)
+        if scale.log:  # a log scale says so (under the bar, as narrow as it: the title's width
+            # is the layout's): the ticks 1, 2, 5 × 10ᵏ alone read as a misprinted linear bar
+            note = label("log", font_size, theme.muted).next_to(box, DOWN, buff=0.08)
+            self.add(note.align_to(box, LEFT))
 
     @property
     def tick_heights(self) -> list[tuple[float, float]]:

@@ -317,7 +317,7 @@ class DescentScene(Scene):
         width: float = 7.0,
         height: float = 5.6,
         view: tuple[tuple[float, float], ...] | None = None,
-        log: bool | None = None,
+        log: bool | None = False,
         levels: int = 12,
         center: np.ndarray | None = None,
         labels: bool = True,
@@ -331,8 +331,8 @@ class DescentScene(Scene):
 
         ``avoid``: data paths ``(n, 2)`` the contour labels keep clear of (default: the
         paths of :meth:`simulate`'s runs when they are on ``land``; the minima always).
-        ``log``: colour (and place the contours) by log loss; ``None``: when the loss over
-        the view spans several decades (:func:`~descent.scenes.kit.plot.wants_log_heat`:
+        ``log``: colour (and place the contours) by log loss; ``None`` (a storyboard's
+        default, ``log_heat``): when the loss over the view spans several decades (:func:`~descent.scenes.kit.plot.wants_log_heat`:
         Rosenbrock's valley floor would be one flat colour on a linear scale).
         """
         (x0, x1), (y0, y1) = view or land.view
