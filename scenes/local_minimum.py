@@ -126,7 +126,7 @@ class LocalMinimum(CurveScene):
             values,
         )
 
-    y_range = (-250.0, 540.0)
+    y_range = (-190.0, 540.0)
 
     def annotate(self, land: Landscape, area: PlotArea) -> None:
         (top,) = land.points_of_kind("max")
