@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import itertools
 import numpy as np
 import pytest
 from test_player import Page, browser, decoded, needs_chromium  # noqa: F401 (a fixture)
@@ -540,7 +541,7 @@ def test_nesterov_opening_anatomy_is_drawn_and_held(
     assert page.js(f"const s = p.openingAt({steps[-1] + 2}); return s && s.image;") is None
     # playing: held at the step for the video's seconds there (its pace's hold, at 4×)
     knots = list(zip(payload["pace"]["time"], payload["pace"]["step"], strict=True))
-    seconds = sum(b[0] - a[0] for a, b in zip(knots, knots[1:]) if a[1] == b[1] == t) / 4
+    seconds = sum(b[0] - a[0] for a, b in itertools.pairwise(knots) if a[1] == b[1] == t) / 4
     assert seconds > 1.0
     page.js(f"p.seek({t - 0.5}); p.speed = 4; p.play();")
     end = time.monotonic() + 5
