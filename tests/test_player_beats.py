@@ -5,9 +5,9 @@ page helper: no request, no console error)."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
-import itertools
 import numpy as np
 import pytest
 from test_player import Page, browser, decoded, needs_chromium  # noqa: F401 (a fixture)
