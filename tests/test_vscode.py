@@ -336,15 +336,17 @@ def test_show_in_vs_code(tmp_path: Path) -> None:
             _poll("→", lambda: root.get_attribute("data-step") == "1", 5)
             page.keyboard.press("End")
             _poll("End", lambda: root.get_attribute("data-step") == str(steps), 5)
-            # the play button, clicked with the mouse, plays from the start to the end
+            # the play button, clicked with the mouse, plays from the start to the end (at
+            # 4×: 1× is the video's own pace, LearningRates' ~47 s)
             page.keyboard.press("Home")
+            frame.locator("select.dp-speed").select_option("4")
             play = frame.get_by_role("button", name="play / pause (space)")
             pb = play.bounding_box()
             page.mouse.click(pb["x"] + pb["width"] / 2, pb["y"] + pb["height"] / 2)
             _poll(
                 "the player to play to the end",
                 lambda: root.get_attribute("data-step") == str(steps),
-                30,
+                45,
             )
             page.screenshot(path=str(tmp_path / "vscode.png"))
             # a short screen: VS Code's output webview is as tall as the whole notebook (its
