@@ -8,7 +8,6 @@ from the payload.
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -19,18 +18,10 @@ import pytest
 from descent.renders import player
 from descent.scenes import get_scene
 
-CHROMIUM = "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api")
+import test_player  # noqa: E402
 
-
-@pytest.fixture(scope="module")
-def browser() -> Any:
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM)
-        yield b
-        b.close()
+browser = test_player.browser  # test_player's Chromium, one per module (a fixture)
 
 
 @pytest.fixture(scope="module")
