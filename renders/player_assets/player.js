@@ -220,7 +220,12 @@
       // the panel in the picture's free side, unless its 14-px text runs out of the picture
       // there (a short screen's small picture): then beside or under it, as a panel with no
       // free side (tried again at each fit, in the picture at its present size)
-      if (side.parentNode !== stage) { stage.appendChild(side); side.classList.remove("dp-below"); cl.remove("dp-beside"); }
+      if (side.parentNode !== stage) {
+        stage.appendChild(side); side.classList.remove("dp-below"); cl.remove("dp-beside");
+        // tried in the picture at the size it has with the panel inside (not the smaller one
+        // the panel out of it left: a first fit before the page settled kept it out for good)
+        if (this.chromeInside) { this.chrome = this.chromeInside; root.style.setProperty("--dp-chrome", this.chromeInside + "px"); }
+      }
       if (side.getBoundingClientRect().bottom > stage.getBoundingClientRect().bottom + 1) { main.appendChild(side); side.classList.add("dp-below"); }
     }
     var cs = getComputedStyle(root), px = function (k) { return parseFloat(cs.getPropertyValue(k)) || 0; };
@@ -242,7 +247,7 @@
       else if (!low && side.parentNode !== main) main.appendChild(side);
       root.dataset.side = beside ? "beside" : low ? "after" : "below";
       if (!beside) chrome += below;
-    } else if (this.main) { cl.remove("dp-beside"); root.dataset.side = "inside"; }
+    } else if (this.main) { cl.remove("dp-beside"); root.dataset.side = "inside"; this.chromeInside = chrome; }
     if (chrome !== this.chrome) { this.chrome = chrome; root.style.setProperty("--dp-chrome", chrome + "px"); }
     // the loss chart drawn again at each fit: its room changes with the picture's size and
     // place, and its bitmap is its box's, never a stretched one
