@@ -38,6 +38,14 @@ def adaptive(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return out
 
 
+#: the canvas pixel (RGBA) at payload px ``[x, y]`` (the canvas may be drawn at a larger scale)
+CANVAS_PIXEL = """([x, y]) => {
+  const c = document.querySelector('.dp-canvas'), p = c.getContext('2d');
+  const s = c.width / JSON.parse(document.querySelector('.descent-data').textContent).size[0];
+  return Array.from(p.getImageData(Math.round(x * s), Math.round(y * s), 1, 1).data);
+}"""
+
+
 def open_page(browser: Any, path: Path) -> tuple[Any, list[str]]:
     """A 1280×720 page of ``path`` that may fetch nothing else, once its player is ready."""
     page = browser.new_page(viewport={"width": 1280, "height": 720})
@@ -263,11 +271,7 @@ def test_sweep_tints_the_tile_whose_run_left_for_good(browser: Any, tmp_path: Pa
     path = tmp_path / "sweep.html"
     path.write_text(player.player_html(payload), encoding="utf-8")
     page, problems = open_page(browser, path)
-    probe = """([x, y]) => {
-      const c = document.querySelector('.dp-canvas'), p = c.getContext('2d');
-      const s = c.width / JSON.parse(document.querySelector('.descent-data').textContent).size[0];
-      return Array.from(p.getImageData(Math.round(x * s), Math.round(y * s), 1, 1).data);
-    }"""
+    probe = CANVAS_PIXEL
     corner = [tint["box"][2] - 3, tint["box"][3] - 3]
     for t, shown in ((tint["from"] - 1, False), (tint["from"], True), (payload["steps"], True)):
         page.evaluate(f"() => document.querySelector('.descent-player').descent.seek({t})")
@@ -511,11 +515,7 @@ def test_sweep_outlines_and_names_the_fastest_tile_at_the_end(browser: Any, tmp_
     path = tmp_path / "sweep.html"
     path.write_text(player.player_html(payload), encoding="utf-8")
     page, problems = open_page(browser, path)
-    probe = """([x, y]) => {
-      const c = document.querySelector('.dp-canvas'), p = c.getContext('2d');
-      const s = c.width / JSON.parse(document.querySelector('.descent-data').textContent).size[0];
-      return Array.from(p.getImageData(Math.round(x * s), Math.round(y * s), 1, 1).data);
-    }"""
+    probe = CANVAS_PIXEL
     mid = [(F["box"][0] + F["box"][2]) / 2, F["box"][1]]  # on the outline's top side
     for t, shown in ((payload["steps"] - 1, False), (payload["steps"], True)):
         page.evaluate(f"() => document.querySelector('.descent-player').descent.seek({t})")
